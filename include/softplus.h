@@ -1,0 +1,172 @@
+/* softplus.h -- the public C API of libsoftplus: softplus and its gradient over strided tensors.
+ * SPDX-License-Identifier: MIT
+ *
+ * The function (PyTorch semantics):
+ *
+ *     softplus(x; beta, threshold) = x                              if fl(beta*x) > threshold
+ *                                  = log(1 + exp(beta*x)) / beta    otherwise
+ *
+ * where fl(beta*x) is the product rounded to the tensor's precision and the comparison is a strict '>',
+ * exactly as torch.nn.functional.softplus decides. The defaults are beta = 1, threshold = 20;
+ * threshold = +INFINITY gives the exact function everywhere. The library evaluates the second branch as
+ * max(z,0) + log1p(exp(-|z|)) with z = beta*x (the rounding of the product corrected where it matters),
+ * so it never overflows.
+ *
+ * The gradient (backward) is dx = dy                       if fl(beta*x) > threshold
+ *                                = dy * sigmoid(beta*x)    otherwise.
+ *
+ * Special values: NaN in gives NaN out; softplus(+inf) = +inf and softplus(-inf) = +0 for beta > 0;
+ * softplus(+-0) = ln 2 / beta; the gradient at +-inf is dy*1 or dy*0 (NaN only where dy is NaN, or dy is
+ * infinite and multiplied by 0).
+ *
+ * beta may be any finite non-zero value (beta = -1 gives log-sigmoid); threshold may be anything but NaN.
+ *
+ * Tensors and strides
+ * -------------------
+ * A tensor is a base pointer, a shape of ndim sizes and ndim strides. Strides count elements, not bytes
+ * (as DLPack and PyTorch do): element (i0, ..., i{n-1}) is at base[i0*stride[0] + ... ].
+ *   - A NULL strides pointer means C-contiguous (row-major, last index fastest).
+ *   - Input strides may be negative or zero (a zero stride broadcasts one element along that dimension).
+ *   - Output strides may be negative, but two different indices of the output must never name the same
+ *     element (the output may not overlap itself).
+ *   - ndim = 0 is a scalar: one element. A dimension of size 0 means the tensor is empty: the call
+ *     returns SOFTPLUS_OK and touches nothing; for an empty tensor the data pointers may be NULL.
+ *   - The output may be exactly the same view as an input (same base pointer and the same stride in
+ *     every dimension of size > 1): that is an in-place call. Any other overlap between the output and
+ *     an input is rejected. The check is conservative: two views are taken to overlap when the byte
+ *     ranges they span intersect, so interleaved views of one buffer (x = buf[0::2], y = buf[1::2]) are
+ *     rejected too. Inputs may overlap each other freely.
+ *   - Pointers need only the alignment of their element type.
+ * Every argument is validated before any memory is read or written: a call that returns an error has
+ * written nothing.
+ *
+ * Kernel selection
+ * ----------------
+ * The library carries one kernel set per instruction set (scalar, sse41, avx2, avx512, neon) and picks
+ * the best one this CPU runs the first time it needs one. The environment variable SOFTPLUS_ISA (one of
+ * the names softplus_isa_name returns, except "auto") is read once, at that moment, and forces its kernel
+ * set when that set is compiled in and supported; an unknown or unsupported name is ignored. After that
+ * the library never reads the environment. softplus_set_isa changes the active set at any time. Every
+ * function is thread-safe; choosing the kernel set is lock-free.
+ *
+ * The library never prints, never aborts, never changes errno and never changes the caller's
+ * floating-point environment.
+ */
+#ifndef SOFTPLUS_H
+#define SOFTPLUS_H
+
+#include <stddef.h>
+
+#define SOFTPLUS_VERSION_MAJOR 1
+#define SOFTPLUS_VERSION_MINOR 0
+#define SOFTPLUS_VERSION_PATCH 0
+/* MAJOR*10000 + MINOR*100 + PATCH, for #if comparisons. */
+#define SOFTPLUS_VERSION_NUMBER \
+    (SOFTPLUS_VERSION_MAJOR * 10000 + SOFTPLUS_VERSION_MINOR * 100 + SOFTPLUS_VERSION_PATCH)
+
+/* The largest ndim the tensor functions accept. */
+#define SOFTPLUS_MAX_NDIM 32
+
+#if defined(_WIN32) && defined(SOFTPLUS_BUILDING_DLL)
+#define SOFTPLUS_API __declspec(dllexport)
+#elif defined(__GNUC__) || defined(__clang__)
+#define SOFTPLUS_API __attribute__((visibility("default")))
+#else
+#define SOFTPLUS_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The result of every call that can fail. Checked in this order: RANK, NULL (shape), PARAM, OVERFLOW
+ * (element count), then -- for a non-empty tensor -- NULL (data pointers), OVERFLOW (address ranges),
+ * OVERLAP. The values are part of the ABI and never change. */
+typedef enum softplus_status {
+    SOFTPLUS_OK = 0,              /* done: every output element written */
+    SOFTPLUS_ERR_NULL = 1,        /* a required pointer is NULL: shape when ndim > 0; a data pointer of
+                                     a non-empty tensor */
+    SOFTPLUS_ERR_RANK = 2,        /* ndim > SOFTPLUS_MAX_NDIM */
+    SOFTPLUS_ERR_PARAM = 3,       /* beta is 0, NaN or infinite; threshold is NaN */
+    SOFTPLUS_ERR_OVERFLOW = 4,    /* the element count does not fit in ptrdiff_t, or a view's byte range
+                                     (|stride| * (size-1) summed, times the element size) does not fit in
+                                     ptrdiff_t or would wrap the address space */
+    SOFTPLUS_ERR_OVERLAP = 5,     /* the output overlaps itself (two indices, one element; a zero output
+                                     stride on a dimension of size > 1), or it overlaps an input without
+                                     being exactly the same view */
+    SOFTPLUS_ERR_UNSUPPORTED = 6  /* softplus_set_isa: that ISA is not compiled in or this CPU lacks it */
+} softplus_status;
+
+/* Instruction sets a kernel set may use. The values are part of the ABI and never change. */
+typedef enum softplus_isa {
+    SOFTPLUS_ISA_AUTO = 0,    /* the best kernel set this CPU supports */
+    SOFTPLUS_ISA_SCALAR = 1,  /* portable C */
+    SOFTPLUS_ISA_SSE41 = 2,   /* x86-64 SSE4.1 */
+    SOFTPLUS_ISA_AVX2 = 3,    /* x86-64 AVX2 with FMA */
+    SOFTPLUS_ISA_AVX512 = 4,  /* x86-64 AVX-512 F+DQ (+BW+VL) */
+    SOFTPLUS_ISA_NEON = 5     /* aarch64 Advanced SIMD */
+} softplus_isa;
+
+/* y = softplus(x; beta, threshold), elementwise over a tensor of the given shape.
+ *   ndim       number of dimensions, 0..SOFTPLUS_MAX_NDIM (0: one element)
+ *   shape      ndim sizes; may be NULL only when ndim = 0
+ *   x, y       base pointers of the input and output views
+ *   x_strides, y_strides  ndim element strides each, or NULL for C-contiguous
+ *   beta       finite, non-zero
+ *   threshold  any value but NaN; +INFINITY disables the linear branch
+ * Returns SOFTPLUS_OK, or an error status having written nothing. y may be the same view as x. */
+SOFTPLUS_API softplus_status softplus_forward_f32(size_t ndim, const size_t *shape,
+                                                  const float *x, const ptrdiff_t *x_strides,
+                                                  float *y, const ptrdiff_t *y_strides,
+                                                  float beta, float threshold);
+
+/* The same in double precision. */
+SOFTPLUS_API softplus_status softplus_forward_f64(size_t ndim, const size_t *shape,
+                                                  const double *x, const ptrdiff_t *x_strides,
+                                                  double *y, const ptrdiff_t *y_strides,
+                                                  double beta, double threshold);
+
+/* dx = dy * d/dx softplus(x; beta, threshold) = dy * sigmoid(beta*x), or dy where fl(beta*x) > threshold.
+ * dy, x and dx share one shape; each has its own strides (NULL: C-contiguous). dx may be the same view
+ * as dy or as x (or both). Statuses as for the forward functions. */
+SOFTPLUS_API softplus_status softplus_backward_f32(size_t ndim, const size_t *shape,
+                                                   const float *dy, const ptrdiff_t *dy_strides,
+                                                   const float *x, const ptrdiff_t *x_strides,
+                                                   float *dx, const ptrdiff_t *dx_strides,
+                                                   float beta, float threshold);
+
+/* The same in double precision. */
+SOFTPLUS_API softplus_status softplus_backward_f64(size_t ndim, const size_t *shape,
+                                                   const double *dy, const ptrdiff_t *dy_strides,
+                                                   const double *x, const ptrdiff_t *x_strides,
+                                                   double *dx, const ptrdiff_t *dx_strides,
+                                                   double beta, double threshold);
+
+/* A short English description of a status, e.g. "output overlaps an input". Never NULL: an unknown
+ * value gives "unknown status". The string is static. */
+SOFTPLUS_API const char *softplus_status_string(softplus_status status);
+
+/* The library's runtime version, "MAJOR.MINOR.PATCH" (compare with the SOFTPLUS_VERSION_* macros to
+ * detect a header/library mismatch). Static, never NULL. */
+SOFTPLUS_API const char *softplus_version_string(void);
+
+/* The kernel set that calls use now (never SOFTPLUS_ISA_AUTO). Resolves it on first use. */
+SOFTPLUS_API softplus_isa softplus_active_isa(void);
+
+/* 1 when the kernel set for isa is compiled into this library and this CPU (and OS) can run it, else 0.
+ * SOFTPLUS_ISA_AUTO and SOFTPLUS_ISA_SCALAR always give 1; unknown values give 0. */
+SOFTPLUS_API int softplus_isa_supported(softplus_isa isa);
+
+/* Make isa the active kernel set for every thread, from the next call on. SOFTPLUS_ISA_AUTO selects the
+ * best supported set again (SOFTPLUS_ISA in the environment is not consulted again). Returns
+ * SOFTPLUS_ERR_UNSUPPORTED, changing nothing, when softplus_isa_supported(isa) is 0. */
+SOFTPLUS_API softplus_status softplus_set_isa(softplus_isa isa);
+
+/* "auto", "scalar", "sse41", "avx2", "avx512" or "neon"; "unknown" for other values. Static, never NULL. */
+SOFTPLUS_API const char *softplus_isa_name(softplus_isa isa);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SOFTPLUS_H */

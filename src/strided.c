@@ -1,0 +1,283 @@
+/* strided.c -- shape/stride validation and normalisation, and the walk that feeds kernels contiguous runs.
+ * SPDX-License-Identifier: MIT
+ */
+#include "strided.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Elements per gather/scatter chunk buffer: 4 KiB per operand, enough to amortise a kernel call. */
+#define SP_CHUNK_BYTES 4096
+
+static size_t magnitude(ptrdiff_t s)
+{
+    return s < 0 ? (size_t)0 - (size_t)s : (size_t)s;
+}
+
+/* *acc += a * b, returning 0 when the result does not fit in [0, limit]. */
+static int add_product_checked(size_t *acc, size_t a, size_t b, size_t limit)
+{
+    if (a != 0 && b > limit / a)
+        return 0;
+    const size_t p = a * b;
+    if (p > limit - *acc)
+        return 0;
+    *acc += p;
+    return 1;
+}
+
+/* The byte range [lo, hi) a view spans, or 0 when it does not fit (see SOFTPLUS_ERR_OVERFLOW). */
+static int view_range(const char *base, size_t ndim, const size_t *shape, const ptrdiff_t *stride,
+                      size_t elem_size, uintptr_t *lo, uintptr_t *hi)
+{
+    const size_t limit = (size_t)PTRDIFF_MAX / elem_size - 1;
+    size_t forward = 0, backward = 0; /* in elements */
+    for (size_t d = 0; d < ndim; d++) {
+        size_t *side = stride[d] < 0 ? &backward : &forward;
+        if (!add_product_checked(side, shape[d] - 1, magnitude(stride[d]), limit))
+            return 0;
+    }
+    if (forward > limit - backward)
+        return 0;
+    const uintptr_t b = (uintptr_t)base;
+    const uintptr_t below = (uintptr_t)backward * elem_size;
+    const uintptr_t above = ((uintptr_t)forward + 1) * elem_size;
+    if (b < below || UINTPTR_MAX - b < above)
+        return 0;
+    *lo = b - below;
+    *hi = b + above;
+    return 1;
+}
+
+/* Whether no two indices of the view name one element. Sufficient condition, exact for every view
+ * that is a permutation of a dense or padded layout: ordered by |stride|, each stride exceeds the span
+ * of all smaller ones. shape[d] >= 2 for every d. */
+static int view_is_injective(size_t ndim, const size_t *shape, const ptrdiff_t *stride)
+{
+    size_t order[SOFTPLUS_MAX_NDIM];
+    for (size_t d = 0; d < ndim; d++) {
+        size_t j = d;
+        for (; j > 0 && magnitude(stride[order[j - 1]]) > magnitude(stride[d]); j--)
+            order[j] = order[j - 1];
+        order[j] = d;
+    }
+    size_t span = 0; /* largest offset reachable with the dimensions before this one; fits (checked) */
+    for (size_t k = 0; k < ndim; k++) {
+        const size_t m = magnitude(stride[order[k]]);
+        if (m <= span)
+            return 0;
+        span += m * (shape[order[k]] - 1);
+    }
+    return 1;
+}
+
+/* Whether outer == inner * inner_size, without overflowing. */
+static int steps_evenly(ptrdiff_t inner, size_t inner_size, ptrdiff_t outer)
+{
+    const size_t m = magnitude(inner);
+    if (m != 0 && inner_size > (size_t)PTRDIFF_MAX / m)
+        return 0;
+    return outer == inner * (ptrdiff_t)inner_size;
+}
+
+static void swap_dims(sp_plan *p, size_t a, size_t b)
+{
+    size_t t = p->shape[a];
+    p->shape[a] = p->shape[b];
+    p->shape[b] = t;
+    for (size_t k = 0; k < p->noperands; k++) {
+        ptrdiff_t s = p->stride[k][a];
+        p->stride[k][a] = p->stride[k][b];
+        p->stride[k][b] = s;
+    }
+}
+
+/* Innermost first: by output |stride|, then by each input's |stride|. */
+static int dim_before(const sp_plan *p, size_t a, size_t b)
+{
+    for (size_t k = 0; k < p->noperands; k++) {
+        size_t ma = magnitude(p->stride[k][a]), mb = magnitude(p->stride[k][b]);
+        if (ma != mb)
+            return ma < mb;
+    }
+    return 0;
+}
+
+softplus_status sp_plan_build(sp_plan *plan, size_t ndim, const size_t *shape, size_t noperands,
+                              size_t elem_size, void *const *bases, const ptrdiff_t *const *strides)
+{
+    /* A count that overflows beside a zero dimension still describes an empty tensor; it is rejected
+     * anyway, so that a shape gives the same status whatever the order of its dimensions. */
+    size_t count = 1;
+    int empty = 0;
+    for (size_t d = 0; d < ndim; d++) {
+        if (shape[d] == 0)
+            empty = 1;
+        else if (count > (size_t)PTRDIFF_MAX / shape[d])
+            return SOFTPLUS_ERR_OVERFLOW;
+        else
+            count *= shape[d];
+    }
+    memset(plan, 0, offsetof(sp_plan, shape));
+    plan->noperands = noperands;
+    plan->elem_size = elem_size;
+    if (empty) {
+        plan->empty = 1;
+        return SOFTPLUS_OK;
+    }
+    for (size_t k = 0; k < noperands; k++)
+        if (bases[k] == NULL)
+            return SOFTPLUS_ERR_NULL;
+
+    /* Drop size-1 dimensions; fill C-contiguous strides where none were given. */
+    size_t n = 0;
+    size_t contiguous = 1;
+    for (size_t d = ndim; d-- > 0;) {
+        if (shape[d] != 1) {
+            for (size_t k = 0; k < noperands; k++)
+                plan->stride[k][n] = strides[k] ? strides[k][d] : (ptrdiff_t)contiguous;
+            plan->shape[n++] = shape[d];
+        }
+        contiguous *= shape[d];
+    }
+    /* Dims are now innermost-first; view_range and the checks below are order-independent. */
+    uintptr_t lo[SP_MAX_OPERANDS], hi[SP_MAX_OPERANDS];
+    for (size_t k = 0; k < noperands; k++) {
+        plan->base[k] = (char *)bases[k];
+        if (!view_range(plan->base[k], n, plan->shape, plan->stride[k], elem_size, &lo[k], &hi[k]))
+            return SOFTPLUS_ERR_OVERFLOW;
+    }
+    if (!view_is_injective(n, plan->shape, plan->stride[0]))
+        return SOFTPLUS_ERR_OVERLAP;
+    for (size_t k = 1; k < noperands; k++) {
+        const int same_view = plan->base[k] == plan->base[0] &&
+                              memcmp(plan->stride[k], plan->stride[0], n * sizeof(ptrdiff_t)) == 0;
+        if (!same_view && lo[k] < hi[0] && lo[0] < hi[k])
+            return SOFTPLUS_ERR_OVERLAP;
+    }
+
+    /* Walk every output dimension forwards: flip a negative output stride in all operands at once. */
+    for (size_t d = 0; d < n; d++) {
+        if (plan->stride[0][d] < 0) {
+            for (size_t k = 0; k < noperands; k++) {
+                plan->base[k] += plan->stride[k][d] * (ptrdiff_t)(plan->shape[d] - 1) * (ptrdiff_t)elem_size;
+                plan->stride[k][d] = -plan->stride[k][d];
+            }
+        }
+    }
+    for (size_t d = 1; d < n; d++)
+        for (size_t j = d; j > 0 && dim_before(plan, j, j - 1); j--)
+            swap_dims(plan, j, j - 1);
+
+    /* Merge a dimension into the one inside it when every operand steps across the pair evenly. */
+    size_t m = 0;
+    for (size_t d = 1; d < n; d++) {
+        int mergeable = 1;
+        for (size_t k = 0; k < noperands; k++)
+            if (!steps_evenly(plan->stride[k][m], plan->shape[m], plan->stride[k][d]))
+                mergeable = 0;
+        if (mergeable) {
+            plan->shape[m] *= plan->shape[d];
+        } else {
+            m++;
+            plan->shape[m] = plan->shape[d];
+            for (size_t k = 0; k < noperands; k++)
+                plan->stride[k][m] = plan->stride[k][d];
+        }
+    }
+    if (n == 0) { /* one element */
+        plan->shape[0] = 1;
+        for (size_t k = 0; k < noperands; k++)
+            plan->stride[k][0] = 1;
+    }
+    plan->ndim = m + 1;
+    return SOFTPLUS_OK;
+}
+
+static void gather(void *dst, const char *src, ptrdiff_t stride_bytes, size_t n, size_t elem_size)
+{
+    if (elem_size == 4) {
+        uint32_t *d = dst;
+        for (size_t i = 0; i < n; i++)
+            memcpy(&d[i], src + (ptrdiff_t)i * stride_bytes, 4);
+    } else {
+        uint64_t *d = dst;
+        for (size_t i = 0; i < n; i++)
+            memcpy(&d[i], src + (ptrdiff_t)i * stride_bytes, 8);
+    }
+}
+
+static void scatter(char *dst, ptrdiff_t stride_bytes, const void *src, size_t n, size_t elem_size)
+{
+    if (elem_size == 4) {
+        const uint32_t *s = src;
+        for (size_t i = 0; i < n; i++)
+            memcpy(dst + (ptrdiff_t)i * stride_bytes, &s[i], 4);
+    } else {
+        const uint64_t *s = src;
+        for (size_t i = 0; i < n; i++)
+            memcpy(dst + (ptrdiff_t)i * stride_bytes, &s[i], 8);
+    }
+}
+
+/* One inner run of plan->shape[0] elements starting at ptrs, at least one operand strided. */
+static void run_strided(const sp_plan *plan, char *const *ptrs, const ptrdiff_t *step, sp_run_fn fn,
+                        const void *ctx)
+{
+    _Alignas(64) unsigned char buffer[SP_MAX_OPERANDS][SP_CHUNK_BYTES];
+    const size_t chunk = SP_CHUNK_BYTES / plan->elem_size;
+    const size_t es = plan->elem_size;
+    for (size_t done = 0; done < plan->shape[0]; done += chunk) {
+        const size_t n = plan->shape[0] - done < chunk ? plan->shape[0] - done : chunk;
+        void *args[SP_MAX_OPERANDS];
+        for (size_t k = 0; k < plan->noperands; k++) {
+            char *at = ptrs[k] + (ptrdiff_t)done * step[k];
+            if (step[k] == (ptrdiff_t)es) {
+                args[k] = at;
+            } else {
+                args[k] = buffer[k];
+                if (k > 0)
+                    gather(buffer[k], at, step[k], n, es);
+            }
+        }
+        fn(n, args, ctx);
+        if (args[0] == buffer[0])
+            scatter(ptrs[0] + (ptrdiff_t)done * step[0], step[0], buffer[0], n, es);
+    }
+}
+
+void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx)
+{
+    const size_t es = plan->elem_size;
+    const size_t nops = plan->noperands;
+    char *ptrs[SP_MAX_OPERANDS];
+    ptrdiff_t step[SP_MAX_OPERANDS]; /* inner stride in bytes */
+    int contiguous = 1;
+    for (size_t k = 0; k < nops; k++) {
+        ptrs[k] = plan->base[k];
+        step[k] = plan->stride[k][0] * (ptrdiff_t)es;
+        if (step[k] != (ptrdiff_t)es)
+            contiguous = 0;
+    }
+    size_t index[SOFTPLUS_MAX_NDIM] = {0};
+    for (;;) {
+        if (contiguous)
+            fn(plan->shape[0], (void *const *)ptrs, ctx);
+        else
+            run_strided(plan, ptrs, step, fn, ctx);
+        /* Advance the odometer over the outer dimensions; pointers never leave the views. */
+        size_t d = 1;
+        for (; d < plan->ndim; d++) {
+            if (++index[d] < plan->shape[d]) {
+                for (size_t k = 0; k < nops; k++)
+                    ptrs[k] += plan->stride[k][d] * (ptrdiff_t)es;
+                break;
+            }
+            index[d] = 0;
+            for (size_t k = 0; k < nops; k++)
+                ptrs[k] -= plan->stride[k][d] * (ptrdiff_t)(plan->shape[d] - 1) * (ptrdiff_t)es;
+        }
+        if (d >= plan->ndim)
+            return;
+    }
+}
