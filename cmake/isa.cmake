@@ -1,32 +1,34 @@
-# isa.cmake -- which kernel sets this build compiles, and the per-file flags each needs.
-# Sets SP_ISA_SOURCES (kernel files beyond the scalar one) and SP_ISA_DEFINITIONS (SP_HAVE_<ISA>).
+# isa.cmake -- which kernel files this build compiles, and the per-file flags each needs.
+# Sets SP_ISA_SOURCES (kernel files beyond the scalar one) and SP_ISA_DEFINITIONS
+# (SP_HAVE_<ISA>_<DTYPE> for each file, which dispatch.c turns into kernel sets).
 # The flags go on the kernel files only: the dispatcher and the generic code stay at the baseline ISA.
 include(CheckCCompilerFlag)
 
 set(SP_ISA_SOURCES "")
 set(SP_ISA_DEFINITIONS "")
 
-# sp_add_isa(<TAG> <source> <flags...>): compile <source> with <flags> when the compiler takes them.
-function(sp_add_isa tag source)
-  set(flags ${ARGN})
-  string(REPLACE ";" " " flag_string "${flags}")
-  string(MAKE_C_IDENTIFIER "SP_CC_HAS_${tag}" probe)
-  set(CMAKE_REQUIRED_FLAGS "${flag_string}")
-  check_c_compiler_flag("" ${probe})
-  if(${probe})
-    set_source_files_properties(${source} PROPERTIES COMPILE_OPTIONS "${flags}")
-    set(SP_ISA_SOURCES ${SP_ISA_SOURCES} ${source} PARENT_SCOPE)
-    string(TOUPPER ${tag} upper)
-    set(SP_ISA_DEFINITIONS ${SP_ISA_DEFINITIONS} SP_HAVE_${upper} PARENT_SCOPE)
-    message(STATUS "softplus: ${tag} kernels (${flag_string})")
+# sp_add_kernel(<isa> <dtype> <source> <flags...>): compile <source> with <flags> when the compiler
+# takes them, and announce SP_HAVE_<ISA>_<DTYPE>.
+macro(sp_add_kernel isa dtype source)
+  set(_sp_flags ${ARGN})
+  string(REPLACE ";" " " _sp_flag_string "${_sp_flags}")
+  string(TOUPPER "${isa}_${dtype}" _sp_tag)
+  set(CMAKE_REQUIRED_FLAGS "${_sp_flag_string}")
+  check_c_compiler_flag("" SP_CC_HAS_${_sp_tag})
+  unset(CMAKE_REQUIRED_FLAGS)
+  if(SP_CC_HAS_${_sp_tag})
+    set_source_files_properties(${source} PROPERTIES COMPILE_OPTIONS "${_sp_flags}")
+    list(APPEND SP_ISA_SOURCES ${source})
+    list(APPEND SP_ISA_DEFINITIONS SP_HAVE_${_sp_tag})
+    message(STATUS "softplus: ${isa} ${dtype} kernels (${_sp_flag_string})")
   else()
-    message(STATUS "softplus: ${tag} kernels skipped, compiler lacks ${flag_string}")
+    message(STATUS "softplus: ${isa} ${dtype} kernels skipped: the compiler lacks ${_sp_flag_string}")
   endif()
-endfunction()
+endmacro()
 
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
-  # x86 kernels are added here by the x86 SIMD issue, e.g.
-  # sp_add_isa(avx2 src/arch/x86/softplus_avx2.c -mavx2 -mfma)
+  # f32 kernels (src/arch/x86/softplus_f32_<isa>.c)
+  # f64 kernels (src/arch/x86/softplus_f64_<isa>.c)
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
-  # the NEON kernel set is added here by the aarch64 issue
+  # NEON kernels (src/arch/arm/softplus_<dtype>_neon.c)
 endif()

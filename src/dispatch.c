@@ -25,23 +25,76 @@
 #define SP_ARM64_LINUX 1
 #endif
 
-static const sp_kernel_set kernels_scalar = {SOFTPLUS_ISA_SCALAR, sp_fwd_f32_scalar, sp_fwd_f64_scalar,
-                                             sp_bwd_f32_scalar, sp_bwd_f64_scalar};
+/* Each ISA's (fwd, bwd) pair per dtype; a dtype an ISA has no kernels for comes from the ISA below. */
+#define SP_F32_SCALAR sp_fwd_f32_scalar, sp_bwd_f32_scalar
+#define SP_F64_SCALAR sp_fwd_f64_scalar, sp_bwd_f64_scalar
+#ifdef SP_HAVE_SSE41_F32
+#define SP_F32_SSE41 sp_fwd_f32_sse41, sp_bwd_f32_sse41
+#else
+#define SP_F32_SSE41 SP_F32_SCALAR
+#endif
+#ifdef SP_HAVE_SSE41_F64
+#define SP_F64_SSE41 sp_fwd_f64_sse41, sp_bwd_f64_sse41
+#else
+#define SP_F64_SSE41 SP_F64_SCALAR
+#endif
+#ifdef SP_HAVE_AVX2_F32
+#define SP_F32_AVX2 sp_fwd_f32_avx2, sp_bwd_f32_avx2
+#else
+#define SP_F32_AVX2 SP_F32_SSE41
+#endif
+#ifdef SP_HAVE_AVX2_F64
+#define SP_F64_AVX2 sp_fwd_f64_avx2, sp_bwd_f64_avx2
+#else
+#define SP_F64_AVX2 SP_F64_SSE41
+#endif
+#ifdef SP_HAVE_AVX512_F32
+#define SP_F32_AVX512 sp_fwd_f32_avx512, sp_bwd_f32_avx512
+#else
+#define SP_F32_AVX512 SP_F32_AVX2
+#endif
+#ifdef SP_HAVE_AVX512_F64
+#define SP_F64_AVX512 sp_fwd_f64_avx512, sp_bwd_f64_avx512
+#else
+#define SP_F64_AVX512 SP_F64_AVX2
+#endif
+#ifdef SP_HAVE_NEON_F32
+#define SP_F32_NEON sp_fwd_f32_neon, sp_bwd_f32_neon
+#else
+#define SP_F32_NEON SP_F32_SCALAR
+#endif
+#ifdef SP_HAVE_NEON_F64
+#define SP_F64_NEON sp_fwd_f64_neon, sp_bwd_f64_neon
+#else
+#define SP_F64_NEON SP_F64_SCALAR
+#endif
+
+/* An ISA is compiled in when any of its kernel files is. */
+#if defined(SP_HAVE_SSE41_F32) || defined(SP_HAVE_SSE41_F64)
+#define SP_HAVE_SSE41 1
+#endif
+#if defined(SP_HAVE_AVX2_F32) || defined(SP_HAVE_AVX2_F64)
+#define SP_HAVE_AVX2 1
+#endif
+#if defined(SP_HAVE_AVX512_F32) || defined(SP_HAVE_AVX512_F64)
+#define SP_HAVE_AVX512 1
+#endif
+#if defined(SP_HAVE_NEON_F32) || defined(SP_HAVE_NEON_F64)
+#define SP_HAVE_NEON 1
+#endif
+
+static const sp_kernel_set kernels_scalar = {SOFTPLUS_ISA_SCALAR, SP_F32_SCALAR, SP_F64_SCALAR};
 #ifdef SP_HAVE_SSE41
-static const sp_kernel_set kernels_sse41 = {SOFTPLUS_ISA_SSE41, sp_fwd_f32_sse41, sp_fwd_f64_sse41,
-                                            sp_bwd_f32_sse41, sp_bwd_f64_sse41};
+static const sp_kernel_set kernels_sse41 = {SOFTPLUS_ISA_SSE41, SP_F32_SSE41, SP_F64_SSE41};
 #endif
 #ifdef SP_HAVE_AVX2
-static const sp_kernel_set kernels_avx2 = {SOFTPLUS_ISA_AVX2, sp_fwd_f32_avx2, sp_fwd_f64_avx2,
-                                           sp_bwd_f32_avx2, sp_bwd_f64_avx2};
+static const sp_kernel_set kernels_avx2 = {SOFTPLUS_ISA_AVX2, SP_F32_AVX2, SP_F64_AVX2};
 #endif
 #ifdef SP_HAVE_AVX512
-static const sp_kernel_set kernels_avx512 = {SOFTPLUS_ISA_AVX512, sp_fwd_f32_avx512, sp_fwd_f64_avx512,
-                                             sp_bwd_f32_avx512, sp_bwd_f64_avx512};
+static const sp_kernel_set kernels_avx512 = {SOFTPLUS_ISA_AVX512, SP_F32_AVX512, SP_F64_AVX512};
 #endif
 #ifdef SP_HAVE_NEON
-static const sp_kernel_set kernels_neon = {SOFTPLUS_ISA_NEON, sp_fwd_f32_neon, sp_fwd_f64_neon,
-                                           sp_bwd_f32_neon, sp_bwd_f64_neon};
+static const sp_kernel_set kernels_neon = {SOFTPLUS_ISA_NEON, SP_F32_NEON, SP_F64_NEON};
 #endif
 
 /* Bit (1 << isa) set when this CPU and OS can run that ISA's instructions, whether or not its kernels
