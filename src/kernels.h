@@ -84,9 +84,34 @@ SP_DECLARE_F32_KERNELS(neon);
 SP_DECLARE_F64_KERNELS(neon);
 #endif
 
-/* Worst errors in ULP that the tests enforce, per kernel file (SP_MAX_ULP_<DTYPE>_<ISA>). A kernel
- * file's header states the error it measured; these are the contract, for every beta. */
+/* Worst errors in ULP that the tests enforce, per kernel file: SP_MAX_ULP_<DTYPE>_<ISA> for beta = 1
+ * and SP_MAX_ULP_BETA_<DTYPE>_<ISA> for any other beta (where rounding beta*x and dividing by beta
+ * cost something). Forward is measured against the exact function, backward as dx against
+ * dy*sigmoid(beta*x) exactly. A kernel file's header states what it measured; these are the
+ * contract, and a kernel that cannot meet one says so in its issue rather than loosening it. */
 #define SP_MAX_ULP_F32_SCALAR 1.0
+#define SP_MAX_ULP_BETA_F32_SCALAR 1.0
 #define SP_MAX_ULP_F64_SCALAR 2.0
+#define SP_MAX_ULP_BETA_F64_SCALAR 2.0
+
+#define SP_MAX_ULP_F32_SSE41 1.0
+#define SP_MAX_ULP_BETA_F32_SSE41 2.0
+#define SP_MAX_ULP_F64_SSE41 1.0
+#define SP_MAX_ULP_BETA_F64_SSE41 1.0
+
+#define SP_MAX_ULP_F32_AVX2 1.0
+#define SP_MAX_ULP_BETA_F32_AVX2 2.0
+#define SP_MAX_ULP_F64_AVX2 1.0
+#define SP_MAX_ULP_BETA_F64_AVX2 1.0
+
+#define SP_MAX_ULP_F32_AVX512 1.0
+#define SP_MAX_ULP_BETA_F32_AVX512 2.0
+#define SP_MAX_ULP_F64_AVX512 1.0
+#define SP_MAX_ULP_BETA_F64_AVX512 1.0
+
+#define SP_MAX_ULP_F32_NEON 1.0
+#define SP_MAX_ULP_BETA_F32_NEON 2.0
+#define SP_MAX_ULP_F64_NEON 1.0
+#define SP_MAX_ULP_BETA_F64_NEON 1.0
 
 #endif /* SP_KERNELS_H */
