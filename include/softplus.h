@@ -28,9 +28,14 @@
  *   - A NULL strides pointer means C-contiguous (row-major, last index fastest).
  *   - Input strides may be negative or zero (a zero stride broadcasts one element along that dimension).
  *   - Output strides may be negative, but two different indices of the output must never name the same
- *     element (the output may not overlap itself).
+ *     element (the output may not overlap itself). The check is a sufficient condition: ordered by
+ *     |stride|, each output stride must exceed the span (sum of |stride| * (size-1)) of all smaller
+ *     ones. Every permutation of a dense or padded layout passes; the rare injective views that do not
+ *     (shape {3,2} with strides {2,3}) are rejected as overlapping.
  *   - ndim = 0 is a scalar: one element. A dimension of size 0 means the tensor is empty: the call
  *     returns SOFTPLUS_OK and touches nothing; for an empty tensor the data pointers may be NULL.
+ *     The product of the non-zero sizes must still fit in ptrdiff_t, so that a shape gives the same
+ *     status whatever the order of its dimensions.
  *   - The output may be exactly the same view as an input (same base pointer and the same stride in
  *     every dimension of size > 1): that is an in-place call. Any other overlap between the output and
  *     an input is rejected. The check is conservative: two views are taken to overlap when the byte
@@ -50,7 +55,8 @@
  * function is thread-safe; choosing the kernel set is lock-free.
  *
  * The library never prints, never aborts, never changes errno and never changes the caller's
- * floating-point environment.
+ * floating-point control modes (rounding direction, flush-to-zero). Floating-point exception flags
+ * (inexact, underflow, ...) may be raised, as by any arithmetic.
  */
 #ifndef SOFTPLUS_H
 #define SOFTPLUS_H

@@ -3,6 +3,7 @@
  */
 #include "softplus.h"
 
+#include <errno.h>
 #include <math.h>
 
 #include "dispatch.h"
@@ -70,8 +71,12 @@ static softplus_status plan_and_run(size_t ndim, const size_t *shape, size_t nop
 {
     sp_plan plan;
     const softplus_status status = sp_plan_build(&plan, ndim, shape, noperands, elem_size, bases, strides);
-    if (status == SOFTPLUS_OK && !plan.empty)
+    if (status == SOFTPLUS_OK && !plan.empty) {
+        /* libm's exp may set errno (ERANGE on underflow); the header promises errno never changes. */
+        const int saved_errno = errno;
         sp_plan_execute(&plan, fn, ctx);
+        errno = saved_errno;
+    }
     return status;
 }
 

@@ -1,0 +1,723 @@
+/* test_dispatch.c -- kernel-set selection: forcing each ISA, AUTO, SOFTPLUS_ISA read once at the first
+ * resolution, concurrent first calls, and softplus_set_isa racing computations.
+ * SPDX-License-Identifier: MIT
+ *
+ * One source, two executables (tests/unit/CMakeLists.txt):
+ *   test_dispatch                     forcing and AUTO, in any process state;
+ *   test_dispatch env WANT FIRST [unsetenv]
+ *                                     the first library call of the process (FIRST: "active", "forward"
+ *                                     or "backward") must resolve to WANT (an ISA name, or "best"); ctest
+ *                                     runs it under several SOFTPLUS_ISA values. A WANT this CPU does not
+ *                                     support is skipped (exit 77), so the entries run everywhere.
+ *   test_dispatch_threads WANT [unsetenv]
+ *                                     built with SP_TEST_DISPATCH_THREADS: 16 threads released by a barrier
+ *                                     make their first calls at once, in this process and in forked fresh
+ *                                     ones; then threads flip softplus_set_isa while others compute.
+ * "unsetenv" removes SOFTPLUS_ISA before the first call, so that "best" holds whatever the caller's
+ * environment says.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "unit_common.h"
+
+/* The ISA called name, or -1 for anything else ("best" included). A table of its own rather than
+ * softplus_isa_name, so that parsing arguments is not a library call (test_api checks the names). */
+static int isa_from_name(const char *name)
+{
+    static const char *const names[] = {"auto", "scalar", "sse41", "avx2", "avx512", "neon"};
+    for (int isa = SOFTPLUS_ISA_AUTO; isa <= SOFTPLUS_ISA_NEON; isa++)
+        if (strcmp(name, names[isa]) == 0)
+            return isa;
+    return -1;
+}
+
+/* The best ISA by the documented preference, found through the public API only. */
+static softplus_isa best_by_preference(void)
+{
+    static const softplus_isa best_first[] = {SOFTPLUS_ISA_AVX512, SOFTPLUS_ISA_AVX2, SOFTPLUS_ISA_SSE41,
+                                              SOFTPLUS_ISA_NEON};
+    for (size_t i = 0; i < sizeof best_first / sizeof best_first[0]; i++)
+        if (softplus_isa_supported(best_first[i]))
+            return best_first[i];
+    return SOFTPLUS_ISA_SCALAR;
+}
+
+/* Index of the first element of out[0..n) that is not what kernel set k gives for its inputs, or n. */
+static size_t first_mismatch(sp_op op, const sp_kernel_set *k, size_t n, const void *in0, ptrdiff_t s0,
+                             const void *in1, ptrdiff_t s1, const void *out, ptrdiff_t so, double beta,
+                             double threshold)
+{
+    const size_t es = op_elem_size(op);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char want[8];
+        const unsigned char *a = (const unsigned char *)in0 + (ptrdiff_t)i * s0 * (ptrdiff_t)es;
+        const unsigned char *b = in1 ? (const unsigned char *)in1 + (ptrdiff_t)i * s1 * (ptrdiff_t)es : NULL;
+        kernel_one(op, k, a, b, want, beta, threshold);
+        if (memcmp(want, (const unsigned char *)out + (ptrdiff_t)i * so * (ptrdiff_t)es, es) != 0)
+            return i;
+    }
+    return n;
+}
+
+/* ctest's SKIP_RETURN_CODE: every test of the run was skipped. */
+#define EXIT_SKIPPED 77
+
+#ifndef SP_TEST_DISPATCH_THREADS
+
+static int skipped;
+
+/* ---- forcing and AUTO --------------------------------------------------------------------------- */
+
+/* A forced call over n elements (contiguous, or input stride 3 and output stride -2 through the gather
+ * buffer) leaves exactly what the kernels of isa give element by element. */
+static int forced_call_matches(sp_op op, softplus_isa isa, int strided, sp_rng *r)
+{
+    const size_t n = 777, es = op_elem_size(op), total = 8 * n + 64, bytes = total * es;
+    unsigned char *pristine = malloc(bytes), *arena = malloc(bytes);
+    if (!pristine || !arena) {
+        free(pristine);
+        free(arena);
+        return 0;
+    }
+    for (size_t i = 0; i < total; i++)
+        interesting_value(r, es, pristine + i * es);
+    memcpy(arena, pristine, bytes);
+    const size_t shape[1] = {n};
+    const ptrdiff_t s_in[1] = {3}, s_out[1] = {-2};
+    /* Regions: output [16, 16+2n), input 1 [2n+32, 5n+32), input 2 [5n+48, 8n+48). */
+    const size_t out_at = strided ? 16 + 2 * (n - 1) : 16;
+    sp_call c = {op, 1, shape, {arena + out_at * es, arena + (2 * n + 32) * es, arena + (5 * n + 48) * es},
+                 {strided ? s_out : NULL, strided ? s_in : NULL, strided ? s_in : NULL}, 0.5, 20.0};
+    const softplus_status st = call_run(&c);
+    int ok = st == SOFTPLUS_OK && check_call_result(&c, sp_kernels_for_isa(isa), arena, pristine, bytes);
+    if (!ok)
+        print_error("%s forced to %s (%s): status %s\n", op_name(op), softplus_isa_name(isa),
+                    strided ? "strided" : "contiguous", softplus_status_string(st));
+    free(pristine);
+    free(arena);
+    return ok;
+}
+
+static void test_forcing_each_supported_isa_makes_it_active_and_used(void **state)
+{
+    (void)state;
+    sp_rng r = {0xd15a7c4u};
+    size_t forced = 0;
+    for (int i = SOFTPLUS_ISA_SCALAR; i <= SOFTPLUS_ISA_NEON; i++) {
+        const softplus_isa isa = (softplus_isa)i;
+        const softplus_isa was = softplus_active_isa();
+        if (!softplus_isa_supported(isa)) {
+            assert_int_equal(softplus_set_isa(isa), SOFTPLUS_ERR_UNSUPPORTED);
+            assert_int_equal(softplus_active_isa(), was);
+            continue;
+        }
+        assert_int_equal(softplus_set_isa(isa), SOFTPLUS_OK);
+        if (softplus_active_isa() != isa) {
+            print_error("forced %s, active reports %s\n", softplus_isa_name(isa),
+                        softplus_isa_name(softplus_active_isa()));
+            fail();
+        }
+        /* The entry points take their kernels from sp_active_kernels: it must be this ISA's very set. */
+        assert_ptr_equal(sp_active_kernels(), sp_kernels_for_isa(isa));
+        for (sp_op op = 0; op < SP_OP_COUNT; op++)
+            for (int strided = 0; strided < 2; strided++)
+                assert_true(forced_call_matches(op, isa, strided, &r));
+        forced++;
+    }
+    assert_true(forced >= 1);
+    assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
+    print_message("forced %zu ISA(s)\n", forced);
+}
+
+static void test_auto_selects_the_best_supported_isa(void **state)
+{
+    (void)state;
+    const softplus_isa best = best_by_preference();
+    assert_int_equal(sp_best_isa(), best);
+    for (int i = SOFTPLUS_ISA_SCALAR; i <= SOFTPLUS_ISA_NEON; i++) {
+        if (!softplus_isa_supported((softplus_isa)i))
+            continue;
+        assert_int_equal(softplus_set_isa((softplus_isa)i), SOFTPLUS_OK);
+        assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
+        if (softplus_active_isa() != best) {
+            print_error("AUTO after %s: active %s, want %s\n", softplus_isa_name((softplus_isa)i),
+                        softplus_isa_name(softplus_active_isa()), softplus_isa_name(best));
+            fail();
+        }
+        assert_ptr_equal(sp_active_kernels(), sp_kernels_for_isa(best));
+    }
+    print_message("best ISA here: %s\n", softplus_isa_name(best));
+}
+
+static void test_supported_isas_agree_with_kernel_table_and_cpu(void **state)
+{
+    (void)state;
+    assert_int_equal(softplus_isa_supported(SOFTPLUS_ISA_AUTO), 1);
+    assert_int_equal(softplus_isa_supported(SOFTPLUS_ISA_SCALAR), 1);
+    for (int i = SOFTPLUS_ISA_SCALAR; i <= SOFTPLUS_ISA_NEON; i++) {
+        const softplus_isa isa = (softplus_isa)i;
+        const sp_kernel_set *k = sp_kernels_for_isa(isa);
+        assert_int_equal(softplus_isa_supported(isa), k != NULL);
+        if (k) {
+            assert_int_equal(k->isa, isa);
+            assert_non_null(k->fwd_f32);
+            assert_non_null(k->bwd_f32);
+            assert_non_null(k->fwd_f64);
+            assert_non_null(k->bwd_f64);
+        }
+    }
+    assert_null(sp_kernels_for_isa((softplus_isa)6));
+    assert_null(sp_kernels_for_isa((softplus_isa)99));
+    assert_null(sp_kernels_for_isa((softplus_isa)-1));
+#if defined(__x86_64__) || defined(__i386__)
+    assert_int_equal(softplus_isa_supported(SOFTPLUS_ISA_NEON), 0);
+#if defined(__GNUC__)
+    /* Detection against the compiler's own CPU model (which also checks the OS saves the AVX state). An
+     * ISA counts as compiled in when either dtype's kernel file is. */
+    __builtin_cpu_init();
+    int compiled[SOFTPLUS_ISA_NEON + 1] = {0};
+#if defined(SP_HAVE_SSE41_F32) || defined(SP_HAVE_SSE41_F64)
+    compiled[SOFTPLUS_ISA_SSE41] = 1;
+#endif
+#if defined(SP_HAVE_AVX2_F32) || defined(SP_HAVE_AVX2_F64)
+    compiled[SOFTPLUS_ISA_AVX2] = 1;
+#endif
+#if defined(SP_HAVE_AVX512_F32) || defined(SP_HAVE_AVX512_F64)
+    compiled[SOFTPLUS_ISA_AVX512] = 1;
+#endif
+    const int cpu_sse41 = __builtin_cpu_supports("sse4.1") != 0;
+    const int cpu_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const int cpu_avx512 = cpu_avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+    assert_int_equal(softplus_isa_supported(SOFTPLUS_ISA_SSE41), compiled[SOFTPLUS_ISA_SSE41] && cpu_sse41);
+    assert_int_equal(softplus_isa_supported(SOFTPLUS_ISA_AVX2), compiled[SOFTPLUS_ISA_AVX2] && cpu_avx2);
+    assert_int_equal(softplus_isa_supported(SOFTPLUS_ISA_AVX512), compiled[SOFTPLUS_ISA_AVX512] && cpu_avx512);
+    print_message("cpu: sse41 %d avx2 %d avx512 %d; compiled: sse41 %d avx2 %d avx512 %d\n", cpu_sse41, cpu_avx2,
+                  cpu_avx512, compiled[SOFTPLUS_ISA_SSE41], compiled[SOFTPLUS_ISA_AVX2],
+                  compiled[SOFTPLUS_ISA_AVX512]);
+#endif
+#elif defined(__aarch64__)
+    assert_int_equal(softplus_isa_supported(SOFTPLUS_ISA_SSE41), 0);
+    assert_int_equal(softplus_isa_supported(SOFTPLUS_ISA_AVX2), 0);
+    assert_int_equal(softplus_isa_supported(SOFTPLUS_ISA_AVX512), 0);
+#endif
+}
+
+/* kernels.h: an ISA without kernels of its own for a dtype borrows that dtype's from the best ISA below
+ * it (x86: scalar < sse41 < avx2 < avx512; arm: scalar < neon). Stated here from the build's
+ * SP_HAVE_<ISA>_<DTYPE> definitions, independently of dispatch.c's tables. */
+typedef struct expected_set {
+    sp_fwd_f32_fn fwd_f32;
+    sp_bwd_f32_fn bwd_f32;
+    sp_fwd_f64_fn fwd_f64;
+    sp_bwd_f64_fn bwd_f64;
+} expected_set;
+
+static void check_set(softplus_isa isa, const expected_set *want)
+{
+    const sp_kernel_set *k = sp_kernels_for_isa(isa);
+    if (!k)
+        return;
+    if (k->fwd_f32 != want->fwd_f32 || k->bwd_f32 != want->bwd_f32 || k->fwd_f64 != want->fwd_f64 ||
+        k->bwd_f64 != want->bwd_f64) {
+        print_error("%s kernel set: f32 %s, f64 %s the expected kernels\n", softplus_isa_name(isa),
+                    k->fwd_f32 == want->fwd_f32 && k->bwd_f32 == want->bwd_f32 ? "has" : "lacks",
+                    k->fwd_f64 == want->fwd_f64 && k->bwd_f64 == want->bwd_f64 ? "has" : "lacks");
+        fail();
+    }
+}
+
+static void test_kernel_sets_borrow_a_missing_dtype_from_the_isa_below(void **state)
+{
+    (void)state;
+    expected_set e = {sp_fwd_f32_scalar, sp_bwd_f32_scalar, sp_fwd_f64_scalar, sp_bwd_f64_scalar};
+    check_set(SOFTPLUS_ISA_SCALAR, &e);
+#if defined(__x86_64__) || defined(__i386__)
+#ifdef SP_HAVE_SSE41_F32
+    e.fwd_f32 = sp_fwd_f32_sse41;
+    e.bwd_f32 = sp_bwd_f32_sse41;
+#endif
+#ifdef SP_HAVE_SSE41_F64
+    e.fwd_f64 = sp_fwd_f64_sse41;
+    e.bwd_f64 = sp_bwd_f64_sse41;
+#endif
+    check_set(SOFTPLUS_ISA_SSE41, &e);
+#ifdef SP_HAVE_AVX2_F32
+    e.fwd_f32 = sp_fwd_f32_avx2;
+    e.bwd_f32 = sp_bwd_f32_avx2;
+#endif
+#ifdef SP_HAVE_AVX2_F64
+    e.fwd_f64 = sp_fwd_f64_avx2;
+    e.bwd_f64 = sp_bwd_f64_avx2;
+#endif
+    check_set(SOFTPLUS_ISA_AVX2, &e);
+#ifdef SP_HAVE_AVX512_F32
+    e.fwd_f32 = sp_fwd_f32_avx512;
+    e.bwd_f32 = sp_bwd_f32_avx512;
+#endif
+#ifdef SP_HAVE_AVX512_F64
+    e.fwd_f64 = sp_fwd_f64_avx512;
+    e.bwd_f64 = sp_bwd_f64_avx512;
+#endif
+    check_set(SOFTPLUS_ISA_AVX512, &e);
+#elif defined(__aarch64__)
+#ifdef SP_HAVE_NEON_F32
+    e.fwd_f32 = sp_fwd_f32_neon;
+    e.bwd_f32 = sp_bwd_f32_neon;
+#endif
+#ifdef SP_HAVE_NEON_F64
+    e.fwd_f64 = sp_fwd_f64_neon;
+    e.bwd_f64 = sp_bwd_f64_neon;
+#endif
+    check_set(SOFTPLUS_ISA_NEON, &e);
+#endif
+}
+
+/* ---- SOFTPLUS_ISA at the first resolution ------------------------------------------------------- */
+
+static const char *env_want = "best", *env_first = "active";
+static int env_unset;
+
+static void test_environment_decides_the_first_resolution(void **state)
+{
+    (void)state;
+    if (env_unset)
+        unsetenv("SOFTPLUS_ISA");
+    const char *env = getenv("SOFTPLUS_ISA");
+    char env_desc[64] = "SOFTPLUS_ISA unset";
+    if (env)
+        snprintf(env_desc, sizeof env_desc, "SOFTPLUS_ISA=\"%.40s\"", env);
+
+    /* The first library call of this process: it resolves the kernel set. */
+    enum { N = 300 };
+    static float x32[N], y32[N];
+    static double dy64[N], x64[N], dx64[N];
+    sp_rng r = {0xe7u};
+    for (size_t i = 0; i < N; i++) {
+        interesting_value(&r, 4, (unsigned char *)&x32[i]);
+        interesting_value(&r, 8, (unsigned char *)&dy64[i]);
+        interesting_value(&r, 8, (unsigned char *)&x64[i]);
+    }
+    const size_t shape[1] = {N};
+    softplus_status st = SOFTPLUS_OK;
+    if (strcmp(env_first, "forward") == 0)
+        st = softplus_forward_f32(1, shape, x32, NULL, y32, NULL, 1.0f, 20.0f);
+    else if (strcmp(env_first, "backward") == 0)
+        st = softplus_backward_f64(1, shape, dy64, NULL, x64, NULL, dx64, NULL, 1.0, 20.0);
+    const softplus_isa got = softplus_active_isa();
+    assert_int_equal(st, SOFTPLUS_OK);
+
+    softplus_isa want;
+    if (strcmp(env_want, "best") == 0) {
+        want = best_by_preference();
+    } else {
+        const int named = isa_from_name(env_want);
+        assert_true(named > SOFTPLUS_ISA_AUTO);
+        want = (softplus_isa)named;
+        if (!softplus_isa_supported(want)) {
+            print_message("%s: %s is not compiled in or not supported by this CPU; skipping\n", env_desc,
+                          env_want);
+            skipped = 1;
+            skip();
+        }
+    }
+    if (got != want) {
+        print_error("%s, first call %s: active %s, want %s\n", env_desc, env_first, softplus_isa_name(got),
+                    softplus_isa_name(want));
+        fail();
+    }
+    const sp_kernel_set *k = sp_kernels_for_isa(got);
+    if (strcmp(env_first, "forward") == 0)
+        assert_int_equal(first_mismatch(SP_OP_FWD_F32, k, N, x32, 1, NULL, 0, y32, 1, 1.0, 20.0), N);
+    if (strcmp(env_first, "backward") == 0)
+        assert_int_equal(first_mismatch(SP_OP_BWD_F64, k, N, dy64, 1, x64, 1, dx64, 1, 1.0, 20.0), N);
+
+    /* Read once: a later change of the environment changes nothing, and AUTO means the best again. */
+    softplus_isa other = SOFTPLUS_ISA_SCALAR;
+    for (int i = SOFTPLUS_ISA_SCALAR; i <= SOFTPLUS_ISA_NEON; i++)
+        if (i != (int)got && softplus_isa_supported((softplus_isa)i))
+            other = (softplus_isa)i;
+    setenv("SOFTPLUS_ISA", softplus_isa_name(other), 1);
+    assert_int_equal(softplus_active_isa(), got);
+    assert_int_equal(softplus_forward_f32(1, shape, x32, NULL, y32, NULL, 1.0f, 20.0f), SOFTPLUS_OK);
+    assert_int_equal(softplus_active_isa(), got);
+    assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
+    assert_int_equal(softplus_active_isa(), best_by_preference());
+    print_message("%s, first call %s: resolved to %s\n", env_desc, env_first, softplus_isa_name(got));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 4 && strcmp(argv[1], "env") == 0) {
+        env_want = argv[2];
+        env_first = argv[3];
+        env_unset = argc >= 5 && strcmp(argv[4], "unsetenv") == 0;
+        const struct CMUnitTest tests[] = {cmocka_unit_test(test_environment_decides_the_first_resolution)};
+        const int failed = cmocka_run_group_tests(tests, NULL, NULL);
+        return failed == 0 && skipped ? EXIT_SKIPPED : failed;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "usage: %s [env WANT active|forward|backward [unsetenv]]\n", argv[0]);
+        return 2;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_forcing_each_supported_isa_makes_it_active_and_used),
+        cmocka_unit_test(test_auto_selects_the_best_supported_isa),
+        cmocka_unit_test(test_supported_isas_agree_with_kernel_table_and_cpu),
+        cmocka_unit_test(test_kernel_sets_borrow_a_missing_dtype_from_the_isa_below),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+#else /* SP_TEST_DISPATCH_THREADS */
+
+/* ---- concurrent first calls --------------------------------------------------------------------- */
+
+enum { NTHREADS = 16, RACE_N = 1537, FRESH_PROCESSES = 200 };
+
+static const char *want_name = "best";
+static float race_x[2 * RACE_N];
+
+typedef struct racer {
+    pthread_t thread;
+    pthread_barrier_t *barrier;
+    int id;
+    softplus_isa isa_first, isa_after;
+    softplus_status status;
+    float y[RACE_N];
+} racer;
+
+static racer racers[NTHREADS];
+
+static void *race(void *arg)
+{
+    racer *me = arg;
+    const size_t shape[1] = {RACE_N};
+    const ptrdiff_t stride2[1] = {2};
+    pthread_barrier_wait(me->barrier);
+    /* Even threads ask which set is active first, odd ones compute first (through the gather buffer). */
+    me->isa_first = (softplus_isa)-1;
+    if (me->id % 2 == 0)
+        me->isa_first = softplus_active_isa();
+    me->status = softplus_forward_f32(1, shape, race_x, stride2, me->y, NULL, 1.0f, 20.0f);
+    me->isa_after = softplus_active_isa();
+    return NULL;
+}
+
+/* NTHREADS first calls at once; 1 when they all saw one ISA, the expected one, and identical results
+ * equal to that ISA's kernel. Uses no cmocka state: it also runs in forked children. */
+static int race_first_calls(softplus_isa want, int want_best)
+{
+    sp_rng r = {0x7ace5u};
+    for (size_t i = 0; i < 2 * RACE_N; i++)
+        interesting_value(&r, 4, (unsigned char *)&race_x[i]);
+    pthread_barrier_t barrier;
+    if (pthread_barrier_init(&barrier, NULL, NTHREADS) != 0)
+        return 0;
+    int started = 0;
+    for (int t = 0; t < NTHREADS; t++) {
+        racers[t].barrier = &barrier;
+        racers[t].id = t;
+        if (pthread_create(&racers[t].thread, NULL, race, &racers[t]) != 0)
+            break;
+        started++;
+    }
+    if (started != NTHREADS) { /* the barrier would never open: cannot test here */
+        fprintf(stderr, "could start only %d threads\n", started);
+        _exit(3);
+    }
+    for (int t = 0; t < NTHREADS; t++)
+        pthread_join(racers[t].thread, NULL);
+    pthread_barrier_destroy(&barrier);
+
+    const softplus_isa seen = racers[0].isa_after;
+    if (want_best)
+        want = best_by_preference();
+    int ok = 1;
+    for (int t = 0; t < NTHREADS && ok; t++) {
+        const racer *q = &racers[t];
+        if (q->status != SOFTPLUS_OK || q->isa_after != seen || (q->id % 2 == 0 && q->isa_first != seen)) {
+            fprintf(stderr, "thread %d: status %d, first saw %s, then %s; thread 0 saw %s\n", t, (int)q->status,
+                    softplus_isa_name(q->isa_first), softplus_isa_name(q->isa_after), softplus_isa_name(seen));
+            ok = 0;
+        } else if (memcmp(q->y, racers[0].y, sizeof q->y) != 0) {
+            size_t i = 0;
+            while (memcmp(&q->y[i], &racers[0].y[i], sizeof q->y[i]) == 0)
+                i++;
+            fprintf(stderr, "thread %d: y[%zu] = %a, thread 0 has %a, x = %a\n", t, i, (double)q->y[i],
+                    (double)racers[0].y[i], (double)race_x[2 * i]);
+            ok = 0;
+        }
+    }
+    if (ok && seen != want) {
+        fprintf(stderr, "first calls resolved to %s, want %s\n", softplus_isa_name(seen), softplus_isa_name(want));
+        ok = 0;
+    }
+    if (ok) {
+        const sp_kernel_set *k = sp_kernels_for_isa(seen);
+        const size_t i = first_mismatch(SP_OP_FWD_F32, k, RACE_N, race_x, 2, NULL, 0, racers[0].y, 1, 1.0, 20.0);
+        if (i != RACE_N) {
+            float w;
+            const sp_params_f32 p = {1.0f, 20.0f};
+            k->fwd_f32(1, &race_x[2 * i], &w, &p);
+            fprintf(stderr, "y[%zu] = %a for x = %a, %s kernel gives %a\n", i, (double)racers[0].y[i],
+                    (double)race_x[2 * i], softplus_isa_name(seen), (double)w);
+            ok = 0;
+        }
+    }
+    return ok;
+}
+
+static softplus_isa want_isa(int *best)
+{
+    *best = strcmp(want_name, "best") == 0;
+    const int named = isa_from_name(want_name);
+    return *best || named <= SOFTPLUS_ISA_AUTO ? SOFTPLUS_ISA_SCALAR : (softplus_isa)named;
+}
+
+/* Must run before any library call of this process: each child starts from this untouched state. */
+static void test_concurrent_first_calls_in_fresh_processes(void **state)
+{
+    (void)state;
+    int best;
+    const softplus_isa want = want_isa(&best);
+    for (int p = 0; p < FRESH_PROCESSES; p++) {
+        fflush(NULL);
+        const pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+            _exit(race_first_calls(want, best) ? 0 : 1);
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            print_error("fresh process %d of %d: racing first calls failed (wait status 0x%x)\n", p + 1,
+                        FRESH_PROCESSES, status);
+            fail();
+        }
+    }
+}
+
+/* The same race as the first library use of this process itself. */
+static void test_concurrent_first_calls_agree(void **state)
+{
+    (void)state;
+    int best;
+    const softplus_isa want = want_isa(&best);
+    if (!race_first_calls(want, best))
+        fail();
+    print_message("%d threads' first calls all resolved to %s\n", NTHREADS, softplus_isa_name(racers[0].isa_after));
+}
+
+/* ---- softplus_set_isa while other threads compute ---------------------------------------------- */
+
+enum { CHURN_N = 1024, CHURN_WORKERS = 4, CHURN_SETTERS = 2, CHURN_ITERATIONS = 60 };
+
+static softplus_isa churn_isas[8];
+static size_t churn_nisas;
+/* Inputs: x strided by 2 (gathered), dy contiguous. */
+static float c_x32[2 * CHURN_N], c_dy32[CHURN_N];
+static double c_x64[2 * CHURN_N], c_dy64[CHURN_N];
+/* allowed[op][isa][i]: element i of op under each supported ISA, as that ISA's kernel gives it. */
+static unsigned char allowed[SP_OP_COUNT][8][CHURN_N][8];
+static atomic_int workers_left;
+static atomic_int failures;
+static atomic_long sets_done;
+static char failure_message[512];
+static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void churn_fail(const char *fmt, ...)
+{
+    if (atomic_fetch_add(&failures, 1) != 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&failure_lock);
+    vsnprintf(failure_message, sizeof failure_message, fmt, ap);
+    pthread_mutex_unlock(&failure_lock);
+    va_end(ap);
+}
+
+static const void *churn_in(sp_op op, int which) /* which 0: x or dy (first kernel input), 1: x (backward) */
+{
+    const int f32 = op_is_f32(op);
+    if (op == SP_OP_FWD_F32 || op == SP_OP_FWD_F64 || which == 1)
+        return f32 ? (const void *)c_x32 : (const void *)c_x64;
+    return f32 ? (const void *)c_dy32 : (const void *)c_dy64;
+}
+
+static ptrdiff_t churn_stride(sp_op op, int which)
+{
+    return (op == SP_OP_FWD_F32 || op == SP_OP_FWD_F64 || which == 1) ? 2 : 1;
+}
+
+static void *churn_worker(void *arg)
+{
+    (void)arg;
+    /* Outputs reversed (stride -1) half of the time: both the direct and the scatter path. */
+    static _Thread_local double out[CHURN_N];
+    const size_t shape[1] = {CHURN_N};
+    const ptrdiff_t two[1] = {2}, unit[1] = {1}, rev[1] = {-1};
+    for (int it = 0; it < CHURN_ITERATIONS && atomic_load(&failures) == 0; it++) {
+        for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+            const size_t es = op_elem_size(op);
+            const int reversed = it % 2;
+            unsigned char *out_base = (unsigned char *)out + (reversed ? (CHURN_N - 1) * es : 0);
+            sp_call c = {op,
+                         1,
+                         shape,
+                         {out_base, (void *)churn_in(op, 0), (void *)churn_in(op, 1)},
+                         {reversed ? rev : unit, churn_stride(op, 0) == 2 ? two : unit, two},
+                         1.0,
+                         20.0};
+            const softplus_status st = call_run(&c);
+            if (st != SOFTPLUS_OK) {
+                churn_fail("%s returned %s", op_name(op), softplus_status_string(st));
+                break;
+            }
+            for (size_t i = 0; i < CHURN_N; i++) {
+                const unsigned char *got = out_base + (reversed ? -(ptrdiff_t)i : (ptrdiff_t)i) * (ptrdiff_t)es;
+                size_t j = 0;
+                while (j < churn_nisas && memcmp(got, allowed[op][j][i], es) != 0)
+                    j++;
+                if (j == churn_nisas) {
+                    char g[96], w[96];
+                    churn_fail("%s element %zu: got %s, which no supported ISA gives (scalar gives %s)",
+                               op_name(op), i, elem_str(g, sizeof g, got, es),
+                               elem_str(w, sizeof w, allowed[op][0][i], es));
+                    break;
+                }
+            }
+        }
+    }
+    atomic_fetch_sub(&workers_left, 1);
+    return NULL;
+}
+
+static void *churn_setter(void *arg)
+{
+    const size_t offset = (size_t)(uintptr_t)arg;
+    long n = 0;
+    while (atomic_load(&workers_left) > 0 && atomic_load(&failures) == 0) {
+        for (size_t j = 0; j <= churn_nisas; j++) {
+            /* Every supported ISA, then AUTO; the two setters walk the list out of phase. */
+            const size_t at = (j + offset) % (churn_nisas + 1);
+            const softplus_isa isa = at < churn_nisas ? churn_isas[at] : SOFTPLUS_ISA_AUTO;
+            const softplus_status st = softplus_set_isa(isa);
+            if (st != SOFTPLUS_OK)
+                churn_fail("softplus_set_isa(%s) returned %s", softplus_isa_name(isa), softplus_status_string(st));
+            const softplus_isa now = softplus_active_isa();
+            if (now == SOFTPLUS_ISA_AUTO || !softplus_isa_supported(now))
+                churn_fail("softplus_active_isa() reported %s during the churn", softplus_isa_name(now));
+            n++;
+        }
+    }
+    atomic_fetch_add(&sets_done, n);
+    return NULL;
+}
+
+static void test_set_isa_while_computing_gives_some_supported_isas_result(void **state)
+{
+    (void)state;
+    churn_nisas = supported_isas(churn_isas);
+    sp_rng r = {0xc4u};
+    for (size_t i = 0; i < 2 * CHURN_N; i++) {
+        interesting_value(&r, 4, (unsigned char *)&c_x32[i]);
+        interesting_value(&r, 8, (unsigned char *)&c_x64[i]);
+    }
+    for (size_t i = 0; i < CHURN_N; i++) {
+        interesting_value(&r, 4, (unsigned char *)&c_dy32[i]);
+        interesting_value(&r, 8, (unsigned char *)&c_dy64[i]);
+    }
+    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+        const size_t es = op_elem_size(op);
+        for (size_t j = 0; j < churn_nisas; j++) {
+            const sp_kernel_set *k = sp_kernels_for_isa(churn_isas[j]);
+            for (size_t i = 0; i < CHURN_N; i++) {
+                const unsigned char *a = (const unsigned char *)churn_in(op, 0) + i * (size_t)churn_stride(op, 0) * es;
+                const unsigned char *b = (const unsigned char *)churn_in(op, 1) + i * 2 * es;
+                kernel_one(op, k, a, b, allowed[op][j][i], 1.0, 20.0);
+            }
+        }
+    }
+    atomic_store(&workers_left, CHURN_WORKERS);
+    atomic_store(&failures, 0);
+    pthread_t workers[CHURN_WORKERS], setters[CHURN_SETTERS];
+    for (int t = 0; t < CHURN_WORKERS; t++)
+        assert_int_equal(pthread_create(&workers[t], NULL, churn_worker, NULL), 0);
+    for (int t = 0; t < CHURN_SETTERS; t++)
+        assert_int_equal(pthread_create(&setters[t], NULL, churn_setter, (void *)(uintptr_t)(t * 7 + 1)), 0);
+    for (int t = 0; t < CHURN_WORKERS; t++)
+        pthread_join(workers[t], NULL);
+    for (int t = 0; t < CHURN_SETTERS; t++)
+        pthread_join(setters[t], NULL);
+    if (atomic_load(&failures) != 0) {
+        print_error("%s\n", failure_message);
+        fail();
+    }
+    assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
+    print_message("%d workers x %d iterations x 4 ops checked against %zu ISA(s) while %ld set_isa calls ran\n",
+                  CHURN_WORKERS, CHURN_ITERATIONS, churn_nisas, (long)atomic_load(&sets_done));
+}
+
+static void threads_hang(int sig)
+{
+    static const char msg[] = "a new thread never started (seen under qemu-user 7.2 on Linux 6.x): skipping\n";
+    (void)sig;
+    if (write(2, msg, sizeof msg - 1) < 0) {
+        /* nothing more to say */
+    }
+    _exit(EXIT_SKIPPED);
+}
+
+static void *probe_thread(void *arg)
+{
+    return arg;
+}
+
+/* Some emulators never return from pthread_create; skip then rather than hang until ctest's timeout.
+ * The probe makes no library call. */
+static void require_working_threads(void)
+{
+    signal(SIGALRM, threads_hang);
+    alarm(10);
+    pthread_t t;
+    if (pthread_create(&t, NULL, probe_thread, NULL) != 0) {
+        fprintf(stderr, "cannot create a thread here: skipping\n");
+        exit(EXIT_SKIPPED);
+    }
+    pthread_join(t, NULL);
+    alarm(0);
+    signal(SIGALRM, SIG_DFL);
+}
+
+int main(int argc, char **argv)
+{
+    require_working_threads();
+    if (argc > 1)
+        want_name = argv[1];
+    if (argc > 2 && strcmp(argv[2], "unsetenv") == 0)
+        unsetenv("SOFTPLUS_ISA");
+    int best;
+    (void)want_isa(&best);
+    if (!best && isa_from_name(want_name) <= SOFTPLUS_ISA_AUTO) {
+        fprintf(stderr, "usage: %s [best|ISA-name [unsetenv]]\n", argv[0]);
+        return 2;
+    }
+    /* Order matters: the fork test needs a process that has not called the library yet, and the
+     * in-process race must be this process's first library use. */
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_concurrent_first_calls_in_fresh_processes),
+        cmocka_unit_test(test_concurrent_first_calls_agree),
+        cmocka_unit_test(test_set_isa_while_computing_gives_some_supported_isas_result),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+#endif /* SP_TEST_DISPATCH_THREADS */

@@ -1,0 +1,441 @@
+/* test_strided.c -- strided equivalence: any view the API accepts gives, bit for bit, what the same ISA's
+ * kernel gives element by element, and nothing outside the output view changes.
+ * SPDX-License-Identifier: MIT
+ *
+ * Random cases (fixed seed) cover rank 0..6, shapes with 0s and 1s, permuted (transposed) and padded
+ * layouts, negative strides, zero strides on inputs (broadcast), arbitrary strides on size-1 dimensions,
+ * NULL strides, in-place calls (y = x; dx = dy, dx = x, both), inputs sharing or overlapping each other,
+ * and inner dimensions longer than the engine's 4 KiB gather/scatter buffer with non-unit strides. Every
+ * case runs under every ISA this machine supports (softplus_set_isa) and is compared with the naive
+ * index-by-index loop of unit_common.h calling that ISA's own kernel on one element at a time; the kernel
+ * contract says an element's result does not depend on its position, so the bytes must match exactly.
+ * Each case's arena holds its views with random margins of input values around them, so the comparison
+ * of the whole arena also proves that no byte outside the output view moved.
+ *
+ * Usage: test_strided [seed [cases]] to explore other seeds; ctest runs the defaults.
+ */
+#include "unit_common.h"
+
+#define MAX_RANK 6
+#define DEFAULT_SEED 0x5eed50f7u
+#define DEFAULT_CASES 5000
+
+/* The engine's gather/scatter chunk, in bytes (SP_CHUNK_BYTES in src/strided.c); only used to pick sizes
+ * on both sides of the chunk boundary, so a different value would weaken the test, not break it. */
+#define CHUNK_BYTES 4096
+
+enum alias {
+    A_SEPARATE,    /* every view in its own region */
+    A_OUT_IS_IN1,  /* y = x (forward) or dx = dy: the same view */
+    A_OUT_IS_IN2,  /* dx = x */
+    A_OUT_IS_BOTH, /* dx = dy = x */
+    A_IN_SAME,     /* dy = x, output apart: inputs may share */
+    A_IN_SHIFTED,  /* x = dy + 1 element, same strides: inputs may overlap partially */
+    A_COUNT
+};
+
+static const char *const alias_names[A_COUNT] = {"separate", "out=in1", "out=in2", "out=in1=in2", "in1=in2",
+                                                 "in2=in1+1"};
+
+typedef struct tcase {
+    sp_op op;
+    size_t ndim;
+    size_t shape[MAX_RANK];
+    ptrdiff_t stride[3][MAX_RANK];
+    int use_null[3]; /* pass NULL strides (the layout is C-contiguous) */
+    enum alias alias;
+    double beta, threshold;
+} tcase;
+
+static softplus_isa isas[8];
+static size_t nisas;
+static uint64_t seed = DEFAULT_SEED;
+static size_t ncases = DEFAULT_CASES;
+
+static void describe(const tcase *t, const size_t *base)
+{
+    print_error("  case: %s, alias %s, beta %a, threshold %a, shape (", op_name(t->op), alias_names[t->alias],
+                t->beta, t->threshold);
+    for (size_t d = 0; d < t->ndim; d++)
+        print_error("%s%zu", d ? "," : "", t->shape[d]);
+    print_error(")\n");
+    for (size_t k = 0; k < op_noperands(t->op); k++) {
+        print_error("    %s at element %zu, strides ", operand_name(t->op, k), base[k]);
+        if (t->use_null[k]) {
+            print_error("NULL");
+        } else {
+            print_error("(");
+            for (size_t d = 0; d < t->ndim; d++)
+                print_error("%s%td", d ? "," : "", t->stride[k][d]);
+            print_error(")");
+        }
+        print_error("\n");
+    }
+}
+
+/* Operand whose region operand k shares (itself when it has its own). */
+static size_t owner_of(enum alias a, size_t k)
+{
+    switch (a) {
+    case A_OUT_IS_IN1: return k == 1 ? 0 : k;
+    case A_OUT_IS_IN2: return k == 2 ? 0 : k;
+    case A_OUT_IS_BOTH: return 0;
+    case A_IN_SAME:
+    case A_IN_SHIFTED: return k == 2 ? 1 : k;
+    default: return k;
+    }
+}
+
+/* Element offsets [lo, hi] a view reaches relative to its base. */
+static void view_span(const tcase *t, size_t k, ptrdiff_t *lo, ptrdiff_t *hi)
+{
+    *lo = *hi = 0;
+    for (size_t d = 0; d < t->ndim; d++) {
+        if (t->shape[d] <= 1)
+            continue;
+        const ptrdiff_t reach = t->stride[k][d] * (ptrdiff_t)(t->shape[d] - 1);
+        if (reach < 0)
+            *lo += reach;
+        else
+            *hi += reach;
+    }
+}
+
+/* Runs one case under every supported ISA; 1 when all match the reference. */
+static int run_case(const tcase *t, sp_rng *r)
+{
+    const size_t es = op_elem_size(t->op);
+    const size_t nops = op_noperands(t->op);
+    size_t base[3] = {0, 0, 0};
+    size_t total = 1 + rng_below(r, 8);
+    int empty = 0;
+    for (size_t d = 0; d < t->ndim; d++)
+        empty |= t->shape[d] == 0;
+    for (size_t k = 0; k < nops; k++) {
+        if (owner_of(t->alias, k) != k)
+            continue;
+        ptrdiff_t lo = 0, hi = 0;
+        if (!empty)
+            view_span(t, k, &lo, &hi);
+        const size_t before_margin = rng_below(r, 17), after_margin = rng_below(r, 17);
+        const size_t extra = t->alias == A_IN_SHIFTED && k == 1 ? 1 : 0;
+        base[k] = total + before_margin + (size_t)(-lo);
+        total += before_margin + (size_t)(hi - lo) + 1 + extra + after_margin;
+    }
+    for (size_t k = 0; k < nops; k++)
+        if (owner_of(t->alias, k) != k)
+            base[k] = base[owner_of(t->alias, k)] + (t->alias == A_IN_SHIFTED ? 1 : 0);
+    total += rng_below(r, 8);
+
+    const size_t bytes = total * es;
+    unsigned char *pristine = malloc(bytes), *arena = malloc(bytes);
+    if (!pristine || !arena) {
+        free(pristine);
+        free(arena);
+        print_error("out of memory for %zu bytes\n", bytes);
+        return 0;
+    }
+    for (size_t i = 0; i < total; i++)
+        interesting_value(r, es, pristine + i * es);
+
+    sp_call c = {t->op, t->ndim, t->shape, {NULL, NULL, NULL}, {NULL, NULL, NULL}, t->beta, t->threshold};
+    for (size_t k = 0; k < nops; k++) {
+        c.ptr[k] = arena + base[k] * es;
+        c.strides[k] = t->use_null[k] ? NULL : t->stride[k];
+    }
+    int ok = 1;
+    for (size_t i = 0; i < nisas && ok; i++) {
+        memcpy(arena, pristine, bytes);
+        if (softplus_set_isa(isas[i]) != SOFTPLUS_OK || softplus_active_isa() != isas[i]) {
+            print_error("could not make %s active\n", softplus_isa_name(isas[i]));
+            ok = 0;
+            break;
+        }
+        const softplus_status st = call_run(&c);
+        if (st != SOFTPLUS_OK) {
+            print_error("%s under %s returned %s for a valid view\n", op_name(t->op), softplus_isa_name(isas[i]),
+                        softplus_status_string(st));
+            ok = 0;
+        } else if (!check_call_result(&c, sp_kernels_for_isa(isas[i]), arena, pristine, bytes)) {
+            ok = 0;
+        }
+        if (!ok)
+            describe(t, base);
+    }
+    free(pristine);
+    free(arena);
+    return ok;
+}
+
+/* Strides for one view of shape: dimensions in a random (or given) order, the innermost step 1, 2 or 3,
+ * random padding, random sign flips; zero strides (broadcast) only when may_broadcast; any stride at all
+ * on size-1 dimensions. Sets *contiguous when the result is exactly C-contiguous. */
+static void make_layout(sp_rng *r, const tcase *t, size_t innermost, ptrdiff_t inner_step, int may_broadcast,
+                        ptrdiff_t *stride, int *contiguous)
+{
+    size_t perm[MAX_RANK];
+    for (size_t d = 0; d < t->ndim; d++)
+        perm[d] = d;
+    int plain = 1;
+    if (rng_below(r, 2)) {
+        for (size_t d = t->ndim; d > 1; d--) {
+            const size_t j = rng_below(r, d);
+            const size_t tmp = perm[d - 1];
+            perm[d - 1] = perm[j];
+            perm[j] = tmp;
+        }
+    }
+    if (innermost < t->ndim) { /* move it to the end of the order: the fastest dimension */
+        size_t at = 0;
+        while (perm[at] != innermost)
+            at++;
+        for (; at + 1 < t->ndim; at++)
+            perm[at] = perm[at + 1];
+        perm[t->ndim - 1] = innermost;
+    }
+    for (size_t d = 0; d < t->ndim; d++)
+        if (perm[d] != d)
+            plain = 0;
+    ptrdiff_t step = inner_step;
+    if (step != 1)
+        plain = 0;
+    for (size_t i = t->ndim; i-- > 0;) {
+        const size_t d = perm[i];
+        stride[d] = step;
+        const size_t pad = rng_below(r, 4) == 0 ? 1 + rng_below(r, 3) : 0;
+        if (pad) /* padding a size-1 dimension still moves every outer stride */
+            plain = 0;
+        step *= (ptrdiff_t)((t->shape[d] ? t->shape[d] : 1) + pad);
+    }
+    for (size_t d = 0; d < t->ndim; d++) {
+        if (t->shape[d] > 1 && rng_below(r, 4) == 0) {
+            stride[d] = -stride[d];
+            plain = 0;
+        }
+        if (may_broadcast && t->shape[d] > 1 && rng_below(r, 8) == 0) {
+            stride[d] = 0;
+            plain = 0;
+        }
+    }
+    static const ptrdiff_t odd[] = {0, 1, -1, 7, -1000003, PTRDIFF_MAX, PTRDIFF_MIN};
+    for (size_t d = 0; d < t->ndim; d++)
+        if (t->shape[d] == 1 && rng_below(r, 3) == 0)
+            stride[d] = odd[rng_below(r, sizeof odd / sizeof odd[0])];
+    *contiguous = plain;
+}
+
+static ptrdiff_t random_inner_step(sp_rng *r, int big)
+{
+    return rng_below(r, big ? 3 : 4) == 0 ? 1 : (rng_below(r, 3) == 0 ? 1 : 2 + (ptrdiff_t)rng_below(r, 2));
+}
+
+static void random_params(sp_rng *r, tcase *t)
+{
+    static const double betas[] = {1.0, 1.0, 0.5, 2.0, -1.0, 7.3, -0.3, 3e-3, 40.0};
+    static const double thresholds[] = {20.0, 20.0, INFINITY, 0.0, 5.0, -5.0, -INFINITY, 1e-3};
+    t->beta = betas[rng_below(r, sizeof betas / sizeof betas[0])];
+    t->threshold = thresholds[rng_below(r, sizeof thresholds / sizeof thresholds[0])];
+}
+
+/* Alias mode fitting the op. A view shared with another operand takes that operand's strides, except
+ * on size-1 dimensions, which the same-view rule ignores. The output never broadcasts (make_layout), so
+ * an input sharing its view never does either; inputs sharing each other's view may. */
+static void apply_alias(sp_rng *r, tcase *t)
+{
+    if (op_noperands(t->op) == 2)
+        t->alias = rng_below(r, 4) == 0 ? A_OUT_IS_IN1 : A_SEPARATE;
+    else
+        t->alias = rng_below(r, 2) ? A_SEPARATE : (enum alias)(1 + rng_below(r, A_COUNT - 1));
+    for (size_t k = 1; k < op_noperands(t->op); k++) {
+        const size_t own = owner_of(t->alias, k);
+        if (own == k)
+            continue;
+        for (size_t d = 0; d < t->ndim; d++)
+            if (t->shape[d] != 1 || rng_below(r, 2))
+                t->stride[k][d] = t->stride[own][d];
+        /* NULL on one side and the same strides spelled out on the other is still the same view. */
+        t->use_null[k] = t->use_null[own] && rng_below(r, 2);
+    }
+}
+
+static void random_case(sp_rng *r, tcase *t)
+{
+    memset(t, 0, sizeof *t);
+    t->op = (sp_op)rng_below(r, SP_OP_COUNT);
+    t->ndim = rng_below(r, MAX_RANK + 1);
+    random_params(r, t);
+    const int big = t->ndim > 0 && rng_below(r, 10) == 0;
+    size_t count = 1;
+    for (size_t d = 0; d < t->ndim; d++) {
+        const size_t u = rng_below(r, 100);
+        t->shape[d] = u < 3 ? 0 : u < 25 ? 1 : 2 + rng_below(r, u < 80 ? 4 : 12);
+        count *= t->shape[d] ? t->shape[d] : 1;
+    }
+    for (size_t d = 0; count > 3000 && d < t->ndim; d++) {
+        if (t->shape[d] > 3) {
+            count = count / t->shape[d] * 3;
+            t->shape[d] = 3;
+        }
+    }
+    size_t innermost = MAX_RANK; /* none forced */
+    if (big) {
+        innermost = rng_below(r, t->ndim);
+        size_t others = 1;
+        for (size_t d = 0; d < t->ndim; d++) {
+            if (d == innermost)
+                continue;
+            if (t->shape[d] > 2)
+                t->shape[d] = 2;
+            if (others * t->shape[d] > 4)
+                t->shape[d] = 1;
+            others *= t->shape[d] ? t->shape[d] : 1;
+        }
+        /* Several chunks of the gather buffer for either dtype. */
+        t->shape[innermost] = 1000 + rng_below(r, 2600);
+    }
+    for (size_t k = 0; k < op_noperands(t->op); k++) {
+        int contiguous;
+        make_layout(r, t, innermost, random_inner_step(r, big), k > 0, t->stride[k], &contiguous);
+        t->use_null[k] = contiguous && rng_below(r, 2);
+    }
+    apply_alias(r, t);
+}
+
+static void test_random_views_match_elementwise_kernel(void **state)
+{
+    (void)state;
+    sp_rng r = {seed};
+    size_t stats[A_COUNT] = {0}, big = 0, empty = 0, null_strides = 0, scalars = 0;
+    for (size_t i = 0; i < ncases; i++) {
+        tcase t;
+        random_case(&r, &t);
+        stats[t.alias]++;
+        int is_empty = 0;
+        for (size_t d = 0; d < t.ndim; d++) {
+            is_empty |= t.shape[d] == 0;
+            big += t.shape[d] > 512;
+        }
+        empty += (size_t)is_empty;
+        scalars += t.ndim == 0;
+        null_strides += (size_t)(t.use_null[0] || t.use_null[1]);
+        if (!run_case(&t, &r)) {
+            print_error("random case %zu of seed 0x%llx failed\n", i, (unsigned long long)seed);
+            fail();
+        }
+    }
+    assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
+    print_message("%zu cases x %zu ISA(s): %zu separate, %zu out=in1, %zu out=in2, %zu out=in1=in2, %zu in1=in2, "
+                  "%zu in2=in1+1; %zu with a dim > 512, %zu empty, %zu rank 0, %zu with NULL strides\n",
+                  ncases, nisas, stats[A_SEPARATE], stats[A_OUT_IS_IN1], stats[A_OUT_IS_IN2],
+                  stats[A_OUT_IS_BOTH], stats[A_IN_SAME], stats[A_IN_SHIFTED], big, empty, scalars,
+                  null_strides);
+}
+
+/* Inner runs on both sides of every chunk boundary of the gather/scatter buffer, with the output, an
+ * input, or both strided, reversed, broadcast or in place, under an outer dimension of 3. */
+static void test_gather_buffer_boundaries(void **state)
+{
+    (void)state;
+    sp_rng r = {seed ^ 0xb0b0u};
+    static const struct {
+        ptrdiff_t out, in;
+        enum alias alias;
+    } combos[] = {{2, 1, A_SEPARATE}, {1, 2, A_SEPARATE},  {-1, 3, A_SEPARATE}, {3, -1, A_SEPARATE},
+                  {-2, 0, A_SEPARATE}, {2, 2, A_OUT_IS_IN1}, {-3, -3, A_OUT_IS_IN1}, {1, -1, A_SEPARATE}};
+    size_t runs = 0;
+    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+        const size_t chunk = CHUNK_BYTES / op_elem_size(op);
+        const size_t sizes[] = {chunk - 1, chunk, chunk + 1, 2 * chunk - 1, 2 * chunk + 1, 3 * chunk + 7};
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            for (size_t m = 0; m < sizeof combos / sizeof combos[0]; m++) {
+                tcase t;
+                memset(&t, 0, sizeof t);
+                t.op = op;
+                t.ndim = 2;
+                t.shape[0] = 3;
+                t.shape[1] = sizes[s];
+                t.alias = combos[m].alias;
+                t.beta = 1.0;
+                t.threshold = 20.0;
+                const ptrdiff_t so = combos[m].out, si = combos[m].in;
+                /* Outer strides padded by 5 elements past the inner run. */
+                t.stride[0][1] = so;
+                t.stride[0][0] = (ptrdiff_t)sizes[s] * (so < 0 ? -so : so) + 5;
+                for (size_t k = 1; k < op_noperands(op); k++) {
+                    t.stride[k][1] = si;
+                    t.stride[k][0] = (ptrdiff_t)sizes[s] * (si < 0 ? -si : si == 0 ? 1 : si) + 5;
+                    if (t.alias == A_OUT_IS_IN1 && k == 1) {
+                        t.stride[k][0] = t.stride[0][0];
+                        t.stride[k][1] = t.stride[0][1];
+                    }
+                }
+                /* The last input of a backward call keeps a plain unit-stride layout. */
+                if (op_noperands(op) == 3 && t.alias == A_SEPARATE && (m & 1)) {
+                    t.stride[2][1] = 1;
+                    t.stride[2][0] = (ptrdiff_t)sizes[s];
+                }
+                runs++;
+                if (!run_case(&t, &r)) {
+                    print_error("boundary case: inner size %zu (chunk %zu), strides out %td in %td\n", sizes[s],
+                                chunk, so, si);
+                    fail();
+                }
+            }
+        }
+    }
+    assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
+    print_message("%zu boundary cases x %zu ISA(s)\n", runs, nisas);
+}
+
+/* Every rank from 0 to 6 with every dimension of size 1 or 2 and C-contiguous strides spelled out:
+ * the engine merges all of it into one run, which must still match. Also the same shapes fully reversed. */
+static void test_mergeable_layouts(void **state)
+{
+    (void)state;
+    sp_rng r = {seed ^ 0x3e43u};
+    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+        for (size_t ndim = 0; ndim <= MAX_RANK; ndim++) {
+            for (unsigned mask = 0; mask < (1u << ndim); mask++) {
+                for (int reversed = 0; reversed < 2; reversed++) {
+                    tcase t;
+                    memset(&t, 0, sizeof t);
+                    t.op = op;
+                    t.ndim = ndim;
+                    t.beta = 1.0;
+                    t.threshold = 20.0;
+                    ptrdiff_t step = 1;
+                    for (size_t d = ndim; d-- > 0;) {
+                        t.shape[d] = (mask >> d & 1u) ? 3 : 1;
+                        for (size_t k = 0; k < op_noperands(op); k++)
+                            t.stride[k][d] = reversed ? -step : step;
+                        step *= (ptrdiff_t)t.shape[d];
+                    }
+                    if (!run_case(&t, &r)) {
+                        print_error("mergeable layout, rank %zu, mask 0x%x, reversed %d\n", ndim, mask, reversed);
+                        fail();
+                    }
+                }
+            }
+        }
+    }
+    assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        seed = strtoull(argv[1], NULL, 0);
+    if (argc > 2)
+        ncases = (size_t)strtoull(argv[2], NULL, 0);
+    nisas = supported_isas(isas);
+    print_message("seed 0x%llx; ISAs:", (unsigned long long)seed);
+    for (size_t i = 0; i < nisas; i++)
+        print_message(" %s", softplus_isa_name(isas[i]));
+    print_message("\n");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_random_views_match_elementwise_kernel),
+        cmocka_unit_test(test_gather_buffer_boundaries),
+        cmocka_unit_test(test_mergeable_layouts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

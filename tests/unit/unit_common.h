@@ -1,0 +1,361 @@
+/* unit_common.h -- shared by the unit suites: the four tensor functions behind one call record, a seeded
+ * generator with interesting float values, and the naive index-by-index reference.
+ * SPDX-License-Identifier: MIT
+ *
+ * The reference walks every index of a call in plain row-major order and runs one ISA's kernel on that
+ * single element (n = 1). The kernel contract makes an element's result independent of its position in a
+ * run, so whatever runs, chunks, gathers and merges the strided engine chooses, the public call must
+ * leave exactly these bytes: the output view holds the per-element results bit for bit, and every other
+ * byte of the arena is what it was before the call.
+ *
+ * Everything here is static inline so that each suite can include it without unused-function noise.
+ */
+#ifndef SP_UNIT_COMMON_H
+#define SP_UNIT_COMMON_H
+
+#include <float.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dispatch.h"
+#include "kernels.h"
+#include "softplus.h"
+
+/* ---- the four tensor functions ----------------------------------------------------------------- */
+
+typedef enum sp_op { SP_OP_FWD_F32, SP_OP_FWD_F64, SP_OP_BWD_F32, SP_OP_BWD_F64, SP_OP_COUNT } sp_op;
+
+static inline size_t op_elem_size(sp_op op)
+{
+    return op == SP_OP_FWD_F32 || op == SP_OP_BWD_F32 ? sizeof(float) : sizeof(double);
+}
+
+static inline size_t op_noperands(sp_op op)
+{
+    return op == SP_OP_FWD_F32 || op == SP_OP_FWD_F64 ? 2 : 3;
+}
+
+static inline int op_is_f32(sp_op op)
+{
+    return op_elem_size(op) == sizeof(float);
+}
+
+static inline const char *op_name(sp_op op)
+{
+    static const char *const names[] = {"softplus_forward_f32", "softplus_forward_f64", "softplus_backward_f32",
+                                        "softplus_backward_f64"};
+    return (unsigned)op < SP_OP_COUNT ? names[op] : "?";
+}
+
+/* Operand k of a call: 0 is the output (y or dx), 1 is x (forward) or dy (backward), 2 is x (backward).
+ * This is the library's own operand order (output first), so tests can say "operand k" uniformly. */
+static inline const char *operand_name(sp_op op, size_t k)
+{
+    if (k == 0)
+        return op_noperands(op) == 2 ? "y" : "dx";
+    if (k == 1)
+        return op_noperands(op) == 2 ? "x" : "dy";
+    return "x";
+}
+
+typedef struct sp_call {
+    sp_op op;
+    size_t ndim;
+    const size_t *shape;
+    void *ptr[3];
+    const ptrdiff_t *strides[3];
+    double beta; /* narrowed to float for the f32 functions */
+    double threshold;
+} sp_call;
+
+static inline softplus_status call_run(const sp_call *c)
+{
+    switch (c->op) {
+    case SP_OP_FWD_F32:
+        return softplus_forward_f32(c->ndim, c->shape, c->ptr[1], c->strides[1], c->ptr[0], c->strides[0],
+                                    (float)c->beta, (float)c->threshold);
+    case SP_OP_FWD_F64:
+        return softplus_forward_f64(c->ndim, c->shape, c->ptr[1], c->strides[1], c->ptr[0], c->strides[0],
+                                    c->beta, c->threshold);
+    case SP_OP_BWD_F32:
+        return softplus_backward_f32(c->ndim, c->shape, c->ptr[1], c->strides[1], c->ptr[2], c->strides[2],
+                                     c->ptr[0], c->strides[0], (float)c->beta, (float)c->threshold);
+    case SP_OP_BWD_F64:
+        return softplus_backward_f64(c->ndim, c->shape, c->ptr[1], c->strides[1], c->ptr[2], c->strides[2],
+                                     c->ptr[0], c->strides[0], c->beta, c->threshold);
+    case SP_OP_COUNT: break;
+    }
+    return (softplus_status)-1;
+}
+
+/* One element through kernel set k: in[0] is x (forward) or dy, in[1] is x (backward). Bytes in, bytes
+ * out, so NaN payloads travel untouched to and from the kernel. */
+static inline void kernel_one(sp_op op, const sp_kernel_set *k, const unsigned char *in0,
+                              const unsigned char *in1, unsigned char *out, double beta, double threshold)
+{
+    if (op_is_f32(op)) {
+        const sp_params_f32 p = {(float)beta, (float)threshold};
+        float a, b, r;
+        memcpy(&a, in0, sizeof a);
+        if (op == SP_OP_FWD_F32) {
+            k->fwd_f32(1, &a, &r, &p);
+        } else {
+            memcpy(&b, in1, sizeof b);
+            k->bwd_f32(1, &a, &b, &r, &p);
+        }
+        memcpy(out, &r, sizeof r);
+    } else {
+        const sp_params_f64 p = {beta, threshold};
+        double a, b, r;
+        memcpy(&a, in0, sizeof a);
+        if (op == SP_OP_FWD_F64) {
+            k->fwd_f64(1, &a, &r, &p);
+        } else {
+            memcpy(&b, in1, sizeof b);
+            k->bwd_f64(1, &a, &b, &r, &p);
+        }
+        memcpy(out, &r, sizeof r);
+    }
+}
+
+/* "%a (0x...)" of one element's bytes, into buf. */
+static inline const char *elem_str(char *buf, size_t len, const unsigned char *bytes, size_t es)
+{
+    if (es == sizeof(float)) {
+        float f;
+        uint32_t u;
+        memcpy(&f, bytes, sizeof f);
+        memcpy(&u, bytes, sizeof u);
+        snprintf(buf, len, "%a (0x%08lx)", (double)f, (unsigned long)u);
+    } else {
+        double d;
+        uint64_t u;
+        memcpy(&d, bytes, sizeof d);
+        memcpy(&u, bytes, sizeof u);
+        snprintf(buf, len, "%a (0x%016llx)", d, (unsigned long long)u);
+    }
+    return buf;
+}
+
+/* ---- the naive reference ------------------------------------------------------------------------ */
+
+/* Byte offsets, relative to arena, of operand k's element at index idx; strides NULL means C-contiguous. */
+static inline ptrdiff_t element_offset(const sp_call *c, size_t k, const unsigned char *arena, const size_t *idx)
+{
+    const ptrdiff_t es = (ptrdiff_t)op_elem_size(c->op);
+    ptrdiff_t off = (const unsigned char *)c->ptr[k] - arena;
+    ptrdiff_t contiguous = 1;
+    for (size_t d = c->ndim; d-- > 0;) {
+        const ptrdiff_t s = c->strides[k] ? c->strides[k][d] : contiguous;
+        /* A size-1 dimension may carry any stride, even PTRDIFF_MIN: index 0 contributes nothing. */
+        if (idx[d] != 0)
+            off += (ptrdiff_t)idx[d] * s * es;
+        contiguous *= (ptrdiff_t)c->shape[d];
+    }
+    return off;
+}
+
+/* Advances a row-major odometer over shape; 0 when it wrapped around (done). */
+static inline int next_index(size_t ndim, const size_t *shape, size_t *idx)
+{
+    for (size_t d = ndim; d-- > 0;) {
+        if (++idx[d] < shape[d])
+            return 1;
+        idx[d] = 0;
+    }
+    return 0;
+}
+
+static inline int call_is_empty(const sp_call *c)
+{
+    for (size_t d = 0; d < c->ndim; d++)
+        if (c->shape[d] == 0)
+            return 1;
+    return 0;
+}
+
+static inline void print_index(const sp_call *c, const size_t *idx)
+{
+    char buf[512];
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t d = 0; d < c->ndim && used + 24 < sizeof buf; d++)
+        used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%zu", d ? "," : "", idx[d]);
+    print_error("    at index (%s) of shape (", buf);
+    used = 0;
+    buf[0] = '\0';
+    for (size_t d = 0; d < c->ndim && used + 24 < sizeof buf; d++)
+        used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%zu", d ? "," : "", c->shape[d]);
+    print_error("%s), beta %a, threshold %a\n", buf, c->beta, c->threshold);
+}
+
+/* Whether arena (size bytes, laid over `before`, its contents before the call) holds exactly what call c
+ * must have produced with kernel set k. Every view of c must lie inside the arena. On a mismatch prints
+ * the first wrong byte: the element's index, inputs, got and want in hex, or the byte outside the view. */
+static inline int check_call_result(const sp_call *c, const sp_kernel_set *k, const unsigned char *arena,
+                                    const unsigned char *before, size_t size)
+{
+    const size_t es = op_elem_size(c->op);
+    const size_t nin = op_noperands(c->op) - 1;
+    unsigned char *want = malloc(size ? size : 1);
+    if (!want) {
+        print_error("out of memory\n");
+        return 0;
+    }
+    memcpy(want, before, size);
+    size_t idx[SOFTPLUS_MAX_NDIM] = {0};
+    if (!call_is_empty(c)) {
+        do {
+            ptrdiff_t off[3];
+            for (size_t j = 0; j <= nin; j++) {
+                off[j] = element_offset(c, j, arena, idx);
+                if (off[j] < 0 || (size_t)off[j] + es > size) {
+                    print_error("test bug: %s view leaves the arena\n", operand_name(c->op, j));
+                    free(want);
+                    return 0;
+                }
+            }
+            kernel_one(c->op, k, before + off[1], nin > 1 ? before + off[2] : NULL, want + off[0], c->beta,
+                       c->threshold);
+        } while (next_index(c->ndim, c->shape, idx));
+    }
+    int ok = memcmp(arena, want, size) == 0;
+    if (!ok) {
+        size_t first = 0;
+        size_t wrong = 0;
+        for (size_t i = 0; i < size; i++)
+            if (arena[i] != want[i] && wrong++ == 0)
+                first = i;
+        print_error("%s under %s: %zu wrong byte(s), the first at arena offset %zu\n", op_name(c->op),
+                    softplus_isa_name(k->isa), wrong, first);
+        int in_view = 0;
+        memset(idx, 0, sizeof idx);
+        if (!call_is_empty(c)) {
+            do {
+                const ptrdiff_t o = element_offset(c, 0, arena, idx);
+                if ((size_t)o <= first && first < (size_t)o + es) {
+                    char b0[96], b1[96], b2[96], b3[96];
+                    in_view = 1;
+                    print_index(c, idx);
+                    print_error("    input %s = %s", operand_name(c->op, 1),
+                                elem_str(b0, sizeof b0, before + element_offset(c, 1, arena, idx), es));
+                    if (nin > 1)
+                        print_error(", %s = %s", operand_name(c->op, 2),
+                                    elem_str(b1, sizeof b1, before + element_offset(c, 2, arena, idx), es));
+                    print_error("\n    got %s, want %s\n", elem_str(b2, sizeof b2, arena + o, es),
+                                elem_str(b3, sizeof b3, want + o, es));
+                    break;
+                }
+            } while (next_index(c->ndim, c->shape, idx));
+        }
+        if (!in_view)
+            print_error("    byte outside the output view changed: got 0x%02x, want 0x%02x\n", arena[first],
+                        want[first]);
+    }
+    free(want);
+    return ok;
+}
+
+/* ---- a seeded generator and interesting values ------------------------------------------------- */
+
+typedef struct sp_rng {
+    uint64_t s;
+} sp_rng;
+
+static inline uint64_t rng_next(sp_rng *r) /* splitmix64 */
+{
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static inline size_t rng_below(sp_rng *r, size_t n) /* uniform enough for n << 2^64 */
+{
+    return n ? (size_t)(rng_next(r) % n) : 0;
+}
+
+static inline double rng_unit(sp_rng *r) /* [0, 1) */
+{
+    return (double)(rng_next(r) >> 11) * 0x1p-53;
+}
+
+/* A value meant to reach every branch of a kernel: NaNs with payloads, infinities, signed zeros,
+ * subnormals, huge values, the linear-branch boundary around |x| ~ 20 and +-1 ulp around small integers,
+ * a wide log-uniform range, and raw random bits. Returned as bytes of the element type. */
+static inline void interesting_value(sp_rng *r, size_t es, unsigned char *out)
+{
+    const uint64_t bits = rng_next(r);
+    const int negative = (int)(bits >> 63);
+    double v;
+    switch (rng_below(r, 16)) {
+    case 0: /* NaN, quiet or signalling, random payload and sign */
+        if (es == sizeof(float)) {
+            uint32_t u = 0x7f800000u | (uint32_t)(bits & 0x807fffffu);
+            if ((u & 0x007fffffu) == 0)
+                u |= 0x00400000u;
+            memcpy(out, &u, 4);
+        } else {
+            uint64_t u = 0x7ff0000000000000u | (bits & 0x800fffffffffffffu);
+            if ((u & 0x000fffffffffffffu) == 0)
+                u |= 0x0008000000000000u;
+            memcpy(out, &u, 8);
+        }
+        return;
+    case 1: v = negative ? -INFINITY : INFINITY; break;
+    case 2: v = negative ? -0.0 : 0.0; break;
+    case 3: /* subnormal */
+        if (es == sizeof(float)) {
+            uint32_t u = (uint32_t)(bits & 0x807fffffu);
+            memcpy(out, &u, 4);
+        } else {
+            uint64_t u = bits & 0x800fffffffffffffu;
+            memcpy(out, &u, 8);
+        }
+        return;
+    case 4: /* near the top of the range */
+        v = (es == sizeof(float) ? FLT_MAX : DBL_MAX) * (0.5 + 0.5 * rng_unit(r));
+        if (negative)
+            v = -v;
+        break;
+    case 5: case 6: case 7: case 8: v = -40.0 + 80.0 * rng_unit(r); break;
+    case 9: case 10: /* small integers and their neighbours: the threshold boundary, ln 2 at 0 */
+        v = (double)((int)rng_below(r, 61) - 30);
+        v *= 1.0 + (double)((int)rng_below(r, 5) - 2) * (es == sizeof(float) ? FLT_EPSILON : DBL_EPSILON);
+        break;
+    case 11: case 12: case 13: /* log-uniform over 2^-60 .. 2^60 */
+        v = ldexp(1.0 + rng_unit(r), (int)rng_below(r, 121) - 60);
+        if (negative)
+            v = -v;
+        break;
+    default: /* raw bits: anything at all */
+        memcpy(out, &bits, es);
+        return;
+    }
+    if (es == sizeof(float)) {
+        const float f = (float)v;
+        memcpy(out, &f, 4);
+    } else {
+        memcpy(out, &v, 8);
+    }
+}
+
+/* The ISAs softplus_isa_supported says this machine runs, SCALAR first; returns how many. */
+static inline size_t supported_isas(softplus_isa *list)
+{
+    size_t n = 0;
+    for (int isa = SOFTPLUS_ISA_SCALAR; isa <= SOFTPLUS_ISA_NEON; isa++)
+        if (softplus_isa_supported((softplus_isa)isa))
+            list[n++] = (softplus_isa)isa;
+    return n;
+}
+
+#endif /* SP_UNIT_COMMON_H */
