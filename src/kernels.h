@@ -91,8 +91,8 @@ SP_DECLARE_F64_KERNELS(neon);
  * contract, and a kernel that cannot meet one says so in its issue rather than loosening it. */
 #define SP_MAX_ULP_F32_SCALAR 1.0
 #define SP_MAX_ULP_BETA_F32_SCALAR 1.0
-#define SP_MAX_ULP_F64_SCALAR 2.0
-#define SP_MAX_ULP_BETA_F64_SCALAR 2.0
+#define SP_MAX_ULP_F64_SCALAR 1.0
+#define SP_MAX_ULP_BETA_F64_SCALAR 1.0
 
 #define SP_MAX_ULP_F32_SSE41 1.0
 #define SP_MAX_ULP_BETA_F32_SSE41 2.0

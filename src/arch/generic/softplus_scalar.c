@@ -3,17 +3,23 @@
  *
  * Method. With z = beta*x the function is split so that nothing can overflow and the large part is
  * exact:
- *     softplus(x) = (z > 0 ? x : 0) + log1p(exp(-|z|)) / beta        (z/beta = x exactly)
- *     sigmoid(z)  = r or t*r,  t = exp(-|z|), r = 1/(1+t)              (for z >= 0 or z < 0)
+ *     softplus(x) = x + g/beta  (z > 0)   or   g/beta  (z <= 0),   g = log1p(exp(-|z|))   (z/beta = x)
+ *     sigmoid(z)  = 1/(1+t)  (z >= 0)   or   t/(1+t)  (z < 0),     t = exp(-|z|)
  * f32 works in double: beta*x is exact there (24+24 bits) and the double result is rounded once to
  * float. The branch decision uses (float)(beta*x), which is exactly the rounded float product PyTorch
  * compares with the threshold.
- * f64 works in double with libm's exp and log1p. The rounding error of z = fl(beta*x) is recovered
- * with an FMA (z_lo = beta*x - z exactly) and applied to first order, because the relative condition
- * number of log1p(exp(z)) and of sigmoid(z) grows like |z| for z << 0: uncorrected, beta = 7.3 would
- * cost ~|z|/2 ULP near z = -700.
- *     g(|z|) = log1p(t) - |z|_lo * t*r          d/da log1p(exp(-a)) = -t/(1+t)
- *     s      = s(z_hi) + z_lo * t*r*r           d/dz sigmoid(z)     = s*(1-s) = t*r*r
+ * f64 works in long double (x87 80-bit on x86-64, IEEE quad -- in software, slow -- on aarch64,
+ * where the NEON kernels are what runs): plain double with libm's exp and log1p measured up to 2.2 ULP
+ * for beta = 7.3 (three roundings of ~0.5-1 ULP each, then the division by beta), past the 2 ULP
+ * contract. This kernel is the reference the SIMD kernels are checked against, so it buys accuracy
+ * with speed. The rounding error of z = fl(beta*x) is recovered with an FMA (z_lo = beta*x - z
+ * exactly) and applied to first order, because the relative condition number of log1p(exp(z)) and
+ * of sigmoid(z) grows like |z| for z << 0: uncorrected, beta = 7.3 would cost ~|z|/2 ULP near
+ * z = -700 (and even a 64-bit product would cost 0.4 ULP there).
+ *     g(|z|) = log1p(t) - |z|_lo * t/(1+t)      d/da log1p(exp(-a)) = -t/(1+t)
+ *     s      = s(z_hi) + z_lo * t/(1+t)^2       d/dz sigmoid(z)     = s*(1-s) = t/(1+t)^2
+ * For z <= 0 the result is g/beta alone (not 0 + g/beta), so its zero has the sign of 1/beta, as
+ * log1p(exp(z))/beta gives in PyTorch.
  *
  * Measured worst errors (tests/test_accuracy.c, tests/ulp_sweep.c; reference in double for f32 and
  * long double for f64), see SP_SCALAR_*_MAX_ULP in kernels.h for the bounds the tests enforce:
@@ -34,8 +40,8 @@ static float fwd_f32(float x, float beta, float threshold)
     const double z = (double)beta * (double)x; /* exact */
     if ((float)z > threshold)
         return x;
-    const double linear = z > 0 ? (double)x : 0.0;
-    return (float)(linear + log1p(exp(-fabs(z))) / (double)beta);
+    const double g = log1p(exp(-fabs(z))) / (double)beta;
+    return (float)(z > 0 ? (double)x + g : g);
 }
 
 static float bwd_f32(float dy, float x, float beta, float threshold)
@@ -56,11 +62,10 @@ static double fwd_f64(double x, double beta, double threshold)
         return x;
     /* |z|_lo: the part of |beta*x| that fl() dropped, 0 once z overflowed (where t = 0 anyway). */
     const double z_lo = isfinite(z) ? fma(beta, x, -z) : 0.0;
-    const double abs_lo = z >= 0 ? z_lo : -z_lo;
-    const double t = exp(-fabs(z));
-    const double g = fma(-abs_lo, t / (1.0 + t), log1p(t));
-    const double linear = z > 0 ? x : 0.0;
-    return linear + g / beta;
+    const long double abs_lo = z >= 0 ? z_lo : -z_lo;
+    const long double t = expl(-fabsl((long double)z));
+    const long double g = (log1pl(t) - abs_lo * t / (1.0L + t)) / beta;
+    return (double)(z > 0 ? x + g : g);
 }
 
 static double bwd_f64(double dy, double x, double beta, double threshold)
@@ -69,10 +74,10 @@ static double bwd_f64(double dy, double x, double beta, double threshold)
     if (z > threshold)
         return dy;
     const double z_lo = isfinite(z) ? fma(beta, x, -z) : 0.0;
-    const double t = exp(-fabs(z));
-    const double r = 1.0 / (1.0 + t);
-    const double s = z >= 0 ? r : t * r;
-    return dy * fma(z_lo, t * r * r, s);
+    const long double t = expl(-fabsl((long double)z));
+    const long double u = 1.0L + t;
+    const long double s = (z >= 0 ? 1.0L : t) / u + z_lo * t / (u * u);
+    return (double)(dy * s);
 }
 
 void sp_fwd_f32_scalar(size_t n, const float *x, float *y, const sp_params_f32 *p)
