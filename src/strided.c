@@ -14,10 +14,20 @@ static size_t magnitude(ptrdiff_t s)
     return s < 0 ? (size_t)0 - (size_t)s : (size_t)s;
 }
 
+/* Whether a * b fits in [0, limit], limit < SIZE_MAX / 2. Factors below 2^(bits/2) cannot overflow
+ * size_t, so the common case costs no division. */
+static int product_fits(size_t a, size_t b, size_t limit)
+{
+    const size_t half = (size_t)1 << (sizeof(size_t) * 4);
+    if (a < half && b < half)
+        return a * b <= limit;
+    return a == 0 || b <= limit / a;
+}
+
 /* *acc += a * b, returning 0 when the result does not fit in [0, limit]. */
 static int add_product_checked(size_t *acc, size_t a, size_t b, size_t limit)
 {
-    if (a != 0 && b > limit / a)
+    if (!product_fits(a, b, limit))
         return 0;
     const size_t p = a * b;
     if (p > limit - *acc)
@@ -30,7 +40,7 @@ static int add_product_checked(size_t *acc, size_t a, size_t b, size_t limit)
 static int view_range(const char *base, size_t ndim, const size_t *shape, const ptrdiff_t *stride,
                       size_t elem_size, uintptr_t *lo, uintptr_t *hi)
 {
-    const size_t limit = (size_t)PTRDIFF_MAX / elem_size - 1;
+    const size_t limit = (size_t)PTRDIFF_MAX / (elem_size == 4 ? 4 : 8) - 1; /* constant divisors */
     size_t forward = 0, backward = 0; /* in elements */
     for (size_t d = 0; d < ndim; d++) {
         size_t *side = stride[d] < 0 ? &backward : &forward;
@@ -113,7 +123,7 @@ softplus_status sp_plan_build(sp_plan *plan, size_t ndim, const size_t *shape, s
     for (size_t d = 0; d < ndim; d++) {
         if (shape[d] == 0)
             empty = 1;
-        else if (count > (size_t)PTRDIFF_MAX / shape[d])
+        else if (!product_fits(count, shape[d], PTRDIFF_MAX))
             return SOFTPLUS_ERR_OVERFLOW;
         else
             count *= shape[d];
@@ -259,7 +269,13 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx)
         if (step[k] != (ptrdiff_t)es)
             contiguous = 0;
     }
-    size_t index[SOFTPLUS_MAX_NDIM] = {0};
+    if (contiguous && plan->ndim == 1) { /* the common case: one run */
+        fn(plan->shape[0], (void *const *)ptrs, ctx);
+        return;
+    }
+    size_t index[SOFTPLUS_MAX_NDIM];
+    for (size_t d = 1; d < plan->ndim; d++)
+        index[d] = 0;
     for (;;) {
         if (contiguous)
             fn(plan->shape[0], (void *const *)ptrs, ctx);
