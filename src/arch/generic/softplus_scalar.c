@@ -21,16 +21,27 @@
  * For z <= 0 the result is g/beta alone (not 0 + g/beta), so its zero has the sign of 1/beta, as
  * log1p(exp(z))/beta gives in PyTorch.
  *
- * Measured worst errors (tests/test_accuracy.c, tests/ulp_sweep.c; reference in double for f32 and
- * long double for f64), see SP_SCALAR_*_MAX_ULP in kernels.h for the bounds the tests enforce:
- *   f32 forward  0.500 ULP over all 2^32 inputs (beta = 1): correct rounding of a double result.
- *   f32 backward 0.500 ULP over all 2^32 inputs (beta = 1).
- *   f64 forward and backward: see the f64 sweep figures in README.md.
+ * Measured worst errors (tests/accuracy/ulp_sweep, x86-64, thresholds +inf and 20; backward with
+ * dy = 1 against sigmoid(beta*x); reference of the exact product in double for f32 and in x87 long
+ * double for f64, itself within ~0.001 ULP of mpmath), bounds SP_MAX_ULP_*_SCALAR in kernels.h:
+ *   f32, all 2^32 inputs, beta = 1: forward 0.500 ULP (x = 0x1.d483ap-12: got 0x1.630178p-1, the
+ *     reference falls on the midpoint 0x1.630179p-1 in double), backward 0.500 ULP (x = 0x1p-23: got
+ *     0x1p-1, reference 0x1.000001p-1); no result over 0.5 ULP: correct rounding of the double value.
+ *   f32, every 16th bit pattern (2^28 inputs), beta 0.5, 2, -1, 7.3 (also threshold -3.5): 0.500 ULP
+ *     forward and backward, none over 0.5 (beta 7.3: forward x = 0x1.541ffep-3, backward
+ *     x = -0x1.b39576p+0).
+ *   f64, 10^8 inputs (ulp_sample_f64: dense over [-750, 750], log-uniform, edges):
+ *     beta 1, 0.5, 2, -1: forward 0.500 ULP, backward 0.5005 ULP (beta 1: x = -0x1.0d4f542911cb4p+4,
+ *       got 0x1.a4bab0c56cf38p-25; 146-200 results of 10^8 over 0.5 ULP, double rounding);
+ *     beta 7.3: forward 0.5015 ULP (x = -0x1.10b8ef403a047p-3, got 0x1.680b5a3acbd4ap-5), backward
+ *       0.5015 ULP (x = -0x1.e22b825c018p-2, got 0x1.fe5662337d409p-6); mpmath at 300 bits puts these
+ *       three witnesses at 0.5004, 0.5003 and 0.5003 ULP (the rest is the reference's own error).
  *
  * Special values follow from the formulas: NaN propagates through exp/log1p; x = +-inf gives
  * t = 0 and so x + 0 or 0/beta; z = fl(beta*x) overflowing to +-inf for finite x still gives x or 0,
  * because the large part is x itself.
  */
+#include <float.h>
 #include <math.h>
 
 #include "kernels.h"
@@ -52,7 +63,9 @@ static float bwd_f32(float dy, float x, float beta, float threshold)
     const double t = exp(-fabs(z));
     const double r = 1.0 / (1.0 + t);
     const double s = z >= 0 ? r : t * r;
-    return (float)((double)dy * s);
+    /* sigmoid(z) > 0 for every z > -inf: an underflowed s stays positive, so that dy = +-inf gives
+     * +-inf (and finite dy still gives the correctly signed zero). */
+    return (float)((double)dy * (s == 0 && z > -INFINITY ? DBL_TRUE_MIN : s));
 }
 
 static double fwd_f64(double x, double beta, double threshold)
@@ -77,7 +90,7 @@ static double bwd_f64(double dy, double x, double beta, double threshold)
     const long double t = expl(-fabsl((long double)z));
     const long double u = 1.0L + t;
     const long double s = (z >= 0 ? 1.0L : t) / u + z_lo * t / (u * u);
-    return (double)(dy * s);
+    return (double)(dy * (s == 0 && z > -INFINITY ? LDBL_TRUE_MIN : s)); /* as in bwd_f32 */
 }
 
 void sp_fwd_f32_scalar(size_t n, const float *x, float *y, const sp_params_f32 *p)
