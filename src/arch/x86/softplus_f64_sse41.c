@@ -1,0 +1,496 @@
+/* softplus_f64_sse41.c -- f64 softplus forward and backward, 2 lanes of SSE4.1 (no FMA).
+ * SPDX-License-Identifier: MIT
+ *
+ * Method: the one of softplus_f64_avx512.c (read its header), with the FMAs replaced by exact
+ * products (Veltkamp split, Dekker's two-product) where the method needs an exact residual:
+ *   z_lo = beta*x - z:   beta = mb * 2^eb is split once per call; x*2^eb is split per lane (it is
+ *                        exact and in range wherever z_lo matters, |z| <= A_fast);
+ *   r = a + k*ln2/16:    Cody-Waite with a 37-bit ln2/16, so k*L_CW_HI is exact for |k| < 2^16;
+ *   c_i * t_hi:          c_i has 26 bits, so only t_hi is split;
+ *   S/beta, 1/u, dy*s:   the quotient q = S/beta, the reciprocal r0 = 1/u_hi and s_hi are cut to 26
+ *                        bits, so their products with 26-bit halves are exact and the residuals
+ *                        S - q*beta and 1 - r0*u are exact (1/u then takes r0*(1 + rr + rr^2)).
+ * Rounding differs from the FMA kernels (products rounded before the adds), so the bits are not
+ * those of avx2/avx512; the bounds are the same.
+ *
+ * Accuracy (bounds SP_MAX_ULP_F64_SSE41 and SP_MAX_ULP_BETA_F64_SSE41, 1.0, in kernels.h), measured
+ * against a long double reference:
+ *   forward  beta 1, 0.5, 2, -1: max 0.636 ULP at z = beta*x = -0x1.c434ace87e88p+1 (beta 1: got
+ *            0x1.d7e66933d3e5ap-6, want 0xe.bf33499e9f2d517p-9); beta 7.3: max 0.608 ULP at
+ *            x = -0x1.0081931503c0fp-1, got 0x1.c970a06a1dbc4p-9, want 0xe.4b850350ede1b23p-12.
+ *   backward beta 1: max 0.551 ULP at x = -0x1.63a5ee69dbe0bp+8, got 0x1.e06b5219528p-514, want
+ *            0xf.035a90ca9400469p-517; beta 0.5, 2 the same z; beta -1: 0.552 at x = 0x1.4041f5d8f3008p+8;
+ *            beta 7.3: 0.550 at x = -0x1.2a8adcc47c4d7p+6.
+ *   (tests/accuracy/ulp_sweep --f64, 10^8 inputs per beta: dense over [-750, 750], log-uniform
+ *   magnitudes and the edges.) beta in {1e-300, 1e300, -7.3e200, 1.5e-9}: at most 0.59 (fwd) and
+ *   0.54 (bwd) on 3*10^5 inputs each.
+ *
+ * Special values. Lanes outside the fast path (NaN, +-inf, |beta*x| > A_fast, every lane when
+ * |beta| < 2^-1000; backward also |dy| > 2^990, inf or NaN) are flagged and recomputed one by one
+ * in x87 long double (64-bit significand, wide exponent) from expl/log1pl and libm's fma, then
+ * rounded once to double: there is no range to manage and the error stays below 0.51 ULP.
+ * |z| >= 2048, inf or NaN gives y = x (z > 0), 0 with beta's sign (z < 0) or NaN, dx = dy or dy*0.
+ */
+#include <math.h>
+#include <smmintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels.h"
+
+#if defined(__GNUC__)
+#define SP_NOINLINE __attribute__((noinline))
+#define SP_INLINE static inline __attribute__((always_inline))
+#else
+#define SP_NOINLINE
+#define SP_INLINE static inline
+#endif
+
+/* ---- constants: output of tests/tools/softplus_f64_coeffs.sollya -------------------------------- */
+#define SP_F64_INV_L 0x1.71547652b82fep4  /* 16/ln2 ~ 23.0831 */
+#define SP_F64_L_CW_HI 0x1.62e42fefap-5     /* ln2/16 to 37 bits: k*L_CW_HI is exact for |k| < 2^16 */
+#define SP_F64_L_CW_LO 0x1.cf79abc9e3b3ap-44 /* ln2/16 - SP_F64_L_CW_HI ~ 1.65e-13 */
+#define SP_F64_E2 0x1.0000000000004p-1    /* ~ 1/2 */
+#define SP_F64_E3 -0x1.555555555555ap-3   /* ~ -1/6 */
+#define SP_F64_E4 0x1.5555555484f75p-5    /* ~ 1/24 */
+#define SP_F64_E5 -0x1.11111110720e1p-7   /* ~ -1/120 */
+#define SP_F64_E6 0x1.6c183d9c33334p-10   /* ~ 1/720 */
+#define SP_F64_E7 -0x1.a01badadc1e5ep-13  /* ~ -1/5040 */
+#define SP_F64_G2 -0x1.fffffffffffd8p-2   /* ~ -1/2 */
+#define SP_F64_G3 0x1.5555555555a09p-2    /* ~ 1/3 */
+#define SP_F64_G4 -0x1.000000009667p-2    /* ~ -1/4 */
+#define SP_F64_G5 0x1.999999888ccfbp-3    /* ~ 1/5 */
+#define SP_F64_G6 -0x1.555542dd4ae99p-3   /* ~ -1/6 */
+#define SP_F64_G7 0x1.2492d0c4dc43ap-3    /* ~ 1/7 */
+#define SP_F64_G8 -0x1.006aa6b5b68dep-3   /* ~ -1/8 */
+#define SP_F64_G9 0x1.c4e25d9b5bd76p-4    /* ~ 1/9 */
+
+/* bits of T_j = RN(2^(j/16)) minus j<<48: adding k<<48 (k = 16e + j) yields T_j * 2^e */
+static const uint64_t sp_f64_exp_tbits[16] = {
+    0x3ff0000000000000ULL, 0x3fefb5586cf9890fULL, 0x3fef72b83c7d517bULL, 0x3fef387a6e756238ULL,
+    0x3fef06fe0a31b715ULL, 0x3feedea64c123422ULL, 0x3feebfdad5362a27ULL, 0x3feeab07dd485429ULL,
+    0x3feea09e667f3bcdULL, 0x3feea11473eb0187ULL, 0x3feeace5422aa0dbULL, 0x3feec49182a3f090ULL,
+    0x3feee89f995ad3adULL, 0x3fef199bdd85529cULL, 0x3fef5818dcfba487ULL, 0x3fefa4afa2a490daULL,
+};
+/* (2^(j/16) - T_j) / T_j, all below 2^-53 */
+static const double sp_f64_exp_trel[16] = {
+    0x0p+0,                 0x1.79aa65d837b6dp-54,  -0x1.01b15eaa59348p-55, 0x1.68efde3a8a894p-54,
+    0x1.34d754db0abb6p-55,  0x1.59f48a72a4c6dp-55,  0x1.690cebb7aafbp-56,   0x1.063e1e21c5409p-54,
+    -0x1.3b3efbf5e2228p-54, -0x1.b32dcb94da51dp-56, 0x1.db72fc1f0eab4p-55,  0x1.1affc2b91ce27p-56,
+    0x1.c1a7792cb3387p-55,  0x1.36eae30af0cb3p-56,  0x1.4a385a63d07a7p-56,  -0x1.ff7128fd391fp-55,
+};
+/* c_i ~ 1/(1 + i/16) (c_15 ~ 1/(1 + 61/64)), 26 significant bits */
+static const double sp_f64_log_c[16] = {
+    0x1p0 /* 1 */,           0x1.e1dcc78p-1 /* 0.941 */, 0x1.c71bcp-1 /* 0.889 */,
+    0x1.af27078p-1 /* 0.842 */, 0x1.999b51p-1 /* 0.800 */, 0x1.860eb58p-1 /* 0.762 */,
+    0x1.745c428p-1 /* 0.727 */, 0x1.6431dbp-1 /* 0.696 */, 0x1.55510fp-1 /* 0.667 */,
+    0x1.47ad368p-1 /* 0.640 */, 0x1.3b0e8ep-1 /* 0.615 */, 0x1.2f697d8p-1 /* 0.593 */,
+    0x1.2490e8p-1 /* 0.571 */,  0x1.1a7c84p-1 /* 0.552 */, 0x1.1111628p-1 /* 0.533 */,
+    0x1.062801p-1 /* 0.512 */,
+};
+/* -log(c_i), each within 2^-13 ULP of the exact value */
+static const double sp_f64_log_l[16] = {
+    0x0p+0,                0x1.f0f9ccf6ae99fp-5, 0x1.e276b6e3e7aebp-4, 0x1.5ff9a36d347f1p-3,
+    0x1.c8f6e77e440a6p-3,  0x1.168f2e9b4ed0fp-2, 0x1.461b05426d18dp-2, 0x1.738e29e92161cp-2,
+    0x1.9f3f11e0886ddp-2,  0x1.c902322a9498dp-2, 0x1.f139a89dca5e9p-2, 0x1.0be52a7b56731p-1,
+    0x1.1e885fe879073p-1,  0x1.307bc3f5a6a9ap-1, 0x1.41d865d47def4p-1, 0x1.56b97b70a6229p-1,
+};
+
+#define SP_F64_SHIFT 0x1.8p52     /* 2^52 + 2^51: adding it rounds to an integer kept in the low bits */
+#define SP_F64_A_FAST 700.0       /* exp(-700) ~ 2^-1009.9: t, s2 and the results stay normal */
+#define SP_F64_A_HUGE 2048.0      /* from here on exp(-a) is 0 at any scale the special path uses */
+#define SP_F64_THR_EXACT 40.0    /* e^-40 < 2^-57: x + g and dy*(1 - t) round to x and dy */
+#define SP_F64_IDX_MAX 0x1.ep-1   /* 15/16: the log table index is round(16 t) clamped to 15 */
+
+#define SP_F64_SHIFT 0x1.8p52     /* 2^52 + 2^51: adding it rounds to an integer kept in the low bits */
+#define SP_F64_A_FAST 700.0       /* exp(-700) ~ 2^-1009.9: t, s2 and the results stay normal */
+#define SP_F64_A_HUGE 2048.0      /* from here on exp(-a) is 0 at any scale */
+#define SP_F64_IDX_MAX 0x1.ep-1   /* 15/16: the log table index is round(16 t) clamped to 15 */
+#define SP_F64_SPLIT 0x1.0000002p27 /* 2^27 + 1, Veltkamp's splitter */
+#define SP_F64_DY_MAX 0x1p990     /* larger |dy| would overflow the splitter */
+
+/* ---- per-call constants ------------------------------------------------------------------------ */
+typedef struct sp_f64_setup {
+    double beta, rb, threshold;
+    double a_fast;        /* lanes with a = |beta*x| above it (or NaN) take the special path */
+    double mbh, mbl, p2eb; /* beta = (mbh + mbl) * p2eb, |mbh + mbl| in [1, 2), mbh and mbl 26 bits */
+    double rp2eb;          /* 1/p2eb */
+} sp_f64_setup;
+
+static void sp_f64_setup_init(sp_f64_setup *s, const sp_params_f64 *p)
+{
+    uint64_t b;
+    memcpy(&b, &p->beta, sizeof b);
+    const int e = (int)(b >> 52 & 0x7ff) - 1022; /* 2^(e-1) <= |beta| < 2^e; <= -1022 if subnormal */
+    s->beta = p->beta;
+    s->rb = 1.0 / p->beta;
+    s->threshold = p->threshold;
+    /* as in the FMA kernels: 1/beta finite, g/beta normal for g >= exp(-a_fast); and here also
+     * 2^eb a normal double */
+    if (e < -1000)
+        s->a_fast = -1.0;
+    else if (e > 0)
+        s->a_fast = SP_F64_A_FAST - (double)e * 0x1.62e42fefa39efp-1 /* ln2 ~ 0.693 */;
+    else
+        s->a_fast = SP_F64_A_FAST;
+    if (p->beta != 1.0) {
+        int eb;
+        const double m = 2.0 * frexp(p->beta, &eb); /* beta = m * 2^(eb-1), |m| in [1, 2) */
+        const double c = SP_F64_SPLIT * m;
+        s->mbh = c - (c - m);
+        s->mbl = m - s->mbh;
+        s->p2eb = ldexp(1.0, eb - 1);
+        s->rp2eb = ldexp(1.0, 1 - eb);
+    }
+}
+
+#define SP_SET1(c) _mm_set1_pd(c)
+#define SP_ABS(v) _mm_andnot_pd(_mm_set1_pd(-0.0), v)
+
+/* tab[i & 15] for the low 4 bits i of each 64-bit lane */
+SP_INLINE __m128d sp_lut(const double *tab, __m128i i)
+{
+    const double *lo = tab + (_mm_cvtsi128_si64(i) & 15);
+    const double *hi = tab + (_mm_extract_epi64(i, 1) & 15);
+    return _mm_loadh_pd(_mm_load_sd(lo), hi);
+}
+
+/* Veltkamp: a = ah + al, each with at most 26 significant bits (|a| < 2^996) */
+SP_INLINE void sp_split(__m128d a, __m128d *ah, __m128d *al)
+{
+    const __m128d c = _mm_mul_pd(a, SP_SET1(SP_F64_SPLIT));
+    *ah = _mm_sub_pd(c, _mm_sub_pd(c, a));
+    *al = _mm_sub_pd(a, *ah);
+}
+
+/* a with the low 27 significand bits cleared: 26 significant bits, so its product with another
+ * 26-bit number is exact */
+SP_INLINE __m128d sp_trunc26(__m128d a)
+{
+    return _mm_and_pd(a, _mm_castsi128_pd(_mm_set1_epi64x((long long)0xfffffffff8000000ULL)));
+}
+
+/* a*b - p exactly, for p = RN(a*b) and split a, b (Dekker) */
+SP_INLINE __m128d sp_prod_err(__m128d p, __m128d ah, __m128d al, __m128d bh, __m128d bl)
+{
+    const __m128d e = _mm_add_pd(_mm_add_pd(_mm_sub_pd(_mm_mul_pd(ah, bh), p), _mm_mul_pd(ah, bl)),
+                                 _mm_mul_pd(al, bh));
+    return _mm_add_pd(e, _mm_mul_pd(al, bl));
+}
+
+/* beta*x - z, exact wherever |z| <= A_fast and z is normal (there x*2^eb is exact and small) */
+SP_INLINE __m128d sp_zlo(__m128d x, __m128d z, const sp_f64_setup *s)
+{
+    __m128d xh, xl;
+    sp_split(_mm_mul_pd(x, SP_SET1(s->p2eb)), &xh, &xl);
+    return sp_prod_err(z, SP_SET1(s->mbh), SP_SET1(s->mbl), xh, xl);
+}
+
+/* E(r) = exp(-r) - 1 */
+SP_INLINE __m128d sp_exp_poly(__m128d r)
+{
+    const __m128d r2 = _mm_mul_pd(r, r);
+    const __m128d p23 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_E3), r), SP_SET1(SP_F64_E2));
+    const __m128d p45 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_E5), r), SP_SET1(SP_F64_E4));
+    const __m128d p67 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_E7), r), SP_SET1(SP_F64_E6));
+    const __m128d p47 = _mm_add_pd(_mm_mul_pd(p67, r2), p45);
+    const __m128d p27 = _mm_add_pd(_mm_mul_pd(p47, r2), p23);
+    return _mm_sub_pd(_mm_mul_pd(p27, r2), r);
+}
+
+/* Q(v) with log1p(v) = v + v^2*Q(v) */
+SP_INLINE __m128d sp_log_poly(__m128d v, __m128d v2)
+{
+    const __m128d q23 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_G3), v), SP_SET1(SP_F64_G2));
+    const __m128d q45 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_G5), v), SP_SET1(SP_F64_G4));
+    const __m128d q67 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_G7), v), SP_SET1(SP_F64_G6));
+    const __m128d q89 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_G9), v), SP_SET1(SP_F64_G8));
+    const __m128d v4 = _mm_mul_pd(v2, v2);
+    const __m128d q25 = _mm_add_pd(_mm_mul_pd(q45, v2), q23);
+    const __m128d q69 = _mm_add_pd(_mm_mul_pd(q89, v2), q67);
+    return _mm_add_pd(_mm_mul_pd(q69, v4), q25);
+}
+
+/* ---- the fast path, in two stages (see softplus_f64_avx512.c) ----------------------------------- */
+
+/* t = exp(-(a + a_lo)) = th + tl */
+SP_INLINE void sp_stage1(__m128d x, const sp_f64_setup *s, int b1, __m128d *pth, __m128d *ptl, __m128d *pzl)
+{
+    const __m128d z = b1 ? x : _mm_mul_pd(SP_SET1(s->beta), x);
+    const __m128d a = SP_ABS(z);
+    const __m128d kd = _mm_add_pd(_mm_mul_pd(a, SP_SET1(-SP_F64_INV_L)), SP_SET1(SP_F64_SHIFT));
+    const __m128d kf = _mm_sub_pd(kd, SP_SET1(SP_F64_SHIFT));
+    const __m128d rho = _mm_add_pd(a, _mm_mul_pd(kf, SP_SET1(SP_F64_L_CW_HI))); /* exact */
+    __m128d rl = _mm_mul_pd(kf, SP_SET1(SP_F64_L_CW_LO));
+    *pzl = _mm_setzero_pd();
+    if (!b1) {
+        *pzl = sp_zlo(x, z, s);
+        rl = _mm_add_pd(rl, _mm_xor_pd(*pzl, _mm_and_pd(z, SP_SET1(-0.0))));
+    }
+    const __m128d e = sp_exp_poly(_mm_add_pd(rho, rl));
+    const __m128i kdi = _mm_castpd_si128(kd);
+    const __m128i tb = _mm_castpd_si128(sp_lut((const double *)sp_f64_exp_tbits, kdi));
+    const __m128d tr = sp_lut(sp_f64_exp_trel, kdi);
+    const __m128d s1 = _mm_castsi128_pd(_mm_add_epi64(tb, _mm_slli_epi64(kdi, 48)));
+    const __m128d s2 = _mm_mul_pd(s1, _mm_add_pd(e, tr));
+    const __m128d th = _mm_add_pd(s1, s2);
+    *pth = th;
+    *ptl = _mm_sub_pd(s2, _mm_sub_pd(th, s1));
+}
+
+/* forward from t: y = (max(z, 0) + z_lo[z > 0] + log1p(t)) / beta */
+SP_INLINE __m128d sp_fwd_stage2(__m128d x, __m128d th, __m128d tl, __m128d zl, const sp_f64_setup *s,
+                                int b1, int tf, int *special)
+{
+    const __m128d zero = _mm_setzero_pd();
+    const __m128d beta = SP_SET1(s->beta);
+    const __m128d z = b1 ? x : _mm_mul_pd(beta, x);
+    *special = _mm_movemask_pd(_mm_cmpnle_pd(SP_ABS(z), SP_SET1(s->a_fast)));
+
+    const __m128d id = _mm_add_pd(_mm_min_pd(th, SP_SET1(SP_F64_IDX_MAX)), SP_SET1(0x1.8p48));
+    const __m128i idi = _mm_castpd_si128(id);
+    const __m128d c = sp_lut(sp_f64_log_c, idi);
+    const __m128d l = sp_lut(sp_f64_log_l, idi);
+    /* c has 26 bits: c*thh and c*thl are exact, so Dekker's error term needs no split of c */
+    const __m128d thh = sp_trunc26(th);
+    const __m128d thl = _mm_sub_pd(th, thh);
+    const __m128d ph = _mm_mul_pd(c, th);
+    const __m128d pl = _mm_add_pd(_mm_sub_pd(_mm_mul_pd(c, thh), ph), _mm_mul_pd(c, thl));
+    const __m128d vh = _mm_add_pd(ph, _mm_sub_pd(c, SP_SET1(1.0))); /* exact */
+    const __m128d vl = _mm_add_pd(_mm_mul_pd(c, tl), pl);
+    const __m128d v2 = _mm_mul_pd(vh, vh);
+    const __m128d lq = _mm_mul_pd(v2, sp_log_poly(vh, v2));
+    const __m128d vl1 = _mm_sub_pd(vl, _mm_mul_pd(vl, vh));
+    const __m128d gh = _mm_add_pd(l, vh);
+    const __m128d gl = _mm_add_pd(_mm_add_pd(_mm_sub_pd(vh, _mm_sub_pd(gh, l)), lq), vl1);
+
+    const __m128d lz = _mm_max_pd(z, zero);
+    const __m128d big = _mm_max_pd(lz, gh);
+    const __m128d small = _mm_min_pd(lz, gh);
+    const __m128d sh = _mm_add_pd(big, small);
+    __m128d sl = _mm_add_pd(_mm_sub_pd(small, _mm_sub_pd(sh, big)), gl);
+    __m128d y;
+    if (b1) {
+        y = _mm_add_pd(sh, sl);
+    } else {
+        sl = _mm_add_pd(sl, _mm_and_pd(_mm_cmpgt_pd(z, zero), zl));
+        /* q = S/beta to 26 bits, as q*2^eb = qs (exact, ~S/mb): then qs*mbh and qs*mbl are exact,
+         * S - qs*mbh is exact (Sterbenz) and one more residual term finishes the division */
+        const __m128d qs = sp_trunc26(_mm_mul_pd(_mm_mul_pd(sh, SP_SET1(s->rb)), SP_SET1(s->p2eb)));
+        const __m128d q = _mm_mul_pd(qs, SP_SET1(s->rp2eb));
+        const __m128d res = _mm_sub_pd(_mm_sub_pd(sh, _mm_mul_pd(qs, SP_SET1(s->mbh))), _mm_mul_pd(qs, SP_SET1(s->mbl)));
+        y = _mm_add_pd(q, _mm_mul_pd(_mm_add_pd(res, sl), SP_SET1(s->rb)));
+    }
+    return tf ? _mm_blendv_pd(y, x, _mm_cmpgt_pd(z, SP_SET1(s->threshold))) : y;
+}
+
+/* backward from t: s = 1/(1+t) (z >= 0) or t/(1+t) (z < 0), dx = dy*s */
+SP_INLINE __m128d sp_bwd_stage2(__m128d dy, __m128d x, __m128d th, __m128d tl, const sp_f64_setup *s,
+                                int b1, int tf, int *special)
+{
+    const __m128d z = b1 ? x : _mm_mul_pd(SP_SET1(s->beta), x);
+    *special = _mm_movemask_pd(_mm_or_pd(_mm_cmpnle_pd(SP_ABS(z), SP_SET1(SP_F64_A_FAST)),
+                                         _mm_cmpnle_pd(SP_ABS(dy), SP_SET1(SP_F64_DY_MAX))));
+    const __m128d one = SP_SET1(1.0);
+    const __m128d uh = _mm_add_pd(one, th);
+    const __m128d ul = _mm_add_pd(_mm_sub_pd(th, _mm_sub_pd(uh, one)), tl);
+    /* r0 = 1/uh to 26 bits: r0*uhh, r0*uhl, r0*thh, r0*thl are exact, 1 - r0*uhh is exact (Sterbenz)
+     * and rr = 1 - r0*u ~ 2^-26 needs the second Newton term: 1/u = r0*(1 + rr + rr^2) */
+    const __m128d r0 = sp_trunc26(_mm_div_pd(one, uh));
+    const __m128d uhh = sp_trunc26(uh), thh = sp_trunc26(th);
+    const __m128d rr = _mm_sub_pd(_mm_sub_pd(_mm_sub_pd(one, _mm_mul_pd(r0, uhh)), _mm_mul_pd(r0, _mm_sub_pd(uh, uhh))),
+                                  _mm_mul_pd(r0, ul));
+    const __m128d r1 = _mm_mul_pd(r0, _mm_add_pd(rr, _mm_mul_pd(rr, rr)));
+    /* z < 0: s = t/u = th*r0 + (tl*r0 + th*r1), th*r0 = thh*r0 + thl*r0 exactly */
+    const __m128d nh = _mm_mul_pd(thh, r0);
+    const __m128d nl = _mm_add_pd(_mm_add_pd(_mm_mul_pd(_mm_sub_pd(th, thh), r0), _mm_mul_pd(tl, r0)),
+                                  _mm_mul_pd(th, r1));
+    const __m128d neg = _mm_cmplt_pd(z, _mm_setzero_pd());
+    const __m128d sh0 = _mm_blendv_pd(r0, nh, neg);
+    const __m128d sl0 = _mm_blendv_pd(r1, nl, neg);
+    /* dx = dy*s with dy*sh exact: sh to 26 bits, dy split */
+    const __m128d sh = sp_trunc26(sh0);
+    const __m128d sl = _mm_add_pd(_mm_sub_pd(sh0, sh), sl0);
+    __m128d dyh, dyl;
+    sp_split(dy, &dyh, &dyl);
+    __m128d dx = _mm_add_pd(_mm_mul_pd(dyh, sh), _mm_add_pd(_mm_mul_pd(dyl, sh), _mm_mul_pd(dy, sl)));
+    dx = _mm_or_pd(dx, _mm_and_pd(dy, SP_SET1(-0.0))); /* s > 0: dx has dy's sign, also for dy = -0 */
+    return tf ? _mm_blendv_pd(dx, dy, _mm_cmpgt_pd(z, SP_SET1(s->threshold))) : dx;
+}
+
+/* ---- the special path: one lane at a time in long double -------------------------------------- */
+
+/* exp(-|beta*x|) with the rounding error of beta*x applied (|a_lo| < 2^-42, so e^-a_lo = 1 - a_lo to
+ * 2^-85) */
+static long double sp_exp_neg_abs(double x, double z, double beta)
+{
+    const double a = fabs(z);
+    if (!(a < SP_F64_A_HUGE))
+        return 0.0L;
+    const double zl = fma(beta, x, -z);
+    const double al = z < 0 ? -zl : zl;
+    return expl(-(long double)a) * (1.0L - (long double)al);
+}
+
+static SP_NOINLINE __m128d sp_fwd_special(__m128d xv, __m128d yv, int m, const sp_f64_setup *s)
+{
+    double x[2], y[2];
+    _mm_storeu_pd(x, xv);
+    _mm_storeu_pd(y, yv);
+    for (int k = 0; k < 2; k++) {
+        if (!(m >> k & 1))
+            continue;
+        const double z = s->beta * x[k];
+        if (z > s->threshold)
+            y[k] = x[k];
+        else if (z != z)
+            y[k] = x[k] + x[k];
+        else {
+            const long double g = log1pl(sp_exp_neg_abs(x[k], z, s->beta)) / (long double)s->beta;
+            y[k] = z > 0 ? (double)((long double)x[k] + g) : (double)g;
+        }
+    }
+    return _mm_loadu_pd(y);
+}
+
+static SP_NOINLINE __m128d sp_bwd_special(__m128d dyv, __m128d xv, __m128d dxv, int m, const sp_f64_setup *s)
+{
+    double dy[2], x[2], dx[2];
+    _mm_storeu_pd(dy, dyv);
+    _mm_storeu_pd(x, xv);
+    _mm_storeu_pd(dx, dxv);
+    for (int k = 0; k < 2; k++) {
+        if (!(m >> k & 1))
+            continue;
+        const double z = s->beta * x[k];
+        if (z > s->threshold)
+            dx[k] = dy[k];
+        else if (z != z)
+            dx[k] = x[k] + x[k];
+        else {
+            const long double t = sp_exp_neg_abs(x[k], z, s->beta);
+            const long double sig = z >= 0 ? 1.0L / (1.0L + t) : t / (1.0L + t);
+            /* an infinite dy meets the sign of the exact sigmoid: > 0 for finite z, 0 at z = -inf */
+            dx[k] = isinf(dy[k]) ? dy[k] * (z == -(double)INFINITY ? 0.0 : 1.0) : (double)((long double)dy[k] * sig);
+        }
+    }
+    return _mm_loadu_pd(dx);
+}
+
+/* ---- loops ------------------------------------------------------------------------------------- */
+#define SP_BLOCK 256 /* lanes per stage-1 pass: 4 KiB of t_hi, t_lo, well inside L1 */
+
+SP_INLINE void sp_fwd_loop(size_t n, const double *x, double *y, const sp_f64_setup *s, int b1, int tf)
+{
+    _Alignas(16) double bh[SP_BLOCK], bl[SP_BLOCK], bz[SP_BLOCK];
+    size_t i = 0;
+    while (n - i >= 2) {
+        const size_t m = n - i < SP_BLOCK ? (n - i) & ~(size_t)1 : SP_BLOCK;
+        for (size_t j = 0; j < m; j += 2) {
+            __m128d th, tl, zl;
+            sp_stage1(_mm_loadu_pd(x + i + j), s, b1, &th, &tl, &zl);
+            _mm_store_pd(bh + j, th);
+            _mm_store_pd(bl + j, tl);
+            if (!b1)
+                _mm_store_pd(bz + j, zl);
+        }
+        for (size_t j = 0; j < m; j += 2) {
+            const __m128d xv = _mm_loadu_pd(x + i + j);
+            const __m128d zl = b1 ? _mm_setzero_pd() : _mm_load_pd(bz + j);
+            int sp;
+            __m128d yv = sp_fwd_stage2(xv, _mm_load_pd(bh + j), _mm_load_pd(bl + j), zl, s, b1, tf, &sp);
+            if (sp)
+                yv = sp_fwd_special(xv, yv, sp, s);
+            _mm_storeu_pd(y + i + j, yv);
+        }
+        i += m;
+    }
+    if (i < n) {
+        /* the last element runs the same vector code on a zero-padded copy */
+        const __m128d xv = _mm_set_pd(0.0, x[i]);
+        __m128d th, tl, zl;
+        int sp;
+        sp_stage1(xv, s, b1, &th, &tl, &zl);
+        __m128d yv = sp_fwd_stage2(xv, th, tl, zl, s, b1, tf, &sp);
+        if (sp)
+            yv = sp_fwd_special(xv, yv, sp, s);
+        y[i] = _mm_cvtsd_f64(yv);
+    }
+}
+
+void sp_fwd_f64_sse41(size_t n, const double *x, double *y, const sp_params_f64 *p)
+{
+    sp_f64_setup s;
+    sp_f64_setup_init(&s, p);
+    /* beyond |z| = 40 the exact function already rounds to x (forward) and dy (backward), so a
+     * threshold >= 40 (+inf included) needs no per-lane test */
+    const int tf = !(p->threshold >= SP_F64_THR_EXACT);
+    if (p->beta == 1.0) {
+        if (tf)
+            sp_fwd_loop(n, x, y, &s, 1, 1);
+        else
+            sp_fwd_loop(n, x, y, &s, 1, 0);
+    } else {
+        if (tf)
+            sp_fwd_loop(n, x, y, &s, 0, 1);
+        else
+            sp_fwd_loop(n, x, y, &s, 0, 0);
+    }
+}
+
+SP_INLINE void sp_bwd_loop(size_t n, const double *dy, const double *x, double *dx, const sp_f64_setup *s,
+                           int b1, int tf)
+{
+    _Alignas(16) double bh[SP_BLOCK], bl[SP_BLOCK];
+    size_t i = 0;
+    while (n - i >= 2) {
+        const size_t m = n - i < SP_BLOCK ? (n - i) & ~(size_t)1 : SP_BLOCK;
+        for (size_t j = 0; j < m; j += 2) {
+            __m128d th, tl, zl;
+            sp_stage1(_mm_loadu_pd(x + i + j), s, b1, &th, &tl, &zl);
+            _mm_store_pd(bh + j, th);
+            _mm_store_pd(bl + j, tl);
+        }
+        for (size_t j = 0; j < m; j += 2) {
+            const __m128d xv = _mm_loadu_pd(x + i + j);
+            const __m128d dyv = _mm_loadu_pd(dy + i + j);
+            int sp;
+            __m128d dxv = sp_bwd_stage2(dyv, xv, _mm_load_pd(bh + j), _mm_load_pd(bl + j), s, b1, tf, &sp);
+            if (sp)
+                dxv = sp_bwd_special(dyv, xv, dxv, sp, s);
+            _mm_storeu_pd(dx + i + j, dxv);
+        }
+        i += m;
+    }
+    if (i < n) {
+        const __m128d xv = _mm_set_pd(0.0, x[i]);
+        const __m128d dyv = _mm_set_pd(0.0, dy[i]);
+        __m128d th, tl, zl;
+        int sp;
+        sp_stage1(xv, s, b1, &th, &tl, &zl);
+        __m128d dxv = sp_bwd_stage2(dyv, xv, th, tl, s, b1, tf, &sp);
+        if (sp)
+            dxv = sp_bwd_special(dyv, xv, dxv, sp, s);
+        dx[i] = _mm_cvtsd_f64(dxv);
+    }
+}
+
+void sp_bwd_f64_sse41(size_t n, const double *dy, const double *x, double *dx, const sp_params_f64 *p)
+{
+    sp_f64_setup s;
+    sp_f64_setup_init(&s, p);
+    /* beyond |z| = 40 the exact function already rounds to x (forward) and dy (backward), so a
+     * threshold >= 40 (+inf included) needs no per-lane test */
+    const int tf = !(p->threshold >= SP_F64_THR_EXACT);
+    if (p->beta == 1.0) {
+        if (tf)
+            sp_bwd_loop(n, dy, x, dx, &s, 1, 1);
+        else
+            sp_bwd_loop(n, dy, x, dx, &s, 1, 0);
+    } else {
+        if (tf)
+            sp_bwd_loop(n, dy, x, dx, &s, 0, 1);
+        else
+            sp_bwd_loop(n, dy, x, dx, &s, 0, 0);
+    }
+}

@@ -1,0 +1,276 @@
+/* test_fma_identity.c -- the FMA kernels (AVX2 and AVX-512) give the same bits on every input.
+ * SPDX-License-Identifier: MIT
+ *
+ * The AVX2 and AVX-512 kernels run one algorithm with the same operation order (and the NEON port
+ * copies it), so their results must agree bit for bit, not merely within a bound: a user's results must
+ * not depend on which of them the CPU picked. This suite compares them, forward and backward, for
+ * beta in {1, 0.5, 2, -1, 7.3} and threshold in {20, +inf}, on
+ *   f32: every 64th bit pattern of the 2^32 (2^26 inputs, every binade, NaNs and infinities included)
+ *        plus 2^22 pseudo-random values in [-128, 128], with pseudo-random dy for backward;
+ *   f64: 2^23 bit patterns spread over the 2^64 plus 2^23 pseudo-random values in [-750, 750] and
+ *        log-uniform magnitudes, when both ISAs have f64 kernels of their own.
+ * The arrays are processed in blocks of an odd length, so every block ends in a tail: the tail code
+ * must give the same bits too. A set that this CPU or this build lacks is skipped, not passed.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dispatch.h"
+#include "kernels.h"
+
+#define BLOCK 4093 /* odd: each block ends in a partial vector for every width */
+
+static const float betas_f32[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f};
+static const double betas_f64[] = {1.0, 0.5, 2.0, -1.0, 7.3};
+
+static uint64_t rng_next(uint64_t *s)
+{
+    /* splitmix64: deterministic, so a failure reproduces */
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static float f32_of(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static uint32_t bits_f32(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static double f64_of(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+static uint64_t bits_f64(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+/* The two f32 kernel sets, or NULL (with the reason in *why) when the comparison cannot be made. */
+static int get_f32_sets(const sp_kernel_set **k2, const sp_kernel_set **k512, const char **why)
+{
+#if defined(SP_HAVE_AVX2_F32) && defined(SP_HAVE_AVX512_F32)
+    *k2 = sp_kernels_for_isa(SOFTPLUS_ISA_AVX2);
+    *k512 = sp_kernels_for_isa(SOFTPLUS_ISA_AVX512);
+    if (!*k2 || !*k512) {
+        *why = "this CPU lacks AVX2 or AVX-512";
+        return 0;
+    }
+    /* the sets must hold the two files' own kernels, or the test compares a kernel with itself */
+    assert_true((*k2)->fwd_f32 == sp_fwd_f32_avx2 && (*k2)->bwd_f32 == sp_bwd_f32_avx2);
+    assert_true((*k512)->fwd_f32 == sp_fwd_f32_avx512 && (*k512)->bwd_f32 == sp_bwd_f32_avx512);
+    return 1;
+#else
+    (void)k2;
+    (void)k512;
+    *why = "the build has no AVX2 or no AVX-512 f32 kernels";
+    return 0;
+#endif
+}
+
+static int get_f64_sets(const sp_kernel_set **k2, const sp_kernel_set **k512, const char **why)
+{
+#if defined(SP_HAVE_AVX2_F64) && defined(SP_HAVE_AVX512_F64)
+    *k2 = sp_kernels_for_isa(SOFTPLUS_ISA_AVX2);
+    *k512 = sp_kernels_for_isa(SOFTPLUS_ISA_AVX512);
+    if (!*k2 || !*k512) {
+        *why = "this CPU lacks AVX2 or AVX-512";
+        return 0;
+    }
+    assert_true((*k2)->fwd_f64 == sp_fwd_f64_avx2 && (*k2)->bwd_f64 == sp_bwd_f64_avx2);
+    assert_true((*k512)->fwd_f64 == sp_fwd_f64_avx512 && (*k512)->bwd_f64 == sp_bwd_f64_avx512);
+    return 1;
+#else
+    (void)k2;
+    (void)k512;
+    *why = "the build has no AVX2 or no AVX-512 f64 kernels";
+    return 0;
+#endif
+}
+
+/* f32 inputs: index i < 2^26 is bit pattern 64*i + 37 (a different low pattern than 0 so that the
+ * mantissa's low bits vary too); after that, pseudo-random values in [-128, 128]. */
+#define F32_SWEEP (1u << 26)
+#define F32_RANDOM (1u << 22)
+
+static void fill_f32(float *x, float *dy, size_t start, size_t n, uint64_t *rng)
+{
+    for (size_t i = 0; i < n; i++) {
+        const size_t idx = start + i;
+        if (idx < F32_SWEEP)
+            x[i] = f32_of((uint32_t)(idx * 64u + 37u));
+        else
+            x[i] = (float)((double)(rng_next(rng) >> 11) * 0x1p-53 * 256.0 - 128.0);
+        /* dy: 1 in every fourth element, else a value of a few binades and either sign */
+        const uint64_t r = rng_next(rng);
+        dy[i] = (r & 3) == 0 ? 1.0f : (float)((double)(r >> 11) * 0x1p-53 * 8.0 - 4.0);
+    }
+}
+
+static void compare_f32(int backward)
+{
+    const sp_kernel_set *k2 = NULL, *k512 = NULL;
+    const char *why = NULL;
+    if (!get_f32_sets(&k2, &k512, &why)) {
+        print_message("skipped: %s\n", why);
+        skip();
+    }
+    static float x[BLOCK], dy[BLOCK], a[BLOCK], b[BLOCK];
+    const float thresholds[] = {20.0f, (float)INFINITY};
+    size_t compared = 0;
+    for (size_t bi = 0; bi < sizeof betas_f32 / sizeof betas_f32[0]; bi++) {
+        for (size_t ti = 0; ti < 2; ti++) {
+            const sp_params_f32 p = {betas_f32[bi], thresholds[ti]};
+            uint64_t rng = 0x5eed0000u + bi;
+            const size_t total = (size_t)F32_SWEEP + F32_RANDOM;
+            for (size_t start = 0; start < total; start += BLOCK) {
+                const size_t n = start + BLOCK <= total ? BLOCK : total - start;
+                fill_f32(x, dy, start, n, &rng);
+                if (backward) {
+                    k2->bwd_f32(n, dy, x, a, &p);
+                    k512->bwd_f32(n, dy, x, b, &p);
+                } else {
+                    k2->fwd_f32(n, x, a, &p);
+                    k512->fwd_f32(n, x, b, &p);
+                }
+                for (size_t i = 0; i < n; i++) {
+                    if (bits_f32(a[i]) != bits_f32(b[i])) {
+                        print_error("f32 %s beta %a threshold %a: x = %a (0x%08x), dy = %a (backward only),"
+                                    " element %zu of %zu:\n  avx2   %a (0x%08x)\n  avx512 %a (0x%08x)\n",
+                                    backward ? "backward" : "forward", (double)p.beta, (double)p.threshold,
+                                    (double)x[i], (unsigned)bits_f32(x[i]), (double)dy[i], i, n, (double)a[i],
+                                    (unsigned)bits_f32(a[i]), (double)b[i], (unsigned)bits_f32(b[i]));
+                        fail();
+                    }
+                }
+                compared += n;
+            }
+        }
+    }
+    print_message("%zu f32 %s results bit-identical\n", compared, backward ? "backward" : "forward");
+}
+
+/* f64 inputs: index i < 2^23 is bit pattern i * (2^41 + 0x1357) (spread over the 2^64, every
+ * exponent); then pseudo-random values, half uniform in [-750, 750], half of log-uniform magnitude in
+ * [2^-60, 2^12) and either sign. */
+#define F64_SWEEP (1u << 23)
+#define F64_RANDOM (1u << 23)
+
+static void fill_f64(double *x, double *dy, size_t start, size_t n, uint64_t *rng)
+{
+    for (size_t i = 0; i < n; i++) {
+        const size_t idx = start + i;
+        const uint64_t r = rng_next(rng);
+        const double u = (double)(r >> 11) * 0x1p-53;
+        if (idx < F64_SWEEP)
+            x[i] = f64_of((uint64_t)idx * ((1ull << 41) + 0x1357u));
+        else if (idx & 1)
+            x[i] = u * 1500.0 - 750.0;
+        else
+            x[i] = ((r & 1) ? -1.0 : 1.0) * exp2(u * 72.0 - 60.0);
+        const uint64_t s = rng_next(rng);
+        dy[i] = (s & 3) == 0 ? 1.0 : (double)(s >> 11) * 0x1p-53 * 8.0 - 4.0;
+    }
+}
+
+static void compare_f64(int backward)
+{
+    const sp_kernel_set *k2 = NULL, *k512 = NULL;
+    const char *why = NULL;
+    if (!get_f64_sets(&k2, &k512, &why)) {
+        print_message("skipped: %s\n", why);
+        skip();
+    }
+    static double x[BLOCK], dy[BLOCK], a[BLOCK], b[BLOCK];
+    const double thresholds[] = {20.0, (double)INFINITY};
+    size_t compared = 0;
+    for (size_t bi = 0; bi < sizeof betas_f64 / sizeof betas_f64[0]; bi++) {
+        for (size_t ti = 0; ti < 2; ti++) {
+            const sp_params_f64 p = {betas_f64[bi], thresholds[ti]};
+            uint64_t rng = 0xf640000u + bi;
+            const size_t total = (size_t)F64_SWEEP + F64_RANDOM;
+            for (size_t start = 0; start < total; start += BLOCK) {
+                const size_t n = start + BLOCK <= total ? BLOCK : total - start;
+                fill_f64(x, dy, start, n, &rng);
+                if (backward) {
+                    k2->bwd_f64(n, dy, x, a, &p);
+                    k512->bwd_f64(n, dy, x, b, &p);
+                } else {
+                    k2->fwd_f64(n, x, a, &p);
+                    k512->fwd_f64(n, x, b, &p);
+                }
+                for (size_t i = 0; i < n; i++) {
+                    if (bits_f64(a[i]) != bits_f64(b[i])) {
+                        print_error("f64 %s beta %a threshold %a: x = %a (0x%016llx),"
+                                    " dy = %a (backward only), element %zu of %zu:\n"
+                                    "  avx2   %a (0x%016llx)\n  avx512 %a (0x%016llx)\n",
+                                    backward ? "backward" : "forward", p.beta, p.threshold, x[i],
+                                    (unsigned long long)bits_f64(x[i]), dy[i], i, n, a[i],
+                                    (unsigned long long)bits_f64(a[i]), b[i],
+                                    (unsigned long long)bits_f64(b[i]));
+                        fail();
+                    }
+                }
+                compared += n;
+            }
+        }
+    }
+    print_message("%zu f64 %s results bit-identical\n", compared, backward ? "backward" : "forward");
+}
+
+static void test_fma_kernels_f32_forward_bit_identical(void **state)
+{
+    (void)state;
+    compare_f32(0);
+}
+
+static void test_fma_kernels_f32_backward_bit_identical(void **state)
+{
+    (void)state;
+    compare_f32(1);
+}
+
+static void test_fma_kernels_f64_forward_bit_identical(void **state)
+{
+    (void)state;
+    compare_f64(0);
+}
+
+static void test_fma_kernels_f64_backward_bit_identical(void **state)
+{
+    (void)state;
+    compare_f64(1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fma_kernels_f32_forward_bit_identical),
+        cmocka_unit_test(test_fma_kernels_f32_backward_bit_identical),
+        cmocka_unit_test(test_fma_kernels_f64_forward_bit_identical),
+        cmocka_unit_test(test_fma_kernels_f64_backward_bit_identical),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,502 @@
+/* ulp_sweep.c -- checks every compiled kernel this CPU runs against the reference over all (or every
+ * N-th of the) 2^32 float inputs, or over a long stream of double inputs, in one pass.
+ * SPDX-License-Identifier: MIT
+ *
+ *   ulp_sweep [--beta B] [--threshold T]... [--step N] [--isa NAME]... [--threads N]
+ *   ulp_sweep --f64 [--count N] [--seed S] [--beta B] [--threshold T]... [--isa NAME]... [--threads N]
+ *
+ * The inputs are cut into blocks; a thread takes the next block, computes the reference for it once
+ * (softplus, sigmoid and the rounded product beta*x that decides the threshold rule) and runs every
+ * kernel, forward and backward (dy = 1), for every threshold on it. Each (kernel, op, threshold) keeps
+ * its worst error with the input that shows it and how many results are over 0.5 ULP and over the
+ * kernel's bound (SP_MAX_ULP_*, see ulp.h for how errors are measured). The exit status is 1 when any
+ * kernel exceeds its bound anywhere, 2 for a usage error, else 0.
+ *
+ * Defaults: beta = 1, thresholds +inf and 20 (20 costs one more kernel call per block, and the sweep's
+ * time is mostly the reference's), step 1 (all 2^32 floats), 2 threads, f64 count 10^8. With --step N
+ * input i is the bit pattern i*N + (i*0x9e3779b1 mod N): every N-th pattern, jittered so that the low
+ * significand bits still vary.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ulp.h"
+
+enum { BLOCK = 1 << 14, MAX_THRESHOLDS = 4, MAX_KERNELS = 8, MAX_THREADS = 64, OPS = 2 };
+
+static const char *const op_names[OPS] = {"fwd", "bwd"};
+
+/* One (kernel, op, threshold): its worst error and the first input that shows it. */
+typedef struct sweep_stat {
+    double worst;        /* INFINITY after a NaN, infinity or linear-branch mismatch */
+    uint64_t index;      /* input index of the worst (lowest index among equals) */
+    uint64_t x_bits;
+    uint64_t got_bits;
+    long double want;
+    uint64_t over_half;  /* results more than 0.5 ULP off */
+    uint64_t over_bound; /* results over the kernel's bound */
+    int seen;
+    /* zero results with the wrong sign, counted apart (and measured as the right zero above) */
+    uint64_t sign_wrong;
+    uint64_t sign_index, sign_x_bits, sign_got_bits;
+    long double sign_want;
+} sweep_stat;
+
+typedef struct config {
+    int f64;
+    double beta;
+    double thresholds[MAX_THRESHOLDS];
+    int threshold_count;
+    uint64_t step;
+    uint64_t count;   /* inputs */
+    uint64_t seed;
+    int threads;
+    const char *isas[MAX_KERNELS];
+    int isa_count;
+    /* the kernels to run, indices into ulp_kernels_f32/f64 */
+    size_t kernels[MAX_KERNELS];
+    int kernel_count;
+    atomic_uint_fast64_t next_block;
+} config;
+
+/* A thread's block buffers: inputs, outputs, dy = 1, the rounded products and the references. */
+typedef struct buffers {
+    union { float f32[BLOCK]; double f64[BLOCK]; } x, y, ones, zf;
+    union { double f32[BLOCK]; long double f64[BLOCK]; } ref_sp, ref_sig;
+} buffers;
+
+typedef struct worker {
+    config *cfg;
+    pthread_t thread;
+    buffers *buf;
+    sweep_stat stats[MAX_KERNELS][OPS][MAX_THRESHOLDS];
+} worker;
+
+static void note(sweep_stat *s, double err, double bound, uint64_t index, uint64_t x_bits, uint64_t got_bits,
+                 long double want)
+{
+    if (err > 0.5)
+        s->over_half++;
+    if (err > bound)
+        s->over_bound++;
+    if (!s->seen || err > s->worst || (err == s->worst && index < s->index)) {
+        s->seen = 1;
+        s->worst = err;
+        s->index = index;
+        s->x_bits = x_bits;
+        s->got_bits = got_bits;
+        s->want = want;
+    }
+}
+
+static void note_sign(sweep_stat *s, uint64_t index, uint64_t x_bits, uint64_t got_bits, long double want)
+{
+    if (s->sign_wrong++ == 0 || index < s->sign_index) {
+        s->sign_index = index;
+        s->sign_x_bits = x_bits;
+        s->sign_got_bits = got_bits;
+        s->sign_want = want;
+    }
+}
+
+static void merge(sweep_stat *into, const sweep_stat *from)
+{
+    into->over_half += from->over_half;
+    into->over_bound += from->over_bound;
+    if (from->sign_wrong && (!into->sign_wrong || from->sign_index < into->sign_index)) {
+        into->sign_index = from->sign_index;
+        into->sign_x_bits = from->sign_x_bits;
+        into->sign_got_bits = from->sign_got_bits;
+        into->sign_want = from->sign_want;
+    }
+    into->sign_wrong += from->sign_wrong;
+    if (from->seen &&
+        (!into->seen || from->worst > into->worst || (from->worst == into->worst && from->index < into->index))) {
+        into->seen = 1;
+        into->worst = from->worst;
+        into->index = from->index;
+        into->x_bits = from->x_bits;
+        into->got_bits = from->got_bits;
+        into->want = from->want;
+    }
+}
+
+static uint64_t f32_input_count(uint64_t step)
+{
+    return ((1ull << 32) + step - 1) / step;
+}
+
+static uint32_t f32_pattern(uint64_t i, uint64_t step)
+{
+    const uint64_t p = i * step + (step > 1 ? (i * 0x9e3779b1u) % step : 0);
+    return (uint32_t)(p < (1ull << 32) ? p : i * step);
+}
+
+static double f64_near_threshold(const config *cfg)
+{
+    for (int t = 0; t < cfg->threshold_count; t++)
+        if (isfinite(cfg->thresholds[t]))
+            return cfg->thresholds[t];
+    return INFINITY;
+}
+
+static void sweep_block_f32(worker *w, uint64_t first, size_t n)
+{
+    const config *cfg = w->cfg;
+    const float beta = (float)cfg->beta;
+    float *x = w->buf->x.f32, *y = w->buf->y.f32, *ones = w->buf->ones.f32, *zf = w->buf->zf.f32;
+    double *ref_sp = w->buf->ref_sp.f32, *ref_sig = w->buf->ref_sig.f32;
+    for (size_t j = 0; j < n; j++) {
+        x[j] = f32_from_bits(f32_pattern(first + j, cfg->step));
+        ones[j] = 1.0f;
+        ref_sp[j] = ref_softplus_f32(x[j], beta);
+        ref_sig[j] = ref_sigmoid_f32(x[j], beta);
+        zf[j] = (float)((double)beta * (double)x[j]);
+    }
+    for (int t = 0; t < cfg->threshold_count; t++) {
+        const sp_params_f32 p = {beta, (float)cfg->thresholds[t]};
+        for (int k = 0; k < cfg->kernel_count; k++) {
+            const ulp_kernel_f32 *kern = &ulp_kernels_f32[cfg->kernels[k]];
+            const double bound = ulp_bound_f32(kern, beta);
+            for (int op = 0; op < OPS; op++) {
+                if (op == 0)
+                    kern->fwd(n, x, y, &p);
+                else
+                    kern->bwd(n, ones, x, y, &p);
+                const double *ref = op == 0 ? ref_sp : ref_sig;
+                sweep_stat *s = &w->stats[k][op][t];
+                for (size_t j = 0; j < n; j++) {
+                    const int linear = zf[j] > p.threshold;
+                    const double want = linear ? (op == 0 ? (double)x[j] : 1.0) : ref[j];
+                    double err = ulp_check_f32(y[j], want, linear);
+                    if (!linear && ulp_zero_sign_wrong_f32(y[j], want)) {
+                        note_sign(s, first + j, bits_f32(x[j]), bits_f32(y[j]), want);
+                        err = ulp_error_f32(-y[j], want);
+                    }
+                    if (err > 0.5 || err >= s->worst || !s->seen)
+                        note(s, err, bound, first + j, bits_f32(x[j]), bits_f32(y[j]), want);
+                }
+            }
+        }
+    }
+}
+
+static void sweep_block_f64(worker *w, uint64_t first, size_t n)
+{
+    const config *cfg = w->cfg;
+    const double beta = cfg->beta;
+    const double near = f64_near_threshold(cfg);
+    double *x = w->buf->x.f64, *y = w->buf->y.f64, *ones = w->buf->ones.f64, *zf = w->buf->zf.f64;
+    long double *ref_sp = w->buf->ref_sp.f64, *ref_sig = w->buf->ref_sig.f64;
+    for (size_t j = 0; j < n; j++) {
+        x[j] = ulp_sample_f64(cfg->seed, first + j, beta, near);
+        ones[j] = 1.0;
+        ref_sp[j] = ref_softplus_f64(x[j], beta);
+        ref_sig[j] = ref_sigmoid_f64(x[j], beta);
+        zf[j] = beta * x[j];
+    }
+    for (int t = 0; t < cfg->threshold_count; t++) {
+        const sp_params_f64 p = {beta, cfg->thresholds[t]};
+        for (int k = 0; k < cfg->kernel_count; k++) {
+            const ulp_kernel_f64 *kern = &ulp_kernels_f64[cfg->kernels[k]];
+            const double bound = ulp_bound_f64(kern, beta);
+            for (int op = 0; op < OPS; op++) {
+                if (op == 0)
+                    kern->fwd(n, x, y, &p);
+                else
+                    kern->bwd(n, ones, x, y, &p);
+                const long double *ref = op == 0 ? ref_sp : ref_sig;
+                sweep_stat *s = &w->stats[k][op][t];
+                for (size_t j = 0; j < n; j++) {
+                    const int linear = zf[j] > p.threshold;
+                    const long double want = linear ? (op == 0 ? (long double)x[j] : 1.0L) : ref[j];
+                    double err = ulp_check_f64(y[j], want, linear);
+                    if (!linear && ulp_zero_sign_wrong_f64(y[j], want)) {
+                        note_sign(s, first + j, bits_f64(x[j]), bits_f64(y[j]), want);
+                        err = ulp_error_f64(-y[j], want);
+                    }
+                    if (err > 0.5 || err >= s->worst || !s->seen)
+                        note(s, err, bound, first + j, bits_f64(x[j]), bits_f64(y[j]), want);
+                }
+            }
+        }
+    }
+}
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    config *cfg = w->cfg;
+    const uint64_t blocks = (cfg->count + BLOCK - 1) / BLOCK;
+    for (;;) {
+        const uint64_t b = atomic_fetch_add_explicit(&cfg->next_block, 1, memory_order_relaxed);
+        if (b >= blocks)
+            break;
+        const uint64_t first = b * BLOCK;
+        const size_t n = (size_t)(cfg->count - first < BLOCK ? cfg->count - first : BLOCK);
+        if (cfg->f64)
+            sweep_block_f64(w, first, n);
+        else
+            sweep_block_f32(w, first, n);
+    }
+    return NULL;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ulp_sweep [--beta B] [--threshold T]... [--step N] [--isa NAME]... [--threads N]\n"
+            "       ulp_sweep --f64 [--count N] [--seed S] [--beta B] [--threshold T]... [--isa NAME]...\n"
+            "  --beta B       finite, non-zero (default 1)\n"
+            "  --threshold T  repeatable, at most %d, 'inf' allowed (default: inf and 20)\n"
+            "  --step N       f32: every N-th bit pattern of the 2^32 (default 1: all)\n"
+            "  --f64          sweep double inputs instead (see ulp_sample_f64 in tests/ulp.h)\n"
+            "  --count N      f64: number of inputs (default 100000000)\n"
+            "  --seed S       f64: input stream (default 1)\n"
+            "  --isa NAME     only the kernels of this ISA (repeatable; default: all this CPU runs)\n"
+            "  --threads N    worker threads (default 2)\n",
+            MAX_THRESHOLDS);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    const double v = strtod(s, &end); /* accepts 1e8 as well as 100000000 */
+    if (errno || *end || !(v >= 1.0) || v > 0x1p63 || v != floor(v))
+        return 0;
+    *out = (uint64_t)v;
+    return 1;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtod(s, &end);
+    return !errno && *end == '\0' && end != s;
+}
+
+static int parse_args(int argc, char **argv, config *cfg)
+{
+    cfg->beta = 1.0;
+    cfg->step = 1;
+    cfg->count = 100000000u;
+    cfg->seed = 1;
+    cfg->threads = 2;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t u;
+        if (strcmp(a, "--f64") == 0) {
+            cfg->f64 = 1;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            exit(0);
+        }
+        if (!v) {
+            fprintf(stderr, "ulp_sweep: %s needs a value\n", a);
+            return 0;
+        }
+        i++;
+        if (strcmp(a, "--beta") == 0) {
+            if (!parse_double(v, &cfg->beta) || !isfinite(cfg->beta) || cfg->beta == 0.0) {
+                fprintf(stderr, "ulp_sweep: bad beta '%s'\n", v);
+                return 0;
+            }
+        } else if (strcmp(a, "--threshold") == 0) {
+            double t;
+            if (!parse_double(v, &t) || isnan(t) || cfg->threshold_count == MAX_THRESHOLDS) {
+                fprintf(stderr, "ulp_sweep: bad or too many thresholds at '%s'\n", v);
+                return 0;
+            }
+            cfg->thresholds[cfg->threshold_count++] = t;
+        } else if (strcmp(a, "--step") == 0 && parse_u64(v, &u) && u <= (1ull << 32)) {
+            cfg->step = u;
+        } else if (strcmp(a, "--count") == 0 && parse_u64(v, &u)) {
+            cfg->count = u;
+        } else if (strcmp(a, "--seed") == 0 && parse_u64(v, &u)) {
+            cfg->seed = u;
+        } else if (strcmp(a, "--threads") == 0 && parse_u64(v, &u) && u <= MAX_THREADS) {
+            cfg->threads = (int)u;
+        } else if (strcmp(a, "--isa") == 0 && cfg->isa_count < MAX_KERNELS) {
+            cfg->isas[cfg->isa_count++] = v;
+        } else {
+            fprintf(stderr, "ulp_sweep: bad option or value: %s %s\n", a, v);
+            return 0;
+        }
+    }
+    if (cfg->threshold_count == 0) {
+        cfg->thresholds[cfg->threshold_count++] = INFINITY;
+        cfg->thresholds[cfg->threshold_count++] = 20.0;
+    }
+    if (!cfg->f64) {
+        /* the f32 kernels take a float beta: 7.3 means 7.3f */
+        cfg->beta = (float)cfg->beta;
+        if (!isfinite(cfg->beta) || cfg->beta == 0.0) {
+            fprintf(stderr, "ulp_sweep: beta is 0 or infinite as a float\n");
+            return 0;
+        }
+    }
+    if (!cfg->f64)
+        cfg->count = f32_input_count(cfg->step);
+    return 1;
+}
+
+static int wanted(const config *cfg, const char *name)
+{
+    if (cfg->isa_count == 0)
+        return 1;
+    for (int i = 0; i < cfg->isa_count; i++)
+        if (strcmp(cfg->isas[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void select_kernels(config *cfg)
+{
+    const size_t total = cfg->f64 ? ulp_kernel_count_f64 : ulp_kernel_count_f32;
+    for (size_t k = 0; k < total && cfg->kernel_count < MAX_KERNELS; k++) {
+        const char *name = cfg->f64 ? ulp_kernels_f64[k].name : ulp_kernels_f32[k].name;
+        const softplus_isa isa = cfg->f64 ? ulp_kernels_f64[k].isa : ulp_kernels_f32[k].isa;
+        if (!wanted(cfg, name))
+            continue;
+        if (!ulp_isa_runnable(isa)) {
+            printf("  %-7s skipped: this CPU does not run %s\n", name, softplus_isa_name(isa));
+            continue;
+        }
+        cfg->kernels[cfg->kernel_count++] = k;
+    }
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int report(const config *cfg, sweep_stat (*stats)[OPS][MAX_THRESHOLDS])
+{
+    int failed = 0;
+    printf("%-7s %-3s %9s %12s  %-16s %-16s %-26s %12s %12s %6s\n", "kernel", "op", "threshold", "worst ULP",
+           "at x", "got", "want", ">0.5 ULP", ">bound", "bound");
+    for (int k = 0; k < cfg->kernel_count; k++) {
+        const char *name;
+        double bound;
+        if (cfg->f64) {
+            const ulp_kernel_f64 *kern = &ulp_kernels_f64[cfg->kernels[k]];
+            name = kern->name;
+            bound = ulp_bound_f64(kern, cfg->beta);
+        } else {
+            const ulp_kernel_f32 *kern = &ulp_kernels_f32[cfg->kernels[k]];
+            name = kern->name;
+            bound = ulp_bound_f32(kern, (float)cfg->beta);
+        }
+        for (int op = 0; op < OPS; op++) {
+            for (int t = 0; t < cfg->threshold_count; t++) {
+                const sweep_stat *s = &stats[k][op][t];
+                char xs[40], gs[40], ws[48];
+                if (cfg->f64) {
+                    snprintf(xs, sizeof xs, "%a", f64_from_bits(s->x_bits));
+                    snprintf(gs, sizeof gs, "%a", f64_from_bits(s->got_bits));
+                    snprintf(ws, sizeof ws, "%La", s->want);
+                } else {
+                    snprintf(xs, sizeof xs, "%a", (double)f32_from_bits((uint32_t)s->x_bits));
+                    snprintf(gs, sizeof gs, "%a", (double)f32_from_bits((uint32_t)s->got_bits));
+                    snprintf(ws, sizeof ws, "%a", (double)s->want);
+                }
+                const int bad = s->over_bound > 0 || s->sign_wrong > 0;
+                failed |= bad;
+                printf("%-7s %-3s %9g %12.6f  %-16s %-16s %-26s %12" PRIu64 " %12" PRIu64 " %6.2f%s\n", name,
+                       op_names[op], cfg->thresholds[t], s->worst, xs, gs, ws, s->over_half, s->over_bound,
+                       bound, bad ? "  FAIL" : "");
+                if (s->sign_wrong) {
+                    const double sx = cfg->f64 ? f64_from_bits(s->sign_x_bits)
+                                               : (double)f32_from_bits((uint32_t)s->sign_x_bits);
+                    const double sg = cfg->f64 ? f64_from_bits(s->sign_got_bits)
+                                               : (double)f32_from_bits((uint32_t)s->sign_got_bits);
+                    printf("%-7s %-3s %9g   %" PRIu64 " zero results with the wrong sign, first at x = %a: got %a, "
+                           "want %La  FAIL\n",
+                           name, op_names[op], cfg->thresholds[t], s->sign_wrong, sx, sg, s->sign_want);
+                }
+            }
+        }
+    }
+    return failed;
+}
+
+int main(int argc, char **argv)
+{
+    static config cfg;
+    if (!parse_args(argc, argv, &cfg)) {
+        usage(stderr);
+        return 2;
+    }
+    if (cfg.f64 && !ref_f64_is_accurate())
+        printf("warning: long double has fewer than 64 significand bits; f64 errors are approximate\n");
+    printf("ulp_sweep: %s, beta %g (%a), %" PRIu64 " inputs", cfg.f64 ? "f64" : "f32", cfg.beta, cfg.beta,
+           cfg.count);
+    if (cfg.f64)
+        printf(" (seed %" PRIu64 ")", cfg.seed);
+    else
+        printf(" (step %" PRIu64 ")", cfg.step);
+    printf(", %d threads, thresholds", cfg.threads);
+    for (int t = 0; t < cfg.threshold_count; t++)
+        printf(" %g", cfg.thresholds[t]);
+    printf("\n");
+    select_kernels(&cfg);
+    if (cfg.kernel_count == 0) {
+        printf("ulp_sweep: no kernel selected\n");
+        return 2;
+    }
+    fflush(stdout);
+
+    static worker workers[MAX_THREADS];
+    const double start = now_seconds();
+    atomic_init(&cfg.next_block, 0);
+    for (int i = 0; i < cfg.threads; i++) {
+        workers[i].cfg = &cfg;
+        workers[i].buf = malloc(sizeof *workers[i].buf);
+        if (!workers[i].buf) {
+            fprintf(stderr, "ulp_sweep: out of memory\n");
+            return 2;
+        }
+    }
+    /* One thread runs here: no pthread_create, which also keeps --threads 1 usable under emulators
+     * whose thread support is broken (qemu-user 7.2 hangs in it for dynamically linked aarch64). */
+    int started = 0;
+    for (int i = 0; i < cfg.threads && cfg.threads > 1; i++) {
+        if (pthread_create(&workers[i].thread, NULL, work, &workers[i]) != 0)
+            break;
+        started++;
+    }
+    if (started == 0)
+        work(&workers[0]); /* no threads available: do it all here */
+    for (int i = 0; i < started; i++)
+        pthread_join(workers[i].thread, NULL);
+    const double elapsed = now_seconds() - start;
+    for (int i = 0; i < cfg.threads; i++)
+        free(workers[i].buf);
+
+    static sweep_stat total[MAX_KERNELS][OPS][MAX_THRESHOLDS];
+    for (int i = 0; i < (started ? started : 1); i++)
+        for (int k = 0; k < cfg.kernel_count; k++)
+            for (int op = 0; op < OPS; op++)
+                for (int t = 0; t < cfg.threshold_count; t++)
+                    merge(&total[k][op][t], &workers[i].stats[k][op][t]);
+    const int failed = report(&cfg, total);
+    printf("ulp_sweep: %.1f s, %s\n", elapsed, failed ? "FAILED: a kernel exceeds its bound" : "all within bounds");
+    return failed ? 1 : 0;
+}

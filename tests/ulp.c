@@ -1,0 +1,340 @@
+/* ulp.c -- an independent softplus reference, ULP error measurement and the table of compiled kernels.
+ * SPDX-License-Identifier: MIT
+ *
+ * See ulp.h for what the reference computes and how errors are measured. Nothing here calls the
+ * library's kernels: the reference shares no code with them.
+ */
+#include "ulp.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "dispatch.h"
+
+/* ---- the reference, f32 inputs in double ---------------------------------------------------------- */
+
+double ref_softplus_f32(float x, float beta)
+{
+    const double z = (double)beta * (double)x; /* exact: 24 + 24 significant bits */
+    const double g = log1p(exp(-fabs(z)));
+    /* x and g/beta have the sign of beta (or are zero): no cancellation, and g/beta alone keeps the
+     * sign of a zero result. */
+    return z > 0 ? (double)x + g / (double)beta : g / (double)beta;
+}
+
+double ref_sigmoid_f32(float x, float beta)
+{
+    const double z = (double)beta * (double)x;
+    const double t = exp(-fabs(z));
+    const double r = 1.0 / (1.0 + t);
+    return z >= 0 ? r : t * r;
+}
+
+int ref_linear_f32(float x, float beta, float threshold)
+{
+    const float z = (float)((double)beta * (double)x); /* one rounding of the exact product */
+    return z > threshold;
+}
+
+double ref_fwd_f32(float x, float beta, float threshold)
+{
+    return ref_linear_f32(x, beta, threshold) ? (double)x : ref_softplus_f32(x, beta);
+}
+
+double ref_bwd_f32(float dy, float x, float beta, float threshold)
+{
+    return ref_linear_f32(x, beta, threshold) ? (double)dy : (double)dy * ref_sigmoid_f32(x, beta);
+}
+
+/* ---- the reference, f64 inputs in long double -------------------------------------------------- */
+
+/* beta*x = hi + lo exactly: hi is the product rounded to long double and lo the rest, which has at
+ * most 106 - 64 = 42 significant bits and so is exact in the fmal result. */
+static void product_f64(double x, double beta, long double *hi, long double *lo)
+{
+    const long double h = (long double)beta * (long double)x;
+    *hi = h;
+    *lo = isfinite(h) ? fmal((long double)beta, (long double)x, -h) : 0.0L;
+}
+
+long double ref_softplus_f64(double x, double beta)
+{
+    long double zh, zl;
+    product_f64(x, beta, &zh, &zl);
+    if (isnan(zh))
+        return zh;
+    /* |z| = a + a_lo; d/da log1p(exp(-a)) = -t/(1+t). */
+    const long double a = fabsl(zh);
+    const long double a_lo = zh >= 0 ? zl : -zl;
+    const long double t = expl(-a);
+    const long double g = log1pl(t) - a_lo * (t / (1.0L + t));
+    return zh > 0 ? (long double)x + g / beta : g / beta;
+}
+
+long double ref_sigmoid_f64(double x, double beta)
+{
+    long double zh, zl;
+    product_f64(x, beta, &zh, &zl);
+    if (isnan(zh))
+        return zh;
+    /* d/dz sigmoid(z) = sigmoid(z) * (1 - sigmoid(z)) = t/(1+t)^2 for either sign of z. */
+    const long double t = expl(-fabsl(zh));
+    const long double r = 1.0L / (1.0L + t);
+    const long double s = zh >= 0 ? r : t * r;
+    return s + zl * (t * r * r);
+}
+
+int ref_linear_f64(double x, double beta, double threshold)
+{
+    const double z = beta * x; /* the double product, rounded once (no contraction: C11, fp-contract off) */
+    return z > threshold;
+}
+
+long double ref_fwd_f64(double x, double beta, double threshold)
+{
+    return ref_linear_f64(x, beta, threshold) ? (long double)x : ref_softplus_f64(x, beta);
+}
+
+long double ref_bwd_f64(double dy, double x, double beta, double threshold)
+{
+    return ref_linear_f64(x, beta, threshold) ? (long double)dy
+                                              : (long double)dy * ref_sigmoid_f64(x, beta);
+}
+
+int ref_f64_is_accurate(void)
+{
+    return LDBL_MANT_DIG >= 64;
+}
+
+/* ---- ULP errors ----------------------------------------------------------------------------------- */
+
+double ulp_error_f32(float got, double ref)
+{
+    if (isnan(ref) || isnan(got))
+        return isnan(ref) && isnan(got) ? 0.0 : INFINITY;
+    if (isinf(ref))
+        return (double)got == ref ? 0.0 : INFINITY;
+    if (ulp_zero_sign_wrong_f32(got, ref))
+        return INFINITY;
+    /* An infinite result for a finite reference sits one binade above FLT_MAX. */
+    const double g = isinf(got) ? copysign(0x1p128, (double)got) : (double)got;
+    /* The binade of |ref| from its double exponent field (the exhaustive sweep calls this 2^34 times,
+     * so no ilogb/ldexp); a double below 2^-126, subnormal or zero included, gets the float ulp 2^-149. */
+    int e = (int)((bits_f64(ref) >> 52) & 0x7ff) - 1023;
+    if (e < FLT_MIN_EXP - 1)
+        e = FLT_MIN_EXP - 1;
+    const double ulp = f64_from_bits((uint64_t)(e - (FLT_MANT_DIG - 1) + 1023) << 52);
+    return fabs(g - ref) / ulp;
+}
+
+double ulp_error_f64(double got, long double ref)
+{
+    if (isnan(ref) || isnan(got))
+        return isnan(ref) && isnan(got) ? 0.0 : INFINITY;
+    if (isinf(ref))
+        return (long double)got == ref ? 0.0 : INFINITY;
+    if (ulp_zero_sign_wrong_f64(got, ref))
+        return INFINITY;
+    const long double g = isinf(got) ? copysignl(0x1p1024L, (long double)got) : (long double)got;
+    const long double a = fabsl(ref);
+    int e = a == 0.0L ? DBL_MIN_EXP - 1 : ilogbl(a);
+    if (e < DBL_MIN_EXP - 1)
+        e = DBL_MIN_EXP - 1; /* subnormal: the ulp stays 2^-1074 */
+    return (double)(fabsl(g - ref) / ldexpl(1.0L, e - (DBL_MANT_DIG - 1)));
+}
+
+int ulp_zero_sign_wrong_f32(float got, double ref)
+{
+    return got == 0.0f && (float)ref == 0.0f && !signbit(got) != !signbit(ref);
+}
+
+int ulp_zero_sign_wrong_f64(double got, long double ref)
+{
+    return got == 0.0 && (double)ref == 0.0 && !signbit(got) != !signbit(ref);
+}
+
+double ulp_check_f32(float got, double ref, int exact)
+{
+    if (exact)
+        return same_f32(got, (float)ref) ? 0.0 : INFINITY;
+    return ulp_error_f32(got, ref);
+}
+
+double ulp_check_f64(double got, long double ref, int exact)
+{
+    if (exact)
+        return same_f64(got, (double)ref) ? 0.0 : INFINITY;
+    return ulp_error_f64(got, ref);
+}
+
+uint32_t bits_f32(float v)
+{
+    uint32_t b;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
+float f32_from_bits(uint32_t b)
+{
+    float v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+uint64_t bits_f64(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
+double f64_from_bits(uint64_t b)
+{
+    double v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+int same_f32(float a, float b)
+{
+    return (isnan(a) && isnan(b)) || bits_f32(a) == bits_f32(b);
+}
+
+int same_f64(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || bits_f64(a) == bits_f64(b);
+}
+
+/* ---- the kernel table ---------------------------------------------------------------------------- */
+
+#define ULP_KERNEL_F32(tag, TAG)                                                                     \
+    {#tag, SOFTPLUS_ISA_##TAG, sp_fwd_f32_##tag, sp_bwd_f32_##tag, SP_MAX_ULP_F32_##TAG,             \
+     SP_MAX_ULP_BETA_F32_##TAG}
+#define ULP_KERNEL_F64(tag, TAG)                                                                     \
+    {#tag, SOFTPLUS_ISA_##TAG, sp_fwd_f64_##tag, sp_bwd_f64_##tag, SP_MAX_ULP_F64_##TAG,             \
+     SP_MAX_ULP_BETA_F64_##TAG}
+
+const ulp_kernel_f32 ulp_kernels_f32[] = {
+    ULP_KERNEL_F32(scalar, SCALAR),
+#ifdef SP_HAVE_SSE41_F32
+    ULP_KERNEL_F32(sse41, SSE41),
+#endif
+#ifdef SP_HAVE_AVX2_F32
+    ULP_KERNEL_F32(avx2, AVX2),
+#endif
+#ifdef SP_HAVE_AVX512_F32
+    ULP_KERNEL_F32(avx512, AVX512),
+#endif
+#ifdef SP_HAVE_NEON_F32
+    ULP_KERNEL_F32(neon, NEON),
+#endif
+};
+const size_t ulp_kernel_count_f32 = sizeof ulp_kernels_f32 / sizeof ulp_kernels_f32[0];
+
+const ulp_kernel_f64 ulp_kernels_f64[] = {
+    ULP_KERNEL_F64(scalar, SCALAR),
+#ifdef SP_HAVE_SSE41_F64
+    ULP_KERNEL_F64(sse41, SSE41),
+#endif
+#ifdef SP_HAVE_AVX2_F64
+    ULP_KERNEL_F64(avx2, AVX2),
+#endif
+#ifdef SP_HAVE_AVX512_F64
+    ULP_KERNEL_F64(avx512, AVX512),
+#endif
+#ifdef SP_HAVE_NEON_F64
+    ULP_KERNEL_F64(neon, NEON),
+#endif
+};
+const size_t ulp_kernel_count_f64 = sizeof ulp_kernels_f64 / sizeof ulp_kernels_f64[0];
+
+int ulp_isa_runnable(softplus_isa isa)
+{
+    return sp_kernels_for_isa(isa) != NULL;
+}
+
+double ulp_bound_f32(const ulp_kernel_f32 *k, float beta)
+{
+    return beta == 1.0f ? k->max_ulp : k->max_ulp_beta;
+}
+
+double ulp_bound_f64(const ulp_kernel_f64 *k, double beta)
+{
+    return beta == 1.0 ? k->max_ulp : k->max_ulp_beta;
+}
+
+/* ---- deterministic random numbers ---------------------------------------------------------------- */
+
+uint64_t ulp_mix64(uint64_t v)
+{
+    v += 0x9e3779b97f4a7c15u;
+    v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9u;
+    v = (v ^ (v >> 27)) * 0x94d049bb133111ebu;
+    return v ^ (v >> 31);
+}
+
+double ulp_unit(uint64_t r)
+{
+    return (double)(r >> 11) * 0x1p-53;
+}
+
+/* ---- the f64 sweep inputs ------------------------------------------------------------------------- */
+
+static double step_ulps(double x, long k)
+{
+    for (; k > 0; k--)
+        x = nextafter(x, INFINITY);
+    for (; k < 0; k++)
+        x = nextafter(x, -INFINITY);
+    return x;
+}
+
+double ulp_sample_f64(uint64_t seed, uint64_t i, double beta, double threshold)
+{
+    const uint64_t r = ulp_mix64(ulp_mix64(seed) ^ i);
+    const uint64_t r2 = ulp_mix64(r);
+    const double u = ulp_unit(r);
+    const double sign = (r2 & 1) ? -1.0 : 1.0;
+    switch (i % 16) {
+    case 0: case 1: case 2: case 3: case 4: case 5:
+        return -750.0 + 1500.0 * u;
+    case 6: case 7:
+        return (-750.0 + 1500.0 * u) / beta;
+    case 8: case 9: case 10: case 11: {
+        /* biased exponent 0..2046 uniformly (0: subnormal), 52 random significand bits */
+        const uint64_t e = (r2 >> 1) % 2047u;
+        return f64_from_bits(((r2 & 1) << 63) | (e << 52) | (r & 0xfffffffffffffu));
+    }
+    case 12:
+        return (-746.0 + 46.0 * u) / beta;
+    case 13: {
+        const double x0 = (isfinite(threshold) ? threshold : 20.0) / beta;
+        const long k = (long)(r2 % (2u << 20)) - (1l << 20);
+        const uint64_t b = bits_f64(x0);
+        /* stepping the bit pattern walks ulp by ulp away from x0 (toward larger magnitudes for k > 0) */
+        if (x0 == 0.0 || (k < 0 && (uint64_t)(-k) > (b & 0x7fffffffffffffffu)))
+            return step_ulps(x0, k % 8);
+        return f64_from_bits(b + (uint64_t)k);
+    }
+    case 14:
+        return sign * 40.0 * u / beta;
+    default: {
+        static const double edges[] = {
+            0.0, 0x1p-1074, 0x1.ffffffffffffep-1023, 0x1p-1022, 0x1p-600, 0x1p-54, 0x1p-27, 0x1p-1,
+            0x1.62e42fefa39efp-1 /* ln 2 */, 1.0, 2.0, 0x1.2b708872320e2p+5 /* 37.43: exp(-x) = 2^-54 */,
+            0x1.62e42fefa39efp+9 /* 709.78: exp overflows */, 0x1.74385446d71c3p+9 /* 744.44 */,
+            0x1.74910d52d3051p+9 /* 745.13: exp underflows to 0 */, 750.0, 1e300, 0x1p1023,
+            0x1.fffffffffffffp+1023, INFINITY, NAN,
+        };
+        const size_t count = sizeof edges / sizeof edges[0];
+        const uint64_t j = i / 16;
+        const double e = edges[j % count];
+        const long k = (long)((j / count) % 9) - 4; /* 0, then +-1..4 ulps */
+        const double s = ((j / count / 9) & 1) ? -1.0 : 1.0;
+        /* alternate rounds of 18 passes put the edge on the z axis instead of the x axis */
+        const double base = ((j / count / 18) & 1) && isfinite(e) ? e / beta : e;
+        return s * step_ulps(base, k);
+    }
+    }
+}

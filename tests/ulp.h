@@ -1,0 +1,135 @@
+/* ulp.h -- an independent softplus reference, ULP error measurement and the table of compiled kernels.
+ * SPDX-License-Identifier: MIT
+ *
+ * Reference. The function of the exact real product z = beta*x, never of a rounded one:
+ *     softplus = (z > 0 ? x : 0) + log1p(exp(-|z|)) / beta     (x = z/beta exactly; the two terms never
+ *                                                               have opposite signs, so nothing cancels)
+ *     sigmoid  = 1/(1+t) for z >= 0, t/(1+t) for z < 0,  t = exp(-|z|)
+ * f32 inputs are evaluated in double, where beta*x is exact (24+24 bits) and exp/log1p keep the result
+ * within a few 2^-53 relatively, i.e. ~2^-28 ULP of float. f64 inputs are evaluated in long double
+ * (x87, 64-bit significand). beta*x needs up to 106 bits there, so it is carried as hi + lo
+ * (lo = fmal(beta, x, -hi), exact) and lo is applied to first order; the neglected second-order term is
+ * below 2^-120 relatively. This code is x86-64 specific in precision only: where long double is double
+ * (aarch64 has a 128-bit one, which is better still; armhf/MSVC have none) the f64 numbers are less
+ * trustworthy, and ref_f64_is_accurate() says so.
+ *
+ * Zero results carry the sign of the function: softplus has the sign of beta for every finite x, so a
+ * result that rounds to zero is +0 for beta > 0 and -0 for beta < 0, and so are the limits at +-inf
+ * (log1p(exp(z))/beta at z = -inf is 0/beta), as PyTorch computes them.
+ *
+ * The threshold rule is PyTorch's: the linear branch (softplus = x, backward = dy) is taken where the
+ * product rounded to the tensor's precision, fl(beta*x), is > threshold. In that branch the kernel must
+ * return x (or dy) bit for bit, which ulp_check_* enforces.
+ *
+ * ULP error: |got - ref| / ulp(ref), ulp taken in the target format at |ref| (2^(e-23) or 2^(e-52) for
+ * ref in [2^e, 2^(e+1)), never below 2^-149 or 2^-1074). NaN must meet NaN, an infinite ref must meet
+ * the same infinity, a zero result must have the sign of the reference, and an infinite result for a
+ * finite reference counts as 2^128 (2^1024). Mismatches of those kinds are reported as INFINITY.
+ */
+#ifndef SP_TEST_ULP_H
+#define SP_TEST_ULP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels.h"
+
+/* ---- the reference ------------------------------------------------------------------------------ */
+
+/* log(1 + exp(beta*x)) / beta of the exact product, for f32 inputs, in double. */
+double ref_softplus_f32(float x, float beta);
+/* sigmoid(beta*x) of the exact product, in double. */
+double ref_sigmoid_f32(float x, float beta);
+/* 1 where PyTorch takes the linear branch: (float)(beta*x) > threshold. */
+int ref_linear_f32(float x, float beta, float threshold);
+/* The forward and backward results with the threshold rule applied (x or dy in the linear branch). */
+double ref_fwd_f32(float x, float beta, float threshold);
+double ref_bwd_f32(float dy, float x, float beta, float threshold);
+
+/* The same for f64 inputs, in long double; the rule uses the double product. */
+long double ref_softplus_f64(double x, double beta);
+long double ref_sigmoid_f64(double x, double beta);
+int ref_linear_f64(double x, double beta, double threshold);
+long double ref_fwd_f64(double x, double beta, double threshold);
+long double ref_bwd_f64(double dy, double x, double beta, double threshold);
+
+/* 1 when long double has at least 64 significand bits, so the f64 reference is good to ~2^-11 ULP. */
+int ref_f64_is_accurate(void);
+
+/* ---- ULP errors --------------------------------------------------------------------------------- */
+
+/* |got - ref| / ulp_float(ref), with the NaN / infinity / zero-sign rules above (INFINITY on a
+ * mismatch). */
+double ulp_error_f32(float got, double ref);
+double ulp_error_f64(double got, long double ref);
+
+/* ulp_error_*, except that exact != 0 demands got == ref bit for bit (any NaN meets any NaN): the
+ * linear branch returns its input unchanged. */
+double ulp_check_f32(float got, double ref, int exact);
+double ulp_check_f64(double got, long double ref, int exact);
+
+/* 1 when got is a zero whose sign differs from that of the reference, which rounds to zero: the
+ * mismatch ulp_error_* reports as INFINITY. Sweeps count these apart, with the numeric error of the
+ * zero of the right sign, so one wrong sign does not hide the ULP figures. */
+int ulp_zero_sign_wrong_f32(float got, double ref);
+int ulp_zero_sign_wrong_f64(double got, long double ref);
+
+/* Bit-identical, or both NaN. */
+int same_f32(float a, float b);
+int same_f64(double a, double b);
+
+uint32_t bits_f32(float v);
+float f32_from_bits(uint32_t b);
+uint64_t bits_f64(double v);
+double f64_from_bits(uint64_t b);
+
+/* ---- every kernel compiled into this build ----------------------------------------------------- */
+
+typedef struct ulp_kernel_f32 {
+    const char *name;     /* the ISA tag of the kernel file: "scalar", "sse41", ... */
+    softplus_isa isa;     /* what the CPU must run (sp_kernels_for_isa(isa) != NULL) */
+    sp_fwd_f32_fn fwd;
+    sp_bwd_f32_fn bwd;
+    double max_ulp;       /* SP_MAX_ULP_F32_<ISA>: the bound for beta = 1 */
+    double max_ulp_beta;  /* SP_MAX_ULP_BETA_F32_<ISA>: the bound for any other beta */
+} ulp_kernel_f32;
+
+typedef struct ulp_kernel_f64 {
+    const char *name;
+    softplus_isa isa;
+    sp_fwd_f64_fn fwd;
+    sp_bwd_f64_fn bwd;
+    double max_ulp;
+    double max_ulp_beta;
+} ulp_kernel_f64;
+
+/* Every compiled kernel, scalar first, whether or not this CPU runs it. */
+extern const ulp_kernel_f32 ulp_kernels_f32[];
+extern const size_t ulp_kernel_count_f32;
+extern const ulp_kernel_f64 ulp_kernels_f64[];
+extern const size_t ulp_kernel_count_f64;
+
+/* 1 when this CPU (and OS) runs the kernels of isa and they are compiled in. */
+int ulp_isa_runnable(softplus_isa isa);
+
+/* The kernel's bound for this beta. */
+double ulp_bound_f32(const ulp_kernel_f32 *k, float beta);
+double ulp_bound_f64(const ulp_kernel_f64 *k, double beta);
+
+/* ---- deterministic random numbers --------------------------------------------------------------- */
+
+/* splitmix64: the n-th value of a stream is a pure function of (seed, n), so threads and blocks can
+ * generate their inputs independently and every run sees the same ones. */
+uint64_t ulp_mix64(uint64_t v);
+/* Uniform in [0, 1) with 53 random bits. */
+double ulp_unit(uint64_t r);
+
+/* The i-th f64 input of the sweep stream `seed` for this beta and threshold, a pure function of its
+ * arguments. Per 16 consecutive indices: 6 uniform in x over [-750, 750], 2 uniform in z = beta*x over
+ * [-750, 750], 4 log-uniform magnitudes of either sign (every binade, subnormals included), 1 in the
+ * underflow region z in [-746, -700], 1 within 2^20 ulps of threshold/beta (20/beta for an infinite
+ * threshold), 1 with |z| <= 40, and 1 from a table of edges (zeros, subnormal and normal limits,
+ * infinities, NaN, exp's overflow and underflow points, ...) stepped by up to 4 ulps either way. */
+double ulp_sample_f64(uint64_t seed, uint64_t i, double beta, double threshold);
+
+#endif /* SP_TEST_ULP_H */
