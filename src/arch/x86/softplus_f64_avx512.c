@@ -25,7 +25,8 @@
  * dx = dy (strict >: threshold = +inf never fires). A threshold >= 40 needs no per-lane test, since
  * the exact function already rounds to x and dy there.
  *
- * Coefficients and tables: tests/tools/softplus_f64_coeffs.sollya (fpminimax, absolute error).
+ * Coefficients and tables (in softplus_f64_common.h): tests/tools/softplus_f64_coeffs.sollya
+ * (fpminimax, absolute error).
  * E: degree 7 on [-ln2/32, ln2/32], error 2^-66.2. Q: x*Q(x) against (log1p(x) - x)/x on
  * [-0.0295, 0.03126], degree 7 (log1p of degree 9), error 2^-56.6, the relative error of log1p(v).
  *
@@ -57,75 +58,8 @@
  * sigmoid otherwise (so +-inf*dy stays infinite for every finite z). dx always has dy's sign.
  */
 #include <immintrin.h>
-#include <math.h>
-#include <stdint.h>
-#include <string.h>
 
-#include "kernels.h"
-
-#if defined(__GNUC__)
-#define SP_NOINLINE __attribute__((noinline))
-#define SP_INLINE static inline __attribute__((always_inline))
-#else
-#define SP_NOINLINE
-#define SP_INLINE static inline
-#endif
-
-/* ---- constants: output of tests/tools/softplus_f64_coeffs.sollya -------------------------------- */
-#define SP_F64_INV_L 0x1.71547652b82fep4  /* 16/ln2 ~ 23.0831 */
-#define SP_F64_L_HI 0x1.62e42fefa39efp-5  /* ln2/16 ~ 0.0433217 */
-#define SP_F64_L_LO 0x1.abc9e3b39803fp-60 /* ln2/16 - SP_F64_L_HI ~ 1.45e-18 */
-#define SP_F64_E2 0x1.0000000000004p-1    /* ~ 1/2 */
-#define SP_F64_E3 -0x1.555555555555ap-3   /* ~ -1/6 */
-#define SP_F64_E4 0x1.5555555484f75p-5    /* ~ 1/24 */
-#define SP_F64_E5 -0x1.11111110720e1p-7   /* ~ -1/120 */
-#define SP_F64_E6 0x1.6c183d9c33334p-10   /* ~ 1/720 */
-#define SP_F64_E7 -0x1.a01badadc1e5ep-13  /* ~ -1/5040 */
-#define SP_F64_G2 -0x1.fffffffffffd8p-2   /* ~ -1/2 */
-#define SP_F64_G3 0x1.5555555555a09p-2    /* ~ 1/3 */
-#define SP_F64_G4 -0x1.000000009667p-2    /* ~ -1/4 */
-#define SP_F64_G5 0x1.999999888ccfbp-3    /* ~ 1/5 */
-#define SP_F64_G6 -0x1.555542dd4ae99p-3   /* ~ -1/6 */
-#define SP_F64_G7 0x1.2492d0c4dc43ap-3    /* ~ 1/7 */
-#define SP_F64_G8 -0x1.006aa6b5b68dep-3   /* ~ -1/8 */
-#define SP_F64_G9 0x1.c4e25d9b5bd76p-4    /* ~ 1/9 */
-
-/* bits of T_j = RN(2^(j/16)) minus j<<48: adding k<<48 (k = 16e + j) yields T_j * 2^e */
-static const uint64_t sp_f64_exp_tbits[16] = {
-    0x3ff0000000000000ULL, 0x3fefb5586cf9890fULL, 0x3fef72b83c7d517bULL, 0x3fef387a6e756238ULL,
-    0x3fef06fe0a31b715ULL, 0x3feedea64c123422ULL, 0x3feebfdad5362a27ULL, 0x3feeab07dd485429ULL,
-    0x3feea09e667f3bcdULL, 0x3feea11473eb0187ULL, 0x3feeace5422aa0dbULL, 0x3feec49182a3f090ULL,
-    0x3feee89f995ad3adULL, 0x3fef199bdd85529cULL, 0x3fef5818dcfba487ULL, 0x3fefa4afa2a490daULL,
-};
-/* (2^(j/16) - T_j) / T_j, all below 2^-53 */
-static const double sp_f64_exp_trel[16] = {
-    0x0p+0,                 0x1.79aa65d837b6dp-54,  -0x1.01b15eaa59348p-55, 0x1.68efde3a8a894p-54,
-    0x1.34d754db0abb6p-55,  0x1.59f48a72a4c6dp-55,  0x1.690cebb7aafbp-56,   0x1.063e1e21c5409p-54,
-    -0x1.3b3efbf5e2228p-54, -0x1.b32dcb94da51dp-56, 0x1.db72fc1f0eab4p-55,  0x1.1affc2b91ce27p-56,
-    0x1.c1a7792cb3387p-55,  0x1.36eae30af0cb3p-56,  0x1.4a385a63d07a7p-56,  -0x1.ff7128fd391fp-55,
-};
-/* c_i ~ 1/(1 + i/16) (c_15 ~ 1/(1 + 61/64)), 26 significant bits */
-static const double sp_f64_log_c[16] = {
-    0x1p0 /* 1 */,           0x1.e1dcc78p-1 /* 0.941 */, 0x1.c71bcp-1 /* 0.889 */,
-    0x1.af27078p-1 /* 0.842 */, 0x1.999b51p-1 /* 0.800 */, 0x1.860eb58p-1 /* 0.762 */,
-    0x1.745c428p-1 /* 0.727 */, 0x1.6431dbp-1 /* 0.696 */, 0x1.55510fp-1 /* 0.667 */,
-    0x1.47ad368p-1 /* 0.640 */, 0x1.3b0e8ep-1 /* 0.615 */, 0x1.2f697d8p-1 /* 0.593 */,
-    0x1.2490e8p-1 /* 0.571 */,  0x1.1a7c84p-1 /* 0.552 */, 0x1.1111628p-1 /* 0.533 */,
-    0x1.062801p-1 /* 0.512 */,
-};
-/* -log(c_i), each within 2^-13 ULP of the exact value */
-static const double sp_f64_log_l[16] = {
-    0x0p+0,                0x1.f0f9ccf6ae99fp-5, 0x1.e276b6e3e7aebp-4, 0x1.5ff9a36d347f1p-3,
-    0x1.c8f6e77e440a6p-3,  0x1.168f2e9b4ed0fp-2, 0x1.461b05426d18dp-2, 0x1.738e29e92161cp-2,
-    0x1.9f3f11e0886ddp-2,  0x1.c902322a9498dp-2, 0x1.f139a89dca5e9p-2, 0x1.0be52a7b56731p-1,
-    0x1.1e885fe879073p-1,  0x1.307bc3f5a6a9ap-1, 0x1.41d865d47def4p-1, 0x1.56b97b70a6229p-1,
-};
-
-#define SP_F64_SHIFT 0x1.8p52     /* 2^52 + 2^51: adding it rounds to an integer kept in the low bits */
-#define SP_F64_A_FAST 700.0       /* exp(-700) ~ 2^-1009.9: t, s2 and the results stay normal */
-#define SP_F64_A_HUGE 2048.0      /* from here on exp(-a) is 0 at any scale the special path uses */
-#define SP_F64_THR_EXACT 40.0    /* e^-40 < 2^-57: x + g and dy*(1 - t) round to x and dy */
-#define SP_F64_IDX_MAX 0x1.ep-1   /* 15/16: the log table index is round(16 t) clamped to 15 */
+#include "softplus_f64_common.h"
 
 /* ---- per-call constants ------------------------------------------------------------------------ */
 typedef struct sp_f64_setup {
@@ -135,29 +69,10 @@ typedef struct sp_f64_setup {
 
 static void sp_f64_setup_init(sp_f64_setup *s, const sp_params_f64 *p)
 {
-    uint64_t b;
-    memcpy(&b, &p->beta, sizeof b);
-    const int e = (int)(b >> 52 & 0x7ff) - 1022; /* 2^(e-1) <= |beta| < 2^e; <= -1022 if subnormal */
     s->beta = p->beta;
     s->rb = 1.0 / p->beta;
     s->threshold = p->threshold;
-    /* The fast path needs 1/beta finite and g/beta normal for g >= exp(-a_fast): for |beta| < 2^e,
-     * lower a_fast by e*ln2. For tiny |beta|, (z + g)/beta could overflow the intermediate q. */
-    if (e < -1000)
-        s->a_fast = -1.0;
-    else if (e > 0)
-        s->a_fast = SP_F64_A_FAST - (double)e * 0x1.62e42fefa39efp-1 /* ln2 ~ 0.693 */;
-    else
-        s->a_fast = SP_F64_A_FAST;
-}
-
-/* beta = mb * 2^eb, |mb| in [1, 2), and rbm = 1/mb, for the special path only */
-static void sp_f64_beta_split(const sp_f64_setup *s, double *mb, double *rbm, double *eb)
-{
-    int e;
-    *mb = 2.0 * frexp(s->beta, &e);
-    *eb = (double)(e - 1);
-    *rbm = 1.0 / *mb;
+    s->a_fast = sp_f64_a_fast(p->beta);
 }
 
 /* The tables and constants in registers, loaded once per call. */
@@ -411,7 +326,7 @@ static SP_NOINLINE __m512d sp_fwd_special(__m512d x, __m512d y, __mmask8 m, cons
     gh = _mm512_mask_mul_pd(gh, pos, gh, sc);
     gl = _mm512_mask_mul_pd(gl, pos, gl, sc);
     double mbs, rbms, ebs;
-    sp_f64_beta_split(s, &mbs, &rbms, &ebs);
+    sp_f64_beta_split(s->beta, &mbs, &rbms, &ebs);
     const __m512d fe = _mm512_sub_pd(_mm512_mask_mov_pd(es, pos, zero), SP_SET1(ebs));
     const __m512d lz = _mm512_max_pd(z, zero);
     const __m512d big = _mm512_max_pd(lz, gh);
@@ -436,8 +351,6 @@ static SP_NOINLINE __m512d sp_fwd_special(__m512d x, __m512d y, __mmask8 m, cons
     yc = _mm512_mask_blend_pd(over, yc, x);
     return _mm512_mask_blend_pd(m, y, yc);
 }
-
-#define SP_BLOCK 256 /* lanes per stage-1 pass: 4 KiB of t_hi, t_lo, well inside L1 */
 
 SP_INLINE void sp_fwd_loop(size_t n, const double *x, double *y, const sp_f64_setup *s,
                            const sp_f64_regs *t, int b1, int tf)
@@ -482,9 +395,7 @@ void sp_fwd_f64_avx512(size_t n, const double *x, double *y, const sp_params_f64
     sp_f64_regs t;
     sp_f64_setup_init(&s, p);
     sp_f64_load_regs(&t);
-    /* beyond |z| = 40 the exact function already rounds to x (forward) and dy (backward), so a
-     * threshold >= 40 (+inf included) needs no per-lane test */
-    const int tf = !(p->threshold >= SP_F64_THR_EXACT);
+    const int tf = sp_f64_threshold_active(p->threshold);
     if (p->beta == 1.0) {
         if (tf)
             sp_fwd_loop(n, x, y, &s, &t, 1, 1);
@@ -600,9 +511,7 @@ void sp_bwd_f64_avx512(size_t n, const double *dy, const double *x, double *dx, 
     sp_f64_regs t;
     sp_f64_setup_init(&s, p);
     sp_f64_load_regs(&t);
-    /* beyond |z| = 40 the exact function already rounds to x (forward) and dy (backward), so a
-     * threshold >= 40 (+inf included) needs no per-lane test */
-    const int tf = !(p->threshold >= SP_F64_THR_EXACT);
+    const int tf = sp_f64_threshold_active(p->threshold);
     if (p->beta == 1.0) {
         if (tf)
             sp_bwd_loop(n, dy, x, dx, &s, &t, 1, 1);
