@@ -1,0 +1,451 @@
+/* softplus_f32_avx512.c -- f32 softplus forward and backward kernels for AVX-512 (F, DQ, BW, VL).
+ * SPDX-License-Identifier: MIT
+ *
+ * Method. One algorithm, shared operation for operation with softplus_f32_avx2.c (and to be copied by
+ * the NEON port): the block between the "algorithm" markers is the same text in both files, written in
+ * a few macros (ADD, FMA, SCALE, LOOKUP_J, ...) that each file maps to its instructions with the same
+ * rounding, so the two kernels give the same bits on every input (tests/accuracy/test_fma_identity.c).
+ * With z = fl(beta*x), zl = beta*x - z (one fma; nothing for beta = 1) and a = min(|z|, 128):
+ *   1. t = exp(-a) = 2^-q 2^(-m/8) exp(-r): k = round(8a/ln2) = 8q + m, r = a - k ln2/8 (Cody-Waite,
+ *      the first step exact; zl enters r, so exp sees the exact product to first order),
+ *      |r| <= ln2/16; exp(-r) - 1 = s = -r + r^2 P(r); 2^(-m/8) = Th + Tl (8-entry table);
+ *      Th + (Th s + Tl) is renormalised (Fast2Sum) and scaled by 2^-q into th + tl, |error| < 2^-29 t.
+ *   2. log1p(t) from a table: j = round(15 th), c_j ~ 1/(1 + j/15) (16-entry table) and
+ *      e + el = c_j (1 + t) - 1 exactly enough: p + pl = c th exactly (fma), e = p + (c - 1) exactly
+ *      (Sterbenz: the bins and c_1 >= 15/16 guarantee it), el = c tl + pl; |e| <= 0.0334.
+ *      log1p(t) = G_j + log1p(e + el) = G_j + e + (e^2 Q(e) + el), G_j = -log(c_j) a float within
+ *      3e-4 ulp of the true value (c_j searched for that: Tang's trick).
+ *   3. y = max(z,0) + G + e + w: G + e and max(z,0) + (G + e) (both >= 0, ordered with max/min) are
+ *      added exactly (Fast2Sum), so y is one rounding of a sum good to about 2^-28 relative.
+ *      beta != 1: y = sign(beta) (that sum + zl [z > 0]) / |beta|, the division a product by
+ *      1/|beta| = ib + ibe, rounded once inside an fma; for z < -64, t is formed scaled by 2^64 (always
+ *      normal then) and the result scaled back once, so t/beta keeps its bits when t is subnormal.
+ *   Backward: sigmoid = 1/(1+t) = c/(1 + e + el) for z >= 0 and t/(1+t) = (p + el)/(1 + e + el) for
+ *   z < 0, with 1/(1+e) = 1 - e + e^2 R(e); dx = dy * sigmoid (one more rounding, none when dy = 1).
+ *   Every product is an fma(a, b, -0) (MUL): the same bits as a*b, but on AMD Zen 5 a multiply whose
+ *   result is subnormal is several times slower and an fma is not (with vmulps, inputs in
+ *   [-100, -90] ran at half speed). scalef is exact scaling (ldexp); the AVX2 file reproduces it.
+ * Polynomials and tables: tests/tools/softplus_f32_coeffs.sollya (fpminimax, float coefficients):
+ *   P degree 2 on |r| <= ln2/16 + 2^-12, absolute error 2^-31.7; Q degree 3 on |e| <= 0.0356,
+ *   relative error of log1p 2^-30.5; R degree 3 on |e| <= 0.0356, absolute error 2^-33.4; the tables
+ *   2^(-m/8) (float pairs) and c_j, G_j (Tang search) come from the same script.
+ * Accuracy (tests/accuracy/ulp_sweep, every one of the 2^32 inputs, reference in double):
+ *   beta   op   worst ULP  at x               got              want (both thresholds, inf and 20)
+ *   1      fwd  0.785      -0x1.5804c2p+6    0x1.e4e4acp-125  0x1.e4e4aa6e0e4afp-125
+ *   1      bwd  0.785      -0x1.5804c2p+6    0x1.e4e4acp-125  0x1.e4e4aa6e0e4afp-125
+ *   0.5    fwd  0.758      -0x1.61b058p+7    0x1.59c7f8p-127  0x1.59c7f4f76b2fdp-127
+ *   0.5    bwd  0.785      -0x1.5804c2p+7    0x1.e4e4acp-125  0x1.e4e4aa6e0e4afp-125
+ *   2      fwd  0.759      -0x1.5c2d6p+5     0x1.56e3fp-127   0x1.56e3ecf6758efp-127
+ *   2      bwd  0.785      -0x1.5804c2p+5    0x1.e4e4acp-125  0x1.e4e4aa6e0e4afp-125
+ *   -1     fwd  0.764      0x1.5f36eap+6     -0x1.40efa8p-127 -0x1.40efab0df77bbp-127
+ *   -1     bwd  0.785      0x1.5804c2p+6     0x1.e4e4acp-125  0x1.e4e4aa6e0e4afp-125
+ *   7.3    fwd  0.790      -0x1.764e8ep+3    0x1.ebe228p-127  0x1.ebe224d6c263dp-127
+ *   7.3    bwd  0.799      -0x1.79ab44p+3    0x1.a0e4b8p-125  0x1.a0e4b998ecdbbp-125
+ *   The worst cases are all results below 2^-122, where tl (about 2^-24 t) is subnormal and loses
+ *   bits, or where a subnormal result is rounded twice (once to 24 bits, once by the scaling);
+ *   for results >= 2^-120 (beta = 1) the worst is 0.604 ULP forward (x = -0x1.c1e8cep+1, got
+ *   0x1.e05188p-6 want 0x1.e0518935198c4p-6) and 0.602 backward (x = -0x1.cb31c6p+1).
+ *   SP_MAX_ULP_F32_AVX512 and SP_MAX_ULP_BETA_F32_AVX512 (src/kernels.h, enforced by the tests): 1.0.
+ * Special values: lanes where z is not finite (NaN, +-inf, beta*x overflowing) and, backward, where
+ *   dy is not finite, are flagged in a mask and redone by the reference scalar kernel in
+ *   sp_fwd_special / sp_bwd_special (not inlined; the fast path has one test and branch per vector).
+ *   +-0, subnormal x and any finite z take the fast path (|z| > 128 is clamped: t rounds to 0).
+ *   Forward with |beta| outside [2^-20, 2^16] runs the scalar kernel (see sp_beta_in_range).
+ *   The threshold rule comes last: fl(beta*x) > threshold returns x (or dy) unchanged.
+ * Tails: masked loads and stores around the same vector code, so position never changes a result;
+ *   unaligned pointers and in-place calls (y == x; dx == dy or x) are fine: each vector is loaded
+ *   before it is stored.
+ * Speed (AMD EPYC Zen 5 at ~4.2 GHz, one core, contiguous f32, machine otherwise idle):
+ *   Gelem/s (bench/bench_softplus)   L1 (1K)  L2 (16K)  LLC (512K)  DRAM (32M)   copy L1 / 32M
+ *   forward  beta = 1                 2.55     2.65      2.58        2.51         35.0 / 3.9
+ *   backward beta = 1                 2.85     2.82      2.73        2.66         35.6 / 4.7
+ *   libm loop (expf + log1pf) 0.12: forward 21x it. The kernel is compute-bound at every size (64%
+ *   of a copy's bandwidth at 32M elements): about 55 instructions and a ~70-cycle dependency chain
+ *   per vector, and this core keeps only ~3 such chains in flight (a chain of 16 dependent FMAs
+ *   measures 23 cycles per vector), hence the software pipelining of the loops (+10%). The
+ *   issue's goals (5.7 forward, 6.6 backward, 90% of a copy at 32M) are not met.
+ */
+#include <immintrin.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SP_NOINLINE __attribute__((noinline))
+#define SP_INLINE static inline __attribute__((always_inline))
+#else
+#define SP_NOINLINE
+#define SP_INLINE static inline
+#endif
+
+/* ---- constants: identical in softplus_f32_avx2.c; tests/tools/softplus_f32_coeffs.sollya prints
+ * every one of them ---------------------------------------------------------------------------- */
+#define SP_INV_LN2_8 0x1.715476p+3f  /* 8/ln 2 ~ 11.541560 */
+#define SP_LN2_8_HI 0x1.62e43p-4f    /* ln2/8 rounded to float ~ 0.086643398 */
+#define SP_LN2_8_LO -0x1.05c61p-32f  /* ln2/8 - SP_LN2_8_HI ~ -2.3808e-10 */
+#define SP_KSHIFT 0x1.8p+23f         /* 12582912: k = round(8a/ln2) lands in the low mantissa bits */
+#define SP_JSHIFT 0x1p+23f           /* 8388608: j = round(15t) lands in the low mantissa bits */
+#define SP_A_MAX 0x1p+7f             /* |z| clamp: exp(-128) < 2^-184 rounds to 0 */
+/* exp(-r) = 1 - r + r^2*P(r), |r| <= ln2/16 + 2^-12, absolute error < 2^-31.7 */
+#define SP_P0 0x1.ffffeep-2f         /*  0.49999973 */
+#define SP_P1 -0x1.555c8ap-3f        /* -0.16668041 */
+#define SP_P2 0x1.56af7p-5f          /*  0.041831702 */
+/* log1p(e) = e + e^2*Q(e), |e| <= 0.0356, relative error < 2^-30.4 */
+#define SP_Q0 -0x1.fffffap-2f        /* -0.49999991 */
+#define SP_Q1 0x1.55554cp-2f         /*  0.33333319 */
+#define SP_Q2 -0x1.0046bp-2f         /* -0.25026965 */
+#define SP_Q3 0x1.9a318p-3f          /*  0.20028973 */
+/* 1/(1+e) = 1 - e + e^2*R(e), |e| <= 0.0356, absolute error < 2^-33 */
+#define SP_R0 0x1.ffffe8p-1f         /*  0.99999928 */
+#define SP_R1 -0x1.ffffd8p-1f        /* -0.99999881 */
+#define SP_R2 0x1.00751cp+0f         /*  1.0017869 */
+#define SP_R3 -0x1.0090e8p+0f        /* -1.0022111 */
+
+/* 2^(-m/8) = sp_t_hi[m] + sp_t_lo[m] for m = 0..7 (repeated: a 16-lane permute reads k mod 16). */
+static const float sp_t_hi[16] = {
+    0x1p+0f,        0x1.d5818ep-1f, 0x1.ae89fap-1f, 0x1.8ace54p-1f,
+    0x1.6a09e6p-1f, 0x1.4bfdaep-1f, 0x1.306fep-1f,  0x1.172b84p-1f,
+    0x1p+0f,        0x1.d5818ep-1f, 0x1.ae89fap-1f, 0x1.8ace54p-1f,
+    0x1.6a09e6p-1f, 0x1.4bfdaep-1f, 0x1.306fep-1f,  0x1.172b84p-1f,
+};
+static const float sp_t_lo[16] = {
+    0x0p+0f,         -0x1.822dbcp-28f, -0x1.a94b14p-27f, 0x1.15506ep-28f,
+    0x1.9fcef4p-27f, -0x1.593abcp-26f, 0x1.4636e2p-26f,  -0x1.c15742p-28f,
+    0x0p+0f,         -0x1.822dbcp-28f, -0x1.a94b14p-27f, 0x1.15506ep-28f,
+    0x1.9fcef4p-27f, -0x1.593abcp-26f, 0x1.4636e2p-26f,  -0x1.c15742p-28f,
+};
+/* c_j ~ 1/(1 + j/15) and G_j = -log(c_j) for j = round(15t): each c_j is the float near 1/(1 + j/15)
+ * whose -log is closest to a float (within 2^-11 ulp), and c_1 >= 15/16 so that c*t + (c - 1) is
+ * exact for every t in bin 1 (Sterbenz); j = 0 is c = 1, G = 0. */
+static const float sp_c_table[16] = {
+    0x1p+0f,        0x1.e01facp-1f, 0x1.c3cdfap-1f, 0x1.aaae7cp-1f,
+    0x1.9440d6p-1f, 0x1.7fea98p-1f, 0x1.6db3eep-1f, 0x1.5d0df8p-1f,
+    0x1.4dd37cp-1f, 0x1.3ff3ap-1f,  0x1.33468p-1f,  0x1.275bf2p-1f,
+    0x1.1c5922p-1f, 0x1.1239b2p-1f, 0x1.08dedap-1f, 0x1.00040cp-1f,
+};
+static const float sp_g_table[16] = {
+    0x0p+0f,        0x1.074b5p-4f,  0x1.00273ep-3f, 0x1.7552aep-3f,
+    0x1.e3e85ep-3f, 0x1.26cf38p-2f, 0x1.58946p-2f,  0x1.884a6ap-2f,
+    0x1.b5f824p-2f, 0x1.e1703cp-2f, 0x1.056ac6p-1f, 0x1.19aaf8p-1f,
+    0x1.2d1ebep-1f, 0x1.3fadfep-1f, 0x1.517366p-1f, 0x1.62dc18p-1f,
+};
+
+/* ---- the operations the algorithm is written in; softplus_f32_avx2.c defines the same names with
+ * the same rounding, so the algorithm below is the same text in both files --------------------- */
+typedef __m512 vf;
+typedef __mmask16 vm;
+typedef struct sp_tables {
+    vf t_hi, t_lo, c, g;
+} sp_tables;
+#define F(c) _mm512_set1_ps(c)
+#define ADD(a, b) _mm512_add_ps(a, b)
+#define SUB(a, b) _mm512_sub_ps(a, b)
+/* a*b as fma(a, b, -0): the same bits (-0 is the additive identity for every result, zeros
+ * included), but a multiply whose result is subnormal is several times slower on AMD Zen 5 */
+#define MUL(a, b) _mm512_fmadd_ps(a, b, F(-0.0f))
+#define FMA(a, b, c) _mm512_fmadd_ps(a, b, c)   /* a*b + c, one rounding */
+#define FMS(a, b, c) _mm512_fmsub_ps(a, b, c)   /* a*b - c */
+#define FNMA(a, b, c) _mm512_fnmadd_ps(a, b, c) /* c - a*b */
+#define MIN(a, b) _mm512_min_ps(a, b)           /* x86 semantics: b when unordered or equal */
+#define MAX(a, b) _mm512_max_ps(a, b)
+#define ABS(a) _mm512_andnot_ps(F(-0.0f), a)
+#define SIGN(a) _mm512_and_ps(F(-0.0f), a)
+#define XOR(a, b) _mm512_xor_ps(a, b)
+/* a*2^floor(n) for n in [-190, 1): scalef rounds once, like (a*2^(n+64))*2^-64 (see the AVX2 file) */
+#define SCALE(a, n) _mm512_scalef_ps(a, n)
+#define LOOKUP_T(k, tab) _mm512_permutexvar_ps(_mm512_castps_si512(k), tab) /* tab[k mod 8] */
+#define LOOKUP_J(j, tab) _mm512_permutexvar_ps(_mm512_castps_si512(j), tab) /* tab[j mod 16] */
+#define GT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ)
+#define LT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
+#define NOT_FINITE(a) _mm512_cmp_ps_mask(ABS(a), F(INFINITY), _CMP_NLT_UQ)
+#define OR_MASK(m1, m2) ((vm)((m1) | (m2)))
+#define SELECT(m, a, b) _mm512_mask_mov_ps(b, m, a) /* m ? a : b */
+#define ZERO() _mm512_setzero_ps()
+
+static sp_tables sp_load_tables(void)
+{
+    sp_tables t;
+    t.t_hi = _mm512_loadu_ps(sp_t_hi);
+    t.t_lo = _mm512_loadu_ps(sp_t_lo);
+    t.c = _mm512_loadu_ps(sp_c_table);
+    t.g = _mm512_loadu_ps(sp_g_table);
+    return t;
+}
+
+/* ==== the algorithm: the same text in softplus_f32_avx512.c and softplus_f32_avx2.c ========= */
+
+/* What forward and backward share. From z = fl(beta*x) and zl = beta*x - z (zero for beta = 1):
+ * t = exp(-|beta*x|) = th + tl, the bin j = round(15 th) with c = c_j, and
+ * e + el = c*(1 + t) - 1, |e| <= 0.0356, with p + el = c*t. */
+typedef struct sp_front {
+    vf j, c, e, el, p;
+} sp_front;
+
+SP_INLINE sp_front sp_front_eval(vf z, vf zl, int unit, vf qadd, const sp_tables *tab)
+{
+    const vf a = MIN(ABS(z), F(SP_A_MAX));
+    /* a = k ln2/8 + r with k = 8q + m, exp(-a) = 2^-q * 2^(-m/8) * exp(-r), |r| <= ln2/16 */
+    const vf kshift = FMA(a, F(SP_INV_LN2_8), F(SP_KSHIFT));
+    const vf kf = SUB(kshift, F(SP_KSHIFT));
+    /* -q = floor((7 - k)/8): SCALE takes the floor of its exponent, as scalef does */
+    const vf nq = FMA(kf, F(-0.125f), F(0.875f));
+    /* qadd = 64 computes t*2^64 instead of t (forward, beta != 1, z < -64): see sp_fwd_a */
+    const vf nqs = unit ? nq : ADD(nq, qadd);
+    const vf Th = LOOKUP_T(kshift, tab->t_hi);
+    const vf Tl = LOOKUP_T(kshift, tab->t_lo);
+    const vf r1 = FNMA(kf, F(SP_LN2_8_HI), a); /* exact */
+    /* |beta*x| = |z| + al, the product's rounding error entering r (clamped: it can be huge only
+     * where |z| > SP_A_MAX and t = 0 anyway) */
+    const vf rz = unit ? r1 : ADD(r1, XOR(MAX(MIN(zl, F(0x1p-16f)), F(-0x1p-16f)), SIGN(z)));
+    const vf r = FNMA(kf, F(SP_LN2_8_LO), rz);
+    const vf r2 = MUL(r, r);
+    const vf P = FMA(FMA(F(SP_P2), r, F(SP_P1)), r, F(SP_P0));
+    const vf s = FMS(r2, P, r);      /* exp(-r) - 1, |s| < 0.045 */
+    const vf u = FMA(Th, s, Tl);     /* 2^(-m/8) exp(-r) = Th + u */
+    const vf h = ADD(Th, u);
+    const vf l = ADD(SUB(Th, h), u); /* Fast2Sum: |Th| > |u| */
+    const vf th = SCALE(h, nqs);
+    const vf tl = SCALE(l, nqs);
+    sp_front f;
+    f.j = FMA(th, F(15.0f), F(SP_JSHIFT));
+    f.c = LOOKUP_J(f.j, tab->c);
+    f.p = MUL(f.c, th);
+    const vf pl = FMS(f.c, th, f.p);            /* c*th = p + pl exactly */
+    f.e = ADD(f.p, SUB(f.c, F(1.0f)));          /* exact: Sterbenz, given the bins */
+    f.el = FMA(f.c, tl, pl);
+    return f;
+}
+
+typedef struct sp_ctx {
+    vf beta, ib, ibe, bsign, thr; /* ib + ibe = 1/|beta|, bsign = sign bit of beta */
+    sp_tables tab;
+} sp_ctx;
+
+/* Forward in two halves, so that a loop can overlap the second half of one vector with the first
+ * half of the next (software pipelining: the dependency chain is long). sp_fwd_a: the shared front;
+ * st->special flags the lanes sp_fwd_special must redo. */
+typedef struct sp_fwd_state {
+    vf x, z, zl;
+    vm special, deep;
+    sp_front f;
+} sp_fwd_state;
+
+SP_INLINE sp_fwd_state sp_fwd_a(vf x, const sp_ctx *k, int unit)
+{
+    sp_fwd_state st;
+    st.x = x;
+    st.z = unit ? x : MUL(k->beta, x);
+    st.zl = unit ? ZERO() : FMS(k->beta, x, st.z);
+    st.special = NOT_FINITE(st.z); /* NaN, +-inf, or beta*x overflowing */
+    /* beta != 1: t/beta may be normal where t is not; below z = -64, t is computed scaled by 2^64
+     * (always normal then) and the result scaled back once at the end. */
+    st.deep = LT(st.z, F(-64.0f));
+    st.f = sp_front_eval(st.z, st.zl, unit, unit ? ZERO() : SELECT(st.deep, F(64.0f), ZERO()), &k->tab);
+    return st;
+}
+
+/* y = softplus(x) from the front. */
+SP_INLINE vf sp_fwd_b(const sp_fwd_state *st, const sp_ctx *k, int unit)
+{
+    const sp_front f = st->f;
+    const vf z = st->z;
+    const vf G = LOOKUP_J(f.j, k->tab.g);
+    const vf e2 = MUL(f.e, f.e);
+    const vf Q = FMA(FMA(F(SP_Q3), f.e, F(SP_Q2)), e2, FMA(F(SP_Q1), f.e, F(SP_Q0)));
+    const vf w = FMA(e2, Q, f.el);
+    /* log1p(t) = G + e + w with G + e = S + Sl exactly (|G| > |e|, or G = 0) */
+    const vf S = ADD(G, f.e);
+    const vf Sl = ADD(SUB(G, S), f.e);
+    /* max(z,0) + S: both >= 0, added exactly by ordering them (Fast2Sum) */
+    const vf zp = MAX(z, ZERO());
+    const vf hi = MAX(zp, S);
+    const vf lo = MIN(zp, S);
+    const vf U = ADD(hi, lo);
+    const vf Ul = SUB(lo, SUB(U, hi));
+    const vf small = ADD(ADD(Ul, Sl), w);
+    vf y;
+    if (unit) {
+        y = ADD(U, small); /* the one rounding that matters */
+    } else {
+        /* y = (beta*x [z > 0] + log1p(t))/beta = sign(beta) (U + small + zl [z > 0]) (ib + ibe),
+         * ib + ibe = 1/|beta|: the large product U*ib rounded once inside the fma, and a zero result
+         * gets the sign of beta from the final xor */
+        const vf sm = ADD(small, SELECT(GT(z, ZERO()), st->zl, ZERO()));
+        y = FMA(U, k->ib, FMA(U, k->ibe, MUL(sm, k->ib)));
+        y = XOR(SELECT(st->deep, MUL(y, F(0x1p-64f)), y), k->bsign);
+    }
+    return SELECT(GT(z, k->thr), st->x, y);
+}
+
+/* Backward in the same two halves: sp_bwd_a, the shared front (st->special flags the lanes
+ * sp_bwd_special must redo), then sp_bwd_b, dx = dy * sigmoid(beta*x). */
+typedef struct sp_bwd_state {
+    vf dy, x, z;
+    vm special;
+    sp_front f;
+} sp_bwd_state;
+
+SP_INLINE sp_bwd_state sp_bwd_a(vf dy, vf x, const sp_ctx *k, int unit)
+{
+    sp_bwd_state st;
+    st.dy = dy;
+    st.x = x;
+    st.z = unit ? x : MUL(k->beta, x);
+    const vf zl = unit ? ZERO() : FMS(k->beta, x, st.z);
+    /* also an infinite or NaN dy: inf times an underflowed sigmoid must not become NaN */
+    st.special = OR_MASK(NOT_FINITE(st.z), NOT_FINITE(dy));
+    st.f = sp_front_eval(st.z, zl, unit, ZERO(), &k->tab);
+    return st;
+}
+
+SP_INLINE vf sp_bwd_b(const sp_bwd_state *st, const sp_ctx *k)
+{
+    const sp_front f = st->f;
+    const vf e2 = MUL(f.e, f.e);
+    const vf R = FMA(FMA(F(SP_R3), f.e, F(SP_R2)), e2, FMA(F(SP_R1), f.e, F(SP_R0)));
+    const vf rho = SUB(FMS(e2, R, f.e), f.el);     /* 1/(1 + e + el) - 1, first order in el */
+    const vf spos = FMA(f.c, rho, f.c);            /* 1/(1+t) = c/(1 + e + el) */
+    const vf sneg = ADD(f.p, FMA(f.p, rho, f.el)); /* t/(1+t) = (p + el)/(1 + e + el) */
+    const vf s = SELECT(LT(st->z, ZERO()), sneg, spos);
+    return SELECT(GT(st->z, k->thr), st->dy, MUL(st->dy, s));
+}
+
+/* ==== end of the shared algorithm ============================================================ */
+
+/* Lanes the vector path cannot do (NaN, infinities, beta*x overflowing, non-finite dy) get the
+ * reference kernel's answer, element by element. */
+static SP_NOINLINE vf sp_fwd_special(vf x, vf y, vm special, const sp_params_f32 *p)
+{
+    float xs[16], ys[16];
+    _mm512_storeu_ps(xs, x);
+    _mm512_storeu_ps(ys, y);
+    for (int i = 0; i < 16; i++)
+        if (special & (1u << i))
+            sp_fwd_f32_scalar(1, &xs[i], &ys[i], p);
+    return _mm512_loadu_ps(ys);
+}
+
+static SP_NOINLINE vf sp_bwd_special(vf dy, vf x, vf dx, vm special, const sp_params_f32 *p)
+{
+    float dys[16], xs[16], dxs[16];
+    _mm512_storeu_ps(dys, dy);
+    _mm512_storeu_ps(xs, x);
+    _mm512_storeu_ps(dxs, dx);
+    for (int i = 0; i < 16; i++)
+        if (special & (1u << i))
+            sp_bwd_f32_scalar(1, &dys[i], &xs[i], &dxs[i], p);
+    return _mm512_loadu_ps(dxs);
+}
+
+/* Forward with |beta| outside [2^-20, 2^16] goes to the reference kernel: below, exp(-128)/beta (the
+ * clamp of |z|) would no longer round to 0; above, t/beta can be subnormal where t is not scaled
+ * (z >= -64), and the small terms of the sum would lose bits to underflow. */
+static int sp_beta_in_range(float beta)
+{
+    const float m = fabsf(beta);
+    return m >= 0x1p-20f && m <= 0x1p+16f;
+}
+
+static sp_ctx sp_make_ctx(const sp_params_f32 *p)
+{
+    sp_ctx k;
+    const float ab = fabsf(p->beta);
+    const float ib = 1.0f / ab;
+    /* 1/|beta| = ib*(1 + eps) + O(eps^2), eps = 1 - |beta|*ib exactly (one fma) */
+    const float eps = fmaf(-ab, ib, 1.0f);
+    k.beta = F(p->beta);
+    k.ib = F(ib);
+    k.ibe = F(eps * ib);
+    k.bsign = F(copysignf(0.0f, p->beta));
+    k.thr = F(p->threshold);
+    k.tab = sp_load_tables();
+    return k;
+}
+
+SP_INLINE void sp_fwd_loop(size_t n, const float *x, float *y, const sp_params_f32 *p, int unit)
+{
+    const sp_ctx k = sp_make_ctx(p);
+    size_t i = 0;
+    if (n >= 16) {
+        /* the front of vector i + 16 is issued before the rest of vector i (software pipelining) */
+        sp_fwd_state cur = sp_fwd_a(_mm512_loadu_ps(x), &k, unit);
+        for (; i + 32 <= n; i += 16) {
+            const sp_fwd_state next = sp_fwd_a(_mm512_loadu_ps(x + i + 16), &k, unit);
+            vf yv = sp_fwd_b(&cur, &k, unit);
+            if (cur.special)
+                yv = sp_fwd_special(cur.x, yv, cur.special, p);
+            _mm512_storeu_ps(y + i, yv);
+            cur = next;
+        }
+        vf yv = sp_fwd_b(&cur, &k, unit);
+        if (cur.special)
+            yv = sp_fwd_special(cur.x, yv, cur.special, p);
+        _mm512_storeu_ps(y + i, yv);
+        i += 16;
+    }
+    if (i < n) {
+        /* masked: lanes past n load 0 (never special) and are not stored */
+        const vm m = (vm)((1u << (n - i)) - 1u);
+        const sp_fwd_state st = sp_fwd_a(_mm512_maskz_loadu_ps(m, x + i), &k, unit);
+        vf yv = sp_fwd_b(&st, &k, unit);
+        if (st.special)
+            yv = sp_fwd_special(st.x, yv, st.special, p);
+        _mm512_mask_storeu_ps(y + i, m, yv);
+    }
+}
+
+SP_INLINE void sp_bwd_loop(size_t n, const float *dy, const float *x, float *dx, const sp_params_f32 *p,
+                           int unit)
+{
+    const sp_ctx k = sp_make_ctx(p);
+    size_t i = 0;
+    if (n >= 16) {
+        /* software pipelined as in sp_fwd_loop; every vector is loaded before any store, so dx may be
+         * dy or x */
+        sp_bwd_state cur = sp_bwd_a(_mm512_loadu_ps(dy), _mm512_loadu_ps(x), &k, unit);
+        for (; i + 32 <= n; i += 16) {
+            const sp_bwd_state next =
+                sp_bwd_a(_mm512_loadu_ps(dy + i + 16), _mm512_loadu_ps(x + i + 16), &k, unit);
+            vf dxv = sp_bwd_b(&cur, &k);
+            if (cur.special)
+                dxv = sp_bwd_special(cur.dy, cur.x, dxv, cur.special, p);
+            _mm512_storeu_ps(dx + i, dxv);
+            cur = next;
+        }
+        vf dxv = sp_bwd_b(&cur, &k);
+        if (cur.special)
+            dxv = sp_bwd_special(cur.dy, cur.x, dxv, cur.special, p);
+        _mm512_storeu_ps(dx + i, dxv);
+        i += 16;
+    }
+    if (i < n) {
+        const vm m = (vm)((1u << (n - i)) - 1u);
+        const sp_bwd_state st =
+            sp_bwd_a(_mm512_maskz_loadu_ps(m, dy + i), _mm512_maskz_loadu_ps(m, x + i), &k, unit);
+        vf dxv = sp_bwd_b(&st, &k);
+        if (st.special)
+            dxv = sp_bwd_special(st.dy, st.x, dxv, st.special, p);
+        _mm512_mask_storeu_ps(dx + i, m, dxv);
+    }
+}
+
+void sp_fwd_f32_avx512(size_t n, const float *x, float *y, const sp_params_f32 *p)
+{
+    if (p->beta == 1.0f)
+        sp_fwd_loop(n, x, y, p, 1);
+    else if (sp_beta_in_range(p->beta))
+        sp_fwd_loop(n, x, y, p, 0);
+    else
+        sp_fwd_f32_scalar(n, x, y, p);
+}
+
+void sp_bwd_f32_avx512(size_t n, const float *dy, const float *x, float *dx, const sp_params_f32 *p)
+{
+    /* any finite beta: backward does not divide by it */
+    if (p->beta == 1.0f)
+        sp_bwd_loop(n, dy, x, dx, p, 1);
+    else
+        sp_bwd_loop(n, dy, x, dx, p, 0);
+}
