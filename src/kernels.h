@@ -19,6 +19,16 @@
 
 #include "softplus.h"
 
+/* For kernel files: the special-case path stays out of line so the fast path stays small, and the
+ * vector helpers are always inlined into it. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SP_NOINLINE __attribute__((noinline))
+#define SP_INLINE static inline __attribute__((always_inline))
+#else
+#define SP_NOINLINE
+#define SP_INLINE static inline
+#endif
+
 typedef struct sp_params_f32 {
     float beta;
     float threshold;

@@ -44,65 +44,8 @@
 
 #include "kernels.h"
 
-#if defined(__GNUC__) || defined(__clang__)
-#define SP_NOINLINE __attribute__((noinline))
-#define SP_INLINE static inline __attribute__((always_inline))
-#else
-#define SP_NOINLINE
-#define SP_INLINE static inline
-#endif
 
-/* ---- constants: identical in softplus_f32_avx512.c; tests/tools/softplus_f32_coeffs.sollya prints
- * every one of them ---------------------------------------------------------------------------- */
-#define SP_INV_LN2_8 0x1.715476p+3f  /* 8/ln 2 ~ 11.541560 */
-#define SP_LN2_8_HI 0x1.62e43p-4f    /* ln2/8 rounded to float ~ 0.086643398 */
-#define SP_LN2_8_LO -0x1.05c61p-32f  /* ln2/8 - SP_LN2_8_HI ~ -2.3808e-10 */
-#define SP_KSHIFT 0x1.8p+23f         /* 12582912: k = round(8a/ln2) lands in the low mantissa bits */
-#define SP_JSHIFT 0x1p+23f           /* 8388608: j = round(15t) lands in the low mantissa bits */
-#define SP_A_MAX 0x1p+7f             /* |z| clamp: exp(-128) < 2^-184 rounds to 0 */
-/* exp(-r) = 1 - r + r^2*P(r), |r| <= ln2/16 + 2^-12, absolute error < 2^-31.7 */
-#define SP_P0 0x1.ffffeep-2f         /*  0.49999973 */
-#define SP_P1 -0x1.555c8ap-3f        /* -0.16668041 */
-#define SP_P2 0x1.56af7p-5f          /*  0.041831702 */
-/* log1p(e) = e + e^2*Q(e), |e| <= 0.0356, relative error < 2^-30.4 */
-#define SP_Q0 -0x1.fffffap-2f        /* -0.49999991 */
-#define SP_Q1 0x1.55554cp-2f         /*  0.33333319 */
-#define SP_Q2 -0x1.0046bp-2f         /* -0.25026965 */
-#define SP_Q3 0x1.9a318p-3f          /*  0.20028973 */
-/* 1/(1+e) = 1 - e + e^2*R(e), |e| <= 0.0356, absolute error < 2^-33 */
-#define SP_R0 0x1.ffffe8p-1f         /*  0.99999928 */
-#define SP_R1 -0x1.ffffd8p-1f        /* -0.99999881 */
-#define SP_R2 0x1.00751cp+0f         /*  1.0017869 */
-#define SP_R3 -0x1.0090e8p+0f        /* -1.0022111 */
-
-/* 2^(-m/8) = sp_t_hi[m] + sp_t_lo[m] for m = 0..7 (repeated: the AVX-512 permute reads k mod 16). */
-static const float sp_t_hi[16] = {
-    0x1p+0f,        0x1.d5818ep-1f, 0x1.ae89fap-1f, 0x1.8ace54p-1f,
-    0x1.6a09e6p-1f, 0x1.4bfdaep-1f, 0x1.306fep-1f,  0x1.172b84p-1f,
-    0x1p+0f,        0x1.d5818ep-1f, 0x1.ae89fap-1f, 0x1.8ace54p-1f,
-    0x1.6a09e6p-1f, 0x1.4bfdaep-1f, 0x1.306fep-1f,  0x1.172b84p-1f,
-};
-static const float sp_t_lo[16] = {
-    0x0p+0f,         -0x1.822dbcp-28f, -0x1.a94b14p-27f, 0x1.15506ep-28f,
-    0x1.9fcef4p-27f, -0x1.593abcp-26f, 0x1.4636e2p-26f,  -0x1.c15742p-28f,
-    0x0p+0f,         -0x1.822dbcp-28f, -0x1.a94b14p-27f, 0x1.15506ep-28f,
-    0x1.9fcef4p-27f, -0x1.593abcp-26f, 0x1.4636e2p-26f,  -0x1.c15742p-28f,
-};
-/* c_j ~ 1/(1 + j/15) and G_j = -log(c_j) for j = round(15t): each c_j is the float near 1/(1 + j/15)
- * whose -log is closest to a float (within 2^-11 ulp), and c_1 >= 15/16 so that c*t + (c - 1) is
- * exact for every t in bin 1 (Sterbenz); j = 0 is c = 1, G = 0. */
-static const float sp_c_table[16] = {
-    0x1p+0f,        0x1.e01facp-1f, 0x1.c3cdfap-1f, 0x1.aaae7cp-1f,
-    0x1.9440d6p-1f, 0x1.7fea98p-1f, 0x1.6db3eep-1f, 0x1.5d0df8p-1f,
-    0x1.4dd37cp-1f, 0x1.3ff3ap-1f,  0x1.33468p-1f,  0x1.275bf2p-1f,
-    0x1.1c5922p-1f, 0x1.1239b2p-1f, 0x1.08dedap-1f, 0x1.00040cp-1f,
-};
-static const float sp_g_table[16] = {
-    0x0p+0f,        0x1.074b5p-4f,  0x1.00273ep-3f, 0x1.7552aep-3f,
-    0x1.e3e85ep-3f, 0x1.26cf38p-2f, 0x1.58946p-2f,  0x1.884a6ap-2f,
-    0x1.b5f824p-2f, 0x1.e1703cp-2f, 0x1.056ac6p-1f, 0x1.19aaf8p-1f,
-    0x1.2d1ebep-1f, 0x1.3fadfep-1f, 0x1.517366p-1f, 0x1.62dc18p-1f,
-};
+#include "softplus_f32_common.h"
 
 /* ---- the operations the algorithm is written in: the same names, and the same rounding, as in
  * softplus_f32_avx512.c, so the algorithm below is the same text in both files ---------------- */

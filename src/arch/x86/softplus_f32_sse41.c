@@ -47,13 +47,6 @@
 
 #include "kernels.h"
 
-#if defined(__GNUC__) || defined(__clang__)
-#define SP_NOINLINE __attribute__((noinline))
-#define SP_INLINE static inline __attribute__((always_inline))
-#else
-#define SP_NOINLINE
-#define SP_INLINE static inline
-#endif
 
 /* ---- constants (double); tests/tools/softplus_f32_coeffs.sollya prints every one of them ------- */
 #define SP_INV_LN2 0x1.71547652b82fep+0  /* 1/ln 2 ~ 1.4426950 */

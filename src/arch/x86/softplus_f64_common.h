@@ -16,13 +16,6 @@
 
 #include "kernels.h"
 
-#if defined(__GNUC__)
-#define SP_NOINLINE __attribute__((noinline))
-#define SP_INLINE static inline __attribute__((always_inline))
-#else
-#define SP_NOINLINE
-#define SP_INLINE static inline
-#endif
 
 /* ---- constants: output of tests/tools/softplus_f64_coeffs.sollya -------------------------------- */
 #define SP_F64_INV_L 0x1.71547652b82fep4  /* 16/ln2 ~ 23.0831 */
