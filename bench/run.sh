@@ -17,33 +17,11 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 PACKAGES=(cmake ninja-build gcc libc6-dev make pkg-config)
 TOOLS=(cmake cc)
 
-install_packages() {
-    if [[ ${SOFTPLUS_SKIP_APT:-0} == 1 ]]; then
-        echo "== packages: skipped (SOFTPLUS_SKIP_APT=1)"
-    elif [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-        echo "== packages: apt-get install ${PACKAGES[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -q
-        apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
-    else
-        echo "== packages: not root or no apt-get; using the installed tools"
-    fi
-    local missing=()
-    for tool in "${TOOLS[@]}"; do
-        command -v "$tool" >/dev/null || missing+=("$tool")
-    done
-    if ((${#missing[@]})); then
-        echo "error: missing ${missing[*]}; install: ${PACKAGES[*]}" >&2
-        exit 1
-    fi
-}
+source "$ROOT/.ci/setup.sh"
 
 configure_and_build() {
-    local generator=()
-    # A build tree remembers its generator; name one only for a new tree.
-    if [[ ! -f $BUILD/CMakeCache.txt ]]; then
-        if command -v ninja >/dev/null; then generator=(-G Ninja); else generator=(-G "Unix Makefiles"); fi
-    fi
+    local generator
+    mapfile -t generator < <(generator_args "$BUILD")
     echo "== configure: Release in $BUILD"
     cmake -S "$ROOT" -B "$BUILD" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
         -DSOFTPLUS_BUILD_TESTS=OFF -DSOFTPLUS_BUILD_BENCH=ON
@@ -51,7 +29,8 @@ configure_and_build() {
     cmake --build "$BUILD" -j "$JOBS" --target softplus softplus_demo bench_softplus
 }
 
-install_packages
+install_packages "${PACKAGES[@]}"
+require_tools "${TOOLS[@]}"
 configure_and_build
 echo
 echo "== demo: $BUILD/bench/softplus_demo"

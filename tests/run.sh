@@ -22,29 +22,7 @@ TOOLS=(cmake cc c++ pkg-config ctest)
 SUITES=()   # "name: result" per suite, for the summary
 FAILED=0
 
-install_packages() {
-    if [[ ${SOFTPLUS_SKIP_APT:-0} == 1 ]]; then
-        echo "== packages: skipped (SOFTPLUS_SKIP_APT=1)"
-    elif [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-        echo "== packages: apt-get install $*"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -q
-        apt-get install -y -q --no-install-recommends "$@"
-    else
-        echo "== packages: not root or no apt-get; using the installed tools"
-    fi
-}
-
-require_tools() {
-    local missing=()
-    for tool in "$@"; do
-        command -v "$tool" >/dev/null || missing+=("$tool")
-    done
-    if ((${#missing[@]})); then
-        echo "error: missing ${missing[*]}; install: ${PACKAGES[*]}" >&2
-        exit 1
-    fi
-}
+source "$ROOT/.ci/setup.sh"
 
 # ctest's own summary line ("100% tests passed, 0 tests failed out of N") from a log.
 ctest_summary() {
@@ -57,10 +35,8 @@ ctest_summary() {
 run_suite() {
     local name=$1 build=$ROOT/$2
     shift 2
-    local generator=()
-    if [[ ! -f $build/CMakeCache.txt ]]; then
-        if command -v ninja >/dev/null; then generator=(-G Ninja); else generator=(-G "Unix Makefiles"); fi
-    fi
+    local generator
+    mapfile -t generator < <(generator_args "$build")
     echo
     echo "== [$name] configure in $build"
     if ! cmake -S "$ROOT" -B "$build" "${generator[@]}" -DSOFTPLUS_BUILD_TESTS=ON -DSOFTPLUS_BUILD_BENCH=ON "$@"; then
