@@ -36,5 +36,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   sp_add_kernel(avx2 f64 src/arch/x86/softplus_f64_avx2.c -mavx2 -mfma)
   sp_add_kernel(avx512 f64 src/arch/x86/softplus_f64_avx512.c -mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma)
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
-  # NEON kernels (src/arch/arm/softplus_<dtype>_neon.c)
+  # NEON kernels (src/arch/arm/softplus_<dtype>_neon.c); Advanced SIMD is baseline: no flags
+  sp_add_kernel(neon f32 src/arch/arm/softplus_f32_neon.c)
+  sp_add_kernel(neon f64 src/arch/arm/softplus_f64_neon.c)
 endif()

@@ -73,7 +73,7 @@
 #include "kernels.h"
 
 
-#include "softplus_f32_common.h"
+#include "arch/softplus_f32_fma_constants.h"
 
 /* ---- the operations the algorithm is written in; softplus_f32_avx2.c defines the same names with
  * the same rounding, so the algorithm below is the same text in both files --------------------- */
@@ -117,7 +117,7 @@ static sp_tables sp_load_tables(void)
     return t;
 }
 
-/* ==== the algorithm: the same text in softplus_f32_avx512.c and softplus_f32_avx2.c ========= */
+/* ==== the algorithm: the same text in x86/softplus_f32_{avx512,avx2}.c and arm/softplus_f32_neon.c ==== */
 
 /* What forward and backward share. From z = fl(beta*x) and zl = beta*x - z (zero for beta = 1):
  * t = exp(-|beta*x|) = th + tl, the bin j = round(15 th) with c = c_j, and

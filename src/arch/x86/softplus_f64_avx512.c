@@ -59,7 +59,7 @@
  */
 #include <immintrin.h>
 
-#include "softplus_f64_common.h"
+#include "arch/softplus_f64_common.h"
 
 /* ---- per-call constants ------------------------------------------------------------------------ */
 typedef struct sp_f64_setup {

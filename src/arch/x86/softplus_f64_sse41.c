@@ -33,7 +33,7 @@
  */
 #include <smmintrin.h>
 
-#include "softplus_f64_common.h"
+#include "arch/softplus_f64_common.h"
 
 #define SP_F64_SPLIT 0x1.0000002p27 /* 2^27 + 1, Veltkamp's splitter */
 #define SP_F64_DY_MAX 0x1p990     /* larger |dy| would overflow the splitter */

@@ -1,13 +1,13 @@
-/* softplus_f32_common.h -- constants and tables shared by the f32 FMA kernels (AVX2, AVX-512).
+/* softplus_f32_fma_constants.h -- constants and tables of the f32 FMA kernels (AVX2, AVX-512, NEON).
  * SPDX-License-Identifier: MIT
  *
- * Included by softplus_f32_avx2.c and softplus_f32_avx512.c, which run one algorithm in the same
- * operation order; sharing the constants is part of what keeps their results bit-identical. Only
- * macros and static const data here, so nothing carries one ISA's instructions into the other file.
- * Every value is printed by tests/tools/softplus_f32_coeffs.sollya.
+ * Included by x86/softplus_f32_avx2.c, x86/softplus_f32_avx512.c and arm/softplus_f32_neon.c, which run
+ * one algorithm in the same operation order; sharing the constants is part of what keeps their results
+ * bit-identical. Only macros and static const data here, so nothing carries one ISA's instructions into
+ * another file. Every value is printed by tests/tools/softplus_f32_coeffs.sollya.
  */
-#ifndef SP_SOFTPLUS_F32_COMMON_H
-#define SP_SOFTPLUS_F32_COMMON_H
+#ifndef SP_SOFTPLUS_F32_FMA_CONSTANTS_H
+#define SP_SOFTPLUS_F32_FMA_CONSTANTS_H
 
 #define SP_INV_LN2_8 0x1.715476p+3f  /* 8/ln 2 ~ 11.541560 */
 #define SP_LN2_8_HI 0x1.62e43p-4f    /* ln2/8 rounded to float ~ 0.086643398 */
@@ -59,4 +59,4 @@ static const float sp_g_table[16] = {
     0x1.2d1ebep-1f, 0x1.3fadfep-1f, 0x1.517366p-1f, 0x1.62dc18p-1f,
 };
 
-#endif /* SP_SOFTPLUS_F32_COMMON_H */
+#endif /* SP_SOFTPLUS_F32_FMA_CONSTANTS_H */

@@ -1,11 +1,13 @@
-/* softplus_f64_common.h -- constants, tables and scalar helpers shared by the f64 x86 kernels.
+/* softplus_f64_common.h -- constants, tables and scalar helpers shared by the f64 kernels.
  * SPDX-License-Identifier: MIT
  *
- * Included by softplus_f64_{sse41,avx2,avx512}.c, which are compiled with different -m flags. So this
+ * Included by x86/softplus_f64_{sse41,avx2,avx512}.c, which are compiled with different -m flags, and
+ * by arm/softplus_f64_neon.c, which runs the FMA kernels' algorithm in their operation order (sharing
+ * the constants is part of what keeps the FMA kernels bit-identical across x86 and aarch64). So this
  * header holds only macros, constants, types and static scalar functions without intrinsics: each
  * kernel file compiles its own copy with its own flags, and nothing here can carry one ISA's
  * instructions into another file. The method, the measured errors and the vector code stay in the
- * kernel files (softplus_f64_avx512.c has the full description of the method).
+ * kernel files (x86/softplus_f64_avx512.c has the full description of the method).
  */
 #ifndef SP_SOFTPLUS_F64_COMMON_H
 #define SP_SOFTPLUS_F64_COMMON_H
