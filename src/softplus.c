@@ -4,28 +4,49 @@
 #include "softplus.h"
 
 #include <errno.h>
-#include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "dispatch.h"
+#include "fpenv.h"
 #include "kernels.h"
 #include "strided.h"
 
 #define SP_STRINGIFY_(x) #x
 #define SP_STRINGIFY(x) SP_STRINGIFY_(x)
 
-static int params_valid(double beta, double threshold)
+/* beta finite and non-zero, threshold not NaN. Decided on the bits: no floating-point instruction may run
+ * before the call switches to the default FP environment, because with the caller's exceptions unmasked
+ * a compare on a signalling NaN (invalid) or a float-to-double conversion of a subnormal (denormal)
+ * would trap. */
+static int params_valid_f32(float beta, float threshold)
 {
-    return isfinite(beta) && beta != 0.0 && !isnan(threshold);
+    uint32_t b, t;
+    memcpy(&b, &beta, sizeof b);
+    memcpy(&t, &threshold, sizeof t);
+    b &= 0x7fffffffu;
+    t &= 0x7fffffffu;
+    return b != 0 && b < 0x7f800000u && t <= 0x7f800000u;
+}
+
+static int params_valid_f64(double beta, double threshold)
+{
+    uint64_t b, t;
+    memcpy(&b, &beta, sizeof b);
+    memcpy(&t, &threshold, sizeof t);
+    b &= 0x7fffffffffffffffu;
+    t &= 0x7fffffffffffffffu;
+    return b != 0 && b < 0x7ff0000000000000u && t <= 0x7ff0000000000000u;
 }
 
 /* The checks every tensor function makes before looking at its tensors. */
-static softplus_status check_call(size_t ndim, const size_t *shape, double beta, double threshold)
+static softplus_status check_call(size_t ndim, const size_t *shape, int params_valid)
 {
     if (ndim > SOFTPLUS_MAX_NDIM)
         return SOFTPLUS_ERR_RANK;
     if (ndim > 0 && shape == NULL)
         return SOFTPLUS_ERR_NULL;
-    if (!params_valid(beta, threshold))
+    if (!params_valid)
         return SOFTPLUS_ERR_PARAM;
     return SOFTPLUS_OK;
 }
@@ -74,7 +95,12 @@ static softplus_status plan_and_run(size_t ndim, const size_t *shape, size_t nop
     if (status == SOFTPLUS_OK && !plan.empty) {
         /* libm's exp may set errno (ERANGE on underflow); the header promises errno never changes. */
         const int saved_errno = errno;
+        /* The kernels' results are defined in the default FP control state (fpenv.h). */
+        sp_fpenv caller;
+        const int switched = sp_fpenv_enter(&caller);
         sp_plan_execute(&plan, fn, ctx);
+        if (switched)
+            sp_fpenv_leave(&caller);
         errno = saved_errno;
     }
     return status;
@@ -85,7 +111,7 @@ SOFTPLUS_API softplus_status softplus_forward_f32(size_t ndim, const size_t *sha
                                                   float *y, const ptrdiff_t *y_strides,
                                                   float beta, float threshold)
 {
-    softplus_status status = check_call(ndim, shape, beta, threshold);
+    softplus_status status = check_call(ndim, shape, params_valid_f32(beta, threshold));
     if (status != SOFTPLUS_OK)
         return status;
     const run_f32 run = {sp_active_kernels(), {beta, threshold}};
@@ -99,7 +125,7 @@ SOFTPLUS_API softplus_status softplus_forward_f64(size_t ndim, const size_t *sha
                                                   double *y, const ptrdiff_t *y_strides,
                                                   double beta, double threshold)
 {
-    softplus_status status = check_call(ndim, shape, beta, threshold);
+    softplus_status status = check_call(ndim, shape, params_valid_f64(beta, threshold));
     if (status != SOFTPLUS_OK)
         return status;
     const run_f64 run = {sp_active_kernels(), {beta, threshold}};
@@ -114,7 +140,7 @@ SOFTPLUS_API softplus_status softplus_backward_f32(size_t ndim, const size_t *sh
                                                    float *dx, const ptrdiff_t *dx_strides,
                                                    float beta, float threshold)
 {
-    softplus_status status = check_call(ndim, shape, beta, threshold);
+    softplus_status status = check_call(ndim, shape, params_valid_f32(beta, threshold));
     if (status != SOFTPLUS_OK)
         return status;
     const run_f32 run = {sp_active_kernels(), {beta, threshold}};
@@ -129,7 +155,7 @@ SOFTPLUS_API softplus_status softplus_backward_f64(size_t ndim, const size_t *sh
                                                    double *dx, const ptrdiff_t *dx_strides,
                                                    double beta, double threshold)
 {
-    softplus_status status = check_call(ndim, shape, beta, threshold);
+    softplus_status status = check_call(ndim, shape, params_valid_f64(beta, threshold));
     if (status != SOFTPLUS_OK)
         return status;
     const run_f64 run = {sp_active_kernels(), {beta, threshold}};

@@ -380,7 +380,11 @@ int main(int argc, char **argv)
 
 /* ---- concurrent first calls --------------------------------------------------------------------- */
 
+#ifdef SP_TEST_REDUCED /* valgrind (tests/CMakeLists.txt: SOFTPLUS_TEST_REDUCED) */
+enum { NTHREADS = 16, RACE_N = 1537, FRESH_PROCESSES = 4 };
+#else
 enum { NTHREADS = 16, RACE_N = 1537, FRESH_PROCESSES = 200 };
+#endif
 
 static const char *want_name = "best";
 static float race_x[2 * RACE_N];
@@ -517,7 +521,11 @@ static void test_concurrent_first_calls_agree(void **state)
 
 /* ---- softplus_set_isa while other threads compute ---------------------------------------------- */
 
+#ifdef SP_TEST_REDUCED
+enum { CHURN_N = 1024, CHURN_WORKERS = 4, CHURN_SETTERS = 2, CHURN_ITERATIONS = 6 };
+#else
 enum { CHURN_N = 1024, CHURN_WORKERS = 4, CHURN_SETTERS = 2, CHURN_ITERATIONS = 60 };
+#endif
 
 static softplus_isa churn_isas[8];
 static size_t churn_nisas;
