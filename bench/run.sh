@@ -14,7 +14,8 @@ BUILD="$ROOT/build"
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # The build needs only a C compiler, its C library headers and CMake; tests are not built here.
-PACKAGES=(cmake ninja-build gcc libc6-dev make pkg-config)
+# gnuplot-nox draws the throughput plot from the CSV (skipped with a message when it is missing).
+PACKAGES=(cmake ninja-build gcc libc6-dev make pkg-config gnuplot-nox)
 TOOLS=(cmake cc)
 
 source "$ROOT/.ci/setup.sh"
@@ -36,5 +37,29 @@ echo
 echo "== demo: $BUILD/bench/softplus_demo"
 "$BUILD/bench/softplus_demo"
 echo
+# The benchmark's CSV feeds the plot: the caller's --csv FILE, else one in the build directory.
+CSV=""
+args=("$@")
+for ((i = 0; i + 1 < ${#args[@]}; i++)); do
+    [[ ${args[$i]} == --csv ]] && CSV=${args[$((i + 1))]}
+done
+if [[ -z $CSV ]]; then
+    CSV=$BUILD/bench.csv
+    set -- "$@" --csv "$CSV"
+fi
 echo "== benchmark: $BUILD/bench/bench_softplus $*"
 "$BUILD/bench/bench_softplus" "$@"
+
+# Throughput against size per kernel, beside the copy roofline (bench/plot.sh), when gnuplot is here.
+echo
+PNG=$BUILD/throughput.png
+if ! command -v gnuplot >/dev/null; then
+    echo "== plot: skipped, gnuplot is not installed (Debian: apt-get install gnuplot-nox); the CSV is $CSV"
+elif [[ ! -s $CSV ]] || (($(wc -l <"$CSV") < 2)); then
+    echo "== plot: skipped, $CSV holds no measurements"
+else
+    cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+    echo "== plot: $PNG"
+    bash "$ROOT/bench/plot.sh" "$CSV" "$PNG" \
+        "libsoftplus: each kernel set on contiguous arrays, one core${cpu:+, $cpu} ($(date +%Y-%m-%d))"
+fi

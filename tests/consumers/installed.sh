@@ -14,7 +14,8 @@
 #   find-package-static  downstream/ links softplus::softplus_static: no dynamic dependency on libsoftplus
 #
 # Environment: SP_CMAKE SP_CC SP_GENERATOR SP_MAKE_PROGRAM SP_BUILD_TYPE SP_SOURCE_DIR SP_BUILD_DIR SP_WORK
-# SP_LIBDIR SP_INCLUDEDIR SP_VERSION SP_VERSION_MAJOR SP_PKG_CONFIG SP_READELF, optional SP_BUILD_STATIC (0/1)
+# SP_LIBDIR SP_INCLUDEDIR SP_VERSION SP_VERSION_MAJOR SP_PKG_CONFIG SP_READELF, optional SP_BUILD_STATIC (0/1) SP_MANDIR
+# SP_PYTHON_FILES (installed Python files, space-separated) SP_INSTALL_PYTHON (0/1) SP_PYTHON_INSTALL_DIR
 set -eu
 
 step=${1:?usage: installed.sh <step>}
@@ -92,7 +93,12 @@ check_tree() {
         echo "$lib/cmake/softplus/softplusConfigVersion.cmake"
         echo "$lib/cmake/softplus/softplusTargets.cmake"
         echo "$lib/cmake/softplus/softplusTargets-<config>.cmake"
+        # softplus(3), and a ".so" page per exported function (cmake/docs.cmake)
+        echo "${SP_MANDIR:-share/man}/man3/softplus.3"
+        sed -n "s|^\(softplus_[a-z0-9_]*\)@@.*|${SP_MANDIR:-share/man}/man3/\1.3|p" "$consumers_src/exported_symbols.txt"
         for extra in "$@"; do echo "$extra"; done
+        # the Python package (SOFTPLUS_INSTALL_PYTHON): paths without spaces, split on purpose
+        for extra in ${SP_PYTHON_FILES:-}; do echo "$extra"; done
     } | sort >"$expected"
     # One softplusTargets-<config>.cmake per installed configuration; exactly one is expected.
     (cd "$prefix" && find . ! -type d) | sed -e 's|^\./||' \
@@ -219,7 +225,8 @@ install-static)
     bdir=$SP_WORK/static-build
     rm -rf "$bdir" "$static_prefix"
     configure "configuring the library with SOFTPLUS_BUILD_STATIC=ON" -S "$SP_SOURCE_DIR" -B "$bdir" \
-        -DSOFTPLUS_BUILD_STATIC=ON -DSOFTPLUS_BUILD_TESTS=OFF -DSOFTPLUS_BUILD_BENCH=OFF
+        -DSOFTPLUS_BUILD_STATIC=ON -DSOFTPLUS_BUILD_TESTS=OFF -DSOFTPLUS_BUILD_BENCH=OFF \
+        -DSOFTPLUS_INSTALL_PYTHON="${SP_INSTALL_PYTHON:-0}" ${SP_PYTHON_INSTALL_DIR:+"-DSOFTPLUS_PYTHON_INSTALL_DIR=$SP_PYTHON_INSTALL_DIR"}
     run "building the static configuration" "$SP_CMAKE" --build "$bdir" -j 2
     run "installing the static configuration" "$SP_CMAKE" --install "$bdir" --prefix "$static_prefix"
     check_tree "$static_prefix" "$SP_LIBDIR/libsoftplus.a"

@@ -1,0 +1,309 @@
+# __init__.py -- softplus and its gradient on numpy arrays and PyTorch CPU tensors, through libsoftplus.so.1.
+# SPDX-License-Identifier: MIT
+"""softplus(x; beta, threshold) and its gradient with PyTorch semantics, computed by libsoftplus.
+
+    y  = forward(x, beta=1.0, threshold=20.0, out=None)
+    dx = backward(dy, x, beta=1.0, threshold=20.0, out=None)
+
+forward gives x where fl(beta*x) > threshold (the product rounded to the array's precision), else
+log(1 + exp(beta*x)) / beta; backward gives dy there, else dy * sigmoid(beta*x). threshold=math.inf is
+the exact function everywhere. See include/softplus.h for the full contract.
+
+Arrays: numpy.ndarray of float32 or float64 in native byte order, any shape (0-d included) and any
+strides (negative, or zero for broadcast inputs), each element aligned for its type; dy and x of
+backward broadcast against each other. torch.Tensor on the CPU (float32/float64, strided layout) is
+accepted the same way and gives a tensor back; torch is never imported unless a tensor is passed.
+Objects implementing the DLPack protocol (__dlpack__, on the CPU) are accepted as inputs through
+numpy.from_dlpack, without a copy; the result is then a numpy array.
+
+out: None allocates a C-ordered result of the (broadcast) shape; otherwise a writable array (tensor) of
+the inputs' dtype and exactly that shape, which may be x itself (in place) but must not otherwise overlap
+an input. The result does not track autograd history: the library writes outside torch.autograd.
+
+Errors: TypeError for a wrong type or dtype (mixed dtypes included), ValueError for a layout the library
+cannot address (misaligned, byte-swapped, a stride that is not a whole number of elements, non-CPU
+tensors, shape mismatch), SoftplusError when the library returns a status other than OK (its
+softplus_status_string text and the code are carried).
+"""
+import sys
+
+import numpy as np
+
+from . import _lib
+
+__all__ = ["forward", "backward", "active_isa", "set_isa", "isa_supported", "supported_isas", "version",
+           "library_path", "SoftplusError"]
+
+_LIB = _lib.Library()
+
+_NP_DTYPES = {4: "f32", 8: "f64"}  # item size of a float kind -> library dtype tag
+
+
+class SoftplusError(RuntimeError):
+    """A libsoftplus call returned a status other than SOFTPLUS_OK; nothing was written.
+
+    code     the softplus_status value (int)
+    status   its enum name, e.g. "SOFTPLUS_ERR_OVERLAP"
+    message  the library's softplus_status_string(code)
+    """
+
+    def __init__(self, function, code):
+        self.function = function
+        self.code = int(code)
+        self.status = _lib.STATUS_NAMES.get(self.code, "unknown")
+        self.message = _LIB.status_string(self.code).decode()
+        super().__init__("%s: %s (%s = %d)" % (function, self.message, self.status, self.code))
+
+
+def _check(function, code):
+    if code != 0:
+        raise SoftplusError(function, code)
+
+
+# ---- views: (data pointer, shape, element strides, dtype tag) ----------------------------------------
+
+class _View:
+    __slots__ = ("obj", "ptr", "shape", "strides", "dtype")
+
+    def __init__(self, obj, ptr, shape, strides, dtype):
+        self.obj = obj          # keeps the memory alive for the call
+        self.ptr = ptr
+        self.shape = tuple(int(n) for n in shape)
+        # A dimension of size 1 (or an empty tensor) never moves along its stride: passing 0 keeps
+        # numpy's arbitrary strides for such dimensions out of the library's range and overlap checks.
+        empty = 0 in self.shape
+        self.strides = tuple(0 if (n == 1 or empty) else int(s) for n, s in zip(self.shape, strides))
+        self.dtype = dtype
+
+
+def _torch_module(obj):
+    """torch, when obj is a torch.Tensor; None otherwise. A tensor exists only once torch is imported,
+    so looking in sys.modules is enough and never imports it."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(obj, torch.Tensor):
+        return torch
+    return None
+
+
+def _numpy_view(a, name):
+    """A view of the numpy array a, or TypeError/ValueError saying why the library cannot take it."""
+    dt = a.dtype
+    if dt.kind != "f" or dt.itemsize not in _NP_DTYPES:
+        raise TypeError("softplus: %s has dtype %s; only float32 and float64 are supported" % (name, dt))
+    if not dt.isnative:
+        raise ValueError("softplus: %s is byte-swapped (dtype %s); convert it with "
+                         "a.astype(a.dtype.newbyteorder('='))" % (name, dt.str))
+    size = dt.itemsize
+    ptr = a.__array_interface__["data"][0]
+    if a.size:
+        for dim, (n, s) in enumerate(zip(a.shape, a.strides)):
+            if n > 1 and s % size:
+                raise ValueError("softplus: %s has a stride of %d bytes in dimension %d, not a whole number "
+                                 "of %d-byte elements" % (name, s, dim, size))
+        if ptr % dt.alignment:
+            raise ValueError("softplus: %s is misaligned: its data at 0x%x is not a multiple of %d bytes"
+                             % (name, ptr, dt.alignment))
+    strides = [s // size if n > 1 else 0 for n, s in zip(a.shape, a.strides)]
+    return _View(a, ptr, a.shape, strides, _NP_DTYPES[size])
+
+
+def _torch_view(torch, t, name, output=False):
+    if t.layout != torch.strided:
+        raise ValueError("softplus: %s has layout %s; only dense (torch.strided) tensors are supported"
+                         % (name, t.layout))
+    if t.device.type != "cpu":
+        raise ValueError("softplus: %s is on device %s; only CPU tensors are supported (move it with "
+                         ".cpu())" % (name, t.device))
+    if t.dtype == torch.float32:
+        tag = "f32"
+    elif t.dtype == torch.float64:
+        tag = "f64"
+    else:
+        raise TypeError("softplus: %s has dtype %s; only torch.float32 and torch.float64 are supported"
+                        % (name, t.dtype))
+    if getattr(t, "is_neg", lambda: False)():
+        # A lazily negated view (torch._neg_view): its memory holds -t.
+        if output:
+            raise ValueError("softplus: %s is a lazily negated view; pass a tensor with its own memory"
+                             % name)
+        t = t.resolve_neg()
+    if output and t.requires_grad:
+        raise ValueError("softplus: %s requires grad; writing it would bypass autograd" % name)
+    ptr = t.data_ptr()
+    if t.numel() and ptr % t.element_size():
+        raise ValueError("softplus: %s is misaligned: its data at 0x%x is not a multiple of %d bytes"
+                         % (name, ptr, t.element_size()))
+    # torch strides already count elements, as the library's do.
+    return _View(t, ptr, t.shape, t.stride(), tag)
+
+
+def _as_input(obj, name):
+    """(kind, array) for an input: kind is 'numpy' or 'torch'.
+
+    DLPack: objects implementing the protocol (__dlpack__ and __dlpack_device__) are taken through
+    numpy.from_dlpack, which owns the exchange (it renames the capsule to "used_dltensor" and calls the
+    producer's deleter exactly once, when the array dies) and gives a zero-copy, read-only view. Bare
+    PyCapsules are not accepted: consuming one correctly needs those same Python C-API steps done by
+    hand through ctypes.pythonapi, with no way to hand the deleter to an owner afterwards, and a
+    consumed capsule cannot be reused. The arrays numpy makes are read-only, so DLPack objects are
+    inputs only; the result is a numpy array."""
+    if _torch_module(obj) is not None:
+        return "torch", obj
+    if isinstance(obj, np.ndarray):
+        return "numpy", obj
+    if isinstance(obj, np.generic):
+        return "numpy", np.asarray(obj)
+    if hasattr(obj, "__dlpack__") and hasattr(obj, "__dlpack_device__"):
+        device = obj.__dlpack_device__()
+        if int(device[0]) != 1:  # kDLCPU
+            raise ValueError("softplus: %s is a DLPack tensor on device %r; only CPU memory is supported"
+                             % (name, tuple(device)))
+        try:
+            return "numpy", np.from_dlpack(obj)
+        except (TypeError, RuntimeError, BufferError) as err:
+            raise TypeError("softplus: %s: numpy.from_dlpack refused it: %s" % (name, err)) from None
+    raise TypeError("softplus: %s is a %s; expected a numpy.ndarray, a torch.Tensor or a DLPack tensor"
+                    % (name, type(obj).__name__))
+
+
+def _input_view(kind, a, name):
+    if kind == "torch":
+        return _torch_view(_torch_module(a), a, name)
+    return _numpy_view(a, name)
+
+
+def _output_view(kind, out, shape, dtype_tag, like):
+    """Allocate the result (out is None) or check the caller's out against shape and dtype."""
+    if out is None:
+        if kind == "torch":
+            torch = _torch_module(like)
+            out = torch.empty(shape, dtype=like.dtype, device="cpu")
+        else:
+            out = np.empty(shape, dtype=np.float32 if dtype_tag == "f32" else np.float64)
+        return _output_view(kind, out, shape, dtype_tag, like)
+    if kind == "torch":
+        torch = _torch_module(out)
+        if torch is None:
+            raise TypeError("softplus: out is a %s; tensor inputs need a torch.Tensor out"
+                            % type(out).__name__)
+        view = _torch_view(torch, out, "out", output=True)
+    else:
+        if not isinstance(out, np.ndarray):
+            raise TypeError("softplus: out is a %s; array inputs need a numpy.ndarray out"
+                            % type(out).__name__)
+        view = _numpy_view(out, "out")
+        if not out.flags.writeable:
+            raise ValueError("softplus: out is read-only")
+    if view.dtype != dtype_tag:
+        raise TypeError("softplus: out has dtype %s but the inputs are %s"
+                        % (out.dtype, "float32" if dtype_tag == "f32" else "float64"))
+    if view.shape != tuple(shape):
+        raise ValueError("softplus: out has shape %s; the result has shape %s" % (view.shape, tuple(shape)))
+    return view
+
+
+def _c_arrays(views):
+    nd = len(views[0].shape)
+    shape = (_lib.ctypes.c_size_t * max(nd, 1))(*views[0].shape)
+    strides = [(_lib.ctypes.c_ssize_t * max(nd, 1))(*v.strides) for v in views]
+    return nd, shape, strides
+
+
+def _scalars(dtype_tag, beta, threshold):
+    """beta and threshold rounded to the tensor's precision, as PyTorch rounds them (Scalar.to<T>()).
+    Out-of-range values become infinities, which the library rejects (beta) or handles (threshold)."""
+    if dtype_tag == "f32":
+        with np.errstate(over="ignore"):
+            return float(np.float32(float(beta))), float(np.float32(float(threshold)))
+    return float(beta), float(threshold)
+
+
+# ---- the public functions ----------------------------------------------------------------------------
+
+def forward(x, beta=1.0, threshold=20.0, out=None):
+    """softplus(x; beta, threshold) elementwise: x where fl(beta*x) > threshold, else
+    log(1 + exp(beta*x)) / beta. Returns out (allocated when None)."""
+    kind, xa = _as_input(x, "x")
+    xv = _input_view(kind, xa, "x")
+    ov = _output_view(kind, out, xv.shape, xv.dtype, xa)
+    b, t = _scalars(xv.dtype, beta, threshold)
+    nd, shape, (xs, os_) = _c_arrays([xv, ov])
+    fn = _LIB.forward_f32 if xv.dtype == "f32" else _LIB.forward_f64
+    _check("softplus_forward_" + xv.dtype, fn(nd, shape, xv.ptr, xs, ov.ptr, os_, b, t))
+    return ov.obj
+
+
+def backward(dy, x, beta=1.0, threshold=20.0, out=None):
+    """The gradient: dy where fl(beta*x) > threshold, else dy * sigmoid(beta*x). dy and x broadcast
+    against each other. Returns out (allocated when None)."""
+    kind_dy, dya = _as_input(dy, "dy")
+    kind_x, xa = _as_input(x, "x")
+    if kind_dy != kind_x:
+        raise TypeError("softplus: dy is a %s and x a %s; pass two numpy arrays or two torch tensors"
+                        % (type(dy).__name__, type(x).__name__))
+    dyv = _input_view(kind_x, dya, "dy")
+    xv = _input_view(kind_x, xa, "x")
+    if dyv.dtype != xv.dtype:
+        raise TypeError("softplus: dy is %s and x is %s; both must have the same dtype"
+                        % (dya.dtype, xa.dtype))
+    if dyv.shape != xv.shape:
+        # Broadcast views have zero strides, which the library accepts for inputs.
+        try:
+            if kind_x == "torch":
+                torch = _torch_module(xa)
+                shape = tuple(torch.broadcast_shapes(dyv.shape, xv.shape))
+                dya, xa = dya.expand(shape), xa.expand(shape)
+            else:
+                shape = np.broadcast_shapes(dyv.shape, xv.shape)
+                dya, xa = np.broadcast_to(dya, shape), np.broadcast_to(xa, shape)
+        except (ValueError, RuntimeError):
+            raise ValueError("softplus: dy of shape %s does not broadcast against x of shape %s"
+                             % (dyv.shape, xv.shape)) from None
+        dyv = _input_view(kind_x, dya, "dy")
+        xv = _input_view(kind_x, xa, "x")
+    ov = _output_view(kind_x, out, xv.shape, xv.dtype, xa)
+    b, t = _scalars(xv.dtype, beta, threshold)
+    nd, shape, (dys, xs, os_) = _c_arrays([dyv, xv, ov])
+    fn = _LIB.backward_f32 if xv.dtype == "f32" else _LIB.backward_f64
+    _check("softplus_backward_" + xv.dtype, fn(nd, shape, dyv.ptr, dys, xv.ptr, xs, ov.ptr, os_, b, t))
+    return ov.obj
+
+
+def _isa_value(name):
+    try:
+        return _LIB.isa_by_name[name]
+    except (KeyError, TypeError):
+        raise ValueError("softplus: unknown instruction set %r; known: %s"
+                         % (name, ", ".join(sorted(_LIB.isa_by_name)))) from None
+
+
+def active_isa():
+    """The name of the kernel set calls use now ("scalar", "sse41", "avx2", "avx512" or "neon")."""
+    return _LIB.isa_name(_LIB.active_isa()).decode()
+
+
+def set_isa(name):
+    """Make the kernel set `name` active for every thread ("auto": the best this CPU runs).
+    SoftplusError (SOFTPLUS_ERR_UNSUPPORTED) when it is not compiled in or the CPU lacks it."""
+    _check("softplus_set_isa", _LIB.set_isa(_isa_value(name)))
+
+
+def isa_supported(name):
+    """True when the kernel set `name` is compiled in and this CPU runs it."""
+    return bool(_LIB.isa_supported(_isa_value(name)))
+
+
+def supported_isas():
+    """The kernel sets this library and CPU can run, "scalar" first (never "auto")."""
+    return [n for n, v in sorted(_LIB.isa_by_name.items(), key=lambda item: item[1])
+            if n != "auto" and _LIB.isa_supported(v)]
+
+
+def version():
+    """The library's runtime version string, "MAJOR.MINOR.PATCH"."""
+    return _LIB.version
+
+
+def library_path():
+    """The file (or SONAME) the library was loaded from."""
+    return _LIB.path
