@@ -20,9 +20,20 @@
  *
  * Special values: NaN in gives NaN out; softplus(+inf) = +inf and softplus(-inf) = +0 for beta > 0;
  * softplus(+-0) = ln 2 / beta; the gradient at +-inf is dy*1 or dy*0 (NaN only where dy is NaN, or dy is
- * infinite and multiplied by 0).
+ * infinite and multiplied by 0). For a finite x the sigmoid is > 0 even where beta*x overflows the
+ * format, so an infinite dy gives an infinite dx of dy's sign.
  *
  * beta may be any finite non-zero value (beta = -1 gives log-sigmoid); threshold may be anything but NaN.
+ *
+ * Accuracy: where fl(beta*x) > threshold the result is x (forward) or dy (backward) bit for bit.
+ * Elsewhere the forward result is within the kernel set's bound of the exact value of the function,
+ * in ULP of the tensor's format at the exact value (subnormal-aware: never less than the format's
+ * smallest subnormal step); every kernel set is within 1 ULP (the per-set figures are in README.md).
+ * The backward result is dx = dy*s rounded once to the tensor's format, where s is a value of that
+ * format within the same bound of the exact sigmoid(beta*x) -- s may be subnormal, or 0 where the
+ * sigmoid is below the format's range. So |dx - dy*sigmoid(beta*x)| <= |dy| * B * ulp(sigmoid) +
+ * ulp(dx)/2, with B the bound; for dy = 1 (or any power of two, with a normal dx) this is the plain
+ * B ULP bound on the sigmoid. Both follow the exact product beta*x, not its rounding to the format.
  *
  * Tensors and strides
  * -------------------

@@ -168,6 +168,70 @@ double ulp_check_f64(double got, long double ref, int exact)
     return ulp_error_f64(got, ref);
 }
 
+/* ---- the backward contract ---------------------------------------------------------------------- */
+
+/* ulp of the format (mant bits, minimum normal exponent emin) at |v|, never below the subnormal step */
+static long double ulp_at(long double v, int mant, int emin)
+{
+    const long double a = fabsl(v);
+    int e = a == 0.0L || !isfinite(a) ? emin : ilogbl(a);
+    if (e < emin)
+        e = emin;
+    return ldexpl(1.0L, e - (mant - 1));
+}
+
+/* dy = +-2^k (or 0): dy*s is exact wherever it is a normal number */
+static int power_of_two(long double dy)
+{
+    int e;
+    return dy == 0.0L || (isfinite(dy) && fabsl(frexpl(dy, &e)) == 0.5L);
+}
+
+static double contract_ratio(long double got, long double dy, long double sigma, int finite_x, double bound,
+                             int mant, int emin, int emax)
+{
+    const long double top = ldexpl(1.0L, emax + 1);
+    if (isnan(dy) || isnan(sigma))
+        return isnan(got) ? 0.0 : INFINITY;
+    if (isinf(dy)) {
+        /* sigmoid of a finite product is > 0 however far it underflows; of z = -inf it is 0 */
+        if (finite_x || sigma > 0)
+            return got == dy ? 0.0 : INFINITY;
+        return isnan(got) ? 0.0 : INFINITY;
+    }
+    if (isnan(got))
+        return INFINITY;
+    const long double want = dy * sigma;
+    const long double half_tiny = ldexpl(1.0L, emin - mant); /* half the smallest subnormal */
+    if (got == 0 && fabsl(want) <= half_tiny && !signbit(got) != !signbit(want))
+        return INFINITY;
+    const long double g = isinf(got) ? copysignl(top, got) : got;
+    const long double min_normal = ldexpl(1.0L, emin);
+    const int exact = power_of_two(dy) && fabsl(g) > min_normal && fabsl(g) < top;
+    const long double tol = fabsl(dy) * (long double)bound * ulp_at(sigma, mant, emin) +
+                            (exact ? 0.0L : 0.5L * ulp_at(fabsl(g) < top ? g : top / 2, mant, emin));
+    const long double err = fabsl(g - want);
+    if (err == 0)
+        return 0.0;
+    return tol > 0 ? (double)(err / tol) : INFINITY;
+}
+
+double ulp_bwd_contract_f32(float got, float dy, float x, float beta, float threshold, double bound)
+{
+    if (ref_linear_f32(x, beta, threshold))
+        return same_f32(got, dy) ? 0.0 : INFINITY;
+    return contract_ratio(got, dy, ref_sigmoid_f32(x, beta), isfinite(x), bound, FLT_MANT_DIG, FLT_MIN_EXP - 1,
+                          FLT_MAX_EXP - 1);
+}
+
+double ulp_bwd_contract_f64(double got, double dy, double x, double beta, double threshold, double bound)
+{
+    if (ref_linear_f64(x, beta, threshold))
+        return same_f64(got, dy) ? 0.0 : INFINITY;
+    return contract_ratio(got, dy, ref_sigmoid_f64(x, beta), isfinite(x), bound, DBL_MANT_DIG, DBL_MIN_EXP - 1,
+                          DBL_MAX_EXP - 1);
+}
+
 uint32_t bits_f32(float v)
 {
     uint32_t b;

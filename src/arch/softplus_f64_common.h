@@ -76,6 +76,7 @@ static const double sp_f64_log_l[16] = {
 #define SP_F64_SHIFT 0x1.8p52     /* 2^52 + 2^51: adding it rounds to an integer kept in the low bits */
 #define SP_F64_A_FAST 700.0       /* exp(-700) ~ 2^-1009.9: t, s2 and the results stay normal */
 #define SP_F64_A_HUGE 2048.0      /* from here on exp(-a) is 0 at any scale the special paths use */
+#define SP_F64_DX_TINY 0x1p-969   /* backward results below it take the special path (one rounding) */
 #define SP_F64_THR_EXACT 40.0     /* e^-40 < 2^-57: x + g and dy*(1 - t) round to x and dy */
 #define SP_F64_IDX_MAX 0x1.ep-1   /* 15/16: the log table index is round(16 t) clamped to 15 */
 

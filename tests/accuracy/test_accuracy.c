@@ -1164,6 +1164,237 @@ static void test_in_place_f64(void **state)
     finish("f64 in place");
 }
 
+/* ---- backward with any dy ------------------------------------------------------------------------ */
+
+/* softplus.h's backward contract for dy != 1: dx = dy*s rounded once, s within the kernel's bound of the
+ * sigmoid (ulp_bwd_contract_*). dy of every magnitude -- subnormal, tiny, around 1 and not a power of
+ * two, huge, powers of two, zeros and infinities -- against x spread over the curve and over every
+ * binade, in arrays long enough for every vector path and its tails; then the fuzzer's witnesses. */
+enum { ANY_DY_N = 4096, ANY_DY_ROUNDS = 8 };
+
+static float any_dy_f32(uint64_t r)
+{
+    const uint64_t r2 = ulp_mix64(r);
+    const float sign = (r2 & 1) ? -1.0f : 1.0f;
+    switch (r % 8) {
+    case 0: case 1: { /* every finite bit pattern: all binades, subnormals included */
+        const float v = f32_from_bits((uint32_t)(r2 >> 8));
+        return isfinite(v) ? v : sign * 0x1.8p-3f;
+    }
+    case 2: case 3: return sign * (float)ldexp(1.0 + ulp_unit(r2), (int)(r2 % 8) - 4); /* not a power of two */
+    case 4: return sign * (float)ldexp(1.0 + ulp_unit(r2), 100 + (int)(r2 % 28));   /* huge */
+    case 5: return sign * (float)ldexp(1.0 + ulp_unit(r2), -149 + (int)(r2 % 40));  /* tiny */
+    case 6: return sign * (float)ldexp(1.0, (int)(r2 % 277) - 149);                 /* powers of two */
+    default: {
+        static const float edges[] = {0.0f, -0.0f, INFINITY, -INFINITY, 0x1p-149f, 0x1.fffffep+127f, 1.0f, -1.0f};
+        return edges[r2 % 8];
+    }
+    }
+}
+
+static double any_dy_f64(uint64_t r)
+{
+    const uint64_t r2 = ulp_mix64(r);
+    const double sign = (r2 & 1) ? -1.0 : 1.0;
+    switch (r % 8) {
+    case 0: case 1: {
+        const double v = f64_from_bits(r2 >> 1 | (r2 & 1) << 63);
+        return isfinite(v) ? v : sign * 0x1.8p-3;
+    }
+    case 2: return sign * ulp_unit(r2) * 0x1p-1022; /* subnormal */
+    case 3: return sign * ldexp(1.0 + ulp_unit(r2), (int)(r2 % 8) - 4);
+    case 4: return sign * ldexp(1.0 + ulp_unit(r2), 900 + (int)(r2 % 124));
+    case 5: return sign * ldexp(1.0 + ulp_unit(r2), -1074 + (int)(r2 % 120));
+    case 6: return sign * ldexp(1.0, (int)(r2 % 2098) - 1074);
+    default: {
+        static const double edges[] = {0.0, -0.0, INFINITY, -INFINITY, 0x1p-1074, 0x1.fffffffffffffp+1023, 1.0, -1.0};
+        return edges[r2 % 8];
+    }
+    }
+}
+
+static const float any_dy_betas_f32[] = {1.0f, 0.5f, -1.0f, 7.3f, 0x1p-100f, -0x1p-119f, 0x1p+100f, 0x1p-149f};
+static const double any_dy_betas_f64[] = {1.0, 0.5, -1.0, 7.3, 1e-300, -7.3e200, 0x1p-1010, 1.5e-9};
+
+static void test_backward_any_dy_f32(void **state)
+{
+    (void)state;
+    begin();
+    static float dy[ANY_DY_N], x[ANY_DY_N], dx[ANY_DY_N];
+    for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
+        const ulp_kernel_f32 *k = &ulp_kernels_f32[ki];
+        if (!runnable_f32(k))
+            continue;
+        for (size_t b = 0; b < sizeof any_dy_betas_f32 / sizeof any_dy_betas_f32[0]; b++) {
+            const float beta = any_dy_betas_f32[b];
+            for (int ti = 0; ti < 2; ti++) {
+                const sp_params_f32 p = {beta, ti ? 20.0f : INFINITY};
+                for (uint64_t round = 0; round < ANY_DY_ROUNDS; round++) {
+                    for (size_t i = 0; i < ANY_DY_N; i++) {
+                        const uint64_t r = ulp_mix64(0xd1 ^ (round << 40) ^ (b << 32) ^ i);
+                        dy[i] = any_dy_f32(r);
+                        const uint64_t r3 = ulp_mix64(r ^ 0x5a5a);
+                        /* z over [-200, 60] (deep underflow that dy can scale back), or any bit pattern */
+                        x[i] = (r3 & 1) ? (float)((ulp_unit(r3) * 260.0 - 200.0) / (double)beta)
+                                        : f32_from_bits((uint32_t)(r3 >> 16));
+                    }
+                    const size_t n = ANY_DY_N - (size_t)(round % 4); /* tails of every length */
+                    k->bwd(n, dy, x, dx, &p);
+                    for (size_t i = 0; i < n; i++) {
+                        const double q = ulp_bwd_contract_f32(dx[i], dy[i], x[i], beta, p.threshold,
+                                                              ulp_bound_f32(k, beta));
+                        EXPECT(q <= 1.0, "f32 %s bwd beta %a threshold %a dy = %a x = %a: got %a, want %a (%.3g of "
+                               "the tolerance)", k->name, (double)beta, (double)p.threshold, (double)dy[i],
+                               (double)x[i], (double)dx[i], ref_bwd_f32(dy[i], x[i], beta, p.threshold), q);
+                    }
+                }
+            }
+        }
+        /* the fuzzer's witnesses: F1 (sigmoid rounded to float, then *dy), F2 (a sigmoid below float's
+         * range times 2^100), F3 (|beta*x| capped at 120), an infinite dy where beta*x overflows float */
+        static const float w[][3] = {
+            {0x1.effcc6p+1f, -0x1.b3c7c6p+1f, 1.0f}, {0x1p+100f, -110.0f, 1.0f}, {1e30f, -110.0f, 1.0f},
+            {-0x1.a3862ep+6f, -0x1.a3862ep+6f, 1.0f}, {-0x1.d0e57p+29f, -0x1.d0e57p+29f, 1.0f},
+            {0x1p+127f, -0x1p+100f, 0x1p-20f}, {INFINITY, -0x1p+100f, 0x1p+100f}, {-INFINITY, 0x1p+120f, -0x1p+120f},
+        };
+        for (size_t c = 0; c < sizeof w / sizeof w[0]; c++) {
+            const float got = bwd1_f32(k, w[c][0], w[c][1], w[c][2], INFINITY);
+            const double q = ulp_bwd_contract_f32(got, w[c][0], w[c][1], w[c][2], INFINITY, ulp_bound_f32(k, w[c][2]));
+            EXPECT(q <= 1.0, "f32 %s bwd witness beta %a dy = %a x = %a: got %a, want %a (%.3g of the tolerance)",
+                   k->name, (double)w[c][2], (double)w[c][0], (double)w[c][1], (double)got,
+                   ref_bwd_f32(w[c][0], w[c][1], w[c][2], INFINITY), q);
+        }
+    }
+    finish("f32 backward outside the contract dx = RN(dy*s)");
+}
+
+static void test_backward_any_dy_f64(void **state)
+{
+    (void)state;
+    if (!ref_f64_is_accurate())
+        skip();
+    begin();
+    static double dy[ANY_DY_N], x[ANY_DY_N], dx[ANY_DY_N];
+    for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
+        const ulp_kernel_f64 *k = &ulp_kernels_f64[ki];
+        if (!runnable_f64(k))
+            continue;
+        for (size_t b = 0; b < sizeof any_dy_betas_f64 / sizeof any_dy_betas_f64[0]; b++) {
+            const double beta = any_dy_betas_f64[b];
+            for (int ti = 0; ti < 2; ti++) {
+                const sp_params_f64 p = {beta, ti ? 20.0 : INFINITY};
+                for (uint64_t round = 0; round < ANY_DY_ROUNDS / 2; round++) {
+                    for (size_t i = 0; i < ANY_DY_N; i++) {
+                        const uint64_t r = ulp_mix64(0xd2 ^ (round << 40) ^ (b << 32) ^ i);
+                        dy[i] = any_dy_f64(r);
+                        x[i] = ulp_sample_f64(0xd3 + round, i, beta, p.threshold);
+                    }
+                    const size_t n = ANY_DY_N - (size_t)(round % 4);
+                    k->bwd(n, dy, x, dx, &p);
+                    for (size_t i = 0; i < n; i++) {
+                        const double q = ulp_bwd_contract_f64(dx[i], dy[i], x[i], beta, p.threshold,
+                                                              ulp_bound_f64(k, beta));
+                        EXPECT(q <= 1.0, "f64 %s bwd beta %a threshold %a dy = %a x = %a: got %a, want %La (%.3g of "
+                               "the tolerance)", k->name, beta, p.threshold, dy[i], x[i], dx[i],
+                               ref_bwd_f64(dy[i], x[i], beta, p.threshold), q);
+                    }
+                }
+            }
+        }
+        /* the fuzzer's witnesses: F4 (dy = +-inf, beta*x overflowing to -inf for a finite x), F5 (a
+         * subnormal result rounded twice) */
+        static const double w[][3] = {
+            {INFINITY, -0x1p+1021, 0x1p+531}, {-INFINITY, 1e300, -1e300}, {INFINITY, -1e300, 1e300},
+            {0x0.60067faddd364p-1022, -0x1.cb44b5a86af62p+3, 1.0}, {-0x0.fce1bb7d7013fp-1022, -0x1.ef760845af14p+3, 1.0},
+            {-0x0.0000068f9072dp-1022, 0x1.2bf849e2a0f0cp+5, 0x1.999999999999ap-4},
+        };
+        for (size_t c = 0; c < sizeof w / sizeof w[0]; c++) {
+            const double got = bwd1_f64(k, w[c][0], w[c][1], w[c][2], INFINITY);
+            const double q = ulp_bwd_contract_f64(got, w[c][0], w[c][1], w[c][2], INFINITY, ulp_bound_f64(k, w[c][2]));
+            EXPECT(q <= 1.0, "f64 %s bwd witness beta %a dy = %a x = %a: got %a, want %La (%.3g of the tolerance)",
+                   k->name, w[c][2], w[c][0], w[c][1], got, ref_bwd_f64(w[c][0], w[c][1], w[c][2], INFINITY), q);
+        }
+    }
+    finish("f64 backward outside the contract dx = RN(dy*s)");
+}
+
+/* ---- forward results scaled up by 1/beta --------------------------------------------------------- */
+
+/* With a tiny |beta|, log1p(exp(beta*x)) far below the format's range becomes a normal or subnormal
+ * result after the division by beta (F3: SSE4.1 capped |beta*x| at 120). z = beta*x sweeps the region
+ * where exp(-|z|)/|beta| crosses the format's range, for beta down to the smallest subnormal. */
+static void test_forward_tiny_beta_f32(void **state)
+{
+    (void)state;
+    begin();
+    static const float betas[] = {0x1p-100f, -0x1p-100f, 0x1p-119f, 0x1.8p-126f, -0x1p-140f, 0x1p-149f};
+    enum { N = 2048 };
+    static float x[N], y[N];
+    for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
+        const ulp_kernel_f32 *k = &ulp_kernels_f32[ki];
+        if (!runnable_f32(k))
+            continue;
+        for (size_t b = 0; b < sizeof betas / sizeof betas[0]; b++) {
+            const float beta = betas[b];
+            const sp_params_f32 p = {beta, INFINITY};
+            size_t n = 0;
+            for (uint64_t i = 0; n < N && i < 4 * N; i++) {
+                const double z = -60.0 - 240.0 * ulp_unit(ulp_mix64(0xf3 ^ (b << 32) ^ i)); /* [-300, -60] */
+                const float v = (float)(z / (double)beta);
+                if (isfinite(v))
+                    x[n++] = v;
+            }
+            if (b == 0)
+                x[0] = -0x1p+107f; /* F3's witness: want 0x1.42eb9fp-85 */
+            if (b == 2)
+                x[0] = -0x1.5e998p+126f;
+            k->fwd(n, x, y, &p);
+            for (size_t i = 0; i < n; i++) {
+                const double want = ref_fwd_f32(x[i], beta, INFINITY);
+                const double err = ulp_error_f32(y[i], want);
+                EXPECT(err <= ulp_bound_f32(k, beta), "f32 %s fwd beta %a x = %a: got %a, want %a (%g ULP)", k->name,
+                       (double)beta, (double)x[i], (double)y[i], want, err);
+            }
+        }
+    }
+    finish("f32 forward with a tiny beta beyond the bound");
+}
+
+static void test_forward_tiny_beta_f64(void **state)
+{
+    (void)state;
+    if (!ref_f64_is_accurate())
+        skip();
+    begin();
+    static const double betas[] = {0x1p-1000, -1e-300, 0x1.8p-1022, 0x1p-1040, -0x1p-1074, 1e-200};
+    enum { N = 2048 };
+    static double x[N], y[N];
+    for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
+        const ulp_kernel_f64 *k = &ulp_kernels_f64[ki];
+        if (!runnable_f64(k))
+            continue;
+        for (size_t b = 0; b < sizeof betas / sizeof betas[0]; b++) {
+            const double beta = betas[b];
+            const sp_params_f64 p = {beta, INFINITY};
+            size_t n = 0;
+            for (uint64_t i = 0; n < N && i < 4 * N; i++) {
+                const double z = -500.0 - 1000.0 * ulp_unit(ulp_mix64(0xf4 ^ (b << 32) ^ i)); /* [-1500, -500] */
+                const double v = z / beta;
+                if (isfinite(v))
+                    x[n++] = v;
+            }
+            k->fwd(n, x, y, &p);
+            for (size_t i = 0; i < n; i++) {
+                const long double want = ref_fwd_f64(x[i], beta, INFINITY);
+                const double err = ulp_error_f64(y[i], want);
+                EXPECT(err <= ulp_bound_f64(k, beta), "f64 %s fwd beta %a x = %a: got %a, want %La (%g ULP)", k->name,
+                       beta, x[i], y[i], want, err);
+            }
+        }
+    }
+    finish("f64 forward with a tiny beta beyond the bound");
+}
+
 /* ---- the suite ------------------------------------------------------------------------------------ */
 
 #define NAMED_TEST(name, fn, state) {name, fn, NULL, NULL, (void *)(state)}
@@ -1185,6 +1416,10 @@ int main(void)
         cmocka_unit_test(test_control_lane_f64),
         cmocka_unit_test(test_in_place_f32),
         cmocka_unit_test(test_in_place_f64),
+        cmocka_unit_test(test_backward_any_dy_f32),
+        cmocka_unit_test(test_backward_any_dy_f64),
+        cmocka_unit_test(test_forward_tiny_beta_f32),
+        cmocka_unit_test(test_forward_tiny_beta_f64),
         NAMED_TEST("test_sweep_f32_within_bound_beta_1", test_sweep_f32, &betas_f32[0]),
         NAMED_TEST("test_sweep_f32_within_bound_beta_0.5", test_sweep_f32, &betas_f32[1]),
         NAMED_TEST("test_sweep_f32_within_bound_beta_2", test_sweep_f32, &betas_f32[2]),

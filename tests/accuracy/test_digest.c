@@ -73,7 +73,7 @@
 #define DIGEST_FWD_F32 0xff72e58895299cbbull
 #define DIGEST_BWD_F32 0xe87a6818e6bc8641ull
 #define DIGEST_FWD_F64 0xe7acf4af73f0ba8eull
-#define DIGEST_BWD_F64 0xf7631dda62d50470ull
+#define DIGEST_BWD_F64 0x0e7812fa8f5a150bull
 
 /* ---- FNV-1a 64 ---------------------------------------------------------------------------------- */
 #define FNV_OFFSET 0xcbf29ce484222325ull

@@ -54,10 +54,12 @@
  * dx = dy*0 is a new NaN (x86 0xfff8000000000000, AArch64 0x7ff8000000000000 with dy's sign or-ed in).
  *
  * Special values. Lanes with a > A_fast (700, lowered by e ln2 when |beta| >= 2^e; all lanes when
- * |beta| < 2^-1000), NaN, and in backward a NaN dx (dy = +-inf or NaN) take the not-inlined special
+ * |beta| < 2^-1000), NaN, and in backward a NaN dx (dy = +-inf or NaN) or 0 < |dx| < 2^-969 with
+ * dy != 0 (redone as dy times the fast path's sigmoid with one rounding) take the not-inlined special
  * path: exp(-a) as 2^es (s1 + s2), beta as mb 2^eb, dy as dm 2^ed, scaled once at the end (one
  * rounding, subnormals included). |z| >= 2048, inf or NaN gives y = x (z > 0), 0 with beta's sign
- * (z < 0) or NaN; dx = dy (z >= 0), dy*0 (z = -inf), dy times the sigmoid otherwise; dx has dy's sign.
+ * (z < 0) or NaN; dx = dy (z >= 0), dy*0 (x = +-inf, z < 0), dy times the sigmoid
+ * otherwise (an infinite dy stays infinite for every finite x); dx has dy's sign.
  */
 #include <arm_neon.h>
 
@@ -173,6 +175,18 @@ SP_INLINE v2d sp_scale(v2d wh, v2d wl, v2d k)
     return sp_blend(yn, ys, sub);
 }
 
+/* v = m * 2^e with |m| in [1, 2), for finite non-zero v, subnormals included */
+SP_INLINE v2d sp_normalise(v2d v, v2d *e)
+{
+    const v2m sub = vcltq_f64(sp_abs(v), SP_SET1(0x1p-1022));
+    const uint64x2_t vb = SP_U(sp_blend(v, vmulq_f64(v, SP_SET1(0x1p54)), sub));
+    const uint64x2_t ebits = vandq_u64(vb, vdupq_n_u64(0x7ff0000000000000ULL));
+    const v2d eb = vsubq_f64(SP_D(vorrq_u64(vshrq_n_u64(ebits, 52), SP_U(SP_SET1(SP_F64_SHIFT)))),
+                             SP_SET1(SP_F64_SHIFT + 1023.0));
+    *e = vsubq_f64(eb, sp_and(sub, SP_SET1(54.0)));
+    return SP_D(vorrq_u64(vbicq_u64(vb, ebits), SP_U(SP_SET1(1.0))));
+}
+
 /* ---- the fast path, in two stages ------------------------------------------------------------- */
 
 /* t = exp(-(a + a_lo)) = th + tl. b1 (a constant at each call site) drops the beta arithmetic when
@@ -251,12 +265,9 @@ SP_INLINE v2d sp_fwd_stage2(v2d x, v2d th, v2d tl, const sp_f64_setup *s, int b1
     return sp_blend(y, x, vcgtq_f64(z, SP_SET1(s->threshold)));
 }
 
-/* backward from t: s = 1/(1+t) (z >= 0) or t/(1+t) (z < 0), dx = dy*s */
-SP_INLINE v2d sp_bwd_stage2(v2d dy, v2d x, v2d th, v2d tl, const sp_f64_setup *s, int b1, int tf,
-                            v2m *special)
+/* sigmoid from t: s = 1/(1+t) (z >= 0) or t/(1+t) (z < 0), as sh + sl */
+SP_INLINE void sp_sigmoid(v2d z, v2d th, v2d tl, v2d *psh, v2d *psl)
 {
-    const v2d z = b1 ? x : vmulq_f64(SP_SET1(s->beta), x);
-    *special = sp_not(vcleq_f64(sp_abs(z), SP_SET1(SP_F64_A_FAST)));
     /* u = 1 + t = uh + ul (|ul| <= 2^-53 uh), 1/u = r0 + r1 (one Newton step from RN(1/uh)) */
     const v2d one = SP_SET1(1.0);
     const v2d uh = vaddq_f64(one, th);
@@ -268,13 +279,27 @@ SP_INLINE v2d sp_bwd_stage2(v2d dy, v2d x, v2d th, v2d tl, const sp_f64_setup *s
     const v2d nh = vmulq_f64(th, r0);
     const v2d nl = sp_fma(th, r1, sp_fma(tl, r0, sp_fms(th, r0, nh)));
     const v2m neg = vcltq_f64(z, vdupq_n_f64(0.0));
-    const v2d sh = sp_blend(r0, nh, neg);
-    const v2d sl = sp_blend(r1, nl, neg);
+    *psh = sp_blend(r0, nh, neg);
+    *psl = sp_blend(r1, nl, neg);
+}
+
+/* backward from t: dx = dy*s */
+SP_INLINE v2d sp_bwd_stage2(v2d dy, v2d x, v2d th, v2d tl, const sp_f64_setup *s, int b1, int tf,
+                            v2m *special)
+{
+    const v2d z = b1 ? x : vmulq_f64(SP_SET1(s->beta), x);
+    *special = sp_not(vcleq_f64(sp_abs(z), SP_SET1(SP_F64_A_FAST)));
+    v2d sh, sl;
+    sp_sigmoid(z, th, tl, &sh, &sl);
     v2d dx = sp_fma(dy, sh, vmulq_f64(dy, sl));
     /* s > 0, so dx has dy's sign; the FMA alone gives +0 for dy = -0 when dy*sl = +0 */
     dx = sp_or_d(dx, sp_and_d(dy, SP_SET1(-0.0)));
-    /* dy = +-inf makes inf - inf in the FMA: such lanes (and NaN dy) go to the special path too */
-    *special = vorrq_u64(*special, sp_unord(dx));
+    /* dy = +-inf makes inf - inf in the FMA: such lanes (and NaN dy) go to the special path too; so
+     * do lanes with |dx| < 2^-969 and dy != 0, where dy*sl rounds on the subnormal grid before the
+     * FMA adds it (a second rounding of up to half an ulp of dx) */
+    const v2m tiny = vandq_u64(vcltq_f64(sp_abs(dx), SP_SET1(SP_F64_DX_TINY)),
+                               sp_not(vceqq_f64(dy, vdupq_n_f64(0.0))));
+    *special = vorrq_u64(vorrq_u64(*special, sp_unord(dx)), tiny);
     if (!tf)
         return dx;
     return sp_blend(dx, dy, vcgtq_f64(z, SP_SET1(s->threshold)));
@@ -390,12 +415,28 @@ static SP_NOINLINE v2d sp_bwd_special(v2d dy, v2d x, v2d dx, v2m m, const sp_f64
     const v2d dm = SP_D(vorrq_u64(vbicq_u64(dyb, ebits), SP_U(SP_SET1(1.0))));
     const v2d ph = vmulq_f64(dm, s1);
     v2d dn = sp_scale(ph, sp_fma(dm, s2, sp_fms(dm, s1, ph)), vaddq_f64(es, ed));
-    /* dy = +-inf or NaN: dy times the sign of the exact sigmoid, > 0 for finite z and 0 for z = -inf */
+    /* dy = +-inf or NaN: dy times the sign of the exact sigmoid, > 0 for every finite x (also where
+     * beta*x overflows to -inf) and 0 for an infinite x with z < 0 */
     const v2m dinf = sp_not(vcltq_f64(sp_abs(dy), SP_SET1(INFINITY))); /* NLT_UQ */
-    const v2d sgz = sp_and(vcltq_f64(a, SP_SET1(INFINITY)), SP_SET1(1.0));
+    const v2d sgz = sp_and(vcltq_f64(sp_abs(x), SP_SET1(INFINITY)), SP_SET1(1.0));
     dn = sp_blend(dn, vmulq_f64(dy, sgz), dinf);
     const v2m neg = vcltq_f64(z, zero);
     v2d dc = sp_blend(dy, sp_or_d(dn, sp_and_d(dy, SP_SET1(-0.0))), neg);
+    /* Lanes of the fast path (a <= A_FAST, dy finite) sent here for |dx| < 2^-969: the fast path's
+     * sigmoid sh + sl times dy, both normalised to [1, 2), then one scaling that rounds once. */
+    const v2m small = vandq_u64(vcleq_f64(a, SP_SET1(SP_F64_A_FAST)), vcltq_f64(sp_abs(dy), SP_SET1(INFINITY)));
+    if (sp_any(vandq_u64(small, m))) {
+        v2d th, tl, sh, sl, e1, e2;
+        sp_stage1(x, s, 0, &th, &tl);
+        sp_sigmoid(z, th, tl, &sh, &sl);
+        const v2d dmn = sp_normalise(dy, &e1);
+        const v2d sm = sp_normalise(sh, &e2);
+        const v2d sml = vmulq_f64(sl, sp_pow2(vsubq_f64(zero, e2)));
+        const v2d qh = vmulq_f64(dmn, sm);
+        const v2d ql = sp_fma(dmn, sml, sp_fms(dmn, sm, qh));
+        const v2d dt = sp_scale(qh, ql, vaddq_f64(e1, e2));
+        dc = sp_blend(dc, sp_or_d(dt, sp_and_d(dy, SP_SET1(-0.0))), small);
+    }
     dc = sp_blend(dc, vaddq_f64(x, x), sp_unord(z));
     dc = sp_blend(dc, dy, vcgtq_f64(z, SP_SET1(s->threshold)));
     return sp_blend(dx, dc, m);

@@ -39,7 +39,8 @@
  *
  * Special values follow from the formulas: NaN propagates through exp/log1p; x = +-inf gives
  * t = 0 and so x + 0 or 0/beta; z = fl(beta*x) overflowing to +-inf for finite x still gives x or 0,
- * because the large part is x itself.
+ * because the large part is x itself. Backward, a sigmoid that underflowed for a finite x counts as
+ * the smallest positive number, so dy = +-inf gives +-inf: only an infinite x (z = -inf) gives 0.
  */
 #include <float.h>
 #include <math.h>
@@ -64,7 +65,8 @@ static float bwd_f32(float dy, float x, float beta, float threshold)
     const double r = 1.0 / (1.0 + t);
     const double s = z >= 0 ? r : t * r;
     /* sigmoid(z) > 0 for every z > -inf: an underflowed s stays positive, so that dy = +-inf gives
-     * +-inf (and finite dy still gives the correctly signed zero). */
+     * +-inf (and finite dy still gives the correctly signed zero). z is exact here, so z > -inf is
+     * the same as a finite x. */
     return (float)((double)dy * (s == 0 && z > -INFINITY ? DBL_TRUE_MIN : s));
 }
 
@@ -90,7 +92,9 @@ static double bwd_f64(double dy, double x, double beta, double threshold)
     const long double t = expl(-fabsl((long double)z));
     const long double u = 1.0L + t;
     const long double s = (z >= 0 ? 1.0L : t) / u + z_lo * t / (u * u);
-    return (double)(dy * (s == 0 && z > -INFINITY ? LDBL_TRUE_MIN : s)); /* as in bwd_f32 */
+    /* as in bwd_f32, but decided on x: beta*x may overflow to -inf in double for a finite x, whose
+     * sigmoid is still > 0 (so dy = +-inf gives +-inf, not NaN) */
+    return (double)(dy * (s == 0 && isfinite(x) ? LDBL_TRUE_MIN : s));
 }
 
 void sp_fwd_f32_scalar(size_t n, const float *x, float *y, const sp_params_f32 *p)

@@ -4,8 +4,13 @@
  * Method. Without FMA the error-free steps of the FMA kernels cost too much, so this kernel works in
  * double, two lanes at a time, where beta*x is exact (24 + 24 bits) and ~30 correct bits are plenty
  * for a result rounded once to float:
- *   t = exp(-a), a = min(|beta*x|, 120): a = k ln2 + r (Cody-Waite, k*SP_LN2_HI exact), |r| <= ln2/2,
- *     exp(-r) = 1 + r E(r) (E degree 6), 2^-k put in the exponent field (k <= 174, a normal double);
+ *   t = exp(-a), a = min(|beta*x|, 600): a = k ln2 + r (Cody-Waite, k*SP_LN2_HI exact), |r| <= ln2/2,
+ *     exp(-r) = 1 + r E(r) (E degree 6), 2^-k put in the exponent field (k <= 866, a normal double).
+ *     The cap is not 120, where exp(-a) already rounds to float 0, because the result may still be
+ *     scaled up: by 1/|beta| <= 2^149 forward and by |dy| < 2^128 backward, so float results reach down
+ *     to exp(-a) ~ 2^-299; at a = 600 (2^-865.6) every such product is far below float's range, while
+ *     exp(-a) times 1/|beta| >= 2^-128 or |dy| >= 2^-149 is still a normal double, so a zero result
+ *     keeps its sign (x*0 + tiny, not +0 + -0);
  *   log1p(t) = 2 atanh(s), s = t/(2+t) <= 1/3: 2s + 2s w G(w), w = s^2, G degree 4;
  *   y = (z > 0 ? x : 0) + log1p(t)/beta (1/beta in double), converted to float once.
  *   Backward: sigmoid = (z < 0 ? t : 1)/(1 + t) in double; dx = dy*sigmoid in double, rounded once,
@@ -52,7 +57,8 @@
 #define SP_INV_LN2 0x1.71547652b82fep+0  /* 1/ln 2 ~ 1.4426950 */
 #define SP_LN2_HI 0x1.62e42ffp-1         /* ln 2 to 29 bits: k*SP_LN2_HI is exact ~ 0.69314718 */
 #define SP_LN2_LO -0x1.718432a1b0e26p-35 /* ln 2 - SP_LN2_HI ~ -4.2046e-11 */
-#define SP_A_MAX 120.0                   /* |z| clamp: exp(-120) ~ 7.7e-53 rounds to float 0 */
+#define SP_A_MAX 600.0                   /* |z| clamp: exp(-600) ~ 2^-865.6 stays 0 in float even
+                                            * times 1/beta or dy (at most 2^149) */
 /* exp(-r) = 1 + r*E(r), |r| <= ln2/2 + 2^-10, relative error < 2^-28.7 */
 #define SP_E1 -0x1.0000009e784e6p+0      /* -1.0000001 */
 #define SP_E2 0x1.fffffd0da1abcp-2       /*  0.49999996 */
@@ -70,7 +76,7 @@
 #define D(c) _mm_set1_pd(c)
 
 /* exp(-a) for 0 <= a <= SP_A_MAX: a = k ln2 + r, exp(-r) by a polynomial, 2^-k built in the
- * exponent field (k <= 174, so 2^-k is a normal double). */
+ * exponent field (k <= 866, so 2^-k is a normal double). */
 SP_INLINE __m128d sp_exp_neg(__m128d a)
 {
     const __m128d k =

@@ -51,12 +51,15 @@
  * Special values. The fast path takes lanes with a <= A_fast: 700, or 700 - e*ln2 when
  * 2^(e-1) <= |beta| < 2^e with e > 0, so that g/beta stays normal; and no lane at all when
  * |beta| < 2^-1000, where 1/beta or S/beta could overflow. Every other lane -- NaN, +-inf, beta*x overflowing, exp(-a) near or below the underflow,
- * and in backward a NaN result (dy = +-inf or NaN) -- is flagged in a mask and recomputed by the
+ * and in backward a NaN result (dy = +-inf or NaN) or 0 < |dx| < 2^-969 (dy*sl would round on the
+ * subnormal grid before the FMA: 1.2 ULP; redone as dm*2^ed times the fast path's sigmoid sm*2^es,
+ * scaled once) -- is flagged in a mask and recomputed by the
  * not-inlined special path: the same method, with exp(-a) carried as 2^es*(s1 + s2), beta as
  * mb*2^eb and dy as dm*2^ed, the powers of two applied by one final scaling that rounds once, also
  * into the subnormals. There: |z| >= 2048, inf or NaN gives y = x (z > 0), 0 with beta's sign
- * (z < 0, the sign of the exact tiny result) or NaN; dx = dy (z >= 0), dy*0 (z = -inf), dy times the
- * sigmoid otherwise (so +-inf*dy stays infinite for every finite z). dx always has dy's sign.
+ * (z < 0, the sign of the exact tiny result) or NaN; dx = dy (z >= 0), dy*0 (x = +-inf, z < 0), dy
+ * times the sigmoid otherwise (so +-inf*dy stays infinite for every finite x, also where beta*x
+ * overflows to -inf). dx always has dy's sign.
  */
 #include <immintrin.h>
 
@@ -181,6 +184,19 @@ SP_INLINE __m256d sp_scale(__m256d wh, __m256d wl, __m256d k)
     return _mm256_blendv_pd(yn, ys, sub);
 }
 
+/* v = m * 2^e with |m| in [1, 2), for finite non-zero v, subnormals included */
+SP_INLINE __m256d sp_normalise(__m256d v, __m256d *e)
+{
+    const __m256d sub = _mm256_cmp_pd(SP_ABS(v), SP_SET1(0x1p-1022), _CMP_LT_OQ);
+    const __m256i vb = _mm256_castpd_si256(_mm256_blendv_pd(v, _mm256_mul_pd(v, SP_SET1(0x1p54)), sub));
+    const __m256i ebits = _mm256_and_si256(vb, _mm256_set1_epi64x(0x7ff0000000000000LL));
+    const __m256d eb = _mm256_sub_pd(
+        _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(ebits, 52), _mm256_castpd_si256(SP_SET1(SP_F64_SHIFT)))),
+        SP_SET1(SP_F64_SHIFT + 1023.0));
+    *e = _mm256_sub_pd(eb, _mm256_and_pd(sub, SP_SET1(54.0)));
+    return _mm256_castsi256_pd(_mm256_or_si256(_mm256_andnot_si256(ebits, vb), _mm256_castpd_si256(SP_SET1(1.0))));
+}
+
 /* ---- the fast path, in two stages ------------------------------------------------------------------
  * Each stage is a short dependency chain; a block of lanes runs through stage 1 (t = exp(-a) as
  * t_hi + t_lo, kept in a small buffer) before stage 2 (the op itself). The long single chain ran
@@ -264,12 +280,9 @@ SP_INLINE __m256d sp_fwd_stage2(__m256d x, __m256d th, __m256d tl, const sp_f64_
     return _mm256_blendv_pd(y, x, _mm256_cmp_pd(z, SP_SET1(s->threshold), _CMP_GT_OQ));
 }
 
-/* backward from t: s = 1/(1+t) (z >= 0) or t/(1+t) (z < 0), dx = dy*s */
-SP_INLINE __m256d sp_bwd_stage2(__m256d dy, __m256d x, __m256d th, __m256d tl, const sp_f64_setup *s,
-                                int b1, int tf, __m256d *special)
+/* sigmoid from t: s = 1/(1+t) (z >= 0) or t/(1+t) (z < 0), as sh + sl */
+SP_INLINE void sp_sigmoid(__m256d z, __m256d th, __m256d tl, __m256d *psh, __m256d *psl)
 {
-    const __m256d z = b1 ? x : _mm256_mul_pd(SP_SET1(s->beta), x);
-    *special = _mm256_cmp_pd(SP_ABS(z), SP_SET1(SP_F64_A_FAST), _CMP_NLE_UQ);
     /* u = 1 + t = uh + ul (|ul| <= 2^-53 uh), 1/u = r0 + r1 (one Newton step from RN(1/uh)) */
     const __m256d one = SP_SET1(1.0);
     const __m256d uh = _mm256_add_pd(one, th);
@@ -281,13 +294,27 @@ SP_INLINE __m256d sp_bwd_stage2(__m256d dy, __m256d x, __m256d th, __m256d tl, c
     const __m256d nh = _mm256_mul_pd(th, r0);
     const __m256d nl = _mm256_fmadd_pd(th, r1, _mm256_fmadd_pd(tl, r0, _mm256_fmsub_pd(th, r0, nh)));
     const __m256d neg = _mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_LT_OQ);
-    const __m256d sh = _mm256_blendv_pd(r0, nh, neg);
-    const __m256d sl = _mm256_blendv_pd(r1, nl, neg);
+    *psh = _mm256_blendv_pd(r0, nh, neg);
+    *psl = _mm256_blendv_pd(r1, nl, neg);
+}
+
+/* backward from t: dx = dy*s */
+SP_INLINE __m256d sp_bwd_stage2(__m256d dy, __m256d x, __m256d th, __m256d tl, const sp_f64_setup *s,
+                                int b1, int tf, __m256d *special)
+{
+    const __m256d z = b1 ? x : _mm256_mul_pd(SP_SET1(s->beta), x);
+    *special = _mm256_cmp_pd(SP_ABS(z), SP_SET1(SP_F64_A_FAST), _CMP_NLE_UQ);
+    __m256d sh, sl;
+    sp_sigmoid(z, th, tl, &sh, &sl);
     __m256d dx = _mm256_fmadd_pd(dy, sh, _mm256_mul_pd(dy, sl));
     /* s > 0, so dx has dy's sign; the FMA alone gives +0 for dy = -0 when dy*sl = +0 */
     dx = _mm256_or_pd(dx, _mm256_and_pd(dy, SP_SET1(-0.0)));
-    /* dy = +-inf makes inf - inf in the FMA: such lanes (and NaN dy) go to the special path too */
-    *special = _mm256_or_pd(*special, _mm256_cmp_pd(dx, dx, _CMP_UNORD_Q));
+    /* dy = +-inf makes inf - inf in the FMA: such lanes (and NaN dy) go to the special path too; so
+     * do lanes with |dx| < 2^-969 and dy != 0, where dy*sl rounds on the subnormal grid before the
+     * FMA adds it (a second rounding of up to half an ulp of dx) */
+    const __m256d tiny = _mm256_and_pd(_mm256_cmp_pd(SP_ABS(dx), SP_SET1(SP_F64_DX_TINY), _CMP_LT_OQ),
+                                       _mm256_cmp_pd(dy, _mm256_setzero_pd(), _CMP_NEQ_OQ));
+    *special = _mm256_or_pd(_mm256_or_pd(*special, _mm256_cmp_pd(dx, dx, _CMP_UNORD_Q)), tiny);
     if (!tf)
         return dx;
     return _mm256_blendv_pd(dx, dy, _mm256_cmp_pd(z, SP_SET1(s->threshold), _CMP_GT_OQ));
@@ -498,13 +525,30 @@ static SP_NOINLINE __m256d sp_bwd_special(__m256d dy, __m256d x, __m256d dx, __m
         _mm256_or_si256(_mm256_andnot_si256(ebits, dyb), _mm256_castpd_si256(SP_SET1(1.0))));
     const __m256d ph = _mm256_mul_pd(dm, s1);
     __m256d dn = sp_scale(ph, _mm256_fmadd_pd(dm, s2, _mm256_fmsub_pd(dm, s1, ph)), _mm256_add_pd(es, ed));
-    /* dy = +-inf or NaN: dy times the sign of the exact sigmoid, which is > 0 for finite z and 0 for
-     * z = -inf (dy*0 = NaN there) */
+    /* dy = +-inf or NaN: dy times the sign of the exact sigmoid, which is > 0 for every finite x (also
+     * where beta*x overflows to -inf) and 0 for an infinite x with z < 0 (dy*0 = NaN there) */
     const __m256d dinf = _mm256_cmp_pd(SP_ABS(dy), SP_SET1(INFINITY), _CMP_NLT_UQ);
-    const __m256d sgz = _mm256_and_pd(_mm256_cmp_pd(a, SP_SET1(INFINITY), _CMP_LT_OQ), SP_SET1(1.0));
+    const __m256d sgz = _mm256_and_pd(_mm256_cmp_pd(SP_ABS(x), SP_SET1(INFINITY), _CMP_LT_OQ), SP_SET1(1.0));
     dn = _mm256_blendv_pd(dn, _mm256_mul_pd(dy, sgz), dinf);
     const __m256d neg = _mm256_cmp_pd(z, zero, _CMP_LT_OQ);
     __m256d dc = _mm256_blendv_pd(dy, _mm256_or_pd(dn, _mm256_and_pd(dy, SP_SET1(-0.0))), neg);
+    /* Lanes of the fast path (a <= A_FAST, dy finite) sent here for |dx| < 2^-969: the fast path's
+     * sigmoid sh + sl times dy, with dy = dm*2^ed and sh = sm*2^es2 normalised to [1, 2) so that one
+     * final scaling rounds once, into the subnormals too. */
+    const __m256d small = _mm256_and_pd(_mm256_cmp_pd(a, SP_SET1(SP_F64_A_FAST), _CMP_LE_OQ),
+                                        _mm256_cmp_pd(SP_ABS(dy), SP_SET1(INFINITY), _CMP_LT_OQ));
+    if (_mm256_movemask_pd(_mm256_and_pd(small, m))) {
+        __m256d th, tl, sh, sl, e1, e2;
+        sp_stage1(x, s, t, 0, &th, &tl);
+        sp_sigmoid(z, th, tl, &sh, &sl);
+        const __m256d dmn = sp_normalise(dy, &e1);
+        const __m256d sm = sp_normalise(sh, &e2);
+        const __m256d sml = _mm256_mul_pd(sl, sp_pow2(_mm256_sub_pd(zero, e2)));
+        const __m256d qh = _mm256_mul_pd(dmn, sm);
+        const __m256d ql = _mm256_fmadd_pd(dmn, sml, _mm256_fmsub_pd(dmn, sm, qh));
+        const __m256d dt = sp_scale(qh, ql, _mm256_add_pd(e1, e2));
+        dc = _mm256_blendv_pd(dc, _mm256_or_pd(dt, _mm256_and_pd(dy, SP_SET1(-0.0))), small);
+    }
     const __m256d nan = _mm256_cmp_pd(z, z, _CMP_UNORD_Q);
     dc = _mm256_blendv_pd(dc, _mm256_add_pd(x, x), nan);
     const __m256d over = _mm256_cmp_pd(z, SP_SET1(s->threshold), _CMP_GT_OQ);

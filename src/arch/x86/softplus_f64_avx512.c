@@ -50,12 +50,15 @@
  * Special values. The fast path takes lanes with a <= A_fast: 700, or 700 - e*ln2 when
  * 2^(e-1) <= |beta| < 2^e with e > 0, so that g/beta stays normal; and no lane at all when
  * |beta| < 2^-1000, where 1/beta or S/beta could overflow. Every other lane -- NaN, +-inf, beta*x overflowing, exp(-a) near or below the underflow,
- * and in backward a NaN result (dy = +-inf or NaN) -- is flagged in a mask and recomputed by the
+ * and in backward a NaN result (dy = +-inf or NaN) or 0 < |dx| < 2^-969 (dy*sl would round on the
+ * subnormal grid before the FMA: 1.2 ULP; redone as dm*2^ed times the fast path's sigmoid sm*2^es,
+ * scaled once) -- is flagged in a mask and recomputed by the
  * not-inlined special path: the same method, with exp(-a) carried as 2^es*(s1 + s2), beta as
  * mb*2^eb and dy as dm*2^ed, the powers of two applied by one final scaling that rounds once, also
  * into the subnormals. There: |z| >= 2048, inf or NaN gives y = x (z > 0), 0 with beta's sign
- * (z < 0, the sign of the exact tiny result) or NaN; dx = dy (z >= 0), dy*0 (z = -inf), dy times the
- * sigmoid otherwise (so +-inf*dy stays infinite for every finite z). dx always has dy's sign.
+ * (z < 0, the sign of the exact tiny result) or NaN; dx = dy (z >= 0), dy*0 (x = +-inf, z < 0), dy
+ * times the sigmoid otherwise (so +-inf*dy stays infinite for every finite x, also where beta*x
+ * overflows to -inf). dx always has dy's sign.
  */
 #include <immintrin.h>
 
@@ -156,6 +159,19 @@ SP_INLINE __m512d sp_scale(__m512d wh, __m512d wl, __m512d k)
     return _mm512_mask_blend_pd(sub, yn, ys);
 }
 
+/* v = m * 2^e with |m| in [1, 2), for finite non-zero v, subnormals included */
+SP_INLINE __m512d sp_normalise(__m512d v, __m512d *e)
+{
+    const __mmask8 sub = _mm512_cmp_pd_mask(_mm512_abs_pd(v), SP_SET1(0x1p-1022), _CMP_LT_OQ);
+    const __m512i vb = _mm512_castpd_si512(_mm512_mask_mul_pd(v, sub, v, SP_SET1(0x1p54)));
+    const __m512i ebits = _mm512_and_si512(vb, _mm512_set1_epi64(0x7ff0000000000000LL));
+    const __m512d eb = _mm512_sub_pd(
+        _mm512_castsi512_pd(_mm512_or_si512(_mm512_srli_epi64(ebits, 52), _mm512_castpd_si512(SP_SET1(SP_F64_SHIFT)))),
+        SP_SET1(SP_F64_SHIFT + 1023.0));
+    *e = _mm512_mask_sub_pd(eb, sub, eb, SP_SET1(54.0));
+    return _mm512_castsi512_pd(_mm512_or_si512(_mm512_andnot_si512(ebits, vb), _mm512_castpd_si512(SP_SET1(1.0))));
+}
+
 /* ---- the fast path, in two stages ------------------------------------------------------------------
  * Each stage is a short dependency chain; a block of lanes runs through stage 1 (t = exp(-a) as
  * t_hi + t_lo, kept in a small buffer) before stage 2 (the op itself). The long single chain ran
@@ -240,12 +256,9 @@ SP_INLINE __m512d sp_fwd_stage2(__m512d x, __m512d th, __m512d tl, const sp_f64_
     return _mm512_mask_blend_pd(over, y, x);
 }
 
-/* backward from t: s = 1/(1+t) (z >= 0) or t/(1+t) (z < 0), dx = dy*s */
-SP_INLINE __m512d sp_bwd_stage2(__m512d dy, __m512d x, __m512d th, __m512d tl, const sp_f64_setup *s,
-                                int b1, int tf, __mmask8 *special)
+/* sigmoid from t: s = 1/(1+t) (z >= 0) or t/(1+t) (z < 0), as sh + sl */
+SP_INLINE void sp_sigmoid(__m512d z, __m512d th, __m512d tl, __m512d *psh, __m512d *psl)
 {
-    const __m512d z = b1 ? x : _mm512_mul_pd(SP_SET1(s->beta), x);
-    *special = _mm512_cmp_pd_mask(_mm512_abs_pd(z), SP_SET1(SP_F64_A_FAST), _CMP_NLE_UQ);
     /* u = 1 + t = uh + ul (|ul| <= 2^-53 uh), 1/u = r0 + r1 (one Newton step from RN(1/uh)) */
     const __m512d one = SP_SET1(1.0);
     const __m512d uh = _mm512_add_pd(one, th);
@@ -257,13 +270,26 @@ SP_INLINE __m512d sp_bwd_stage2(__m512d dy, __m512d x, __m512d th, __m512d tl, c
     const __m512d nh = _mm512_mul_pd(th, r0);
     const __m512d nl = _mm512_fmadd_pd(th, r1, _mm512_fmadd_pd(tl, r0, _mm512_fmsub_pd(th, r0, nh)));
     const __mmask8 neg = _mm512_cmp_pd_mask(z, _mm512_setzero_pd(), _CMP_LT_OQ);
-    const __m512d sh = _mm512_mask_blend_pd(neg, r0, nh);
-    const __m512d sl = _mm512_mask_blend_pd(neg, r1, nl);
+    *psh = _mm512_mask_blend_pd(neg, r0, nh);
+    *psl = _mm512_mask_blend_pd(neg, r1, nl);
+}
+
+/* backward from t: dx = dy*s */
+SP_INLINE __m512d sp_bwd_stage2(__m512d dy, __m512d x, __m512d th, __m512d tl, const sp_f64_setup *s,
+                                int b1, int tf, __mmask8 *special)
+{
+    const __m512d z = b1 ? x : _mm512_mul_pd(SP_SET1(s->beta), x);
+    *special = _mm512_cmp_pd_mask(_mm512_abs_pd(z), SP_SET1(SP_F64_A_FAST), _CMP_NLE_UQ);
+    __m512d sh, sl;
+    sp_sigmoid(z, th, tl, &sh, &sl);
     __m512d dx = _mm512_fmadd_pd(dy, sh, _mm512_mul_pd(dy, sl));
     /* s > 0, so dx has dy's sign; the FMA alone gives +0 for dy = -0 when dy*sl = +0 */
     dx = _mm512_or_pd(dx, _mm512_and_pd(dy, SP_SET1(-0.0)));
-    /* dy = +-inf makes inf - inf in the FMA: such lanes (and NaN dy) go to the special path too */
-    *special |= _mm512_cmp_pd_mask(dx, dx, _CMP_UNORD_Q);
+    /* dy = +-inf makes inf - inf in the FMA: such lanes (and NaN dy) go to the special path too; so
+     * do lanes with |dx| < 2^-969 and dy != 0, where dy*sl rounds on the subnormal grid before the
+     * FMA adds it (a second rounding of up to half an ulp of dx) */
+    *special |= _mm512_mask_cmp_pd_mask(_mm512_cmp_pd_mask(dy, _mm512_setzero_pd(), _CMP_NEQ_UQ),
+                                        _mm512_abs_pd(dx), SP_SET1(SP_F64_DX_TINY), _CMP_NGE_UQ);
     if (!tf)
         return dx;
     const __mmask8 over = _mm512_cmp_pd_mask(z, SP_SET1(s->threshold), _CMP_GT_OQ);
@@ -452,13 +478,31 @@ static SP_NOINLINE __m512d sp_bwd_special(__m512d dy, __m512d x, __m512d dx, __m
         _mm512_or_si512(_mm512_andnot_si512(ebits, dyb), _mm512_castpd_si512(SP_SET1(1.0))));
     const __m512d ph = _mm512_mul_pd(dm, s1);
     __m512d dn = sp_scale(ph, _mm512_fmadd_pd(dm, s2, _mm512_fmsub_pd(dm, s1, ph)), _mm512_add_pd(es, ed));
-    /* dy = +-inf or NaN: dy times the sign of the exact sigmoid, which is > 0 for finite z and 0 for
-     * z = -inf (dy*0 = NaN there) */
+    /* dy = +-inf or NaN: dy times the sign of the exact sigmoid, which is > 0 for every finite x (also
+     * where beta*x overflows to -inf) and 0 for an infinite x with z < 0 (dy*0 = NaN there) */
     const __mmask8 dinf = _mm512_cmp_pd_mask(_mm512_abs_pd(dy), SP_SET1(INFINITY), _CMP_NLT_UQ);
-    const __m512d sgz = _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(a, SP_SET1(INFINITY), _CMP_LT_OQ), SP_SET1(1.0));
+    const __m512d sgz =
+        _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(_mm512_abs_pd(x), SP_SET1(INFINITY), _CMP_LT_OQ), SP_SET1(1.0));
     dn = _mm512_mask_mul_pd(dn, dinf, dy, sgz);
     const __mmask8 neg = _mm512_cmp_pd_mask(z, zero, _CMP_LT_OQ);
     __m512d dc = _mm512_mask_blend_pd(neg, dy, _mm512_or_pd(dn, _mm512_and_pd(dy, SP_SET1(-0.0))));
+    /* Lanes of the fast path (a <= A_FAST, dy finite) sent here for |dx| < 2^-969: the fast path's
+     * sigmoid sh + sl times dy, with dy = dm*2^ed and sh = sm*2^es2 normalised to [1, 2) so that one
+     * final scaling rounds once, into the subnormals too. */
+    const __mmask8 small = _mm512_cmp_pd_mask(a, SP_SET1(SP_F64_A_FAST), _CMP_LE_OQ) &
+                           _mm512_cmp_pd_mask(_mm512_abs_pd(dy), SP_SET1(INFINITY), _CMP_LT_OQ);
+    if (small & m) {
+        __m512d th, tl, sh, sl, e1, e2;
+        sp_stage1(x, s, t, 0, &th, &tl);
+        sp_sigmoid(z, th, tl, &sh, &sl);
+        const __m512d dmn = sp_normalise(dy, &e1);
+        const __m512d sm = sp_normalise(sh, &e2);
+        const __m512d sml = _mm512_mul_pd(sl, sp_pow2(_mm512_sub_pd(zero, e2)));
+        const __m512d qh = _mm512_mul_pd(dmn, sm);
+        const __m512d ql = _mm512_fmadd_pd(dmn, sml, _mm512_fmsub_pd(dmn, sm, qh));
+        const __m512d dt = sp_scale(qh, ql, _mm512_add_pd(e1, e2));
+        dc = _mm512_mask_blend_pd(small, dc, _mm512_or_pd(dt, _mm512_and_pd(dy, SP_SET1(-0.0))));
+    }
     const __mmask8 nan = _mm512_cmp_pd_mask(z, z, _CMP_UNORD_Q);
     dc = _mm512_mask_add_pd(dc, nan, x, x);
     const __mmask8 over = _mm512_cmp_pd_mask(z, SP_SET1(s->threshold), _CMP_GT_OQ);

@@ -26,10 +26,12 @@
  *   0.54 (bwd) on 3*10^5 inputs each.
  *
  * Special values. Lanes outside the fast path (NaN, +-inf, |beta*x| > A_fast, every lane when
- * |beta| < 2^-1000; backward also |dy| > 2^990, inf or NaN) are flagged and recomputed one by one
+ * |beta| < 2^-1000; backward also |dy| > 2^990, inf or NaN, and 0 < |dx| < 2^-969 with dy != 0, where
+ * the partial products of dy*s would round on the subnormal grid) are flagged and recomputed one by one
  * in x87 long double (64-bit significand, wide exponent) from expl/log1pl and libm's fma, then
  * rounded once to double: there is no range to manage and the error stays below 0.51 ULP.
- * |z| >= 2048, inf or NaN gives y = x (z > 0), 0 with beta's sign (z < 0) or NaN, dx = dy or dy*0.
+ * |z| >= 2048, inf or NaN gives y = x (z > 0), 0 with beta's sign (z < 0) or NaN, dx = dy or dy*0
+ * (dy*0 only for an infinite x: an infinite dy stays infinite for every finite x).
  */
 #include <smmintrin.h>
 
@@ -208,8 +210,8 @@ SP_INLINE __m128d sp_bwd_stage2(__m128d dy, __m128d x, __m128d th, __m128d tl, c
                                 int b1, int tf, int *special)
 {
     const __m128d z = b1 ? x : _mm_mul_pd(SP_SET1(s->beta), x);
-    *special = _mm_movemask_pd(_mm_or_pd(_mm_cmpnle_pd(SP_ABS(z), SP_SET1(SP_F64_A_FAST)),
-                                         _mm_cmpnle_pd(SP_ABS(dy), SP_SET1(SP_F64_DY_MAX))));
+    const __m128d sp0 = _mm_or_pd(_mm_cmpnle_pd(SP_ABS(z), SP_SET1(SP_F64_A_FAST)),
+                                  _mm_cmpnle_pd(SP_ABS(dy), SP_SET1(SP_F64_DY_MAX)));
     const __m128d one = SP_SET1(1.0);
     const __m128d uh = _mm_add_pd(one, th);
     const __m128d ul = _mm_add_pd(_mm_sub_pd(th, _mm_sub_pd(uh, one)), tl);
@@ -233,6 +235,10 @@ SP_INLINE __m128d sp_bwd_stage2(__m128d dy, __m128d x, __m128d th, __m128d tl, c
     __m128d dyh, dyl;
     sp_split(dy, &dyh, &dyl);
     __m128d dx = _mm_add_pd(_mm_mul_pd(dyh, sh), _mm_add_pd(_mm_mul_pd(dyl, sh), _mm_mul_pd(dy, sl)));
+    /* Below 2^-969 the partial products round on the subnormal grid before they are added (1.5 ULP
+     * seen): such lanes, unless dy = 0 (dx = +-0 exactly), are redone with one rounding. */
+    *special = _mm_movemask_pd(_mm_or_pd(sp0, _mm_and_pd(_mm_cmplt_pd(SP_ABS(dx), SP_SET1(SP_F64_DX_TINY)),
+                                                         _mm_cmpneq_pd(dy, _mm_setzero_pd()))));
     dx = _mm_or_pd(dx, _mm_and_pd(dy, SP_SET1(-0.0))); /* s > 0: dx has dy's sign, also for dy = -0 */
     return tf ? _mm_blendv_pd(dx, dy, _mm_cmpgt_pd(z, SP_SET1(s->threshold))) : dx;
 }
@@ -289,8 +295,9 @@ static SP_NOINLINE __m128d sp_bwd_special(__m128d dyv, __m128d xv, __m128d dxv, 
         else {
             const long double t = sp_exp_neg_abs(x[k], z, s->beta);
             const long double sig = z >= 0 ? 1.0L / (1.0L + t) : t / (1.0L + t);
-            /* an infinite dy meets the sign of the exact sigmoid: > 0 for finite z, 0 at z = -inf */
-            dx[k] = isinf(dy[k]) ? dy[k] * (z == -(double)INFINITY ? 0.0 : 1.0) : (double)((long double)dy[k] * sig);
+            /* an infinite dy meets the sign of the exact sigmoid: > 0 for every finite x (also where
+             * beta*x overflows to -inf), 0 only for an infinite x with z < 0 */
+            dx[k] = isinf(dy[k]) ? dy[k] * (z < 0 && isinf(x[k]) ? 0.0 : 1.0) : (double)((long double)dy[k] * sig);
         }
     }
     return _mm_loadu_pd(dx);
