@@ -3,13 +3,18 @@
 # Sourced, not run. The caller sets PACKAGES (Debian packages) before calling these.
 
 # install_packages <package...>: apt-get install them as root on Debian; otherwise (not root, no
-# apt-get, or SOFTPLUS_SKIP_APT=1) use the tools already installed.
+# apt-get, or SOFTPLUS_SKIP_APT=1) use the tools already installed. A package named name:arch first
+# enables that foreign architecture (dpkg --add-architecture) so one apt-get update covers it.
 install_packages() {
     if [[ ${SOFTPLUS_SKIP_APT:-0} == 1 ]]; then
         echo "== packages: skipped (SOFTPLUS_SKIP_APT=1)"
     elif [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
         echo "== packages: apt-get install $*"
         export DEBIAN_FRONTEND=noninteractive
+        local package
+        for package in "$@"; do
+            if [[ $package == *:* ]]; then dpkg --add-architecture "${package##*:}"; fi
+        done
         apt-get update -q
         apt-get install -y -q --no-install-recommends "$@"
     else
