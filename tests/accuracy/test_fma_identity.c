@@ -1,9 +1,9 @@
 /* test_fma_identity.c -- the FMA kernels (AVX2 and AVX-512) give the same bits on every input.
  * SPDX-License-Identifier: MIT
  *
- * The AVX2 and AVX-512 kernels run one algorithm with the same operation order (and the NEON port
- * copies it), so their results must agree bit for bit, not merely within a bound: a user's results must
- * not depend on which of them the CPU picked. This suite compares them, forward and backward, for
+ * The AVX2 and AVX-512 kernels run one algorithm with the same operation order (as does NEON, which
+ * test_digest.c ties to them across architectures), so their results must agree bit for bit, not
+ * merely within a bound: a user's results must not depend on which of them the CPU picked. This suite compares them, forward and backward, for
  * beta in {1, 0.5, 2, -1, 7.3} and threshold in {20, +inf}, on
  *   f32: every 64th bit pattern of the 2^32 (2^26 inputs, every binade, NaNs and infinities included)
  *        plus 2^22 pseudo-random values in [-128, 128], with pseudo-random dy for backward;

@@ -45,7 +45,7 @@
  *
  * Bit identity: softplus_f64_avx2.c runs the same operations in the same order with the same FMAs
  * and tables (only the lookup instruction differs), so the two give the same bits on every input;
- * a NEON port must keep that order too.
+ * arm/softplus_f64_neon.c keeps that order too (tests/accuracy/test_digest.c).
  *
  * Special values. The fast path takes lanes with a <= A_fast: 700, or 700 - e*ln2 when
  * 2^(e-1) <= |beta| < 2^e with e > 0, so that g/beta stays normal; and no lane at all when
