@@ -514,6 +514,11 @@ SP_INLINE void sp_bwd_loop(size_t n, const double *dy, const double *x, double *
                            const sp_f64_setup *s, const sp_f64_regs *t, int b1, int tf)
 {
     _Alignas(64) double bh[SP_BLOCK], bl[SP_BLOCK];
+    /* vectors with special lanes: their inputs (dx may be x or dy) and masks, redone after the block
+     * so that the fast loop makes no call and keeps its constants in registers */
+    _Alignas(64) double sx[SP_BLOCK], sdy[SP_BLOCK];
+    size_t sj[SP_BLOCK / 8];
+    __mmask8 sm[SP_BLOCK / 8];
     size_t i = 0;
     while (n - i >= 8) {
         const size_t m = n - i < SP_BLOCK ? (n - i) & ~(size_t)7 : SP_BLOCK;
@@ -523,14 +528,25 @@ SP_INLINE void sp_bwd_loop(size_t n, const double *dy, const double *x, double *
             _mm512_store_pd(bh + j, th);
             _mm512_store_pd(bl + j, tl);
         }
+        size_t ns = 0;
         for (size_t j = 0; j < m; j += 8) {
             const __m512d xv = _mm512_loadu_pd(x + i + j);
             const __m512d dyv = _mm512_loadu_pd(dy + i + j);
             __mmask8 sp;
-            __m512d dxv = sp_bwd_stage2(dyv, xv, _mm512_load_pd(bh + j), _mm512_load_pd(bl + j), s, b1, tf, &sp);
-            if (sp)
-                dxv = sp_bwd_special(dyv, xv, dxv, sp, s, t);
+            const __m512d dxv =
+                sp_bwd_stage2(dyv, xv, _mm512_load_pd(bh + j), _mm512_load_pd(bl + j), s, b1, tf, &sp);
+            if (sp) {
+                _mm512_store_pd(sx + 8 * ns, xv);
+                _mm512_store_pd(sdy + 8 * ns, dyv);
+                sj[ns] = j;
+                sm[ns++] = sp;
+            }
             _mm512_storeu_pd(dx + i + j, dxv);
+        }
+        for (size_t k = 0; k < ns; k++) {
+            double *out = dx + i + sj[k];
+            _mm512_storeu_pd(out, sp_bwd_special(_mm512_load_pd(sdy + 8 * k), _mm512_load_pd(sx + 8 * k),
+                                                 _mm512_loadu_pd(out), sm[k], s, t));
         }
         i += m;
     }
