@@ -482,18 +482,32 @@ typedef struct worker {
 
 static atomic_int workers_left;
 static atomic_long sets_done;
+static atomic_long sets_live;      /* set_isa calls so far in this run */
+static atomic_long switched_live;  /* calls so far during which the active ISA changed */
+
+/* Under churn a worker starts once the setters run, and goes on past ROUNDS (up to EXTRA_ROUNDS more)
+ * until some call has overlapped a change: with valgrind, which runs one thread at a time, the
+ * workers could otherwise finish before a setter ever ran. */
+enum { EXTRA_ROUNDS = 200 };
 
 static void *stress_worker(void *arg)
 {
     worker *me = arg;
-    for (int round = 0; round < ROUNDS && atomic_load(&failures) == 0; round++) {
+    while (me->churn && atomic_load(&sets_live) == 0 && atomic_load(&failures) == 0)
+        sched_yield();
+    for (int round = 0; atomic_load(&failures) == 0; round++) {
+        if (round >= ROUNDS && (!me->churn || atomic_load(&switched_live) > 0 || round >= ROUNDS + EXTRA_ROUNDS))
+            break;
         for (size_t n = 0; n < NCASES && atomic_load(&failures) == 0; n += CASE_STEP) {
             const size_t ci = ((size_t)me->id * 7 + n) % NCASES; /* threads start at different cases */
             const stress_case *c = &cases[ci];
             memcpy(me->out, c->init[0], c->bytes);
             const softplus_isa before = softplus_active_isa();
             const softplus_status st = case_run(c, me->out);
-            me->switched += softplus_active_isa() != before;
+            if (softplus_active_isa() != before) {
+                me->switched++;
+                atomic_fetch_add(&switched_live, 1);
+            }
             if (st != SOFTPLUS_OK) {
                 stress_fail("%s, %s: status %s", op_name(c->op), c->v->name, softplus_status_string(st));
                 break;
@@ -526,6 +540,7 @@ static void *stress_setter(void *arg)
             const softplus_status st = softplus_set_isa(isa);
             if (st != SOFTPLUS_OK)
                 stress_fail("softplus_set_isa(%s): %s", softplus_isa_name(isa), softplus_status_string(st));
+            atomic_fetch_add(&sets_live, 1);
             /* a pause now and then: the workers get the cores (under valgrind, which runs one thread
              * at a time, their turn) while the active set still changes many times per call */
             if (++n % 64 == 0)
@@ -552,6 +567,8 @@ static long run_workers(int churn, size_t fixed, long per_isa[MAX_ISAS], long *s
     pthread_t setters[SETTERS];
     const size_t bytes = max_case_bytes();
     atomic_store(&workers_left, nworkers);
+    atomic_store(&sets_live, 0);
+    atomic_store(&switched_live, 0);
     for (int t = 0; t < nworkers; t++) {
         worker *w = &workers[t];
         memset(w, 0, sizeof *w);
