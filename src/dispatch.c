@@ -9,6 +9,7 @@
 #endif
 
 #include "dispatch.h"
+#include "registry.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -25,114 +26,62 @@
 #define SP_ARM64_LINUX 1
 #endif
 
-/* Each ISA's (fwd, bwd) pair per dtype; a dtype an ISA has no kernels for comes from the ISA below. */
-#define SP_F32_SCALAR sp_fwd_f32_scalar, sp_bwd_f32_scalar
-#define SP_F64_SCALAR sp_fwd_f64_scalar, sp_bwd_f64_scalar
-#ifdef SP_HAVE_SSE41_F32
-#define SP_F32_SSE41 sp_fwd_f32_sse41, sp_bwd_f32_sse41
-#else
-#define SP_F32_SSE41 SP_F32_SCALAR
-#endif
-#ifdef SP_HAVE_SSE41_F64
-#define SP_F64_SSE41 sp_fwd_f64_sse41, sp_bwd_f64_sse41
-#else
-#define SP_F64_SSE41 SP_F64_SCALAR
-#endif
-#ifdef SP_HAVE_AVX2_F32
-#define SP_F32_AVX2 sp_fwd_f32_avx2, sp_bwd_f32_avx2
-#else
-#define SP_F32_AVX2 SP_F32_SSE41
-#endif
-#ifdef SP_HAVE_AVX2_F64
-#define SP_F64_AVX2 sp_fwd_f64_avx2, sp_bwd_f64_avx2
-#else
-#define SP_F64_AVX2 SP_F64_SSE41
-#endif
-#ifdef SP_HAVE_AVX512_F32
-#define SP_F32_AVX512 sp_fwd_f32_avx512, sp_bwd_f32_avx512
-#else
-#define SP_F32_AVX512 SP_F32_AVX2
-#endif
-#ifdef SP_HAVE_AVX512_F64
-#define SP_F64_AVX512 sp_fwd_f64_avx512, sp_bwd_f64_avx512
-#else
-#define SP_F64_AVX512 SP_F64_AVX2
-#endif
-#ifdef SP_HAVE_NEON_F32
-#define SP_F32_NEON sp_fwd_f32_neon, sp_bwd_f32_neon
-#else
-#define SP_F32_NEON SP_F32_SCALAR
-#endif
-#ifdef SP_HAVE_NEON_F64
-#define SP_F64_NEON sp_fwd_f64_neon, sp_bwd_f64_neon
-#else
-#define SP_F64_NEON SP_F64_SCALAR
-#endif
+/* CPU and OS features an ISA may require (the features column of SP_ISAS in lists.h). */
+enum {
+    SP_CPU_SSE41 = 1u << 0,
+    SP_CPU_AVX2_FMA = 1u << 1, /* AVX2 and FMA, with the OS saving YMM state */
+    SP_CPU_AVX512 = 1u << 2,   /* AVX-512 F, DQ, BW and VL, with the OS saving opmask and ZMM state */
+    SP_CPU_ASIMD = 1u << 3     /* aarch64 Advanced SIMD */
+};
 
-/* An ISA is compiled in when any of its kernel files is. */
-#if defined(SP_HAVE_SSE41_F32) || defined(SP_HAVE_SSE41_F64)
-#define SP_HAVE_SSE41 1
-#endif
-#if defined(SP_HAVE_AVX2_F32) || defined(SP_HAVE_AVX2_F64)
-#define SP_HAVE_AVX2 1
-#endif
-#if defined(SP_HAVE_AVX512_F32) || defined(SP_HAVE_AVX512_F64)
-#define SP_HAVE_AVX512 1
-#endif
-#if defined(SP_HAVE_NEON_F32) || defined(SP_HAVE_NEON_F64)
-#define SP_HAVE_NEON 1
-#endif
-
-static const sp_kernel_set kernels_scalar = {SOFTPLUS_ISA_SCALAR, SP_F32_SCALAR, SP_F64_SCALAR};
-#ifdef SP_HAVE_SSE41
-static const sp_kernel_set kernels_sse41 = {SOFTPLUS_ISA_SSE41, SP_F32_SSE41, SP_F64_SSE41};
-#endif
-#ifdef SP_HAVE_AVX2
-static const sp_kernel_set kernels_avx2 = {SOFTPLUS_ISA_AVX2, SP_F32_AVX2, SP_F64_AVX2};
-#endif
-#ifdef SP_HAVE_AVX512
-static const sp_kernel_set kernels_avx512 = {SOFTPLUS_ISA_AVX512, SP_F32_AVX512, SP_F64_AVX512};
-#endif
-#ifdef SP_HAVE_NEON
-static const sp_kernel_set kernels_neon = {SOFTPLUS_ISA_NEON, SP_F32_NEON, SP_F64_NEON};
-#endif
-
-/* Bit (1 << isa) set when this CPU and OS can run that ISA's instructions, whether or not its kernels
- * are compiled in. */
-static unsigned detect_cpu_isas(void)
+/* The SP_CPU_* features this CPU and OS provide. */
+static unsigned detect_cpu_features(void)
 {
-    unsigned isas = 1u << SOFTPLUS_ISA_SCALAR;
+    unsigned features = 0;
 #if defined(SP_X86)
     unsigned eax, ebx, ecx, edx;
     if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
-        return isas;
+        return features;
     const unsigned ecx1 = ecx;
     if (ecx1 & bit_SSE4_1)
-        isas |= 1u << SOFTPLUS_ISA_SSE41;
+        features |= SP_CPU_SSE41;
     /* AVX state must be enabled by the OS (XCR0), not only present in the CPU. */
     if (!(ecx1 & bit_OSXSAVE) || !(ecx1 & bit_AVX) || !(ecx1 & bit_FMA))
-        return isas;
+        return features;
     unsigned xcr0_lo, xcr0_hi;
     __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
     (void)xcr0_hi;
     const unsigned xmm_ymm = 0x6u;            /* SSE and AVX state */
     const unsigned opmask_zmm = 0xe0u;        /* opmask, ZMM0-15 upper halves, ZMM16-31 */
     if ((xcr0_lo & xmm_ymm) != xmm_ymm)
-        return isas;
+        return features;
     if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx))
-        return isas;
+        return features;
     if (ebx & bit_AVX2)
-        isas |= 1u << SOFTPLUS_ISA_AVX2;
+        features |= SP_CPU_AVX2_FMA;
     const unsigned avx512_needed = bit_AVX512F | bit_AVX512DQ | bit_AVX512BW | bit_AVX512VL;
-    if ((ebx & bit_AVX2) && (ebx & avx512_needed) == avx512_needed &&
-        (xcr0_lo & opmask_zmm) == opmask_zmm)
-        isas |= 1u << SOFTPLUS_ISA_AVX512;
+    if ((ebx & avx512_needed) == avx512_needed && (xcr0_lo & opmask_zmm) == opmask_zmm)
+        features |= SP_CPU_AVX512;
 #elif defined(SP_ARM64_LINUX)
     if (getauxval(AT_HWCAP) & HWCAP_ASIMD)
-        isas |= 1u << SOFTPLUS_ISA_NEON;
+        features |= SP_CPU_ASIMD;
 #elif defined(__aarch64__)
-    isas |= 1u << SOFTPLUS_ISA_NEON; /* Advanced SIMD is baseline on aarch64 */
+    features |= SP_CPU_ASIMD; /* Advanced SIMD is baseline on aarch64 */
 #endif
+    return features;
+}
+
+/* Bit (1 << isa) set when this CPU and OS can run that ISA's instructions, whether or not its kernels
+ * are compiled in. */
+static unsigned detect_cpu_isas(void)
+{
+    const unsigned features = detect_cpu_features();
+    unsigned isas = 0;
+#define SP_RUNNABLE(ctx, tag, TAG, fallback, priority, needs)                                        \
+    if ((features & (unsigned)(needs)) == (unsigned)(needs))                                          \
+        isas |= 1u << SOFTPLUS_ISA_##TAG;
+    SP_ISAS(SP_RUNNABLE, ~)
+#undef SP_RUNNABLE
     return isas;
 }
 
@@ -148,41 +97,25 @@ static unsigned cpu_isas(void)
     return isas;
 }
 
-static const sp_kernel_set *compiled_kernels(softplus_isa isa)
-{
-    switch (isa) {
-    case SOFTPLUS_ISA_SCALAR: return &kernels_scalar;
-#ifdef SP_HAVE_SSE41
-    case SOFTPLUS_ISA_SSE41: return &kernels_sse41;
-#endif
-#ifdef SP_HAVE_AVX2
-    case SOFTPLUS_ISA_AVX2: return &kernels_avx2;
-#endif
-#ifdef SP_HAVE_AVX512
-    case SOFTPLUS_ISA_AVX512: return &kernels_avx512;
-#endif
-#ifdef SP_HAVE_NEON
-    case SOFTPLUS_ISA_NEON: return &kernels_neon;
-#endif
-    default: return NULL;
-    }
-}
-
 const sp_kernel_set *sp_kernels_for_isa(softplus_isa isa)
 {
     if ((unsigned)isa >= 32u || !(cpu_isas() & (1u << isa)))
         return NULL;
-    return compiled_kernels(isa);
+    return sp_registry_set(isa);
 }
 
 softplus_isa sp_best_isa(void)
 {
-    static const softplus_isa best_first[] = {SOFTPLUS_ISA_AVX512, SOFTPLUS_ISA_AVX2, SOFTPLUS_ISA_SSE41,
-                                              SOFTPLUS_ISA_NEON};
-    for (size_t i = 0; i < sizeof best_first / sizeof best_first[0]; i++)
-        if (sp_kernels_for_isa(best_first[i]))
-            return best_first[i];
-    return SOFTPLUS_ISA_SCALAR;
+    softplus_isa best = SOFTPLUS_ISA_SCALAR;
+    int best_priority = -1;
+#define SP_BETTER(ctx, tag, TAG, fallback, priority, features)                                       \
+    if ((priority) > best_priority && sp_kernels_for_isa(SOFTPLUS_ISA_##TAG)) {                      \
+        best = SOFTPLUS_ISA_##TAG;                                                                   \
+        best_priority = (priority);                                                                  \
+    }
+    SP_ISAS(SP_BETTER, ~)
+#undef SP_BETTER
+    return best;
 }
 
 static softplus_isa isa_from_environment(void)
@@ -190,9 +123,11 @@ static softplus_isa isa_from_environment(void)
     const char *name = getenv("SOFTPLUS_ISA");
     if (!name)
         return SOFTPLUS_ISA_AUTO;
-    for (int isa = SOFTPLUS_ISA_SCALAR; isa <= SOFTPLUS_ISA_NEON; isa++)
-        if (strcmp(name, softplus_isa_name((softplus_isa)isa)) == 0 && sp_kernels_for_isa((softplus_isa)isa))
-            return (softplus_isa)isa;
+#define SP_NAMED(ctx, tag, TAG, fallback, priority, features)                                        \
+    if (strcmp(name, #tag) == 0 && sp_kernels_for_isa(SOFTPLUS_ISA_##TAG))                            \
+        return SOFTPLUS_ISA_##TAG;
+    SP_ISAS(SP_NAMED, ~)
+#undef SP_NAMED
     return SOFTPLUS_ISA_AUTO;
 }
 
@@ -241,11 +176,10 @@ SOFTPLUS_API const char *softplus_isa_name(softplus_isa isa)
 {
     switch (isa) {
     case SOFTPLUS_ISA_AUTO: return "auto";
-    case SOFTPLUS_ISA_SCALAR: return "scalar";
-    case SOFTPLUS_ISA_SSE41: return "sse41";
-    case SOFTPLUS_ISA_AVX2: return "avx2";
-    case SOFTPLUS_ISA_AVX512: return "avx512";
-    case SOFTPLUS_ISA_NEON: return "neon";
+#define SP_NAME_CASE(ctx, tag, TAG, fallback, priority, features)                                    \
+    case SOFTPLUS_ISA_##TAG: return #tag;
+        SP_ISAS(SP_NAME_CASE, ~)
+#undef SP_NAME_CASE
     }
     return "unknown";
 }

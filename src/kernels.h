@@ -1,4 +1,4 @@
-/* kernels.h -- the internal kernel contract: elementwise softplus on contiguous arrays.
+/* kernels.h -- the internal kernel contract and the kernel registry's types.
  * SPDX-License-Identifier: MIT
  *
  * A kernel computes n elements of one op on contiguous arrays and knows nothing of shapes, strides or
@@ -10,13 +10,16 @@
  * A kernel must give the same result for an element whatever its position (tails included) and must
  * not touch memory outside [p, p + n) of any array.
  *
- * Names: sp_<op>_<dtype>_<isa>, e.g. sp_fwd_f32_avx2; ISA tags: scalar, sse41, avx2, avx512, neon.
+ * Names: sp_<op>_<dtype>_<isa>, e.g. sp_fwd_f32_avx2, with the tags of src/lists.h. A kernel of an op
+ * with one input is fn(n, in, out, params), with two fn(n, in1, in2, out, params), inputs in the
+ * public signature's order (backward: dy, x), arrays of the dtype's compute type.
  */
 #ifndef SP_KERNELS_H
 #define SP_KERNELS_H
 
 #include <stddef.h>
 
+#include "lists.h"
 #include "softplus.h"
 
 /* For kernel files: the special-case path stays out of line so the fast path stays small, and the
@@ -29,76 +32,68 @@
 #define SP_INLINE static inline
 #endif
 
-typedef struct sp_params_f32 {
-    float beta;
-    float threshold;
-} sp_params_f32;
+/* beta and threshold in the compute type: sp_params_f32, sp_params_f64. */
+#define SP_PARAMS_TYPE(ctx, tag, TAG, storage, size, compute, ctag)                                  \
+    typedef struct sp_params_##tag {                                                                 \
+        compute beta;                                                                                \
+        compute threshold;                                                                           \
+    } sp_params_##tag;
+SP_DTYPES(SP_PARAMS_TYPE, ~)
+#undef SP_PARAMS_TYPE
 
-typedef struct sp_params_f64 {
-    double beta;
-    double threshold;
-} sp_params_f64;
+typedef enum sp_op {
+#define SP_OP_ENUM(ctx, tag, TAG, public, inputs) SP_OP_##TAG,
+    SP_OPS(SP_OP_ENUM, ~)
+#undef SP_OP_ENUM
+    SP_OP_COUNT
+} sp_op;
 
-typedef void (*sp_fwd_f32_fn)(size_t n, const float *x, float *y, const sp_params_f32 *p);
-typedef void (*sp_fwd_f64_fn)(size_t n, const double *x, double *y, const sp_params_f64 *p);
-typedef void (*sp_bwd_f32_fn)(size_t n, const float *dy, const float *x, float *dx,
-                              const sp_params_f32 *p);
-typedef void (*sp_bwd_f64_fn)(size_t n, const double *dy, const double *x, double *dx,
-                              const sp_params_f64 *p);
+typedef enum sp_dtype {
+#define SP_DTYPE_ENUM(ctx, tag, TAG, storage, size, compute, ctag) SP_DTYPE_##TAG,
+    SP_DTYPES(SP_DTYPE_ENUM, ~)
+#undef SP_DTYPE_ENUM
+    SP_DTYPE_COUNT
+} sp_dtype;
 
-/* One instruction set's kernels. Every member is non-NULL. An ISA that has kernels for only one
- * dtype borrows the other dtype's from the best ISA below it (see dispatch.c), so a set is always
- * complete; tests find a kernel's own bound by its function, not by the set it sits in. */
+/* Typed kernel prototypes, declared for every (op, dtype, ISA) of the lists; only the kernel files a
+ * build compiles define theirs (cmake/isa.cmake), and only those are referenced (registry.c). */
+#define SP_KERNEL_PROTO_1(name, T, P) void name(size_t n, const T *in, T *out, const P *p);
+#define SP_KERNEL_PROTO_2(name, T, P) void name(size_t n, const T *in1, const T *in2, T *out, const P *p);
+#define SP_KERNEL_PROTO(isa, dtag, compute, ctag, otag, inputs)                                      \
+    SP_KERNEL_PROTO_##inputs(sp_##otag##_##dtag##_##isa, compute, sp_params_##ctag)
+#define SP_KERNEL_PROTO_OP(c, otag, OTAG, public, inputs) SP_CALL(SP_KERNEL_PROTO, SP_UNPACK c, otag, inputs)
+#define SP_KERNEL_PROTO_DTYPE(isa, dtag, DTAG, storage, size, compute, ctag)                         \
+    SP_OPS(SP_KERNEL_PROTO_OP, (isa, dtag, compute, ctag))
+#define SP_KERNEL_PROTO_ISA(ctx, isa, ISA, fallback, priority, features) SP_DTYPES(SP_KERNEL_PROTO_DTYPE, isa)
+SP_ISAS(SP_KERNEL_PROTO_ISA, ~)
+
+/* The strided engine's view of a kernel: ptrs[0] the output, ptrs[1..] the inputs in the public
+ * order; params points to the dtype's sp_params_<ctag>. */
+typedef void (*sp_run_fn)(size_t n, void *const *ptrs, const void *params);
+
+/* One entry of the registry: what runs for (op, dtype) in one ISA's kernel set. */
+typedef struct sp_kernel {
+    sp_run_fn run;
+    const char *name;     /* the kernel that really runs, e.g. "sp_fwd_f64_avx2" */
+    softplus_isa origin;  /* the ISA whose code it is: not the set's own ISA after a fallback fill */
+    double max_ulp;       /* documented worst error for beta = 1 (the tests enforce it) */
+    double max_ulp_beta;  /* ... and for any other beta (rounding beta*x, dividing by beta) */
+} sp_kernel;
+
+/* One instruction set's kernels, complete: an entry the ISA has no kernel file for holds its
+ * fallback's (src/lists.h). */
 typedef struct sp_kernel_set {
     softplus_isa isa;
-    sp_fwd_f32_fn fwd_f32;
-    sp_bwd_f32_fn bwd_f32;
-    sp_fwd_f64_fn fwd_f64;
-    sp_bwd_f64_fn bwd_f64;
+    const char *name; /* the ISA's tag */
+    sp_kernel k[SP_OP_COUNT][SP_DTYPE_COUNT];
 } sp_kernel_set;
-
-#define SP_DECLARE_F32_KERNELS(isa)                                                                  \
-    void sp_fwd_f32_##isa(size_t n, const float *x, float *y, const sp_params_f32 *p);               \
-    void sp_bwd_f32_##isa(size_t n, const float *dy, const float *x, float *dx,                      \
-                          const sp_params_f32 *p)
-#define SP_DECLARE_F64_KERNELS(isa)                                                                  \
-    void sp_fwd_f64_##isa(size_t n, const double *x, double *y, const sp_params_f64 *p);             \
-    void sp_bwd_f64_##isa(size_t n, const double *dy, const double *x, double *dx,                   \
-                          const sp_params_f64 *p)
-
-/* SP_HAVE_<ISA>_<DTYPE> is defined by the build (cmake/isa.cmake) for each kernel file it compiles. */
-SP_DECLARE_F32_KERNELS(scalar);
-SP_DECLARE_F64_KERNELS(scalar);
-#ifdef SP_HAVE_SSE41_F32
-SP_DECLARE_F32_KERNELS(sse41);
-#endif
-#ifdef SP_HAVE_SSE41_F64
-SP_DECLARE_F64_KERNELS(sse41);
-#endif
-#ifdef SP_HAVE_AVX2_F32
-SP_DECLARE_F32_KERNELS(avx2);
-#endif
-#ifdef SP_HAVE_AVX2_F64
-SP_DECLARE_F64_KERNELS(avx2);
-#endif
-#ifdef SP_HAVE_AVX512_F32
-SP_DECLARE_F32_KERNELS(avx512);
-#endif
-#ifdef SP_HAVE_AVX512_F64
-SP_DECLARE_F64_KERNELS(avx512);
-#endif
-#ifdef SP_HAVE_NEON_F32
-SP_DECLARE_F32_KERNELS(neon);
-#endif
-#ifdef SP_HAVE_NEON_F64
-SP_DECLARE_F64_KERNELS(neon);
-#endif
 
 /* Worst errors in ULP that the tests enforce, per kernel file: SP_MAX_ULP_<DTYPE>_<ISA> for beta = 1
  * and SP_MAX_ULP_BETA_<DTYPE>_<ISA> for any other beta (where rounding beta*x and dividing by beta
  * cost something). Forward is measured against the exact function, backward as dx against
  * dy*sigmoid(beta*x) exactly. A kernel file's header states what it measured; these are the
- * contract, and a kernel that cannot meet one says so in its issue rather than loosening it. */
+ * contract, and a kernel that cannot meet one says so in its issue rather than loosening it.
+ * The registry (registry.c) carries them into each sp_kernel. */
 #define SP_MAX_ULP_F32_SCALAR 1.0
 #define SP_MAX_ULP_BETA_F32_SCALAR 1.0
 #define SP_MAX_ULP_F64_SCALAR 1.0

@@ -9,7 +9,7 @@
 
 #include "dispatch.h"
 #include "fpenv.h"
-#include "kernels.h"
+#include "registry.h"
 #include "strided.h"
 
 #define SP_STRINGIFY_(x) #x
@@ -51,54 +51,22 @@ static softplus_status check_call(size_t ndim, const size_t *shape, int params_v
     return SOFTPLUS_OK;
 }
 
-typedef struct run_f32 {
-    const sp_kernel_set *kernels;
-    sp_params_f32 params;
-} run_f32;
-
-typedef struct run_f64 {
-    const sp_kernel_set *kernels;
-    sp_params_f64 params;
-} run_f64;
-
-static void run_fwd_f32(size_t n, void *const *ptrs, const void *ctx)
-{
-    const run_f32 *r = ctx;
-    r->kernels->fwd_f32(n, ptrs[1], ptrs[0], &r->params);
-}
-
-static void run_fwd_f64(size_t n, void *const *ptrs, const void *ctx)
-{
-    const run_f64 *r = ctx;
-    r->kernels->fwd_f64(n, ptrs[1], ptrs[0], &r->params);
-}
-
-static void run_bwd_f32(size_t n, void *const *ptrs, const void *ctx)
-{
-    const run_f32 *r = ctx;
-    r->kernels->bwd_f32(n, ptrs[1], ptrs[2], ptrs[0], &r->params);
-}
-
-static void run_bwd_f64(size_t n, void *const *ptrs, const void *ctx)
-{
-    const run_f64 *r = ctx;
-    r->kernels->bwd_f64(n, ptrs[1], ptrs[2], ptrs[0], &r->params);
-}
-
-/* Validates the tensors, then walks them with fn. Operand order: output, inputs. */
-static softplus_status plan_and_run(size_t ndim, const size_t *shape, size_t noperands, size_t elem_size,
-                                    void *const *bases, const ptrdiff_t *const *strides, sp_run_fn fn,
-                                    const void *ctx)
+/* Validates the tensors, then walks them with the active set's kernel for (op, dtype). Operand order:
+ * output, inputs. */
+static softplus_status plan_and_run(sp_op op, sp_dtype dtype, size_t ndim, const size_t *shape,
+                                    size_t noperands, size_t elem_size, void *const *bases,
+                                    const ptrdiff_t *const *strides, const void *params)
 {
     sp_plan plan;
     const softplus_status status = sp_plan_build(&plan, ndim, shape, noperands, elem_size, bases, strides);
     if (status == SOFTPLUS_OK && !plan.empty) {
+        const sp_kernel *kernel = sp_kernel_of(sp_active_kernels(), op, dtype);
         /* libm's exp may set errno (ERANGE on underflow); the header promises errno never changes. */
         const int saved_errno = errno;
         /* The kernels' results are defined in the default FP control state (fpenv.h). */
         sp_fpenv caller;
         const int switched = sp_fpenv_enter(&caller);
-        sp_plan_execute(&plan, fn, ctx);
+        sp_plan_execute(&plan, kernel->run, params, NULL);
         if (switched)
             sp_fpenv_leave(&caller);
         errno = saved_errno;
@@ -106,63 +74,32 @@ static softplus_status plan_and_run(size_t ndim, const size_t *shape, size_t nop
     return status;
 }
 
-SOFTPLUS_API softplus_status softplus_forward_f32(size_t ndim, const size_t *shape,
-                                                  const float *x, const ptrdiff_t *x_strides,
-                                                  float *y, const ptrdiff_t *y_strides,
-                                                  float beta, float threshold)
-{
-    softplus_status status = check_call(ndim, shape, params_valid_f32(beta, threshold));
-    if (status != SOFTPLUS_OK)
-        return status;
-    const run_f32 run = {sp_active_kernels(), {beta, threshold}};
-    void *const bases[] = {y, (void *)x};
-    const ptrdiff_t *const strides[] = {y_strides, x_strides};
-    return plan_and_run(ndim, shape, 2, sizeof(float), bases, strides, run_fwd_f32, &run);
-}
-
-SOFTPLUS_API softplus_status softplus_forward_f64(size_t ndim, const size_t *shape,
-                                                  const double *x, const ptrdiff_t *x_strides,
-                                                  double *y, const ptrdiff_t *y_strides,
-                                                  double beta, double threshold)
-{
-    softplus_status status = check_call(ndim, shape, params_valid_f64(beta, threshold));
-    if (status != SOFTPLUS_OK)
-        return status;
-    const run_f64 run = {sp_active_kernels(), {beta, threshold}};
-    void *const bases[] = {y, (void *)x};
-    const ptrdiff_t *const strides[] = {y_strides, x_strides};
-    return plan_and_run(ndim, shape, 2, sizeof(double), bases, strides, run_fwd_f64, &run);
-}
-
-SOFTPLUS_API softplus_status softplus_backward_f32(size_t ndim, const size_t *shape,
-                                                   const float *dy, const ptrdiff_t *dy_strides,
-                                                   const float *x, const ptrdiff_t *x_strides,
-                                                   float *dx, const ptrdiff_t *dx_strides,
-                                                   float beta, float threshold)
-{
-    softplus_status status = check_call(ndim, shape, params_valid_f32(beta, threshold));
-    if (status != SOFTPLUS_OK)
-        return status;
-    const run_f32 run = {sp_active_kernels(), {beta, threshold}};
-    void *const bases[] = {dx, (void *)dy, (void *)x};
-    const ptrdiff_t *const strides[] = {dx_strides, dy_strides, x_strides};
-    return plan_and_run(ndim, shape, 3, sizeof(float), bases, strides, run_bwd_f32, &run);
-}
-
-SOFTPLUS_API softplus_status softplus_backward_f64(size_t ndim, const size_t *shape,
-                                                   const double *dy, const ptrdiff_t *dy_strides,
-                                                   const double *x, const ptrdiff_t *x_strides,
-                                                   double *dx, const ptrdiff_t *dx_strides,
-                                                   double beta, double threshold)
-{
-    softplus_status status = check_call(ndim, shape, params_valid_f64(beta, threshold));
-    if (status != SOFTPLUS_OK)
-        return status;
-    const run_f64 run = {sp_active_kernels(), {beta, threshold}};
-    void *const bases[] = {dx, (void *)dy, (void *)x};
-    const ptrdiff_t *const strides[] = {dx_strides, dy_strides, x_strides};
-    return plan_and_run(ndim, shape, 3, sizeof(double), bases, strides, run_bwd_f64, &run);
-}
+/* The public functions, one per (op, dtype) of src/lists.h; their prototypes, with the parameter
+ * names users read, are in include/softplus.h. */
+#define SP_PUBLIC_INPUTS_1(T) const T *in1, const ptrdiff_t *in1_strides,
+#define SP_PUBLIC_INPUTS_2(T) const T *in1, const ptrdiff_t *in1_strides, const T *in2, const ptrdiff_t *in2_strides,
+#define SP_PUBLIC_BASES_1 (void *)in1
+#define SP_PUBLIC_BASES_2 (void *)in1, (void *)in2
+#define SP_PUBLIC_STRIDES_1 in1_strides
+#define SP_PUBLIC_STRIDES_2 in1_strides, in2_strides
+#define SP_PUBLIC_(otag, OTAG, public, inputs, dtag, DTAG, T, size, C, ctag)                         \
+    SOFTPLUS_API softplus_status softplus_##public##_##dtag(size_t ndim, const size_t *shape,         \
+                                                            SP_PUBLIC_INPUTS_##inputs(T) T *out,      \
+                                                            const ptrdiff_t *out_strides, C beta,     \
+                                                            C threshold)                             \
+    {                                                                                                \
+        softplus_status status = check_call(ndim, shape, params_valid_##ctag(beta, threshold));      \
+        if (status != SOFTPLUS_OK)                                                                   \
+            return status;                                                                           \
+        const sp_params_##ctag params = {beta, threshold};                                           \
+        void *const bases[] = {out, SP_PUBLIC_BASES_##inputs};                                       \
+        const ptrdiff_t *const strides[] = {out_strides, SP_PUBLIC_STRIDES_##inputs};                 \
+        return plan_and_run(SP_OP_##OTAG, SP_DTYPE_##DTAG, ndim, shape, 1 + (inputs), size, bases,     \
+                            strides, &params);                                                       \
+    }
+#define SP_PUBLIC(op, dtag, DTAG, T, size, C, ctag) SP_CALL(SP_PUBLIC_, SP_UNPACK op, dtag, DTAG, T, size, C, ctag)
+#define SP_PUBLIC_OP(ctx, otag, OTAG, public, inputs) SP_DTYPES(SP_PUBLIC, (otag, OTAG, public, inputs))
+SP_OPS(SP_PUBLIC_OP, ~)
 
 SOFTPLUS_API const char *softplus_status_string(softplus_status status)
 {

@@ -36,11 +36,23 @@ static int add_product_checked(size_t *acc, size_t a, size_t b, size_t limit)
     return 1;
 }
 
+/* The most elements a view may reach from its base either way, so that byte offsets fit ptrdiff_t;
+ * constant divisors, one per element size. */
+static size_t max_elements(size_t elem_size)
+{
+    switch (elem_size) {
+    case 1: return (size_t)PTRDIFF_MAX - 1;
+    case 2: return (size_t)PTRDIFF_MAX / 2 - 1;
+    case 4: return (size_t)PTRDIFF_MAX / 4 - 1;
+    default: return (size_t)PTRDIFF_MAX / 8 - 1;
+    }
+}
+
 /* The byte range [lo, hi) a view spans, or 0 when it does not fit (see SOFTPLUS_ERR_OVERFLOW). */
 static int view_range(const char *base, size_t ndim, const size_t *shape, const ptrdiff_t *stride,
                       size_t elem_size, uintptr_t *lo, uintptr_t *hi)
 {
-    const size_t limit = (size_t)PTRDIFF_MAX / (elem_size == 4 ? 4 : 8) - 1; /* constant divisors */
+    const size_t limit = max_elements(elem_size);
     size_t forward = 0, backward = 0; /* in elements */
     for (size_t d = 0; d < ndim; d++) {
         size_t *side = stride[d] < 0 ? &backward : &forward;
@@ -204,65 +216,73 @@ softplus_status sp_plan_build(sp_plan *plan, size_t ndim, const size_t *shape, s
     return SOFTPLUS_OK;
 }
 
+/* Copies of n elements of one size between a strided view and a contiguous buffer; the size is a
+ * constant in each loop so that the copy is one load and one store. */
+#define SP_COPY_LOOP(T, dst_at, src_at)                                                              \
+    for (size_t i = 0; i < n; i++) {                                                                 \
+        T v;                                                                                         \
+        memcpy(&v, src_at, sizeof v);                                                                \
+        memcpy(dst_at, &v, sizeof v);                                                                \
+    }
+#define SP_BY_SIZE(dst_at, src_at)                                                                   \
+    switch (elem_size) {                                                                             \
+    case 1: SP_COPY_LOOP(uint8_t, dst_at, src_at) break;                                             \
+    case 2: SP_COPY_LOOP(uint16_t, dst_at, src_at) break;                                            \
+    case 4: SP_COPY_LOOP(uint32_t, dst_at, src_at) break;                                            \
+    default: SP_COPY_LOOP(uint64_t, dst_at, src_at) break;                                           \
+    }
+
 static void gather(void *dst, const char *src, ptrdiff_t stride_bytes, size_t n, size_t elem_size)
 {
-    if (elem_size == 4) {
-        uint32_t *d = dst;
-        for (size_t i = 0; i < n; i++)
-            memcpy(&d[i], src + (ptrdiff_t)i * stride_bytes, 4);
-    } else {
-        uint64_t *d = dst;
-        for (size_t i = 0; i < n; i++)
-            memcpy(&d[i], src + (ptrdiff_t)i * stride_bytes, 8);
-    }
+    unsigned char *d = dst;
+    SP_BY_SIZE(d + i * elem_size, src + (ptrdiff_t)i * stride_bytes)
 }
 
 static void scatter(char *dst, ptrdiff_t stride_bytes, const void *src, size_t n, size_t elem_size)
 {
-    if (elem_size == 4) {
-        const uint32_t *s = src;
-        for (size_t i = 0; i < n; i++)
-            memcpy(dst + (ptrdiff_t)i * stride_bytes, &s[i], 4);
-    } else {
-        const uint64_t *s = src;
-        for (size_t i = 0; i < n; i++)
-            memcpy(dst + (ptrdiff_t)i * stride_bytes, &s[i], 8);
-    }
+    const unsigned char *s = src;
+    SP_BY_SIZE(dst + (ptrdiff_t)i * stride_bytes, s + i * elem_size)
 }
 
-/* One inner run of plan->shape[0] elements starting at ptrs, at least one operand strided. */
-static void run_strided(const sp_plan *plan, char *const *ptrs, const ptrdiff_t *step, sp_run_fn fn,
-                        const void *ctx)
+/* One inner run of plan->shape[0] elements starting at ptrs through the stack buffer: operands at
+ * their own element size (a strided operand) or converted to the compute type (with a hook). */
+static void run_buffered(const sp_plan *plan, char *const *ptrs, const ptrdiff_t *step, sp_run_fn fn,
+                         const void *ctx, const sp_convert *convert)
 {
     _Alignas(64) unsigned char buffer[SP_MAX_OPERANDS][SP_CHUNK_BYTES];
-    const size_t chunk = SP_CHUNK_BYTES / plan->elem_size;
     const size_t es = plan->elem_size;
+    const size_t chunk = SP_CHUNK_BYTES / (convert ? convert->compute_size : es);
     for (size_t done = 0; done < plan->shape[0]; done += chunk) {
         const size_t n = plan->shape[0] - done < chunk ? plan->shape[0] - done : chunk;
         void *args[SP_MAX_OPERANDS];
         for (size_t k = 0; k < plan->noperands; k++) {
             char *at = ptrs[k] + (ptrdiff_t)done * step[k];
-            if (step[k] == (ptrdiff_t)es) {
+            if (!convert && step[k] == (ptrdiff_t)es) {
                 args[k] = at;
             } else {
                 args[k] = buffer[k];
-                if (k > 0)
+                if (k > 0 && convert)
+                    convert->load(buffer[k], at, step[k], n);
+                else if (k > 0)
                     gather(buffer[k], at, step[k], n, es);
             }
         }
         fn(n, args, ctx);
-        if (args[0] == buffer[0])
-            scatter(ptrs[0] + (ptrdiff_t)done * step[0], step[0], buffer[0], n, es);
+        char *out = ptrs[0] + (ptrdiff_t)done * step[0];
+        if (convert)
+            convert->store(out, step[0], buffer[0], n);
+        else if (args[0] == buffer[0])
+            scatter(out, step[0], buffer[0], n, es);
     }
 }
 
-void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx)
+void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const sp_convert *convert)
 {
     const size_t es = plan->elem_size;
     const size_t nops = plan->noperands;
     char *ptrs[SP_MAX_OPERANDS];
     ptrdiff_t step[SP_MAX_OPERANDS]; /* inner stride in bytes */
-    int contiguous = 1;
+    int contiguous = convert == NULL;
     for (size_t k = 0; k < nops; k++) {
         ptrs[k] = plan->base[k];
         step[k] = plan->stride[k][0] * (ptrdiff_t)es;
@@ -280,7 +300,7 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx)
         if (contiguous)
             fn(plan->shape[0], (void *const *)ptrs, ctx);
         else
-            run_strided(plan, ptrs, step, fn, ctx);
+            run_buffered(plan, ptrs, step, fn, ctx, convert);
         /* Advance the odometer over the outer dimensions; pointers never leave the views. */
         size_t d = 1;
         for (; d < plan->ndim; d++) {

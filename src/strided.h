@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "kernels.h" /* sp_run_fn */
 #include "softplus.h"
 
 /* Operand 0 is the output; operands 1.. are inputs. */
@@ -24,18 +25,26 @@ typedef struct sp_plan {
     ptrdiff_t stride[SP_MAX_OPERANDS][SOFTPLUS_MAX_NDIM]; /* in elements */
 } sp_plan;
 
-/* Validates the tensor arguments (not ndim, shape != NULL or the op's parameters, which the caller
+/* elem_size is 1, 2, 4 or 8 bytes. Validates the tensor arguments (not ndim, shape != NULL or the op's parameters, which the caller
  * checks first) in the header's order: element count, emptiness, NULL data pointers, address ranges,
  * overlap; and on success fills plan. strides[k] may be NULL (C-contiguous). Reads no tensor data. */
 softplus_status sp_plan_build(sp_plan *plan, size_t ndim, const size_t *shape, size_t noperands,
                               size_t elem_size, void *const *bases, const ptrdiff_t *const *strides);
 
-/* Called with n >= 1 elements of contiguous arrays: ptrs[0] the output, ptrs[1..] the inputs. */
-typedef void (*sp_run_fn)(size_t n, void *const *ptrs, const void *ctx);
+/* The converting hook for a dtype stored in one type and computed in another (bfloat16 stored, float
+ * computed): load widens n elements, src_stride bytes apart, into a contiguous compute array; store
+ * narrows n contiguous compute elements into dst, dst_stride bytes apart. Both are exact functions of
+ * the bits (no FP environment). */
+typedef struct sp_convert {
+    size_t compute_size; /* bytes of one compute element */
+    void (*load)(void *dst, const char *src, ptrdiff_t src_stride, size_t n);
+    void (*store)(char *dst, ptrdiff_t dst_stride, const void *src, size_t n);
+} sp_convert;
 
-/* Runs fn over every element of a built, non-empty plan. Runs whose inner stride is not 1 go through
- * a stack buffer (gather the inputs, compute, scatter the output) so that fn always sees contiguous
- * arrays. */
-void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx);
+/* Runs fn over every element of a built, non-empty plan, fn always seeing contiguous arrays (fn is
+ * called with n >= 1 elements: ptrs[0] the output, ptrs[1..] the inputs). Without a hook (convert
+ * NULL) contiguous runs are passed in place and strided ones go through a stack buffer (gather the
+ * inputs, compute, scatter the output); with one, every run goes through the buffer, converted. */
+void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const sp_convert *convert);
 
 #endif /* SP_STRIDED_H */

@@ -1,0 +1,52 @@
+/* lists.h -- the three axes of the library: instruction sets, ops and dtypes, each listed once.
+ * SPDX-License-Identifier: MIT
+ *
+ * Every place that enumerates an axis expands one of these X-macro lists: the kernel declarations and
+ * the registry (kernels.h, registry.c), dispatch, the public entry points (softplus.c), the tests, the
+ * fuzzer and the benchmark; cmake/isa.cmake reads SP_ISAS for the fallback chain. Adding an entry is
+ * one line here plus the code that is really new (src/README.md says what that is per axis).
+ * Each list takes X and a context argument passed through as X's first argument, so that lists nest
+ * (SP_OPS(X, ctx) inside the expansion of SP_DTYPES(Y, ...)); pass ~ when there is no context.
+ *
+ * SP_ISAS: X(ctx, tag, TAG, fallback, priority, features)
+ *   tag        the name everywhere: kernel suffix (sp_fwd_f32_<tag>), softplus_isa_name(), SOFTPLUS_ISA
+ *   TAG        SOFTPLUS_ISA_<TAG>, the public enum value (include/softplus.h; released values never change)
+ *   fallback   the ISA whose kernels fill a dtype that this ISA has no kernel file for; listed before it
+ *   priority   automatic selection takes the supported ISA with the highest priority
+ *   features   SP_CPU_* bits (dispatch.c) that the CPU and the OS must provide */
+#ifndef SP_LISTS_H
+#define SP_LISTS_H
+
+#define SP_ISAS(X, ctx)                                                                              \
+    X(ctx, scalar, SCALAR, scalar, 0, 0)                                                             \
+    X(ctx, sse41, SSE41, scalar, 1, SP_CPU_SSE41)                                                    \
+    X(ctx, avx2, AVX2, sse41, 2, SP_CPU_SSE41 | SP_CPU_AVX2_FMA)                                     \
+    X(ctx, avx512, AVX512, avx2, 3, SP_CPU_SSE41 | SP_CPU_AVX2_FMA | SP_CPU_AVX512)                  \
+    X(ctx, neon, NEON, scalar, 1, SP_CPU_ASIMD)
+
+/* SP_OPS: X(ctx, tag, TAG, public, inputs)
+ *   tag      kernel prefix (sp_<tag>_<dtype>_<isa>), and the op's name in tests, fuzzer and benchmark
+ *   TAG      SP_OP_<TAG>, the index into a kernel set's table
+ *   public   the public function is softplus_<public>_<dtype>
+ *   inputs   tensor inputs in the public signature's order, 1 (x) or 2 (dy, x); the output follows them */
+#define SP_OPS(X, ctx)                                                                               \
+    X(ctx, fwd, FWD, forward, 1)                                                                     \
+    X(ctx, bwd, BWD, backward, 2)
+
+/* SP_DTYPES: X(ctx, tag, TAG, storage, size, compute, ctag)
+ *   tag       suffix of the public functions and the kernels
+ *   TAG       SP_DTYPE_<TAG>, the index into a kernel set's table
+ *   storage   the C type of tensor elements in the public API; size = sizeof(storage) in bytes
+ *   compute   the C type of beta, threshold and the kernel's arithmetic; ctag its tag (sp_params_<ctag>)
+ * A dtype stored in one type and computed in another (bfloat16 in float) reaches its kernel through
+ * the strided engine's converting hook (strided.h). */
+#define SP_DTYPES(X, ctx)                                                                            \
+    X(ctx, f32, F32, float, 4, float, f32)                                                           \
+    X(ctx, f64, F64, double, 8, double, f64)
+
+/* For nesting: a context that carries several values is a parenthesised tuple c, spread into a
+ * call as SP_CALL(m, SP_UNPACK c, more...). */
+#define SP_UNPACK(...) __VA_ARGS__
+#define SP_CALL(m, ...) m(__VA_ARGS__)
+
+#endif /* SP_LISTS_H */
