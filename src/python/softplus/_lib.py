@@ -39,7 +39,10 @@ STATUS_NAMES = {
     5: "SOFTPLUS_ERR_OVERLAP",
     6: "SOFTPLUS_ERR_UNSUPPORTED",
 }
-ISA_VALUES = range(0, 6)  # SOFTPLUS_ISA_AUTO .. SOFTPLUS_ISA_NEON
+# softplus_isa_name answers "unknown" past the library's ISA list (src/lists.h): the names are read from
+# the library up to there, so a new ISA needs no change here.
+ISA_UNKNOWN_NAME = b"unknown"
+ISA_VALUE_LIMIT = 256
 
 _size_p = ctypes.POINTER(ctypes.c_size_t)
 _stride_p = ctypes.POINTER(ctypes.c_ssize_t)  # ptrdiff_t: ssize_t has its size on every Linux ABI
@@ -149,5 +152,8 @@ class Library:
         self.version = ver
         # The name table comes from the library itself, so it cannot drift from softplus_isa_name.
         self.isa_by_name = {}
-        for value in ISA_VALUES:
-            self.isa_by_name[self.isa_name(value).decode()] = value
+        for value in range(ISA_VALUE_LIMIT):
+            name = self.isa_name(value)
+            if name == ISA_UNKNOWN_NAME:
+                break
+            self.isa_by_name[name.decode()] = value
