@@ -25,6 +25,14 @@
  * exception, is moved to MXCSR before the control word is restored: left in the x87 status word it
  * would trap at the caller's next x87 instruction (x87 exceptions are delivered late), while MXCSR
  * reports it to fetestexcept and traps only when an instruction raises it again.
+ * The x87 control word is switched only with the status flags cleared: fldcw and fldenv are waiting
+ * instructions, which deliver a pending exception (a flag set in the status word that the control word
+ * unmasks) before they run, so a flag the caller's own long double code left, or one a previous call
+ * left before the caller unmasked it, would trap inside the library. The caller's status word is saved
+ * first (fnstsw and fnclex do not wait) and put back exactly on the way out, pending exception included,
+ * so the caller's program sees what it would have seen without the call. On aarch64 nothing of the kind
+ * exists: FPCR's trap enables act only on the instruction that raises an exception, never on flags
+ * already in FPSR, and neither function touches FPSR.
  *
  * What is covered: x86 (MXCSR, and the x87 control word) and aarch64 (FPCR) with GCC or Clang. Other
  * targets normalise only the rounding direction, through <fenv.h>.
@@ -54,6 +62,7 @@
 typedef struct sp_fpenv {
     unsigned int mxcsr;
     unsigned short x87_cw;
+    unsigned short x87_sw; /* the caller's x87 status word, saved when the control word is switched */
 } sp_fpenv;
 
 static inline unsigned int sp_read_mxcsr(void)
@@ -112,8 +121,8 @@ void sp_fpenv_read(sp_fpenv *e);
 int sp_fpenv_is_default(const sp_fpenv *e);
 #endif
 
-/* Out of line, only when the caller's state is not the default. */
-void sp_fpenv_set_default(const sp_fpenv *caller);
+/* Out of line, only when the caller's state is not the default; may save more of it into *caller. */
+void sp_fpenv_set_default(sp_fpenv *caller);
 void sp_fpenv_leave(const sp_fpenv *caller);
 
 /* Reads the calling thread's control state into *caller; when it is not the default, switches to the

@@ -1,0 +1,164 @@
+/* test_fpe_pending.c -- a call never traps on an x87 exception that is pending in the caller's state,
+ * and gives that state back exactly.
+ * SPDX-License-Identifier: MIT
+ *
+ * x87 exceptions are delivered late: a flag set in the status word that the control word unmasks is
+ * pending, and the next waiting x87 instruction traps. The library switches the x87 control word with
+ * waiting instructions (fldcw, fldenv), so it must clear the flags first and restore them on the way
+ * out. Each case sets such a state -- flags left by the scalar f64 kernel (long double) or by the
+ * caller's own long double code, then those exceptions unmasked with feenableexcept -- and makes every
+ * public call on every kernel set this CPU runs. A trap is caught (SIGFPE -> siglongjmp) and fails the
+ * case; after each call the x87 status flags and control word must be exactly the caller's.
+ * x86 only: elsewhere there is no x87 unit (aarch64's FPCR trap enables act only on the instruction
+ * that raises an exception), and the test skips.
+ */
+#define _GNU_SOURCE /* feenableexcept */
+#include <fenv.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "softplus.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+
+static sigjmp_buf trapped;
+
+static void on_sigfpe(int sig)
+{
+    (void)sig;
+    siglongjmp(trapped, 1);
+}
+
+static unsigned short x87_sw(void)
+{
+    unsigned short v;
+    __asm__ __volatile__("fnstsw %0" : "=m"(v));
+    return v;
+}
+
+static unsigned short x87_cw(void)
+{
+    unsigned short v;
+    __asm__ __volatile__("fnstcw %0" : "=m"(v));
+    return v;
+}
+
+/* fnclex first: it does not wait, while fedisableexcept's fstcw would deliver a pending exception. */
+static void clear_everything(void)
+{
+    __asm__ __volatile__("fnclex" : : : "memory");
+    fedisableexcept(FE_ALL_EXCEPT);
+    feclearexcept(FE_ALL_EXCEPT);
+}
+
+/* Leaves UE and PE in the x87 status word: the scalar f64 kernel computes in long double, and
+ * exp(-745) underflows there. */
+static void flags_from_the_library(void)
+{
+    const size_t n = 1;
+    double x = -745.0, y;
+    assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_SCALAR), SOFTPLUS_OK);
+    assert_int_equal(softplus_forward_f64(1, &n, &x, NULL, &y, NULL, 1.0, 20.0), SOFTPLUS_OK);
+}
+
+/* The caller's own long double arithmetic leaves UE and PE. */
+static void flags_from_the_caller(void)
+{
+    volatile long double tiny = 0x1p-16000L;
+    volatile long double r = tiny * tiny;
+    (void)r;
+}
+
+/* Every public tensor function once, through the active set. 0 when none trapped. */
+static int call_everything(softplus_isa isa, const char *setting)
+{
+    const size_t n = 19; /* a vector or two and a tail on every ISA */
+    float xf[19], yf[19], dyf[19];
+    double xd[19], yd[19], dyd[19];
+    for (size_t i = 0; i < n; i++) {
+        xf[i] = -100.0f + 11.0f * (float)i;
+        xd[i] = -745.0 + 80.0 * (double)i;
+        dyf[i] = 1.5f;
+        dyd[i] = 1.5;
+    }
+    if (sigsetjmp(trapped, 1)) {
+        clear_everything();
+        fprintf(stderr, "SIGFPE inside a call: kernel set %s, %s\n", softplus_isa_name(isa), setting);
+        return 1;
+    }
+    const unsigned short cw = x87_cw(), sw = x87_sw();
+    int st = softplus_forward_f32(1, &n, xf, NULL, yf, NULL, 1.0f, 20.0f);
+    st |= softplus_forward_f64(1, &n, xd, NULL, yd, NULL, 1.0, 20.0);
+    st |= softplus_backward_f32(1, &n, dyf, NULL, xf, NULL, yf, NULL, 1.0f, 20.0f);
+    st |= softplus_backward_f64(1, &n, dyd, NULL, xd, NULL, yd, NULL, 0.5, 20.0);
+    const unsigned short cw_after = x87_cw(), sw_after = x87_sw();
+    clear_everything();
+    /* the caller's x87 flags, its pending state and its control word are back; flags the calls raise
+     * and that the caller unmasks go to MXCSR instead, so the status word gains none of them */
+    if (st != SOFTPLUS_OK || cw_after != cw || (sw_after & 0x3f) != ((sw & 0x3f) | (sw_after & 0x3f & cw)) ||
+        (sw_after & 0x80) != (sw & 0x80) || (sw & 0x3f & ~sw_after)) {
+        fprintf(stderr, "kernel set %s, %s: status %d, x87 cw 0x%04x -> 0x%04x, sw 0x%04x -> 0x%04x\n",
+                softplus_isa_name(isa), setting, st, cw, cw_after, sw, sw_after);
+        return 1;
+    }
+    return 0;
+}
+
+static void pending_x87_exceptions_never_trap(void **state)
+{
+    (void)state;
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigfpe;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGFPE, &sa, &old), 0);
+    int failures = 0, sets = 0;
+    for (int v = SOFTPLUS_ISA_SCALAR; strcmp(softplus_isa_name((softplus_isa)v), "unknown") != 0; v++) {
+        const softplus_isa isa = (softplus_isa)v;
+        if (!softplus_isa_supported(isa))
+            continue;
+        sets++;
+        static const int traps[] = {FE_UNDERFLOW, FE_INEXACT, FE_UNDERFLOW | FE_INEXACT | FE_INVALID |
+                                                                 FE_DIVBYZERO | FE_OVERFLOW};
+        for (size_t t = 0; t < sizeof traps / sizeof traps[0]; t++) {
+            clear_everything();
+            flags_from_the_library();
+            assert_int_equal(softplus_set_isa(isa), SOFTPLUS_OK);
+            feenableexcept(traps[t]);
+            failures += call_everything(isa, "flags left by an earlier library call");
+
+            clear_everything();
+            assert_int_equal(softplus_set_isa(isa), SOFTPLUS_OK);
+            flags_from_the_caller();
+            feenableexcept(traps[t]);
+            failures += call_everything(isa, "flags left by the caller's long double code");
+        }
+    }
+    sigaction(SIGFPE, &old, NULL);
+    softplus_set_isa(SOFTPLUS_ISA_AUTO);
+    print_message("%d kernel sets, %d failures\n", sets, failures);
+    assert_int_equal(failures, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(pending_x87_exceptions_never_trap)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+#else
+
+int main(void)
+{
+    printf("no x87 unit on this target: nothing can be pending\n");
+    return 77;
+}
+
+#endif
