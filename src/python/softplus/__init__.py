@@ -29,7 +29,7 @@ import sys
 
 import numpy as np
 
-from . import _lib
+from . import _lib, _scalar
 
 __all__ = ["forward", "backward", "active_isa", "set_isa", "isa_supported", "supported_isas", "version",
            "library_path", "SoftplusError"]
@@ -210,12 +210,9 @@ def _c_arrays(views):
 
 
 def _scalars(dtype_tag, beta, threshold):
-    """beta and threshold rounded to the tensor's precision, as PyTorch rounds them (Scalar.to<T>()).
-    Out-of-range values become infinities, which the library rejects (beta) or handles (threshold)."""
-    if dtype_tag == "f32":
-        with np.errstate(over="ignore"):
-            return float(np.float32(float(beta))), float(np.float32(float(threshold)))
-    return float(beta), float(threshold)
+    """beta and threshold as the dtype's C arguments, rounded as PyTorch rounds them (Scalar.to<T>()),
+    independently of the caller's FP environment (_scalar.py)."""
+    return _scalar.library_scalars(dtype_tag, beta, threshold)
 
 
 # ---- the public functions ----------------------------------------------------------------------------
