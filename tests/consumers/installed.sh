@@ -12,6 +12,8 @@
 #   install-static       a separate build of the library with SOFTPLUS_BUILD_STATIC=ON installed into
 #                        $SP_WORK/prefix-static (tree checked, now with libsoftplus.a)
 #   find-package-static  downstream/ links softplus::softplus_static: no dynamic dependency on libsoftplus
+#   no-cmocka            a default configure that cannot see cmocka leaves the tests out, builds, installs
+#                        into a private prefix; a C program built against it runs
 #
 # Environment: SP_CMAKE SP_CC SP_GENERATOR SP_MAKE_PROGRAM SP_BUILD_TYPE SP_SOURCE_DIR SP_BUILD_DIR SP_WORK
 # SP_LIBDIR SP_INCLUDEDIR SP_VERSION SP_VERSION_MAJOR SP_PKG_CONFIG SP_READELF, optional SP_BUILD_STATIC (0/1) SP_MANDIR
@@ -253,6 +255,28 @@ find-package-static)
     note "$(basename "$exe") has no dynamic dependency on libsoftplus; NEEDED:" \
         "$("$SP_READELF" -d -W "$exe" | sed -n 's|.*(NEEDED).*\[\(.*\)\]|\1|p' | tr '\n' ' ')"
     run "running the static consumer" "$exe"
+    ;;
+
+no-cmocka)
+    # A user with only a compiler and CMake: pkg-config sees no cmocka, and no option is given. The
+    # configure must leave the tests out with its one-line message, then build, install into a private
+    # prefix, and a C program built against that prefix must run (LD_LIBRARY_PATH: a private prefix is
+    # not in the loader's path, as the README says).
+    bdir=$SP_WORK/no-cmocka-build
+    prefix=$SP_WORK/prefix-no-cmocka
+    empty=$SP_WORK/no-pkg-config-modules
+    rm -rf "$bdir" "$prefix" "$empty"
+    mkdir -p "$empty"
+    log=$SP_WORK/no-cmocka-configure.log
+    PKG_CONFIG_LIBDIR=$empty PKG_CONFIG_PATH= cmake_configure -S "$SP_SOURCE_DIR" -B "$bdir" \
+        >"$log" 2>&1 || { cat "$log"; die "configure without cmocka failed"; }
+    grep -q "tests not built: cmocka not found" "$log" || { cat "$log"; die "no message about the tests being left out"; }
+    run "building without cmocka" "$SP_CMAKE" --build "$bdir" -j 2
+    run "installing" "$SP_CMAKE" --install "$bdir" --prefix "$prefix"
+    exe=$SP_WORK/no-cmocka-consumer
+    run "compiling consumer.c against the prefix" "$SP_CC" -std=c99 -I"$prefix/$SP_INCLUDEDIR" \
+        "$consumers_src/consumer.c" -L"$prefix/$SP_LIBDIR" -lsoftplus -lm -o "$exe"
+    LD_LIBRARY_PATH=$prefix/$SP_LIBDIR run "running the consumer" "$exe"
     ;;
 
 *)
