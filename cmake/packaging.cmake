@@ -50,6 +50,9 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
+# The runtime's ldconfig trigger (lintian: lacks-ldconfig-trigger); CPack adds the ldconfig calls to
+# postinst/postrm itself.
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/cmake/debian/triggers)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_NAME libsoftplus-dev)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
 
@@ -73,8 +76,10 @@ This package contains the header, the pkg-config file, the CMake package
 (find_package(softplus)) and the softplus(3) manual pages.")
 set(CPACK_COMPONENT_DEVELOPMENT_DEPENDS Runtime)
 
-# Debian ships manual pages gzip-compressed, and per-function pages as symlinks (cmake/deb-manpages.cmake).
-set(CPACK_PRE_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/cmake/deb-manpages.cmake)
+# Debian ships manual pages gzip-compressed, per-function pages as symlinks, and a copyright file and
+# changelog in each package's doc directory (cmake/deb-staging.cmake, from LICENSE).
+set(CPACK_PRE_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/cmake/deb-staging.cmake)
+set(CPACK_SOFTPLUS_LICENSE_FILE ${PROJECT_SOURCE_DIR}/LICENSE)
 
 # ---- source tarball ------------------------------------------------------------------------------
 # Patterns are anchored at the source directory: a checkout that lives under some ".../build/" path

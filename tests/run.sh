@@ -22,8 +22,8 @@ TOOLS=(cmake cc c++ pkg-config ctest)
 # The Python binding's suites: numpy reference and PyTorch parity (tests/python, Debian's /usr/bin/python3).
 PACKAGES+=(python3-numpy python3-torch)
 # ABI check against the committed baseline (abidiff), the .deb and source packages (dpkg-dev, file for
-# CPack's shlibdeps), the API reference (doxygen) and the man page checks (man-db, groff).
-PACKAGES+=(abigail-tools dpkg-dev file doxygen man-db)
+# CPack's shlibdeps) and lintian over them, the API reference (doxygen) and the man page checks (man-db, groff).
+PACKAGES+=(abigail-tools dpkg-dev file doxygen man-db lintian)
 # valgrind memcheck over the suite (the ASan, UBSan and TSan runtimes come with gcc); clang and its
 # runtime (libFuzzer) for the fuzzer, llvm for symbolised reports.
 PACKAGES+=(valgrind clang libclang-rt-14-dev llvm)

@@ -7,7 +7,8 @@
 #   2. control fields: names, version, architecture, sections; the runtime depends on libc6 (from
 #      dpkg-shlibdeps) and ships a shlibs file and ldconfig calls; -dev depends on exactly this runtime
 #   3. contents: each package holds exactly its files (runtime: the SONAME link and the library; -dev:
-#      header, .so link, .pc, CMake package, gzipped man pages with per-function symlinks), all owned by
+#      header, .so link, .pc, CMake package, gzipped man pages with per-function symlinks; both: the
+#      copyright file and changelog.Debian.gz), all owned by
 #      root, under /usr; the library is stripped, has its SONAME and no RPATH
 #   4. dpkg -x both into $SP_WORK/deb/root; no file there names the build or source directory;
 #      softplus.pc says prefix=/usr
@@ -103,6 +104,8 @@ run "dpkg-deb -e" "$SP_DPKG_DEB" -e "$rt_deb" "$ctl"
 want_shlibs="libsoftplus $SP_VERSION_MAJOR $runtime (>= $deb_version)"
 [ "$(cat "$ctl/shlibs")" = "$want_shlibs" ] ||
     die "shlibs is '$(cat "$ctl/shlibs")', want '$want_shlibs'"
+grep -qx "activate-noawait ldconfig" "$ctl/triggers" 2>/dev/null ||
+    die "$(basename "$rt_deb") has no ldconfig trigger"
 for script in postinst postrm; do
     grep -q ldconfig "$ctl/$script" 2>/dev/null || die "$(basename "$rt_deb") $script does not run ldconfig"
 done
@@ -131,8 +134,9 @@ check_paths() {
 functions=$(sed -n 's|^\(softplus_[a-z0-9_]*\)@@.*|\1|p' "$consumers_src/exported_symbols.txt")
 [ -n "$functions" ] || die "no functions in $consumers_src/exported_symbols.txt"
 
-check_paths "$rt_deb" "$lib/libsoftplus.so.$SP_VERSION_MAJOR" "$lib/libsoftplus.so.$SP_VERSION"
-set -- "$inc/softplus.h" "$lib/libsoftplus.so" "$lib/pkgconfig/softplus.pc" \
+check_paths "$rt_deb" "$lib/libsoftplus.so.$SP_VERSION_MAJOR" "$lib/libsoftplus.so.$SP_VERSION" \
+    "usr/share/doc/$runtime/copyright" "usr/share/doc/$runtime/changelog.Debian.gz"
+set -- "usr/share/doc/libsoftplus-dev/copyright" "usr/share/doc/libsoftplus-dev/changelog.Debian.gz" "$inc/softplus.h" "$lib/libsoftplus.so" "$lib/pkgconfig/softplus.pc" \
     "$lib/cmake/softplus/softplusConfig.cmake" "$lib/cmake/softplus/softplusConfigVersion.cmake" \
     "$lib/cmake/softplus/softplusTargets.cmake" "$lib/cmake/softplus/softplusTargets-<config>.cmake" \
     "$man3/softplus.3.gz"
