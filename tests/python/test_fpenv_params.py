@@ -96,6 +96,11 @@ class RoundingToFloat32(unittest.TestCase):
             with self.assertRaises(TypeError, msg=repr(bad)):
                 sp.forward(x, beta=bad)
 
+    def test_masked_arrays_are_refused(self):
+        m = np.ma.masked_array(np.ones(3, np.float32), mask=[0, 1, 0])
+        with self.assertRaisesRegex(TypeError, "masked array"):
+            sp.forward(m)
+
     def test_beta_that_does_not_fit_float32_says_so(self):
         x = np.ones(3, dtype=np.float32)
         for bad in (1e-50, 1e39, -1e39):

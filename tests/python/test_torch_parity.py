@@ -338,10 +338,17 @@ class TensorBinding(unittest.TestCase):
         with self.assertRaisesRegex(TypeError, "numpy.ndarray out"):
             sp.forward(np.ones(3, np.float32), out=torch.empty(3))
 
-    def test_autograd_outputs_are_refused(self):
+    def test_autograd_is_never_silently_dropped(self):
         x = torch.ones(3, requires_grad=True)
-        y = sp.forward(x)  # reading a tensor that requires grad is fine; the result has no history
+        # with grad mode on, a result cut from the graph would train wrongly: refused, with the way out
+        with self.assertRaisesRegex(ValueError, "requires grad.*torch.no_grad"):
+            sp.forward(x)
+        with self.assertRaisesRegex(ValueError, "requires grad"):
+            sp.backward(torch.ones(3), x)
+        with torch.no_grad():
+            y = sp.forward(x)
         self.assertFalse(y.requires_grad)
+        self.assertFalse(sp.forward(x.detach()).requires_grad)
         with self.assertRaisesRegex(ValueError, "requires grad"):
             sp.forward(torch.ones(3), out=x)
 

@@ -18,7 +18,9 @@ numpy.from_dlpack, without a copy; the result is then a numpy array.
 
 out: None allocates a C-ordered result of the (broadcast) shape; otherwise a writable array (tensor) of
 the inputs' dtype and exactly that shape, which may be x itself (in place) but must not otherwise overlap
-an input. The result does not track autograd history: the library writes outside torch.autograd.
+an input. The result does not track autograd history: the library writes outside torch.autograd, so a
+tensor that requires grad is refused while grad mode is on (use torch.no_grad() or .detach()). Masked
+numpy arrays are refused (their mask would be lost).
 
 Errors: TypeError for a wrong type or dtype (mixed dtypes included), ValueError for a layout the library
 cannot address (misaligned, byte-swapped, a stride that is not a whole number of elements, non-CPU
@@ -129,6 +131,10 @@ def _torch_view(torch, t, name, output=False):
         t = t.resolve_neg()
     if output and t.requires_grad:
         raise ValueError("softplus: %s requires grad; writing it would bypass autograd" % name)
+    if t.requires_grad and torch.is_grad_enabled():
+        # the library writes outside autograd: a result silently cut from the graph would train wrongly
+        raise ValueError("softplus: %s requires grad, and the result would not track autograd history; "
+                         "call under torch.no_grad() or pass %s.detach()" % (name, name))
     ptr = t.data_ptr()
     if t.numel() and ptr % t.element_size():
         raise ValueError("softplus: %s is misaligned: its data at 0x%x is not a multiple of %d bytes"
@@ -149,6 +155,10 @@ def _as_input(obj, name):
     inputs only; the result is a numpy array."""
     if _torch_module(obj) is not None:
         return "torch", obj
+    if isinstance(obj, np.ma.MaskedArray):
+        raise TypeError("softplus: %s is a numpy masked array; the library would compute the masked "
+                        "elements too and return no mask: pass %s.filled(value) or %s.data explicitly"
+                        % (name, name, name))
     if isinstance(obj, np.ndarray):
         return "numpy", obj
     if isinstance(obj, np.generic):
@@ -209,10 +219,53 @@ def _c_arrays(views):
     return nd, shape, strides
 
 
+_SCALAR_CACHE = {}
+_SCALAR_CACHE_LIMIT = 64
+
+
 def _scalars(dtype_tag, beta, threshold):
     """beta and threshold as the dtype's C arguments, rounded as PyTorch rounds them (Scalar.to<T>()),
-    independently of the caller's FP environment (_scalar.py)."""
-    return _scalar.library_scalars(dtype_tag, beta, threshold)
+    independently of the caller's FP environment (_scalar.py). The conversion is exact and depends only
+    on the values and their types, so results are cached (a model calls with the same few values)."""
+    key = (dtype_tag, type(beta), beta, type(threshold), threshold)
+    try:
+        return _SCALAR_CACHE[key]
+    except (KeyError, TypeError):  # TypeError: an unhashable beta, which _scalar refuses below
+        pass
+    value = _scalar.library_scalars(dtype_tag, beta, threshold)
+    if len(_SCALAR_CACHE) >= _SCALAR_CACHE_LIMIT:
+        _SCALAR_CACHE.clear()
+    _SCALAR_CACHE[key] = value
+    return value
+
+
+# ---- the short path: contiguous numpy arrays of a library dtype, no out ---------------------------------
+# A small call is mostly argument handling in Python; this path skips the general view machinery when
+# nothing about the arrays needs it (the library still validates everything it is given).
+_FAST_TAGS = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+_address_of = _lib.ctypes.addressof
+_char_from_buffer = _lib.ctypes.c_char.from_buffer
+_size_t = _lib.ctypes.c_size_t
+_byref = _lib.ctypes.byref
+
+
+def _data_address(a):
+    """The address of a's first element: through the buffer protocol when writable (cheap), else numpy's
+    ctypes interface."""
+    if a.flags.writeable:
+        return _address_of(_char_from_buffer(a))
+    return a.ctypes.data
+
+
+def _fast_tag(a):
+    """The dtype tag when a is a plain, C-contiguous, aligned, native float32/float64 ndarray with data,
+    else None."""
+    if type(a) is not np.ndarray or not a.size:
+        return None
+    flags = a.flags
+    if not (flags.c_contiguous and flags.aligned):
+        return None
+    return _FAST_TAGS.get(a.dtype)
 
 
 # ---- the public functions ----------------------------------------------------------------------------
@@ -220,6 +273,15 @@ def _scalars(dtype_tag, beta, threshold):
 def forward(x, beta=1.0, threshold=20.0, out=None):
     """softplus(x; beta, threshold) elementwise: x where fl(beta*x) > threshold, else
     log(1 + exp(beta*x)) / beta. Returns out (allocated when None)."""
+    tag = _fast_tag(x) if out is None else None
+    if tag is not None:
+        b, t = _scalars(tag, beta, threshold)
+        y = np.empty_like(x)
+        fn = _LIB.forward_f32 if tag == "f32" else _LIB.forward_f64
+        code = fn(1, _byref(_size_t(x.size)), _data_address(x), None, _data_address(y), None, b, t)
+        if code:
+            raise SoftplusError("softplus_forward_" + tag, code)
+        return y
     kind, xa = _as_input(x, "x")
     xv = _input_view(kind, xa, "x")
     ov = _output_view(kind, out, xv.shape, xv.dtype, xa)
@@ -233,6 +295,16 @@ def forward(x, beta=1.0, threshold=20.0, out=None):
 def backward(dy, x, beta=1.0, threshold=20.0, out=None):
     """The gradient: dy where fl(beta*x) > threshold, else dy * sigmoid(beta*x). dy and x broadcast
     against each other. Returns out (allocated when None)."""
+    tag = _fast_tag(x) if out is None else None
+    if tag is not None and _fast_tag(dy) == tag and dy.shape == x.shape:
+        b, t = _scalars(tag, beta, threshold)
+        dx = np.empty_like(x)
+        fn = _LIB.backward_f32 if tag == "f32" else _LIB.backward_f64
+        code = fn(1, _byref(_size_t(x.size)), _data_address(dy), None, _data_address(x), None,
+                  _data_address(dx), None, b, t)
+        if code:
+            raise SoftplusError("softplus_backward_" + tag, code)
+        return dx
     kind_dy, dya = _as_input(dy, "dy")
     kind_x, xa = _as_input(x, "x")
     if kind_dy != kind_x:
