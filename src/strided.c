@@ -8,6 +8,10 @@
 
 /* Elements per gather/scatter chunk buffer: 4 KiB per operand, enough to amortise a kernel call. */
 #define SP_CHUNK_BYTES 4096
+/* A transposed view's tile: this many bytes of the inner dimension per run, so that the cache lines one
+ * run of it touches (one per element) stay in L1 for the next runs (SP_TILE_BYTES / elem_size lines). */
+#define SP_TILE_BYTES 1024
+#define SP_LINE_BYTES 64
 
 static size_t magnitude(ptrdiff_t s)
 {
@@ -244,16 +248,16 @@ static void scatter(char *dst, ptrdiff_t stride_bytes, const void *src, size_t n
     SP_BY_SIZE(dst + (ptrdiff_t)i * stride_bytes, s + i * elem_size)
 }
 
-/* One inner run of plan->shape[0] elements starting at ptrs through the stack buffer: operands at
- * their own element size (a strided operand) or converted to the compute type (with a hook). */
-static void run_buffered(const sp_plan *plan, char *const *ptrs, const ptrdiff_t *step, sp_run_fn fn,
-                         const void *ctx, const sp_convert *convert)
+/* n elements of the inner dimension starting at ptrs, through the stack buffer in chunks of at most
+ * `chunk` elements: operands at their own element size (a strided operand) or converted to the compute
+ * type (with a hook). */
+static void run_buffered(const sp_plan *plan, char *const *ptrs, const ptrdiff_t *step, size_t n_run,
+                         size_t chunk, sp_run_fn fn, const void *ctx, const sp_convert *convert)
 {
     _Alignas(64) unsigned char buffer[SP_MAX_OPERANDS][SP_CHUNK_BYTES];
     const size_t es = plan->elem_size;
-    const size_t chunk = SP_CHUNK_BYTES / (convert ? convert->compute_size : es);
-    for (size_t done = 0; done < plan->shape[0]; done += chunk) {
-        const size_t n = plan->shape[0] - done < chunk ? plan->shape[0] - done : chunk;
+    for (size_t done = 0; done < n_run; done += chunk) {
+        const size_t n = n_run - done < chunk ? n_run - done : chunk;
         void *args[SP_MAX_OPERANDS];
         for (size_t k = 0; k < plan->noperands; k++) {
             char *at = ptrs[k] + (ptrdiff_t)done * step[k];
@@ -276,6 +280,22 @@ static void run_buffered(const sp_plan *plan, char *const *ptrs, const ptrdiff_t
     }
 }
 
+/* Whether an input walks the second dimension in smaller steps than the first (a transposed view): its
+ * inner run then reads one element per cache line, and the next run of dimension 1 reads the next
+ * element of the same lines. Such plans run in tiles: a block of the inner dimension for every index of
+ * dimension 1 in turn, so each line is read while it is still cached (sp_plan_execute). */
+static int transposed_input(const sp_plan *plan)
+{
+    if (plan->ndim < 2)
+        return 0;
+    for (size_t k = 1; k < plan->noperands; k++) {
+        const size_t inner = magnitude(plan->stride[k][0]), outer = magnitude(plan->stride[k][1]);
+        if (outer < inner && inner * plan->elem_size >= SP_LINE_BYTES)
+            return 1;
+    }
+    return 0;
+}
+
 void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const sp_convert *convert)
 {
     const size_t es = plan->elem_size;
@@ -293,16 +313,35 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const s
         fn(plan->shape[0], (void *const *)ptrs, ctx);
         return;
     }
+    const size_t chunk = SP_CHUNK_BYTES / (convert ? convert->compute_size : es);
+    /* Tiled plans take dimension 1 inside the loop below, blocks of dimension 0 outside it; the
+     * odometer then starts at dimension 2. */
+    const int tiled = !contiguous && transposed_input(plan);
+    const size_t first_outer = tiled ? 2 : 1;
+    const size_t tile = SP_TILE_BYTES / (convert ? convert->compute_size : es);
     size_t index[SOFTPLUS_MAX_NDIM];
-    for (size_t d = 1; d < plan->ndim; d++)
+    for (size_t d = first_outer; d < plan->ndim; d++)
         index[d] = 0;
     for (;;) {
-        if (contiguous)
+        if (contiguous) {
             fn(plan->shape[0], (void *const *)ptrs, ctx);
-        else
-            run_buffered(plan, ptrs, step, fn, ctx, convert);
+        } else if (!tiled) {
+            run_buffered(plan, ptrs, step, plan->shape[0], chunk, fn, ctx, convert);
+        } else {
+            for (size_t c0 = 0; c0 < plan->shape[0]; c0 += tile) {
+                const size_t n = plan->shape[0] - c0 < tile ? plan->shape[0] - c0 : tile;
+                char *row[SP_MAX_OPERANDS];
+                for (size_t k = 0; k < nops; k++)
+                    row[k] = ptrs[k] + (ptrdiff_t)c0 * step[k];
+                for (size_t r = 0; r < plan->shape[1]; r++) {
+                    run_buffered(plan, row, step, n, tile, fn, ctx, convert);
+                    for (size_t k = 0; k < nops; k++)
+                        row[k] += plan->stride[k][1] * (ptrdiff_t)es;
+                }
+            }
+        }
         /* Advance the odometer over the outer dimensions; pointers never leave the views. */
-        size_t d = 1;
+        size_t d = first_outer;
         for (; d < plan->ndim; d++) {
             if (++index[d] < plan->shape[d]) {
                 for (size_t k = 0; k < nops; k++)
