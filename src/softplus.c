@@ -58,19 +58,29 @@ static softplus_status plan_and_run(sp_op op, sp_dtype dtype, size_t ndim, const
                                     const ptrdiff_t *const *strides, const void *params)
 {
     sp_plan plan;
-    const softplus_status status = sp_plan_build(&plan, ndim, shape, noperands, elem_size, bases, strides);
-    if (status == SOFTPLUS_OK && !plan.empty) {
-        const sp_kernel *kernel = sp_kernel_of(sp_active_kernels(), op, dtype);
-        /* libm's exp may set errno (ERANGE on underflow); the header promises errno never changes. */
-        const int saved_errno = errno;
-        /* The kernels' results are defined in the default FP control state (fpenv.h). */
-        sp_fpenv caller;
-        const int switched = sp_fpenv_enter(&caller);
+    size_t count = 0;
+    int all_contiguous = 1;
+    for (size_t k = 0; k < noperands; k++)
+        all_contiguous &= strides[k] == NULL;
+    /* Every view C-contiguous (strides NULL, the common small call): one run, no plan to build. */
+    const softplus_status status =
+        all_contiguous ? sp_check_contiguous(ndim, shape, noperands, elem_size, bases, &count)
+                       : sp_plan_build(&plan, ndim, shape, noperands, elem_size, bases, strides);
+    if (status != SOFTPLUS_OK || (all_contiguous ? count == 0 : plan.empty))
+        return status;
+    const sp_kernel *kernel = sp_kernel_of(sp_active_kernels(), op, dtype);
+    /* libm's exp may set errno (ERANGE on underflow); the header promises errno never changes. */
+    const int saved_errno = errno;
+    /* The kernels' results are defined in the default FP control state (fpenv.h). */
+    sp_fpenv caller;
+    const int switched = sp_fpenv_enter(&caller);
+    if (all_contiguous)
+        kernel->run(count, bases, params);
+    else
         sp_plan_execute(&plan, kernel->run, params, NULL);
-        if (switched)
-            sp_fpenv_leave(&caller);
-        errno = saved_errno;
-    }
+    if (switched)
+        sp_fpenv_leave(&caller);
+    errno = saved_errno;
     return status;
 }
 

@@ -220,6 +220,42 @@ softplus_status sp_plan_build(sp_plan *plan, size_t ndim, const size_t *shape, s
     return SOFTPLUS_OK;
 }
 
+softplus_status sp_check_contiguous(size_t ndim, const size_t *shape, size_t noperands, size_t elem_size,
+                                    void *const *bases, size_t *count)
+{
+    /* the checks of sp_plan_build in its order, for views that are all C-contiguous */
+    size_t n = 1;
+    int empty = 0;
+    for (size_t d = 0; d < ndim; d++) {
+        if (shape[d] == 0)
+            empty = 1;
+        else if (!product_fits(n, shape[d], PTRDIFF_MAX))
+            return SOFTPLUS_ERR_OVERFLOW;
+        else
+            n *= shape[d];
+    }
+    *count = empty ? 0 : n;
+    if (empty)
+        return SOFTPLUS_OK;
+    for (size_t k = 0; k < noperands; k++)
+        if (bases[k] == NULL)
+            return SOFTPLUS_ERR_NULL;
+    if (n - 1 > max_elements(elem_size))
+        return SOFTPLUS_ERR_OVERFLOW;
+    const uintptr_t bytes = (uintptr_t)n * elem_size;
+    for (size_t k = 0; k < noperands; k++)
+        if (UINTPTR_MAX - (uintptr_t)bases[k] < bytes)
+            return SOFTPLUS_ERR_OVERFLOW;
+    /* a contiguous output never names an element twice; an input is the output's view or apart from it */
+    const uintptr_t out = (uintptr_t)bases[0];
+    for (size_t k = 1; k < noperands; k++) {
+        const uintptr_t in = (uintptr_t)bases[k];
+        if (in != out && in < out + bytes && out < in + bytes)
+            return SOFTPLUS_ERR_OVERLAP;
+    }
+    return SOFTPLUS_OK;
+}
+
 /* Copies of n elements of one size between a strided view and a contiguous buffer; the size is a
  * constant in each loop so that the copy is one load and one store. */
 #define SP_COPY_LOOP(T, dst_at, src_at)                                                              \

@@ -31,6 +31,12 @@ typedef struct sp_plan {
 softplus_status sp_plan_build(sp_plan *plan, size_t ndim, const size_t *shape, size_t noperands,
                               size_t elem_size, void *const *bases, const ptrdiff_t *const *strides);
 
+/* sp_plan_build's checks, in its order and with its statuses, for the case where every strides pointer
+ * is NULL (every view C-contiguous); on success *count is the element count (0 for an empty tensor)
+ * and the elements are one run at the bases: no plan is needed. */
+softplus_status sp_check_contiguous(size_t ndim, const size_t *shape, size_t noperands, size_t elem_size,
+                                    void *const *bases, size_t *count);
+
 /* The converting hook for a dtype stored in one type and computed in another (bfloat16 stored, float
  * computed): load widens n elements, src_stride bytes apart, into a contiguous compute array; store
  * narrows n contiguous compute elements into dst, dst_stride bytes apart. Both are exact functions of
