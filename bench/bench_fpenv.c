@@ -32,6 +32,7 @@
 #include "fpenv.h"
 #include "kernels.h"
 #include "softplus.h"
+#include "registry.h"
 #include "strided.h"
 
 enum { VAR_NOGUARD, VAR_DEFAULT, VAR_FTZ, VAR_UPWARD, VAR_X87PC, VAR_COUNT };
@@ -127,39 +128,23 @@ static void leave_variant(void)
 
 /* ---- the calls ----------------------------------------------------------------------------------- */
 
-typedef struct guardless_ctx {
-    const sp_kernel_set *k;
-    sp_params_f32 p32;
-    sp_params_f64 p64;
-    int op;
-} guardless_ctx;
-
-static void guardless_run(size_t n, void *const *ptrs, const void *vctx)
-{
-    const guardless_ctx *c = vctx;
-    switch (c->op) {
-    case OP_FWD_F32: c->k->fwd_f32(n, ptrs[1], ptrs[0], &c->p32); break;
-    case OP_FWD_F64: c->k->fwd_f64(n, ptrs[1], ptrs[0], &c->p64); break;
-    case OP_BWD_F32: c->k->bwd_f32(n, ptrs[1], ptrs[2], ptrs[0], &c->p32); break;
-    default: c->k->bwd_f64(n, ptrs[1], ptrs[2], ptrs[0], &c->p64); break;
-    }
-}
-
 /* The public call's path as src/softplus.c runs it, minus the environment guard. */
 static softplus_status guardless_call(int op, size_t n)
 {
-    const guardless_ctx ctx = {sp_active_kernels(), {1.0f, 20.0f}, {1.0, 20.0}, op};
+    const sp_params_f32 p32 = {1.0f, 20.0f};
+    const sp_params_f64 p64 = {1.0, 20.0};
     const int f32 = op == OP_FWD_F32 || op == OP_BWD_F32;
+    const int fwd = op == OP_FWD_F32 || op == OP_FWD_F64;
+    const sp_kernel *k = sp_kernel_of(sp_active_kernels(), fwd ? SP_OP_FWD : SP_OP_BWD, f32 ? SP_DTYPE_F32 : SP_DTYPE_F64);
     void *const fwd_bases[] = {f32 ? (void *)outf : (void *)outd, f32 ? (void *)xf : (void *)xd};
     void *const bwd_bases[] = {f32 ? (void *)outf : (void *)outd, f32 ? (void *)dyf : (void *)dyd,
                                f32 ? (void *)xf : (void *)xd};
     const ptrdiff_t *const strides[] = {NULL, NULL, NULL};
-    const int fwd = op == OP_FWD_F32 || op == OP_FWD_F64;
     sp_plan plan;
     const softplus_status s = sp_plan_build(&plan, 1, &n, fwd ? 2 : 3, f32 ? 4 : 8, fwd ? fwd_bases : bwd_bases,
                                             strides);
     if (s == SOFTPLUS_OK && !plan.empty)
-        sp_plan_execute(&plan, guardless_run, &ctx);
+        sp_plan_execute(&plan, k->run, f32 ? (const void *)&p32 : (const void *)&p64, NULL);
     return s;
 }
 

@@ -40,13 +40,17 @@
 #include "baselines.h"
 #include "dispatch.h"
 #include "kernels.h"
+#include "registry.h"
 #include "softplus.h"
 
 #define BENCH_BETA 1.0
 #define BENCH_THRESHOLD 20.0
 #define BENCH_DRAM_ELEMS ((size_t)32 << 20)
 #define BENCH_MAX_TIERS 4
-#define BENCH_NUM_ISAS (SOFTPLUS_ISA_NEON + 1)
+/* The ISAs of src/lists.h are SOFTPLUS_ISA_<TAG> = 1 .. BENCH_NUM_ISAS - 1 without gaps (registry.c
+ * asserts it): the loops below visit every listed ISA. */
+#define BENCH_ISA_ONE(ctx, tag, TAG, fallback, priority, features) +1
+#define BENCH_NUM_ISAS (1 SP_ISAS(BENCH_ISA_ONE, ~))
 
 /* ---- options and run-wide state ----------------------------------------------------------------- */
 
@@ -320,16 +324,12 @@ static void run_once(job *j)
     softplus_status st = SOFTPLUS_OK;
 
     switch (j->kind) {
-    case RUN_KERNEL:
-        if (f32 && fwd)
-            j->ks->fwd_f32(j->n, j->x, j->out, &p32);
-        else if (f32)
-            j->ks->bwd_f32(j->n, j->dy, j->x, j->out, &p32);
-        else if (fwd)
-            j->ks->fwd_f64(j->n, j->x, j->out, &p64);
-        else
-            j->ks->bwd_f64(j->n, j->dy, j->x, j->out, &p64);
+    case RUN_KERNEL: {
+        void *const ptrs[3] = {j->out, fwd ? j->x : j->dy, j->x}; /* output, then the inputs */
+        sp_kernel_of(j->ks, fwd ? SP_OP_FWD : SP_OP_BWD, f32 ? SP_DTYPE_F32 : SP_DTYPE_F64)
+            ->run(j->n, ptrs, f32 ? (const void *)&p32 : (const void *)&p64);
         break;
+    }
     case RUN_COPY:
         bench_copy(j->out, fwd ? j->x : j->dy, j->n * elem_size(j->dt));
         break;
@@ -537,20 +537,13 @@ static void csv_row(const char *kernel, dtype dt, op_kind op, size_t n, run_kind
             op == OP_FWD ? "fwd" : "bwd", n, layout_name[layout], rate, c, l);
 }
 
-/* The ISA whose kernel set first held fn, when isa only borrows it (see dispatch.c), else -1. */
+/* The ISA whose kernel runs for (dtype, op) in isa's set when isa has none of its own (the registry
+ * entry's origin), else -1. */
 static int borrowed_from(int isa, dtype dt, op_kind op)
 {
-    const sp_kernel_set *k = sp_kernels_for_isa((softplus_isa)isa);
-    for (int lower = SOFTPLUS_ISA_SCALAR; lower < isa; lower++) {
-        const sp_kernel_set *l = sp_kernels_for_isa((softplus_isa)lower);
-        if (!l)
-            continue;
-        const int same = dt == DT_F32 ? (op == OP_FWD ? k->fwd_f32 == l->fwd_f32 : k->bwd_f32 == l->bwd_f32)
-                                      : (op == OP_FWD ? k->fwd_f64 == l->fwd_f64 : k->bwd_f64 == l->bwd_f64);
-        if (same)
-            return lower;
-    }
-    return -1;
+    const sp_kernel *k = sp_kernel_of(sp_kernels_for_isa((softplus_isa)isa), op == OP_FWD ? SP_OP_FWD : SP_OP_BWD,
+                                      dt == DT_F32 ? SP_DTYPE_F32 : SP_DTYPE_F64);
+    return (int)k->origin != isa ? (int)k->origin : -1;
 }
 
 static int isa_selected(const options *o, int isa)

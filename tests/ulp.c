@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "registry.h"
 
 /* ---- the reference, f32 inputs in double ---------------------------------------------------------- */
 
@@ -272,60 +273,49 @@ int same_f64(double a, double b)
 
 /* ---- the kernel table ---------------------------------------------------------------------------- */
 
-#define ULP_KERNEL_F32(tag, TAG)                                                                     \
-    {#tag, SOFTPLUS_ISA_##TAG, sp_fwd_f32_##tag, sp_bwd_f32_##tag, SP_MAX_ULP_F32_##TAG,             \
-     SP_MAX_ULP_BETA_F32_##TAG}
-#define ULP_KERNEL_F64(tag, TAG)                                                                     \
-    {#tag, SOFTPLUS_ISA_##TAG, sp_fwd_f64_##tag, sp_bwd_f64_##tag, SP_MAX_ULP_F64_##TAG,             \
-     SP_MAX_ULP_BETA_F64_##TAG}
-
-const ulp_kernel_f32 ulp_kernels_f32[] = {
-    ULP_KERNEL_F32(scalar, SCALAR),
-#ifdef SP_HAVE_SSE41_F32
-    ULP_KERNEL_F32(sse41, SSE41),
-#endif
-#ifdef SP_HAVE_AVX2_F32
-    ULP_KERNEL_F32(avx2, AVX2),
-#endif
-#ifdef SP_HAVE_AVX512_F32
-    ULP_KERNEL_F32(avx512, AVX512),
-#endif
-#ifdef SP_HAVE_NEON_F32
-    ULP_KERNEL_F32(neon, NEON),
-#endif
-};
-const size_t ulp_kernel_count_f32 = sizeof ulp_kernels_f32 / sizeof ulp_kernels_f32[0];
-
-const ulp_kernel_f64 ulp_kernels_f64[] = {
-    ULP_KERNEL_F64(scalar, SCALAR),
-#ifdef SP_HAVE_SSE41_F64
-    ULP_KERNEL_F64(sse41, SSE41),
-#endif
-#ifdef SP_HAVE_AVX2_F64
-    ULP_KERNEL_F64(avx2, AVX2),
-#endif
-#ifdef SP_HAVE_AVX512_F64
-    ULP_KERNEL_F64(avx512, AVX512),
-#endif
-#ifdef SP_HAVE_NEON_F64
-    ULP_KERNEL_F64(neon, NEON),
-#endif
-};
-const size_t ulp_kernel_count_f64 = sizeof ulp_kernels_f64 / sizeof ulp_kernels_f64[0];
+size_t ulp_kernels(sp_dtype dtype, ulp_kernel *out)
+{
+    static const softplus_isa isas[] = {
+#define ULP_ISA(ctx, tag, TAG, fallback, priority, features) SOFTPLUS_ISA_##TAG,
+        SP_ISAS(ULP_ISA, ~)
+#undef ULP_ISA
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+        const sp_kernel_set *set = sp_registry_set(isas[i]);
+        /* a set whose entry for dtype is borrowed has no kernel file of its own for it */
+        if (!set || sp_kernel_of(set, (sp_op)0, dtype)->origin != isas[i])
+            continue;
+        ulp_kernel *k = &out[n++];
+        k->name = set->name;
+        k->isa = isas[i];
+        k->dtype = dtype;
+        for (int op = 0; op < SP_OP_COUNT; op++)
+            k->op[op] = sp_kernel_of(set, (sp_op)op, dtype);
+    }
+    return n;
+}
 
 int ulp_isa_runnable(softplus_isa isa)
 {
     return sp_kernels_for_isa(isa) != NULL;
 }
 
-double ulp_bound_f32(const ulp_kernel_f32 *k, float beta)
-{
-    return beta == 1.0f ? k->max_ulp : k->max_ulp_beta;
-}
-
-double ulp_bound_f64(const ulp_kernel_f64 *k, double beta)
+double ulp_bound(const sp_kernel *k, double beta)
 {
     return beta == 1.0 ? k->max_ulp : k->max_ulp_beta;
+}
+
+void ulp_run_fwd(const sp_kernel *k, size_t n, const void *x, void *y, const void *params)
+{
+    void *const ptrs[2] = {y, (void *)x};
+    k->run(n, ptrs, params);
+}
+
+void ulp_run_bwd(const sp_kernel *k, size_t n, const void *dy, const void *x, void *dx, const void *params)
+{
+    void *const ptrs[3] = {dx, (void *)dy, (void *)x};
+    k->run(n, ptrs, params);
 }
 
 /* ---- deterministic random numbers ---------------------------------------------------------------- */

@@ -96,36 +96,34 @@ double f64_from_bits(uint64_t b);
 
 /* ---- every kernel compiled into this build ----------------------------------------------------- */
 
-typedef struct ulp_kernel_f32 {
-    const char *name;     /* the ISA tag of the kernel file: "scalar", "sse41", ... */
-    softplus_isa isa;     /* what the CPU must run (sp_kernels_for_isa(isa) != NULL) */
-    sp_fwd_f32_fn fwd;
-    sp_bwd_f32_fn bwd;
-    double max_ulp;       /* SP_MAX_ULP_F32_<ISA>: the bound for beta = 1 */
-    double max_ulp_beta;  /* SP_MAX_ULP_BETA_F32_<ISA>: the bound for any other beta */
-} ulp_kernel_f32;
+/* One ISA's own kernel file for one dtype, as the registry (src/registry.h) holds it: the entries for
+ * every op of src/lists.h, each with its name, origin and documented bounds. */
+typedef struct ulp_kernel {
+    const char *name;                 /* the ISA tag of the kernel file: "scalar", "sse41", ... */
+    softplus_isa isa;                 /* what the CPU must run (sp_kernels_for_isa(isa) != NULL) */
+    sp_dtype dtype;
+    const sp_kernel *op[SP_OP_COUNT]; /* origin == isa: never a fallback's borrowed entry */
+} ulp_kernel;
 
-typedef struct ulp_kernel_f64 {
-    const char *name;
-    softplus_isa isa;
-    sp_fwd_f64_fn fwd;
-    sp_bwd_f64_fn bwd;
-    double max_ulp;
-    double max_ulp_beta;
-} ulp_kernel_f64;
+/* At most one kernel file per ISA of src/lists.h. */
+#define ULP_ISA_ONE(ctx, tag, TAG, fallback, priority, features) +1
+#define ULP_MAX_KERNELS (0 SP_ISAS(ULP_ISA_ONE, ~))
 
-/* Every compiled kernel, scalar first, whether or not this CPU runs it. */
-extern const ulp_kernel_f32 ulp_kernels_f32[];
-extern const size_t ulp_kernel_count_f32;
-extern const ulp_kernel_f64 ulp_kernels_f64[];
-extern const size_t ulp_kernel_count_f64;
+/* Every kernel file of dtype compiled into this build, scalar first (list order), whether or not this
+ * CPU runs it, into out[ULP_MAX_KERNELS]; returns how many. A new ISA in src/lists.h whose kernel file
+ * the build compiles appears here without an edit. */
+size_t ulp_kernels(sp_dtype dtype, ulp_kernel *out);
 
 /* 1 when this CPU (and OS) runs the kernels of isa and they are compiled in. */
 int ulp_isa_runnable(softplus_isa isa);
 
-/* The kernel's bound for this beta. */
-double ulp_bound_f32(const ulp_kernel_f32 *k, float beta);
-double ulp_bound_f64(const ulp_kernel_f64 *k, double beta);
+/* The kernel's documented bound for this beta: max_ulp for beta = 1, else max_ulp_beta. */
+double ulp_bound(const sp_kernel *k, double beta);
+
+/* Calls through the registry entry's run (ptrs: output first, then the inputs in public order);
+ * params points to the dtype's sp_params_<ctag>. */
+void ulp_run_fwd(const sp_kernel *k, size_t n, const void *x, void *y, const void *params);
+void ulp_run_bwd(const sp_kernel *k, size_t n, const void *dy, const void *x, void *dx, const void *params);
 
 /* ---- deterministic random numbers --------------------------------------------------------------- */
 

@@ -22,6 +22,16 @@
 #include "softplus.h"
 #include "ulp.h"
 
+/* Every kernel file of each dtype (ulp.h), filled once by main before any test runs. */
+static ulp_kernel ulp_kernels_f32[ULP_MAX_KERNELS], ulp_kernels_f64[ULP_MAX_KERNELS];
+static size_t ulp_kernel_count_f32, ulp_kernel_count_f64;
+
+static void load_kernels(void)
+{
+    ulp_kernel_count_f32 = ulp_kernels(SP_DTYPE_F32, ulp_kernels_f32);
+    ulp_kernel_count_f64 = ulp_kernels(SP_DTYPE_F64, ulp_kernels_f64);
+}
+
 static const float betas_f32[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f};
 static const double betas_f64[] = {1.0, 0.5, 2.0, -1.0, 7.3};
 #define NBETAS (sizeof betas_f32 / sizeof betas_f32[0])
@@ -35,12 +45,12 @@ static const char *const op_names[OPS] = {"fwd", "bwd"};
 
 /* ---- kernel selection --------------------------------------------------------------------------- */
 
-static int runnable_f32(const ulp_kernel_f32 *k)
+static int runnable_f32(const ulp_kernel *k)
 {
     return ulp_isa_runnable(k->isa);
 }
 
-static int runnable_f64(const ulp_kernel_f64 *k)
+static int runnable_f64(const ulp_kernel *k)
 {
     return ulp_isa_runnable(k->isa);
 }
@@ -51,11 +61,11 @@ static int group_setup(void **state)
     for (size_t k = 0; k < ulp_kernel_count_f32; k++)
         print_message("f32 kernel %-7s %s (bound %.2f ULP for beta = 1, %.2f otherwise)\n", ulp_kernels_f32[k].name,
                       runnable_f32(&ulp_kernels_f32[k]) ? "tested" : "SKIPPED: this CPU lacks it",
-                      ulp_kernels_f32[k].max_ulp, ulp_kernels_f32[k].max_ulp_beta);
+                      ulp_kernels_f32[k].op[SP_OP_FWD]->max_ulp, ulp_kernels_f32[k].op[SP_OP_FWD]->max_ulp_beta);
     for (size_t k = 0; k < ulp_kernel_count_f64; k++)
         print_message("f64 kernel %-7s %s (bound %.2f ULP for beta = 1, %.2f otherwise)\n", ulp_kernels_f64[k].name,
                       runnable_f64(&ulp_kernels_f64[k]) ? "tested" : "SKIPPED: this CPU lacks it",
-                      ulp_kernels_f64[k].max_ulp, ulp_kernels_f64[k].max_ulp_beta);
+                      ulp_kernels_f64[k].op[SP_OP_FWD]->max_ulp, ulp_kernels_f64[k].op[SP_OP_FWD]->max_ulp_beta);
     return 0;
 }
 
@@ -280,15 +290,15 @@ static void test_sweep_f32(void **state)
         for (size_t t = 0; t < NTHRESHOLDS; t++) {
             const sp_params_f32 p = {beta, (float)thresholds[t]};
             for (size_t k = 0; k < ulp_kernel_count_f32 && k < MAXK; k++) {
-                const ulp_kernel_f32 *kern = &ulp_kernels_f32[k];
+                const ulp_kernel *kern = &ulp_kernels_f32[k];
                 if (!runnable_f32(kern))
                     continue;
-                const double bound = ulp_bound_f32(kern, beta);
+                const double bound = ulp_bound((kern)->op[SP_OP_FWD], beta);
                 for (int op = 0; op < OPS; op++) {
                     if (op == 0)
-                        kern->fwd(n, x, y, &p);
+                        ulp_run_fwd(kern->op[SP_OP_FWD], n, x, y, &p);
                     else
-                        kern->bwd(n, ones, x, y, &p);
+                        ulp_run_bwd(kern->op[SP_OP_BWD], n, ones, x, y, &p);
                     worst *wk = &w[k][op][t];
                     for (size_t j = 0; j < n; j++) {
                         const int linear = zf[j] > p.threshold;
@@ -311,7 +321,7 @@ static void test_sweep_f32(void **state)
             for (int op = 0; op < OPS; op++)
                 for (size_t t = 0; t < NTHRESHOLDS; t++)
                     report("f32", ulp_kernels_f32[k].name, op, beta, thresholds[t], &w[k][op][t],
-                           ulp_bound_f32(&ulp_kernels_f32[k], beta));
+                           ulp_bound((&ulp_kernels_f32[k])->op[SP_OP_FWD], beta));
     finish("f32 results over the kernel's bound (see above)");
 }
 
@@ -342,15 +352,15 @@ static void test_sweep_f64(void **state)
         for (size_t t = 0; t < NTHRESHOLDS; t++) {
             const sp_params_f64 p = {beta, thresholds[t]};
             for (size_t k = 0; k < ulp_kernel_count_f64 && k < MAXK; k++) {
-                const ulp_kernel_f64 *kern = &ulp_kernels_f64[k];
+                const ulp_kernel *kern = &ulp_kernels_f64[k];
                 if (!runnable_f64(kern))
                     continue;
-                const double bound = ulp_bound_f64(kern, beta);
+                const double bound = ulp_bound((kern)->op[SP_OP_FWD], beta);
                 for (int op = 0; op < OPS; op++) {
                     if (op == 0)
-                        kern->fwd(n, x, y, &p);
+                        ulp_run_fwd(kern->op[SP_OP_FWD], n, x, y, &p);
                     else
-                        kern->bwd(n, ones, x, y, &p);
+                        ulp_run_bwd(kern->op[SP_OP_BWD], n, ones, x, y, &p);
                     worst *wk = &w[k][op][t];
                     for (size_t j = 0; j < n; j++) {
                         const int linear = zf[j] > p.threshold;
@@ -374,49 +384,49 @@ static void test_sweep_f64(void **state)
             for (int op = 0; op < OPS; op++)
                 for (size_t t = 0; t < NTHRESHOLDS; t++)
                     report("f64", ulp_kernels_f64[k].name, op, beta, thresholds[t], &w[k][op][t],
-                           ulp_bound_f64(&ulp_kernels_f64[k], beta));
+                           ulp_bound((&ulp_kernels_f64[k])->op[SP_OP_FWD], beta));
     finish("f64 results over the kernel's bound (see above)");
 }
 
 /* ---- one element at a time ---------------------------------------------------------------------- */
 
-static float fwd1_f32(const ulp_kernel_f32 *k, float x, float beta, float threshold)
+static float fwd1_f32(const ulp_kernel *k, float x, float beta, float threshold)
 {
     const sp_params_f32 p = {beta, threshold};
     float y;
-    k->fwd(1, &x, &y, &p);
+    ulp_run_fwd(k->op[SP_OP_FWD], 1, &x, &y, &p);
     return y;
 }
 
-static float bwd1_f32(const ulp_kernel_f32 *k, float dy, float x, float beta, float threshold)
+static float bwd1_f32(const ulp_kernel *k, float dy, float x, float beta, float threshold)
 {
     const sp_params_f32 p = {beta, threshold};
     float dx;
-    k->bwd(1, &dy, &x, &dx, &p);
+    ulp_run_bwd(k->op[SP_OP_BWD], 1, &dy, &x, &dx, &p);
     return dx;
 }
 
-static double fwd1_f64(const ulp_kernel_f64 *k, double x, double beta, double threshold)
+static double fwd1_f64(const ulp_kernel *k, double x, double beta, double threshold)
 {
     const sp_params_f64 p = {beta, threshold};
     double y;
-    k->fwd(1, &x, &y, &p);
+    ulp_run_fwd(k->op[SP_OP_FWD], 1, &x, &y, &p);
     return y;
 }
 
-static double bwd1_f64(const ulp_kernel_f64 *k, double dy, double x, double beta, double threshold)
+static double bwd1_f64(const ulp_kernel *k, double dy, double x, double beta, double threshold)
 {
     const sp_params_f64 p = {beta, threshold};
     double dx;
-    k->bwd(1, &dy, &x, &dx, &p);
+    ulp_run_bwd(k->op[SP_OP_BWD], 1, &dy, &x, &dx, &p);
     return dx;
 }
 
 /* A value the rule and the reference agree on: within the bound, exact in the linear branch. dy = 1
  * for the backward bound; a second dy checks the linear branch passes dy through unchanged. */
-static void check_point_f32(const ulp_kernel_f32 *k, float x, float beta, float threshold, const char *what)
+static void check_point_f32(const ulp_kernel *k, float x, float beta, float threshold, const char *what)
 {
-    const double bound = ulp_bound_f32(k, beta);
+    const double bound = ulp_bound((k)->op[SP_OP_FWD], beta);
     const int linear = ref_linear_f32(x, beta, threshold);
     const float y = fwd1_f32(k, x, beta, threshold);
     const double want = ref_fwd_f32(x, beta, threshold);
@@ -437,9 +447,9 @@ static void check_point_f32(const ulp_kernel_f32 *k, float x, float beta, float 
     }
 }
 
-static void check_point_f64(const ulp_kernel_f64 *k, double x, double beta, double threshold, const char *what)
+static void check_point_f64(const ulp_kernel *k, double x, double beta, double threshold, const char *what)
 {
-    const double bound = ulp_bound_f64(k, beta);
+    const double bound = ulp_bound((k)->op[SP_OP_FWD], beta);
     const int linear = ref_linear_f64(x, beta, threshold);
     const double y = fwd1_f64(k, x, beta, threshold);
     const long double want = ref_fwd_f64(x, beta, threshold);
@@ -471,7 +481,7 @@ static void test_special_values_f32(void **state)
                                  -0x1.fffffcp-127f, 0x1.234p-140f, -0x1.234p-135f, FLT_MIN, -FLT_MIN};
     begin();
     for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel_f32 *k = &ulp_kernels_f32[ki];
+        const ulp_kernel *k = &ulp_kernels_f32[ki];
         if (!runnable_f32(k))
             continue;
         for (size_t b = 0; b < NBETAS; b++) {
@@ -544,7 +554,7 @@ static void test_special_values_f64(void **state)
                                   -0x1.ffffffffffffep-1023, 0x1.234p-1060, -0x1.234p-1030, DBL_MIN, -DBL_MIN};
     begin();
     for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel_f64 *k = &ulp_kernels_f64[ki];
+        const ulp_kernel *k = &ulp_kernels_f64[ki];
         if (!runnable_f64(k))
             continue;
         for (size_t b = 0; b < NBETAS; b++) {
@@ -614,7 +624,7 @@ static void test_threshold_boundary_f32(void **state)
     (void)state;
     begin();
     for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel_f32 *k = &ulp_kernels_f32[ki];
+        const ulp_kernel *k = &ulp_kernels_f32[ki];
         if (!runnable_f32(k))
             continue;
         for (size_t b = 0; b < NBETAS; b++) {
@@ -646,7 +656,7 @@ static void test_threshold_boundary_f64(void **state)
     (void)state;
     begin();
     for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel_f64 *k = &ulp_kernels_f64[ki];
+        const ulp_kernel *k = &ulp_kernels_f64[ki];
         if (!runnable_f64(k))
             continue;
         for (size_t b = 0; b < NBETAS; b++) {
@@ -684,7 +694,7 @@ static void test_huge_products_f32(void **state)
     static const float hthr[] = {INFINITY, 20.0f, -3.5f, 1e38f};
     begin();
     for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel_f32 *k = &ulp_kernels_f32[ki];
+        const ulp_kernel *k = &ulp_kernels_f32[ki];
         if (!runnable_f32(k))
             continue;
         for (size_t b = 0; b < sizeof hbetas / sizeof hbetas[0]; b++) {
@@ -718,7 +728,7 @@ static void test_huge_products_f64(void **state)
     static const double hthr[] = {INFINITY, 20.0, -3.5, 1e308};
     begin();
     for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel_f64 *k = &ulp_kernels_f64[ki];
+        const ulp_kernel *k = &ulp_kernels_f64[ki];
         if (!runnable_f64(k))
             continue;
         for (size_t b = 0; b < sizeof hbetas / sizeof hbetas[0]; b++) {
@@ -795,7 +805,7 @@ static void test_tails_f32(void **state)
     assert_non_null(single);
     begin();
     for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel_f32 *k = &ulp_kernels_f32[ki];
+        const ulp_kernel *k = &ulp_kernels_f32[ki];
         if (!runnable_f32(k))
             continue;
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
@@ -814,9 +824,9 @@ static void test_tails_f32(void **state)
                         for (size_t j = 0; j < TAIL_LEN; j++)
                             out[j] = f32_from_bits(canary);
                         if (op == 0)
-                            k->fwd(n, base + start, obase + start, &p);
+                            ulp_run_fwd(k->op[SP_OP_FWD], n, base + start, obase + start, &p);
                         else
-                            k->bwd(n, dbase + start, base + start, obase + start, &p);
+                            ulp_run_bwd(k->op[SP_OP_BWD], n, dbase + start, base + start, obase + start, &p);
                         for (size_t j = 0; j < TAIL_LEN; j++) {
                             const ptrdiff_t i = (ptrdiff_t)j - TAIL_PAD - (ptrdiff_t)start;
                             if (i >= 0 && (size_t)i < n)
@@ -854,7 +864,7 @@ static void test_tails_f64(void **state)
     assert_non_null(single);
     begin();
     for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel_f64 *k = &ulp_kernels_f64[ki];
+        const ulp_kernel *k = &ulp_kernels_f64[ki];
         if (!runnable_f64(k))
             continue;
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
@@ -873,9 +883,9 @@ static void test_tails_f64(void **state)
                         for (size_t j = 0; j < TAIL_LEN; j++)
                             out[j] = f64_from_bits(canary);
                         if (op == 0)
-                            k->fwd(n, base + start, obase + start, &p);
+                            ulp_run_fwd(k->op[SP_OP_FWD], n, base + start, obase + start, &p);
                         else
-                            k->bwd(n, dbase + start, base + start, obase + start, &p);
+                            ulp_run_bwd(k->op[SP_OP_BWD], n, dbase + start, base + start, obase + start, &p);
                         for (size_t j = 0; j < TAIL_LEN; j++) {
                             const ptrdiff_t i = (ptrdiff_t)j - TAIL_PAD - (ptrdiff_t)start;
                             if (i >= 0 && (size_t)i < n)
@@ -985,7 +995,7 @@ static void test_control_lane_f32(void **state)
     float x[LANES], dy[LANES], out[LANES], single[LANES];
     begin();
     for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel_f32 *k = &ulp_kernels_f32[ki];
+        const ulp_kernel *k = &ulp_kernels_f32[ki];
         if (!runnable_f32(k))
             continue;
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
@@ -1007,9 +1017,9 @@ static void test_control_lane_f32(void **state)
                             single[j] = op == 0 ? fwd1_f32(k, x[j], p.beta, p.threshold)
                                                 : bwd1_f32(k, dy[j], x[j], p.beta, p.threshold);
                         if (op == 0)
-                            k->fwd(LANES, x, out, &p);
+                            ulp_run_fwd(k->op[SP_OP_FWD], LANES, x, out, &p);
                         else
-                            k->bwd(LANES, dy, x, out, &p);
+                            ulp_run_bwd(k->op[SP_OP_BWD], LANES, dy, x, out, &p);
                         for (size_t j = 0; j < LANES; j++)
                             EXPECT(same_f32(out[j], single[j]),
                                    "f32 %s %s control %s %a in lane %zu: lane %zu (x = %a, dy = %a) got %a, alone %a",
@@ -1032,7 +1042,7 @@ static void test_control_lane_f64(void **state)
     double x[LANES], dy[LANES], out[LANES], single[LANES];
     begin();
     for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel_f64 *k = &ulp_kernels_f64[ki];
+        const ulp_kernel *k = &ulp_kernels_f64[ki];
         if (!runnable_f64(k))
             continue;
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
@@ -1054,9 +1064,9 @@ static void test_control_lane_f64(void **state)
                             single[j] = op == 0 ? fwd1_f64(k, x[j], p.beta, p.threshold)
                                                 : bwd1_f64(k, dy[j], x[j], p.beta, p.threshold);
                         if (op == 0)
-                            k->fwd(LANES, x, out, &p);
+                            ulp_run_fwd(k->op[SP_OP_FWD], LANES, x, out, &p);
                         else
-                            k->bwd(LANES, dy, x, out, &p);
+                            ulp_run_bwd(k->op[SP_OP_BWD], LANES, dy, x, out, &p);
                         for (size_t j = 0; j < LANES; j++)
                             EXPECT(same_f64(out[j], single[j]),
                                    "f64 %s %s control %s %a in lane %zu: lane %zu (x = %a, dy = %a) got %a, alone %a",
@@ -1080,7 +1090,7 @@ static void test_in_place_f32(void **state)
     static float x[INPLACE_N], dy[INPLACE_N], want[INPLACE_N], buf[INPLACE_N], buf2[INPLACE_N];
     begin();
     for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel_f32 *k = &ulp_kernels_f32[ki];
+        const ulp_kernel *k = &ulp_kernels_f32[ki];
         if (!runnable_f32(k))
             continue;
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
@@ -1090,29 +1100,29 @@ static void test_in_place_f32(void **state)
                 dy[j] = mixed_f32(43 + pi, j, 1.0f);
             }
             /* y == x */
-            k->fwd(INPLACE_N, x, want, &p);
+            ulp_run_fwd(k->op[SP_OP_FWD], INPLACE_N, x, want, &p);
             memcpy(buf, x, sizeof buf);
-            k->fwd(INPLACE_N, buf, buf, &p);
+            ulp_run_fwd(k->op[SP_OP_FWD], INPLACE_N, buf, buf, &p);
             for (size_t j = 0; j < INPLACE_N; j++)
                 EXPECT(same_f32(buf[j], want[j]), "f32 %s fwd in place, x = %a: got %a, want %a", k->name,
                        (double)x[j], (double)buf[j], (double)want[j]);
             /* dx == dy */
-            k->bwd(INPLACE_N, dy, x, want, &p);
+            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, dy, x, want, &p);
             memcpy(buf, dy, sizeof buf);
-            k->bwd(INPLACE_N, buf, x, buf, &p);
+            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, buf, x, buf, &p);
             for (size_t j = 0; j < INPLACE_N; j++)
                 EXPECT(same_f32(buf[j], want[j]), "f32 %s bwd dx == dy, x = %a dy = %a: got %a, want %a", k->name,
                        (double)x[j], (double)dy[j], (double)buf[j], (double)want[j]);
             /* dx == x */
             memcpy(buf, x, sizeof buf);
-            k->bwd(INPLACE_N, dy, buf, buf, &p);
+            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, dy, buf, buf, &p);
             for (size_t j = 0; j < INPLACE_N; j++)
                 EXPECT(same_f32(buf[j], want[j]), "f32 %s bwd dx == x, x = %a dy = %a: got %a, want %a", k->name,
                        (double)x[j], (double)dy[j], (double)buf[j], (double)want[j]);
             /* dx == dy == x */
             memcpy(buf2, x, sizeof buf2);
-            k->bwd(INPLACE_N, x, x, want, &p);
-            k->bwd(INPLACE_N, buf2, buf2, buf2, &p);
+            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, x, x, want, &p);
+            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, buf2, buf2, buf2, &p);
             for (size_t j = 0; j < INPLACE_N; j++)
                 EXPECT(same_f32(buf2[j], want[j]), "f32 %s bwd dx == dy == x, x = %a: got %a, want %a", k->name,
                        (double)x[j], (double)buf2[j], (double)want[j]);
@@ -1127,7 +1137,7 @@ static void test_in_place_f64(void **state)
     static double x[INPLACE_N], dy[INPLACE_N], want[INPLACE_N], buf[INPLACE_N], buf2[INPLACE_N];
     begin();
     for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel_f64 *k = &ulp_kernels_f64[ki];
+        const ulp_kernel *k = &ulp_kernels_f64[ki];
         if (!runnable_f64(k))
             continue;
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
@@ -1136,26 +1146,26 @@ static void test_in_place_f64(void **state)
                 x[j] = mixed_f64(41 + pi, j, p.beta);
                 dy[j] = mixed_f64(43 + pi, j, 1.0);
             }
-            k->fwd(INPLACE_N, x, want, &p);
+            ulp_run_fwd(k->op[SP_OP_FWD], INPLACE_N, x, want, &p);
             memcpy(buf, x, sizeof buf);
-            k->fwd(INPLACE_N, buf, buf, &p);
+            ulp_run_fwd(k->op[SP_OP_FWD], INPLACE_N, buf, buf, &p);
             for (size_t j = 0; j < INPLACE_N; j++)
                 EXPECT(same_f64(buf[j], want[j]), "f64 %s fwd in place, x = %a: got %a, want %a", k->name, x[j],
                        buf[j], want[j]);
-            k->bwd(INPLACE_N, dy, x, want, &p);
+            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, dy, x, want, &p);
             memcpy(buf, dy, sizeof buf);
-            k->bwd(INPLACE_N, buf, x, buf, &p);
+            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, buf, x, buf, &p);
             for (size_t j = 0; j < INPLACE_N; j++)
                 EXPECT(same_f64(buf[j], want[j]), "f64 %s bwd dx == dy, x = %a dy = %a: got %a, want %a", k->name,
                        x[j], dy[j], buf[j], want[j]);
             memcpy(buf, x, sizeof buf);
-            k->bwd(INPLACE_N, dy, buf, buf, &p);
+            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, dy, buf, buf, &p);
             for (size_t j = 0; j < INPLACE_N; j++)
                 EXPECT(same_f64(buf[j], want[j]), "f64 %s bwd dx == x, x = %a dy = %a: got %a, want %a", k->name,
                        x[j], dy[j], buf[j], want[j]);
             memcpy(buf2, x, sizeof buf2);
-            k->bwd(INPLACE_N, x, x, want, &p);
-            k->bwd(INPLACE_N, buf2, buf2, buf2, &p);
+            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, x, x, want, &p);
+            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, buf2, buf2, buf2, &p);
             for (size_t j = 0; j < INPLACE_N; j++)
                 EXPECT(same_f64(buf2[j], want[j]), "f64 %s bwd dx == dy == x, x = %a: got %a, want %a", k->name,
                        x[j], buf2[j], want[j]);
@@ -1225,7 +1235,7 @@ static void test_backward_any_dy_f32(void **state)
     begin();
     static float dy[ANY_DY_N], x[ANY_DY_N], dx[ANY_DY_N];
     for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel_f32 *k = &ulp_kernels_f32[ki];
+        const ulp_kernel *k = &ulp_kernels_f32[ki];
         if (!runnable_f32(k))
             continue;
         for (size_t b = 0; b < sizeof any_dy_betas_f32 / sizeof any_dy_betas_f32[0]; b++) {
@@ -1242,10 +1252,10 @@ static void test_backward_any_dy_f32(void **state)
                                         : f32_from_bits((uint32_t)(r3 >> 16));
                     }
                     const size_t n = ANY_DY_N - (size_t)(round % 4); /* tails of every length */
-                    k->bwd(n, dy, x, dx, &p);
+                    ulp_run_bwd(k->op[SP_OP_BWD], n, dy, x, dx, &p);
                     for (size_t i = 0; i < n; i++) {
                         const double q = ulp_bwd_contract_f32(dx[i], dy[i], x[i], beta, p.threshold,
-                                                              ulp_bound_f32(k, beta));
+                                                              ulp_bound((k)->op[SP_OP_FWD], beta));
                         EXPECT(q <= 1.0, "f32 %s bwd beta %a threshold %a dy = %a x = %a: got %a, want %a (%.3g of "
                                "the tolerance)", k->name, (double)beta, (double)p.threshold, (double)dy[i],
                                (double)x[i], (double)dx[i], ref_bwd_f32(dy[i], x[i], beta, p.threshold), q);
@@ -1262,7 +1272,7 @@ static void test_backward_any_dy_f32(void **state)
         };
         for (size_t c = 0; c < sizeof w / sizeof w[0]; c++) {
             const float got = bwd1_f32(k, w[c][0], w[c][1], w[c][2], INFINITY);
-            const double q = ulp_bwd_contract_f32(got, w[c][0], w[c][1], w[c][2], INFINITY, ulp_bound_f32(k, w[c][2]));
+            const double q = ulp_bwd_contract_f32(got, w[c][0], w[c][1], w[c][2], INFINITY, ulp_bound((k)->op[SP_OP_FWD], w[c][2]));
             EXPECT(q <= 1.0, "f32 %s bwd witness beta %a dy = %a x = %a: got %a, want %a (%.3g of the tolerance)",
                    k->name, (double)w[c][2], (double)w[c][0], (double)w[c][1], (double)got,
                    ref_bwd_f32(w[c][0], w[c][1], w[c][2], INFINITY), q);
@@ -1282,7 +1292,7 @@ static void test_backward_any_dy_f64(void **state)
     begin();
     static double dy[ANY_DY_N], x[ANY_DY_N], dx[ANY_DY_N];
     for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel_f64 *k = &ulp_kernels_f64[ki];
+        const ulp_kernel *k = &ulp_kernels_f64[ki];
         if (!runnable_f64(k))
             continue;
         for (size_t b = 0; b < sizeof any_dy_betas_f64 / sizeof any_dy_betas_f64[0]; b++) {
@@ -1296,10 +1306,10 @@ static void test_backward_any_dy_f64(void **state)
                         x[i] = ulp_sample_f64(0xd3 + round, i, beta, p.threshold);
                     }
                     const size_t n = ANY_DY_N - (size_t)(round % 4);
-                    k->bwd(n, dy, x, dx, &p);
+                    ulp_run_bwd(k->op[SP_OP_BWD], n, dy, x, dx, &p);
                     for (size_t i = 0; i < n; i++) {
                         const double q = ulp_bwd_contract_f64(dx[i], dy[i], x[i], beta, p.threshold,
-                                                              ulp_bound_f64(k, beta));
+                                                              ulp_bound((k)->op[SP_OP_FWD], beta));
                         EXPECT(q <= 1.0, "f64 %s bwd beta %a threshold %a dy = %a x = %a: got %a, want %La (%.3g of "
                                "the tolerance)", k->name, beta, p.threshold, dy[i], x[i], dx[i],
                                ref_bwd_f64(dy[i], x[i], beta, p.threshold), q);
@@ -1316,7 +1326,7 @@ static void test_backward_any_dy_f64(void **state)
         };
         for (size_t c = 0; c < sizeof w / sizeof w[0]; c++) {
             const double got = bwd1_f64(k, w[c][0], w[c][1], w[c][2], INFINITY);
-            const double q = ulp_bwd_contract_f64(got, w[c][0], w[c][1], w[c][2], INFINITY, ulp_bound_f64(k, w[c][2]));
+            const double q = ulp_bwd_contract_f64(got, w[c][0], w[c][1], w[c][2], INFINITY, ulp_bound((k)->op[SP_OP_FWD], w[c][2]));
             EXPECT(q <= 1.0, "f64 %s bwd witness beta %a dy = %a x = %a: got %a, want %La (%.3g of the tolerance)",
                    k->name, w[c][2], w[c][0], w[c][1], got, ref_bwd_f64(w[c][0], w[c][1], w[c][2], INFINITY), q);
         }
@@ -1337,7 +1347,7 @@ static void test_forward_tiny_beta_f32(void **state)
     enum { N = 2048 };
     static float x[N], y[N];
     for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel_f32 *k = &ulp_kernels_f32[ki];
+        const ulp_kernel *k = &ulp_kernels_f32[ki];
         if (!runnable_f32(k))
             continue;
         for (size_t b = 0; b < sizeof betas / sizeof betas[0]; b++) {
@@ -1354,11 +1364,11 @@ static void test_forward_tiny_beta_f32(void **state)
                 x[0] = -0x1p+107f; /* F3's witness: want 0x1.42eb9fp-85 */
             if (b == 2)
                 x[0] = -0x1.5e998p+126f;
-            k->fwd(n, x, y, &p);
+            ulp_run_fwd(k->op[SP_OP_FWD], n, x, y, &p);
             for (size_t i = 0; i < n; i++) {
                 const double want = ref_fwd_f32(x[i], beta, INFINITY);
                 const double err = ulp_error_f32(y[i], want);
-                EXPECT(err <= ulp_bound_f32(k, beta), "f32 %s fwd beta %a x = %a: got %a, want %a (%g ULP)", k->name,
+                EXPECT(err <= ulp_bound((k)->op[SP_OP_FWD], beta), "f32 %s fwd beta %a x = %a: got %a, want %a (%g ULP)", k->name,
                        (double)beta, (double)x[i], (double)y[i], want, err);
             }
         }
@@ -1380,7 +1390,7 @@ static void test_forward_tiny_beta_f64(void **state)
     enum { N = 2048 };
     static double x[N], y[N];
     for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel_f64 *k = &ulp_kernels_f64[ki];
+        const ulp_kernel *k = &ulp_kernels_f64[ki];
         if (!runnable_f64(k))
             continue;
         for (size_t b = 0; b < sizeof betas / sizeof betas[0]; b++) {
@@ -1393,11 +1403,11 @@ static void test_forward_tiny_beta_f64(void **state)
                 if (isfinite(v))
                     x[n++] = v;
             }
-            k->fwd(n, x, y, &p);
+            ulp_run_fwd(k->op[SP_OP_FWD], n, x, y, &p);
             for (size_t i = 0; i < n; i++) {
                 const long double want = ref_fwd_f64(x[i], beta, INFINITY);
                 const double err = ulp_error_f64(y[i], want);
-                EXPECT(err <= ulp_bound_f64(k, beta), "f64 %s fwd beta %a x = %a: got %a, want %La (%g ULP)", k->name,
+                EXPECT(err <= ulp_bound((k)->op[SP_OP_FWD], beta), "f64 %s fwd beta %a x = %a: got %a, want %La (%g ULP)", k->name,
                        beta, x[i], y[i], want, err);
             }
         }
@@ -1411,6 +1421,7 @@ static void test_forward_tiny_beta_f64(void **state)
 
 int main(void)
 {
+    load_kernels();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_matches_mpmath),
         cmocka_unit_test(test_special_values_f32),

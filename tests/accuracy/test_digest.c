@@ -66,7 +66,7 @@
 #include <cmocka.h>
 
 #include "dispatch.h"
-#include "kernels.h"
+#include "registry.h"
 
 /* ---- the committed digests ---------------------------------------------------------------------- */
 /* Produced by avx2 and avx512 (x86-64, AMD EPYC) and by neon (aarch64 under qemu-aarch64 7.2). */
@@ -366,77 +366,49 @@ static double gen_dy(int f64, int c, uint32_t i)
 /* ---- the kernels under test --------------------------------------------------------------------- */
 enum { MAXK = 4 };
 
-typedef struct kernel_f32 {
-    const char *name;
-    sp_fwd_f32_fn fwd;
-    sp_bwd_f32_fn bwd;
-} kernel_f32;
+/* The ISAs whose kernels run the one FMA algorithm (the kernel files' headers say so); the others use
+ * other methods and are not part of the digest. A new ISA of src/lists.h that runs the FMA algorithm
+ * joins by its tag here. */
+static const char *const fma_isas[] = {"avx2", "avx512", "neon"};
 
-typedef struct kernel_f64 {
-    const char *name;
-    sp_fwd_f64_fn fwd;
-    sp_bwd_f64_fn bwd;
-} kernel_f64;
+/* One FMA kernel file of the dtype, as the registry holds it. */
+typedef struct kernel_fma {
+    const char *name;                 /* the ISA tag */
+    const sp_kernel *op[SP_OP_COUNT]; /* the entries, each with its own name and origin */
+} kernel_fma;
 
-/* The set of one ISA if this CPU runs it; the set must hold that ISA's own kernels for the dtype (a set
- * borrows another ISA's kernels for a dtype it has none of), or the digest would test something else. */
-static const sp_kernel_set *fma_set(softplus_isa isa, const char *name, const char *dtype)
+static int is_fma_isa(const char *tag)
 {
-    const sp_kernel_set *k = sp_kernels_for_isa(isa);
-    if (!k)
-        print_message("%s: %s kernels skipped: this CPU lacks %s\n", dtype, name, name);
-    return k;
+    for (size_t i = 0; i < sizeof fma_isas / sizeof fma_isas[0]; i++)
+        if (strcmp(tag, fma_isas[i]) == 0)
+            return 1;
+    return 0;
 }
 
-static size_t find_kernels_f32(kernel_f32 *out)
+/* Every FMA kernel file of dtype that the build has and this CPU runs, in list order. An entry must be
+ * the ISA's own kernel (origin), or the digest would test something else: an ISA that borrows the dtype
+ * from its fallback has no FMA kernel of its own for it. */
+static size_t find_kernels(sp_dtype dtype, const char *dtype_name, kernel_fma *out)
 {
+    static const softplus_isa isas[] = {
+#define DIGEST_ISA(ctx, tag, TAG, fallback, priority, features) SOFTPLUS_ISA_##TAG,
+        SP_ISAS(DIGEST_ISA, ~)
+#undef DIGEST_ISA
+    };
     size_t n = 0;
-    const sp_kernel_set *k;
-    (void)k;
-#ifdef SP_HAVE_AVX2_F32
-    if ((k = fma_set(SOFTPLUS_ISA_AVX2, "avx2", "f32")) != NULL) {
-        assert_true(k->fwd_f32 == sp_fwd_f32_avx2 && k->bwd_f32 == sp_bwd_f32_avx2);
-        out[n++] = (kernel_f32){"avx2", k->fwd_f32, k->bwd_f32};
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+        const sp_kernel_set *set = sp_registry_set(isas[i]);
+        if (!set || !is_fma_isa(set->name) || sp_kernel_of(set, SP_OP_FWD, dtype)->origin != isas[i])
+            continue;
+        if (!sp_kernels_for_isa(isas[i])) {
+            print_message("%s: %s kernels skipped: this CPU lacks %s\n", dtype_name, set->name, set->name);
+            continue;
+        }
+        out[n].name = set->name;
+        for (int op = 0; op < SP_OP_COUNT; op++)
+            out[n].op[op] = sp_kernel_of(set, (sp_op)op, dtype);
+        n++;
     }
-#endif
-#ifdef SP_HAVE_AVX512_F32
-    if ((k = fma_set(SOFTPLUS_ISA_AVX512, "avx512", "f32")) != NULL) {
-        assert_true(k->fwd_f32 == sp_fwd_f32_avx512 && k->bwd_f32 == sp_bwd_f32_avx512);
-        out[n++] = (kernel_f32){"avx512", k->fwd_f32, k->bwd_f32};
-    }
-#endif
-#ifdef SP_HAVE_NEON_F32
-    if ((k = fma_set(SOFTPLUS_ISA_NEON, "neon", "f32")) != NULL) {
-        assert_true(k->fwd_f32 == sp_fwd_f32_neon && k->bwd_f32 == sp_bwd_f32_neon);
-        out[n++] = (kernel_f32){"neon", k->fwd_f32, k->bwd_f32};
-    }
-#endif
-    return n;
-}
-
-static size_t find_kernels_f64(kernel_f64 *out)
-{
-    size_t n = 0;
-    const sp_kernel_set *k;
-    (void)k;
-#ifdef SP_HAVE_AVX2_F64
-    if ((k = fma_set(SOFTPLUS_ISA_AVX2, "avx2", "f64")) != NULL) {
-        assert_true(k->fwd_f64 == sp_fwd_f64_avx2 && k->bwd_f64 == sp_bwd_f64_avx2);
-        out[n++] = (kernel_f64){"avx2", k->fwd_f64, k->bwd_f64};
-    }
-#endif
-#ifdef SP_HAVE_AVX512_F64
-    if ((k = fma_set(SOFTPLUS_ISA_AVX512, "avx512", "f64")) != NULL) {
-        assert_true(k->fwd_f64 == sp_fwd_f64_avx512 && k->bwd_f64 == sp_bwd_f64_avx512);
-        out[n++] = (kernel_f64){"avx512", k->fwd_f64, k->bwd_f64};
-    }
-#endif
-#ifdef SP_HAVE_NEON_F64
-    if ((k = fma_set(SOFTPLUS_ISA_NEON, "neon", "f64")) != NULL) {
-        assert_true(k->fwd_f64 == sp_fwd_f64_neon && k->bwd_f64 == sp_bwd_f64_neon);
-        out[n++] = (kernel_f64){"neon", k->fwd_f64, k->bwd_f64};
-    }
-#endif
     return n;
 }
 
@@ -532,8 +504,8 @@ static int verdict(const char *dtype, const char *op, uint64_t want, const char 
 static void run_f32(int backward, uint64_t want)
 {
     const char *op = backward ? "bwd" : "fwd";
-    kernel_f32 ks[MAXK];
-    const size_t nk = find_kernels_f32(ks);
+    kernel_fma ks[MAXK];
+    const size_t nk = find_kernels(SP_DTYPE_F32, "f32", ks);
     if (nk == 0)
         none_ran("f32");
     static float x[MAXB], dy[MAXB], out[MAXK][MAXB + 1];
@@ -559,10 +531,8 @@ static void run_f32(int backward, uint64_t want)
             for (size_t k = 0; k < nk; k++) {
                 for (size_t i = 0; i <= n; i++)
                     out[k][i] = f32_of(0x7fa5a5a5u); /* a signaling NaN no kernel makes */
-                if (backward)
-                    ks[k].bwd(n, dy, x, out[k], &p);
-                else
-                    ks[k].fwd(n, x, out[k], &p);
+                void *const ptrs[3] = {out[k], backward ? (void *)dy : (void *)x, x};
+                ks[k].op[backward ? SP_OP_BWD : SP_OP_FWD]->run(n, ptrs, &p);
                 if (bits_f32(out[k][n]) != 0x7fa5a5a5u) {
                     print_error("f32 %s %s wrote past the end of %zu elements\n", op, ks[k].name, n);
                     fail();
@@ -593,8 +563,8 @@ static void run_f32(int backward, uint64_t want)
 static void run_f64(int backward, uint64_t want)
 {
     const char *op = backward ? "bwd" : "fwd";
-    kernel_f64 ks[MAXK];
-    const size_t nk = find_kernels_f64(ks);
+    kernel_fma ks[MAXK];
+    const size_t nk = find_kernels(SP_DTYPE_F64, "f64", ks);
     if (nk == 0)
         none_ran("f64");
     static double x[MAXB], dy[MAXB], out[MAXK][MAXB + 1];
@@ -620,10 +590,8 @@ static void run_f64(int backward, uint64_t want)
             for (size_t k = 0; k < nk; k++) {
                 for (size_t i = 0; i <= n; i++)
                     out[k][i] = f64_of(0x7ff5a5a5a5a5a5a5ull); /* a signaling NaN no kernel makes */
-                if (backward)
-                    ks[k].bwd(n, dy, x, out[k], &p);
-                else
-                    ks[k].fwd(n, x, out[k], &p);
+                void *const ptrs[3] = {out[k], backward ? (void *)dy : (void *)x, x};
+                ks[k].op[backward ? SP_OP_BWD : SP_OP_FWD]->run(n, ptrs, &p);
                 if (bits_f64(out[k][n]) != 0x7ff5a5a5a5a5a5a5ull) {
                     print_error("f64 %s %s wrote past the end of %zu elements\n", op, ks[k].name, n);
                     fail();

@@ -24,7 +24,7 @@
 #include <cmocka.h>
 
 #include "dispatch.h"
-#include "kernels.h"
+#include "registry.h"
 
 #define BLOCK 4093 /* odd: each block ends in a partial vector for every width */
 
@@ -68,46 +68,33 @@ static uint64_t bits_f64(double d)
     return u;
 }
 
-/* The two f32 kernel sets, or NULL (with the reason in *why) when the comparison cannot be made. */
-static int get_f32_sets(const sp_kernel_set **k2, const sp_kernel_set **k512, const char **why)
+/* The AVX2 and AVX-512 kernel sets for dtype, or 0 (with the reason in *why) when the comparison cannot
+ * be made: the build lacks one of the two kernel files for dtype (the registry entry's origin is another
+ * ISA: the test would compare a kernel with itself or with a fallback), or this CPU lacks the ISA. */
+static int get_sets(sp_dtype dtype, const sp_kernel_set **k2, const sp_kernel_set **k512, const char **why)
 {
-#if defined(SP_HAVE_AVX2_F32) && defined(SP_HAVE_AVX512_F32)
+    const sp_kernel_set *r2 = sp_registry_set(SOFTPLUS_ISA_AVX2), *r512 = sp_registry_set(SOFTPLUS_ISA_AVX512);
+    if (!r2 || !r512 || sp_kernel_of(r2, SP_OP_FWD, dtype)->origin != SOFTPLUS_ISA_AVX2 ||
+        sp_kernel_of(r512, SP_OP_FWD, dtype)->origin != SOFTPLUS_ISA_AVX512) {
+        *why = dtype == SP_DTYPE_F32 ? "the build has no AVX2 or no AVX-512 f32 kernels"
+                                     : "the build has no AVX2 or no AVX-512 f64 kernels";
+        return 0;
+    }
     *k2 = sp_kernels_for_isa(SOFTPLUS_ISA_AVX2);
     *k512 = sp_kernels_for_isa(SOFTPLUS_ISA_AVX512);
     if (!*k2 || !*k512) {
         *why = "this CPU lacks AVX2 or AVX-512";
         return 0;
     }
-    /* the sets must hold the two files' own kernels, or the test compares a kernel with itself */
-    assert_true((*k2)->fwd_f32 == sp_fwd_f32_avx2 && (*k2)->bwd_f32 == sp_bwd_f32_avx2);
-    assert_true((*k512)->fwd_f32 == sp_fwd_f32_avx512 && (*k512)->bwd_f32 == sp_bwd_f32_avx512);
     return 1;
-#else
-    (void)k2;
-    (void)k512;
-    *why = "the build has no AVX2 or no AVX-512 f32 kernels";
-    return 0;
-#endif
 }
 
-static int get_f64_sets(const sp_kernel_set **k2, const sp_kernel_set **k512, const char **why)
+/* n elements of (op, dtype) through set k's entry: out = op(in1[, in2]), inputs in public order. */
+static void run_entry(const sp_kernel_set *k, sp_op op, sp_dtype dtype, size_t n, void *out, const void *in1,
+                      const void *in2, const void *params)
 {
-#if defined(SP_HAVE_AVX2_F64) && defined(SP_HAVE_AVX512_F64)
-    *k2 = sp_kernels_for_isa(SOFTPLUS_ISA_AVX2);
-    *k512 = sp_kernels_for_isa(SOFTPLUS_ISA_AVX512);
-    if (!*k2 || !*k512) {
-        *why = "this CPU lacks AVX2 or AVX-512";
-        return 0;
-    }
-    assert_true((*k2)->fwd_f64 == sp_fwd_f64_avx2 && (*k2)->bwd_f64 == sp_bwd_f64_avx2);
-    assert_true((*k512)->fwd_f64 == sp_fwd_f64_avx512 && (*k512)->bwd_f64 == sp_bwd_f64_avx512);
-    return 1;
-#else
-    (void)k2;
-    (void)k512;
-    *why = "the build has no AVX2 or no AVX-512 f64 kernels";
-    return 0;
-#endif
+    void *const ptrs[3] = {out, (void *)in1, (void *)in2};
+    sp_kernel_of(k, op, dtype)->run(n, ptrs, params);
 }
 
 /* f32 inputs: index i < 2^26 is bit pattern 64*i + 37 (a different low pattern than 0 so that the
@@ -133,7 +120,7 @@ static void compare_f32(int backward)
 {
     const sp_kernel_set *k2 = NULL, *k512 = NULL;
     const char *why = NULL;
-    if (!get_f32_sets(&k2, &k512, &why)) {
+    if (!get_sets(SP_DTYPE_F32, &k2, &k512, &why)) {
         print_message("skipped: %s\n", why);
         skip();
     }
@@ -148,13 +135,9 @@ static void compare_f32(int backward)
             for (size_t start = 0; start < total; start += BLOCK) {
                 const size_t n = start + BLOCK <= total ? BLOCK : total - start;
                 fill_f32(x, dy, start, n, &rng);
-                if (backward) {
-                    k2->bwd_f32(n, dy, x, a, &p);
-                    k512->bwd_f32(n, dy, x, b, &p);
-                } else {
-                    k2->fwd_f32(n, x, a, &p);
-                    k512->fwd_f32(n, x, b, &p);
-                }
+                const sp_op op = backward ? SP_OP_BWD : SP_OP_FWD;
+                run_entry(k2, op, SP_DTYPE_F32, n, a, backward ? (const void *)dy : x, x, &p);
+                run_entry(k512, op, SP_DTYPE_F32, n, b, backward ? (const void *)dy : x, x, &p);
                 for (size_t i = 0; i < n; i++) {
                     if (bits_f32(a[i]) != bits_f32(b[i])) {
                         print_error("f32 %s beta %a threshold %a: x = %a (0x%08x), dy = %a (backward only),"
@@ -199,7 +182,7 @@ static void compare_f64(int backward)
 {
     const sp_kernel_set *k2 = NULL, *k512 = NULL;
     const char *why = NULL;
-    if (!get_f64_sets(&k2, &k512, &why)) {
+    if (!get_sets(SP_DTYPE_F64, &k2, &k512, &why)) {
         print_message("skipped: %s\n", why);
         skip();
     }
@@ -214,13 +197,9 @@ static void compare_f64(int backward)
             for (size_t start = 0; start < total; start += BLOCK) {
                 const size_t n = start + BLOCK <= total ? BLOCK : total - start;
                 fill_f64(x, dy, start, n, &rng);
-                if (backward) {
-                    k2->bwd_f64(n, dy, x, a, &p);
-                    k512->bwd_f64(n, dy, x, b, &p);
-                } else {
-                    k2->fwd_f64(n, x, a, &p);
-                    k512->fwd_f64(n, x, b, &p);
-                }
+                const sp_op op = backward ? SP_OP_BWD : SP_OP_FWD;
+                run_entry(k2, op, SP_DTYPE_F64, n, a, backward ? (const void *)dy : x, x, &p);
+                run_entry(k512, op, SP_DTYPE_F64, n, b, backward ? (const void *)dy : x, x, &p);
                 for (size_t i = 0; i < n; i++) {
                     if (bits_f64(a[i]) != bits_f64(b[i])) {
                         print_error("f64 %s beta %a threshold %a: x = %a (0x%016llx),"

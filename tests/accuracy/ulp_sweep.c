@@ -62,8 +62,8 @@ typedef struct config {
     int threads;
     const char *isas[MAX_KERNELS];
     int isa_count;
-    /* the kernels to run, indices into ulp_kernels_f32/f64 */
-    size_t kernels[MAX_KERNELS];
+    /* the kernel files to run (ulp.h) */
+    ulp_kernel kernels[MAX_KERNELS];
     int kernel_count;
     atomic_uint_fast64_t next_block;
 } config;
@@ -165,13 +165,13 @@ static void sweep_block_f32(worker *w, uint64_t first, size_t n)
     for (int t = 0; t < cfg->threshold_count; t++) {
         const sp_params_f32 p = {beta, (float)cfg->thresholds[t]};
         for (int k = 0; k < cfg->kernel_count; k++) {
-            const ulp_kernel_f32 *kern = &ulp_kernels_f32[cfg->kernels[k]];
-            const double bound = ulp_bound_f32(kern, beta);
+            const ulp_kernel *kern = &cfg->kernels[k];
             for (int op = 0; op < OPS; op++) {
-                if (op == 0)
-                    kern->fwd(n, x, y, &p);
+                const double bound = ulp_bound(kern->op[op], beta);
+                if (op == SP_OP_FWD)
+                    ulp_run_fwd(kern->op[op], n, x, y, &p);
                 else
-                    kern->bwd(n, ones, x, y, &p);
+                    ulp_run_bwd(kern->op[op], n, ones, x, y, &p);
                 const double *ref = op == 0 ? ref_sp : ref_sig;
                 sweep_stat *s = &w->stats[k][op][t];
                 for (size_t j = 0; j < n; j++) {
@@ -207,13 +207,13 @@ static void sweep_block_f64(worker *w, uint64_t first, size_t n)
     for (int t = 0; t < cfg->threshold_count; t++) {
         const sp_params_f64 p = {beta, cfg->thresholds[t]};
         for (int k = 0; k < cfg->kernel_count; k++) {
-            const ulp_kernel_f64 *kern = &ulp_kernels_f64[cfg->kernels[k]];
-            const double bound = ulp_bound_f64(kern, beta);
+            const ulp_kernel *kern = &cfg->kernels[k];
             for (int op = 0; op < OPS; op++) {
-                if (op == 0)
-                    kern->fwd(n, x, y, &p);
+                const double bound = ulp_bound(kern->op[op], beta);
+                if (op == SP_OP_FWD)
+                    ulp_run_fwd(kern->op[op], n, x, y, &p);
                 else
-                    kern->bwd(n, ones, x, y, &p);
+                    ulp_run_bwd(kern->op[op], n, ones, x, y, &p);
                 const long double *ref = op == 0 ? ref_sp : ref_sig;
                 sweep_stat *s = &w->stats[k][op][t];
                 for (size_t j = 0; j < n; j++) {
@@ -366,17 +366,18 @@ static int wanted(const config *cfg, const char *name)
 
 static void select_kernels(config *cfg)
 {
-    const size_t total = cfg->f64 ? ulp_kernel_count_f64 : ulp_kernel_count_f32;
+    ulp_kernel all[ULP_MAX_KERNELS];
+    const size_t total = ulp_kernels(cfg->f64 ? SP_DTYPE_F64 : SP_DTYPE_F32, all);
     for (size_t k = 0; k < total && cfg->kernel_count < MAX_KERNELS; k++) {
-        const char *name = cfg->f64 ? ulp_kernels_f64[k].name : ulp_kernels_f32[k].name;
-        const softplus_isa isa = cfg->f64 ? ulp_kernels_f64[k].isa : ulp_kernels_f32[k].isa;
+        const char *name = all[k].name;
+        const softplus_isa isa = all[k].isa;
         if (!wanted(cfg, name))
             continue;
         if (!ulp_isa_runnable(isa)) {
             printf("  %-7s skipped: this CPU does not run %s\n", name, softplus_isa_name(isa));
             continue;
         }
-        cfg->kernels[cfg->kernel_count++] = k;
+        cfg->kernels[cfg->kernel_count++] = all[k];
     }
 }
 
@@ -393,18 +394,9 @@ static int report(const config *cfg, sweep_stat (*stats)[OPS][MAX_THRESHOLDS])
     printf("%-7s %-3s %9s %12s  %-16s %-16s %-26s %12s %12s %6s\n", "kernel", "op", "threshold", "worst ULP",
            "at x", "got", "want", ">0.5 ULP", ">bound", "bound");
     for (int k = 0; k < cfg->kernel_count; k++) {
-        const char *name;
-        double bound;
-        if (cfg->f64) {
-            const ulp_kernel_f64 *kern = &ulp_kernels_f64[cfg->kernels[k]];
-            name = kern->name;
-            bound = ulp_bound_f64(kern, cfg->beta);
-        } else {
-            const ulp_kernel_f32 *kern = &ulp_kernels_f32[cfg->kernels[k]];
-            name = kern->name;
-            bound = ulp_bound_f32(kern, (float)cfg->beta);
-        }
+        const char *name = cfg->kernels[k].name;
         for (int op = 0; op < OPS; op++) {
+            const double bound = ulp_bound(cfg->kernels[k].op[op], cfg->f64 ? cfg->beta : (double)(float)cfg->beta);
             for (int t = 0; t < cfg->threshold_count; t++) {
                 const sweep_stat *s = &stats[k][op][t];
                 char xs[40], gs[40], ws[48];

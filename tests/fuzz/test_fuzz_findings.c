@@ -22,37 +22,47 @@
 #include "softplus.h"
 #include "ulp.h"
 
+/* Every kernel file of each dtype (ulp.h), filled once by main before any test runs. */
+static ulp_kernel ulp_kernels_f32[ULP_MAX_KERNELS], ulp_kernels_f64[ULP_MAX_KERNELS];
+static size_t ulp_kernel_count_f32, ulp_kernel_count_f64;
+
+static void load_kernels(void)
+{
+    ulp_kernel_count_f32 = ulp_kernels(SP_DTYPE_F32, ulp_kernels_f32);
+    ulp_kernel_count_f64 = ulp_kernels(SP_DTYPE_F64, ulp_kernels_f64);
+}
+
 /* ---- one element through a kernel --------------------------------------------------------------- */
 
-static float bwd32(const ulp_kernel_f32 *k, float dy, float x, float beta, float threshold)
+static float bwd32(const ulp_kernel *k, float dy, float x, float beta, float threshold)
 {
     const sp_params_f32 p = {beta, threshold};
     float r;
-    k->bwd(1, &dy, &x, &r, &p);
+    ulp_run_bwd(k->op[SP_OP_BWD], 1, &dy, &x, &r, &p);
     return r;
 }
 
-static float fwd32(const ulp_kernel_f32 *k, float x, float beta, float threshold)
+static float fwd32(const ulp_kernel *k, float x, float beta, float threshold)
 {
     const sp_params_f32 p = {beta, threshold};
     float r;
-    k->fwd(1, &x, &r, &p);
+    ulp_run_fwd(k->op[SP_OP_FWD], 1, &x, &r, &p);
     return r;
 }
 
-static double bwd64(const ulp_kernel_f64 *k, double dy, double x, double beta, double threshold)
+static double bwd64(const ulp_kernel *k, double dy, double x, double beta, double threshold)
 {
     const sp_params_f64 p = {beta, threshold};
     double r;
-    k->bwd(1, &dy, &x, &r, &p);
+    ulp_run_bwd(k->op[SP_OP_BWD], 1, &dy, &x, &r, &p);
     return r;
 }
 
 /* Checks one f32 forward result against the reference and the kernel's bound; prints and counts a miss. */
-static int miss_f32(const ulp_kernel_f32 *k, const char *what, float dy, float x, float beta, float got,
+static int miss_f32(const ulp_kernel *k, const char *what, float dy, float x, float beta, float got,
                     double want)
 {
-    const double err = ulp_error_f32(got, want), bound = ulp_bound_f32(k, beta);
+    const double err = ulp_error_f32(got, want), bound = ulp_bound((k)->op[SP_OP_FWD], beta);
     if (err <= bound)
         return 0;
     print_error("%-7s %s: dy %a, x %a, beta %a: got %a, want %a (%.3g ULP > %.2f)\n", k->name, what,
@@ -61,10 +71,10 @@ static int miss_f32(const ulp_kernel_f32 *k, const char *what, float dy, float x
 }
 
 /* Checks one backward result against the contract; prints and counts a miss. */
-static int miss_bwd_f32(const ulp_kernel_f32 *k, float dy, float x, float beta, float threshold)
+static int miss_bwd_f32(const ulp_kernel *k, float dy, float x, float beta, float threshold)
 {
     const float got = bwd32(k, dy, x, beta, threshold);
-    const double q = ulp_bwd_contract_f32(got, dy, x, beta, threshold, ulp_bound_f32(k, beta));
+    const double q = ulp_bwd_contract_f32(got, dy, x, beta, threshold, ulp_bound((k)->op[SP_OP_BWD], beta));
     if (q <= 1.0)
         return 0;
     print_error("%-7s backward: dy %a, x %a, beta %a: got %a, want %a (%.3g of the tolerance)\n", k->name,
@@ -72,10 +82,10 @@ static int miss_bwd_f32(const ulp_kernel_f32 *k, float dy, float x, float beta, 
     return 1;
 }
 
-static int miss_bwd_f64(const ulp_kernel_f64 *k, double dy, double x, double beta, double threshold)
+static int miss_bwd_f64(const ulp_kernel *k, double dy, double x, double beta, double threshold)
 {
     const double got = bwd64(k, dy, x, beta, threshold);
-    const double q = ulp_bwd_contract_f64(got, dy, x, beta, threshold, ulp_bound_f64(k, beta));
+    const double q = ulp_bwd_contract_f64(got, dy, x, beta, threshold, ulp_bound((k)->op[SP_OP_BWD], beta));
     if (q <= 1.0)
         return 0;
     print_error("%-7s backward: dy %a, x %a, beta %a: got %a, want %La (%.3g of the tolerance)\n", k->name, dy, x,
@@ -93,7 +103,7 @@ static void f32_backward_meets_the_contract_for_any_dy(void **state)
     (void)state;
     int misses = 0;
     for (size_t i = 0; i < ulp_kernel_count_f32; i++) {
-        const ulp_kernel_f32 *k = &ulp_kernels_f32[i];
+        const ulp_kernel *k = &ulp_kernels_f32[i];
         if (!ulp_isa_runnable(k->isa))
             continue;
         const float dy0 = 0x1.effcc6p+1f, x0 = -0x1.b3c7c6p+1f;
@@ -126,7 +136,7 @@ static void f32_backward_results_scaled_up_by_dy(void **state)
     };
     int misses = 0;
     for (size_t i = 0; i < ulp_kernel_count_f32; i++) {
-        const ulp_kernel_f32 *k = &ulp_kernels_f32[i];
+        const ulp_kernel *k = &ulp_kernels_f32[i];
         if (!ulp_isa_runnable(k->isa))
             continue;
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -148,7 +158,7 @@ static void f32_forward_results_scaled_up_by_1_over_beta(void **state)
     };
     int misses = 0;
     for (size_t i = 0; i < ulp_kernel_count_f32; i++) {
-        const ulp_kernel_f32 *k = &ulp_kernels_f32[i];
+        const ulp_kernel *k = &ulp_kernels_f32[i];
         if (!ulp_isa_runnable(k->isa))
             continue;
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -175,7 +185,7 @@ static void f64_backward_infinite_dy_stays_infinite_for_finite_x(void **state)
     };
     int misses = 0;
     for (size_t i = 0; i < ulp_kernel_count_f64; i++) {
-        const ulp_kernel_f64 *k = &ulp_kernels_f64[i];
+        const ulp_kernel *k = &ulp_kernels_f64[i];
         if (!ulp_isa_runnable(k->isa))
             continue;
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -206,7 +216,7 @@ static void f64_backward_subnormal_results_meet_the_contract(void **state)
     };
     int misses = 0;
     for (size_t i = 0; i < ulp_kernel_count_f64; i++) {
-        const ulp_kernel_f64 *k = &ulp_kernels_f64[i];
+        const ulp_kernel *k = &ulp_kernels_f64[i];
         if (!ulp_isa_runnable(k->isa))
             continue;
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -263,6 +273,7 @@ static void overflow_boundary_counts_the_last_element(void **state)
 
 int main(int argc, char **argv)
 {
+    load_kernels();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(overflow_boundary_counts_the_last_element),
         cmocka_unit_test(f32_backward_meets_the_contract_for_any_dy),

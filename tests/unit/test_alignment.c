@@ -99,7 +99,7 @@ static unsigned char *base_in(unsigned char *b, const geometry *g, size_t k, siz
     return b + MARGIN + (off + g->first[k]) * es;
 }
 
-static softplus_status call_op(sp_op op, const geometry *g, unsigned char *const *base)
+static softplus_status call_op(sp_fn op, const geometry *g, unsigned char *const *base)
 {
     const sp_call c = {op,
                        g->ndim,
@@ -155,7 +155,7 @@ static int offsets_for(size_t i, size_t nops, size_t per_line, sp_rng *rng, size
     return 0;
 }
 
-static void describe(sp_op op, int layout, size_t n, const size_t *off)
+static void describe(sp_fn op, int layout, size_t n, const size_t *off)
 {
     const size_t es = op_elem_size(op);
     print_error("    %s under %s, layout %s, length %zu, offsets from the line: %s +%zu B, %s +%zu B", op_name(op),
@@ -167,7 +167,7 @@ static void describe(sp_op op, int layout, size_t n, const size_t *off)
 }
 
 /* One (op, layout, length) under the active ISA: the reference, then every offset combination. */
-static int check_length(sp_op op, int layout, size_t n, sp_rng *rng, size_t *calls)
+static int check_length(sp_fn op, int layout, size_t n, sp_rng *rng, size_t *calls)
 {
     const size_t es = op_elem_size(op);
     const size_t nops = op_noperands(op);
@@ -277,7 +277,7 @@ static void test_every_element_alignment_gives_the_aligned_result(void **state)
     size_t calls = 0;
     for (size_t ii = 0; ii < nisas; ii++) {
         assert_int_equal(softplus_set_isa(isas[ii]), SOFTPLUS_OK);
-        for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+        for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
             sp_rng rng = {0xa119e000u + (uint64_t)op};
             for (int layout = 0; layout < L_COUNT; layout++) {
                 for (size_t n = 0; n <= 70 && n <= max_length; n++)

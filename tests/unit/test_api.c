@@ -38,7 +38,7 @@ static int fill_arena(void **state)
     return 0;
 }
 
-static sp_call basic_call(sp_op op, size_t ndim, const size_t *shape)
+static sp_call basic_call(sp_fn op, size_t ndim, const size_t *shape)
 {
     sp_call c = {op, ndim, shape, {arena + OUT, arena + IN1, arena + IN2}, {NULL, NULL, NULL}, 1.0, 20.0};
     return c;
@@ -82,7 +82,7 @@ static void test_rank_above_max_is_rejected_before_anything_else(void **state)
         shape[d] = 2;
     const size_t huge_ndims[] = {SOFTPLUS_MAX_NDIM + 1, SOFTPLUS_MAX_NDIM + 2, (size_t)1 << 20,
                                  (size_t)PTRDIFF_MAX + 1, SIZE_MAX};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         sp_call c = basic_call(op, SOFTPLUS_MAX_NDIM + 1, shape);
         expect_status(&c, SOFTPLUS_ERR_RANK, "ndim = SOFTPLUS_MAX_NDIM + 1");
         for (size_t i = 0; i < sizeof huge_ndims / sizeof huge_ndims[0]; i++) {
@@ -118,7 +118,7 @@ static void test_max_rank_with_unit_dims_is_computed(void **state)
     out_s[31] = 1;
     in_s[5] = -1;
     in_s[31] = 3;
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         sp_call c = basic_call(op, SOFTPLUS_MAX_NDIM, ones);
         expect_status(&c, SOFTPLUS_OK, "ndim = SOFTPLUS_MAX_NDIM, all sizes 1, NULL strides");
         for (size_t k = 0; k < 3; k++)
@@ -141,7 +141,7 @@ static void test_max_rank_with_unit_dims_is_computed(void **state)
 static void test_null_shape_is_rejected_when_ndim_positive(void **state)
 {
     (void)state;
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         for (size_t ndim = 1; ndim <= SOFTPLUS_MAX_NDIM; ndim += 7) {
             sp_call c = basic_call(op, ndim, NULL);
             expect_status(&c, SOFTPLUS_ERR_NULL, "shape NULL");
@@ -155,7 +155,7 @@ static void test_null_data_of_nonempty_tensor_is_rejected(void **state)
 {
     (void)state;
     const size_t shape[] = {2, 3};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         for (size_t k = 0; k < op_noperands(op); k++) {
             char what[96];
             snprintf(what, sizeof what, "%s NULL, shape (2,3)", operand_name(op, k));
@@ -188,7 +188,7 @@ static void test_empty_tensor_touches_nothing_and_accepts_null_data(void **state
         max_rank[d] = d == 17 ? 0 : 3;
     /* For an empty tensor the strides are never used: self-overlapping, huge and wrapping ones are fine. */
     const ptrdiff_t zero[4] = {0, 0, 0, 0}, huge[4] = {PTRDIFF_MAX, PTRDIFF_MIN, PTRDIFF_MAX, -1};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
             sp_call c = basic_call(op, shapes[i].ndim, shapes[i].shape);
             expect_status(&c, SOFTPLUS_OK, "empty tensor, valid pointers");
@@ -214,7 +214,7 @@ static void test_ndim0_is_one_element_and_needs_no_shape(void **state)
 {
     (void)state;
     const ptrdiff_t unused[1] = {PTRDIFF_MIN};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         sp_call c = basic_call(op, 0, NULL);
         expect_status(&c, SOFTPLUS_OK, "ndim 0, shape NULL, strides NULL");
         c.strides[0] = c.strides[1] = c.strides[2] = unused; /* ndim 0: no stride is read */
@@ -233,7 +233,7 @@ static void test_invalid_beta_or_threshold_is_rejected(void **state)
     const size_t shape[] = {5};
     const size_t empty[] = {0};
     const double bad_beta[] = {0.0, -0.0, NAN, -NAN, INFINITY, -INFINITY};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         for (size_t i = 0; i < sizeof bad_beta / sizeof bad_beta[0]; i++) {
             char what[96];
             snprintf(what, sizeof what, "beta = %a", bad_beta[i]);
@@ -261,7 +261,7 @@ static void test_invalid_beta_or_threshold_is_rejected(void **state)
     for (size_t i = 0; i < sizeof narrow_bad / sizeof narrow_bad[0]; i++) {
         char what[96];
         snprintf(what, sizeof what, "beta = %a (0 or inf as a float)", narrow_bad[i]);
-        for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+        for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
             sp_call c = basic_call(op, 1, shape);
             c.beta = narrow_bad[i];
             expect_status(&c, op_is_f32(op) ? SOFTPLUS_ERR_PARAM : SOFTPLUS_OK, what);
@@ -275,7 +275,7 @@ static void test_valid_extreme_parameters_are_accepted(void **state)
     const size_t shape[] = {64};
     const double betas[] = {1.0, -1.0, 0x1p-140 /* subnormal as a float */, 7.3, -1e30, FLT_MAX};
     const double thresholds[] = {INFINITY, -INFINITY, 20.0, 0.0, -0.0, 1e300, -1e300};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         for (size_t i = 0; i < sizeof betas / sizeof betas[0]; i++) {
             for (size_t j = 0; j < sizeof thresholds / sizeof thresholds[0]; j++) {
                 char what[128];
@@ -316,7 +316,7 @@ static void test_element_count_overflow_is_rejected(void **state)
                  {2, s_two, "shape (2, PTRDIFF_MAX/2+1)"},
                  {2, s_three, "shape (3, SIZE_MAX/3+1): product wraps to 2"},
                  {3, s_three_dims, "shape (2^(w/2-1), 4, 2^(w/2))"}};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
             sp_call c = basic_call(op, cases[i].ndim, cases[i].shape);
             expect_status(&c, SOFTPLUS_ERR_OVERFLOW, cases[i].what);
@@ -344,7 +344,7 @@ static void test_zero_dim_beside_overflowing_dims_is_order_independent(void **st
     /* The header leaves open whether (0, SIZE_MAX) is an empty tensor or an overflowing count; whichever
      * it is, it must not depend on where the zero sits, and nothing may be written. */
     const size_t a[] = {0, SIZE_MAX, 2}, b[] = {SIZE_MAX, 2, 0}, c3[] = {SIZE_MAX, 0, 2};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         sp_call c = basic_call(op, 3, a);
         memcpy(before, arena, ARENA_BYTES);
         const softplus_status sa = call_run(&c);
@@ -365,7 +365,7 @@ static void test_stride_range_overflow_is_rejected(void **state)
 {
     (void)state;
     static const size_t s2[] = {2}, s3[] = {3}, s22[] = {2, 2};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const ptrdiff_t es = (ptrdiff_t)op_elem_size(op);
         const ptrdiff_t over = PTRDIFF_MAX / es + 1; /* one step is already more bytes than ptrdiff_t holds */
         const ptrdiff_t half = PTRDIFF_MAX / es / 2 + 1; /* each fits, two of them do not */
@@ -408,7 +408,7 @@ static void test_view_wrapping_the_address_space_is_rejected(void **state)
     void *const low = (void *)(uintptr_t)4096;
     void *const top = (void *)(UINTPTR_MAX & ~(uintptr_t)4095); /* the last 4 KiB of the address space */
     const ptrdiff_t back[] = {-1}, up_and_back[] = {4096, -1};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const size_t es = op_elem_size(op);
         for (size_t k = 0; k < op_noperands(op); k++) {
             char what[128];
@@ -471,7 +471,7 @@ static void test_output_overlapping_itself_is_rejected(void **state)
         {2, {2, 3}, {1, 2}, "shape (2,3) strides (1,2): column-major"},
         {3, {2, 2, 2}, {5, 2, 1}, "shape (2,2,2) strides (5,2,1): padded"},
     };
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
             sp_call c = basic_call(op, bad[i].ndim, bad[i].shape);
             c.ptr[0] = (unsigned char *)c.ptr[0] + 64 * op_elem_size(op); /* room for negative strides */
@@ -512,7 +512,7 @@ static void test_output_partially_overlapping_an_input_is_rejected(void **state)
     static const size_t s8[] = {8};
     const ptrdiff_t shifts_bad[] = {1, -1, 7, -7, 3};
     const ptrdiff_t shifts_ok[] = {8, -8, 100};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const size_t es = op_elem_size(op);
         for (size_t k = 1; k < op_noperands(op); k++) {
             for (size_t i = 0; i < sizeof shifts_bad / sizeof shifts_bad[0]; i++) {
@@ -547,7 +547,7 @@ static void test_same_base_with_other_strides_is_overlap(void **state)
     static const size_t s33[] = {3, 3}, s8[] = {8}, s4[] = {4};
     static const ptrdiff_t rows[] = {3, 1}, cols[] = {1, 3}, unit[] = {1}, rev[] = {-1}, two[] = {2},
                            zero[] = {0};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const size_t es = op_elem_size(op);
         for (size_t k = 1; k < op_noperands(op); k++) {
             sp_call t = basic_call(op, 2, s33);
@@ -577,7 +577,7 @@ static void test_exact_same_view_is_in_place_and_accepted(void **state)
     static const size_t s8[] = {8}, s34[] = {3, 4}, s1x5[] = {3, 1, 5};
     static const ptrdiff_t rev[] = {-1}, c34[] = {4, 1}, padded[] = {6, -1}, p1[] = {7, 100, 1},
                            p2[] = {7, -3, 1};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const size_t es = op_elem_size(op);
         const size_t nops = op_noperands(op);
         /* Which operands share the output's view: forward y==x; backward dx==dy, dx==x, all three. */
@@ -623,7 +623,7 @@ static void test_interleaved_views_are_rejected_conservatively(void **state)
     (void)state;
     static const size_t s8[] = {8}, s44[] = {4, 4};
     static const ptrdiff_t two[] = {2}, rows[] = {8, 1};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const size_t es = op_elem_size(op);
         for (size_t k = 1; k < op_noperands(op); k++) {
             /* buf[0::2] and buf[1::2]: disjoint elements, intersecting byte ranges. */
@@ -649,7 +649,7 @@ static void test_inputs_may_overlap_each_other(void **state)
     (void)state;
     static const size_t s8[] = {8};
     static const ptrdiff_t two[] = {2}, zero[] = {0};
-    for (sp_op op = SP_OP_BWD_F32; op <= SP_OP_BWD_F64; op++) {
+    for (sp_fn op = SP_FN_BWD_F32; op <= SP_FN_BWD_F64; op++) {
         const size_t es = op_elem_size(op);
         sp_call c = basic_call(op, 1, s8);
         c.ptr[2] = c.ptr[1];
@@ -688,7 +688,7 @@ static void test_errors_are_reported_in_the_documented_order(void **state)
         F_NULL_DATA | F_RANGE | F_OVERLAP, F_RANGE | F_OVERLAP, F_OVERLAP, F_NULL_DATA | F_OVERLAP,
         F_EMPTY | F_NULL_DATA | F_RANGE | F_OVERLAP, F_EMPTY | F_PARAM, F_EMPTY | F_RANK,
     };
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
             const unsigned f = rows[i];
             sp_call c = basic_call(op, 2, s_ok);
@@ -750,7 +750,7 @@ static void test_errno_is_never_changed(void **state)
     const size_t n = sizeof values / sizeof values[0];
     const size_t shape[1] = {n};
     const int sentinels[] = {0, 12345};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const size_t es = op_elem_size(op);
         for (size_t i = 0; i < n; i++) {
             if (es == sizeof(float)) {
@@ -811,7 +811,7 @@ static void test_rounding_mode_is_preserved(void **state)
     for (size_t i = 0; i < nisas; i++) {
         assert_int_equal(softplus_set_isa(isas[i]), SOFTPLUS_OK);
         for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
-            for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+            for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
                 sp_call c = basic_call(op, 1, shape);
                 if (fesetround(modes[m]) != 0)
                     continue;
@@ -837,7 +837,7 @@ static void test_set_isa_rejects_unsupported_and_changes_nothing(void **state)
     (void)state;
     assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_SCALAR), SOFTPLUS_OK);
     int found_unsupported = 0;
-    for (int isa = SOFTPLUS_ISA_SCALAR; isa <= SOFTPLUS_ISA_NEON; isa++) {
+    for (int isa = SOFTPLUS_ISA_SCALAR; isa <= SP_ISA_LAST; isa++) {
         if (softplus_isa_supported((softplus_isa)isa))
             continue;
         found_unsupported = 1;

@@ -31,26 +31,18 @@
  * softplus_isa_name, so that parsing arguments is not a library call (test_api checks the names). */
 static int isa_from_name(const char *name)
 {
-    static const char *const names[] = {"auto", "scalar", "sse41", "avx2", "avx512", "neon"};
-    for (int isa = SOFTPLUS_ISA_AUTO; isa <= SOFTPLUS_ISA_NEON; isa++)
-        if (strcmp(name, names[isa]) == 0)
-            return isa;
+    if (strcmp(name, "auto") == 0)
+        return SOFTPLUS_ISA_AUTO;
+#define SP_ISA_FROM_NAME(ctx, tag, TAG, fallback, priority, features)                                \
+    if (strcmp(name, #tag) == 0)                                                                     \
+        return SOFTPLUS_ISA_##TAG;
+    SP_ISAS(SP_ISA_FROM_NAME, ~)
+#undef SP_ISA_FROM_NAME
     return -1;
 }
 
-/* The best ISA by the documented preference, found through the public API only. */
-static softplus_isa best_by_preference(void)
-{
-    static const softplus_isa best_first[] = {SOFTPLUS_ISA_AVX512, SOFTPLUS_ISA_AVX2, SOFTPLUS_ISA_SSE41,
-                                              SOFTPLUS_ISA_NEON};
-    for (size_t i = 0; i < sizeof best_first / sizeof best_first[0]; i++)
-        if (softplus_isa_supported(best_first[i]))
-            return best_first[i];
-    return SOFTPLUS_ISA_SCALAR;
-}
-
 /* Index of the first element of out[0..n) that is not what kernel set k gives for its inputs, or n. */
-static size_t first_mismatch(sp_op op, const sp_kernel_set *k, size_t n, const void *in0, ptrdiff_t s0,
+static size_t first_mismatch(sp_fn op, const sp_kernel_set *k, size_t n, const void *in0, ptrdiff_t s0,
                              const void *in1, ptrdiff_t s1, const void *out, ptrdiff_t so, double beta,
                              double threshold)
 {
@@ -77,7 +69,7 @@ static int skipped;
 
 /* A forced call over n elements (contiguous, or input stride 3 and output stride -2 through the gather
  * buffer) leaves exactly what the kernels of isa give element by element. */
-static int forced_call_matches(sp_op op, softplus_isa isa, int strided, sp_rng *r)
+static int forced_call_matches(sp_fn op, softplus_isa isa, int strided, sp_rng *r)
 {
     const size_t n = 777, es = op_elem_size(op), total = 8 * n + 64, bytes = total * es;
     unsigned char *pristine = malloc(bytes), *arena = malloc(bytes);
@@ -110,7 +102,7 @@ static void test_forcing_each_supported_isa_makes_it_active_and_used(void **stat
     (void)state;
     sp_rng r = {0xd15a7c4u};
     size_t forced = 0;
-    for (int i = SOFTPLUS_ISA_SCALAR; i <= SOFTPLUS_ISA_NEON; i++) {
+    for (int i = SOFTPLUS_ISA_SCALAR; i <= SP_ISA_LAST; i++) {
         const softplus_isa isa = (softplus_isa)i;
         const softplus_isa was = softplus_active_isa();
         if (!softplus_isa_supported(isa)) {
@@ -126,7 +118,7 @@ static void test_forcing_each_supported_isa_makes_it_active_and_used(void **stat
         }
         /* The entry points take their kernels from sp_active_kernels: it must be this ISA's very set. */
         assert_ptr_equal(sp_active_kernels(), sp_kernels_for_isa(isa));
-        for (sp_op op = 0; op < SP_OP_COUNT; op++)
+        for (sp_fn op = 0; op < SP_FN_COUNT; op++)
             for (int strided = 0; strided < 2; strided++)
                 assert_true(forced_call_matches(op, isa, strided, &r));
         forced++;
@@ -141,7 +133,7 @@ static void test_auto_selects_the_best_supported_isa(void **state)
     (void)state;
     const softplus_isa best = best_by_preference();
     assert_int_equal(sp_best_isa(), best);
-    for (int i = SOFTPLUS_ISA_SCALAR; i <= SOFTPLUS_ISA_NEON; i++) {
+    for (int i = SOFTPLUS_ISA_SCALAR; i <= SP_ISA_LAST; i++) {
         if (!softplus_isa_supported((softplus_isa)i))
             continue;
         assert_int_equal(softplus_set_isa((softplus_isa)i), SOFTPLUS_OK);
@@ -156,42 +148,77 @@ static void test_auto_selects_the_best_supported_isa(void **state)
     print_message("best ISA here: %s\n", softplus_isa_name(best));
 }
 
+/* SP_HAVE_<ISA>_<DTYPE> (cmake/isa.cmake, -D with no value, so 1) as a C expression: 1 when the build
+ * compiled that kernel file, 0 when the macro is undefined. The placeholder trick: only a macro that
+ * expands to 1 turns HAVE_PLACEHOLDER_##1 into "0," and so shifts the 1 into second position. */
+#define HAVE_PLACEHOLDER_1 0,
+#define HAVE_SECOND(a, b, ...) b
+#define HAVE_IS_ONE(v) HAVE_IS_ONE_(v)
+#define HAVE_IS_ONE_(v) HAVE_IS_ONE__(HAVE_PLACEHOLDER_##v)
+#define HAVE_IS_ONE__(junk_or_zero) HAVE_SECOND(junk_or_zero 1, 0, 0)
+#define SP_HAVE(ISA, DTYPE) HAVE_IS_ONE(SP_HAVE_##ISA##_##DTYPE)
+
+/* built[isa][dtype]: the build compiled isa's own kernel file for dtype. The ISA that is its own
+ * fallback (scalar) is the baseline, always compiled. Read from the build's definitions, not from the
+ * registry, so that the tests below check registry.c and cmake/isa.cmake against them. */
+static int built[SP_ISA_LAST + 1][SP_DTYPE_COUNT];
+static softplus_isa fallback_of[SP_ISA_LAST + 1];
+
+static void read_build_definitions(void)
+{
+#define SP_BUILT_D(c, dtag, DTAG, storage, size, compute, ctag) SP_CALL(SP_BUILT, SP_UNPACK c, DTAG)
+#define SP_BUILT(TAG, self, DTAG) built[SOFTPLUS_ISA_##TAG][SP_DTYPE_##DTAG] = (self) || SP_HAVE(TAG, DTAG);
+#define SP_BUILT_ISA(ctx, tag, TAG, fallback, priority, features)                                    \
+    fallback_of[SOFTPLUS_ISA_##TAG] = (softplus_isa)sp_isa_by_tag_##fallback;                                      \
+    SP_DTYPES(SP_BUILT_D, (TAG, (int)sp_isa_by_tag_##fallback == (int)SOFTPLUS_ISA_##TAG))
+    enum {
+#define SP_ISA_BY_TAG(ctx, tag, TAG, fallback, priority, features) sp_isa_by_tag_##tag = SOFTPLUS_ISA_##TAG,
+        SP_ISAS(SP_ISA_BY_TAG, ~)
+#undef SP_ISA_BY_TAG
+    };
+    SP_ISAS(SP_BUILT_ISA, ~)
+#undef SP_BUILT_ISA
+#undef SP_BUILT
+#undef SP_BUILT_D
+}
+
 static void test_supported_isas_agree_with_kernel_table_and_cpu(void **state)
 {
     (void)state;
+    read_build_definitions();
     assert_int_equal(softplus_isa_supported(SOFTPLUS_ISA_AUTO), 1);
     assert_int_equal(softplus_isa_supported(SOFTPLUS_ISA_SCALAR), 1);
-    for (int i = SOFTPLUS_ISA_SCALAR; i <= SOFTPLUS_ISA_NEON; i++) {
+    /* compiled[isa]: either dtype's kernel file of the ISA is built */
+    int compiled[SP_ISA_LAST + 1] = {0};
+    for (int i = SOFTPLUS_ISA_SCALAR; i <= SP_ISA_LAST; i++) {
         const softplus_isa isa = (softplus_isa)i;
+        for (int d = 0; d < SP_DTYPE_COUNT; d++)
+            compiled[i] |= built[i][d];
+        /* sp_registry_set: compiled or not, whatever the CPU; sp_kernels_for_isa: and the CPU runs it */
+        assert_int_equal(sp_registry_set(isa) != NULL, compiled[i]);
         const sp_kernel_set *k = sp_kernels_for_isa(isa);
         assert_int_equal(softplus_isa_supported(isa), k != NULL);
         if (k) {
+            assert_ptr_equal(k, sp_registry_set(isa));
             assert_int_equal(k->isa, isa);
-            assert_non_null(k->fwd_f32);
-            assert_non_null(k->bwd_f32);
-            assert_non_null(k->fwd_f64);
-            assert_non_null(k->bwd_f64);
+            assert_string_equal(k->name, softplus_isa_name(isa));
+            for (int op = 0; op < SP_OP_COUNT; op++)
+                for (int d = 0; d < SP_DTYPE_COUNT; d++) {
+                    assert_non_null(sp_kernel_of(k, (sp_op)op, (sp_dtype)d)->run);
+                    assert_non_null(sp_kernel_of(k, (sp_op)op, (sp_dtype)d)->name);
+                }
         }
     }
-    assert_null(sp_kernels_for_isa((softplus_isa)6));
+    assert_null(sp_kernels_for_isa((softplus_isa)(SP_ISA_LAST + 1)));
     assert_null(sp_kernels_for_isa((softplus_isa)99));
     assert_null(sp_kernels_for_isa((softplus_isa)-1));
+    assert_null(sp_registry_set((softplus_isa)(SP_ISA_LAST + 1)));
+    assert_null(sp_registry_set(SOFTPLUS_ISA_AUTO));
 #if defined(__x86_64__) || defined(__i386__)
     assert_int_equal(softplus_isa_supported(SOFTPLUS_ISA_NEON), 0);
 #if defined(__GNUC__)
-    /* Detection against the compiler's own CPU model (which also checks the OS saves the AVX state). An
-     * ISA counts as compiled in when either dtype's kernel file is. */
+    /* Detection against the compiler's own CPU model (which also checks the OS saves the AVX state). */
     __builtin_cpu_init();
-    int compiled[SOFTPLUS_ISA_NEON + 1] = {0};
-#if defined(SP_HAVE_SSE41_F32) || defined(SP_HAVE_SSE41_F64)
-    compiled[SOFTPLUS_ISA_SSE41] = 1;
-#endif
-#if defined(SP_HAVE_AVX2_F32) || defined(SP_HAVE_AVX2_F64)
-    compiled[SOFTPLUS_ISA_AVX2] = 1;
-#endif
-#if defined(SP_HAVE_AVX512_F32) || defined(SP_HAVE_AVX512_F64)
-    compiled[SOFTPLUS_ISA_AVX512] = 1;
-#endif
     const int cpu_sse41 = __builtin_cpu_supports("sse4.1") != 0;
     const int cpu_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     const int cpu_avx512 = cpu_avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
@@ -210,74 +237,66 @@ static void test_supported_isas_agree_with_kernel_table_and_cpu(void **state)
 #endif
 }
 
-/* kernels.h: an ISA without kernels of its own for a dtype borrows that dtype's from the best ISA below
- * it (x86: scalar < sse41 < avx2 < avx512; arm: scalar < neon). Stated here from the build's
- * SP_HAVE_<ISA>_<DTYPE> definitions, independently of dispatch.c's tables. */
-typedef struct expected_set {
-    sp_fwd_f32_fn fwd_f32;
-    sp_bwd_f32_fn bwd_f32;
-    sp_fwd_f64_fn fwd_f64;
-    sp_bwd_f64_fn bwd_f64;
-} expected_set;
-
-static void check_set(softplus_isa isa, const expected_set *want)
+/* An ISA without a kernel file of its own for a dtype takes that dtype's entry from its fallback
+ * (src/lists.h), recursively down to the baseline. Worked out here from the build's SP_HAVE_<ISA>_<DTYPE>
+ * definitions and the fallback column, independently of cmake/isa.cmake's resolution and registry.c's
+ * tables; every compiled set's every entry must name the expected origin, the kernel
+ * sp_<op>_<dtype>_<origin> and that origin's documented bounds (SP_MAX_ULP_*). */
+static softplus_isa expected_origin(softplus_isa isa, sp_dtype dtype)
 {
-    const sp_kernel_set *k = sp_kernels_for_isa(isa);
-    if (!k)
-        return;
-    if (k->fwd_f32 != want->fwd_f32 || k->bwd_f32 != want->bwd_f32 || k->fwd_f64 != want->fwd_f64 ||
-        k->bwd_f64 != want->bwd_f64) {
-        print_error("%s kernel set: f32 %s, f64 %s the expected kernels\n", softplus_isa_name(isa),
-                    k->fwd_f32 == want->fwd_f32 && k->bwd_f32 == want->bwd_f32 ? "has" : "lacks",
-                    k->fwd_f64 == want->fwd_f64 && k->bwd_f64 == want->bwd_f64 ? "has" : "lacks");
-        fail();
-    }
+    while (!built[isa][dtype] && fallback_of[isa] != isa)
+        isa = fallback_of[isa];
+    return isa;
 }
 
 static void test_kernel_sets_borrow_a_missing_dtype_from_the_isa_below(void **state)
 {
     (void)state;
-    expected_set e = {sp_fwd_f32_scalar, sp_bwd_f32_scalar, sp_fwd_f64_scalar, sp_bwd_f64_scalar};
-    check_set(SOFTPLUS_ISA_SCALAR, &e);
-#if defined(__x86_64__) || defined(__i386__)
-#ifdef SP_HAVE_SSE41_F32
-    e.fwd_f32 = sp_fwd_f32_sse41;
-    e.bwd_f32 = sp_bwd_f32_sse41;
-#endif
-#ifdef SP_HAVE_SSE41_F64
-    e.fwd_f64 = sp_fwd_f64_sse41;
-    e.bwd_f64 = sp_bwd_f64_sse41;
-#endif
-    check_set(SOFTPLUS_ISA_SSE41, &e);
-#ifdef SP_HAVE_AVX2_F32
-    e.fwd_f32 = sp_fwd_f32_avx2;
-    e.bwd_f32 = sp_bwd_f32_avx2;
-#endif
-#ifdef SP_HAVE_AVX2_F64
-    e.fwd_f64 = sp_fwd_f64_avx2;
-    e.bwd_f64 = sp_bwd_f64_avx2;
-#endif
-    check_set(SOFTPLUS_ISA_AVX2, &e);
-#ifdef SP_HAVE_AVX512_F32
-    e.fwd_f32 = sp_fwd_f32_avx512;
-    e.bwd_f32 = sp_bwd_f32_avx512;
-#endif
-#ifdef SP_HAVE_AVX512_F64
-    e.fwd_f64 = sp_fwd_f64_avx512;
-    e.bwd_f64 = sp_bwd_f64_avx512;
-#endif
-    check_set(SOFTPLUS_ISA_AVX512, &e);
-#elif defined(__aarch64__)
-#ifdef SP_HAVE_NEON_F32
-    e.fwd_f32 = sp_fwd_f32_neon;
-    e.bwd_f32 = sp_bwd_f32_neon;
-#endif
-#ifdef SP_HAVE_NEON_F64
-    e.fwd_f64 = sp_fwd_f64_neon;
-    e.bwd_f64 = sp_bwd_f64_neon;
-#endif
-    check_set(SOFTPLUS_ISA_NEON, &e);
-#endif
+    read_build_definitions();
+    static const char *const op_tags[] = {
+#define SP_OP_TAG(ctx, tag, TAG, public, inputs) #tag,
+        SP_OPS(SP_OP_TAG, ~)
+#undef SP_OP_TAG
+    };
+    static const char *const dtype_tags[] = {
+#define SP_DTYPE_TAG(ctx, tag, TAG, storage, size, compute, ctag) #tag,
+        SP_DTYPES(SP_DTYPE_TAG, ~)
+#undef SP_DTYPE_TAG
+    };
+    /* bounds[isa][dtype][beta != 1]: the kernel files' documented bounds (kernels.h) */
+    static double bounds[SP_ISA_LAST + 1][SP_DTYPE_COUNT][2];
+#define SP_BOUND_D(TAG, dtag, DTAG, storage, size, compute, ctag)                                    \
+    bounds[SOFTPLUS_ISA_##TAG][SP_DTYPE_##DTAG][0] = SP_MAX_ULP_##DTAG##_##TAG;                       \
+    bounds[SOFTPLUS_ISA_##TAG][SP_DTYPE_##DTAG][1] = SP_MAX_ULP_BETA_##DTAG##_##TAG;
+#define SP_BOUND_ISA(ctx, tag, TAG, fallback, priority, features) SP_DTYPES(SP_BOUND_D, TAG)
+    SP_ISAS(SP_BOUND_ISA, ~)
+#undef SP_BOUND_ISA
+#undef SP_BOUND_D
+    size_t checked = 0;
+    for (int i = SOFTPLUS_ISA_SCALAR; i <= SP_ISA_LAST; i++) {
+        const sp_kernel_set *set = sp_registry_set((softplus_isa)i);
+        if (!set)
+            continue;
+        for (int op = 0; op < SP_OP_COUNT; op++)
+            for (int d = 0; d < SP_DTYPE_COUNT; d++) {
+                const sp_kernel *k = sp_kernel_of(set, (sp_op)op, (sp_dtype)d);
+                const softplus_isa want = expected_origin((softplus_isa)i, (sp_dtype)d);
+                char want_name[64];
+                snprintf(want_name, sizeof want_name, "sp_%s_%s_%s", op_tags[op], dtype_tags[d],
+                         softplus_isa_name(want));
+                if (k->origin != want || strcmp(k->name, want_name) != 0 || k->max_ulp != bounds[want][d][0] ||
+                    k->max_ulp_beta != bounds[want][d][1]) {
+                    print_error("%s set, %s %s: entry %s (origin %s, bounds %g/%g), want %s (origin %s, bounds "
+                                "%g/%g)\n",
+                                softplus_isa_name((softplus_isa)i), op_tags[op], dtype_tags[d], k->name,
+                                softplus_isa_name(k->origin), k->max_ulp, k->max_ulp_beta, want_name,
+                                softplus_isa_name(want), bounds[want][d][0], bounds[want][d][1]);
+                    fail();
+                }
+                checked++;
+            }
+    }
+    print_message("%zu registry entries name the expected kernel, origin and bounds\n", checked);
 }
 
 /* ---- SOFTPLUS_ISA at the first resolution ------------------------------------------------------- */
@@ -335,13 +354,13 @@ static void test_environment_decides_the_first_resolution(void **state)
     }
     const sp_kernel_set *k = sp_kernels_for_isa(got);
     if (strcmp(env_first, "forward") == 0)
-        assert_int_equal(first_mismatch(SP_OP_FWD_F32, k, N, x32, 1, NULL, 0, y32, 1, 1.0, 20.0), N);
+        assert_int_equal(first_mismatch(SP_FN_FWD_F32, k, N, x32, 1, NULL, 0, y32, 1, 1.0, 20.0), N);
     if (strcmp(env_first, "backward") == 0)
-        assert_int_equal(first_mismatch(SP_OP_BWD_F64, k, N, dy64, 1, x64, 1, dx64, 1, 1.0, 20.0), N);
+        assert_int_equal(first_mismatch(SP_FN_BWD_F64, k, N, dy64, 1, x64, 1, dx64, 1, 1.0, 20.0), N);
 
     /* Read once: a later change of the environment changes nothing, and AUTO means the best again. */
     softplus_isa other = SOFTPLUS_ISA_SCALAR;
-    for (int i = SOFTPLUS_ISA_SCALAR; i <= SOFTPLUS_ISA_NEON; i++)
+    for (int i = SOFTPLUS_ISA_SCALAR; i <= SP_ISA_LAST; i++)
         if (i != (int)got && softplus_isa_supported((softplus_isa)i))
             other = (softplus_isa)i;
     setenv("SOFTPLUS_ISA", softplus_isa_name(other), 1);
@@ -466,11 +485,11 @@ static int race_first_calls(softplus_isa want, int want_best)
     }
     if (ok) {
         const sp_kernel_set *k = sp_kernels_for_isa(seen);
-        const size_t i = first_mismatch(SP_OP_FWD_F32, k, RACE_N, race_x, 2, NULL, 0, racers[0].y, 1, 1.0, 20.0);
+        const size_t i = first_mismatch(SP_FN_FWD_F32, k, RACE_N, race_x, 2, NULL, 0, racers[0].y, 1, 1.0, 20.0);
         if (i != RACE_N) {
             float w;
-            const sp_params_f32 p = {1.0f, 20.0f};
-            k->fwd_f32(1, &race_x[2 * i], &w, &p);
+            kernel_one(SP_FN_FWD_F32, k, (const unsigned char *)&race_x[2 * i], NULL, (unsigned char *)&w, 1.0,
+                       20.0);
             fprintf(stderr, "y[%zu] = %a for x = %a, %s kernel gives %a\n", i, (double)racers[0].y[i],
                     (double)race_x[2 * i], softplus_isa_name(seen), (double)w);
             ok = 0;
@@ -533,7 +552,7 @@ static size_t churn_nisas;
 static float c_x32[2 * CHURN_N], c_dy32[CHURN_N];
 static double c_x64[2 * CHURN_N], c_dy64[CHURN_N];
 /* allowed[op][isa][i]: element i of op under each supported ISA, as that ISA's kernel gives it. */
-static unsigned char allowed[SP_OP_COUNT][8][CHURN_N][8];
+static unsigned char allowed[SP_FN_COUNT][8][CHURN_N][8];
 static atomic_int workers_left;
 static atomic_int failures;
 static atomic_long sets_done;
@@ -552,17 +571,17 @@ static void churn_fail(const char *fmt, ...)
     va_end(ap);
 }
 
-static const void *churn_in(sp_op op, int which) /* which 0: x or dy (first kernel input), 1: x (backward) */
+static const void *churn_in(sp_fn op, int which) /* which 0: x or dy (first kernel input), 1: x (backward) */
 {
     const int f32 = op_is_f32(op);
-    if (op == SP_OP_FWD_F32 || op == SP_OP_FWD_F64 || which == 1)
+    if (fn_op(op) == SP_OP_FWD || which == 1)
         return f32 ? (const void *)c_x32 : (const void *)c_x64;
     return f32 ? (const void *)c_dy32 : (const void *)c_dy64;
 }
 
-static ptrdiff_t churn_stride(sp_op op, int which)
+static ptrdiff_t churn_stride(sp_fn op, int which)
 {
-    return (op == SP_OP_FWD_F32 || op == SP_OP_FWD_F64 || which == 1) ? 2 : 1;
+    return (fn_op(op) == SP_OP_FWD || which == 1) ? 2 : 1;
 }
 
 static void *churn_worker(void *arg)
@@ -573,7 +592,7 @@ static void *churn_worker(void *arg)
     const size_t shape[1] = {CHURN_N};
     const ptrdiff_t two[1] = {2}, unit[1] = {1}, rev[1] = {-1};
     for (int it = 0; it < CHURN_ITERATIONS && atomic_load(&failures) == 0; it++) {
-        for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+        for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
             const size_t es = op_elem_size(op);
             const int reversed = it % 2;
             unsigned char *out_base = (unsigned char *)out + (reversed ? (CHURN_N - 1) * es : 0);
@@ -643,7 +662,7 @@ static void test_set_isa_while_computing_gives_some_supported_isas_result(void *
         interesting_value(&r, 4, (unsigned char *)&c_dy32[i]);
         interesting_value(&r, 8, (unsigned char *)&c_dy64[i]);
     }
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const size_t es = op_elem_size(op);
         for (size_t j = 0; j < churn_nisas; j++) {
             const sp_kernel_set *k = sp_kernels_for_isa(churn_isas[j]);

@@ -404,17 +404,17 @@ static void fill_inputs(void)
 
 /* One public call: contiguous (layout 0), or x read at stride -1 and the output written at stride 2
  * (layout 1: the gather/scatter path). Returns the status; out holds N elements (layout 1: 2N). */
-static softplus_status run_call(sp_op op, int layout, size_t p, void *out)
+static softplus_status run_call(sp_fn op, int layout, size_t p, void *out)
 {
     const size_t shape[1] = {N};
     const ptrdiff_t rev[1] = {-1}, two[1] = {2};
     const ptrdiff_t *xs = layout ? rev : NULL, *os = layout ? two : NULL;
     switch (op) {
-    case SP_OP_FWD_F32:
+    case SP_FN_FWD_F32:
         return softplus_forward_f32(1, shape, layout ? &xf[N - 1] : xf, xs, out, os, paramsf[p][0], paramsf[p][1]);
-    case SP_OP_FWD_F64:
+    case SP_FN_FWD_F64:
         return softplus_forward_f64(1, shape, layout ? &xd[N - 1] : xd, xs, out, os, params[p][0], params[p][1]);
-    case SP_OP_BWD_F32:
+    case SP_FN_BWD_F32:
         return softplus_backward_f32(1, shape, dyf, NULL, layout ? &xf[N - 1] : xf, xs, out, os, paramsf[p][0],
                                      paramsf[p][1]);
     default:
@@ -424,7 +424,7 @@ static softplus_status run_call(sp_op op, int layout, size_t p, void *out)
 }
 
 typedef struct call_args {
-    sp_op op;
+    sp_fn op;
     int layout;
     size_t p;
     void *out;
@@ -437,7 +437,7 @@ static softplus_status run_call_args(const void *ctx)
 }
 
 /* The inputs of output element i (as bytes) for the failure message. */
-static void print_element(sp_op op, int layout, size_t p, size_t i, const unsigned char *got,
+static void print_element(sp_fn op, int layout, size_t p, size_t i, const unsigned char *got,
                           const unsigned char *want)
 {
     const size_t es = op_elem_size(op);
@@ -508,7 +508,7 @@ static void test_results_state_flags_and_errno_match_the_default(void **state)
     size_t checked = 0, skipped_states = 0;
     for (size_t ii = 0; ii < nisas; ii++) {
         assert_int_equal(softplus_set_isa(isas[ii]), SOFTPLUS_OK);
-        for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+        for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
             const size_t es = op_elem_size(op);
             for (int layout = 0; layout < 2; layout++) {
                 const size_t bytes = (layout ? 2 : 1) * N * es;
@@ -591,7 +591,7 @@ static void test_flags_set_before_a_call_stay_set(void **state)
         skip();
     for (size_t ii = 0; ii < nisas; ii++) {
         assert_int_equal(softplus_set_isa(isas[ii]), SOFTPLUS_OK);
-        for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+        for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
             for (size_t s = 0; s <= NSTATES; s++) { /* s == NSTATES: the default state */
                 flags_clear();
                 if (s < NSTATES && !enter_state(&states[s])) {

@@ -82,7 +82,7 @@ static int group_teardown(void **state)
 
 /* Runs op on n elements placed at_end or not, through kernel set k (api 0) or the public function with
  * k's ISA active (api 1), and checks the output against k's per-element results. */
-static int run_placed(sp_op op, const sp_kernel_set *k, size_t n, int at_end, int api)
+static int run_placed(sp_fn op, const sp_kernel_set *k, size_t n, int at_end, int api)
 {
     const size_t es = op_elem_size(op);
     unsigned char *in0 = placed(&arrays[IN0], n, es, at_end), *in1 = placed(&arrays[IN1], n, es, at_end);
@@ -100,18 +100,9 @@ static int run_placed(sp_op op, const sp_kernel_set *k, size_t n, int at_end, in
             print_error("%s n = %zu: the call failed\n", op_name(op), n);
             return 0;
         }
-    } else if (op == SP_OP_FWD_F32) {
-        const sp_params_f32 p = {(float)beta, (float)threshold};
-        k->fwd_f32(n, (const float *)in0, (float *)out, &p);
-    } else if (op == SP_OP_BWD_F32) {
-        const sp_params_f32 p = {(float)beta, (float)threshold};
-        k->bwd_f32(n, (const float *)in0, (const float *)in1, (float *)out, &p);
-    } else if (op == SP_OP_FWD_F64) {
-        const sp_params_f64 p = {beta, threshold};
-        k->fwd_f64(n, (const double *)in0, (double *)out, &p);
     } else {
-        const sp_params_f64 p = {beta, threshold};
-        k->bwd_f64(n, (const double *)in0, (const double *)in1, (double *)out, &p);
+        void *const ptrs[3] = {out, in0, in1}; /* the engine's order: output, then the inputs */
+        kernel_run(op, k, n, ptrs, beta, threshold);
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char want[8];
@@ -137,7 +128,7 @@ static void test_kernels_touch_nothing_past_either_end(void **state)
         const sp_kernel_set *k = sp_kernels_for_isa(isas[j]);
         assert_non_null(k);
         assert_int_equal(softplus_set_isa(isas[j]), SOFTPLUS_OK);
-        for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+        for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
             const size_t page_elems = page_size / op_elem_size(op);
             const size_t full = page_elems < sizeof pristine[0] / op_elem_size(op) ? page_elems
                                                                                    : sizeof pristine[0] / op_elem_size(op);

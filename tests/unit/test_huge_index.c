@@ -125,7 +125,7 @@ static size_t find_offset(const ptrdiff_t *v, size_t n, ptrdiff_t key)
 }
 
 /* Runs one case for one op under the active ISA; returns 0 (after printing why) on any difference. */
-static int run_huge_case(const huge_case *hc, sp_op op, sp_rng *rng)
+static int run_huge_case(const huge_case *hc, sp_fn op, sp_rng *rng)
 {
     const size_t es = op_elem_size(op);
     const size_t nin = op_noperands(op) - 1;
@@ -261,7 +261,7 @@ static void test_views_with_huge_strides_compute_exactly_their_elements(void **s
     size_t calls = 0;
     for (size_t ii = 0; ii < nisas; ii++) {
         assert_int_equal(softplus_set_isa(isas[ii]), SOFTPLUS_OK);
-        for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+        for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
             for (size_t i = 0; i < sizeof fixed_cases / sizeof fixed_cases[0]; i++, calls++)
                 if (!run_huge_case(&fixed_cases[i], op, &rng))
                     fail();
@@ -299,7 +299,7 @@ static void fill_canary(void)
 }
 
 /* A call on op with the given shape; every operand at base[k] with strides[k] (NULL: contiguous). */
-static softplus_status call_with(sp_op op, size_t ndim, const size_t *shape, void *const *base,
+static softplus_status call_with(sp_fn op, size_t ndim, const size_t *shape, void *const *base,
                                  const ptrdiff_t *const *strides)
 {
     sp_call c = {op, ndim, shape, {base[0], base[1], base[2]}, {strides[0], strides[1], strides[2]}, 1.0, 20.0};
@@ -307,7 +307,7 @@ static softplus_status call_with(sp_op op, size_t ndim, const size_t *shape, voi
 }
 
 /* Runs the call and checks its status and that the canary buffer did not change. */
-static void expect_at(sp_op op, size_t ndim, const size_t *shape, void *const *base, const ptrdiff_t *const *strides,
+static void expect_at(sp_fn op, size_t ndim, const size_t *shape, void *const *base, const ptrdiff_t *const *strides,
                       softplus_status want, const char *what, const char *file, int line)
 {
     fill_canary();
@@ -364,7 +364,7 @@ static void test_element_counts_past_2_63_and_2_64_are_rejected(void **state)
     };
     void *const base[3] = {canary, canary + 1024, canary + 2048};
     const ptrdiff_t *const contiguous[3] = {NULL, NULL, NULL};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
             expect(op, cases[i].ndim, cases[i].shape, base, contiguous, SOFTPLUS_ERR_OVERFLOW, cases[i].what);
         expect(op, 32, rank32, base, contiguous, SOFTPLUS_ERR_OVERFLOW, "32 dimensions of 4: 2^64 elements");
@@ -387,7 +387,7 @@ static void test_counts_past_2_32_up_to_ptrdiff_max_pass_the_count_check(void **
     const ptrdiff_t *const broadcast[3] = {zeros, zeros, zeros};
     const ptrdiff_t *const contiguous[3] = {NULL, NULL, NULL};
     const ptrdiff_t *const over32_strides[3] = {over32_out, zeros, zeros};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         expect(op, 2, exact_max, base, broadcast, SOFTPLUS_ERR_OVERLAP,
                "shape (454279, 20303320287433): exactly PTRDIFF_MAX elements, all strides 0");
         expect(op, 3, near_max, base, broadcast, SOFTPLUS_ERR_OVERLAP, "shape (2^31, 2^31-1, 2), all strides 0");
@@ -406,7 +406,7 @@ static void test_address_ranges_at_the_documented_limits(void **state)
     const uintptr_t high = (uintptr_t)1 << 63; /* a base that leaves room below for any span */
     const uintptr_t mid = (uintptr_t)1 << 62;
     const ptrdiff_t b57 = (ptrdiff_t)1 << 57;
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const size_t es = op_elem_size(op);
         const ptrdiff_t L = span_limit(es);
         const struct {
@@ -453,7 +453,7 @@ static void test_views_at_the_ends_of_the_address_space(void **state)
     const size_t shape2[2] = {2, 2};
     const uintptr_t top = UINTPTR_MAX - ((uintptr_t)1 << 20) + 1; /* 2^64 - 2^20 */
     const uintptr_t bottom = (uintptr_t)1 << 20;
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const ptrdiff_t es = (ptrdiff_t)op_elem_size(op);
         const ptrdiff_t room = ((ptrdiff_t)1 << 20) / es; /* elements between the base and either end */
         const struct {
@@ -492,7 +492,7 @@ static void test_views_at_the_ends_of_the_address_space(void **state)
 static void test_strides_that_wrap_around_are_rejected(void **state)
 {
     (void)state;
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const size_t es = op_elem_size(op);
         const int log2_es = es == 4 ? 2 : 3;
         const ptrdiff_t wrap = (ptrdiff_t)1 << (64 - log2_es - 1); /* 2^63 bytes: half the address space */
@@ -548,7 +548,7 @@ static void test_size1_dimensions_ignore_extreme_strides(void **state)
     const size_t shape[3] = {1, 4, 1};
     const ptrdiff_t out[3] = {PTRDIFF_MIN, 1, PTRDIFF_MAX}, in1[3] = {PTRDIFF_MAX, -1, PTRDIFF_MIN},
                     in2[3] = {PTRDIFF_MIN + 1, 2, -PTRDIFF_MAX};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         fill_canary();
         memcpy(canary_before, canary, CANARY_BYTES);
         sp_call c = {op, 3, shape, {canary + 512, canary + 1536 + 3 * op_elem_size(op), canary + 2560},
@@ -567,7 +567,7 @@ static void test_conservative_overlap_rule_holds_at_huge_strides(void **state)
     (void)state;
     const size_t shape[2] = {3, 2};
     const ptrdiff_t out[2] = {P31 + 5, P32 + 7}, zero[2] = {0, 0};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         void *const base[3] = {canary, canary + 1024, canary + 2048};
         const ptrdiff_t *const strides[3] = {out, zero, zero};
         expect(op, 2, shape, base, strides, SOFTPLUS_ERR_OVERLAP, "output (3,2):(2^31+5, 2^32+7)");

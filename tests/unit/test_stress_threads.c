@@ -72,12 +72,12 @@ static const view_spec views[] = {
     {"in place 97x301 padded, x transposed", 2, {97, 301}, {{320, 1}, {320, 1}, {1, 97}}, 0, 1},
 };
 #define NVIEWS (sizeof views / sizeof views[0])
-#define NCASES (NVIEWS * SP_OP_COUNT)
+#define NCASES (NVIEWS * SP_FN_COUNT)
 #define CALLS_PER_WORKER (ROUNDS * ((NCASES + CASE_STEP - 1) / CASE_STEP))
 
 /* One case, laid out: operand k lives in its own arena at elements [0, len[k]), its base at first[k]. */
 typedef struct stress_case {
-    sp_op op;
+    sp_fn op;
     const view_spec *v;
     size_t len[3];
     size_t first[3];
@@ -103,7 +103,7 @@ static void extent(size_t ndim, const size_t *shape, const ptrdiff_t *st, ptrdif
     }
 }
 
-static void case_layout(stress_case *c, sp_op op, const view_spec *v, sp_rng *r)
+static void case_layout(stress_case *c, sp_fn op, const view_spec *v, sp_rng *r)
 {
     const size_t es = op_elem_size(op);
     c->op = op;
@@ -229,7 +229,7 @@ enum { FIRST_ROWS = 24, FIRST_COLS = 37, FIRST_N = FIRST_ROWS * FIRST_COLS };
 typedef struct first_racer {
     pthread_t thread;
     pthread_barrier_t *barrier;
-    int role;   /* an sp_op to compute, or SP_OP_COUNT: ask softplus_active_isa, or set when setter */
+    int role;   /* an sp_fn to compute, or SP_FN_COUNT: ask softplus_active_isa, or set when setter */
     int setter; /* softplus_set_isa(set_to) as the first call */
     softplus_isa set_to, seen_first, seen_after;
     softplus_status status;
@@ -240,7 +240,7 @@ static first_racer first_racers[NTHREADS];
 static unsigned char first_in[2][2][FIRST_N * 8]; /* [f64][operand] */
 
 /* Transposed view: the output column-major over FIRST_ROWS x FIRST_COLS, inputs row-major. */
-static softplus_status first_call(sp_op op, unsigned char *out)
+static softplus_status first_call(sp_fn op, unsigned char *out)
 {
     static const size_t shape[2] = {FIRST_ROWS, FIRST_COLS};
     static const ptrdiff_t s_out[2] = {1, FIRST_ROWS};
@@ -250,7 +250,7 @@ static softplus_status first_call(sp_op op, unsigned char *out)
 }
 
 /* What first_call(op) must leave under kernel set k, element by element. */
-static void first_expected(sp_op op, const sp_kernel_set *k, unsigned char *want)
+static void first_expected(sp_fn op, const sp_kernel_set *k, unsigned char *want)
 {
     const size_t es = op_elem_size(op);
     const int f64 = !op_is_f32(op);
@@ -268,13 +268,13 @@ static void *first_race(void *arg)
     pthread_barrier_wait(me->barrier);
     me->seen_first = (softplus_isa)-1;
     me->status = SOFTPLUS_OK;
-    if (me->role == SP_OP_COUNT) {
+    if (me->role == SP_FN_COUNT) {
         if (me->setter)
             me->status = softplus_set_isa(me->set_to);
         else
             me->seen_first = softplus_active_isa();
     } else {
-        me->status = first_call((sp_op)me->role, me->out);
+        me->status = first_call((sp_fn)me->role, me->out);
     }
     me->seen_after = softplus_active_isa();
     return NULL;
@@ -302,8 +302,8 @@ static int first_calls_race(int with_setters)
         first_racer *q = &first_racers[t];
         q->barrier = &barrier;
         /* roles: every 5th thread sets or asks, the others compute the four ops in turn */
-        q->role = t % 5 == 0 ? SP_OP_COUNT : t % SP_OP_COUNT;
-        q->setter = with_setters && q->role == SP_OP_COUNT;
+        q->role = t % 5 == 0 ? SP_FN_COUNT : t % SP_FN_COUNT;
+        q->setter = with_setters && q->role == SP_FN_COUNT;
         q->set_to = SOFTPLUS_ISA_SCALAR;
         if (pthread_create(&q->thread, NULL, first_race, q) != 0) {
             fprintf(stderr, "could start only %d threads\n", t);
@@ -315,15 +315,7 @@ static int first_calls_race(int with_setters)
     pthread_barrier_destroy(&barrier);
 
     /* From here on, library calls no longer race. */
-    /* the documented preference, through the public API */
-    static const softplus_isa best_first[] = {SOFTPLUS_ISA_AVX512, SOFTPLUS_ISA_AVX2, SOFTPLUS_ISA_SSE41,
-                                              SOFTPLUS_ISA_NEON, SOFTPLUS_ISA_SCALAR};
-    softplus_isa best = SOFTPLUS_ISA_SCALAR;
-    for (size_t i = 0; i < sizeof best_first / sizeof best_first[0]; i++)
-        if (softplus_isa_supported(best_first[i])) {
-            best = best_first[i];
-            break;
-        }
+    const softplus_isa best = best_by_preference();
     const softplus_isa set_to = SOFTPLUS_ISA_SCALAR;
     const softplus_isa other = with_setters ? set_to : best;
     int ok = 1;
@@ -334,13 +326,13 @@ static int first_calls_race(int with_setters)
             fprintf(stderr, "thread %d (role %d): status %s\n", t, q->role, softplus_status_string(q->status));
             ok = 0;
         } else if (!isa_ok(q->seen_after, best, other) ||
-                   (q->role == SP_OP_COUNT && !q->setter && !isa_ok(q->seen_first, best, other))) {
+                   (q->role == SP_FN_COUNT && !q->setter && !isa_ok(q->seen_first, best, other))) {
             fprintf(stderr, "thread %d: saw %s then %s; only %s or %s may be active\n", t,
                     softplus_isa_name(q->seen_first), softplus_isa_name(q->seen_after), softplus_isa_name(best),
                     softplus_isa_name(other));
             ok = 0;
-        } else if (q->role < SP_OP_COUNT) {
-            const sp_op op = (sp_op)q->role;
+        } else if (q->role < SP_FN_COUNT) {
+            const sp_fn op = (sp_fn)q->role;
             const size_t es = op_elem_size(op);
             first_expected(op, sp_kernels_for_isa(best), want_best);
             first_expected(op, sp_kernels_for_isa(other), want_other);
@@ -400,8 +392,8 @@ static int group_setup(void **state)
     nisas = supported_isas(isas);
     sp_rng r = {0x57e55u};
     for (size_t v = 0; v < NVIEWS; v++)
-        for (sp_op op = 0; op < SP_OP_COUNT; op++)
-            case_layout(&cases[v * SP_OP_COUNT + op], op, &views[v], &r);
+        for (sp_fn op = 0; op < SP_FN_COUNT; op++)
+            case_layout(&cases[v * SP_FN_COUNT + op], op, &views[v], &r);
     for (size_t j = 0; j < nisas; j++) {
         if (softplus_set_isa(isas[j]) != SOFTPLUS_OK)
             return -1;

@@ -38,7 +38,7 @@ static const char *const alias_names[A_COUNT] = {"separate", "out=in1", "out=in2
                                                  "in2=in1+1"};
 
 typedef struct tcase {
-    sp_op op;
+    sp_fn op;
     size_t ndim;
     size_t shape[MAX_RANK];
     ptrdiff_t stride[3][MAX_RANK];
@@ -261,7 +261,7 @@ static void apply_alias(sp_rng *r, tcase *t)
 static void random_case(sp_rng *r, tcase *t)
 {
     memset(t, 0, sizeof *t);
-    t->op = (sp_op)rng_below(r, SP_OP_COUNT);
+    t->op = (sp_fn)rng_below(r, SP_FN_COUNT);
     t->ndim = rng_below(r, MAX_RANK + 1);
     random_params(r, t);
     const int big = t->ndim > 0 && rng_below(r, 10) == 0;
@@ -343,7 +343,7 @@ static void test_gather_buffer_boundaries(void **state)
     } combos[] = {{2, 1, A_SEPARATE}, {1, 2, A_SEPARATE},  {-1, 3, A_SEPARATE}, {3, -1, A_SEPARATE},
                   {-2, 0, A_SEPARATE}, {2, 2, A_OUT_IS_IN1}, {-3, -3, A_OUT_IS_IN1}, {1, -1, A_SEPARATE}};
     size_t runs = 0;
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const size_t chunk = CHUNK_BYTES / op_elem_size(op);
         const size_t sizes[] = {chunk - 1, chunk, chunk + 1, 2 * chunk - 1, 2 * chunk + 1, 3 * chunk + 7};
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
@@ -393,7 +393,7 @@ static void test_mergeable_layouts(void **state)
 {
     (void)state;
     sp_rng r = {seed ^ 0x3e43u};
-    for (sp_op op = 0; op < SP_OP_COUNT; op++) {
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         for (size_t ndim = 0; ndim <= MAX_RANK; ndim++) {
             for (unsigned mask = 0; mask < (1u << ndim); mask++) {
                 for (int reversed = 0; reversed < 2; reversed++) {

@@ -1,4 +1,4 @@
-/* unit_common.h -- shared by the unit suites: the four tensor functions behind one call record, a seeded
+/* unit_common.h -- shared by the unit suites: the tensor functions (one per op and dtype) behind one call record, a seeded
  * generator with interesting float values, and the naive index-by-index reference.
  * SPDX-License-Identifier: MIT
  *
@@ -27,103 +27,159 @@
 
 #include "dispatch.h"
 #include "kernels.h"
+#include "registry.h"
 #include "softplus.h"
 
-/* ---- the four tensor functions ----------------------------------------------------------------- */
+/* ---- the tensor functions: one per (op, dtype) of src/lists.h ---------------------------------- */
 
-typedef enum sp_op { SP_OP_FWD_F32, SP_OP_FWD_F64, SP_OP_BWD_F32, SP_OP_BWD_F64, SP_OP_COUNT } sp_op;
+/* The public functions in list order, op-major (softplus_forward_f32, softplus_forward_f64,
+ * softplus_backward_f32, ...): SP_FN_<OP>_<DTYPE>. A new op or dtype in src/lists.h appears here, in
+ * call_run and in kernel_one without an edit. */
+typedef enum sp_fn {
+#define SP_FN_ENUM_D(OTAG, dtag, DTAG, storage, size, compute, ctag) SP_FN_##OTAG##_##DTAG,
+#define SP_FN_ENUM_O(ctx, otag, OTAG, public, inputs) SP_DTYPES(SP_FN_ENUM_D, OTAG)
+    SP_OPS(SP_FN_ENUM_O, ~)
+#undef SP_FN_ENUM_O
+#undef SP_FN_ENUM_D
+    SP_FN_COUNT
+} sp_fn;
 
-static inline size_t op_elem_size(sp_op op)
+_Static_assert(SP_FN_COUNT == SP_OP_COUNT * SP_DTYPE_COUNT, "one public function per (op, dtype)");
+
+static inline sp_op fn_op(sp_fn fn)
 {
-    return op == SP_OP_FWD_F32 || op == SP_OP_BWD_F32 ? sizeof(float) : sizeof(double);
+    return (sp_op)((unsigned)fn / SP_DTYPE_COUNT);
 }
 
-static inline size_t op_noperands(sp_op op)
+static inline sp_dtype fn_dtype(sp_fn fn)
 {
-    return op == SP_OP_FWD_F32 || op == SP_OP_FWD_F64 ? 2 : 3;
+    return (sp_dtype)((unsigned)fn % SP_DTYPE_COUNT);
 }
 
-static inline int op_is_f32(sp_op op)
+static inline sp_fn fn_of(sp_op op, sp_dtype dtype)
 {
-    return op_elem_size(op) == sizeof(float);
+    return (sp_fn)((unsigned)op * SP_DTYPE_COUNT + (unsigned)dtype);
 }
 
-static inline const char *op_name(sp_op op)
+/* Bytes of one stored element. */
+static inline size_t op_elem_size(sp_fn fn)
 {
-    static const char *const names[] = {"softplus_forward_f32", "softplus_forward_f64", "softplus_backward_f32",
-                                        "softplus_backward_f64"};
-    return (unsigned)op < SP_OP_COUNT ? names[op] : "?";
+#define SP_FN_SIZE(ctx, tag, TAG, storage, size, compute, ctag) size,
+    static const size_t sizes[] = {SP_DTYPES(SP_FN_SIZE, ~)};
+#undef SP_FN_SIZE
+    return sizes[fn_dtype(fn)];
+}
+
+/* Tensor operands: the output and the op's inputs. */
+static inline size_t op_noperands(sp_fn fn)
+{
+#define SP_FN_INPUTS(ctx, tag, TAG, public, inputs) 1 + (inputs),
+    static const size_t counts[] = {SP_OPS(SP_FN_INPUTS, ~)};
+#undef SP_FN_INPUTS
+    return counts[fn_op(fn)];
+}
+
+static inline int op_is_f32(sp_fn fn)
+{
+    return fn_dtype(fn) == SP_DTYPE_F32;
+}
+
+static inline const char *op_name(sp_fn fn)
+{
+#define SP_FN_NAME_D(public, dtag, DTAG, storage, size, compute, ctag) "softplus_" #public "_" #dtag,
+#define SP_FN_NAME_O(ctx, otag, OTAG, public, inputs) SP_DTYPES(SP_FN_NAME_D, public)
+    static const char *const names[] = {SP_OPS(SP_FN_NAME_O, ~)};
+#undef SP_FN_NAME_O
+#undef SP_FN_NAME_D
+    return (unsigned)fn < SP_FN_COUNT ? names[fn] : "?";
 }
 
 /* Operand k of a call: 0 is the output (y or dx), 1 is x (forward) or dy (backward), 2 is x (backward).
  * This is the library's own operand order (output first), so tests can say "operand k" uniformly. */
-static inline const char *operand_name(sp_op op, size_t k)
+static inline const char *operand_name(sp_fn fn, size_t k)
 {
     if (k == 0)
-        return op_noperands(op) == 2 ? "y" : "dx";
+        return op_noperands(fn) == 2 ? "y" : "dx";
     if (k == 1)
-        return op_noperands(op) == 2 ? "x" : "dy";
+        return op_noperands(fn) == 2 ? "x" : "dy";
     return "x";
 }
 
 typedef struct sp_call {
-    sp_op op;
+    sp_fn op;
     size_t ndim;
     const size_t *shape;
     void *ptr[3];
     const ptrdiff_t *strides[3];
-    double beta; /* narrowed to float for the f32 functions */
+    double beta; /* narrowed to the dtype's compute type (float for f32) */
     double threshold;
 } sp_call;
+
+/* The public call: inputs in the signature's order (ptr[1], ptr[2]), then the output (ptr[0]). */
+#define SP_CALL_INPUTS_1 c->ptr[1], c->strides[1],
+#define SP_CALL_INPUTS_2 c->ptr[1], c->strides[1], c->ptr[2], c->strides[2],
+#define SP_CALL_CASE_D(o, dtag, DTAG, storage, size, compute, ctag) SP_CALL(SP_CALL_CASE, SP_UNPACK o, dtag, DTAG, compute)
+#define SP_CALL_CASE(OTAG, public, inputs, dtag, DTAG, compute)                                      \
+    case SP_FN_##OTAG##_##DTAG:                                                                      \
+        return softplus_##public##_##dtag(c->ndim, c->shape, SP_CALL_INPUTS_##inputs c->ptr[0], c->strides[0], \
+                                          (compute)c->beta, (compute)c->threshold);
+#define SP_CALL_CASE_O(ctx, otag, OTAG, public, inputs) SP_DTYPES(SP_CALL_CASE_D, (OTAG, public, inputs))
 
 static inline softplus_status call_run(const sp_call *c)
 {
     switch (c->op) {
-    case SP_OP_FWD_F32:
-        return softplus_forward_f32(c->ndim, c->shape, c->ptr[1], c->strides[1], c->ptr[0], c->strides[0],
-                                    (float)c->beta, (float)c->threshold);
-    case SP_OP_FWD_F64:
-        return softplus_forward_f64(c->ndim, c->shape, c->ptr[1], c->strides[1], c->ptr[0], c->strides[0],
-                                    c->beta, c->threshold);
-    case SP_OP_BWD_F32:
-        return softplus_backward_f32(c->ndim, c->shape, c->ptr[1], c->strides[1], c->ptr[2], c->strides[2],
-                                     c->ptr[0], c->strides[0], (float)c->beta, (float)c->threshold);
-    case SP_OP_BWD_F64:
-        return softplus_backward_f64(c->ndim, c->shape, c->ptr[1], c->strides[1], c->ptr[2], c->strides[2],
-                                     c->ptr[0], c->strides[0], c->beta, c->threshold);
-    case SP_OP_COUNT: break;
+        SP_OPS(SP_CALL_CASE_O, ~)
+    case SP_FN_COUNT: break;
     }
     return (softplus_status)-1;
 }
 
+/* Parameters for any dtype's kernel: beta and threshold narrowed to its compute type. */
+typedef union sp_any_params {
+#define SP_ANY_PARAMS(ctx, tag, TAG, storage, size, compute, ctag) sp_params_##ctag tag;
+    SP_DTYPES(SP_ANY_PARAMS, ~)
+#undef SP_ANY_PARAMS
+} sp_any_params;
+
+static inline sp_any_params any_params(sp_dtype dtype, double beta, double threshold)
+{
+    sp_any_params p;
+    memset(&p, 0, sizeof p);
+    switch (dtype) {
+#define SP_ANY_PARAMS_CASE(ctx, tag, TAG, storage, size, compute, ctag)                               \
+    case SP_DTYPE_##TAG:                                                                             \
+        p.tag.beta = (compute)beta;                                                                  \
+        p.tag.threshold = (compute)threshold;                                                        \
+        break;
+        SP_DTYPES(SP_ANY_PARAMS_CASE, ~)
+#undef SP_ANY_PARAMS_CASE
+    case SP_DTYPE_COUNT: break;
+    }
+    return p;
+}
+
+/* n contiguous elements through kernel set k's entry for fn: ptrs in the engine's order (output first). */
+static inline void kernel_run(sp_fn fn, const sp_kernel_set *k, size_t n, void *const *ptrs, double beta,
+                              double threshold)
+{
+    const sp_any_params p = any_params(fn_dtype(fn), beta, threshold);
+    sp_kernel_of(k, fn_op(fn), fn_dtype(fn))->run(n, ptrs, &p);
+}
+
 /* One element through kernel set k: in[0] is x (forward) or dy, in[1] is x (backward). Bytes in, bytes
- * out, so NaN payloads travel untouched to and from the kernel. */
-static inline void kernel_one(sp_op op, const sp_kernel_set *k, const unsigned char *in0,
+ * out, so NaN payloads travel untouched to and from the kernel. (Stored = computed type for every
+ * dtype so far; a converting dtype would go through the engine's hook here.) */
+static inline void kernel_one(sp_fn fn, const sp_kernel_set *k, const unsigned char *in0,
                               const unsigned char *in1, unsigned char *out, double beta, double threshold)
 {
-    if (op_is_f32(op)) {
-        const sp_params_f32 p = {(float)beta, (float)threshold};
-        float a, b, r;
-        memcpy(&a, in0, sizeof a);
-        if (op == SP_OP_FWD_F32) {
-            k->fwd_f32(1, &a, &r, &p);
-        } else {
-            memcpy(&b, in1, sizeof b);
-            k->bwd_f32(1, &a, &b, &r, &p);
-        }
-        memcpy(out, &r, sizeof r);
-    } else {
-        const sp_params_f64 p = {beta, threshold};
-        double a, b, r;
-        memcpy(&a, in0, sizeof a);
-        if (op == SP_OP_FWD_F64) {
-            k->fwd_f64(1, &a, &r, &p);
-        } else {
-            memcpy(&b, in1, sizeof b);
-            k->bwd_f64(1, &a, &b, &r, &p);
-        }
-        memcpy(out, &r, sizeof r);
-    }
+    const size_t es = op_elem_size(fn);
+    _Alignas(16) unsigned char a[16], b[16], r[16];
+    memcpy(a, in0, es);
+    if (op_noperands(fn) > 2)
+        memcpy(b, in1, es);
+    void *const ptrs[3] = {r, a, b};
+    kernel_run(fn, k, 1, ptrs, beta, threshold);
+    memcpy(out, r, es);
 }
 
 /* "%a (0x...)" of one element's bytes, into buf. */
@@ -348,14 +404,37 @@ static inline void interesting_value(sp_rng *r, size_t es, unsigned char *out)
     }
 }
 
+/* The ISAs of src/lists.h are SOFTPLUS_ISA_<TAG> = 1 .. SP_ISA_LAST without gaps (registry.c asserts
+ * it), so a loop from SOFTPLUS_ISA_SCALAR to SP_ISA_LAST visits every listed ISA. */
+#define SP_ISA_COUNT_ONE(ctx, tag, TAG, fallback, priority, features) +1
+#define SP_ISA_LAST ((int)(0 SP_ISAS(SP_ISA_COUNT_ONE, ~)))
+
 /* The ISAs softplus_isa_supported says this machine runs, SCALAR first; returns how many. */
 static inline size_t supported_isas(softplus_isa *list)
 {
     size_t n = 0;
-    for (int isa = SOFTPLUS_ISA_SCALAR; isa <= SOFTPLUS_ISA_NEON; isa++)
-        if (softplus_isa_supported((softplus_isa)isa))
-            list[n++] = (softplus_isa)isa;
+#define SP_SUPPORTED_ISA(ctx, tag, TAG, fallback, priority, features)                                \
+    if (softplus_isa_supported(SOFTPLUS_ISA_##TAG))                                                  \
+        list[n++] = SOFTPLUS_ISA_##TAG;
+    SP_ISAS(SP_SUPPORTED_ISA, ~)
+#undef SP_SUPPORTED_ISA
     return n;
+}
+
+/* The best ISA by the documented preference (the priority column of src/lists.h; the first listed
+ * wins a tie), found through the public API only. */
+static inline softplus_isa best_by_preference(void)
+{
+    softplus_isa best = SOFTPLUS_ISA_SCALAR;
+    int best_priority = -1;
+#define SP_BEST_ISA(ctx, tag, TAG, fallback, priority, features)                                     \
+    if (softplus_isa_supported(SOFTPLUS_ISA_##TAG) && (priority) > best_priority) {                  \
+        best = SOFTPLUS_ISA_##TAG;                                                                   \
+        best_priority = (priority);                                                                  \
+    }
+    SP_ISAS(SP_BEST_ISA, ~)
+#undef SP_BEST_ISA
+    return best;
 }
 
 #endif /* SP_UNIT_COMMON_H */
