@@ -79,11 +79,17 @@ foreach(_sp_dtype_row IN LISTS _sp_dtype_rows)
     endif()
   endforeach()
 endforeach()
-# An ISA is compiled in when at least one of its own kernel files is.
+# An ISA is compiled in when at least one of its own kernel files is. SP_COMPILED_ISAS and
+# SP_MISSING_ISAS list the tags for the tests (tests/unit: SOFTPLUS_ISA forcing per ISA).
+set(SP_COMPILED_ISAS "")
+set(SP_MISSING_ISAS "")
 foreach(_sp_isa_row IN LISTS _sp_isa_rows)
   string(REGEX REPLACE "X\\(ctx, ([a-z0-9]+),.*" "\\1" _sp_isa "${_sp_isa_row}")
   if(NOT _sp_compiled_${_sp_isa})
     set(_sp_compiled_${_sp_isa} 0)
+    list(APPEND SP_MISSING_ISAS ${_sp_isa})
+  else()
+    list(APPEND SP_COMPILED_ISAS ${_sp_isa})
   endif()
   string(APPEND _sp_origins "#define SP_ISA_COMPILED_${_sp_isa} ${_sp_compiled_${_sp_isa}}\n")
 endforeach()
