@@ -21,6 +21,8 @@ PACKAGES=(cmake ninja-build make gcc g++ libc6-dev pkg-config libcmocka-dev pyth
 TOOLS=(cmake cc c++ pkg-config ctest)
 # The Python binding's suites: numpy reference and PyTorch parity (tests/python, Debian's /usr/bin/python3).
 PACKAGES+=(python3-numpy python3-torch)
+# pip install . offline in a throwaway venv (tests/python/test_pip_install.py).
+PACKAGES+=(python3-venv python3-pip python3-setuptools python3-wheel)
 # ABI check against the committed baseline (abidiff), the .deb and source packages (dpkg-dev, file for
 # CPack's shlibdeps) and lintian over them, the API reference (doxygen) and the man page checks (man-db, groff).
 PACKAGES+=(abigail-tools dpkg-dev file doxygen man-db lintian)
