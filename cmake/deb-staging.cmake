@@ -42,7 +42,25 @@ string(REGEX REPLACE "\n\n" "\n.\n" license_body "${license_body}")
 string(REGEX REPLACE "\n" "\n " license_body "${license_body}")
 string(REGEX REPLACE " $" "" license_body "${license_body}")
 string(TIMESTAMP changelog_date "%a, %d %b %Y %H:%M:%S +0000" UTC) # honours SOURCE_DATE_EPOCH
-foreach(component RUNTIME DEVELOPMENT)
+set(components RUNTIME DEVELOPMENT)
+list(FIND CPACK_COMPONENTS_ALL Python python_at) # (IN_LIST needs a policy CPack scripts do not set)
+if(python_at GREATER -1)
+  list(APPEND components PYTHON)
+  # Debian's Python 3 modules live in /usr/lib/python3/dist-packages, for every python3 version; the
+  # install rules put them where this configuration's prefix wanted (lib/python3.<minor>/...). The
+  # depth is the same, so the package's relative path to the library stays right.
+  file(GLOB versioned LIST_DIRECTORIES true
+       "${CPACK_TEMPORARY_DIRECTORY}/Python${CPACK_PACKAGING_INSTALL_PREFIX}/lib/python3.*/dist-packages")
+  foreach(dir IN LISTS versioned)
+    get_filename_component(lib "${dir}" DIRECTORY)
+    get_filename_component(lib "${lib}" DIRECTORY)
+    file(MAKE_DIRECTORY "${lib}/python3")
+    file(RENAME "${dir}" "${lib}/python3/dist-packages")
+    get_filename_component(empty "${dir}" DIRECTORY)
+    file(REMOVE_RECURSE "${empty}")
+  endforeach()
+endif()
+foreach(component IN LISTS components)
   set(package "${CPACK_DEBIAN_${component}_PACKAGE_NAME}")
   string(SUBSTRING "${component}" 0 1 first)
   string(SUBSTRING "${component}" 1 -1 rest)

@@ -31,6 +31,9 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)  # a -g build still ships a stripped library, as Debian does
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL Runtime Development)
+if(SOFTPLUS_INSTALL_PYTHON)
+  list(APPEND CPACK_COMPONENTS_ALL Python) # python3-softplus, with its package in /usr/lib/python3/dist-packages
+endif()
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
@@ -75,6 +78,19 @@ ${sp_deb_about}
 This package contains the header, the pkg-config file, the CMake package
 (find_package(softplus)) and the softplus(3) manual pages.")
 set(CPACK_COMPONENT_DEVELOPMENT_DEPENDS Runtime)
+# The Python package is pure Python (ctypes) over the runtime package's library: architecture all, one
+# package for every Python 3 (deb-staging.cmake moves it to /usr/lib/python3/dist-packages).
+set(CPACK_DEBIAN_PYTHON_PACKAGE_NAME python3-softplus)
+set(CPACK_DEBIAN_PYTHON_PACKAGE_SECTION python)
+set(CPACK_DEBIAN_PYTHON_PACKAGE_ARCHITECTURE all)
+set(CPACK_DEBIAN_PYTHON_PACKAGE_DEPENDS "python3, python3-numpy")
+set(CPACK_COMPONENT_PYTHON_DEPENDS Runtime)
+set(CPACK_COMPONENT_PYTHON_DISPLAY_NAME "libsoftplus Python package")
+set(CPACK_COMPONENT_PYTHON_DESCRIPTION
+"softplus and its gradient for numpy arrays and PyTorch tensors
+${sp_deb_about}
+This package contains the Python 3 module softplus, which calls the
+library through ctypes.")
 
 # Debian ships manual pages gzip-compressed, per-function pages as symlinks, and a copyright file and
 # changelog in each package's doc directory (cmake/deb-staging.cmake, from LICENSE).

@@ -15,10 +15,13 @@
 #   5. consumer.c built through pkg-config with PKG_CONFIG_SYSROOT_DIR=<root>, and the downstream/
 #      CMake project through find_package with CMAKE_PREFIX_PATH=<root>/usr; both load the unpacked
 #      library and pass
+#   6. python3-softplus (architecture all, /usr/lib/python3/dist-packages): the unpacked module loads the
+#      unpacked library through its relative path and computes
 #
 # Environment: SP_CPACK SP_CMAKE SP_CC SP_GENERATOR SP_SOURCE_DIR SP_BUILD_DIR SP_WORK SP_LIBDIR
 # SP_INCLUDEDIR SP_MANDIR SP_VERSION SP_VERSION_MAJOR SP_PKG_CONFIG SP_READELF SP_DPKG SP_DPKG_DEB,
-# optional SP_MAKE_PROGRAM SP_BUILD_TYPE SP_BUILD_STATIC (0/1)
+# optional SP_MAKE_PROGRAM SP_BUILD_TYPE SP_BUILD_STATIC (0/1) SP_INSTALL_PYTHON (0/1) SP_PYTHON_FILES
+# SP_PYTHON (an interpreter with numpy, to import the unpacked python3-softplus)
 set -eu
 
 for var in SP_CPACK SP_CMAKE SP_CC SP_GENERATOR SP_SOURCE_DIR SP_BUILD_DIR SP_WORK SP_LIBDIR SP_INCLUDEDIR \
@@ -67,10 +70,13 @@ run "cpack -G DEB" "$SP_CPACK" -G DEB --config "$SP_BUILD_DIR/CPackConfig.cmake"
 arch=$("$SP_DPKG" --print-architecture) || die "dpkg --print-architecture failed"
 rt_deb=$out/${runtime}_${deb_version}_$arch.deb
 dev_deb=$out/libsoftplus-dev_${deb_version}_$arch.deb
-for deb in "$rt_deb" "$dev_deb"; do
+py_deb=$out/python3-softplus_${deb_version}_all.deb
+debs="$rt_deb $dev_deb"
+[ "${SP_INSTALL_PYTHON:-0}" != 1 ] || debs="$debs $py_deb"
+for deb in $debs; do
     [ -f "$deb" ] || die "cpack did not write $deb; it wrote: $(ls "$out")"
 done
-note "built $(basename "$rt_deb") and $(basename "$dev_deb")"
+note "built $(for deb in $debs; do basename "$deb"; done | tr '\n' ' ')"
 
 # ---- 2. control fields ---------------------------------------------------------------------------
 # field <deb> <name>: one control field's value.
@@ -97,6 +103,13 @@ rt_depends=$(field "$rt_deb" Depends)
 echo "$rt_depends" | grep -Eq '(^|, )libc6 \(>= [0-9.]+\)' ||
     die "$(basename "$rt_deb"): Depends '$rt_depends' lacks libc6 (>= ...) from dpkg-shlibdeps"
 note "$runtime Depends: $rt_depends; libsoftplus-dev Depends: $(field "$dev_deb" Depends)"
+if [ "${SP_INSTALL_PYTHON:-0}" = 1 ]; then
+    want_field "$py_deb" Package python3-softplus
+    want_field "$py_deb" Version "$deb_version"
+    want_field "$py_deb" Architecture all
+    want_field "$py_deb" Section python
+    want_field "$py_deb" Depends "$runtime (= $deb_version), python3, python3-numpy"
+fi
 
 ctl=$work/control-runtime
 run "dpkg-deb -e" "$SP_DPKG_DEB" -e "$rt_deb" "$ctl"
@@ -160,6 +173,14 @@ for fn in $functions; do
     listing "$dev_deb" | grep -qx -- "lrwxrwxrwx root/root $man3/$fn.3.gz -> softplus.3.gz" ||
         die "$man3/$fn.3.gz is not a link to softplus.3.gz"
 done
+if [ "${SP_INSTALL_PYTHON:-0}" = 1 ]; then
+    pydir=usr/lib/python3/dist-packages/softplus
+    set -- "usr/share/doc/python3-softplus/copyright" "usr/share/doc/python3-softplus/changelog.Debian.gz"
+    for f in ${SP_PYTHON_FILES:?}; do
+        set -- "$@" "$pydir/$f"
+    done
+    check_paths "$py_deb" "$@"
+fi
 note "contents: $runtime $(paths "$rt_deb" | wc -l) files, libsoftplus-dev $(paths "$dev_deb" | wc -l) files, as expected"
 
 # ---- 4. unpacked ---------------------------------------------------------------------------------
@@ -227,4 +248,17 @@ found=$(sed -n 's|^softplus_DIR:PATH=||p' "$bdir/CMakeCache.txt")
     die "building downstream/ failed: $(cat "$work/downstream-build.log")"
 ldd_check "$bdir/downstream"
 run "running the find_package consumer" "$bdir/downstream"
-note "PASS: pkg-config and find_package consumers built against the unpacked packages and ran"
+note "pkg-config and find_package consumers built against the unpacked packages and ran"
+
+# python3-softplus: the module from the unpacked root loads the unpacked library (its _config.py path is
+# relative) and computes.
+if [ "${SP_INSTALL_PYTHON:-0}" = 1 ] && [ -n "${SP_PYTHON:-}" ] && "$SP_PYTHON" -c "import numpy" 2>/dev/null; then
+    run "dpkg -x python3-softplus" "$SP_DPKG_DEB" -x "$py_deb" "$root"
+    loaded=$(cd "$work" && env -u SOFTPLUS_LIBRARY PYTHONPATH="$root/usr/lib/python3/dist-packages" "$SP_PYTHON" -c \
+        'import numpy as np, softplus; y = softplus.forward(np.zeros(3)); assert abs(y[0] - 0.6931471805599453) < 1e-16, y; print(softplus.library_path())') ||
+        die "importing the unpacked python3-softplus failed"
+    [ "$(realpath "$loaded")" = "$(realpath "$root/$lib/libsoftplus.so.$SP_VERSION_MAJOR")" ] ||
+        die "python3-softplus loaded $loaded, not the unpacked library"
+    note "python3-softplus from the unpacked root loads $loaded"
+fi
+note "PASS"
