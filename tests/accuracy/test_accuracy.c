@@ -57,29 +57,11 @@ typedef struct dtype_inputs {
     double tiny_witness[6];    /* x[0] for the tiny beta of that index, 0 for none */
 } dtype_inputs;
 
+/* A dtype: ulp.h's reference and measures in its precision (ulp_dtypes), the generators of its sweep
+ * and of the contract test, and its input sets. */
 typedef struct dtype_info {
-    sp_dtype dtype;
-    const char *name;
-    size_t size;
-    int hex;                   /* hex digits of a bit pattern */
+    const ulp_dtype *u;
     int long_double_ref;       /* the reference is long double: wrong under valgrind (SP_TEST_REDUCED) */
-    double max, true_min;
-    uint64_t qnan, snan;
-    /* conversions: round to the dtype, a bit pattern's value, ulps stepped */
-    uint64_t (*enc)(double v);
-    double (*val)(uint64_t b);
-    double (*step)(double x, int k);
-    /* ulp.h's reference and measures in this precision (arguments are values of the dtype) */
-    int (*ref_linear)(double x, double beta, double thr);
-    long double (*ref_softplus)(double x, double beta);
-    long double (*ref_sigmoid)(double x, double beta);
-    long double (*ref_fwd)(double x, double beta, double thr);
-    long double (*ref_bwd)(double dy, double x, double beta, double thr);
-    double (*ulp_error)(double got, long double ref);
-    double (*ulp_check)(double got, long double ref, int exact);
-    int (*zero_sign_wrong)(double got, long double ref);
-    double (*bwd_contract)(double got, double dy, double x, double beta, double thr, double bound);
-    /* generators of the sweep, the any-dy contract test and its x */
     uint64_t sweep_count;
     uint64_t (*sweep_input)(uint64_t i, double beta);
     double (*any_dy)(uint64_t r);
@@ -89,56 +71,13 @@ typedef struct dtype_info {
 
 static double narrow(const dtype_info *d, double v)
 {
-    return d->val(d->enc(v));
+    return d->u->val(d->u->enc(v));
 }
 
 static int same_bits(const dtype_info *d, uint64_t a, uint64_t b)
 {
-    return a == b || (isnan(d->val(a)) && isnan(d->val(b)));
+    return a == b || (isnan(d->u->val(a)) && isnan(d->u->val(b)));
 }
-
-/* f32 */
-static uint64_t enc_f32(double v) { return bits_f32((float)v); }
-static double val_f32(uint64_t b) { return (double)f32_from_bits((uint32_t)b); }
-static double step_f32(double x, int k)
-{
-    float f = (float)x;
-    for (; k > 0; k--)
-        f = nextafterf(f, INFINITY);
-    for (; k < 0; k++)
-        f = nextafterf(f, -INFINITY);
-    return f;
-}
-static int linear_f32(double x, double b, double t) { return ref_linear_f32((float)x, (float)b, (float)t); }
-static long double softplus_f32(double x, double b) { return ref_softplus_f32((float)x, (float)b); }
-static long double sigmoid_f32(double x, double b) { return ref_sigmoid_f32((float)x, (float)b); }
-static long double fwd_f32(double x, double b, double t) { return ref_fwd_f32((float)x, (float)b, (float)t); }
-static long double bwd_f32(double dy, double x, double b, double t)
-{
-    return ref_bwd_f32((float)dy, (float)x, (float)b, (float)t);
-}
-static double error_f32(double got, long double ref) { return ulp_error_f32((float)got, (double)ref); }
-static double check_f32(double got, long double ref, int exact) { return ulp_check_f32((float)got, (double)ref, exact); }
-static int sign_f32(double got, long double ref) { return ulp_zero_sign_wrong_f32((float)got, (double)ref); }
-static double contract_f32(double got, double dy, double x, double b, double t, double bound)
-{
-    return ulp_bwd_contract_f32((float)got, (float)dy, (float)x, (float)b, (float)t, bound);
-}
-
-/* f64 */
-static uint64_t enc_f64(double v) { return bits_f64(v); }
-static double val_f64(uint64_t b) { return f64_from_bits(b); }
-static double step_f64(double x, int k)
-{
-    for (; k > 0; k--)
-        x = nextafter(x, INFINITY);
-    for (; k < 0; k++)
-        x = nextafter(x, -INFINITY);
-    return x;
-}
-static double error_f64(double got, long double ref) { return ulp_error_f64(got, ref); }
-static double check_f64(double got, long double ref, int exact) { return ulp_check_f64(got, ref, exact); }
-static int sign_f64(double got, long double ref) { return ulp_zero_sign_wrong_f64(got, ref); }
 
 /* Under an emulator (cross builds define SP_TEST_EMULATED) the sweeps take an eighth of their inputs,
  * same regions: there the ulp_sweep tests (tests/accuracy/CMakeLists.txt) are the dense ones. */
@@ -311,13 +250,8 @@ static const dtype_inputs inputs_f64 = {
 };
 
 static const dtype_info dtypes[] = {
-    [SP_DTYPE_F32] = {SP_DTYPE_F32, "f32", 4, 8, 0, FLT_MAX, 0x1p-149, 0x7fc00000u, 0x7f800001u, enc_f32, val_f32,
-                      step_f32, linear_f32, softplus_f32, sigmoid_f32, fwd_f32, bwd_f32, error_f32, check_f32,
-                      sign_f32, contract_f32, F32_COUNT, sweep_input_f32, any_dy_f32, any_dy_x_f32, &inputs_f32},
-    [SP_DTYPE_F64] = {SP_DTYPE_F64, "f64", 8, 16, 1, DBL_MAX, 0x1p-1074, 0x7ff8000000000000u, 0x7ff0000000000001u,
-                      enc_f64, val_f64, step_f64, ref_linear_f64, ref_softplus_f64, ref_sigmoid_f64, ref_fwd_f64,
-                      ref_bwd_f64, error_f64, check_f64, sign_f64, ulp_bwd_contract_f64, F64_COUNT, sweep_input_f64,
-                      any_dy_f64, any_dy_x_f64, &inputs_f64},
+    [SP_DTYPE_F32] = {&ulp_dtypes[SP_DTYPE_F32], 0, F32_COUNT, sweep_input_f32, any_dy_f32, any_dy_x_f32, &inputs_f32},
+    [SP_DTYPE_F64] = {&ulp_dtypes[SP_DTYPE_F64], 1, F64_COUNT, sweep_input_f64, any_dy_f64, any_dy_x_f64, &inputs_f64},
 };
 _Static_assert(sizeof dtypes / sizeof dtypes[0] == SP_DTYPE_COUNT, "a row of dtypes[] for every dtype of src/lists.h");
 
@@ -336,14 +270,14 @@ typedef struct op_math {
 static long double ref_forward(const dtype_info *d, double dy, double x, double beta, double thr)
 {
     (void)dy;
-    return d->ref_fwd(x, beta, thr);
+    return d->u->ref_fwd(x, beta, thr);
 }
-static long double curve_forward(const dtype_info *d, double x, double beta) { return d->ref_softplus(x, beta); }
+static long double curve_forward(const dtype_info *d, double x, double beta) { return d->u->ref_softplus(x, beta); }
 static long double ref_backward(const dtype_info *d, double dy, double x, double beta, double thr)
 {
-    return d->ref_bwd(dy, x, beta, thr);
+    return d->u->ref_bwd(dy, x, beta, thr);
 }
-static long double curve_backward(const dtype_info *d, double x, double beta) { return d->ref_sigmoid(x, beta); }
+static long double curve_backward(const dtype_info *d, double x, double beta) { return d->u->ref_sigmoid(x, beta); }
 
 #define OP_INPUTS(ctx, tag, TAG, public, inputs) [SP_OP_##TAG] = inputs,
 static const int op_inputs[SP_OP_COUNT] = {SP_OPS(OP_INPUTS, ~)};
@@ -363,8 +297,8 @@ static size_t kernel_count[SP_DTYPE_COUNT];
 /* The kernel files of d this CPU runs: for (const ulp_kernel *k = first(d); k; k = next(d, k)). */
 static const ulp_kernel *next_runnable(const dtype_info *d, const ulp_kernel *k)
 {
-    const ulp_kernel *end = kernels[d->dtype] + kernel_count[d->dtype];
-    for (k = k ? k + 1 : kernels[d->dtype]; k < end; k++)
+    const ulp_kernel *end = kernels[d->u->dtype] + kernel_count[d->u->dtype];
+    for (k = k ? k + 1 : kernels[d->u->dtype]; k < end; k++)
         if (ulp_isa_runnable(k->isa))
             return k;
     return NULL;
@@ -382,7 +316,7 @@ static any_params make_params(const dtype_info *d, double beta, double thr)
 {
     any_params p;
     memset(&p, 0, sizeof p);
-    switch (d->dtype) {
+    switch (d->u->dtype) {
 #define ANY_PARAMS_SET(ctx, tag, TAG, storage, size, compute, ctag)                                      \
     case SP_DTYPE_##TAG:                                                                                 \
         p.tag.beta = (compute)beta;                                                                      \
@@ -397,8 +331,8 @@ static any_params make_params(const dtype_info *d, double beta, double thr)
 
 static uint64_t get(const dtype_info *d, const void *buf, size_t i)
 {
-    const unsigned char *at = (const unsigned char *)buf + i * d->size;
-    if (d->size == 4) {
+    const unsigned char *at = (const unsigned char *)buf + i * d->u->size;
+    if (d->u->size == 4) {
         uint32_t u;
         memcpy(&u, at, 4);
         return u;
@@ -410,8 +344,8 @@ static uint64_t get(const dtype_info *d, const void *buf, size_t i)
 
 static void put(const dtype_info *d, void *buf, size_t i, uint64_t bits)
 {
-    unsigned char *at = (unsigned char *)buf + i * d->size;
-    if (d->size == 4) {
+    unsigned char *at = (unsigned char *)buf + i * d->u->size;
+    if (d->u->size == 4) {
         const uint32_t u = (uint32_t)bits;
         memcpy(at, &u, 4);
     } else {
@@ -475,7 +409,7 @@ static const char *hex(const dtype_info *d, uint64_t bits)
     static char bufs[8][64];
     static unsigned next;
     char *b = bufs[next++ % 8];
-    snprintf(b, sizeof bufs[0], "%a (0x%0*llx)", d->val(bits), d->hex, (unsigned long long)bits);
+    snprintf(b, sizeof bufs[0], "%a (0x%0*llx)", d->u->val(bits), d->u->hex, (unsigned long long)bits);
     return b;
 }
 
@@ -497,7 +431,7 @@ static int group_setup(void **state)
             const ulp_kernel *k = &kernels[dt][i];
             for (int op = 0; op < SP_OP_COUNT; op++)
                 print_message("%s kernel %-7s %-7s %s (bound %.2f ULP for beta = 1, %.2f otherwise)\n",
-                              dtypes[dt].name, k->name, prov(k, (sp_op)op),
+                              dtypes[dt].u->name, k->name, prov(k, (sp_op)op),
                               ulp_isa_runnable(k->isa) ? "tested" : "SKIPPED: this CPU lacks it",
                               k->op[op]->max_ulp, k->op[op]->max_ulp_beta);
         }
@@ -613,8 +547,8 @@ static void track(worst *w, double err, double bound, uint64_t x, uint64_t got, 
 static void report(const dtype_info *d, const ulp_kernel *k, sp_op op, double beta, double thr, const worst *w,
                    double bound)
 {
-    print_message("  %s %-7s %s beta %-4g threshold %-4g worst %8.4f ULP at x = %a (got %a, want %La)%s\n", d->name,
-                  k->name, op_table[op].name, beta, thr, w->err, d->val(w->x), d->val(w->got), w->want,
+    print_message("  %s %-7s %s beta %-4g threshold %-4g worst %8.4f ULP at x = %a (got %a, want %La)%s\n", d->u->name,
+                  k->name, op_table[op].name, beta, thr, w->err, d->u->val(w->x), d->u->val(w->got), w->want,
                   w->sign_wrong ? " and zeros with the wrong sign" : "");
     EXPECT(w->sign_wrong == 0, "%s beta %g threshold %g: %llu zero results with the wrong sign, first at x = %s: "
            "got %s, want %La", prov(k, op), beta, thr, w->sign_wrong, hex(d, w->sign_x), hex(d, w->sign_got),
@@ -643,13 +577,13 @@ static void test_sweep(void **state)
     memset(w, 0, sizeof w);
     begin();
     for (size_t j = 0; j < BLOCK; j++)
-        put(d, ones, j, d->enc(1.0));
+        put(d, ones, j, d->u->enc(1.0));
     for (uint64_t first = 0; first < d->sweep_count; first += BLOCK) {
         const size_t n = d->sweep_count - first < BLOCK ? (size_t)(d->sweep_count - first) : BLOCK;
         for (size_t j = 0; j < n; j++) {
             xb[j] = d->sweep_input(first + j, beta);
             put(d, x, j, xb[j]);
-            xv[j] = d->val(xb[j]);
+            xv[j] = d->u->val(xb[j]);
             for (int op = 0; op < SP_OP_COUNT; op++)
                 curve[op][j] = op_table[op].curve(d, xv[j], beta);
             zf[j] = narrow(d, beta * xv[j]); /* exact product (f32) or the rounded one (f64), rounded once */
@@ -657,8 +591,8 @@ static void test_sweep(void **state)
         for (size_t t = 0; t < NTHRESHOLDS; t++) {
             const double thr = narrow(d, thresholds[t]);
             const any_params p = make_params(d, beta, thr);
-            for (size_t ki = 0; ki < kernel_count[d->dtype]; ki++) {
-                const ulp_kernel *k = &kernels[d->dtype][ki];
+            for (size_t ki = 0; ki < kernel_count[d->u->dtype]; ki++) {
+                const ulp_kernel *k = &kernels[d->u->dtype][ki];
                 if (!ulp_isa_runnable(k->isa))
                     continue;
                 for (int o = 0; o < SP_OP_COUNT; o++) {
@@ -670,12 +604,12 @@ static void test_sweep(void **state)
                         const int linear = zf[j] > thr;
                         const long double want = linear ? (op_table[op].linear_returns ? xv[j] : 1.0L) : curve[op][j];
                         const uint64_t gb = get(d, y, j);
-                        const double got = d->val(gb);
-                        double err = d->ulp_check(got, want, linear);
-                        const int sign_wrong = !linear && d->zero_sign_wrong(got, want);
+                        const double got = d->u->val(gb);
+                        double err = d->u->ulp_check(got, want, linear);
+                        const int sign_wrong = !linear && d->u->zero_sign_wrong(got, want);
                         if (sign_wrong) {
                             track(wk, err, bound, xb[j], gb, want, 1);
-                            err = d->ulp_error(-got, want);
+                            err = d->u->ulp_error(-got, want);
                         }
                         if (err > wk->err || err > bound || !wk->seen)
                             track(wk, err, bound, xb[j], gb, want, 0);
@@ -684,12 +618,12 @@ static void test_sweep(void **state)
             }
         }
     }
-    for (size_t ki = 0; ki < kernel_count[d->dtype]; ki++)
-        if (ulp_isa_runnable(kernels[d->dtype][ki].isa))
+    for (size_t ki = 0; ki < kernel_count[d->u->dtype]; ki++)
+        if (ulp_isa_runnable(kernels[d->u->dtype][ki].isa))
             for (int op = 0; op < SP_OP_COUNT; op++)
                 for (size_t t = 0; t < NTHRESHOLDS; t++)
-                    report(d, &kernels[d->dtype][ki], (sp_op)op, beta, thresholds[t], &w[ki][op][t],
-                           bound_of(&kernels[d->dtype][ki], (sp_op)op, beta));
+                    report(d, &kernels[d->u->dtype][ki], (sp_op)op, beta, thresholds[t], &w[ki][op][t],
+                           bound_of(&kernels[d->u->dtype][ki], (sp_op)op, beta));
     finish("results over the kernel's bound (see above)");
 }
 
@@ -699,16 +633,16 @@ static void test_sweep(void **state)
  * the linear branch; there a second dy checks that an op returning dy passes it through unchanged. */
 static void check_point(const dtype_info *d, const ulp_kernel *k, double x, double beta, double thr, const char *what)
 {
-    const uint64_t xb = d->enc(x);
-    const int linear = d->ref_linear(x, beta, thr);
+    const uint64_t xb = d->u->enc(x);
+    const int linear = d->u->ref_linear(x, beta, thr);
     for (int o = 0; o < SP_OP_COUNT; o++) {
         const sp_op op = (sp_op)o;
         const double bound = bound_of(k, op, beta);
         const double dys[2] = {1.0, -0x1.c3p+0 /* -1.76 */};
         for (int i = 0; i < (linear ? 2 : 1); i++) {
-            const uint64_t got = run1(d, op, k, d->enc(dys[i]), xb, beta, thr);
+            const uint64_t got = run1(d, op, k, d->u->enc(dys[i]), xb, beta, thr);
             const long double want = op_table[op].ref(d, dys[i], x, beta, thr);
-            const double err = d->ulp_check(d->val(got), want, linear);
+            const double err = d->u->ulp_check(d->u->val(got), want, linear);
             EXPECT(err <= bound, "%s: %s beta %a threshold %a x = %s dy = %a: got %s, want %La (%s branch, %g ULP)",
                    what, prov(k, op), beta, thr, hex(d, xb), dys[i], hex(d, got), want, linear ? "linear" : "formula",
                    err);
@@ -739,22 +673,22 @@ static void test_special_values(void **state)
                     for (size_t i = 0; i < sizeof in->nans / sizeof in->nans[0]; i++) {
                         /* a NaN x, against every dy (one dy, unread, for an op without one) */
                         for (size_t j = 0; j < (two ? sizeof in->dys / sizeof in->dys[0] : 1); j++) {
-                            const uint64_t got = run1(d, op, k, d->enc(in->dys[j]), in->nans[i], beta, thr);
-                            EXPECT(isnan(d->val(got)), "%s beta %a threshold %a x = NaN %s dy = %a: got %s, want NaN",
+                            const uint64_t got = run1(d, op, k, d->u->enc(in->dys[j]), in->nans[i], beta, thr);
+                            EXPECT(isnan(d->u->val(got)), "%s beta %a threshold %a x = NaN %s dy = %a: got %s, want NaN",
                                    prov(k, op), beta, thr, hex(d, in->nans[i]), in->dys[j], hex(d, got));
                         }
                         /* a NaN dy against x anywhere */
                         for (size_t j = 0; two && j < sizeof in->nan_dy_xs / sizeof in->nan_dy_xs[0]; j++) {
-                            const uint64_t got = run1(d, op, k, in->nans[i], d->enc(in->nan_dy_xs[j]), beta, thr);
-                            EXPECT(isnan(d->val(got)), "%s beta %a threshold %a x = %a dy = NaN %s: got %s, want NaN",
+                            const uint64_t got = run1(d, op, k, in->nans[i], d->u->enc(in->nan_dy_xs[j]), beta, thr);
+                            EXPECT(isnan(d->u->val(got)), "%s beta %a threshold %a x = %a dy = NaN %s: got %s, want NaN",
                                    prov(k, op), beta, thr, in->nan_dy_xs[j], hex(d, in->nans[i]), hex(d, got));
                         }
                     }
                     for (int s = 0; s < 2; s++) {
                         const double x = s ? -INFINITY : INFINITY;
                         for (size_t j = 0; j < (two ? sizeof in->dys / sizeof in->dys[0] : 1); j++) {
-                            const uint64_t got = run1(d, op, k, d->enc(in->dys[j]), d->enc(x), beta, thr);
-                            const uint64_t want = d->enc((double)op_table[op].ref(d, in->dys[j], x, beta, thr));
+                            const uint64_t got = run1(d, op, k, d->u->enc(in->dys[j]), d->u->enc(x), beta, thr);
+                            const uint64_t want = d->u->enc((double)op_table[op].ref(d, in->dys[j], x, beta, thr));
                             EXPECT(same_bits(d, got, want), "%s beta %a threshold %a x = %a dy = %a: got %s, want %s",
                                    prov(k, op), beta, thr, x, in->dys[j], hex(d, got), hex(d, want));
                         }
@@ -763,8 +697,8 @@ static void test_special_values(void **state)
                     for (size_t j = 0; two && j < in->n_inf_dy_zs; j++) {
                         const double x = narrow(d, in->inf_dy_zs[j] / beta);
                         for (int s = 0; s < 2; s++) {
-                            const uint64_t dy = d->enc(s ? -INFINITY : INFINITY);
-                            const uint64_t got = run1(d, op, k, dy, d->enc(x), beta, thr);
+                            const uint64_t dy = d->u->enc(s ? -INFINITY : INFINITY);
+                            const uint64_t got = run1(d, op, k, dy, d->u->enc(x), beta, thr);
                             EXPECT(same_bits(d, got, dy), "%s beta %a threshold %a x = %a dy = %s: got %s, want %s",
                                    prov(k, op), beta, thr, x, hex(d, dy), hex(d, got), hex(d, dy));
                         }
@@ -800,16 +734,16 @@ static void test_threshold_boundary(void **state)
                 const double x0 = narrow(d, thr / beta);
                 int found = 0;
                 for (int s = -64; s <= 64; s++) {
-                    const double xs = d->step(x0, s);
+                    const double xs = d->u->step(x0, s);
                     if (narrow(d, beta * xs) != thr)
                         continue;
                     found++;
                     for (int j = -2; j <= 2; j++)
-                        check_point(d, k, d->step(xs, j), beta, thr, "threshold boundary");
+                        check_point(d, k, d->u->step(xs, j), beta, thr, "threshold boundary");
                 }
                 /* with beta = +-2^k, threshold/beta is exact and must be found */
                 const int exact = fabs(beta) == 1.0 || fabs(beta) == 0.5 || fabs(beta) == 2.0;
-                EXPECT(!exact || found, "no %s x with fl(beta*x) == threshold found for beta %a threshold %a", d->name,
+                EXPECT(!exact || found, "no %s x with fl(beta*x) == threshold found for beta %a threshold %a", d->u->name,
                        beta, thr);
             }
         }
@@ -834,9 +768,9 @@ static void test_huge_products(void **state)
     FOR_EACH_KERNEL(k, d) {
         for (size_t b = 0; b < sizeof in->huge_betas / sizeof in->huge_betas[0]; b++) {
             const double beta = in->huge_betas[b];
-            const double lim = narrow(d, d->max / fabs(beta)); /* products beyond this overflow */
-            const double xs[] = {in->huge_xs[0], in->huge_xs[1], in->huge_xs[2], d->step(lim, 1), d->step(lim, 2),
-                                 lim, narrow(d, lim * 1.5), d->step(lim, -1)};
+            const double lim = narrow(d, d->u->max / fabs(beta)); /* products beyond this overflow */
+            const double xs[] = {in->huge_xs[0], in->huge_xs[1], in->huge_xs[2], d->u->step(lim, 1), d->u->step(lim, 2),
+                                 lim, narrow(d, lim * 1.5), d->u->step(lim, -1)};
             for (size_t t = 0; t < sizeof in->huge_thresholds / sizeof in->huge_thresholds[0]; t++)
                 for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++)
                     for (int s = 0; s < 2; s++) {
@@ -844,9 +778,9 @@ static void test_huge_products(void **state)
                         if (!isfinite(x))
                             continue;
                         check_point(d, k, x, beta, thr, "huge product");
-                        const uint64_t y = run1(d, SP_OP_FWD, k, d->enc(1.0), d->enc(x), beta, thr);
-                        EXPECT(isfinite(d->val(y)), "%s beta %a threshold %a x = %s: got %s, want a finite result",
-                               prov(k, SP_OP_FWD), beta, thr, hex(d, d->enc(x)), hex(d, y));
+                        const uint64_t y = run1(d, SP_OP_FWD, k, d->u->enc(1.0), d->u->enc(x), beta, thr);
+                        EXPECT(isfinite(d->u->val(y)), "%s beta %a threshold %a x = %s: got %s, want a finite result",
+                               prov(k, SP_OP_FWD), beta, thr, hex(d, d->u->enc(x)), hex(d, y));
                     }
         }
     }
@@ -861,13 +795,13 @@ static uint64_t mixed(const dtype_info *d, uint64_t seed, size_t j, double beta)
 {
     const uint64_t r = ulp_mix64(ulp_mix64(seed) + j);
     const double specials[] = {NAN, NAN /* the signalling NaN below */, INFINITY, -INFINITY, 0.0, -0.0,
-                               d->true_min, d->max, -d->max, 20.0 / beta, -3.5 / beta, d->in->under[0] / beta,
+                               d->u->true_min, d->u->max, -d->u->max, 20.0 / beta, -3.5 / beta, d->in->under[0] / beta,
                                d->in->under[1] / beta};
     if (r % 5 == 0) {
         const size_t s = (r >> 8) % (sizeof specials / sizeof specials[0]);
-        return s == 0 ? d->qnan : s == 1 ? d->snan : d->enc(specials[s]);
+        return s == 0 ? d->u->qnan : s == 1 ? d->u->snan : d->u->enc(specials[s]);
     }
-    return d->enc((-30.0 + 60.0 * ulp_unit(r)) / beta);
+    return d->u->enc((-30.0 + 60.0 * ulp_unit(r)) / beta);
 }
 
 /* The parameter sets the layout tests run with. */
@@ -886,7 +820,7 @@ enum { TAIL_MAX = 64, TAIL_OFFSETS = 16, TAIL_PAD = 16, TAIL_LEN = TAIL_PAD + TA
 static void test_tails(void **state)
 {
     const dtype_info *d = *state;
-    const uint64_t canary = d->size == 4 ? 0x7fb1c0deu : 0x7ff1c0dec0dec0deu; /* signalling NaNs no kernel makes */
+    const uint64_t canary = d->u->size == 4 ? 0x7fb1c0deu : 0x7ff1c0dec0dec0deu; /* signalling NaNs no kernel makes */
     static _Alignas(64) unsigned char x[TAIL_LEN * 8], dy[TAIL_LEN * 8], out[TAIL_LEN * 8];
     static uint64_t single[TAIL_LEN];
     begin();
@@ -896,7 +830,7 @@ static void test_tails(void **state)
             const any_params p = make_params(d, beta, thr);
             for (size_t j = 0; j < TAIL_LEN; j++) {
                 put(d, x, j, mixed(d, 11 + pi, j, beta));
-                put(d, dy, j, d->enc(-2.0 + 4.0 * ulp_unit(ulp_mix64(17 + j))));
+                put(d, dy, j, d->u->enc(-2.0 + 4.0 * ulp_unit(ulp_mix64(17 + j))));
             }
             for (int o = 0; o < SP_OP_COUNT; o++) {
                 const sp_op op = (sp_op)o;
@@ -906,7 +840,7 @@ static void test_tails(void **state)
                     for (size_t n = 1; n <= TAIL_MAX; n++) {
                         for (size_t j = 0; j < TAIL_LEN; j++)
                             put(d, out, j, canary);
-                        const size_t at = (TAIL_PAD + start) * d->size;
+                        const size_t at = (TAIL_PAD + start) * d->u->size;
                         run(op, k->op[op], n, out + at, dy + at, x + at, &p);
                         for (size_t j = 0; j < TAIL_LEN; j++) {
                             const ptrdiff_t i = (ptrdiff_t)j - TAIL_PAD - (ptrdiff_t)start;
@@ -958,33 +892,33 @@ static void test_tails_public_api(void **state)
         for (size_t pi = 0; pi < NLAYOUT; pi++)
             for (int dt = 0; dt < SP_DTYPE_COUNT; dt++) {
                 const dtype_info *d = &dtypes[dt];
-                const uint64_t canary = d->size == 4 ? 0x7fb1c0deu : 0x7ff1c0dec0dec0deu;
+                const uint64_t canary = d->u->size == 4 ? 0x7fb1c0deu : 0x7ff1c0dec0dec0deu;
                 const double beta = narrow(d, layout_params[pi].beta), thr = narrow(d, layout_params[pi].threshold);
                 for (size_t j = 0; j < TAIL_LEN; j++) {
                     put(d, x, j, mixed(d, 23 + pi, j, beta));
-                    put(d, dy, j, d->enc(-2.0 + 4.0 * ulp_unit(ulp_mix64(29 + j))));
+                    put(d, dy, j, d->u->enc(-2.0 + 4.0 * ulp_unit(ulp_mix64(29 + j))));
                 }
                 for (int o = 0; o < SP_OP_COUNT; o++) {
                     const sp_op op = (sp_op)o;
                     for (size_t j = 0; j < TAIL_LEN; j++) {
-                        const size_t at = j * d->size;
-                        const softplus_status s = public_call(op, d->dtype, 1, single + at, dy + at, x + at, beta, thr);
-                        EXPECT(s == SOFTPLUS_OK, "%s %s %s: a one-element call failed", name, d->name, op_table[op].name);
+                        const size_t at = j * d->u->size;
+                        const softplus_status s = public_call(op, d->u->dtype, 1, single + at, dy + at, x + at, beta, thr);
+                        EXPECT(s == SOFTPLUS_OK, "%s %s %s: a one-element call failed", name, d->u->name, op_table[op].name);
                     }
                     for (size_t start = 0; start < TAIL_OFFSETS; start++)
                         for (size_t n = 0; n <= TAIL_MAX; n++) {
                             for (size_t j = 0; j < TAIL_LEN; j++)
                                 put(d, out, j, canary);
                             const size_t at = TAIL_PAD + start;
-                            const softplus_status s = public_call(op, d->dtype, n, out + at * d->size,
-                                                                  dy + at * d->size, x + at * d->size, beta, thr);
-                            EXPECT(s == SOFTPLUS_OK, "%s %s %s n %zu: status %d", name, d->name, op_table[op].name, n,
+                            const softplus_status s = public_call(op, d->u->dtype, n, out + at * d->u->size,
+                                                                  dy + at * d->u->size, x + at * d->u->size, beta, thr);
+                            EXPECT(s == SOFTPLUS_OK, "%s %s %s n %zu: status %d", name, d->u->name, op_table[op].name, n,
                                    (int)s);
                             for (size_t j = 0; j < TAIL_LEN; j++) {
                                 const int inside = j >= at && j < at + n;
                                 const uint64_t got = get(d, out, j), want = inside ? get(d, single, j) : canary;
                                 EXPECT(inside ? same_bits(d, got, want) : got == canary,
-                                       "%s %s %s n %zu start %zu index %zu: got %s, want %s", name, d->name,
+                                       "%s %s %s n %zu start %zu index %zu: got %s, want %s", name, d->u->name,
                                        op_table[op].name, n, start, j, hex(d, got), hex(d, want));
                             }
                         }
@@ -1007,7 +941,7 @@ static void test_control_lane(void **state)
     const dtype_inputs *in = d->in;
     enum { NBITS = sizeof in->control_bits / sizeof in->control_bits[0] };
     enum { NCONTROLS = NBITS + sizeof in->control_vals / sizeof in->control_vals[0] };
-    const double dy_controls[] = {NAN, INFINITY, -INFINITY, 0.0, -0.0, d->max};
+    const double dy_controls[] = {NAN, INFINITY, -INFINITY, 0.0, -0.0, d->u->max};
     static _Alignas(64) unsigned char x[LANES * 8], dy[LANES * 8], out[LANES * 8];
     uint64_t single[LANES];
     begin();
@@ -1021,15 +955,15 @@ static void test_control_lane(void **state)
                 for (size_t c = 0; c < NCONTROLS + ndy; c++)
                     for (size_t lane = 0; lane < LANES; lane++) {
                         for (size_t j = 0; j < LANES; j++) {
-                            put(d, x, j, d->enc((-30.0 + 60.0 * ulp_unit(ulp_mix64(31 + j))) / beta));
-                            put(d, dy, j, d->enc(0.5 + ulp_unit(ulp_mix64(37 + j))));
+                            put(d, x, j, d->u->enc((-30.0 + 60.0 * ulp_unit(ulp_mix64(31 + j))) / beta));
+                            put(d, dy, j, d->u->enc(0.5 + ulp_unit(ulp_mix64(37 + j))));
                         }
                         if (c < NBITS)
                             put(d, x, lane, in->control_bits[c]);
                         else if (c < NCONTROLS)
-                            put(d, x, lane, d->enc(in->control_vals[c - NBITS]));
+                            put(d, x, lane, d->u->enc(in->control_vals[c - NBITS]));
                         else
-                            put(d, dy, lane, d->enc(dy_controls[c - NCONTROLS]));
+                            put(d, dy, lane, d->u->enc(dy_controls[c - NCONTROLS]));
                         for (size_t j = 0; j < LANES; j++)
                             single[j] = run1(d, op, k, get(d, dy, j), get(d, x, j), beta, thr);
                         run(op, k->op[op], LANES, out, dy, x, &p);
@@ -1056,7 +990,7 @@ static void test_in_place(void **state)
 {
     const dtype_info *d = *state;
     static _Alignas(64) unsigned char x[INPLACE_N * 8], dy[INPLACE_N * 8], want[INPLACE_N * 8], buf[INPLACE_N * 8];
-    const size_t bytes = INPLACE_N * d->size;
+    const size_t bytes = INPLACE_N * d->u->size;
     begin();
     FOR_EACH_KERNEL(k, d) {
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
@@ -1122,28 +1056,28 @@ static void test_backward_any_dy(void **state)
                 for (uint64_t round = 0; round < (uint64_t)in->any_dy_rounds; round++) {
                     for (size_t i = 0; i < ANY_DY_N; i++) {
                         const uint64_t r = ulp_mix64(in->any_dy_seed ^ (round << 40) ^ (b << 32) ^ i);
-                        put(d, dy, i, d->enc(d->any_dy(r)));
+                        put(d, dy, i, d->u->enc(d->any_dy(r)));
                         put(d, x, i, d->any_dy_x(r, round, i, beta, thr));
                     }
                     const size_t n = ANY_DY_N - (size_t)(round % 4); /* tails of every length */
                     run(op, k->op[op], n, dx, dy, x, &p);
                     for (size_t i = 0; i < n; i++) {
-                        const double vdy = d->val(get(d, dy, i)), vx = d->val(get(d, x, i));
-                        const double q = d->bwd_contract(d->val(get(d, dx, i)), vdy, vx, beta, thr,
+                        const double vdy = d->u->val(get(d, dy, i)), vx = d->u->val(get(d, x, i));
+                        const double q = d->u->bwd_contract(d->u->val(get(d, dx, i)), vdy, vx, beta, thr,
                                                          bound_of(k, op, beta));
                         EXPECT(q <= 1.0, "%s beta %a threshold %a dy = %s x = %s: got %s, want %La (%.3g of the "
                                "tolerance)", prov(k, op), beta, thr, hex(d, get(d, dy, i)), hex(d, get(d, x, i)),
-                               hex(d, get(d, dx, i)), d->ref_bwd(vdy, vx, beta, thr), q);
+                               hex(d, get(d, dx, i)), d->u->ref_bwd(vdy, vx, beta, thr), q);
                     }
                 }
             }
         }
         for (size_t c = 0; c < in->n_witnesses; c++) {
             const double *w = in->witnesses[c];
-            const uint64_t got = run1(d, op, k, d->enc(w[0]), d->enc(w[1]), w[2], INFINITY);
-            const double q = d->bwd_contract(d->val(got), w[0], w[1], w[2], INFINITY, bound_of(k, op, w[2]));
+            const uint64_t got = run1(d, op, k, d->u->enc(w[0]), d->u->enc(w[1]), w[2], INFINITY);
+            const double q = d->u->bwd_contract(d->u->val(got), w[0], w[1], w[2], INFINITY, bound_of(k, op, w[2]));
             EXPECT(q <= 1.0, "%s witness beta %a dy = %a x = %a: got %s, want %La (%.3g of the tolerance)",
-                   prov(k, op), w[2], w[0], w[1], hex(d, got), d->ref_bwd(w[0], w[1], w[2], INFINITY), q);
+                   prov(k, op), w[2], w[0], w[1], hex(d, got), d->u->ref_bwd(w[0], w[1], w[2], INFINITY), q);
         }
     }
     finish("backward outside the contract dx = RN(dy*s)");
@@ -1178,14 +1112,14 @@ static void test_forward_tiny_beta(void **state)
                 const double z = in->tiny_z[0] + in->tiny_z[1] * ulp_unit(ulp_mix64(in->tiny_seed ^ (b << 32) ^ i));
                 const double v = narrow(d, z / beta);
                 if (isfinite(v))
-                    put(d, x, n++, d->enc(v));
+                    put(d, x, n++, d->u->enc(v));
             }
             if (in->tiny_witness[b] != 0)
-                put(d, x, 0, d->enc(in->tiny_witness[b]));
+                put(d, x, 0, d->u->enc(in->tiny_witness[b]));
             run(op, k->op[op], n, y, NULL, x, &p);
             for (size_t i = 0; i < n; i++) {
-                const long double want = d->ref_fwd(d->val(get(d, x, i)), beta, INFINITY);
-                const double err = d->ulp_error(d->val(get(d, y, i)), want);
+                const long double want = d->u->ref_fwd(d->u->val(get(d, x, i)), beta, INFINITY);
+                const double err = d->u->ulp_error(d->u->val(get(d, y, i)), want);
                 EXPECT(err <= bound_of(k, op, beta), "%s beta %a x = %s: got %s, want %La (%g ULP)", prov(k, op), beta,
                        hex(d, get(d, x, i)), hex(d, get(d, y, i)), want, err);
             }
