@@ -145,30 +145,6 @@ double ulp_error_f64(double got, long double ref)
     return (double)(fabsl(g - ref) / ldexpl(1.0L, e - (DBL_MANT_DIG - 1)));
 }
 
-int ulp_zero_sign_wrong_f32(float got, double ref)
-{
-    return got == 0.0f && (float)ref == 0.0f && !signbit(got) != !signbit(ref);
-}
-
-int ulp_zero_sign_wrong_f64(double got, long double ref)
-{
-    return got == 0.0 && (double)ref == 0.0 && !signbit(got) != !signbit(ref);
-}
-
-double ulp_check_f32(float got, double ref, int exact)
-{
-    if (exact)
-        return same_f32(got, (float)ref) ? 0.0 : INFINITY;
-    return ulp_error_f32(got, ref);
-}
-
-double ulp_check_f64(double got, long double ref, int exact)
-{
-    if (exact)
-        return same_f64(got, (double)ref) ? 0.0 : INFINITY;
-    return ulp_error_f64(got, ref);
-}
-
 /* ---- the backward contract ---------------------------------------------------------------------- */
 
 /* ulp of the format (mant bits, minimum normal exponent emin) at |v|, never below the subnormal step */
@@ -217,22 +193,6 @@ static double contract_ratio(long double got, long double dy, long double sigma,
     return tol > 0 ? (double)(err / tol) : INFINITY;
 }
 
-double ulp_bwd_contract_f32(float got, float dy, float x, float beta, float threshold, double bound)
-{
-    if (ref_linear_f32(x, beta, threshold))
-        return same_f32(got, dy) ? 0.0 : INFINITY;
-    return contract_ratio(got, dy, ref_sigmoid_f32(x, beta), isfinite(x), bound, FLT_MANT_DIG, FLT_MIN_EXP - 1,
-                          FLT_MAX_EXP - 1);
-}
-
-double ulp_bwd_contract_f64(double got, double dy, double x, double beta, double threshold, double bound)
-{
-    if (ref_linear_f64(x, beta, threshold))
-        return same_f64(got, dy) ? 0.0 : INFINITY;
-    return contract_ratio(got, dy, ref_sigmoid_f64(x, beta), isfinite(x), bound, DBL_MANT_DIG, DBL_MIN_EXP - 1,
-                          DBL_MAX_EXP - 1);
-}
-
 uint32_t bits_f32(float v)
 {
     uint32_t b;
@@ -261,15 +221,79 @@ double f64_from_bits(uint64_t b)
     return v;
 }
 
-int same_f32(float a, float b)
-{
-    return (isnan(a) && isnan(b)) || bits_f32(a) == bits_f32(b);
-}
+/* ---- written once, instantiated per dtype ----------------------------------------------------------
+ * ULP_PER_DTYPE(tag, T, R, MANT, EMIN, EMAX): T the element type, R its reference type, the format's
+ * significand bits and normal exponent range. The bodies depend on nothing else. */
+#define ULP_PER_DTYPE(tag, T, R, MANT, EMIN, EMAX)                                                    \
+    int same_##tag(T a, T b)                                                                         \
+    {                                                                                                \
+        return (isnan(a) && isnan(b)) || bits_##tag(a) == bits_##tag(b);                            \
+    }                                                                                                \
+    int ulp_zero_sign_wrong_##tag(T got, R ref)                                                      \
+    {                                                                                                \
+        return got == 0 && (T)ref == 0 && !signbit(got) != !signbit(ref);                           \
+    }                                                                                                \
+    double ulp_check_##tag(T got, R ref, int exact)                                                  \
+    {                                                                                                \
+        if (exact)                                                                                   \
+            return same_##tag(got, (T)ref) ? 0.0 : INFINITY;                                         \
+        return ulp_error_##tag(got, ref);                                                            \
+    }                                                                                                \
+    double ulp_bwd_contract_##tag(T got, T dy, T x, T beta, T threshold, double bound)               \
+    {                                                                                                \
+        if (ref_linear_##tag(x, beta, threshold))                                                    \
+            return same_##tag(got, dy) ? 0.0 : INFINITY;                                             \
+        return contract_ratio(got, dy, ref_sigmoid_##tag(x, beta), isfinite(x), bound, MANT, EMIN, EMAX); \
+    }
+ULP_PER_DTYPE(f32, float, double, FLT_MANT_DIG, FLT_MIN_EXP - 1, FLT_MAX_EXP - 1)
+ULP_PER_DTYPE(f64, double, long double, DBL_MANT_DIG, DBL_MIN_EXP - 1, DBL_MAX_EXP - 1)
 
-int same_f64(double a, double b)
-{
-    return (isnan(a) && isnan(b)) || bits_f64(a) == bits_f64(b);
-}
+/* ---- the dtype table ------------------------------------------------------------------------------ */
+
+/* Adapters from values carried in double (exact for every dtype so far) to the typed functions. */
+#define ULP_ADAPTERS(tag, T, R, BT)                                                                    \
+    static uint64_t enc_##tag(double v) { return bits_##tag((T)v); }                                 \
+    static double val_##tag(uint64_t b) { return (double)tag##_from_bits((BT)b); }                       \
+    static double step_##tag(double x, int k)                                                        \
+    {                                                                                                \
+        T v = (T)x;                                                                                  \
+        for (; k > 0; k--)                                                                           \
+            v = next_##tag(v, INFINITY);                                                             \
+        for (; k < 0; k++)                                                                           \
+            v = next_##tag(v, -INFINITY);                                                            \
+        return v;                                                                                    \
+    }                                                                                                \
+    static int linear_##tag(double x, double b, double t) { return ref_linear_##tag((T)x, (T)b, (T)t); } \
+    static long double softplus_##tag(double x, double b) { return ref_softplus_##tag((T)x, (T)b); }  \
+    static long double sigmoid_##tag(double x, double b) { return ref_sigmoid_##tag((T)x, (T)b); }    \
+    static long double fwd_##tag(double x, double b, double t) { return ref_fwd_##tag((T)x, (T)b, (T)t); } \
+    static long double bwd_##tag(double dy, double x, double b, double t)                            \
+    {                                                                                                \
+        return ref_bwd_##tag((T)dy, (T)x, (T)b, (T)t);                                               \
+    }                                                                                                \
+    static double error_##tag(double got, long double ref) { return ulp_error_##tag((T)got, (R)ref); } \
+    static double check_##tag(double got, long double ref, int exact)                                \
+    {                                                                                                \
+        return ulp_check_##tag((T)got, (R)ref, exact);                                               \
+    }                                                                                                \
+    static int sign_##tag(double got, long double ref) { return ulp_zero_sign_wrong_##tag((T)got, (R)ref); } \
+    static double contract_##tag(double got, double dy, double x, double b, double t, double bound)  \
+    {                                                                                                \
+        return ulp_bwd_contract_##tag((T)got, (T)dy, (T)x, (T)b, (T)t, bound);                       \
+    }
+static float next_f32(float v, float to) { return nextafterf(v, to); }
+static double next_f64(double v, double to) { return nextafter(v, to); }
+ULP_ADAPTERS(f32, float, double, uint32_t)
+ULP_ADAPTERS(f64, double, long double, uint64_t)
+
+#define ULP_DTYPE_ROW(tag, TAG, size, MAX, TRUE_MIN, QNAN, SNAN)                                      \
+    [SP_DTYPE_##TAG] = {SP_DTYPE_##TAG, #tag, size, 2 * (size), MAX, TRUE_MIN, QNAN, SNAN, enc_##tag, val_##tag, \
+                        step_##tag, linear_##tag, softplus_##tag, sigmoid_##tag, fwd_##tag, bwd_##tag,        \
+                        error_##tag, check_##tag, sign_##tag, contract_##tag},
+const ulp_dtype ulp_dtypes[SP_DTYPE_COUNT] = {
+    ULP_DTYPE_ROW(f32, F32, 4, FLT_MAX, 0x1p-149, 0x7fc00000u, 0x7f800001u)
+    ULP_DTYPE_ROW(f64, F64, 8, DBL_MAX, 0x1p-1074, 0x7ff8000000000000u, 0x7ff0000000000001u)
+};
 
 /* ---- the kernel table ---------------------------------------------------------------------------- */
 

@@ -125,6 +125,35 @@ double ulp_bound(const sp_kernel *k, double beta);
 void ulp_run_fwd(const sp_kernel *k, size_t n, const void *x, void *y, const void *params);
 void ulp_run_bwd(const sp_kernel *k, size_t n, const void *dy, const void *x, void *dx, const void *params);
 
+/* ---- the dtypes, for table-driven tests --------------------------------------------------------- */
+
+/* One dtype's reference and measures behind one interface, so that a test can be written once and
+ * run over SP_DTYPES: values of the dtype are carried exactly in double, elements as bit patterns (the
+ * low `size` bytes of a uint64_t, so NaN payloads survive), references in long double. Each function
+ * is the dtype's own one above. A new dtype adds its typed functions and a row in ulp.c. */
+typedef struct ulp_dtype {
+    sp_dtype dtype;
+    const char *name;           /* "f32" */
+    size_t size;
+    int hex;                    /* hex digits of a bit pattern */
+    double max, true_min;
+    uint64_t qnan, snan;        /* a quiet and a signalling NaN */
+    uint64_t (*enc)(double v);  /* rounded to the dtype, as bits */
+    double (*val)(uint64_t b);  /* the value of a bit pattern (a NaN may come back quiet) */
+    double (*step)(double x, int k); /* x moved k ulps of the dtype */
+    int (*ref_linear)(double x, double beta, double threshold);
+    long double (*ref_softplus)(double x, double beta);
+    long double (*ref_sigmoid)(double x, double beta);
+    long double (*ref_fwd)(double x, double beta, double threshold);
+    long double (*ref_bwd)(double dy, double x, double beta, double threshold);
+    double (*ulp_error)(double got, long double ref);
+    double (*ulp_check)(double got, long double ref, int exact);
+    int (*zero_sign_wrong)(double got, long double ref);
+    double (*bwd_contract)(double got, double dy, double x, double beta, double threshold, double bound);
+} ulp_dtype;
+
+extern const ulp_dtype ulp_dtypes[SP_DTYPE_COUNT];
+
 /* ---- deterministic random numbers --------------------------------------------------------------- */
 
 /* splitmix64: the n-th value of a stream is a pure function of (seed, n), so threads and blocks can

@@ -2,10 +2,20 @@
  * the threshold boundary, huge inputs, tails, lane isolation and in-place calls.
  * SPDX-License-Identifier: MIT
  *
- * Kernels come from the table in tests/ulp.c, so each SIMD kernel file is tested as soon as the build
- * compiles it; kernels this CPU cannot run are skipped (and say so). Bounds are the kernel's own
- * SP_MAX_ULP_* macros (beta = 1) and SP_MAX_ULP_BETA_* (any other beta); backward sweeps use dy = 1,
- * as the bounds are defined on dy*sigmoid(beta*x) with dy = 1.
+ * Table-driven: each property is written once and runs over every (dtype, kernel file, op) of the
+ * registry. Kernels come from ulp_kernels() (the registry's entries whose origin is their own ISA), so
+ * each SIMD kernel file is tested as soon as the build compiles it; kernels this CPU cannot run are
+ * skipped (and say so). The bound is the registry entry's: max_ulp for beta = 1, max_ulp_beta for any
+ * other beta; backward sweeps use dy = 1, as the bounds are defined on dy*sigmoid(beta*x) with dy = 1.
+ * A failure names the entry (its kernel name and origin) and prints input, got and want in hex.
+ *
+ * Elements travel as bit patterns of their dtype (uint64_t), never through a wider type, so NaN
+ * payloads and signalling bits reach the kernels as written. Values of the dtype are exact in double,
+ * which carries them where arithmetic is needed.
+ *
+ * What a new axis entry needs here: a dtype adds a row to dtypes[] (its conversions, its reference
+ * from ulp.h and its input sets, which depend on the format); an op adds a row to op_math[] (its
+ * reference and which input the linear branch returns); an ISA needs nothing.
  */
 #include <float.h>
 #include <math.h>
@@ -22,51 +32,350 @@
 #include "softplus.h"
 #include "ulp.h"
 
+/* ---- the dtype table ------------------------------------------------------------------------------ */
+
+/* Per-format inputs of the special-value, overflow, layout and contract tests. */
+typedef struct dtype_inputs {
+    uint64_t nans[8];          /* quiet, signalling, negative, with payloads */
+    double dys[8];             /* dy against a NaN x and against +-inf */
+    double tiny[10];           /* zeros, subnormals, the normal minimum */
+    double nan_dy_xs[8];       /* x against a NaN dy */
+    double inf_dy_zs[6];       /* beta*x where an infinite dy stays infinite */
+    size_t n_inf_dy_zs;
+    double huge_betas[7], huge_thresholds[4], huge_xs[3];
+    double under[2];           /* beta*x of two special inputs of the layout tests */
+    uint64_t control_bits[3];  /* control values given as bits (NaNs) ... */
+    double control_vals[7];    /* ... and as values */
+    double any_dy_betas[8];
+    uint64_t any_dy_seed;
+    int any_dy_rounds;
+    double witnesses[8][3];    /* the fuzzer's backward witnesses: dy, x, beta */
+    size_t n_witnesses;
+    double tiny_betas[6];
+    double tiny_z[2];          /* forward with a tiny beta: z = beta*x over [lo, lo + span) */
+    uint64_t tiny_seed;
+    double tiny_witness[6];    /* x[0] for the tiny beta of that index, 0 for none */
+} dtype_inputs;
+
+/* A dtype: ulp.h's reference and measures in its precision (ulp_dtypes), the generators of its sweep
+ * and of the contract test, and its input sets. */
+typedef struct dtype_info {
+    const ulp_dtype *u;
+    int long_double_ref;       /* the reference is long double: wrong under valgrind (SP_TEST_REDUCED) */
+    uint64_t sweep_count;
+    uint64_t (*sweep_input)(uint64_t i, double beta);
+    double (*any_dy)(uint64_t r);
+    uint64_t (*any_dy_x)(uint64_t r, uint64_t round, size_t i, double beta, double thr);
+    const dtype_inputs *in;
+} dtype_info;
+
+static double narrow(const dtype_info *d, double v)
+{
+    return d->u->val(d->u->enc(v));
+}
+
+static int same_bits(const dtype_info *d, uint64_t a, uint64_t b)
+{
+    return a == b || (isnan(d->u->val(a)) && isnan(d->u->val(b)));
+}
+
+/* Under an emulator (cross builds define SP_TEST_EMULATED) the sweeps take an eighth of their inputs,
+ * same regions: there the ulp_sweep tests (tests/accuracy/CMakeLists.txt) are the dense ones. */
+#ifdef SP_TEST_EMULATED
+#define SWEEP_SHIFT 3
+#else
+#define SWEEP_SHIFT 0
+#endif
+
+/* Regions of the f32 sweep: every F32_BITS_STEP-th bit pattern (all binades of both signs, subnormals,
+ * infinities and NaNs; F32_BITS_STEP * F32_BITS < 2^32), z = beta*x dense over [-8, 8], over the
+ * underflow region [-106, -85], over [-150, 100], and the F32_NEAR/2 floats either side of 20/beta and
+ * of -3.5/beta. */
+enum {
+    F32_BITS = 1 << (23 - SWEEP_SHIFT),
+    F32_BITS_STEP = (509 << SWEEP_SHIFT) | 1, /* odd: 509, or 4073 emulated */
+    F32_DENSE = 1 << (22 - SWEEP_SHIFT),
+    F32_UNDER = 1 << (21 - SWEEP_SHIFT),
+    F32_WIDE = 1 << (21 - SWEEP_SHIFT),
+    F32_NEAR = 1 << (18 - SWEEP_SHIFT),
+    F32_COUNT = F32_BITS + F32_DENSE + F32_UNDER + F32_WIDE + 2 * F32_NEAR
+};
+
+static uint64_t sweep_input_f32(uint64_t index, double beta_d)
+{
+    const float beta = (float)beta_d;
+    uint32_t i = (uint32_t)index;
+    if (i < F32_BITS)
+        return i * (uint32_t)F32_BITS_STEP;
+    i -= F32_BITS;
+    if (i < F32_DENSE)
+        return bits_f32((float)((-8.0 + 16.0 * (i + 0.5) / F32_DENSE) / beta));
+    i -= F32_DENSE;
+    if (i < F32_UNDER)
+        return bits_f32((float)((-106.0 + 21.0 * (i + 0.5) / F32_UNDER) / beta));
+    i -= F32_UNDER;
+    if (i < F32_WIDE)
+        return bits_f32((float)((-150.0 + 250.0 * (i + 0.5) / F32_WIDE) / beta));
+    i -= F32_WIDE;
+    const float x0 = (float)((i < F32_NEAR ? 20.0 : -3.5) / beta);
+    /* consecutive bit patterns are consecutive floats of one sign: |x0| >> 2^17 ulps from zero */
+    return bits_f32(x0) + (uint32_t)(i % F32_NEAR) - F32_NEAR / 2;
+}
+
+/* f64: ulp.h's sample stream; the first half gathers near 20/beta, the second near -3.5/beta. */
+enum { F64_COUNT = 1000000 >> SWEEP_SHIFT };
+
+static uint64_t sweep_input_f64(uint64_t i, double beta)
+{
+    return bits_f64(ulp_sample_f64(1000 + (uint64_t)(beta * 10), i, beta, i < F64_COUNT / 2 ? 20.0 : -3.5));
+}
+
+/* dy of every magnitude for the backward contract: subnormal, tiny, around 1 and not a power of two,
+ * huge, powers of two, zeros and infinities. */
+static double any_dy_f32(uint64_t r)
+{
+    const uint64_t r2 = ulp_mix64(r);
+    const float sign = (r2 & 1) ? -1.0f : 1.0f;
+    switch (r % 8) {
+    case 0: case 1: { /* every finite bit pattern: all binades, subnormals included */
+        const float v = f32_from_bits((uint32_t)(r2 >> 8));
+        return isfinite(v) ? v : sign * 0x1.8p-3f;
+    }
+    case 2: case 3: return sign * (float)ldexp(1.0 + ulp_unit(r2), (int)(r2 % 8) - 4); /* not a power of two */
+    case 4: return sign * (float)ldexp(1.0 + ulp_unit(r2), 100 + (int)(r2 % 28));   /* huge */
+    case 5: return sign * (float)ldexp(1.0 + ulp_unit(r2), -149 + (int)(r2 % 40));  /* tiny */
+    case 6: return sign * (float)ldexp(1.0, (int)(r2 % 277) - 149);                 /* powers of two */
+    default: {
+        static const float edges[] = {0.0f, -0.0f, INFINITY, -INFINITY, 0x1p-149f, 0x1.fffffep+127f, 1.0f, -1.0f};
+        return edges[r2 % 8];
+    }
+    }
+}
+
+static double any_dy_f64(uint64_t r)
+{
+    const uint64_t r2 = ulp_mix64(r);
+    const double sign = (r2 & 1) ? -1.0 : 1.0;
+    switch (r % 8) {
+    case 0: case 1: {
+        const double v = f64_from_bits(r2 >> 1 | (r2 & 1) << 63);
+        return isfinite(v) ? v : sign * 0x1.8p-3;
+    }
+    case 2: return sign * ulp_unit(r2) * 0x1p-1022; /* subnormal */
+    case 3: return sign * ldexp(1.0 + ulp_unit(r2), (int)(r2 % 8) - 4);
+    case 4: return sign * ldexp(1.0 + ulp_unit(r2), 900 + (int)(r2 % 124));
+    case 5: return sign * ldexp(1.0 + ulp_unit(r2), -1074 + (int)(r2 % 120));
+    case 6: return sign * ldexp(1.0, (int)(r2 % 2098) - 1074);
+    default: {
+        static const double edges[] = {0.0, -0.0, INFINITY, -INFINITY, 0x1p-1074, 0x1.fffffffffffffp+1023, 1.0, -1.0};
+        return edges[r2 % 8];
+    }
+    }
+}
+
+/* x for the contract: f32 z over [-200, 60] (deep underflow that dy can scale back) or any bit
+ * pattern; f64 ulp.h's sample stream. */
+static uint64_t any_dy_x_f32(uint64_t r, uint64_t round, size_t i, double beta, double thr)
+{
+    (void)round, (void)i, (void)thr;
+    const uint64_t r3 = ulp_mix64(r ^ 0x5a5a);
+    return (r3 & 1) ? bits_f32((float)((ulp_unit(r3) * 260.0 - 200.0) / (double)(float)beta))
+                    : (uint32_t)(r3 >> 16);
+}
+
+static uint64_t any_dy_x_f64(uint64_t r, uint64_t round, size_t i, double beta, double thr)
+{
+    (void)r;
+    return bits_f64(ulp_sample_f64(0xd3 + round, i, beta, thr));
+}
+
+static const dtype_inputs inputs_f32 = {
+    .nans = {0x7fc00000u, 0xffc00000u, 0x7fc12345u, 0x7f800001u, 0x7fa00000u, 0xff800001u, 0x7fffffffu, 0xffbfffffu},
+    .dys = {1.0f, -2.5f, 0.0f, -0.0f, FLT_MAX, 0x1p-149f, INFINITY, -INFINITY},
+    .tiny = {0.0f, -0.0f, 0x1p-149f, -0x1p-149f, 0x1.fffffcp-127f, -0x1.fffffcp-127f, 0x1.234p-140f, -0x1.234p-135f,
+             FLT_MIN, -FLT_MIN},
+    .nan_dy_xs = {0.0f, 1.0f, -1.0f, 100.0f, -100.0f, INFINITY, -INFINITY, 1e30f},
+    .inf_dy_zs = {0.0f, 1.0f, -1.0f, 10.0f, -20.0f},
+    .n_inf_dy_zs = 5,
+    .huge_betas = {7.3f, 2.0f, -2.0f, -7.3f, 1e30f, -1e30f, 0.5f},
+    .huge_thresholds = {INFINITY, 20.0f, -3.5f, 1e38f},
+    .huge_xs = {FLT_MAX, 0x1.8p127f, 1e38f},
+    .under = {-95.0, -200.0},
+    .control_bits = {0x7fc00000u, 0x7f800001u, 0xffc12345u},
+    .control_vals = {INFINITY, -INFINITY, FLT_MAX, -FLT_MAX, 0x1p-149f, -0.0f, 1e-30f},
+    .any_dy_betas = {1.0f, 0.5f, -1.0f, 7.3f, 0x1p-100f, -0x1p-119f, 0x1p+100f, 0x1p-149f},
+    .any_dy_seed = 0xd1,
+    .any_dy_rounds = 8,
+    /* F1 (sigmoid rounded to float, then *dy), F2 (a sigmoid below float's range times 2^100), F3
+     * (|beta*x| capped at 120), an infinite dy where beta*x overflows float */
+    .witnesses = {{0x1.effcc6p+1f, -0x1.b3c7c6p+1f, 1.0f}, {0x1p+100f, -110.0f, 1.0f}, {1e30f, -110.0f, 1.0f},
+                  {-0x1.a3862ep+6f, -0x1.a3862ep+6f, 1.0f}, {-0x1.d0e57p+29f, -0x1.d0e57p+29f, 1.0f},
+                  {0x1p+127f, -0x1p+100f, 0x1p-20f}, {INFINITY, -0x1p+100f, 0x1p+100f},
+                  {-INFINITY, 0x1p+120f, -0x1p+120f}},
+    .n_witnesses = 8,
+    .tiny_betas = {0x1p-100f, -0x1p-100f, 0x1p-119f, 0x1.8p-126f, -0x1p-140f, 0x1p-149f},
+    .tiny_z = {-60.0, -240.0},
+    .tiny_seed = 0xf3,
+    .tiny_witness = {-0x1p+107f /* F3: want 0x1.42eb9fp-85 */, 0, -0x1.5e998p+126f, 0, 0, 0},
+};
+
+static const dtype_inputs inputs_f64 = {
+    .nans = {0x7ff8000000000000u, 0xfff8000000000000u, 0x7ff8dead0000beefu, 0x7ff0000000000001u, 0x7ff4000000000000u,
+             0xfff0000000000001u, 0x7fffffffffffffffu, 0xfff7ffffffffffffu},
+    .dys = {1.0, -2.5, 0.0, -0.0, DBL_MAX, 0x1p-1074, INFINITY, -INFINITY},
+    .tiny = {0.0, -0.0, 0x1p-1074, -0x1p-1074, 0x1.ffffffffffffep-1023, -0x1.ffffffffffffep-1023, 0x1.234p-1060,
+             -0x1.234p-1030, DBL_MIN, -DBL_MIN},
+    .nan_dy_xs = {0.0, 1.0, -1.0, 100.0, -100.0, INFINITY, -INFINITY, 1e300},
+    .inf_dy_zs = {0.0, 1.0, -1.0, 10.0, -20.0, -700.0},
+    .n_inf_dy_zs = 6,
+    .huge_betas = {7.3, 2.0, -2.0, -7.3, 1e300, -1e300, 0.5},
+    .huge_thresholds = {INFINITY, 20.0, -3.5, 1e308},
+    .huge_xs = {DBL_MAX, 0x1.8p1023, 1e308},
+    .under = {-740.0, -800.0},
+    .control_bits = {0x7ff8000000000000u, 0x7ff0000000000001u, 0xfff8dead0000beefu},
+    .control_vals = {INFINITY, -INFINITY, DBL_MAX, -DBL_MAX, 0x1p-1074, -0.0, 1e-300},
+    .any_dy_betas = {1.0, 0.5, -1.0, 7.3, 1e-300, -7.3e200, 0x1p-1010, 1.5e-9},
+    .any_dy_seed = 0xd2,
+    .any_dy_rounds = 4,
+    /* F4 (dy = +-inf, beta*x overflowing to -inf for a finite x), F5 (a subnormal result rounded twice) */
+    .witnesses = {{INFINITY, -0x1p+1021, 0x1p+531}, {-INFINITY, 1e300, -1e300}, {INFINITY, -1e300, 1e300},
+                  {0x0.60067faddd364p-1022, -0x1.cb44b5a86af62p+3, 1.0},
+                  {-0x0.fce1bb7d7013fp-1022, -0x1.ef760845af14p+3, 1.0},
+                  {-0x0.0000068f9072dp-1022, 0x1.2bf849e2a0f0cp+5, 0x1.999999999999ap-4}},
+    .n_witnesses = 6,
+    .tiny_betas = {0x1p-1000, -1e-300, 0x1.8p-1022, 0x1p-1040, -0x1p-1074, 1e-200},
+    .tiny_z = {-500.0, -1000.0},
+    .tiny_seed = 0xf4,
+    .tiny_witness = {0, 0, 0, 0, 0, 0},
+};
+
+static const dtype_info dtypes[] = {
+    [SP_DTYPE_F32] = {&ulp_dtypes[SP_DTYPE_F32], 0, F32_COUNT, sweep_input_f32, any_dy_f32, any_dy_x_f32, &inputs_f32},
+    [SP_DTYPE_F64] = {&ulp_dtypes[SP_DTYPE_F64], 1, F64_COUNT, sweep_input_f64, any_dy_f64, any_dy_x_f64, &inputs_f64},
+};
+_Static_assert(sizeof dtypes / sizeof dtypes[0] == SP_DTYPE_COUNT, "a row of dtypes[] for every dtype of src/lists.h");
+
+/* ---- the op table --------------------------------------------------------------------------------- */
+
+/* An op's inputs are the last `inputs` of (dy, x); the linear branch returns one of them bit for bit;
+ * its reference applies the threshold rule; curve is the reference without it for dy = 1. */
+typedef struct op_math {
+    const char *name;
+    int inputs;
+    int linear_returns; /* 0: dy, 1: x */
+    long double (*ref)(const dtype_info *d, double dy, double x, double beta, double thr);
+    long double (*curve)(const dtype_info *d, double x, double beta);
+} op_math;
+
+static long double ref_forward(const dtype_info *d, double dy, double x, double beta, double thr)
+{
+    (void)dy;
+    return d->u->ref_fwd(x, beta, thr);
+}
+static long double curve_forward(const dtype_info *d, double x, double beta) { return d->u->ref_softplus(x, beta); }
+static long double ref_backward(const dtype_info *d, double dy, double x, double beta, double thr)
+{
+    return d->u->ref_bwd(dy, x, beta, thr);
+}
+static long double curve_backward(const dtype_info *d, double x, double beta) { return d->u->ref_sigmoid(x, beta); }
+
+#define OP_INPUTS(ctx, tag, TAG, public, inputs) [SP_OP_##TAG] = inputs,
+static const int op_inputs[SP_OP_COUNT] = {SP_OPS(OP_INPUTS, ~)};
+
+static const op_math op_table[] = {
+    [SP_OP_FWD] = {"fwd", 1, 1, ref_forward, curve_forward},
+    [SP_OP_BWD] = {"bwd", 2, 0, ref_backward, curve_backward},
+};
+_Static_assert(sizeof op_table / sizeof op_table[0] == SP_OP_COUNT, "a row of op_table[] for every op of src/lists.h");
+
+/* ---- kernels and calls ---------------------------------------------------------------------------- */
+
 /* Every kernel file of each dtype (ulp.h), filled once by main before any test runs. */
-static ulp_kernel ulp_kernels_f32[ULP_MAX_KERNELS], ulp_kernels_f64[ULP_MAX_KERNELS];
-static size_t ulp_kernel_count_f32, ulp_kernel_count_f64;
+static ulp_kernel kernels[SP_DTYPE_COUNT][ULP_MAX_KERNELS];
+static size_t kernel_count[SP_DTYPE_COUNT];
 
-static void load_kernels(void)
+/* The kernel files of d this CPU runs: for (const ulp_kernel *k = first(d); k; k = next(d, k)). */
+static const ulp_kernel *next_runnable(const dtype_info *d, const ulp_kernel *k)
 {
-    ulp_kernel_count_f32 = ulp_kernels(SP_DTYPE_F32, ulp_kernels_f32);
-    ulp_kernel_count_f64 = ulp_kernels(SP_DTYPE_F64, ulp_kernels_f64);
+    const ulp_kernel *end = kernels[d->u->dtype] + kernel_count[d->u->dtype];
+    for (k = k ? k + 1 : kernels[d->u->dtype]; k < end; k++)
+        if (ulp_isa_runnable(k->isa))
+            return k;
+    return NULL;
+}
+#define FOR_EACH_KERNEL(k, d) for (const ulp_kernel *k = next_runnable(d, NULL); k; k = next_runnable(d, k))
+
+/* beta and threshold in any dtype's compute type */
+typedef union any_params {
+#define ANY_PARAMS(ctx, tag, TAG, storage, size, compute, ctag) sp_params_##ctag tag;
+    SP_DTYPES(ANY_PARAMS, ~)
+#undef ANY_PARAMS
+} any_params;
+
+static any_params make_params(const dtype_info *d, double beta, double thr)
+{
+    any_params p;
+    memset(&p, 0, sizeof p);
+    switch (d->u->dtype) {
+#define ANY_PARAMS_SET(ctx, tag, TAG, storage, size, compute, ctag)                                      \
+    case SP_DTYPE_##TAG:                                                                                 \
+        p.tag.beta = (compute)beta;                                                                      \
+        p.tag.threshold = (compute)thr;                                                                  \
+        break;
+        SP_DTYPES(ANY_PARAMS_SET, ~)
+#undef ANY_PARAMS_SET
+    case SP_DTYPE_COUNT: break;
+    }
+    return p;
 }
 
-static const float betas_f32[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f};
-static const double betas_f64[] = {1.0, 0.5, 2.0, -1.0, 7.3};
-#define NBETAS (sizeof betas_f32 / sizeof betas_f32[0])
-/* +inf: the exact function; 20: PyTorch's default; -3.5: a threshold inside the curved part, where
- * the two branches give visibly different values. */
-static const double thresholds[] = {INFINITY, 20.0, -3.5};
-#define NTHRESHOLDS (sizeof thresholds / sizeof thresholds[0])
-
-enum { BLOCK = 4096, OPS = 2 };
-static const char *const op_names[OPS] = {"fwd", "bwd"};
-
-/* ---- kernel selection --------------------------------------------------------------------------- */
-
-static int runnable_f32(const ulp_kernel *k)
+static uint64_t get(const dtype_info *d, const void *buf, size_t i)
 {
-    return ulp_isa_runnable(k->isa);
+    const unsigned char *at = (const unsigned char *)buf + i * d->u->size;
+    if (d->u->size == 4) {
+        uint32_t u;
+        memcpy(&u, at, 4);
+        return u;
+    }
+    uint64_t u;
+    memcpy(&u, at, 8);
+    return u;
 }
 
-static int runnable_f64(const ulp_kernel *k)
+static void put(const dtype_info *d, void *buf, size_t i, uint64_t bits)
 {
-    return ulp_isa_runnable(k->isa);
+    unsigned char *at = (unsigned char *)buf + i * d->u->size;
+    if (d->u->size == 4) {
+        const uint32_t u = (uint32_t)bits;
+        memcpy(at, &u, 4);
+    } else {
+        memcpy(at, &bits, 8);
+    }
 }
 
-static int group_setup(void **state)
+/* n elements of op through registry entry e: out = op(dy, x); an op with one input reads x only. */
+static void run(sp_op op, const sp_kernel *e, size_t n, void *out, void *dy, void *x, const any_params *p)
 {
-    (void)state;
-    for (size_t k = 0; k < ulp_kernel_count_f32; k++)
-        print_message("f32 kernel %-7s %s (bound %.2f ULP for beta = 1, %.2f otherwise)\n", ulp_kernels_f32[k].name,
-                      runnable_f32(&ulp_kernels_f32[k]) ? "tested" : "SKIPPED: this CPU lacks it",
-                      ulp_kernels_f32[k].op[SP_OP_FWD]->max_ulp, ulp_kernels_f32[k].op[SP_OP_FWD]->max_ulp_beta);
-    for (size_t k = 0; k < ulp_kernel_count_f64; k++)
-        print_message("f64 kernel %-7s %s (bound %.2f ULP for beta = 1, %.2f otherwise)\n", ulp_kernels_f64[k].name,
-                      runnable_f64(&ulp_kernels_f64[k]) ? "tested" : "SKIPPED: this CPU lacks it",
-                      ulp_kernels_f64[k].op[SP_OP_FWD]->max_ulp, ulp_kernels_f64[k].op[SP_OP_FWD]->max_ulp_beta);
-    return 0;
+    void *const ptrs[3] = {out, op_inputs[op] == 2 ? dy : x, x};
+    e->run(n, ptrs, p);
+}
+
+/* One element. */
+static uint64_t run1(const dtype_info *d, sp_op op, const ulp_kernel *k, uint64_t dy, uint64_t x, double beta,
+                     double thr)
+{
+    _Alignas(16) unsigned char a[16], b[16], r[16];
+    put(d, a, 0, dy);
+    put(d, b, 0, x);
+    const any_params p = make_params(d, beta, thr);
+    run(op, k->op[op], 1, r, a, b, &p);
+    return get(d, r, 0);
+}
+
+/* The bound of entry (k, op) for beta. */
+static double bound_of(const ulp_kernel *k, sp_op op, double beta)
+{
+    return ulp_bound(k->op[op], beta);
 }
 
 /* ---- failure bookkeeping: each test counts and prints its failures, then fails once ---------------- */
@@ -94,22 +403,39 @@ static void finish(const char *what)
         fail_msg("%d failure(s): %s", failures, what);
 }
 
-static float step_f32(float x, int k)
+/* "value (0xbits)" of an element of d, for failure messages (a few rotating buffers). */
+static const char *hex(const dtype_info *d, uint64_t bits)
 {
-    for (; k > 0; k--)
-        x = nextafterf(x, INFINITY);
-    for (; k < 0; k++)
-        x = nextafterf(x, -INFINITY);
-    return x;
+    static char bufs[8][64];
+    static unsigned next;
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "%a (0x%0*llx)", d->u->val(bits), d->u->hex, (unsigned long long)bits);
+    return b;
 }
 
-static double step_f64(double x, int k)
+/* The entry's provenance: "sp_bwd_f32_avx2 (origin avx2)". */
+static const char *prov(const ulp_kernel *k, sp_op op)
 {
-    for (; k > 0; k--)
-        x = nextafter(x, INFINITY);
-    for (; k < 0; k++)
-        x = nextafter(x, -INFINITY);
-    return x;
+    static char bufs[4][96];
+    static unsigned next;
+    char *b = bufs[next++ % 4];
+    snprintf(b, sizeof bufs[0], "%s (origin %s)", k->op[op]->name, softplus_isa_name(k->op[op]->origin));
+    return b;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    for (int dt = 0; dt < SP_DTYPE_COUNT; dt++)
+        for (size_t i = 0; i < kernel_count[dt]; i++) {
+            const ulp_kernel *k = &kernels[dt][i];
+            for (int op = 0; op < SP_OP_COUNT; op++)
+                print_message("%s kernel %-7s %-7s %s (bound %.2f ULP for beta = 1, %.2f otherwise)\n",
+                              dtypes[dt].u->name, k->name, prov(k, (sp_op)op),
+                              ulp_isa_runnable(k->isa) ? "tested" : "SKIPPED: this CPU lacks it",
+                              k->op[op]->max_ulp, k->op[op]->max_ulp_beta);
+        }
+    return 0;
 }
 
 /* ---- the reference itself ---------------------------------------------------------------------- */
@@ -169,26 +495,35 @@ static void test_reference_matches_mpmath(void **state)
            "NaN must meet NaN");
     EXPECT(isinf(ulp_error_f64(DBL_MAX, INFINITY)) && ulp_error_f64(INFINITY, INFINITY) == 0.0,
            "an infinite reference needs the same infinity");
-    EXPECT(isinf(ulp_check_f32(step_f32(3.0f, 1), 3.0, 1)), "the linear branch is exact");
+    EXPECT(isinf(ulp_check_f32(nextafterf(3.0f, INFINITY), 3.0, 1)), "the linear branch is exact");
     finish("the reference disagrees with mpmath or the ULP measure is off");
 }
 
-/* ---- worst-error bookkeeping -------------------------------------------------------------------- */
+/* ---- sweeps ------------------------------------------------------------------------------------------ */
+
+static const double betas[] = {1.0, 0.5, 2.0, -1.0, 7.3};
+#define NBETAS (sizeof betas / sizeof betas[0])
+/* +inf: the exact function; 20: PyTorch's default; -3.5: a threshold inside the curved part, where
+ * the two branches give visibly different values. */
+static const double thresholds[] = {INFINITY, 20.0, -3.5};
+#define NTHRESHOLDS (sizeof thresholds / sizeof thresholds[0])
+
+enum { BLOCK = 4096 };
 
 typedef struct worst {
     double err;
-    double x, got;    /* the input and the kernel's result, widened */
+    uint64_t x, got;  /* the input and the kernel's result */
     long double want; /* the reference, with the threshold rule applied */
     unsigned long long over_bound;
     int seen;
     /* zero results with the wrong sign: how many, and the first */
     unsigned long long sign_wrong;
-    double sign_x, sign_got;
+    uint64_t sign_x, sign_got;
     long double sign_want;
 } worst;
 
 /* Records a result; a zero of the wrong sign is counted apart and then measured as the right zero. */
-static void track(worst *w, double err, double bound, double x, double got, long double want, int sign_wrong)
+static void track(worst *w, double err, double bound, uint64_t x, uint64_t got, long double want, int sign_wrong)
 {
     if (sign_wrong) {
         if (w->sign_wrong++ == 0) {
@@ -209,405 +544,173 @@ static void track(worst *w, double err, double bound, double x, double got, long
     }
 }
 
-static void report(const char *dtype, const char *kernel, int op, double beta, double threshold, const worst *w,
+static void report(const dtype_info *d, const ulp_kernel *k, sp_op op, double beta, double thr, const worst *w,
                    double bound)
 {
-    print_message("  %s %-7s %s beta %-4g threshold %-4g worst %8.4f ULP at x = %a (got %a, want %La)%s\n", dtype,
-                  kernel, op_names[op], beta, threshold, w->err, w->x, w->got, w->want,
+    print_message("  %s %-7s %s beta %-4g threshold %-4g worst %8.4f ULP at x = %a (got %a, want %La)%s\n", d->u->name,
+                  k->name, op_table[op].name, beta, thr, w->err, d->u->val(w->x), d->u->val(w->got), w->want,
                   w->sign_wrong ? " and zeros with the wrong sign" : "");
-    EXPECT(w->sign_wrong == 0, "%s %s %s beta %g threshold %g: %llu zero results with the wrong sign, first at x = %a: "
-           "got %a, want %La", dtype, kernel, op_names[op], beta, threshold, w->sign_wrong, w->sign_x, w->sign_got,
+    EXPECT(w->sign_wrong == 0, "%s beta %g threshold %g: %llu zero results with the wrong sign, first at x = %s: "
+           "got %s, want %La", prov(k, op), beta, thr, w->sign_wrong, hex(d, w->sign_x), hex(d, w->sign_got),
            w->sign_want);
-    EXPECT(w->over_bound == 0,
-           "%s %s %s beta %g threshold %g: %llu results over %.2f ULP, worst %g at x = %a: got %a, want %La", dtype,
-           kernel, op_names[op], beta, threshold, w->over_bound, bound, w->err, w->x, w->got, w->want);
+    EXPECT(w->over_bound == 0, "%s beta %g threshold %g: %llu results over %.2f ULP, worst %g at x = %s: got %s, "
+           "want %La", prov(k, op), beta, thr, w->over_bound, bound, w->err, hex(d, w->x), hex(d, w->got), w->want);
 }
 
-enum { MAXK = 8 };
+typedef struct sweep_case {
+    const dtype_info *d;
+    size_t beta;
+} sweep_case;
 
-/* ---- f32 sweeps ---------------------------------------------------------------------------------- */
-
-/* Under an emulator (cross builds define SP_TEST_EMULATED) the sweeps below take an eighth of their
- * inputs, same regions: there the ulp_sweep tests (tests/accuracy/CMakeLists.txt) are the dense ones. */
-#ifdef SP_TEST_EMULATED
-#define SWEEP_SHIFT 3
-#else
-#define SWEEP_SHIFT 0
-#endif
-
-/* Regions of the f32 sweep: every F32_BITS_STEP-th bit pattern (all binades of both signs, subnormals,
- * infinities and NaNs; F32_BITS_STEP * F32_BITS < 2^32), z = beta*x dense over [-8, 8], over the
- * underflow region [-106, -85], over [-150, 100], and the F32_NEAR/2 floats either side of 20/beta and
- * of -3.5/beta. */
-enum {
-    F32_BITS = 1 << (23 - SWEEP_SHIFT),
-    F32_BITS_STEP = (509 << SWEEP_SHIFT) | 1, /* odd: 509, or 4073 emulated */
-    F32_DENSE = 1 << (22 - SWEEP_SHIFT),
-    F32_UNDER = 1 << (21 - SWEEP_SHIFT),
-    F32_WIDE = 1 << (21 - SWEEP_SHIFT),
-    F32_NEAR = 1 << (18 - SWEEP_SHIFT),
-    F32_COUNT = F32_BITS + F32_DENSE + F32_UNDER + F32_WIDE + 2 * F32_NEAR
-};
-
-static float sweep_input_f32(uint32_t i, float beta)
+/* Every input of the dtype's sweep, every kernel, op and threshold: within the entry's bound, zeros
+ * with the sign of the function, the linear branch bit for bit. */
+static void test_sweep(void **state)
 {
-    if (i < F32_BITS)
-        return f32_from_bits(i * (uint32_t)F32_BITS_STEP);
-    i -= F32_BITS;
-    if (i < F32_DENSE)
-        return (float)((-8.0 + 16.0 * (i + 0.5) / F32_DENSE) / beta);
-    i -= F32_DENSE;
-    if (i < F32_UNDER)
-        return (float)((-106.0 + 21.0 * (i + 0.5) / F32_UNDER) / beta);
-    i -= F32_UNDER;
-    if (i < F32_WIDE)
-        return (float)((-150.0 + 250.0 * (i + 0.5) / F32_WIDE) / beta);
-    i -= F32_WIDE;
-    const float x0 = (float)((i < F32_NEAR ? 20.0 : -3.5) / beta);
-    /* consecutive bit patterns are consecutive floats of one sign: |x0| >> 2^17 ulps from zero */
-    return f32_from_bits(bits_f32(x0) + (uint32_t)(i % F32_NEAR) - F32_NEAR / 2);
-}
-
-static void test_sweep_f32(void **state)
-{
-    const float beta = *(const float *)*state;
-    static float x[BLOCK], y[BLOCK], ones[BLOCK];
-    static float zf[BLOCK];
-    static double ref_sp[BLOCK], ref_sig[BLOCK];
-    static worst w[MAXK][OPS][NTHRESHOLDS];
+    const sweep_case *sc = *state;
+    const dtype_info *d = sc->d;
+    const double beta = narrow(d, betas[sc->beta]);
+    static _Alignas(64) unsigned char x[BLOCK * 8], y[BLOCK * 8], ones[BLOCK * 8];
+    static uint64_t xb[BLOCK];
+    static double xv[BLOCK], zf[BLOCK];
+    static long double curve[SP_OP_COUNT][BLOCK];
+    static worst w[ULP_MAX_KERNELS][SP_OP_COUNT][NTHRESHOLDS];
     memset(w, 0, sizeof w);
     begin();
     for (size_t j = 0; j < BLOCK; j++)
-        ones[j] = 1.0f;
-    for (uint32_t first = 0; first < F32_COUNT; first += BLOCK) {
-        const size_t n = F32_COUNT - first < BLOCK ? F32_COUNT - first : BLOCK;
+        put(d, ones, j, d->u->enc(1.0));
+    for (uint64_t first = 0; first < d->sweep_count; first += BLOCK) {
+        const size_t n = d->sweep_count - first < BLOCK ? (size_t)(d->sweep_count - first) : BLOCK;
         for (size_t j = 0; j < n; j++) {
-            x[j] = sweep_input_f32(first + (uint32_t)j, beta);
-            ref_sp[j] = ref_softplus_f32(x[j], beta);
-            ref_sig[j] = ref_sigmoid_f32(x[j], beta);
-            zf[j] = (float)((double)beta * (double)x[j]);
+            xb[j] = d->sweep_input(first + j, beta);
+            put(d, x, j, xb[j]);
+            xv[j] = d->u->val(xb[j]);
+            for (int op = 0; op < SP_OP_COUNT; op++)
+                curve[op][j] = op_table[op].curve(d, xv[j], beta);
+            zf[j] = narrow(d, beta * xv[j]); /* exact product (f32) or the rounded one (f64), rounded once */
         }
         for (size_t t = 0; t < NTHRESHOLDS; t++) {
-            const sp_params_f32 p = {beta, (float)thresholds[t]};
-            for (size_t k = 0; k < ulp_kernel_count_f32 && k < MAXK; k++) {
-                const ulp_kernel *kern = &ulp_kernels_f32[k];
-                if (!runnable_f32(kern))
+            const double thr = narrow(d, thresholds[t]);
+            const any_params p = make_params(d, beta, thr);
+            for (size_t ki = 0; ki < kernel_count[d->u->dtype]; ki++) {
+                const ulp_kernel *k = &kernels[d->u->dtype][ki];
+                if (!ulp_isa_runnable(k->isa))
                     continue;
-                const double bound = ulp_bound((kern)->op[SP_OP_FWD], beta);
-                for (int op = 0; op < OPS; op++) {
-                    if (op == 0)
-                        ulp_run_fwd(kern->op[SP_OP_FWD], n, x, y, &p);
-                    else
-                        ulp_run_bwd(kern->op[SP_OP_BWD], n, ones, x, y, &p);
-                    worst *wk = &w[k][op][t];
+                for (int o = 0; o < SP_OP_COUNT; o++) {
+                    const sp_op op = (sp_op)o;
+                    const double bound = bound_of(k, op, beta);
+                    run(op, k->op[op], n, y, ones, x, &p);
+                    worst *wk = &w[ki][op][t];
                     for (size_t j = 0; j < n; j++) {
-                        const int linear = zf[j] > p.threshold;
-                        const double want = linear ? (op == 0 ? (double)x[j] : 1.0) : (op == 0 ? ref_sp : ref_sig)[j];
-                        double err = ulp_check_f32(y[j], want, linear);
-                        const int sign_wrong = !linear && ulp_zero_sign_wrong_f32(y[j], want);
+                        const int linear = zf[j] > thr;
+                        const long double want = linear ? (op_table[op].linear_returns ? xv[j] : 1.0L) : curve[op][j];
+                        const uint64_t gb = get(d, y, j);
+                        const double got = d->u->val(gb);
+                        double err = d->u->ulp_check(got, want, linear);
+                        const int sign_wrong = !linear && d->u->zero_sign_wrong(got, want);
                         if (sign_wrong) {
-                            track(wk, err, bound, x[j], y[j], want, 1);
-                            err = ulp_error_f32(-y[j], want);
+                            track(wk, err, bound, xb[j], gb, want, 1);
+                            err = d->u->ulp_error(-got, want);
                         }
                         if (err > wk->err || err > bound || !wk->seen)
-                            track(wk, err, bound, x[j], y[j], want, 0);
+                            track(wk, err, bound, xb[j], gb, want, 0);
                     }
                 }
             }
         }
     }
-    for (size_t k = 0; k < ulp_kernel_count_f32 && k < MAXK; k++)
-        if (runnable_f32(&ulp_kernels_f32[k]))
-            for (int op = 0; op < OPS; op++)
+    for (size_t ki = 0; ki < kernel_count[d->u->dtype]; ki++)
+        if (ulp_isa_runnable(kernels[d->u->dtype][ki].isa))
+            for (int op = 0; op < SP_OP_COUNT; op++)
                 for (size_t t = 0; t < NTHRESHOLDS; t++)
-                    report("f32", ulp_kernels_f32[k].name, op, beta, thresholds[t], &w[k][op][t],
-                           ulp_bound((&ulp_kernels_f32[k])->op[SP_OP_FWD], beta));
-    finish("f32 results over the kernel's bound (see above)");
+                    report(d, &kernels[d->u->dtype][ki], (sp_op)op, beta, thresholds[t], &w[ki][op][t],
+                           bound_of(&kernels[d->u->dtype][ki], (sp_op)op, beta));
+    finish("results over the kernel's bound (see above)");
 }
 
-/* ---- f64 sweeps ---------------------------------------------------------------------------------- */
+/* ---- one point -------------------------------------------------------------------------------------- */
 
-enum { F64_COUNT = 1000000 >> SWEEP_SHIFT };
-
-static void test_sweep_f64(void **state)
+/* A value the rule and the reference agree on, for every op: within the bound with dy = 1, exact in
+ * the linear branch; there a second dy checks that an op returning dy passes it through unchanged. */
+static void check_point(const dtype_info *d, const ulp_kernel *k, double x, double beta, double thr, const char *what)
 {
-    const double beta = *(const double *)*state;
-    static double x[BLOCK], y[BLOCK], ones[BLOCK], zf[BLOCK];
-    static long double ref_sp[BLOCK], ref_sig[BLOCK];
-    static worst w[MAXK][OPS][NTHRESHOLDS];
-    memset(w, 0, sizeof w);
-    begin();
-    for (size_t j = 0; j < BLOCK; j++)
-        ones[j] = 1.0;
-    for (uint64_t first = 0; first < F64_COUNT; first += BLOCK) {
-        const size_t n = F64_COUNT - first < BLOCK ? (size_t)(F64_COUNT - first) : BLOCK;
-        for (size_t j = 0; j < n; j++) {
-            /* the first half gathers near 20/beta, the second near -3.5/beta */
-            const uint64_t i = first + j;
-            x[j] = ulp_sample_f64(1000 + (uint64_t)(beta * 10), i, beta, i < F64_COUNT / 2 ? 20.0 : -3.5);
-            ref_sp[j] = ref_softplus_f64(x[j], beta);
-            ref_sig[j] = ref_sigmoid_f64(x[j], beta);
-            zf[j] = beta * x[j];
+    const uint64_t xb = d->u->enc(x);
+    const int linear = d->u->ref_linear(x, beta, thr);
+    for (int o = 0; o < SP_OP_COUNT; o++) {
+        const sp_op op = (sp_op)o;
+        const double bound = bound_of(k, op, beta);
+        const double dys[2] = {1.0, -0x1.c3p+0 /* -1.76 */};
+        for (int i = 0; i < (linear ? 2 : 1); i++) {
+            const uint64_t got = run1(d, op, k, d->u->enc(dys[i]), xb, beta, thr);
+            const long double want = op_table[op].ref(d, dys[i], x, beta, thr);
+            const double err = d->u->ulp_check(d->u->val(got), want, linear);
+            EXPECT(err <= bound, "%s: %s beta %a threshold %a x = %s dy = %a: got %s, want %La (%s branch, %g ULP)",
+                   what, prov(k, op), beta, thr, hex(d, xb), dys[i], hex(d, got), want, linear ? "linear" : "formula",
+                   err);
         }
-        for (size_t t = 0; t < NTHRESHOLDS; t++) {
-            const sp_params_f64 p = {beta, thresholds[t]};
-            for (size_t k = 0; k < ulp_kernel_count_f64 && k < MAXK; k++) {
-                const ulp_kernel *kern = &ulp_kernels_f64[k];
-                if (!runnable_f64(kern))
-                    continue;
-                const double bound = ulp_bound((kern)->op[SP_OP_FWD], beta);
-                for (int op = 0; op < OPS; op++) {
-                    if (op == 0)
-                        ulp_run_fwd(kern->op[SP_OP_FWD], n, x, y, &p);
-                    else
-                        ulp_run_bwd(kern->op[SP_OP_BWD], n, ones, x, y, &p);
-                    worst *wk = &w[k][op][t];
-                    for (size_t j = 0; j < n; j++) {
-                        const int linear = zf[j] > p.threshold;
-                        const long double want =
-                            linear ? (op == 0 ? (long double)x[j] : 1.0L) : (op == 0 ? ref_sp : ref_sig)[j];
-                        double err = ulp_check_f64(y[j], want, linear);
-                        const int sign_wrong = !linear && ulp_zero_sign_wrong_f64(y[j], want);
-                        if (sign_wrong) {
-                            track(wk, err, bound, x[j], y[j], want, 1);
-                            err = ulp_error_f64(-y[j], want);
-                        }
-                        if (err > wk->err || err > bound || !wk->seen)
-                            track(wk, err, bound, x[j], y[j], want, 0);
-                    }
-                }
-            }
-        }
-    }
-    for (size_t k = 0; k < ulp_kernel_count_f64 && k < MAXK; k++)
-        if (runnable_f64(&ulp_kernels_f64[k]))
-            for (int op = 0; op < OPS; op++)
-                for (size_t t = 0; t < NTHRESHOLDS; t++)
-                    report("f64", ulp_kernels_f64[k].name, op, beta, thresholds[t], &w[k][op][t],
-                           ulp_bound((&ulp_kernels_f64[k])->op[SP_OP_FWD], beta));
-    finish("f64 results over the kernel's bound (see above)");
-}
-
-/* ---- one element at a time ---------------------------------------------------------------------- */
-
-static float fwd1_f32(const ulp_kernel *k, float x, float beta, float threshold)
-{
-    const sp_params_f32 p = {beta, threshold};
-    float y;
-    ulp_run_fwd(k->op[SP_OP_FWD], 1, &x, &y, &p);
-    return y;
-}
-
-static float bwd1_f32(const ulp_kernel *k, float dy, float x, float beta, float threshold)
-{
-    const sp_params_f32 p = {beta, threshold};
-    float dx;
-    ulp_run_bwd(k->op[SP_OP_BWD], 1, &dy, &x, &dx, &p);
-    return dx;
-}
-
-static double fwd1_f64(const ulp_kernel *k, double x, double beta, double threshold)
-{
-    const sp_params_f64 p = {beta, threshold};
-    double y;
-    ulp_run_fwd(k->op[SP_OP_FWD], 1, &x, &y, &p);
-    return y;
-}
-
-static double bwd1_f64(const ulp_kernel *k, double dy, double x, double beta, double threshold)
-{
-    const sp_params_f64 p = {beta, threshold};
-    double dx;
-    ulp_run_bwd(k->op[SP_OP_BWD], 1, &dy, &x, &dx, &p);
-    return dx;
-}
-
-/* A value the rule and the reference agree on: within the bound, exact in the linear branch. dy = 1
- * for the backward bound; a second dy checks the linear branch passes dy through unchanged. */
-static void check_point_f32(const ulp_kernel *k, float x, float beta, float threshold, const char *what)
-{
-    const double bound = ulp_bound((k)->op[SP_OP_FWD], beta);
-    const int linear = ref_linear_f32(x, beta, threshold);
-    const float y = fwd1_f32(k, x, beta, threshold);
-    const double want = ref_fwd_f32(x, beta, threshold);
-    const double err = ulp_check_f32(y, want, linear);
-    EXPECT(err <= bound, "%s: f32 %s fwd beta %a threshold %a x = %a: got %a, want %a (%s branch, %g ULP)", what,
-           k->name, (double)beta, (double)threshold, (double)x, (double)y, want, linear ? "linear" : "formula", err);
-    const float dx = bwd1_f32(k, 1.0f, x, beta, threshold);
-    const double want_dx = ref_bwd_f32(1.0f, x, beta, threshold);
-    const double err_dx = ulp_check_f32(dx, want_dx, linear);
-    EXPECT(err_dx <= bound, "%s: f32 %s bwd beta %a threshold %a x = %a dy = 1: got %a, want %a (%s branch, %g ULP)",
-           what, k->name, (double)beta, (double)threshold, (double)x, (double)dx, want_dx,
-           linear ? "linear" : "formula", err_dx);
-    if (linear) {
-        const float dy = -0x1.c3p+0f; /* -1.76 */
-        const float dx2 = bwd1_f32(k, dy, x, beta, threshold);
-        EXPECT(same_f32(dx2, dy), "%s: f32 %s bwd beta %a threshold %a x = %a dy = %a: got %a, want dy (linear)",
-               what, k->name, (double)beta, (double)threshold, (double)x, (double)dy, (double)dx2);
-    }
-}
-
-static void check_point_f64(const ulp_kernel *k, double x, double beta, double threshold, const char *what)
-{
-    const double bound = ulp_bound((k)->op[SP_OP_FWD], beta);
-    const int linear = ref_linear_f64(x, beta, threshold);
-    const double y = fwd1_f64(k, x, beta, threshold);
-    const long double want = ref_fwd_f64(x, beta, threshold);
-    const double err = ulp_check_f64(y, want, linear);
-    EXPECT(err <= bound, "%s: f64 %s fwd beta %a threshold %a x = %a: got %a, want %La (%s branch, %g ULP)", what,
-           k->name, beta, threshold, x, y, want, linear ? "linear" : "formula", err);
-    const double dx = bwd1_f64(k, 1.0, x, beta, threshold);
-    const long double want_dx = ref_bwd_f64(1.0, x, beta, threshold);
-    const double err_dx = ulp_check_f64(dx, want_dx, linear);
-    EXPECT(err_dx <= bound, "%s: f64 %s bwd beta %a threshold %a x = %a dy = 1: got %a, want %La (%s branch, %g ULP)",
-           what, k->name, beta, threshold, x, dx, want_dx, linear ? "linear" : "formula", err_dx);
-    if (linear) {
-        const double dy = -0x1.c3p+0;
-        const double dx2 = bwd1_f64(k, dy, x, beta, threshold);
-        EXPECT(same_f64(dx2, dy), "%s: f64 %s bwd beta %a threshold %a x = %a dy = %a: got %a, want dy (linear)",
-               what, k->name, beta, threshold, x, dy, dx2);
     }
 }
 
 /* ---- special values ------------------------------------------------------------------------------ */
 
-static void test_special_values_f32(void **state)
+/* NaN in x or in dy gives NaN whatever the payload or signalling bit; +-inf gives x itself where
+ * beta*x = +inf, else the zero with the sign of beta (the limit of log1p(exp(z))/beta at z = -inf), and
+ * the gradient dy*1 or dy*0, exactly (the reference's values there are exact); zeros, subnormals and
+ * the normal minimum meet the bound; an infinite dy times a sigmoid that is a normal number stays
+ * infinite. */
+static void test_special_values(void **state)
 {
-    (void)state;
-    static const uint32_t nans[] = {0x7fc00000u, 0xffc00000u, 0x7fc12345u, 0x7f800001u, 0x7fa00000u,
-                                    0xff800001u, 0x7fffffffu, 0xffbfffffu};
-    static const float dys[] = {1.0f, -2.5f, 0.0f, -0.0f, FLT_MAX, 0x1p-149f, INFINITY, -INFINITY};
-    static const float tiny[] = {0.0f,         -0.0f,         0x1p-149f,  -0x1p-149f, 0x1.fffffcp-127f,
-                                 -0x1.fffffcp-127f, 0x1.234p-140f, -0x1.234p-135f, FLT_MIN, -FLT_MIN};
+    const dtype_info *d = *state;
+    const dtype_inputs *in = d->in;
     begin();
-    for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f32[ki];
-        if (!runnable_f32(k))
-            continue;
+    FOR_EACH_KERNEL(k, d) {
         for (size_t b = 0; b < NBETAS; b++) {
-            const float beta = betas_f32[b];
+            const double beta = narrow(d, betas[b]);
             for (size_t t = 0; t < NTHRESHOLDS; t++) {
-                const float thr = (float)thresholds[t];
-                /* NaN in x or in dy gives NaN, whatever the payload or signalling bit */
-                for (size_t i = 0; i < sizeof nans / sizeof nans[0]; i++) {
-                    const float nan = f32_from_bits(nans[i]);
-                    const float y = fwd1_f32(k, nan, beta, thr);
-                    EXPECT(isnan(y), "f32 %s fwd beta %a threshold %a x = NaN 0x%08x: got %a, want NaN", k->name,
-                           (double)beta, (double)thr, (unsigned)nans[i], (double)y);
-                    for (size_t d = 0; d < sizeof dys / sizeof dys[0]; d++) {
-                        const float dx = bwd1_f32(k, dys[d], nan, beta, thr);
-                        EXPECT(isnan(dx), "f32 %s bwd beta %a threshold %a x = NaN 0x%08x dy = %a: got %a, want NaN",
-                               k->name, (double)beta, (double)thr, (unsigned)nans[i], (double)dys[d], (double)dx);
+                const double thr = narrow(d, thresholds[t]);
+                for (int o = 0; o < SP_OP_COUNT; o++) {
+                    const sp_op op = (sp_op)o;
+                    const int two = op_inputs[op] == 2;
+                    for (size_t i = 0; i < sizeof in->nans / sizeof in->nans[0]; i++) {
+                        /* a NaN x, against every dy (one dy, unread, for an op without one) */
+                        for (size_t j = 0; j < (two ? sizeof in->dys / sizeof in->dys[0] : 1); j++) {
+                            const uint64_t got = run1(d, op, k, d->u->enc(in->dys[j]), in->nans[i], beta, thr);
+                            EXPECT(isnan(d->u->val(got)), "%s beta %a threshold %a x = NaN %s dy = %a: got %s, want NaN",
+                                   prov(k, op), beta, thr, hex(d, in->nans[i]), in->dys[j], hex(d, got));
+                        }
+                        /* a NaN dy against x anywhere */
+                        for (size_t j = 0; two && j < sizeof in->nan_dy_xs / sizeof in->nan_dy_xs[0]; j++) {
+                            const uint64_t got = run1(d, op, k, in->nans[i], d->u->enc(in->nan_dy_xs[j]), beta, thr);
+                            EXPECT(isnan(d->u->val(got)), "%s beta %a threshold %a x = %a dy = NaN %s: got %s, want NaN",
+                                   prov(k, op), beta, thr, in->nan_dy_xs[j], hex(d, in->nans[i]), hex(d, got));
+                        }
                     }
-                    const float xs[] = {0.0f, 1.0f, -1.0f, 100.0f, -100.0f, INFINITY, -INFINITY, 1e30f};
-                    for (size_t j = 0; j < sizeof xs / sizeof xs[0]; j++) {
-                        const float dx = bwd1_f32(k, nan, xs[j], beta, thr);
-                        EXPECT(isnan(dx), "f32 %s bwd beta %a threshold %a x = %a dy = NaN 0x%08x: got %a, want NaN",
-                               k->name, (double)beta, (double)thr, (double)xs[j], (unsigned)nans[i], (double)dx);
-                    }
-                }
-                /* +-inf: x itself where beta*x = +inf, else the zero with the sign of beta (the limit of
-                 * log1p(exp(z))/beta at z = -inf); the gradient is dy*1 or dy*0 exactly. */
-                for (int s = 0; s < 2; s++) {
-                    const float x = s ? -INFINITY : INFINITY;
-                    const int up = (beta > 0) == (x > 0);
-                    const float want = up ? x : copysignf(0.0f, beta);
-                    const float y = fwd1_f32(k, x, beta, thr);
-                    EXPECT(same_f32(y, want), "f32 %s fwd beta %a threshold %a x = %a: got %a, want %a", k->name,
-                           (double)beta, (double)thr, (double)x, (double)y, (double)want);
-                    for (size_t d = 0; d < sizeof dys / sizeof dys[0]; d++) {
-                        const float want_dx = dys[d] * (up ? 1.0f : 0.0f);
-                        const float dx = bwd1_f32(k, dys[d], x, beta, thr);
-                        EXPECT(same_f32(dx, want_dx), "f32 %s bwd beta %a threshold %a x = %a dy = %a: got %a, want %a",
-                               k->name, (double)beta, (double)thr, (double)x, (double)dys[d], (double)dx,
-                               (double)want_dx);
-                    }
-                }
-                /* zeros (ln2/beta, or x itself when 0 > threshold), subnormals, FLT_MIN */
-                for (size_t i = 0; i < sizeof tiny / sizeof tiny[0]; i++)
-                    check_point_f32(k, tiny[i], beta, thr, "zero or subnormal input");
-                /* an infinite dy times a sigmoid that is a normal float stays infinite */
-                const float zs[] = {0.0f, 1.0f, -1.0f, 10.0f, -20.0f};
-                for (size_t j = 0; j < sizeof zs / sizeof zs[0]; j++) {
-                    const float x = (float)(zs[j] / beta);
                     for (int s = 0; s < 2; s++) {
-                        const float dy = s ? -INFINITY : INFINITY;
-                        const float dx = bwd1_f32(k, dy, x, beta, thr);
-                        EXPECT(same_f32(dx, dy), "f32 %s bwd beta %a threshold %a x = %a dy = %a: got %a, want %a",
-                               k->name, (double)beta, (double)thr, (double)x, (double)dy, (double)dx, (double)dy);
+                        const double x = s ? -INFINITY : INFINITY;
+                        for (size_t j = 0; j < (two ? sizeof in->dys / sizeof in->dys[0] : 1); j++) {
+                            const uint64_t got = run1(d, op, k, d->u->enc(in->dys[j]), d->u->enc(x), beta, thr);
+                            const uint64_t want = d->u->enc((double)op_table[op].ref(d, in->dys[j], x, beta, thr));
+                            EXPECT(same_bits(d, got, want), "%s beta %a threshold %a x = %a dy = %a: got %s, want %s",
+                                   prov(k, op), beta, thr, x, in->dys[j], hex(d, got), hex(d, want));
+                        }
+                    }
+                    /* an infinite dy: dy itself wherever sigmoid(beta*x) is a normal number */
+                    for (size_t j = 0; two && j < in->n_inf_dy_zs; j++) {
+                        const double x = narrow(d, in->inf_dy_zs[j] / beta);
+                        for (int s = 0; s < 2; s++) {
+                            const uint64_t dy = d->u->enc(s ? -INFINITY : INFINITY);
+                            const uint64_t got = run1(d, op, k, dy, d->u->enc(x), beta, thr);
+                            EXPECT(same_bits(d, got, dy), "%s beta %a threshold %a x = %a dy = %s: got %s, want %s",
+                                   prov(k, op), beta, thr, x, hex(d, dy), hex(d, got), hex(d, dy));
+                        }
                     }
                 }
+                /* zeros (ln2/beta, or x itself when 0 > threshold), subnormals, the normal minimum */
+                for (size_t i = 0; i < sizeof in->tiny / sizeof in->tiny[0]; i++)
+                    check_point(d, k, in->tiny[i], beta, thr, "zero or subnormal input");
             }
         }
     }
-    finish("f32 special values");
-}
-
-static void test_special_values_f64(void **state)
-{
-    (void)state;
-    static const uint64_t nans[] = {0x7ff8000000000000u, 0xfff8000000000000u, 0x7ff8dead0000beefu,
-                                    0x7ff0000000000001u, 0x7ff4000000000000u, 0xfff0000000000001u,
-                                    0x7fffffffffffffffu, 0xfff7ffffffffffffu};
-    static const double dys[] = {1.0, -2.5, 0.0, -0.0, DBL_MAX, 0x1p-1074, INFINITY, -INFINITY};
-    static const double tiny[] = {0.0,         -0.0,        0x1p-1074,      -0x1p-1074, 0x1.ffffffffffffep-1023,
-                                  -0x1.ffffffffffffep-1023, 0x1.234p-1060, -0x1.234p-1030, DBL_MIN, -DBL_MIN};
-    begin();
-    for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f64[ki];
-        if (!runnable_f64(k))
-            continue;
-        for (size_t b = 0; b < NBETAS; b++) {
-            const double beta = betas_f64[b];
-            for (size_t t = 0; t < NTHRESHOLDS; t++) {
-                const double thr = thresholds[t];
-                for (size_t i = 0; i < sizeof nans / sizeof nans[0]; i++) {
-                    const double nan = f64_from_bits(nans[i]);
-                    const double y = fwd1_f64(k, nan, beta, thr);
-                    EXPECT(isnan(y), "f64 %s fwd beta %a threshold %a x = NaN 0x%016llx: got %a, want NaN", k->name,
-                           beta, thr, (unsigned long long)nans[i], y);
-                    for (size_t d = 0; d < sizeof dys / sizeof dys[0]; d++) {
-                        const double dx = bwd1_f64(k, dys[d], nan, beta, thr);
-                        EXPECT(isnan(dx), "f64 %s bwd beta %a threshold %a x = NaN 0x%016llx dy = %a: got %a, want NaN",
-                               k->name, beta, thr, (unsigned long long)nans[i], dys[d], dx);
-                    }
-                    const double xs[] = {0.0, 1.0, -1.0, 100.0, -100.0, INFINITY, -INFINITY, 1e300};
-                    for (size_t j = 0; j < sizeof xs / sizeof xs[0]; j++) {
-                        const double dx = bwd1_f64(k, nan, xs[j], beta, thr);
-                        EXPECT(isnan(dx), "f64 %s bwd beta %a threshold %a x = %a dy = NaN 0x%016llx: got %a, want NaN",
-                               k->name, beta, thr, xs[j], (unsigned long long)nans[i], dx);
-                    }
-                }
-                for (int s = 0; s < 2; s++) {
-                    const double x = s ? -INFINITY : INFINITY;
-                    const int up = (beta > 0) == (x > 0);
-                    const double want = up ? x : copysign(0.0, beta);
-                    const double y = fwd1_f64(k, x, beta, thr);
-                    EXPECT(same_f64(y, want), "f64 %s fwd beta %a threshold %a x = %a: got %a, want %a", k->name,
-                           beta, thr, x, y, want);
-                    for (size_t d = 0; d < sizeof dys / sizeof dys[0]; d++) {
-                        const double want_dx = dys[d] * (up ? 1.0 : 0.0);
-                        const double dx = bwd1_f64(k, dys[d], x, beta, thr);
-                        EXPECT(same_f64(dx, want_dx), "f64 %s bwd beta %a threshold %a x = %a dy = %a: got %a, want %a",
-                               k->name, beta, thr, x, dys[d], dx, want_dx);
-                    }
-                }
-                for (size_t i = 0; i < sizeof tiny / sizeof tiny[0]; i++)
-                    check_point_f64(k, tiny[i], beta, thr, "zero or subnormal input");
-                const double zs[] = {0.0, 1.0, -1.0, 10.0, -20.0, -700.0};
-                for (size_t j = 0; j < sizeof zs / sizeof zs[0]; j++) {
-                    const double x = zs[j] / beta;
-                    for (int s = 0; s < 2; s++) {
-                        const double dy = s ? -INFINITY : INFINITY;
-                        const double dx = bwd1_f64(k, dy, x, beta, thr);
-                        EXPECT(same_f64(dx, dy), "f64 %s bwd beta %a threshold %a x = %a dy = %a: got %a, want %a",
-                               k->name, beta, thr, x, dy, dx, dy);
-                    }
-                }
-            }
-        }
-    }
-    finish("f64 special values");
+    finish("special values");
 }
 
 /* ---- the threshold boundary ---------------------------------------------------------------------- */
@@ -619,67 +722,33 @@ static const double boundary_thresholds[] = {20.0, -3.5, 0.0, 1.0, 15.5, -20.0, 
  * neighbours two ulps either way: the linear branch (x, dy bit for bit) exactly where fl(beta*x) >
  * threshold, the formula within the bound elsewhere (for -3.5 the two differ by far more than the
  * bound, so a '>=' would fail). */
-static void test_threshold_boundary_f32(void **state)
+static void test_threshold_boundary(void **state)
 {
-    (void)state;
+    const dtype_info *d = *state;
     begin();
-    for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f32[ki];
-        if (!runnable_f32(k))
-            continue;
+    FOR_EACH_KERNEL(k, d) {
         for (size_t b = 0; b < NBETAS; b++) {
-            const float beta = betas_f32[b];
+            const double beta = narrow(d, betas[b]);
             for (size_t t = 0; t < sizeof boundary_thresholds / sizeof boundary_thresholds[0]; t++) {
-                const float thr = (float)boundary_thresholds[t];
-                const float x0 = (float)((double)thr / beta);
+                const double thr = narrow(d, boundary_thresholds[t]);
+                const double x0 = narrow(d, thr / beta);
                 int found = 0;
                 for (int s = -64; s <= 64; s++) {
-                    const float xs = step_f32(x0, s);
-                    if ((float)((double)beta * xs) != thr)
+                    const double xs = d->u->step(x0, s);
+                    if (narrow(d, beta * xs) != thr)
                         continue;
                     found++;
-                    for (int d = -2; d <= 2; d++)
-                        check_point_f32(k, step_f32(xs, d), beta, thr, "threshold boundary");
+                    for (int j = -2; j <= 2; j++)
+                        check_point(d, k, d->u->step(xs, j), beta, thr, "threshold boundary");
                 }
                 /* with beta = +-2^k, threshold/beta is exact and must be found */
-                const int exact = fabsf(beta) == 1.0f || fabsf(beta) == 0.5f || fabsf(beta) == 2.0f;
-                EXPECT(!exact || found, "no f32 x with fl(beta*x) == threshold found for beta %a threshold %a",
-                       (double)beta, (double)thr);
-            }
-        }
-    }
-    finish("f32 threshold boundary");
-}
-
-static void test_threshold_boundary_f64(void **state)
-{
-    (void)state;
-    begin();
-    for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f64[ki];
-        if (!runnable_f64(k))
-            continue;
-        for (size_t b = 0; b < NBETAS; b++) {
-            const double beta = betas_f64[b];
-            for (size_t t = 0; t < sizeof boundary_thresholds / sizeof boundary_thresholds[0]; t++) {
-                const double thr = boundary_thresholds[t];
-                const double x0 = thr / beta;
-                int found = 0;
-                for (int s = -64; s <= 64; s++) {
-                    const double xs = step_f64(x0, s);
-                    if (beta * xs != thr)
-                        continue;
-                    found++;
-                    for (int d = -2; d <= 2; d++)
-                        check_point_f64(k, step_f64(xs, d), beta, thr, "threshold boundary");
-                }
                 const int exact = fabs(beta) == 1.0 || fabs(beta) == 0.5 || fabs(beta) == 2.0;
-                EXPECT(!exact || found, "no f64 x with fl(beta*x) == threshold found for beta %a threshold %a", beta,
-                       thr);
+                EXPECT(!exact || found, "no %s x with fl(beta*x) == threshold found for beta %a threshold %a", d->u->name,
+                       beta, thr);
             }
         }
     }
-    finish("f64 threshold boundary");
+    finish("threshold boundary");
 }
 
 /* ---- products that overflow the format -------------------------------------------------------- */
@@ -687,95 +756,52 @@ static void test_threshold_boundary_f64(void **state)
 /* beta*x overflows to +-inf in the tensor's precision for finite x: the linear branch returns x where
  * the rule says so, and otherwise the result is finite and within the bound (x, or a zero with the
  * sign of beta, or x plus a tiny term). */
-static void test_huge_products_f32(void **state)
+static void test_huge_products(void **state)
 {
-    (void)state;
-    static const float hbetas[] = {7.3f, 2.0f, -2.0f, -7.3f, 1e30f, -1e30f, 0.5f};
-    static const float hthr[] = {INFINITY, 20.0f, -3.5f, 1e38f};
-    begin();
-    for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f32[ki];
-        if (!runnable_f32(k))
-            continue;
-        for (size_t b = 0; b < sizeof hbetas / sizeof hbetas[0]; b++) {
-            const float beta = hbetas[b];
-            const float lim = FLT_MAX / fabsf(beta); /* products beyond this overflow */
-            const float xs[] = {FLT_MAX, 0x1.8p127f, 1e38f, step_f32(lim, 1), step_f32(lim, 2), lim,
-                                lim * 1.5f, step_f32(lim, -1)};
-            for (size_t t = 0; t < sizeof hthr / sizeof hthr[0]; t++)
-                for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++)
-                    for (int s = 0; s < 2; s++) {
-                        const float x = s ? -xs[i] : xs[i];
-                        if (!isfinite(x))
-                            continue;
-                        check_point_f32(k, x, beta, hthr[t], "huge product");
-                        const float y = fwd1_f32(k, x, beta, hthr[t]);
-                        EXPECT(isfinite(y), "f32 %s fwd beta %a threshold %a x = %a: got %a, want a finite result",
-                               k->name, (double)beta, (double)hthr[t], (double)x, (double)y);
-                    }
-        }
-    }
-    finish("f32 huge products");
-}
-
-static void test_huge_products_f64(void **state)
-{
-    (void)state;
+    const dtype_info *d = *state;
 #ifdef SP_TEST_REDUCED
-    skip(); /* valgrind's x87 long double is double precision (see main) */
+    if (d->long_double_ref)
+        skip(); /* valgrind's x87 long double is double precision (see main) */
 #endif
-    static const double hbetas[] = {7.3, 2.0, -2.0, -7.3, 1e300, -1e300, 0.5};
-    static const double hthr[] = {INFINITY, 20.0, -3.5, 1e308};
+    const dtype_inputs *in = d->in;
     begin();
-    for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f64[ki];
-        if (!runnable_f64(k))
-            continue;
-        for (size_t b = 0; b < sizeof hbetas / sizeof hbetas[0]; b++) {
-            const double beta = hbetas[b];
-            const double lim = DBL_MAX / fabs(beta);
-            const double xs[] = {DBL_MAX, 0x1.8p1023, 1e308, step_f64(lim, 1), step_f64(lim, 2), lim,
-                                 lim * 1.5, step_f64(lim, -1)};
-            for (size_t t = 0; t < sizeof hthr / sizeof hthr[0]; t++)
+    FOR_EACH_KERNEL(k, d) {
+        for (size_t b = 0; b < sizeof in->huge_betas / sizeof in->huge_betas[0]; b++) {
+            const double beta = in->huge_betas[b];
+            const double lim = narrow(d, d->u->max / fabs(beta)); /* products beyond this overflow */
+            const double xs[] = {in->huge_xs[0], in->huge_xs[1], in->huge_xs[2], d->u->step(lim, 1), d->u->step(lim, 2),
+                                 lim, narrow(d, lim * 1.5), d->u->step(lim, -1)};
+            for (size_t t = 0; t < sizeof in->huge_thresholds / sizeof in->huge_thresholds[0]; t++)
                 for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++)
                     for (int s = 0; s < 2; s++) {
-                        const double x = s ? -xs[i] : xs[i];
+                        const double thr = in->huge_thresholds[t], x = s ? -xs[i] : xs[i];
                         if (!isfinite(x))
                             continue;
-                        check_point_f64(k, x, beta, hthr[t], "huge product");
-                        const double y = fwd1_f64(k, x, beta, hthr[t]);
-                        EXPECT(isfinite(y), "f64 %s fwd beta %a threshold %a x = %a: got %a, want a finite result",
-                               k->name, beta, hthr[t], x, y);
+                        check_point(d, k, x, beta, thr, "huge product");
+                        const uint64_t y = run1(d, SP_OP_FWD, k, d->u->enc(1.0), d->u->enc(x), beta, thr);
+                        EXPECT(isfinite(d->u->val(y)), "%s beta %a threshold %a x = %s: got %s, want a finite result",
+                               prov(k, SP_OP_FWD), beta, thr, hex(d, d->u->enc(x)), hex(d, y));
                     }
         }
     }
-    finish("f64 huge products");
+    finish("huge products");
 }
 
 /* ---- inputs for the layout tests ------------------------------------------------------------------ */
 
 /* Mostly ordinary values (|beta*x| <= 30), every fifth one special, so that tails, lanes and in-place
  * calls also go through whatever path a kernel has for special inputs. */
-static float mixed_f32(uint64_t seed, size_t j, float beta)
+static uint64_t mixed(const dtype_info *d, uint64_t seed, size_t j, double beta)
 {
     const uint64_t r = ulp_mix64(ulp_mix64(seed) + j);
-    const float specials[] = {NAN, f32_from_bits(0x7f800001u), INFINITY, -INFINITY, 0.0f, -0.0f, 0x1p-149f,
-                              FLT_MAX, -FLT_MAX, (float)(20.0 / beta), (float)(-3.5 / beta), (float)(-95.0 / beta),
-                              (float)(-200.0 / beta)};
-    if (r % 5 == 0)
-        return specials[(r >> 8) % (sizeof specials / sizeof specials[0])];
-    return (float)((-30.0 + 60.0 * ulp_unit(r)) / beta);
-}
-
-static double mixed_f64(uint64_t seed, size_t j, double beta)
-{
-    const uint64_t r = ulp_mix64(ulp_mix64(seed) + j);
-    const double specials[] = {NAN, f64_from_bits(0x7ff0000000000001u), INFINITY, -INFINITY, 0.0, -0.0,
-                               0x1p-1074, DBL_MAX, -DBL_MAX, 20.0 / beta, -3.5 / beta, -740.0 / beta,
-                               -800.0 / beta};
-    if (r % 5 == 0)
-        return specials[(r >> 8) % (sizeof specials / sizeof specials[0])];
-    return (-30.0 + 60.0 * ulp_unit(r)) / beta;
+    const double specials[] = {NAN, NAN /* the signalling NaN below */, INFINITY, -INFINITY, 0.0, -0.0,
+                               d->u->true_min, d->u->max, -d->u->max, 20.0 / beta, -3.5 / beta, d->in->under[0] / beta,
+                               d->in->under[1] / beta};
+    if (r % 5 == 0) {
+        const size_t s = (r >> 8) % (sizeof specials / sizeof specials[0]);
+        return s == 0 ? d->u->qnan : s == 1 ? d->u->snan : d->u->enc(specials[s]);
+    }
+    return d->u->enc((-30.0 + 60.0 * ulp_unit(r)) / beta);
 }
 
 /* The parameter sets the layout tests run with. */
@@ -791,122 +817,62 @@ enum { TAIL_MAX = 64, TAIL_OFFSETS = 16, TAIL_PAD = 16, TAIL_LEN = TAIL_PAD + TA
 /* Every length 1..64 (the kernel contract has n >= 1; n = 0 goes through the public API below) at every
  * start 0..15 from a 64-byte aligned base: each element is bit-identical to the element computed alone
  * (NaN payloads aside), and nothing outside [start, start + n) is written. */
-static void test_tails_f32(void **state)
+static void test_tails(void **state)
 {
-    (void)state;
-    const uint32_t canary = 0x7fb1c0deu;
-    float *x = aligned_alloc(64, TAIL_LEN * sizeof(float));
-    float *dy = aligned_alloc(64, TAIL_LEN * sizeof(float));
-    float *out = aligned_alloc(64, TAIL_LEN * sizeof(float));
-    float *single = aligned_alloc(64, TAIL_LEN * sizeof(float));
-    assert_non_null(x);
-    assert_non_null(dy);
-    assert_non_null(out);
-    assert_non_null(single);
+    const dtype_info *d = *state;
+    const uint64_t canary = d->u->size == 4 ? 0x7fb1c0deu : 0x7ff1c0dec0dec0deu; /* signalling NaNs no kernel makes */
+    static _Alignas(64) unsigned char x[TAIL_LEN * 8], dy[TAIL_LEN * 8], out[TAIL_LEN * 8];
+    static uint64_t single[TAIL_LEN];
     begin();
-    for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f32[ki];
-        if (!runnable_f32(k))
-            continue;
+    FOR_EACH_KERNEL(k, d) {
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
-            const sp_params_f32 p = {(float)layout_params[pi].beta, (float)layout_params[pi].threshold};
+            const double beta = narrow(d, layout_params[pi].beta), thr = narrow(d, layout_params[pi].threshold);
+            const any_params p = make_params(d, beta, thr);
             for (size_t j = 0; j < TAIL_LEN; j++) {
-                x[j] = mixed_f32(11 + pi, j, p.beta);
-                dy[j] = (float)(-2.0 + 4.0 * ulp_unit(ulp_mix64(17 + j)));
+                put(d, x, j, mixed(d, 11 + pi, j, beta));
+                put(d, dy, j, d->u->enc(-2.0 + 4.0 * ulp_unit(ulp_mix64(17 + j))));
             }
-            for (int op = 0; op < OPS; op++) {
-                float *base = x + TAIL_PAD, *dbase = dy + TAIL_PAD, *obase = out + TAIL_PAD;
+            for (int o = 0; o < SP_OP_COUNT; o++) {
+                const sp_op op = (sp_op)o;
                 for (size_t j = 0; j < TAIL_OFFSETS + TAIL_MAX; j++)
-                    single[j] = op == 0 ? fwd1_f32(k, base[j], p.beta, p.threshold)
-                                        : bwd1_f32(k, dbase[j], base[j], p.beta, p.threshold);
+                    single[j] = run1(d, op, k, get(d, dy, TAIL_PAD + j), get(d, x, TAIL_PAD + j), beta, thr);
                 for (size_t start = 0; start < TAIL_OFFSETS; start++)
                     for (size_t n = 1; n <= TAIL_MAX; n++) {
                         for (size_t j = 0; j < TAIL_LEN; j++)
-                            out[j] = f32_from_bits(canary);
-                        if (op == 0)
-                            ulp_run_fwd(k->op[SP_OP_FWD], n, base + start, obase + start, &p);
-                        else
-                            ulp_run_bwd(k->op[SP_OP_BWD], n, dbase + start, base + start, obase + start, &p);
+                            put(d, out, j, canary);
+                        const size_t at = (TAIL_PAD + start) * d->u->size;
+                        run(op, k->op[op], n, out + at, dy + at, x + at, &p);
                         for (size_t j = 0; j < TAIL_LEN; j++) {
                             const ptrdiff_t i = (ptrdiff_t)j - TAIL_PAD - (ptrdiff_t)start;
+                            const uint64_t got = get(d, out, j);
                             if (i >= 0 && (size_t)i < n)
-                                EXPECT(same_f32(out[j], single[start + (size_t)i]),
-                                       "f32 %s %s n %zu start %zu element %td (x = %a): got %a, alone %a", k->name,
-                                       op_names[op], n, start, i, (double)base[start + (size_t)i], (double)out[j],
-                                       (double)single[start + (size_t)i]);
+                                EXPECT(same_bits(d, got, single[start + (size_t)i]),
+                                       "%s n %zu start %zu element %td (x = %s): got %s, alone %s", prov(k, op), n,
+                                       start, i, hex(d, get(d, x, j)), hex(d, got), hex(d, single[start + (size_t)i]));
                             else
-                                EXPECT(bits_f32(out[j]) == canary,
-                                       "f32 %s %s n %zu start %zu wrote outside [0, n) at %td", k->name, op_names[op],
-                                       n, start, i);
+                                EXPECT(got == canary, "%s n %zu start %zu wrote outside [0, n) at %td: %s",
+                                       prov(k, op), n, start, i, hex(d, got));
                         }
                     }
             }
         }
     }
-    free(x);
-    free(dy);
-    free(out);
-    free(single);
-    finish("f32 tails");
+    finish("tails");
 }
 
-static void test_tails_f64(void **state)
+/* The public function of (op, dtype): out = op(dy, x) over n contiguous elements. */
+static softplus_status public_call(sp_op op, sp_dtype dtype, size_t n, void *out, const void *dy, const void *x,
+                                   double beta, double thr)
 {
-    (void)state;
-    const uint64_t canary = 0x7ff1c0dec0dec0deu;
-    double *x = aligned_alloc(64, TAIL_LEN * sizeof(double));
-    double *dy = aligned_alloc(64, TAIL_LEN * sizeof(double));
-    double *out = aligned_alloc(64, TAIL_LEN * sizeof(double));
-    double *single = aligned_alloc(64, TAIL_LEN * sizeof(double));
-    assert_non_null(x);
-    assert_non_null(dy);
-    assert_non_null(out);
-    assert_non_null(single);
-    begin();
-    for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f64[ki];
-        if (!runnable_f64(k))
-            continue;
-        for (size_t pi = 0; pi < NLAYOUT; pi++) {
-            const sp_params_f64 p = {layout_params[pi].beta, layout_params[pi].threshold};
-            for (size_t j = 0; j < TAIL_LEN; j++) {
-                x[j] = mixed_f64(11 + pi, j, p.beta);
-                dy[j] = -2.0 + 4.0 * ulp_unit(ulp_mix64(17 + j));
-            }
-            for (int op = 0; op < OPS; op++) {
-                double *base = x + TAIL_PAD, *dbase = dy + TAIL_PAD, *obase = out + TAIL_PAD;
-                for (size_t j = 0; j < TAIL_OFFSETS + TAIL_MAX; j++)
-                    single[j] = op == 0 ? fwd1_f64(k, base[j], p.beta, p.threshold)
-                                        : bwd1_f64(k, dbase[j], base[j], p.beta, p.threshold);
-                for (size_t start = 0; start < TAIL_OFFSETS; start++)
-                    for (size_t n = 1; n <= TAIL_MAX; n++) {
-                        for (size_t j = 0; j < TAIL_LEN; j++)
-                            out[j] = f64_from_bits(canary);
-                        if (op == 0)
-                            ulp_run_fwd(k->op[SP_OP_FWD], n, base + start, obase + start, &p);
-                        else
-                            ulp_run_bwd(k->op[SP_OP_BWD], n, dbase + start, base + start, obase + start, &p);
-                        for (size_t j = 0; j < TAIL_LEN; j++) {
-                            const ptrdiff_t i = (ptrdiff_t)j - TAIL_PAD - (ptrdiff_t)start;
-                            if (i >= 0 && (size_t)i < n)
-                                EXPECT(same_f64(out[j], single[start + (size_t)i]),
-                                       "f64 %s %s n %zu start %zu element %td (x = %a): got %a, alone %a", k->name,
-                                       op_names[op], n, start, i, base[start + (size_t)i], out[j],
-                                       single[start + (size_t)i]);
-                            else
-                                EXPECT(bits_f64(out[j]) == canary,
-                                       "f64 %s %s n %zu start %zu wrote outside [0, n) at %td", k->name, op_names[op],
-                                       n, start, i);
-                        }
-                    }
-            }
-        }
-    }
-    free(x);
-    free(dy);
-    free(out);
-    free(single);
-    finish("f64 tails");
+#define PUBLIC_INPUTS_1(T) (const T *)x, NULL,
+#define PUBLIC_INPUTS_2(T) (const T *)dy, NULL, (const T *)x, NULL,
+#define PUBLIC_CALL(OTAG, public, inputs, dtag, DTAG, T, C)                                              \
+    if (op == SP_OP_##OTAG && dtype == SP_DTYPE_##DTAG)                                                  \
+        return softplus_##public##_##dtag(1, &n, PUBLIC_INPUTS_##inputs(T)(T *)out, NULL, (C)beta, (C)thr);
+#define PUBLIC_CALL_D(o, dtag, DTAG, storage, size, compute, ctag) SP_CALL(PUBLIC_CALL, SP_UNPACK o, dtag, DTAG, storage, compute)
+#define PUBLIC_CALL_O(ctx, otag, OTAG, public, inputs) SP_DTYPES(PUBLIC_CALL_D, (OTAG, public, inputs))
+    SP_OPS(PUBLIC_CALL_O, ~)
+    return (softplus_status)-1;
 }
 
 /* The same through the public API with each supported kernel set forced: lengths 0..64 (0 touches
@@ -914,67 +880,50 @@ static void test_tails_f64(void **state)
 static void test_tails_public_api(void **state)
 {
     (void)state;
-    float xf[TAIL_LEN], dyf[TAIL_LEN], of[TAIL_LEN], sf[TAIL_LEN];
-    double xd[TAIL_LEN], dyd[TAIL_LEN], od[TAIL_LEN], sd[TAIL_LEN];
+    static _Alignas(64) unsigned char x[TAIL_LEN * 8], dy[TAIL_LEN * 8], out[TAIL_LEN * 8], single[TAIL_LEN * 8];
     begin();
-    for (int isa = SOFTPLUS_ISA_SCALAR; isa <= SOFTPLUS_ISA_NEON; isa++) {
-        if (!softplus_isa_supported((softplus_isa)isa))
+#define TAILS_ISA(ctx, tag, TAG, fallback, priority, features) SOFTPLUS_ISA_##TAG,
+    static const softplus_isa isas[] = {SP_ISAS(TAILS_ISA, ~)};
+    for (size_t ii = 0; ii < sizeof isas / sizeof isas[0]; ii++) {
+        if (!softplus_isa_supported(isas[ii]))
             continue;
-        assert_int_equal(softplus_set_isa((softplus_isa)isa), SOFTPLUS_OK);
-        const char *name = softplus_isa_name((softplus_isa)isa);
-        for (size_t pi = 0; pi < NLAYOUT; pi++) {
-            const double beta = layout_params[pi].beta, thr = layout_params[pi].threshold;
-            for (size_t j = 0; j < TAIL_LEN; j++) {
-                xf[j] = mixed_f32(23 + pi, j, (float)beta);
-                xd[j] = mixed_f64(23 + pi, j, beta);
-                dyf[j] = (float)(dyd[j] = -2.0 + 4.0 * ulp_unit(ulp_mix64(29 + j)));
-            }
-            for (int op = 0; op < OPS; op++) {
-                const size_t one = 1;
+        assert_int_equal(softplus_set_isa(isas[ii]), SOFTPLUS_OK);
+        const char *name = softplus_isa_name(isas[ii]);
+        for (size_t pi = 0; pi < NLAYOUT; pi++)
+            for (int dt = 0; dt < SP_DTYPE_COUNT; dt++) {
+                const dtype_info *d = &dtypes[dt];
+                const uint64_t canary = d->u->size == 4 ? 0x7fb1c0deu : 0x7ff1c0dec0dec0deu;
+                const double beta = narrow(d, layout_params[pi].beta), thr = narrow(d, layout_params[pi].threshold);
                 for (size_t j = 0; j < TAIL_LEN; j++) {
-                    softplus_status s1, s2;
-                    if (op == 0) {
-                        s1 = softplus_forward_f32(1, &one, &xf[j], NULL, &sf[j], NULL, (float)beta, (float)thr);
-                        s2 = softplus_forward_f64(1, &one, &xd[j], NULL, &sd[j], NULL, beta, thr);
-                    } else {
-                        s1 = softplus_backward_f32(1, &one, &dyf[j], NULL, &xf[j], NULL, &sf[j], NULL, (float)beta,
-                                                   (float)thr);
-                        s2 = softplus_backward_f64(1, &one, &dyd[j], NULL, &xd[j], NULL, &sd[j], NULL, beta, thr);
-                    }
-                    EXPECT(s1 == SOFTPLUS_OK && s2 == SOFTPLUS_OK, "%s %s: a one-element call failed", name,
-                           op_names[op]);
+                    put(d, x, j, mixed(d, 23 + pi, j, beta));
+                    put(d, dy, j, d->u->enc(-2.0 + 4.0 * ulp_unit(ulp_mix64(29 + j))));
                 }
-                for (size_t start = 0; start < TAIL_OFFSETS; start++)
-                    for (size_t n = 0; n <= TAIL_MAX; n++) {
-                        for (size_t j = 0; j < TAIL_LEN; j++) {
-                            of[j] = f32_from_bits(0x7fb1c0deu);
-                            od[j] = f64_from_bits(0x7ff1c0dec0dec0deu);
-                        }
-                        const size_t at = TAIL_PAD + start;
-                        softplus_status s1, s2;
-                        if (op == 0) {
-                            s1 = softplus_forward_f32(1, &n, xf + at, NULL, of + at, NULL, (float)beta, (float)thr);
-                            s2 = softplus_forward_f64(1, &n, xd + at, NULL, od + at, NULL, beta, thr);
-                        } else {
-                            s1 = softplus_backward_f32(1, &n, dyf + at, NULL, xf + at, NULL, of + at, NULL,
-                                                       (float)beta, (float)thr);
-                            s2 = softplus_backward_f64(1, &n, dyd + at, NULL, xd + at, NULL, od + at, NULL, beta,
-                                                       thr);
-                        }
-                        EXPECT(s1 == SOFTPLUS_OK && s2 == SOFTPLUS_OK, "%s %s n %zu: status %d / %d", name,
-                               op_names[op], n, (int)s1, (int)s2);
-                        for (size_t j = 0; j < TAIL_LEN; j++) {
-                            const int inside = j >= at && j < at + n;
-                            EXPECT(inside ? same_f32(of[j], sf[j]) : bits_f32(of[j]) == 0x7fb1c0deu,
-                                   "%s f32 %s n %zu start %zu index %zu: got %a, want %a", name, op_names[op], n,
-                                   start, j, (double)of[j], inside ? (double)sf[j] : (double)NAN);
-                            EXPECT(inside ? same_f64(od[j], sd[j]) : bits_f64(od[j]) == 0x7ff1c0dec0dec0deu,
-                                   "%s f64 %s n %zu start %zu index %zu: got %a, want %a", name, op_names[op], n,
-                                   start, j, od[j], inside ? sd[j] : NAN);
-                        }
+                for (int o = 0; o < SP_OP_COUNT; o++) {
+                    const sp_op op = (sp_op)o;
+                    for (size_t j = 0; j < TAIL_LEN; j++) {
+                        const size_t at = j * d->u->size;
+                        const softplus_status s = public_call(op, d->u->dtype, 1, single + at, dy + at, x + at, beta, thr);
+                        EXPECT(s == SOFTPLUS_OK, "%s %s %s: a one-element call failed", name, d->u->name, op_table[op].name);
                     }
+                    for (size_t start = 0; start < TAIL_OFFSETS; start++)
+                        for (size_t n = 0; n <= TAIL_MAX; n++) {
+                            for (size_t j = 0; j < TAIL_LEN; j++)
+                                put(d, out, j, canary);
+                            const size_t at = TAIL_PAD + start;
+                            const softplus_status s = public_call(op, d->u->dtype, n, out + at * d->u->size,
+                                                                  dy + at * d->u->size, x + at * d->u->size, beta, thr);
+                            EXPECT(s == SOFTPLUS_OK, "%s %s %s n %zu: status %d", name, d->u->name, op_table[op].name, n,
+                                   (int)s);
+                            for (size_t j = 0; j < TAIL_LEN; j++) {
+                                const int inside = j >= at && j < at + n;
+                                const uint64_t got = get(d, out, j), want = inside ? get(d, single, j) : canary;
+                                EXPECT(inside ? same_bits(d, got, want) : got == canary,
+                                       "%s %s %s n %zu start %zu index %zu: got %s, want %s", name, d->u->name,
+                                       op_table[op].name, n, start, j, hex(d, got), hex(d, want));
+                            }
+                        }
+                }
             }
-        }
     }
     assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
     finish("tails through the public API");
@@ -986,352 +935,152 @@ enum { LANES = 64 };
 
 /* A NaN, an infinity or another special value in one position must not change any other position's
  * result: every element is compared with the element computed alone. */
-static void test_control_lane_f32(void **state)
+static void test_control_lane(void **state)
 {
-    (void)state;
-    const float controls[] = {NAN, f32_from_bits(0x7f800001u), f32_from_bits(0xffc12345u), INFINITY, -INFINITY,
-                              FLT_MAX, -FLT_MAX, 0x1p-149f, -0.0f, 1e-30f};
-    const float dy_controls[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, FLT_MAX};
-    float x[LANES], dy[LANES], out[LANES], single[LANES];
+    const dtype_info *d = *state;
+    const dtype_inputs *in = d->in;
+    enum { NBITS = sizeof in->control_bits / sizeof in->control_bits[0] };
+    enum { NCONTROLS = NBITS + sizeof in->control_vals / sizeof in->control_vals[0] };
+    const double dy_controls[] = {NAN, INFINITY, -INFINITY, 0.0, -0.0, d->u->max};
+    static _Alignas(64) unsigned char x[LANES * 8], dy[LANES * 8], out[LANES * 8];
+    uint64_t single[LANES];
     begin();
-    for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f32[ki];
-        if (!runnable_f32(k))
-            continue;
+    FOR_EACH_KERNEL(k, d) {
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
-            const sp_params_f32 p = {(float)layout_params[pi].beta, (float)layout_params[pi].threshold};
-            for (int op = 0; op < OPS; op++) {
-                const size_t ncontrols = sizeof controls / sizeof controls[0];
-                const size_t ndy = op == 0 ? 0 : sizeof dy_controls / sizeof dy_controls[0];
-                for (size_t c = 0; c < ncontrols + ndy; c++)
+            const double beta = narrow(d, layout_params[pi].beta), thr = narrow(d, layout_params[pi].threshold);
+            const any_params p = make_params(d, beta, thr);
+            for (int o = 0; o < SP_OP_COUNT; o++) {
+                const sp_op op = (sp_op)o;
+                const size_t ndy = op_inputs[op] == 2 ? sizeof dy_controls / sizeof dy_controls[0] : 0;
+                for (size_t c = 0; c < NCONTROLS + ndy; c++)
                     for (size_t lane = 0; lane < LANES; lane++) {
                         for (size_t j = 0; j < LANES; j++) {
-                            x[j] = (float)((-30.0 + 60.0 * ulp_unit(ulp_mix64(31 + j))) / p.beta);
-                            dy[j] = (float)(0.5 + ulp_unit(ulp_mix64(37 + j)));
+                            put(d, x, j, d->u->enc((-30.0 + 60.0 * ulp_unit(ulp_mix64(31 + j))) / beta));
+                            put(d, dy, j, d->u->enc(0.5 + ulp_unit(ulp_mix64(37 + j))));
                         }
-                        if (c < ncontrols)
-                            x[lane] = controls[c];
+                        if (c < NBITS)
+                            put(d, x, lane, in->control_bits[c]);
+                        else if (c < NCONTROLS)
+                            put(d, x, lane, d->u->enc(in->control_vals[c - NBITS]));
                         else
-                            dy[lane] = dy_controls[c - ncontrols];
+                            put(d, dy, lane, d->u->enc(dy_controls[c - NCONTROLS]));
                         for (size_t j = 0; j < LANES; j++)
-                            single[j] = op == 0 ? fwd1_f32(k, x[j], p.beta, p.threshold)
-                                                : bwd1_f32(k, dy[j], x[j], p.beta, p.threshold);
-                        if (op == 0)
-                            ulp_run_fwd(k->op[SP_OP_FWD], LANES, x, out, &p);
-                        else
-                            ulp_run_bwd(k->op[SP_OP_BWD], LANES, dy, x, out, &p);
+                            single[j] = run1(d, op, k, get(d, dy, j), get(d, x, j), beta, thr);
+                        run(op, k->op[op], LANES, out, dy, x, &p);
                         for (size_t j = 0; j < LANES; j++)
-                            EXPECT(same_f32(out[j], single[j]),
-                                   "f32 %s %s control %s %a in lane %zu: lane %zu (x = %a, dy = %a) got %a, alone %a",
-                                   k->name, op_names[op], c < ncontrols ? "x" : "dy",
-                                   c < ncontrols ? (double)x[lane] : (double)dy[lane], lane, j, (double)x[j],
-                                   (double)dy[j], (double)out[j], (double)single[j]);
+                            EXPECT(same_bits(d, get(d, out, j), single[j]),
+                                   "%s control %s %s in lane %zu: lane %zu (x = %s, dy = %s) got %s, alone %s",
+                                   prov(k, op), c < NCONTROLS ? "x" : "dy",
+                                   hex(d, get(d, c < NCONTROLS ? x : dy, lane)), lane, j, hex(d, get(d, x, j)),
+                                   hex(d, get(d, dy, j)), hex(d, get(d, out, j)), hex(d, single[j]));
                     }
             }
         }
     }
-    finish("f32 control lanes");
+    finish("control lanes");
 }
 
-static void test_control_lane_f64(void **state)
-{
-    (void)state;
-    const double controls[] = {NAN, f64_from_bits(0x7ff0000000000001u), f64_from_bits(0xfff8dead0000beefu),
-                               INFINITY, -INFINITY, DBL_MAX, -DBL_MAX, 0x1p-1074, -0.0, 1e-300};
-    const double dy_controls[] = {NAN, INFINITY, -INFINITY, 0.0, -0.0, DBL_MAX};
-    double x[LANES], dy[LANES], out[LANES], single[LANES];
-    begin();
-    for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f64[ki];
-        if (!runnable_f64(k))
-            continue;
-        for (size_t pi = 0; pi < NLAYOUT; pi++) {
-            const sp_params_f64 p = {layout_params[pi].beta, layout_params[pi].threshold};
-            for (int op = 0; op < OPS; op++) {
-                const size_t ncontrols = sizeof controls / sizeof controls[0];
-                const size_t ndy = op == 0 ? 0 : sizeof dy_controls / sizeof dy_controls[0];
-                for (size_t c = 0; c < ncontrols + ndy; c++)
-                    for (size_t lane = 0; lane < LANES; lane++) {
-                        for (size_t j = 0; j < LANES; j++) {
-                            x[j] = (-30.0 + 60.0 * ulp_unit(ulp_mix64(31 + j))) / p.beta;
-                            dy[j] = 0.5 + ulp_unit(ulp_mix64(37 + j));
-                        }
-                        if (c < ncontrols)
-                            x[lane] = controls[c];
-                        else
-                            dy[lane] = dy_controls[c - ncontrols];
-                        for (size_t j = 0; j < LANES; j++)
-                            single[j] = op == 0 ? fwd1_f64(k, x[j], p.beta, p.threshold)
-                                                : bwd1_f64(k, dy[j], x[j], p.beta, p.threshold);
-                        if (op == 0)
-                            ulp_run_fwd(k->op[SP_OP_FWD], LANES, x, out, &p);
-                        else
-                            ulp_run_bwd(k->op[SP_OP_BWD], LANES, dy, x, out, &p);
-                        for (size_t j = 0; j < LANES; j++)
-                            EXPECT(same_f64(out[j], single[j]),
-                                   "f64 %s %s control %s %a in lane %zu: lane %zu (x = %a, dy = %a) got %a, alone %a",
-                                   k->name, op_names[op], c < ncontrols ? "x" : "dy",
-                                   c < ncontrols ? x[lane] : dy[lane], lane, j, x[j], dy[j], out[j], single[j]);
-                    }
-            }
-        }
-    }
-    finish("f64 control lanes");
-}
-
-/* ---- in place -------------------------------------------------------------------------------------- */
+/* ---- in place ------------------------------------------------------------------------------------- */
 
 enum { INPLACE_N = 1000 };
 
-/* y == x, dx == dy, dx == x and dx == dy == x give the same bits as separate buffers. */
-static void test_in_place_f32(void **state)
+/* The output may be any input array (and all of them at once): y == x; dx == dy, dx == x and
+ * dx == dy == x give the same bits as separate buffers. */
+static void test_in_place(void **state)
 {
-    (void)state;
-    static float x[INPLACE_N], dy[INPLACE_N], want[INPLACE_N], buf[INPLACE_N], buf2[INPLACE_N];
+    const dtype_info *d = *state;
+    static _Alignas(64) unsigned char x[INPLACE_N * 8], dy[INPLACE_N * 8], want[INPLACE_N * 8], buf[INPLACE_N * 8];
+    const size_t bytes = INPLACE_N * d->u->size;
     begin();
-    for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f32[ki];
-        if (!runnable_f32(k))
-            continue;
+    FOR_EACH_KERNEL(k, d) {
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
-            const sp_params_f32 p = {(float)layout_params[pi].beta, (float)layout_params[pi].threshold};
+            const double beta = narrow(d, layout_params[pi].beta), thr = narrow(d, layout_params[pi].threshold);
+            const any_params p = make_params(d, beta, thr);
             for (size_t j = 0; j < INPLACE_N; j++) {
-                x[j] = mixed_f32(41 + pi, j, p.beta);
-                dy[j] = mixed_f32(43 + pi, j, 1.0f);
+                put(d, x, j, mixed(d, 41 + pi, j, beta));
+                put(d, dy, j, mixed(d, 43 + pi, j, 1.0));
             }
-            /* y == x */
-            ulp_run_fwd(k->op[SP_OP_FWD], INPLACE_N, x, want, &p);
-            memcpy(buf, x, sizeof buf);
-            ulp_run_fwd(k->op[SP_OP_FWD], INPLACE_N, buf, buf, &p);
-            for (size_t j = 0; j < INPLACE_N; j++)
-                EXPECT(same_f32(buf[j], want[j]), "f32 %s fwd in place, x = %a: got %a, want %a", k->name,
-                       (double)x[j], (double)buf[j], (double)want[j]);
-            /* dx == dy */
-            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, dy, x, want, &p);
-            memcpy(buf, dy, sizeof buf);
-            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, buf, x, buf, &p);
-            for (size_t j = 0; j < INPLACE_N; j++)
-                EXPECT(same_f32(buf[j], want[j]), "f32 %s bwd dx == dy, x = %a dy = %a: got %a, want %a", k->name,
-                       (double)x[j], (double)dy[j], (double)buf[j], (double)want[j]);
-            /* dx == x */
-            memcpy(buf, x, sizeof buf);
-            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, dy, buf, buf, &p);
-            for (size_t j = 0; j < INPLACE_N; j++)
-                EXPECT(same_f32(buf[j], want[j]), "f32 %s bwd dx == x, x = %a dy = %a: got %a, want %a", k->name,
-                       (double)x[j], (double)dy[j], (double)buf[j], (double)want[j]);
-            /* dx == dy == x */
-            memcpy(buf2, x, sizeof buf2);
-            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, x, x, want, &p);
-            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, buf2, buf2, buf2, &p);
-            for (size_t j = 0; j < INPLACE_N; j++)
-                EXPECT(same_f32(buf2[j], want[j]), "f32 %s bwd dx == dy == x, x = %a: got %a, want %a", k->name,
-                       (double)x[j], (double)buf2[j], (double)want[j]);
+            for (int o = 0; o < SP_OP_COUNT; o++) {
+                const sp_op op = (sp_op)o;
+                const int ninputs = op_inputs[op];
+                /* the output over input `alias` (0: dy, 1: x), or over every input (-1), which all hold x */
+                for (int alias = ninputs == 2 ? -1 : 1; alias <= 1; alias++) {
+                    if (alias == -1) {
+                        run(op, k->op[op], INPLACE_N, want, x, x, &p);
+                        memcpy(buf, x, bytes);
+                        run(op, k->op[op], INPLACE_N, buf, buf, buf, &p);
+                    } else {
+                        run(op, k->op[op], INPLACE_N, want, dy, x, &p);
+                        memcpy(buf, alias ? x : dy, bytes);
+                        run(op, k->op[op], INPLACE_N, buf, alias ? dy : buf, alias ? buf : x, &p);
+                    }
+                    static const char *const what[] = {"over every input", "over dy", "over x"};
+                    for (size_t j = 0; j < INPLACE_N; j++)
+                        EXPECT(same_bits(d, get(d, buf, j), get(d, want, j)),
+                               "%s output %s, x = %s dy = %s: got %s, want %s", prov(k, op), what[alias + 1],
+                               hex(d, get(d, x, j)), hex(d, get(d, alias == -1 ? x : dy, j)), hex(d, get(d, buf, j)),
+                               hex(d, get(d, want, j)));
+                }
+            }
         }
     }
-    finish("f32 in place");
-}
-
-static void test_in_place_f64(void **state)
-{
-    (void)state;
-    static double x[INPLACE_N], dy[INPLACE_N], want[INPLACE_N], buf[INPLACE_N], buf2[INPLACE_N];
-    begin();
-    for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f64[ki];
-        if (!runnable_f64(k))
-            continue;
-        for (size_t pi = 0; pi < NLAYOUT; pi++) {
-            const sp_params_f64 p = {layout_params[pi].beta, layout_params[pi].threshold};
-            for (size_t j = 0; j < INPLACE_N; j++) {
-                x[j] = mixed_f64(41 + pi, j, p.beta);
-                dy[j] = mixed_f64(43 + pi, j, 1.0);
-            }
-            ulp_run_fwd(k->op[SP_OP_FWD], INPLACE_N, x, want, &p);
-            memcpy(buf, x, sizeof buf);
-            ulp_run_fwd(k->op[SP_OP_FWD], INPLACE_N, buf, buf, &p);
-            for (size_t j = 0; j < INPLACE_N; j++)
-                EXPECT(same_f64(buf[j], want[j]), "f64 %s fwd in place, x = %a: got %a, want %a", k->name, x[j],
-                       buf[j], want[j]);
-            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, dy, x, want, &p);
-            memcpy(buf, dy, sizeof buf);
-            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, buf, x, buf, &p);
-            for (size_t j = 0; j < INPLACE_N; j++)
-                EXPECT(same_f64(buf[j], want[j]), "f64 %s bwd dx == dy, x = %a dy = %a: got %a, want %a", k->name,
-                       x[j], dy[j], buf[j], want[j]);
-            memcpy(buf, x, sizeof buf);
-            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, dy, buf, buf, &p);
-            for (size_t j = 0; j < INPLACE_N; j++)
-                EXPECT(same_f64(buf[j], want[j]), "f64 %s bwd dx == x, x = %a dy = %a: got %a, want %a", k->name,
-                       x[j], dy[j], buf[j], want[j]);
-            memcpy(buf2, x, sizeof buf2);
-            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, x, x, want, &p);
-            ulp_run_bwd(k->op[SP_OP_BWD], INPLACE_N, buf2, buf2, buf2, &p);
-            for (size_t j = 0; j < INPLACE_N; j++)
-                EXPECT(same_f64(buf2[j], want[j]), "f64 %s bwd dx == dy == x, x = %a: got %a, want %a", k->name,
-                       x[j], buf2[j], want[j]);
-        }
-    }
-    finish("f64 in place");
+    finish("in place");
 }
 
 /* ---- backward with any dy ------------------------------------------------------------------------ */
 
-/* softplus.h's backward contract for dy != 1: dx = dy*s rounded once, s within the kernel's bound of the
- * sigmoid (ulp_bwd_contract_*). dy of every magnitude -- subnormal, tiny, around 1 and not a power of
- * two, huge, powers of two, zeros and infinities -- against x spread over the curve and over every
- * binade, in arrays long enough for every vector path and its tails; then the fuzzer's witnesses. */
-enum { ANY_DY_N = 4096, ANY_DY_ROUNDS = 8 };
+/* softplus.h's backward contract for dy != 1: dx = dy*s rounded once, s within the entry's bound of the
+ * sigmoid (ulp_bwd_contract_*). dy of every magnitude against x spread over the curve and over every
+ * binade, in arrays long enough for every vector path and its tails; then the fuzzer's witnesses.
+ * The contract is the backward op's: an op whose linear branch returns dy. */
+enum { ANY_DY_N = 4096 };
 
-static float any_dy_f32(uint64_t r)
+static void test_backward_any_dy(void **state)
 {
-    const uint64_t r2 = ulp_mix64(r);
-    const float sign = (r2 & 1) ? -1.0f : 1.0f;
-    switch (r % 8) {
-    case 0: case 1: { /* every finite bit pattern: all binades, subnormals included */
-        const float v = f32_from_bits((uint32_t)(r2 >> 8));
-        return isfinite(v) ? v : sign * 0x1.8p-3f;
-    }
-    case 2: case 3: return sign * (float)ldexp(1.0 + ulp_unit(r2), (int)(r2 % 8) - 4); /* not a power of two */
-    case 4: return sign * (float)ldexp(1.0 + ulp_unit(r2), 100 + (int)(r2 % 28));   /* huge */
-    case 5: return sign * (float)ldexp(1.0 + ulp_unit(r2), -149 + (int)(r2 % 40));  /* tiny */
-    case 6: return sign * (float)ldexp(1.0, (int)(r2 % 277) - 149);                 /* powers of two */
-    default: {
-        static const float edges[] = {0.0f, -0.0f, INFINITY, -INFINITY, 0x1p-149f, 0x1.fffffep+127f, 1.0f, -1.0f};
-        return edges[r2 % 8];
-    }
-    }
-}
-
-static double any_dy_f64(uint64_t r)
-{
-    const uint64_t r2 = ulp_mix64(r);
-    const double sign = (r2 & 1) ? -1.0 : 1.0;
-    switch (r % 8) {
-    case 0: case 1: {
-        const double v = f64_from_bits(r2 >> 1 | (r2 & 1) << 63);
-        return isfinite(v) ? v : sign * 0x1.8p-3;
-    }
-    case 2: return sign * ulp_unit(r2) * 0x1p-1022; /* subnormal */
-    case 3: return sign * ldexp(1.0 + ulp_unit(r2), (int)(r2 % 8) - 4);
-    case 4: return sign * ldexp(1.0 + ulp_unit(r2), 900 + (int)(r2 % 124));
-    case 5: return sign * ldexp(1.0 + ulp_unit(r2), -1074 + (int)(r2 % 120));
-    case 6: return sign * ldexp(1.0, (int)(r2 % 2098) - 1074);
-    default: {
-        static const double edges[] = {0.0, -0.0, INFINITY, -INFINITY, 0x1p-1074, 0x1.fffffffffffffp+1023, 1.0, -1.0};
-        return edges[r2 % 8];
-    }
-    }
-}
-
-static const float any_dy_betas_f32[] = {1.0f, 0.5f, -1.0f, 7.3f, 0x1p-100f, -0x1p-119f, 0x1p+100f, 0x1p-149f};
-static const double any_dy_betas_f64[] = {1.0, 0.5, -1.0, 7.3, 1e-300, -7.3e200, 0x1p-1010, 1.5e-9};
-
-static void test_backward_any_dy_f32(void **state)
-{
-    (void)state;
+    const dtype_info *d = *state;
+    const dtype_inputs *in = d->in;
 #ifdef SP_TEST_REDUCED
     skip(); /* valgrind's x87 long double is double precision (see main): the contract check uses it */
 #endif
+    if (d->long_double_ref && !ref_f64_is_accurate())
+        skip();
+    const sp_op op = SP_OP_BWD;
     begin();
-    static float dy[ANY_DY_N], x[ANY_DY_N], dx[ANY_DY_N];
-    for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f32[ki];
-        if (!runnable_f32(k))
-            continue;
-        for (size_t b = 0; b < sizeof any_dy_betas_f32 / sizeof any_dy_betas_f32[0]; b++) {
-            const float beta = any_dy_betas_f32[b];
+    static _Alignas(64) unsigned char dy[ANY_DY_N * 8], x[ANY_DY_N * 8], dx[ANY_DY_N * 8];
+    FOR_EACH_KERNEL(k, d) {
+        for (size_t b = 0; b < sizeof in->any_dy_betas / sizeof in->any_dy_betas[0]; b++) {
+            const double beta = in->any_dy_betas[b];
             for (int ti = 0; ti < 2; ti++) {
-                const sp_params_f32 p = {beta, ti ? 20.0f : INFINITY};
-                for (uint64_t round = 0; round < ANY_DY_ROUNDS; round++) {
+                const double thr = ti ? 20.0 : INFINITY;
+                const any_params p = make_params(d, beta, thr);
+                for (uint64_t round = 0; round < (uint64_t)in->any_dy_rounds; round++) {
                     for (size_t i = 0; i < ANY_DY_N; i++) {
-                        const uint64_t r = ulp_mix64(0xd1 ^ (round << 40) ^ (b << 32) ^ i);
-                        dy[i] = any_dy_f32(r);
-                        const uint64_t r3 = ulp_mix64(r ^ 0x5a5a);
-                        /* z over [-200, 60] (deep underflow that dy can scale back), or any bit pattern */
-                        x[i] = (r3 & 1) ? (float)((ulp_unit(r3) * 260.0 - 200.0) / (double)beta)
-                                        : f32_from_bits((uint32_t)(r3 >> 16));
+                        const uint64_t r = ulp_mix64(in->any_dy_seed ^ (round << 40) ^ (b << 32) ^ i);
+                        put(d, dy, i, d->u->enc(d->any_dy(r)));
+                        put(d, x, i, d->any_dy_x(r, round, i, beta, thr));
                     }
                     const size_t n = ANY_DY_N - (size_t)(round % 4); /* tails of every length */
-                    ulp_run_bwd(k->op[SP_OP_BWD], n, dy, x, dx, &p);
+                    run(op, k->op[op], n, dx, dy, x, &p);
                     for (size_t i = 0; i < n; i++) {
-                        const double q = ulp_bwd_contract_f32(dx[i], dy[i], x[i], beta, p.threshold,
-                                                              ulp_bound((k)->op[SP_OP_FWD], beta));
-                        EXPECT(q <= 1.0, "f32 %s bwd beta %a threshold %a dy = %a x = %a: got %a, want %a (%.3g of "
-                               "the tolerance)", k->name, (double)beta, (double)p.threshold, (double)dy[i],
-                               (double)x[i], (double)dx[i], ref_bwd_f32(dy[i], x[i], beta, p.threshold), q);
+                        const double vdy = d->u->val(get(d, dy, i)), vx = d->u->val(get(d, x, i));
+                        const double q = d->u->bwd_contract(d->u->val(get(d, dx, i)), vdy, vx, beta, thr,
+                                                         bound_of(k, op, beta));
+                        EXPECT(q <= 1.0, "%s beta %a threshold %a dy = %s x = %s: got %s, want %La (%.3g of the "
+                               "tolerance)", prov(k, op), beta, thr, hex(d, get(d, dy, i)), hex(d, get(d, x, i)),
+                               hex(d, get(d, dx, i)), d->u->ref_bwd(vdy, vx, beta, thr), q);
                     }
                 }
             }
         }
-        /* the fuzzer's witnesses: F1 (sigmoid rounded to float, then *dy), F2 (a sigmoid below float's
-         * range times 2^100), F3 (|beta*x| capped at 120), an infinite dy where beta*x overflows float */
-        static const float w[][3] = {
-            {0x1.effcc6p+1f, -0x1.b3c7c6p+1f, 1.0f}, {0x1p+100f, -110.0f, 1.0f}, {1e30f, -110.0f, 1.0f},
-            {-0x1.a3862ep+6f, -0x1.a3862ep+6f, 1.0f}, {-0x1.d0e57p+29f, -0x1.d0e57p+29f, 1.0f},
-            {0x1p+127f, -0x1p+100f, 0x1p-20f}, {INFINITY, -0x1p+100f, 0x1p+100f}, {-INFINITY, 0x1p+120f, -0x1p+120f},
-        };
-        for (size_t c = 0; c < sizeof w / sizeof w[0]; c++) {
-            const float got = bwd1_f32(k, w[c][0], w[c][1], w[c][2], INFINITY);
-            const double q = ulp_bwd_contract_f32(got, w[c][0], w[c][1], w[c][2], INFINITY, ulp_bound((k)->op[SP_OP_FWD], w[c][2]));
-            EXPECT(q <= 1.0, "f32 %s bwd witness beta %a dy = %a x = %a: got %a, want %a (%.3g of the tolerance)",
-                   k->name, (double)w[c][2], (double)w[c][0], (double)w[c][1], (double)got,
-                   ref_bwd_f32(w[c][0], w[c][1], w[c][2], INFINITY), q);
+        for (size_t c = 0; c < in->n_witnesses; c++) {
+            const double *w = in->witnesses[c];
+            const uint64_t got = run1(d, op, k, d->u->enc(w[0]), d->u->enc(w[1]), w[2], INFINITY);
+            const double q = d->u->bwd_contract(d->u->val(got), w[0], w[1], w[2], INFINITY, bound_of(k, op, w[2]));
+            EXPECT(q <= 1.0, "%s witness beta %a dy = %a x = %a: got %s, want %La (%.3g of the tolerance)",
+                   prov(k, op), w[2], w[0], w[1], hex(d, got), d->u->ref_bwd(w[0], w[1], w[2], INFINITY), q);
         }
     }
-    finish("f32 backward outside the contract dx = RN(dy*s)");
-}
-
-static void test_backward_any_dy_f64(void **state)
-{
-    (void)state;
-#ifdef SP_TEST_REDUCED
-    skip(); /* valgrind's x87 long double is double precision (see main) */
-#endif
-    if (!ref_f64_is_accurate())
-        skip();
-    begin();
-    static double dy[ANY_DY_N], x[ANY_DY_N], dx[ANY_DY_N];
-    for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f64[ki];
-        if (!runnable_f64(k))
-            continue;
-        for (size_t b = 0; b < sizeof any_dy_betas_f64 / sizeof any_dy_betas_f64[0]; b++) {
-            const double beta = any_dy_betas_f64[b];
-            for (int ti = 0; ti < 2; ti++) {
-                const sp_params_f64 p = {beta, ti ? 20.0 : INFINITY};
-                for (uint64_t round = 0; round < ANY_DY_ROUNDS / 2; round++) {
-                    for (size_t i = 0; i < ANY_DY_N; i++) {
-                        const uint64_t r = ulp_mix64(0xd2 ^ (round << 40) ^ (b << 32) ^ i);
-                        dy[i] = any_dy_f64(r);
-                        x[i] = ulp_sample_f64(0xd3 + round, i, beta, p.threshold);
-                    }
-                    const size_t n = ANY_DY_N - (size_t)(round % 4);
-                    ulp_run_bwd(k->op[SP_OP_BWD], n, dy, x, dx, &p);
-                    for (size_t i = 0; i < n; i++) {
-                        const double q = ulp_bwd_contract_f64(dx[i], dy[i], x[i], beta, p.threshold,
-                                                              ulp_bound((k)->op[SP_OP_FWD], beta));
-                        EXPECT(q <= 1.0, "f64 %s bwd beta %a threshold %a dy = %a x = %a: got %a, want %La (%.3g of "
-                               "the tolerance)", k->name, beta, p.threshold, dy[i], x[i], dx[i],
-                               ref_bwd_f64(dy[i], x[i], beta, p.threshold), q);
-                    }
-                }
-            }
-        }
-        /* the fuzzer's witnesses: F4 (dy = +-inf, beta*x overflowing to -inf for a finite x), F5 (a
-         * subnormal result rounded twice) */
-        static const double w[][3] = {
-            {INFINITY, -0x1p+1021, 0x1p+531}, {-INFINITY, 1e300, -1e300}, {INFINITY, -1e300, 1e300},
-            {0x0.60067faddd364p-1022, -0x1.cb44b5a86af62p+3, 1.0}, {-0x0.fce1bb7d7013fp-1022, -0x1.ef760845af14p+3, 1.0},
-            {-0x0.0000068f9072dp-1022, 0x1.2bf849e2a0f0cp+5, 0x1.999999999999ap-4},
-        };
-        for (size_t c = 0; c < sizeof w / sizeof w[0]; c++) {
-            const double got = bwd1_f64(k, w[c][0], w[c][1], w[c][2], INFINITY);
-            const double q = ulp_bwd_contract_f64(got, w[c][0], w[c][1], w[c][2], INFINITY, ulp_bound((k)->op[SP_OP_FWD], w[c][2]));
-            EXPECT(q <= 1.0, "f64 %s bwd witness beta %a dy = %a x = %a: got %a, want %La (%.3g of the tolerance)",
-                   k->name, w[c][2], w[c][0], w[c][1], got, ref_bwd_f64(w[c][0], w[c][1], w[c][2], INFINITY), q);
-        }
-    }
-    finish("f64 backward outside the contract dx = RN(dy*s)");
+    finish("backward outside the contract dx = RN(dy*s)");
 }
 
 /* ---- forward results scaled up by 1/beta --------------------------------------------------------- */
@@ -1339,118 +1088,86 @@ static void test_backward_any_dy_f64(void **state)
 /* With a tiny |beta|, log1p(exp(beta*x)) far below the format's range becomes a normal or subnormal
  * result after the division by beta (F3: SSE4.1 capped |beta*x| at 120). z = beta*x sweeps the region
  * where exp(-|z|)/|beta| crosses the format's range, for beta down to the smallest subnormal. */
-static void test_forward_tiny_beta_f32(void **state)
+static void test_forward_tiny_beta(void **state)
 {
-    (void)state;
-    begin();
-    static const float betas[] = {0x1p-100f, -0x1p-100f, 0x1p-119f, 0x1.8p-126f, -0x1p-140f, 0x1p-149f};
-    enum { N = 2048 };
-    static float x[N], y[N];
-    for (size_t ki = 0; ki < ulp_kernel_count_f32; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f32[ki];
-        if (!runnable_f32(k))
-            continue;
-        for (size_t b = 0; b < sizeof betas / sizeof betas[0]; b++) {
-            const float beta = betas[b];
-            const sp_params_f32 p = {beta, INFINITY};
-            size_t n = 0;
-            for (uint64_t i = 0; n < N && i < 4 * N; i++) {
-                const double z = -60.0 - 240.0 * ulp_unit(ulp_mix64(0xf3 ^ (b << 32) ^ i)); /* [-300, -60] */
-                const float v = (float)(z / (double)beta);
-                if (isfinite(v))
-                    x[n++] = v;
-            }
-            if (b == 0)
-                x[0] = -0x1p+107f; /* F3's witness: want 0x1.42eb9fp-85 */
-            if (b == 2)
-                x[0] = -0x1.5e998p+126f;
-            ulp_run_fwd(k->op[SP_OP_FWD], n, x, y, &p);
-            for (size_t i = 0; i < n; i++) {
-                const double want = ref_fwd_f32(x[i], beta, INFINITY);
-                const double err = ulp_error_f32(y[i], want);
-                EXPECT(err <= ulp_bound((k)->op[SP_OP_FWD], beta), "f32 %s fwd beta %a x = %a: got %a, want %a (%g ULP)", k->name,
-                       (double)beta, (double)x[i], (double)y[i], want, err);
-            }
-        }
-    }
-    finish("f32 forward with a tiny beta beyond the bound");
-}
-
-static void test_forward_tiny_beta_f64(void **state)
-{
-    (void)state;
+    const dtype_info *d = *state;
+    const dtype_inputs *in = d->in;
 #ifdef SP_TEST_REDUCED
-    skip(); /* valgrind's x87 long double is double precision (see main): the reference and the scalar
-             * kernel, both long double, lose the range these products need */
+    if (d->long_double_ref)
+        skip(); /* valgrind's x87 long double is double precision (see main): the reference and the scalar
+                 * kernel, both long double, lose the range these products need */
 #endif
-    if (!ref_f64_is_accurate())
+    if (d->long_double_ref && !ref_f64_is_accurate())
         skip();
+    const sp_op op = SP_OP_FWD;
     begin();
-    static const double betas[] = {0x1p-1000, -1e-300, 0x1.8p-1022, 0x1p-1040, -0x1p-1074, 1e-200};
     enum { N = 2048 };
-    static double x[N], y[N];
-    for (size_t ki = 0; ki < ulp_kernel_count_f64; ki++) {
-        const ulp_kernel *k = &ulp_kernels_f64[ki];
-        if (!runnable_f64(k))
-            continue;
-        for (size_t b = 0; b < sizeof betas / sizeof betas[0]; b++) {
-            const double beta = betas[b];
-            const sp_params_f64 p = {beta, INFINITY};
+    static _Alignas(64) unsigned char x[N * 8], y[N * 8];
+    FOR_EACH_KERNEL(k, d) {
+        for (size_t b = 0; b < sizeof in->tiny_betas / sizeof in->tiny_betas[0]; b++) {
+            const double beta = in->tiny_betas[b];
+            const any_params p = make_params(d, beta, INFINITY);
             size_t n = 0;
             for (uint64_t i = 0; n < N && i < 4 * N; i++) {
-                const double z = -500.0 - 1000.0 * ulp_unit(ulp_mix64(0xf4 ^ (b << 32) ^ i)); /* [-1500, -500] */
-                const double v = z / beta;
+                const double z = in->tiny_z[0] + in->tiny_z[1] * ulp_unit(ulp_mix64(in->tiny_seed ^ (b << 32) ^ i));
+                const double v = narrow(d, z / beta);
                 if (isfinite(v))
-                    x[n++] = v;
+                    put(d, x, n++, d->u->enc(v));
             }
-            ulp_run_fwd(k->op[SP_OP_FWD], n, x, y, &p);
+            if (in->tiny_witness[b] != 0)
+                put(d, x, 0, d->u->enc(in->tiny_witness[b]));
+            run(op, k->op[op], n, y, NULL, x, &p);
             for (size_t i = 0; i < n; i++) {
-                const long double want = ref_fwd_f64(x[i], beta, INFINITY);
-                const double err = ulp_error_f64(y[i], want);
-                EXPECT(err <= ulp_bound((k)->op[SP_OP_FWD], beta), "f64 %s fwd beta %a x = %a: got %a, want %La (%g ULP)", k->name,
-                       beta, x[i], y[i], want, err);
+                const long double want = d->u->ref_fwd(d->u->val(get(d, x, i)), beta, INFINITY);
+                const double err = d->u->ulp_error(d->u->val(get(d, y, i)), want);
+                EXPECT(err <= bound_of(k, op, beta), "%s beta %a x = %s: got %s, want %La (%g ULP)", prov(k, op), beta,
+                       hex(d, get(d, x, i)), hex(d, get(d, y, i)), want, err);
             }
         }
     }
-    finish("f64 forward with a tiny beta beyond the bound");
+    finish("forward with a tiny beta beyond the bound");
 }
 
 /* ---- the suite ------------------------------------------------------------------------------------ */
 
-#define NAMED_TEST(name, fn, state) {name, fn, NULL, NULL, (void *)(state)}
+/* One cmocka test per (property, dtype), named <property>_<dtype> as before the tables. */
+#define DTYPE_TEST_(ctx, tag, TAG, storage, size, compute, ctag)                                         \
+    {#ctx "_" #tag, ctx, NULL, NULL, (void *)&dtypes[SP_DTYPE_##TAG]},
+#define DTYPE_TESTS(fn) SP_DTYPES(DTYPE_TEST_, fn)
+
+/* The sweeps: one test per (dtype, beta), test_sweep_<dtype>_within_bound_beta_<beta> (betas[]). */
+#define SWEEP_BETAS(X, c) X(c, 0, "1") X(c, 1, "0.5") X(c, 2, "2") X(c, 3, "-1") X(c, 4, "7.3")
+#define SWEEP_CASE(c, b, text) {&dtypes[SP_CALL(SWEEP_DTYPE, SP_UNPACK c)], b},
+#define SWEEP_DTYPE(tag, TAG) SP_DTYPE_##TAG
+#define SWEEP_CASES_D(ctx, tag, TAG, storage, size, compute, ctag) {SWEEP_BETAS(SWEEP_CASE, (tag, TAG))},
+static const sweep_case sweep_cases[SP_DTYPE_COUNT][NBETAS] = {SP_DTYPES(SWEEP_CASES_D, ~)};
+#define SWEEP_TEST(c, b, text) SP_CALL(SWEEP_TEST_, SP_UNPACK c, b, text)
+#define SWEEP_TEST_(tag, TAG, b, text)                                                                   \
+    {"test_sweep_" #tag "_within_bound_beta_" text, test_sweep, NULL, NULL, (void *)&sweep_cases[SP_DTYPE_##TAG][b]},
+#define SWEEP_TESTS_D(ctx, tag, TAG, storage, size, compute, ctag) SWEEP_BETAS(SWEEP_TEST, (tag, TAG))
+#define SWEEP_ALL SP_DTYPES(SWEEP_TESTS_D, ~)
 
 int main(void)
 {
-    load_kernels();
+    for (int dt = 0; dt < SP_DTYPE_COUNT; dt++)
+        kernel_count[dt] = ulp_kernels((sp_dtype)dt, kernels[dt]);
+    for (int op = 0; op < SP_OP_COUNT; op++)
+        if (op_table[op].inputs != op_inputs[op]) {
+            fprintf(stderr, "test_accuracy: op_table[%d] disagrees with SP_OPS on the inputs\n", op);
+            return 1;
+        }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_matches_mpmath),
-        cmocka_unit_test(test_special_values_f32),
-        cmocka_unit_test(test_special_values_f64),
-        cmocka_unit_test(test_threshold_boundary_f32),
-        cmocka_unit_test(test_threshold_boundary_f64),
-        cmocka_unit_test(test_huge_products_f32),
-        cmocka_unit_test(test_huge_products_f64),
-        cmocka_unit_test(test_tails_f32),
-        cmocka_unit_test(test_tails_f64),
+        DTYPE_TESTS(test_special_values)
+        DTYPE_TESTS(test_threshold_boundary)
+        DTYPE_TESTS(test_huge_products)
+        DTYPE_TESTS(test_tails)
         cmocka_unit_test(test_tails_public_api),
-        cmocka_unit_test(test_control_lane_f32),
-        cmocka_unit_test(test_control_lane_f64),
-        cmocka_unit_test(test_in_place_f32),
-        cmocka_unit_test(test_in_place_f64),
-        cmocka_unit_test(test_backward_any_dy_f32),
-        cmocka_unit_test(test_backward_any_dy_f64),
-        cmocka_unit_test(test_forward_tiny_beta_f32),
-        cmocka_unit_test(test_forward_tiny_beta_f64),
-        NAMED_TEST("test_sweep_f32_within_bound_beta_1", test_sweep_f32, &betas_f32[0]),
-        NAMED_TEST("test_sweep_f32_within_bound_beta_0.5", test_sweep_f32, &betas_f32[1]),
-        NAMED_TEST("test_sweep_f32_within_bound_beta_2", test_sweep_f32, &betas_f32[2]),
-        NAMED_TEST("test_sweep_f32_within_bound_beta_-1", test_sweep_f32, &betas_f32[3]),
-        NAMED_TEST("test_sweep_f32_within_bound_beta_7.3", test_sweep_f32, &betas_f32[4]),
-        NAMED_TEST("test_sweep_f64_within_bound_beta_1", test_sweep_f64, &betas_f64[0]),
-        NAMED_TEST("test_sweep_f64_within_bound_beta_0.5", test_sweep_f64, &betas_f64[1]),
-        NAMED_TEST("test_sweep_f64_within_bound_beta_2", test_sweep_f64, &betas_f64[2]),
-        NAMED_TEST("test_sweep_f64_within_bound_beta_-1", test_sweep_f64, &betas_f64[3]),
-        NAMED_TEST("test_sweep_f64_within_bound_beta_7.3", test_sweep_f64, &betas_f64[4]),
+        DTYPE_TESTS(test_control_lane)
+        DTYPE_TESTS(test_in_place)
+        DTYPE_TESTS(test_backward_any_dy)
+        DTYPE_TESTS(test_forward_tiny_beta)
+        SWEEP_ALL
     };
 #ifdef SP_TEST_REDUCED
     /* valgrind (SOFTPLUS_TEST_REDUCED): the sweeps, 15M f32 and 1M f64 inputs per beta, would take hours

@@ -88,18 +88,10 @@ static uint64_t fnv_bytes(uint64_t h, const unsigned char *p, size_t n)
     return h;
 }
 
-static uint64_t fnv_u32(uint64_t h, uint32_t u)
+/* the `bytes` low bytes of u, least significant first */
+static uint64_t fnv_le(uint64_t h, uint64_t u, size_t bytes)
 {
-    for (int k = 0; k < 4; k++) {
-        h ^= (u >> (8 * k)) & 0xffu;
-        h *= FNV_PRIME;
-    }
-    return h;
-}
-
-static uint64_t fnv_u64(uint64_t h, uint64_t u)
-{
-    for (int k = 0; k < 8; k++) {
+    for (size_t k = 0; k < bytes; k++) {
         h ^= (u >> (8 * k)) & 0xffu;
         h *= FNV_PRIME;
     }
@@ -135,16 +127,6 @@ static double f64_of(uint64_t u)
     return d;
 }
 
-/* The bits the digest sees: NaNs made canonical (see the header). */
-static uint32_t digest_bits_f32(float f)
-{
-    return f != f ? 0x7fc00000u : bits_f32(f);
-}
-
-static uint64_t digest_bits_f64(double d)
-{
-    return d != d ? 0x7ff8000000000000ull : bits_f64(d);
-}
 
 /* The i-th output of splitmix64 started at state key: stateless, so any element can be made alone. */
 static uint64_t rnd(uint64_t key, uint64_t i)
@@ -366,6 +348,96 @@ static double gen_dy(int f64, int c, uint32_t i)
 /* ---- the kernels under test --------------------------------------------------------------------- */
 enum { MAXK = 4 };
 
+/* ---- the dtype table ------------------------------------------------------------------------------ */
+
+/* What the digest run needs of a dtype: its inputs (the generators and tables above), its poison, how
+ * its bits are read and made canonical. Elements travel as bit patterns (the low `size` bytes of a
+ * uint64_t) from the generators into the kernels, so NaN payloads arrive as generated. */
+typedef struct dtype_info {
+    sp_dtype dtype;
+    const char *name;
+    size_t size;
+    int hex;                  /* hex digits of a bit pattern */
+    uint64_t qnan;            /* the canonical quiet NaN the digest hashes for any NaN */
+    uint64_t poison;          /* a signalling NaN no kernel makes */
+    uint32_t per_combo;
+    const uint32_t *region_size;
+    double (*beta)(int b);    /* betas of the dtype's table, exact in double */
+    uint64_t (*x)(int c, uint32_t i);
+    uint64_t (*dy)(int c, uint32_t i);
+    double (*val)(uint64_t bits);
+} dtype_info;
+
+static double beta_f32(int b) { return betas_f32[b]; }
+static uint64_t x_f32(int c, uint32_t i) { return bits_f32(gen_x_f32(c, i)); }
+static uint64_t dy_f32(int c, uint32_t i) { return bits_f32((float)gen_dy(0, c, i)); }
+static double val_f32(uint64_t b) { return (double)f32_of((uint32_t)b); }
+static double beta_f64(int b) { return betas_f64[b]; }
+static uint64_t x_f64(int c, uint32_t i) { return bits_f64(gen_x_f64(c, i)); }
+static uint64_t dy_f64(int c, uint32_t i) { return bits_f64(gen_dy(1, c, i)); }
+
+static const dtype_info dtypes[] = {
+    [SP_DTYPE_F32] = {SP_DTYPE_F32, "f32", 4, 8, 0x7fc00000u, 0x7fa5a5a5u, PER_COMBO_F32, region_size_f32, beta_f32,
+                      x_f32, dy_f32, val_f32},
+    [SP_DTYPE_F64] = {SP_DTYPE_F64, "f64", 8, 16, 0x7ff8000000000000ull, 0x7ff5a5a5a5a5a5a5ull, PER_COMBO_F64,
+                      region_size_f64, beta_f64, x_f64, dy_f64, f64_of},
+};
+_Static_assert(sizeof dtypes / sizeof dtypes[0] == SP_DTYPE_COUNT, "a row of dtypes[] for every dtype of src/lists.h");
+
+/* The bits the digest sees: NaNs made canonical (see the header). */
+static uint64_t digest_bits(const dtype_info *d, uint64_t bits)
+{
+    return isnan(d->val(bits)) ? d->qnan : bits;
+}
+
+static uint64_t get(const dtype_info *d, const void *buf, size_t i)
+{
+    const unsigned char *at = (const unsigned char *)buf + i * d->size;
+    if (d->size == 4) {
+        uint32_t u;
+        memcpy(&u, at, 4);
+        return u;
+    }
+    uint64_t u;
+    memcpy(&u, at, 8);
+    return u;
+}
+
+static void put(const dtype_info *d, void *buf, size_t i, uint64_t bits)
+{
+    unsigned char *at = (unsigned char *)buf + i * d->size;
+    if (d->size == 4) {
+        const uint32_t u = (uint32_t)bits;
+        memcpy(at, &u, 4);
+    } else {
+        memcpy(at, &bits, 8);
+    }
+}
+
+/* beta and threshold in any dtype's compute type */
+typedef union any_params {
+#define ANY_PARAMS(ctx, tag, TAG, storage, size, compute, ctag) sp_params_##ctag tag;
+    SP_DTYPES(ANY_PARAMS, ~)
+#undef ANY_PARAMS
+} any_params;
+
+static any_params make_params(sp_dtype dtype, double beta, double thr)
+{
+    any_params p;
+    memset(&p, 0, sizeof p);
+    switch (dtype) {
+#define ANY_PARAMS_SET(ctx, tag, TAG, storage, size, compute, ctag)                                      \
+    case SP_DTYPE_##TAG:                                                                                 \
+        p.tag.beta = (compute)beta;                                                                      \
+        p.tag.threshold = (compute)thr;                                                                  \
+        break;
+        SP_DTYPES(ANY_PARAMS_SET, ~)
+#undef ANY_PARAMS_SET
+    case SP_DTYPE_COUNT: break;
+    }
+    return p;
+}
+
 /* The ISAs whose kernels run the one FMA algorithm (the kernel files' headers say so); the others use
  * other methods and are not part of the digest. A new ISA of src/lists.h that runs the FMA algorithm
  * joins by its tag here. */
@@ -437,12 +509,11 @@ typedef struct digests {
     uint64_t part[NCOMBOS][NREGIONS];
 } digests;
 
-/* The first input where kernel k differs from kernel 0. */
+/* The first input where kernel k differs from kernel 0 (bit patterns). */
 typedef struct first_diff {
     int seen, combo, region;
     uint32_t index;
-    double x, dy, a, b;
-    uint64_t x_bits, a_bits, b_bits;
+    uint64_t x, dy, a, b;
 } first_diff;
 
 static void digests_init(digests *d)
@@ -459,30 +530,29 @@ static int table_wanted(void)
     return e && *e && strcmp(e, "0") != 0;
 }
 
-static void print_table(const char *dtype, const char *op, const char *kname, const digests *d, int f64)
+static void print_table(const dtype_info *d, const char *op, const char *kname, const digests *dg)
 {
-    print_message("%s %s %s: digest per (beta, threshold) and region (%s, ..., %s):\n", dtype, op, kname,
+    print_message("%s %s %s: digest per (beta, threshold) and region (%s, ..., %s):\n", d->name, op, kname,
                   region_names[0], region_names[NREGIONS - 1]);
     for (int c = 0; c < NCOMBOS; c++) {
         char line[NREGIONS * 17 + 1];
         for (int g = 0; g < NREGIONS; g++)
-            snprintf(line + 17 * g, 18, " %016llx", (unsigned long long)d->part[c][g]);
-        print_message("  beta %-8a thr %-6g%s\n", f64 ? betas_f64[c / NTHR] : (double)betas_f32[c / NTHR],
-                      thresholds[c % NTHR], line);
+            snprintf(line + 17 * g, 18, " %016llx", (unsigned long long)dg->part[c][g]);
+        print_message("  beta %-8a thr %-6g%s\n", d->beta(c / NTHR), thresholds[c % NTHR], line);
     }
 }
 
 /* Compares each kernel's digest with want; prints what a diagnosis needs; returns 1 when all match. */
-static int verdict(const char *dtype, const char *op, uint64_t want, const char *const *names, const digests *d,
-                   const first_diff *fd, size_t nk, int f64)
+static int verdict(const dtype_info *d, const char *op, uint64_t want, const char *const *names, const digests *dg,
+                   const first_diff *fd, size_t nk)
 {
     int ok = 1;
     for (size_t k = 0; k < nk; k++) {
-        const int match = d[k].total == want;
-        print_message("%s %s %-6s digest 0x%016llx, want 0x%016llx: %s\n", dtype, op, names[k],
-                      (unsigned long long)d[k].total, (unsigned long long)want, match ? "match" : "MISMATCH");
+        const int match = dg[k].total == want;
+        print_message("%s %s %-6s digest 0x%016llx, want 0x%016llx: %s\n", d->name, op, names[k],
+                      (unsigned long long)dg[k].total, (unsigned long long)want, match ? "match" : "MISMATCH");
         if (!match || table_wanted())
-            print_table(dtype, op, names[k], &d[k], f64);
+            print_table(d, op, names[k], &dg[k]);
         ok &= match;
     }
     for (size_t k = 1; k < nk; k++) {
@@ -491,131 +561,76 @@ static int verdict(const char *dtype, const char *op, uint64_t want, const char 
         ok = 0;
         const int c = fd[k].combo;
         print_error("%s %s: %s and %s differ; first at beta %a threshold %g, region %s, input %u:\n"
-                    "  x = %a (0x%0*llx), dy = %a (backward only)\n  %-6s %a (0x%0*llx)\n  %-6s %a (0x%0*llx)\n",
-                    dtype, op, names[0], names[k], f64 ? betas_f64[c / NTHR] : (double)betas_f32[c / NTHR],
-                    thresholds[c % NTHR], region_names[fd[k].region], (unsigned)fd[k].index, fd[k].x,
-                    f64 ? 16 : 8, (unsigned long long)fd[k].x_bits, fd[k].dy, names[0], fd[k].a, f64 ? 16 : 8,
-                    (unsigned long long)fd[k].a_bits, names[k], fd[k].b, f64 ? 16 : 8,
-                    (unsigned long long)fd[k].b_bits);
+                    "  x = %a (0x%0*llx), dy = %a (0x%0*llx, backward only)\n  %-6s %a (0x%0*llx)\n"
+                    "  %-6s %a (0x%0*llx)\n",
+                    d->name, op, names[0], names[k], d->beta(c / NTHR), thresholds[c % NTHR],
+                    region_names[fd[k].region], (unsigned)fd[k].index, d->val(fd[k].x), d->hex,
+                    (unsigned long long)fd[k].x, d->val(fd[k].dy), d->hex, (unsigned long long)fd[k].dy, names[0],
+                    d->val(fd[k].a), d->hex, (unsigned long long)fd[k].a, names[k], d->val(fd[k].b), d->hex,
+                    (unsigned long long)fd[k].b);
     }
     return ok;
 }
 
-static void run_f32(int backward, uint64_t want)
+/* Every FMA kernel of dtype d for op over the whole input set: the digest of its results must be want,
+ * and every kernel must give the first kernel's bits. */
+static void run_digest(const dtype_info *d, sp_op op, uint64_t want)
 {
-    const char *op = backward ? "bwd" : "fwd";
+    const char *opname = op == SP_OP_BWD ? "bwd" : "fwd";
     kernel_fma ks[MAXK];
-    const size_t nk = find_kernels(SP_DTYPE_F32, "f32", ks);
+    const size_t nk = find_kernels(d->dtype, d->name, ks);
     if (nk == 0)
-        none_ran("f32");
-    static float x[MAXB], dy[MAXB], out[MAXK][MAXB + 1];
-    static digests d[MAXK];
+        none_ran(d->name);
+    static _Alignas(64) unsigned char x[MAXB * 8], dy[MAXB * 8], out[MAXK][(MAXB + 1) * 8];
+    static digests dg[MAXK];
     first_diff fd[MAXK];
     memset(fd, 0, sizeof fd);
     const char *names[MAXK];
     for (size_t k = 0; k < nk; k++) {
-        digests_init(&d[k]);
+        digests_init(&dg[k]);
         names[k] = ks[k].name;
     }
     size_t bl = 0;
     for (int c = 0; c < NCOMBOS; c++) {
-        const sp_params_f32 p = {betas_f32[c / NTHR], (float)thresholds[c % NTHR]};
-        for (uint32_t start = 0; start < PER_COMBO_F32;) {
+        const any_params p = make_params(d->dtype, d->beta(c / NTHR), thresholds[c % NTHR]);
+        for (uint32_t start = 0; start < d->per_combo;) {
             size_t n = block_lens[bl++ % NBLOCKLENS];
-            if (n > PER_COMBO_F32 - start)
-                n = PER_COMBO_F32 - start;
+            if (n > d->per_combo - start)
+                n = d->per_combo - start;
             for (size_t i = 0; i < n; i++) {
-                x[i] = gen_x_f32(c, start + (uint32_t)i);
-                dy[i] = (float)gen_dy(0, c, start + (uint32_t)i);
+                put(d, x, i, d->x(c, start + (uint32_t)i));
+                put(d, dy, i, d->dy(c, start + (uint32_t)i));
             }
             for (size_t k = 0; k < nk; k++) {
                 for (size_t i = 0; i <= n; i++)
-                    out[k][i] = f32_of(0x7fa5a5a5u); /* a signaling NaN no kernel makes */
-                void *const ptrs[3] = {out[k], backward ? (void *)dy : (void *)x, x};
-                ks[k].op[backward ? SP_OP_BWD : SP_OP_FWD]->run(n, ptrs, &p);
-                if (bits_f32(out[k][n]) != 0x7fa5a5a5u) {
-                    print_error("f32 %s %s wrote past the end of %zu elements\n", op, ks[k].name, n);
+                    put(d, out[k], i, d->poison);
+                /* output first, then the op's inputs in public order: backward (dy, x), forward (x) */
+                void *const ptrs[3] = {out[k], op == SP_OP_BWD ? (void *)dy : (void *)x, x};
+                ks[k].op[op]->run(n, ptrs, &p);
+                if (get(d, out[k], n) != d->poison) {
+                    print_error("%s %s %s wrote past the end of %zu elements\n", d->name, opname, ks[k].op[op]->name,
+                                n);
                     fail();
                 }
             }
             for (size_t i = 0; i < n; i++) {
                 uint32_t j;
-                const int g = region_of(region_size_f32, start + (uint32_t)i, &j);
-                const uint32_t b0 = digest_bits_f32(out[0][i]);
+                const int g = region_of(d->region_size, start + (uint32_t)i, &j);
+                const uint64_t b0 = digest_bits(d, get(d, out[0], i));
                 for (size_t k = 0; k < nk; k++) {
-                    const uint32_t b = digest_bits_f32(out[k][i]);
-                    d[k].total = fnv_u32(d[k].total, b);
-                    d[k].part[c][g] = fnv_u32(d[k].part[c][g], b);
+                    const uint64_t b = digest_bits(d, get(d, out[k], i));
+                    dg[k].total = fnv_le(dg[k].total, b, d->size);
+                    dg[k].part[c][g] = fnv_le(dg[k].part[c][g], b, d->size);
                     if (k > 0 && b != b0 && !fd[k].seen)
                         fd[k] = (first_diff){.seen = 1, .combo = c, .region = g, .index = start + (uint32_t)i,
-                                             .x = x[i], .dy = dy[i], .a = out[0][i], .b = out[k][i],
-                                             .x_bits = bits_f32(x[i]), .a_bits = bits_f32(out[0][i]),
-                                             .b_bits = bits_f32(out[k][i])};
+                                             .x = get(d, x, i), .dy = get(d, dy, i), .a = get(d, out[0], i),
+                                             .b = get(d, out[k], i)};
                 }
             }
             start += (uint32_t)n;
         }
     }
-    if (!verdict("f32", op, want, names, d, fd, nk, 0))
-        fail();
-}
-
-static void run_f64(int backward, uint64_t want)
-{
-    const char *op = backward ? "bwd" : "fwd";
-    kernel_fma ks[MAXK];
-    const size_t nk = find_kernels(SP_DTYPE_F64, "f64", ks);
-    if (nk == 0)
-        none_ran("f64");
-    static double x[MAXB], dy[MAXB], out[MAXK][MAXB + 1];
-    static digests d[MAXK];
-    first_diff fd[MAXK];
-    memset(fd, 0, sizeof fd);
-    const char *names[MAXK];
-    for (size_t k = 0; k < nk; k++) {
-        digests_init(&d[k]);
-        names[k] = ks[k].name;
-    }
-    size_t bl = 0;
-    for (int c = 0; c < NCOMBOS; c++) {
-        const sp_params_f64 p = {betas_f64[c / NTHR], thresholds[c % NTHR]};
-        for (uint32_t start = 0; start < PER_COMBO_F64;) {
-            size_t n = block_lens[bl++ % NBLOCKLENS];
-            if (n > PER_COMBO_F64 - start)
-                n = PER_COMBO_F64 - start;
-            for (size_t i = 0; i < n; i++) {
-                x[i] = gen_x_f64(c, start + (uint32_t)i);
-                dy[i] = gen_dy(1, c, start + (uint32_t)i);
-            }
-            for (size_t k = 0; k < nk; k++) {
-                for (size_t i = 0; i <= n; i++)
-                    out[k][i] = f64_of(0x7ff5a5a5a5a5a5a5ull); /* a signaling NaN no kernel makes */
-                void *const ptrs[3] = {out[k], backward ? (void *)dy : (void *)x, x};
-                ks[k].op[backward ? SP_OP_BWD : SP_OP_FWD]->run(n, ptrs, &p);
-                if (bits_f64(out[k][n]) != 0x7ff5a5a5a5a5a5a5ull) {
-                    print_error("f64 %s %s wrote past the end of %zu elements\n", op, ks[k].name, n);
-                    fail();
-                }
-            }
-            for (size_t i = 0; i < n; i++) {
-                uint32_t j;
-                const int g = region_of(region_size_f64, start + (uint32_t)i, &j);
-                const uint64_t b0 = digest_bits_f64(out[0][i]);
-                for (size_t k = 0; k < nk; k++) {
-                    const uint64_t b = digest_bits_f64(out[k][i]);
-                    d[k].total = fnv_u64(d[k].total, b);
-                    d[k].part[c][g] = fnv_u64(d[k].part[c][g], b);
-                    if (k > 0 && b != b0 && !fd[k].seen)
-                        fd[k] = (first_diff){.seen = 1, .combo = c, .region = g, .index = start + (uint32_t)i,
-                                             .x = x[i], .dy = dy[i], .a = out[0][i], .b = out[k][i],
-                                             .x_bits = bits_f64(x[i]), .a_bits = bits_f64(out[0][i]),
-                                             .b_bits = bits_f64(out[k][i])};
-                }
-            }
-            start += (uint32_t)n;
-        }
-    }
-    if (!verdict("f64", op, want, names, d, fd, nk, 1))
+    if (!verdict(d, opname, want, names, dg, fd, nk))
         fail();
 }
 
@@ -631,47 +646,47 @@ static void test_digest_is_fnv1a64(void **state)
     assert_true(fnv_bytes(FNV_OFFSET, (const unsigned char *)"foobar", 6) == 0x85944171f73967e8ull);
     const unsigned char le32[4] = {0x78, 0x56, 0x34, 0x12};
     const unsigned char le64[8] = {0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01};
-    assert_true(fnv_u32(FNV_OFFSET, 0x12345678u) == fnv_bytes(FNV_OFFSET, le32, 4));
-    assert_true(fnv_u64(FNV_OFFSET, 0x0123456789abcdefull) == fnv_bytes(FNV_OFFSET, le64, 8));
+    assert_true(fnv_le(FNV_OFFSET, 0x12345678u, 4) == fnv_bytes(FNV_OFFSET, le32, 4));
+    assert_true(fnv_le(FNV_OFFSET, 0x0123456789abcdefull, 8) == fnv_bytes(FNV_OFFSET, le64, 8));
     /* one ulp anywhere changes it, and NaNs of any sign or payload do not */
-    assert_true(fnv_u64(FNV_OFFSET, bits_f64(1.0)) != fnv_u64(FNV_OFFSET, bits_f64(step_f64(1.0, 1))));
-    assert_true(digest_bits_f64(f64_of(0xfff8000000000000ull)) == digest_bits_f64(NAN));
-    assert_true(digest_bits_f32(f32_of(0xff812345u)) == digest_bits_f32(NAN));
-    assert_true(digest_bits_f32(-0.0f) != digest_bits_f32(0.0f));
+    const dtype_info *f32 = &dtypes[SP_DTYPE_F32], *f64 = &dtypes[SP_DTYPE_F64];
+    assert_true(fnv_le(FNV_OFFSET, bits_f64(1.0), 8) != fnv_le(FNV_OFFSET, bits_f64(step_f64(1.0, 1)), 8));
+    assert_true(digest_bits(f64, 0xfff8000000000000ull) == digest_bits(f64, bits_f64(NAN)));
+    assert_true(digest_bits(f32, 0xff812345u) == digest_bits(f32, bits_f32(NAN)));
+    assert_true(digest_bits(f32, bits_f32(-0.0f)) != digest_bits(f32, bits_f32(0.0f)));
 }
 
-static void test_fma_kernels_f32_forward_digest(void **state)
+/* One test per (dtype, op): test_fma_kernels_<dtype>_<forward|backward>_digest, each against its constant. */
+static const uint64_t digest_want[SP_DTYPE_COUNT][SP_OP_COUNT] = {
+    [SP_DTYPE_F32] = {[SP_OP_FWD] = DIGEST_FWD_F32, [SP_OP_BWD] = DIGEST_BWD_F32},
+    [SP_DTYPE_F64] = {[SP_OP_FWD] = DIGEST_FWD_F64, [SP_OP_BWD] = DIGEST_BWD_F64},
+};
+
+typedef struct digest_case {
+    sp_dtype dtype;
+    sp_op op;
+} digest_case;
+
+static void test_fma_kernels_digest(void **state)
 {
-    (void)state;
-    run_f32(0, DIGEST_FWD_F32);
+    const digest_case *dc = *state;
+    run_digest(&dtypes[dc->dtype], dc->op, digest_want[dc->dtype][dc->op]);
 }
 
-static void test_fma_kernels_f32_backward_digest(void **state)
-{
-    (void)state;
-    run_f32(1, DIGEST_BWD_F32);
-}
-
-static void test_fma_kernels_f64_forward_digest(void **state)
-{
-    (void)state;
-    run_f64(0, DIGEST_FWD_F64);
-}
-
-static void test_fma_kernels_f64_backward_digest(void **state)
-{
-    (void)state;
-    run_f64(1, DIGEST_BWD_F64);
-}
+#define DIGEST_CASE_O(DTAG, otag, OTAG, public, inputs) {SP_DTYPE_##DTAG, SP_OP_##OTAG},
+#define DIGEST_CASE_D(ctx, tag, TAG, storage, size, compute, ctag) {SP_OPS(DIGEST_CASE_O, TAG)},
+static const digest_case digest_cases[SP_DTYPE_COUNT][SP_OP_COUNT] = {SP_DTYPES(DIGEST_CASE_D, ~)};
+#define DIGEST_TEST_O(c, otag, OTAG, public, inputs) SP_CALL(DIGEST_TEST, SP_UNPACK c, public, OTAG)
+#define DIGEST_TEST(tag, TAG, public, OTAG)                                                              \
+    {"test_fma_kernels_" #tag "_" #public "_digest", test_fma_kernels_digest, NULL, NULL,                  \
+     (void *)&digest_cases[SP_DTYPE_##TAG][SP_OP_##OTAG]},
+#define DIGEST_TESTS_D(ctx, tag, TAG, storage, size, compute, ctag) SP_OPS(DIGEST_TEST_O, (tag, TAG))
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_digest_is_fnv1a64),
-        cmocka_unit_test(test_fma_kernels_f32_forward_digest),
-        cmocka_unit_test(test_fma_kernels_f32_backward_digest),
-        cmocka_unit_test(test_fma_kernels_f64_forward_digest),
-        cmocka_unit_test(test_fma_kernels_f64_backward_digest),
+        SP_DTYPES(DIGEST_TESTS_D, ~)
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,8 +28,6 @@
 
 #define BLOCK 4093 /* odd: each block ends in a partial vector for every width */
 
-static const float betas_f32[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f};
-static const double betas_f64[] = {1.0, 0.5, 2.0, -1.0, 7.3};
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -47,25 +45,11 @@ static float f32_of(uint32_t u)
     return f;
 }
 
-static uint32_t bits_f32(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
 static double f64_of(uint64_t u)
 {
     double d;
     memcpy(&d, &u, sizeof d);
     return d;
-}
-
-static uint64_t bits_f64(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    return u;
 }
 
 /* The AVX2 and AVX-512 kernel sets for dtype, or 0 (with the reason in *why) when the comparison cannot
@@ -116,45 +100,6 @@ static void fill_f32(float *x, float *dy, size_t start, size_t n, uint64_t *rng)
     }
 }
 
-static void compare_f32(int backward)
-{
-    const sp_kernel_set *k2 = NULL, *k512 = NULL;
-    const char *why = NULL;
-    if (!get_sets(SP_DTYPE_F32, &k2, &k512, &why)) {
-        print_message("skipped: %s\n", why);
-        skip();
-    }
-    static float x[BLOCK], dy[BLOCK], a[BLOCK], b[BLOCK];
-    const float thresholds[] = {20.0f, (float)INFINITY};
-    size_t compared = 0;
-    for (size_t bi = 0; bi < sizeof betas_f32 / sizeof betas_f32[0]; bi++) {
-        for (size_t ti = 0; ti < 2; ti++) {
-            const sp_params_f32 p = {betas_f32[bi], thresholds[ti]};
-            uint64_t rng = 0x5eed0000u + bi;
-            const size_t total = (size_t)F32_SWEEP + F32_RANDOM;
-            for (size_t start = 0; start < total; start += BLOCK) {
-                const size_t n = start + BLOCK <= total ? BLOCK : total - start;
-                fill_f32(x, dy, start, n, &rng);
-                const sp_op op = backward ? SP_OP_BWD : SP_OP_FWD;
-                run_entry(k2, op, SP_DTYPE_F32, n, a, backward ? (const void *)dy : x, x, &p);
-                run_entry(k512, op, SP_DTYPE_F32, n, b, backward ? (const void *)dy : x, x, &p);
-                for (size_t i = 0; i < n; i++) {
-                    if (bits_f32(a[i]) != bits_f32(b[i])) {
-                        print_error("f32 %s beta %a threshold %a: x = %a (0x%08x), dy = %a (backward only),"
-                                    " element %zu of %zu:\n  avx2   %a (0x%08x)\n  avx512 %a (0x%08x)\n",
-                                    backward ? "backward" : "forward", (double)p.beta, (double)p.threshold,
-                                    (double)x[i], (unsigned)bits_f32(x[i]), (double)dy[i], i, n, (double)a[i],
-                                    (unsigned)bits_f32(a[i]), (double)b[i], (unsigned)bits_f32(b[i]));
-                        fail();
-                    }
-                }
-                compared += n;
-            }
-        }
-    }
-    print_message("%zu f32 %s results bit-identical\n", compared, backward ? "backward" : "forward");
-}
-
 /* f64 inputs: index i < 2^23 is bit pattern i * (2^41 + 0x1357) (spread over the 2^64, every
  * exponent); then pseudo-random values, half uniform in [-750, 750], half of log-uniform magnitude in
  * [2^-60, 2^12) and either sign. */
@@ -178,37 +123,78 @@ static void fill_f64(double *x, double *dy, size_t start, size_t n, uint64_t *rn
     }
 }
 
-static void compare_f64(int backward)
+/* ---- one comparison for every dtype ------------------------------------------------------------- */
+
+typedef struct dtype_info {
+    sp_dtype dtype;
+    const char *name;
+    size_t size;
+    int hex;                      /* hex digits of a bit pattern */
+    size_t total;                 /* inputs per (beta, threshold) */
+    uint64_t seed;                /* of the generator, plus the beta's index */
+    void (*fill)(void *x, void *dy, size_t start, size_t n, uint64_t *rng);
+    double (*val)(uint64_t bits);
+} dtype_info;
+
+static void fill_any_f32(void *x, void *dy, size_t start, size_t n, uint64_t *rng) { fill_f32(x, dy, start, n, rng); }
+static void fill_any_f64(void *x, void *dy, size_t start, size_t n, uint64_t *rng) { fill_f64(x, dy, start, n, rng); }
+static double val_f32(uint64_t b) { return (double)f32_of((uint32_t)b); }
+
+static const dtype_info dtypes[] = {
+    [SP_DTYPE_F32] = {SP_DTYPE_F32, "f32", 4, 8, (size_t)F32_SWEEP + F32_RANDOM, 0x5eed0000u, fill_any_f32, val_f32},
+    [SP_DTYPE_F64] = {SP_DTYPE_F64, "f64", 8, 16, (size_t)F64_SWEEP + F64_RANDOM, 0xf640000u, fill_any_f64, f64_of},
+};
+_Static_assert(sizeof dtypes / sizeof dtypes[0] == SP_DTYPE_COUNT, "a row of dtypes[] for every dtype of src/lists.h");
+
+static uint64_t get(const dtype_info *d, const unsigned char *buf, size_t i)
+{
+    if (d->size == 4) {
+        uint32_t u;
+        memcpy(&u, buf + 4 * i, 4);
+        return u;
+    }
+    uint64_t u;
+    memcpy(&u, buf + 8 * i, 8);
+    return u;
+}
+
+static const double betas[] = {1.0, 0.5, 2.0, -1.0, 7.3};
+static const double thresholds[] = {20.0, (double)INFINITY};
+
+/* AVX2 and AVX-512 give the same bits for every input of dtype d, forward or backward. */
+static void compare(const dtype_info *d, int backward)
 {
     const sp_kernel_set *k2 = NULL, *k512 = NULL;
     const char *why = NULL;
-    if (!get_sets(SP_DTYPE_F64, &k2, &k512, &why)) {
+    if (!get_sets(d->dtype, &k2, &k512, &why)) {
         print_message("skipped: %s\n", why);
         skip();
     }
-    static double x[BLOCK], dy[BLOCK], a[BLOCK], b[BLOCK];
-    const double thresholds[] = {20.0, (double)INFINITY};
+    static _Alignas(64) unsigned char x[BLOCK * 8], dy[BLOCK * 8], a[BLOCK * 8], b[BLOCK * 8];
+    const sp_op op = backward ? SP_OP_BWD : SP_OP_FWD;
     size_t compared = 0;
-    for (size_t bi = 0; bi < sizeof betas_f64 / sizeof betas_f64[0]; bi++) {
+    for (size_t bi = 0; bi < sizeof betas / sizeof betas[0]; bi++) {
         for (size_t ti = 0; ti < 2; ti++) {
-            const sp_params_f64 p = {betas_f64[bi], thresholds[ti]};
-            uint64_t rng = 0xf640000u + bi;
-            const size_t total = (size_t)F64_SWEEP + F64_RANDOM;
-            for (size_t start = 0; start < total; start += BLOCK) {
-                const size_t n = start + BLOCK <= total ? BLOCK : total - start;
-                fill_f64(x, dy, start, n, &rng);
-                const sp_op op = backward ? SP_OP_BWD : SP_OP_FWD;
-                run_entry(k2, op, SP_DTYPE_F64, n, a, backward ? (const void *)dy : x, x, &p);
-                run_entry(k512, op, SP_DTYPE_F64, n, b, backward ? (const void *)dy : x, x, &p);
+            sp_params_f32 p32 = {(float)betas[bi], (float)thresholds[ti]};
+            sp_params_f64 p64 = {betas[bi], thresholds[ti]};
+            const void *p = d->dtype == SP_DTYPE_F32 ? (const void *)&p32 : (const void *)&p64;
+            uint64_t rng = d->seed + bi;
+            for (size_t start = 0; start < d->total; start += BLOCK) {
+                const size_t n = start + BLOCK <= d->total ? BLOCK : d->total - start;
+                d->fill(x, dy, start, n, &rng);
+                run_entry(k2, op, d->dtype, n, a, backward ? (const void *)dy : x, x, p);
+                run_entry(k512, op, d->dtype, n, b, backward ? (const void *)dy : x, x, p);
                 for (size_t i = 0; i < n; i++) {
-                    if (bits_f64(a[i]) != bits_f64(b[i])) {
-                        print_error("f64 %s beta %a threshold %a: x = %a (0x%016llx),"
-                                    " dy = %a (backward only), element %zu of %zu:\n"
-                                    "  avx2   %a (0x%016llx)\n  avx512 %a (0x%016llx)\n",
-                                    backward ? "backward" : "forward", p.beta, p.threshold, x[i],
-                                    (unsigned long long)bits_f64(x[i]), dy[i], i, n, a[i],
-                                    (unsigned long long)bits_f64(a[i]), b[i],
-                                    (unsigned long long)bits_f64(b[i]));
+                    const uint64_t ga = get(d, a, i), gb = get(d, b, i);
+                    if (ga != gb) {
+                        const uint64_t gx = get(d, x, i), gdy = get(d, dy, i);
+                        print_error("%s %s beta %a threshold %a: x = %a (0x%0*llx), dy = %a (0x%0*llx, backward "
+                                    "only), element %zu of %zu:\n  %-15s %a (0x%0*llx)\n  %-15s %a (0x%0*llx)\n",
+                                    d->name, backward ? "backward" : "forward", betas[bi], thresholds[ti], d->val(gx),
+                                    d->hex, (unsigned long long)gx, d->val(gdy), d->hex, (unsigned long long)gdy, i, n,
+                                    sp_kernel_of(k2, op, d->dtype)->name, d->val(ga), d->hex, (unsigned long long)ga,
+                                    sp_kernel_of(k512, op, d->dtype)->name, d->val(gb), d->hex,
+                                    (unsigned long long)gb);
                         fail();
                     }
                 }
@@ -216,40 +202,26 @@ static void compare_f64(int backward)
             }
         }
     }
-    print_message("%zu f64 %s results bit-identical\n", compared, backward ? "backward" : "forward");
+    print_message("%zu %s %s results bit-identical\n", compared, d->name, backward ? "backward" : "forward");
 }
 
-static void test_fma_kernels_f32_forward_bit_identical(void **state)
+static void test_fma_kernels_bit_identical(void **state)
 {
-    (void)state;
-    compare_f32(0);
+    const int *c = *state; /* {dtype, backward} */
+    compare(&dtypes[c[0]], c[1]);
 }
 
-static void test_fma_kernels_f32_backward_bit_identical(void **state)
-{
-    (void)state;
-    compare_f32(1);
-}
-
-static void test_fma_kernels_f64_forward_bit_identical(void **state)
-{
-    (void)state;
-    compare_f64(0);
-}
-
-static void test_fma_kernels_f64_backward_bit_identical(void **state)
-{
-    (void)state;
-    compare_f64(1);
-}
+/* test_fma_kernels_<dtype>_<forward|backward>_bit_identical, per dtype of src/lists.h */
+#define CASES_D(ctx, tag, TAG, storage, size, compute, ctag) {SP_DTYPE_##TAG, 0}, {SP_DTYPE_##TAG, 1},
+static const int cases[][2] = {SP_DTYPES(CASES_D, ~)};
+#define TESTS_D(ctx, tag, TAG, storage, size, compute, ctag)                                             \
+    {"test_fma_kernels_" #tag "_forward_bit_identical", test_fma_kernels_bit_identical, NULL, NULL,        \
+     (void *)cases[2 * SP_DTYPE_##TAG]},                                                                 \
+    {"test_fma_kernels_" #tag "_backward_bit_identical", test_fma_kernels_bit_identical, NULL, NULL,       \
+     (void *)cases[2 * SP_DTYPE_##TAG + 1]},
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fma_kernels_f32_forward_bit_identical),
-        cmocka_unit_test(test_fma_kernels_f32_backward_bit_identical),
-        cmocka_unit_test(test_fma_kernels_f64_forward_bit_identical),
-        cmocka_unit_test(test_fma_kernels_f64_backward_bit_identical),
-    };
+    const struct CMUnitTest tests[] = {SP_DTYPES(TESTS_D, ~)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

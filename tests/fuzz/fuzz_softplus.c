@@ -9,7 +9,8 @@
  *     address range, OVERLAP); nothing from src/ is called to decide it;
  *   - on OK every output element equals a reference computed here (double for f32, long double for
  *     f64, of the exact product beta*x, PyTorch's threshold rule on the product rounded to the tensor's
- *     precision) within the active kernel's SP_MAX_ULP_* bound B from src/kernels.h, with NaN, infinity
+ *     precision) within the bound B the registry (src/registry.h) holds for the active set's kernel
+ *     (max_ulp for beta = 1, else max_ulp_beta: the kernel file's SP_MAX_ULP_*), with NaN, infinity
  *     and zero signs exact and the linear branch bit-exact. Forward: within B ULP of the exact value.
  *     Backward: softplus.h's contract, dx = dy*s rounded once with s within B ULP of the sigmoid, i.e.
  *     |dx - dy*sigmoid| <= |dy|*B*ulp(sigmoid) + ulp(dx)/2 (without the ulp(dx)/2 where dy is a power
@@ -29,8 +30,9 @@
  *
  * Input format (little-endian; reading past the end yields zero bytes):
  *   u8 isa code, u32 arena seed, u8 value palette; then up to MAX_COMMANDS commands, each a u8 c:
- *     c % 16 < 12   tensor call, op = c % 4 (forward f32, forward f64, backward f32, backward f64):
- *                   u8 flags (1: shape NULL, 2: FP mode byte follows, 4: pokes follow),
+ *     c % 16 < 12   tensor call: u8 op code, u8 dtype code (op = code % SP_OP_COUNT and dtype =
+ *                   code % SP_DTYPE_COUNT, indices into src/lists.h's SP_OPS and SP_DTYPES: the
+ *                   function is softplus_<op>_<dtype>), u8 flags (1: shape NULL, 2: FP mode byte follows, 4: pokes follow),
  *                   u8 ndim code, sizes (one code each; none when ndim > SOFTPLUS_MAX_NDIM),
  *                   beta code, threshold code, then per operand (output, x or dy, x) a strides mode,
  *                   its payload, a pointer mode and its payload; [u8 poke count, pokes]; [u8 FP mode,
@@ -52,7 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels.h" /* SP_MAX_ULP_* and SP_HAVE_* only: the bounds the tests enforce */
+#include "registry.h" /* which ISAs are compiled, and each kernel's name, origin and bounds */
 #include "softplus.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -171,16 +173,19 @@ static uint64_t bits_of_f64(double v)
 
 /* ---- failure reports ------------------------------------------------------------------------------ */
 
+/* The beta and threshold of a call, in each dtype's compute type: beta_f32, thr_f32, beta_f64, ... */
+#define FZ_PARAM_FIELDS(ctx, tag, TAG, storage, size, compute, ctag) compute beta_##tag, thr_##tag;
+
 typedef struct call {
-    int op; /* 0 forward f32, 1 forward f64, 2 backward f32, 3 backward f64 */
+    sp_op op;
+    sp_dtype dtype;
     size_t es, nops;
     size_t ndim;
     size_t *shape;       /* NULL, or its own allocation of shape_len entries */
     size_t shape_len;
     uintptr_t base[MAX_OPS];
     ptrdiff_t *strides[MAX_OPS]; /* NULL (C-contiguous), or ndim entries */
-    float beta32, thr32;
-    double beta64, thr64;
+    SP_DTYPES(FZ_PARAM_FIELDS, ~)
     int fpmode;
 } call;
 
@@ -204,8 +209,27 @@ static void print_stats(void)
 #define FZ_STAT(x) ((void)0)
 #endif
 
-static const char *const op_names[4] = {"softplus_forward_f32", "softplus_forward_f64", "softplus_backward_f32",
-                                        "softplus_backward_f64"};
+/* fn_names[op][dtype]: softplus_<public>_<dtype> */
+#define FZ_FN_NAME_D(public, dtag, DTAG, storage, size, compute, ctag) "softplus_" #public "_" #dtag,
+#define FZ_FN_NAME_O(ctx, otag, OTAG, public, inputs) {SP_DTYPES(FZ_FN_NAME_D, public)},
+static const char *const fn_names[SP_OP_COUNT][SP_DTYPE_COUNT] = {SP_OPS(FZ_FN_NAME_O, ~)};
+
+/* Bytes of a stored element per dtype, and tensor operands (the output and the inputs) per op. */
+#define FZ_SIZE(ctx, tag, TAG, storage, size, compute, ctag) size,
+static const size_t dtype_sizes[SP_DTYPE_COUNT] = {SP_DTYPES(FZ_SIZE, ~)};
+#define FZ_NOPS(ctx, tag, TAG, public, inputs) 1 + (inputs),
+static const size_t op_noperands[SP_OP_COUNT] = {SP_OPS(FZ_NOPS, ~)};
+
+/* The ISAs of src/lists.h are SOFTPLUS_ISA_<TAG> = 1 .. FZ_ISA_LAST without gaps (registry.c asserts it). */
+#define FZ_ISA_ONE(ctx, tag, TAG, fallback, priority, features) +1
+#define FZ_ISA_LAST ((int)(0 SP_ISAS(FZ_ISA_ONE, ~)))
+
+/* The registry's entry for the call under the set that must be active: the kernel that computes it,
+ * with its name, origin and bounds. */
+static const sp_kernel *active_kernel(const call *c)
+{
+    return sp_kernel_of(sp_registry_set(g_isa), c->op, c->dtype);
+}
 
 static void print_pointer(uintptr_t p)
 {
@@ -218,8 +242,10 @@ static void print_pointer(uintptr_t p)
 
 static void print_call(const call *c)
 {
-    fprintf(stderr, "  call %s, active ISA %s, FP mode %d\n  ndim %zu, shape ", op_names[c->op],
-            softplus_isa_name(g_isa), c->fpmode, c->ndim);
+    const sp_kernel *kern = active_kernel(c);
+    fprintf(stderr, "  call %s, active ISA %s (kernel %s, origin %s, bounds %g/%g ULP), FP mode %d\n"
+            "  ndim %zu, shape ", fn_names[c->op][c->dtype], softplus_isa_name(g_isa), kern->name,
+            softplus_isa_name(kern->origin), kern->max_ulp, kern->max_ulp_beta, c->fpmode, c->ndim);
     if (!c->shape) {
         fprintf(stderr, "NULL");
     } else {
@@ -228,10 +254,10 @@ static void print_call(const call *c)
             fprintf(stderr, "%s%llu", d ? ", " : "", (unsigned long long)c->shape[d]);
         fprintf(stderr, "}");
     }
-    if (c->es == 4)
-        fprintf(stderr, ", beta %a, threshold %a\n", (double)c->beta32, (double)c->thr32);
+    if (c->dtype == SP_DTYPE_F32)
+        fprintf(stderr, ", beta %a, threshold %a\n", (double)c->beta_f32, (double)c->thr_f32);
     else
-        fprintf(stderr, ", beta %a, threshold %a\n", c->beta64, c->thr64);
+        fprintf(stderr, ", beta %a, threshold %a\n", c->beta_f64, c->thr_f64);
     static const char *const names[2][MAX_OPS] = {{"y", "x", ""}, {"dx", "dy", "x"}};
     for (size_t k = 0; k < c->nops; k++) {
         fprintf(stderr, "  %-2s = ", names[c->nops == 3][k]);
@@ -268,25 +294,11 @@ static void fail(const char *fmt, ...)
 
 /* ---- the machine: ISAs and the floating-point environment ----------------------------------------- */
 
+/* The registry has a set for an ISA exactly when this build compiled one of its kernel files
+ * (test_dispatch checks that against the build's SP_HAVE_<ISA>_<DTYPE> definitions). */
 static int isa_compiled(softplus_isa isa)
 {
-    switch (isa) {
-    case SOFTPLUS_ISA_AUTO:
-    case SOFTPLUS_ISA_SCALAR: return 1;
-#if defined(SP_HAVE_SSE41_F32) || defined(SP_HAVE_SSE41_F64)
-    case SOFTPLUS_ISA_SSE41: return 1;
-#endif
-#if defined(SP_HAVE_AVX2_F32) || defined(SP_HAVE_AVX2_F64)
-    case SOFTPLUS_ISA_AVX2: return 1;
-#endif
-#if defined(SP_HAVE_AVX512_F32) || defined(SP_HAVE_AVX512_F64)
-    case SOFTPLUS_ISA_AVX512: return 1;
-#endif
-#if defined(SP_HAVE_NEON_F32) || defined(SP_HAVE_NEON_F64)
-    case SOFTPLUS_ISA_NEON: return 1;
-#endif
-    default: return 0;
-    }
+    return isa == SOFTPLUS_ISA_AUTO || sp_registry_set(isa) != NULL;
 }
 
 /* What the CPU and OS run, from the compiler's runtime (libgcc / compiler-rt), not from the library. */
@@ -315,78 +327,19 @@ static int isa_ok(softplus_isa isa)
     return isa_compiled(isa) && isa_cpu_runs(isa);
 }
 
+/* The best ISA this machine runs by the priority column of src/lists.h (the first listed wins a tie). */
 static softplus_isa best_isa(void)
 {
-    static const softplus_isa order[] = {SOFTPLUS_ISA_AVX512, SOFTPLUS_ISA_AVX2, SOFTPLUS_ISA_SSE41,
-                                         SOFTPLUS_ISA_NEON};
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-        if (isa_ok(order[i]))
-            return order[i];
-    return SOFTPLUS_ISA_SCALAR;
-}
-
-/* The ISA of the kernel a set uses for one dtype: its own file when compiled, else the one below. */
-static softplus_isa kernel_isa(softplus_isa set, int f32)
-{
-    int have[6] = {0, 1, 0, 0, 0, 0};
-#ifdef SP_HAVE_SSE41_F32
-    if (f32)
-        have[SOFTPLUS_ISA_SSE41] = 1;
-#endif
-#ifdef SP_HAVE_SSE41_F64
-    if (!f32)
-        have[SOFTPLUS_ISA_SSE41] = 1;
-#endif
-#ifdef SP_HAVE_AVX2_F32
-    if (f32)
-        have[SOFTPLUS_ISA_AVX2] = 1;
-#endif
-#ifdef SP_HAVE_AVX2_F64
-    if (!f32)
-        have[SOFTPLUS_ISA_AVX2] = 1;
-#endif
-#ifdef SP_HAVE_AVX512_F32
-    if (f32)
-        have[SOFTPLUS_ISA_AVX512] = 1;
-#endif
-#ifdef SP_HAVE_AVX512_F64
-    if (!f32)
-        have[SOFTPLUS_ISA_AVX512] = 1;
-#endif
-#ifdef SP_HAVE_NEON_F32
-    if (f32)
-        have[SOFTPLUS_ISA_NEON] = 1;
-#endif
-#ifdef SP_HAVE_NEON_F64
-    if (!f32)
-        have[SOFTPLUS_ISA_NEON] = 1;
-#endif
-    (void)f32;
-    softplus_isa isa = set;
-    while (isa != SOFTPLUS_ISA_SCALAR && !have[isa])
-        isa = isa == SOFTPLUS_ISA_NEON ? SOFTPLUS_ISA_SCALAR : (softplus_isa)(isa - 1);
-    return isa;
-}
-
-static double ulp_bound(softplus_isa set, int f32, int beta_is_one)
-{
-    switch (kernel_isa(set, f32)) {
-    case SOFTPLUS_ISA_SSE41:
-        return f32 ? (beta_is_one ? SP_MAX_ULP_F32_SSE41 : SP_MAX_ULP_BETA_F32_SSE41)
-                   : (beta_is_one ? SP_MAX_ULP_F64_SSE41 : SP_MAX_ULP_BETA_F64_SSE41);
-    case SOFTPLUS_ISA_AVX2:
-        return f32 ? (beta_is_one ? SP_MAX_ULP_F32_AVX2 : SP_MAX_ULP_BETA_F32_AVX2)
-                   : (beta_is_one ? SP_MAX_ULP_F64_AVX2 : SP_MAX_ULP_BETA_F64_AVX2);
-    case SOFTPLUS_ISA_AVX512:
-        return f32 ? (beta_is_one ? SP_MAX_ULP_F32_AVX512 : SP_MAX_ULP_BETA_F32_AVX512)
-                   : (beta_is_one ? SP_MAX_ULP_F64_AVX512 : SP_MAX_ULP_BETA_F64_AVX512);
-    case SOFTPLUS_ISA_NEON:
-        return f32 ? (beta_is_one ? SP_MAX_ULP_F32_NEON : SP_MAX_ULP_BETA_F32_NEON)
-                   : (beta_is_one ? SP_MAX_ULP_F64_NEON : SP_MAX_ULP_BETA_F64_NEON);
-    default:
-        return f32 ? (beta_is_one ? SP_MAX_ULP_F32_SCALAR : SP_MAX_ULP_BETA_F32_SCALAR)
-                   : (beta_is_one ? SP_MAX_ULP_F64_SCALAR : SP_MAX_ULP_BETA_F64_SCALAR);
+    softplus_isa best = SOFTPLUS_ISA_SCALAR;
+    int best_priority = -1;
+#define FZ_BEST(ctx, tag, TAG, fallback, priority, features)                                        \
+    if (isa_ok(SOFTPLUS_ISA_##TAG) && (priority) > best_priority) {                                 \
+        best = SOFTPLUS_ISA_##TAG;                                                                  \
+        best_priority = (priority);                                                                 \
     }
+    SP_ISAS(FZ_BEST, ~)
+#undef FZ_BEST
+    return best;
 }
 
 /* The caller's floating-point control modes: rounding direction, SSE control bits (exception masks,
@@ -847,9 +800,9 @@ static uintptr_t decode_pointer(reader *r, call *c, size_t k)
 
 static int params_ok(const call *c)
 {
-    if (c->es == 4)
-        return isfinite(c->beta32) && c->beta32 != 0.0f && !isnan(c->thr32);
-    return isfinite(c->beta64) && c->beta64 != 0.0 && !isnan(c->thr64);
+    if (c->dtype == SP_DTYPE_F32)
+        return isfinite(c->beta_f32) && c->beta_f32 != 0.0f && !isnan(c->thr_f32);
+    return isfinite(c->beta_f64) && c->beta_f64 != 0.0 && !isnan(c->thr_f64);
 }
 
 typedef struct verdict {
@@ -1057,24 +1010,20 @@ FZ_QUIET static int next_index(const call *c, size_t *idx)
     return 0;
 }
 
+/* The public function of (op, dtype): inputs in the signature's order (base[1], base[2]), then the output. */
+#define FZ_INPUTS_1(T) (const T *)c->base[1], c->strides[1],
+#define FZ_INPUTS_2(T) (const T *)c->base[1], c->strides[1], (const T *)c->base[2], c->strides[2],
+#define FZ_CALL_D(o, dtag, DTAG, storage, size, compute, ctag) SP_CALL(FZ_CALL, SP_UNPACK o, dtag, DTAG, storage)
+#define FZ_CALL(OTAG, public, inputs, dtag, DTAG, T)                                                 \
+    if (c->op == SP_OP_##OTAG && c->dtype == SP_DTYPE_##DTAG)                                        \
+        return softplus_##public##_##dtag(c->ndim, c->shape, FZ_INPUTS_##inputs(T)(T *)c->base[0],     \
+                                          c->strides[0], c->beta_##dtag, c->thr_##dtag);
+#define FZ_CALL_O(ctx, otag, OTAG, public, inputs) SP_DTYPES(FZ_CALL_D, (OTAG, public, inputs))
+
 static softplus_status run_call(const call *c)
 {
-    switch (c->op) {
-    case 0:
-        return softplus_forward_f32(c->ndim, c->shape, (const float *)c->base[1], c->strides[1],
-                                    (float *)c->base[0], c->strides[0], c->beta32, c->thr32);
-    case 1:
-        return softplus_forward_f64(c->ndim, c->shape, (const double *)c->base[1], c->strides[1],
-                                    (double *)c->base[0], c->strides[0], c->beta64, c->thr64);
-    case 2:
-        return softplus_backward_f32(c->ndim, c->shape, (const float *)c->base[1], c->strides[1],
-                                     (const float *)c->base[2], c->strides[2], (float *)c->base[0],
-                                     c->strides[0], c->beta32, c->thr32);
-    default:
-        return softplus_backward_f64(c->ndim, c->shape, (const double *)c->base[1], c->strides[1],
-                                     (const double *)c->base[2], c->strides[2], (double *)c->base[0],
-                                     c->strides[0], c->beta64, c->thr64);
-    }
+    SP_OPS(FZ_CALL_O, ~)
+    abort(); /* op and dtype are decoded modulo the counts */
 }
 
 static void print_index(const call *c, const size_t *idx)
@@ -1120,8 +1069,9 @@ FZ_QUIET static double contract_ratio(long double got, long double dy, long doub
 /* Every output element against the reference, from the inputs as they were before the call. */
 FZ_QUIET static void check_values(const call *c)
 {
-    const int f32 = c->es == 4, backward = c->nops == 3;
-    const double bound = ulp_bound(g_isa, f32, f32 ? c->beta32 == 1.0f : c->beta64 == 1.0);
+    const int f32 = c->dtype == SP_DTYPE_F32, backward = c->op == SP_OP_BWD;
+    const sp_kernel *kern = active_kernel(c);
+    const double bound = (f32 ? c->beta_f32 == 1.0f : c->beta_f64 == 1.0) ? kern->max_ulp : kern->max_ulp_beta;
     /* forward: the error in ULP against the bound; backward: the contract's ratio against 1 */
     const double limit = backward ? 1.0 : bound;
     const char *unit = backward ? "of the backward tolerance" : "ULP";
@@ -1140,7 +1090,7 @@ FZ_QUIET static void check_values(const call *c)
                 memcpy(&dy, g_before + at[1], 4);
             memcpy(&got, g_block + at[0], 4);
             double want, sig = 0.0;
-            linear = ref_f32(backward, dy, x, c->beta32, c->thr32, &want, &sig);
+            linear = ref_f32(backward, dy, x, c->beta_f32, c->thr_f32, &want, &sig);
             if (linear)
                 err = bits_of_f32(got) == bits_of_f32(backward ? dy : x) ? 0.0 : INFINITY;
             else if (backward)
@@ -1161,7 +1111,7 @@ FZ_QUIET static void check_values(const call *c)
                 memcpy(&dy, g_before + at[1], 8);
             memcpy(&got, g_block + at[0], 8);
             long double want, sig = 0.0L;
-            linear = ref_f64(backward, dy, x, c->beta64, c->thr64, &want, &sig);
+            linear = ref_f64(backward, dy, x, c->beta_f64, c->thr_f64, &want, &sig);
             if (linear)
                 err = bits_of_f64(got) == bits_of_f64(backward ? dy : x) ? 0.0 : INFINITY;
             else if (backward)
@@ -1218,11 +1168,11 @@ static void poke(reader *r, const call *c)
     unsigned char *at = g_arena + (rd_le(r, 2) % elems) * c->es;
     const uint8_t code = rd_u8(r);
     const int kind = code >> 6, step = (int)(code & 63) - 32;
-    if (c->es == 4) {
+    if (c->dtype == SP_DTYPE_F32) {
         float v;
-        const float beta = isfinite(c->beta32) && c->beta32 != 0.0f ? c->beta32 : 1.0f;
+        const float beta = isfinite(c->beta_f32) && c->beta_f32 != 0.0f ? c->beta_f32 : 1.0f;
         if (kind == 0) { /* around the threshold: fl(beta*x) just above or below it */
-            v = (isfinite(c->thr32) ? c->thr32 : 20.0f) / beta;
+            v = (isfinite(c->thr_f32) ? c->thr_f32 : 20.0f) / beta;
             for (int s = step; s != 0; s += s < 0 ? 1 : -1)
                 v = nextafterf(v, s > 0 ? INFINITY : -INFINITY);
         } else if (kind == 1) {
@@ -1235,9 +1185,9 @@ static void poke(reader *r, const call *c)
         memcpy(at, &v, 4);
     } else {
         double v;
-        const double beta = isfinite(c->beta64) && c->beta64 != 0.0 ? c->beta64 : 1.0;
+        const double beta = isfinite(c->beta_f64) && c->beta_f64 != 0.0 ? c->beta_f64 : 1.0;
         if (kind == 0) {
-            v = (isfinite(c->thr64) ? c->thr64 : 20.0) / beta;
+            v = (isfinite(c->thr_f64) ? c->thr_f64 : 20.0) / beta;
             for (int s = step; s != 0; s += s < 0 ? 1 : -1)
                 v = nextafter(v, s > 0 ? INFINITY : -INFINITY);
         } else if (kind == 1) {
@@ -1268,26 +1218,42 @@ static softplus_status invoke(call *c, int runs, int fpmode)
             for_each_element(c, k, NULL);
     c->fpmode = set_fp_mode(fpmode);
     const fp_modes modes = fp_modes_now();
-    const int errno_in = 0x5eed + c->op;
+    const int errno_in = 0x5eed + (int)(c->op * SP_DTYPE_COUNT + c->dtype);
     errno = errno_in;
     const softplus_status got = run_call(c);
     const int errno_out = errno;
     const fp_modes modes_out = fp_modes_now();
     reset_fp_mode();
     FZ_UNPOISON(g_block, BLOCK_BYTES);
-    fp_modes_compare(&modes, &modes_out, op_names[c->op]);
+    fp_modes_compare(&modes, &modes_out, fn_names[c->op][c->dtype]);
     if (errno_out != errno_in)
         fail("errno changed: %d -> %d", errno_in, errno_out);
     return got;
 }
 
-static void do_tensor(reader *r, int op)
+#ifdef FZ_TRACE
+/* One line per decoded tensor call (function, status, whether it ran, a hash of the whole block after
+ * it): two builds that decode an input the same way print the same lines. */
+static void trace_call(const char *fn, int status, int runs)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < BLOCK_BYTES; i++)
+        h = (h ^ g_block[i]) * 0x100000001b3ull;
+    fprintf(stderr, "trace: %s status %d runs %d block %016llx\n", fn, status, runs, (unsigned long long)h);
+}
+#define FZ_TRACE_CALL(fn, status, runs) trace_call((fn), (int)(status), (runs))
+#else
+#define FZ_TRACE_CALL(fn, status, runs) ((void)0)
+#endif
+
+static void do_tensor(reader *r)
 {
     call c;
     memset(&c, 0, sizeof c);
-    c.op = op;
-    c.es = (op & 1) ? 8 : 4;
-    c.nops = op < 2 ? 2 : 3;
+    c.op = (sp_op)(rd_u8(r) % SP_OP_COUNT);
+    c.dtype = (sp_dtype)(rd_u8(r) % SP_DTYPE_COUNT);
+    c.es = dtype_sizes[c.dtype];
+    c.nops = op_noperands[c.op];
     const uint8_t flags = rd_u8(r);
     c.ndim = decode_ndim(r);
     if (!(flags & 1)) {
@@ -1300,11 +1266,12 @@ static void do_tensor(reader *r, int op)
         for (size_t d = 0; d < c.shape_len; d++)
             c.shape[d] = c.ndim <= SOFTPLUS_MAX_NDIM ? decode_size(r) : 1;
     }
-    const double beta = decode_param(r, 0, c.es == 4), thr = decode_param(r, 1, c.es == 4);
-    c.beta32 = (float)beta;
-    c.thr32 = (float)thr;
-    c.beta64 = beta;
-    c.thr64 = thr;
+    const int f32 = c.dtype == SP_DTYPE_F32;
+    const double beta = decode_param(r, 0, f32), thr = decode_param(r, 1, f32);
+    c.beta_f32 = (float)beta;
+    c.thr_f32 = (float)thr;
+    c.beta_f64 = beta;
+    c.thr_f64 = thr;
     for (size_t k = 0; k < c.nops; k++) {
         c.strides[k] = decode_strides(r, &c, k);
         c.base[k] = decode_pointer(r, &c, k);
@@ -1327,6 +1294,7 @@ static void do_tensor(reader *r, int op)
         for (size_t k = 0; k < c.nops; k++) {
             if (v.lo[k] < (uintptr_t)g_arena || v.hi[k] > (uintptr_t)g_arena + ARENA_BYTES) {
                 FZ_STAT(g_stat_skipped++);
+                FZ_TRACE_CALL(fn_names[c.op][c.dtype], v.status, -1);
                 g_call = NULL;
                 free_call(&c);
                 return;
@@ -1376,6 +1344,7 @@ static void do_tensor(reader *r, int op)
         }
         check_values(&c);
     }
+    FZ_TRACE_CALL(fn_names[c.op][c.dtype], got, runs);
     g_call = NULL;
     free_call(&c);
 }
@@ -1394,7 +1363,7 @@ static int decode_enum_value(reader *r)
 static void do_set_isa(int value)
 {
     const softplus_isa isa = (softplus_isa)value;
-    const int supported = value >= 0 && value <= SOFTPLUS_ISA_NEON && isa_ok(isa);
+    const int supported = value >= 0 && value <= FZ_ISA_LAST && isa_ok(isa);
     errno = 0x5eed;
     const int reported = softplus_isa_supported(isa);
     const softplus_status got = softplus_set_isa(isa);
@@ -1417,7 +1386,8 @@ static const char *const status_texts_unknown = "unknown status";
 
 static void do_queries(reader *r)
 {
-    static const char *const isa_names[6] = {"auto", "scalar", "sse41", "avx2", "avx512", "neon"};
+#define FZ_ISA_NAME(ctx, tag, TAG, fallback, priority, features) [SOFTPLUS_ISA_##TAG] = #tag,
+    static const char *const isa_names[FZ_ISA_LAST + 1] = {[SOFTPLUS_ISA_AUTO] = "auto", SP_ISAS(FZ_ISA_NAME, ~)};
     const int s = decode_enum_value(r), i = decode_enum_value(r);
     errno = 0x5eed;
     const char *text = softplus_status_string((softplus_status)s);
@@ -1436,7 +1406,7 @@ static void do_queries(reader *r)
     for (int other = 0; known && other <= SOFTPLUS_ERR_UNSUPPORTED; other++)
         if (other != s && strcmp(softplus_status_string((softplus_status)other), text) == 0)
             fail("statuses %d and %d share the text \"%s\"", s, other, text);
-    const char *want_name = i >= 0 && i <= SOFTPLUS_ISA_NEON ? isa_names[i] : "unknown";
+    const char *want_name = i >= 0 && i <= FZ_ISA_LAST ? isa_names[i] : "unknown";
     if (!name || strcmp(name, want_name) != 0)
         fail("softplus_isa_name(%d) = \"%s\", want \"%s\"", i, name ? name : "(null)", want_name);
     char want_version[64];
@@ -1444,7 +1414,7 @@ static void do_queries(reader *r)
              SOFTPLUS_VERSION_PATCH);
     if (!version || strcmp(version, want_version) != 0)
         fail("softplus_version_string() = \"%s\", want \"%s\"", version ? version : "(null)", want_version);
-    const int want_supported = i >= 0 && i <= SOFTPLUS_ISA_NEON && isa_ok((softplus_isa)i);
+    const int want_supported = i >= 0 && i <= FZ_ISA_LAST && isa_ok((softplus_isa)i);
     if (supported != want_supported)
         fail("softplus_isa_supported(%d) = %d, want %d", i, supported, want_supported);
     if (active != g_isa)
@@ -1491,7 +1461,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < MAX_COMMANDS && r.n > 0; i++) {
         const uint8_t cmd = rd_u8(&r);
         if (cmd % 16 < 12)
-            do_tensor(&r, cmd % 4);
+            do_tensor(&r);
         else if (cmd % 16 < 14)
             do_set_isa(decode_enum_value(&r));
         else

@@ -9,7 +9,12 @@ import os
 import struct
 import sys
 
-OPS = {"fwd32": 0, "fwd64": 1, "bwd32": 2, "bwd64": 3}
+# The seeds' names for the public functions: (op index, dtype index) in src/lists.h's SP_OPS and SP_DTYPES
+# order, which a tensor call encodes as two bytes after its command byte. The dict's order (and so
+# OPS_ORDER) is the one the seeds were first written in; their arena seeds use it, so keep it.
+OPS = {"fwd32": (0, 0), "fwd64": (0, 1), "bwd32": (1, 0), "bwd64": (1, 1)}
+OPS_ORDER = {name: i for i, name in enumerate(OPS)}
+TENSOR_CALL = 0  # a command byte c with c % 16 < 12
 # decode_enum_value: codes < 0xf0 pick values[code & 15]
 ENUM = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8, -1: 9, 255: 10, 256: 11, "INT_MAX": 12,
         "INT_MIN": 13, 32: 14, 31: 15}
@@ -109,7 +114,8 @@ def tensor(op, shape, operands, beta=1.0, threshold=20.0, shape_null=False, ndim
     """operands: (strides bytes, pointer bytes) per operand, output first."""
     flags = (1 if shape_null else 0) | (2 if fpmode is not None else 0) | (4 if pokes else 0)
     n = len(shape) if ndim is None else ndim
-    out = u8(OPS[op]) + u8(flags) + ndim_code(n)
+    op_index, dtype_index = OPS[op]
+    out = u8(TENSOR_CALL) + u8(op_index) + u8(dtype_index) + u8(flags) + ndim_code(n)
     if not shape_null and (not isinstance(n, int) or n <= 32):
         out += b"".join(size_code(s) for s in shape)
     out += param_code(BETA, BETA_SPECIAL, beta) + param_code(THRESHOLD, {}, threshold)
@@ -152,7 +158,7 @@ def seeds():
     # ---- one accepted call per function, on every ISA the header byte selects
     for isa, ops in ((1, OPS), (2, ["bwd32"]), (3, ["fwd64"]), (4, ["bwd64"])):
         for op in ops:
-            s[f"ok_{op}_isa{isa}"] = header(isa, seed=isa * 7 + OPS[op]) + simple(op, [3, 17])
+            s[f"ok_{op}_isa{isa}"] = header(isa, seed=isa * 7 + OPS_ORDER[op]) + simple(op, [3, 17])
     for op in OPS:
         k = nops(op)
         # a scalar (rank 0), with NULL shape
