@@ -2,12 +2,11 @@
  * SPDX-License-Identifier: MIT
  *
  * Included by x86/softplus_f64_{sse41,avx2,avx512}.c, which are compiled with different -m flags, and
- * by arm/softplus_f64_neon.c, which runs the FMA kernels' algorithm in their operation order (sharing
- * the constants is part of what keeps the FMA kernels bit-identical across x86 and aarch64). So this
- * header holds only macros, constants, types and static scalar functions without intrinsics: each
- * kernel file compiles its own copy with its own flags, and nothing here can carry one ISA's
- * instructions into another file. The method, the measured errors and the vector code stay in the
- * kernel files (x86/softplus_f64_avx512.c has the full description of the method).
+ * by arm/softplus_f64_neon.c (sharing the constants is part of what keeps the FMA kernels bit-identical
+ * across x86 and aarch64). So this header holds only macros, constants, types and static scalar
+ * functions without intrinsics: each kernel file compiles its own copy with its own flags, and nothing
+ * here can carry one ISA's instructions into another file. The method and the measured errors are in
+ * softplus_f64_fma_algorithm.h, the vector text of the FMA kernels; the SSE4.1 kernel keeps its own.
  */
 #ifndef SP_SOFTPLUS_F64_COMMON_H
 #define SP_SOFTPLUS_F64_COMMON_H
@@ -79,8 +78,6 @@ static const double sp_f64_log_l[16] = {
 #define SP_F64_DX_TINY 0x1p-969   /* backward results below it take the special path (one rounding) */
 #define SP_F64_THR_EXACT 40.0     /* e^-40 < 2^-57: x + g and dy*(1 - t) round to x and dy */
 #define SP_F64_IDX_MAX 0x1.ep-1   /* 15/16: the log table index is round(16 t) clamped to 15 */
-
-#define SP_BLOCK 256 /* lanes per stage-1 pass: 4 KiB of t_hi, t_lo, well inside L1 */
 
 /* ---- per-call scalars ---------------------------------------------------------------------------- */
 

@@ -1,7 +1,7 @@
 /* softplus_f64_sse41.c -- f64 softplus forward and backward, 2 lanes of SSE4.1 (no FMA).
  * SPDX-License-Identifier: MIT
  *
- * Method: the one of softplus_f64_avx512.c (read its header), with the FMAs replaced by exact
+ * Method: the one of arch/softplus_f64_fma_algorithm.h (read its header), with the FMAs replaced by exact
  * products (Veltkamp split, Dekker's two-product) where the method needs an exact residual:
  *   z_lo = beta*x - z:   beta = mb * 2^eb is split once per call; x*2^eb is split per lane (it is
  *                        exact and in range wherever z_lo matters, |z| <= A_fast);
@@ -133,7 +133,7 @@ SP_INLINE __m128d sp_log_poly(__m128d v, __m128d v2)
     return _mm_add_pd(_mm_mul_pd(q69, v4), q25);
 }
 
-/* ---- the fast path, in two stages (see softplus_f64_avx512.c) ----------------------------------- */
+/* ---- the fast path, in two stages (see arch/softplus_f64_fma_algorithm.h) ----------------------- */
 
 /* t = exp(-(a + a_lo)) = th + tl */
 SP_INLINE void sp_stage1(__m128d x, const sp_f64_setup *s, int b1, __m128d *pth, __m128d *ptl, __m128d *pzl)
