@@ -105,6 +105,28 @@ static inline int sp_f64_threshold_active(double threshold)
     return !(threshold >= SP_F64_THR_EXACT);
 }
 
+/* Mode bits of the f64 loops (arch/softplus_loop.h passes them to every stage): beta == 1 (the beta
+ * arithmetic drops out, with the same bits as beta = 1) and a threshold that needs a per-lane test. */
+#define SP_F64_B1 1
+#define SP_F64_TF 2
+
+/* Calls loop_b1 (beta == 1) or loop with the arguments and the mode bits as a constant, so that each
+ * combination compiles to its own loop. */
+#define SP_F64_RUN(p, loop_b1, loop, ...)                                                             \
+    do {                                                                                             \
+        const int sp_tf_ = sp_f64_threshold_active((p)->threshold);                                  \
+        if ((p)->beta == 1.0) {                                                                      \
+            if (sp_tf_)                                                                              \
+                loop_b1(__VA_ARGS__, SP_F64_B1 | SP_F64_TF);                                         \
+            else                                                                                     \
+                loop_b1(__VA_ARGS__, SP_F64_B1);                                                     \
+        } else if (sp_tf_) {                                                                         \
+            loop(__VA_ARGS__, SP_F64_TF);                                                            \
+        } else {                                                                                     \
+            loop(__VA_ARGS__, 0);                                                                    \
+        }                                                                                            \
+    } while (0)
+
 /* beta = mb * 2^eb, |mb| in [1, 2), and rbm = 1/mb, for the special paths of the FMA kernels */
 static inline void sp_f64_beta_split(double beta, double *mb, double *rbm, double *eb)
 {

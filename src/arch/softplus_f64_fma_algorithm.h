@@ -100,10 +100,6 @@ static void sp_f64_ctx_init(sp_f64_ctx *k, const sp_params_f64 *p)
     sp_f64_load_tables(&k->tab);
 }
 
-/* mode bits, constants at every call so that each combination compiles to its own loop */
-#define SP_F64_B1 1 /* beta == 1: the beta arithmetic drops out, with the same bits as beta = 1 */
-#define SP_F64_TF 2 /* the threshold needs a per-lane test (sp_f64_threshold_active) */
-
 /* ---- shared pieces ------------------------------------------------------------------------------ */
 
 /* E(r) = exp(-r) - 1 */
@@ -459,39 +455,17 @@ static SP_NOINLINE vd sp_bwd_special(vd dy, vd x, vd dx, vm m, const sp_f64_ctx 
 #define SP_LOOP_SPECIAL(k, mode, dy, x, dx, bits) sp_bwd_special(dy, x, dx, MASK_FROM_BITS(bits), k)
 #include "arch/softplus_loop.h"
 
-/* The bodies of sp_fwd_f64_<isa> and sp_bwd_f64_<isa>: one loop per (beta == 1, threshold active). */
+/* The bodies of sp_fwd_f64_<isa> and sp_bwd_f64_<isa>. */
 SP_INLINE void sp_f64_fwd(size_t n, const double *x, double *y, const sp_params_f64 *p)
 {
     sp_f64_ctx k;
     sp_f64_ctx_init(&k, p);
-    const int tf = sp_f64_threshold_active(p->threshold);
-    if (p->beta == 1.0) {
-        if (tf)
-            sp_f64_fwd_loop(n, x, y, &k, SP_F64_B1 | SP_F64_TF);
-        else
-            sp_f64_fwd_loop(n, x, y, &k, SP_F64_B1);
-    } else {
-        if (tf)
-            sp_f64_fwd_loop(n, x, y, &k, SP_F64_TF);
-        else
-            sp_f64_fwd_loop(n, x, y, &k, 0);
-    }
+    SP_F64_RUN(p, sp_f64_fwd_loop, sp_f64_fwd_loop, n, x, y, &k);
 }
 
 SP_INLINE void sp_f64_bwd(size_t n, const double *dy, const double *x, double *dx, const sp_params_f64 *p)
 {
     sp_f64_ctx k;
     sp_f64_ctx_init(&k, p);
-    const int tf = sp_f64_threshold_active(p->threshold);
-    if (p->beta == 1.0) {
-        if (tf)
-            sp_f64_bwd_loop(n, dy, x, dx, &k, SP_F64_B1 | SP_F64_TF);
-        else
-            sp_f64_bwd_loop(n, dy, x, dx, &k, SP_F64_B1);
-    } else {
-        if (tf)
-            sp_f64_bwd_loop(n, dy, x, dx, &k, SP_F64_TF);
-        else
-            sp_f64_bwd_loop(n, dy, x, dx, &k, 0);
-    }
+    SP_F64_RUN(p, sp_f64_bwd_loop, sp_f64_bwd_loop, n, dy, x, dx, &k);
 }

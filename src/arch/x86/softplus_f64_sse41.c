@@ -324,8 +324,6 @@ static SP_NOINLINE __m128d sp_bwd_special(__m128d dyv, __m128d xv, __m128d dxv, 
 #define SP_LOOP_LOAD_TAIL(p, k) _mm_load_sd(p) /* k = 1: the element and a zero */
 #define SP_LOOP_STORE_TAIL(p, v, k) _mm_store_sd(p, v)
 #define SP_LOOP_BITS(m) ((uint64_t)(m))
-#define SP_B1 1 /* mode bits: beta == 1, threshold active */
-#define SP_TF 2
 
 /* Forward hands z_lo from stage 1 to stage 2 as well (it costs a Dekker product) except for beta = 1,
  * where it is zero: two instantiations, so that beta = 1 stores and loads two buffers, not three. */
@@ -334,7 +332,7 @@ static SP_NOINLINE __m128d sp_bwd_special(__m128d dyv, __m128d xv, __m128d dxv, 
 #define SP_LOOP_NBUF 2
 #define SP_LOOP_STAGE1(s, mode, x, pth, ptl) sp_stage1_b(x, s, 1, pth, ptl)
 #define SP_LOOP_STAGE2(s, mode, x, th, tl, pm)                                                        \
-    sp_fwd_stage2(x, th, tl, _mm_setzero_pd(), s, 1, (mode) & SP_TF, pm)
+    sp_fwd_stage2(x, th, tl, _mm_setzero_pd(), s, 1, (mode) & SP_F64_TF, pm)
 #define SP_LOOP_SPECIAL(s, mode, x, y, bits) sp_fwd_special(x, y, (int)(bits), s)
 #include "arch/softplus_loop.h"
 
@@ -342,16 +340,16 @@ static SP_NOINLINE __m128d sp_bwd_special(__m128d dyv, __m128d xv, __m128d dxv, 
 #define SP_LOOP_NIN 1
 #define SP_LOOP_NBUF 3
 #define SP_LOOP_STAGE1(s, mode, x, pth, ptl, pzl) sp_stage1(x, s, 0, pth, ptl, pzl)
-#define SP_LOOP_STAGE2(s, mode, x, th, tl, zl, pm) sp_fwd_stage2(x, th, tl, zl, s, 0, (mode) & SP_TF, pm)
+#define SP_LOOP_STAGE2(s, mode, x, th, tl, zl, pm) sp_fwd_stage2(x, th, tl, zl, s, 0, (mode) & SP_F64_TF, pm)
 #define SP_LOOP_SPECIAL(s, mode, x, y, bits) sp_fwd_special(x, y, (int)(bits), s)
 #include "arch/softplus_loop.h"
 
 #define SP_LOOP_NAME sp_bwd_loop
 #define SP_LOOP_NIN 2
 #define SP_LOOP_NBUF 2
-#define SP_LOOP_STAGE1(s, mode, dy, x, pth, ptl) sp_stage1_b(x, s, (mode) & SP_B1, pth, ptl)
+#define SP_LOOP_STAGE1(s, mode, dy, x, pth, ptl) sp_stage1_b(x, s, (mode) & SP_F64_B1, pth, ptl)
 #define SP_LOOP_STAGE2(s, mode, dy, x, th, tl, pm)                                                    \
-    sp_bwd_stage2(dy, x, th, tl, s, (mode) & SP_B1, (mode) & SP_TF, pm)
+    sp_bwd_stage2(dy, x, th, tl, s, (mode) & SP_F64_B1, (mode) & SP_F64_TF, pm)
 #define SP_LOOP_SPECIAL(s, mode, dy, x, dx, bits) sp_bwd_special(dy, x, dx, (int)(bits), s)
 #include "arch/softplus_loop.h"
 
@@ -359,34 +357,12 @@ void sp_fwd_f64_sse41(size_t n, const double *x, double *y, const sp_params_f64 
 {
     sp_f64_setup s;
     sp_f64_setup_init(&s, p);
-    const int tf = sp_f64_threshold_active(p->threshold);
-    if (p->beta == 1.0) {
-        if (tf)
-            sp_fwd_loop_b1(n, x, y, &s, SP_TF);
-        else
-            sp_fwd_loop_b1(n, x, y, &s, 0);
-    } else {
-        if (tf)
-            sp_fwd_loop(n, x, y, &s, SP_TF);
-        else
-            sp_fwd_loop(n, x, y, &s, 0);
-    }
+    SP_F64_RUN(p, sp_fwd_loop_b1, sp_fwd_loop, n, x, y, &s);
 }
 
 void sp_bwd_f64_sse41(size_t n, const double *dy, const double *x, double *dx, const sp_params_f64 *p)
 {
     sp_f64_setup s;
     sp_f64_setup_init(&s, p);
-    const int tf = sp_f64_threshold_active(p->threshold);
-    if (p->beta == 1.0) {
-        if (tf)
-            sp_bwd_loop(n, dy, x, dx, &s, SP_B1 | SP_TF);
-        else
-            sp_bwd_loop(n, dy, x, dx, &s, SP_B1);
-    } else {
-        if (tf)
-            sp_bwd_loop(n, dy, x, dx, &s, SP_TF);
-        else
-            sp_bwd_loop(n, dy, x, dx, &s, 0);
-    }
+    SP_F64_RUN(p, sp_bwd_loop, sp_bwd_loop, n, dy, x, dx, &s);
 }
