@@ -19,10 +19,13 @@
  *   MASK_FROM_BITS(u)      the inverse of BITS;
  *   SELECT(m, a, b)        m ? a : b; MASKZ(m, a) = m ? a : +0;
  *   LOOKUP(tab, i)         tab[bits(i) & 15] per lane: the low 4 bits of each lane's bits pick the
- *                          entry, the bits above are ignored (as vpermt2pd does).
+ *                          entry, the bits above are ignored (as vpermt2pd does);
+ *   SP_LOOP_W, SP_LOOP_LOADU/STOREU/LOADA/STOREA (and, optionally, SP_LOOP_LOAD_TAIL/STORE_TAIL)
+ *                          the ISA's half of the loop driver's parameters (arch/softplus_loop.h).
+ * It defines sp_f64_fwd and sp_f64_bwd, the bodies of the file's sp_fwd_f64_<isa> and sp_bwd_f64_<isa>.
  * Every kernel runs this one text, so the operations and their order are the same on every ISA: that
  * is what makes the AVX2, AVX-512 and NEON results bit-identical (tests/accuracy/test_digest.c pins
- * them to one committed digest, tests/accuracy/test_fma_identity.c compares them lane for lane).
+ * them to one committed digest, tests/accuracy/test_fma_identity.c compares AVX2 with AVX-512).
  * Vector state is kept in plain variables and out-parameters, never in structs of vectors, so that a
  * port to sizeless vector types (SVE) can use the text as it is; only the op layer's tables may live
  * in a struct.
@@ -290,8 +293,9 @@ SP_INLINE vd sp_bwd_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int m
 
 /* ---- the careful path --------------------------------------------------------------------------- */
 
-/* The front of both special paths: z, a, the lanes with a finite |z| < 2048, and t = exp(-a) as
- * s1 + s2 with the table bits moved by ks (caller's exponent split es: t = 2^es*(s1 + s2)). */
+/* The front of both special paths: z = fl(beta*x), the lanes with |z| < 2048 (fin), z_lo there (0
+ * elsewhere), kd and k = round(-16a/ln2) for a = min(|z|, 2048) (NaN -> 2048), and E(r) in *pe;
+ * returns k. What stays in 2^(k/16) is the caller's choice of exponent split (sp_special_s1). */
 SP_INLINE vd sp_special_kf(vd x, const sp_f64_ctx *k, vd *pz, vm *pfin, vd *pzl, vd *pkd, vd *pe)
 {
     const vd beta = F(k->beta);
@@ -314,7 +318,8 @@ SP_INLINE vd sp_special_kf(vd x, const sp_f64_ctx *k, vd *pz, vm *pfin, vd *pzl,
     return kf;
 }
 
-/* s1 = T_j 2^(k>>4 - es) exactly and s2 = s1*(E + Tr) */
+/* t = 2^es * (s1 + s2): s1 = T_j 2^((k>>4) - es) exactly (an integer add on the exponent bits; es
+ * chosen by the caller so that s1 stays normal) and s2 = s1*(E + Tr) */
 SP_INLINE vd sp_special_s1(vd kd, vd kf, vd es, vd e, const sp_f64_ctx *k, vd *ps2)
 {
     const vd tb = LOOKUP(k->tab.tb, kd);
