@@ -2,12 +2,11 @@
  * SPDX-License-Identifier: MIT
  *
  * Included by x86/softplus_f64_{sse41,avx2,avx512}.c, which are compiled with different -m flags, and
- * by arm/softplus_f64_neon.c, which runs the FMA kernels' algorithm in their operation order (sharing
- * the constants is part of what keeps the FMA kernels bit-identical across x86 and aarch64). So this
- * header holds only macros, constants, types and static scalar functions without intrinsics: each
- * kernel file compiles its own copy with its own flags, and nothing here can carry one ISA's
- * instructions into another file. The method, the measured errors and the vector code stay in the
- * kernel files (x86/softplus_f64_avx512.c has the full description of the method).
+ * by arm/softplus_f64_neon.c (sharing the constants is part of what keeps the FMA kernels bit-identical
+ * across x86 and aarch64). So this header holds only macros, constants, types and static scalar
+ * functions without intrinsics: each kernel file compiles its own copy with its own flags, and nothing
+ * here can carry one ISA's instructions into another file. The method and the measured errors are in
+ * softplus_f64_fma_algorithm.h, the vector text of the FMA kernels; the SSE4.1 kernel keeps its own.
  */
 #ifndef SP_SOFTPLUS_F64_COMMON_H
 #define SP_SOFTPLUS_F64_COMMON_H
@@ -80,8 +79,6 @@ static const double sp_f64_log_l[16] = {
 #define SP_F64_THR_EXACT 40.0     /* e^-40 < 2^-57: x + g and dy*(1 - t) round to x and dy */
 #define SP_F64_IDX_MAX 0x1.ep-1   /* 15/16: the log table index is round(16 t) clamped to 15 */
 
-#define SP_BLOCK 256 /* lanes per stage-1 pass: 4 KiB of t_hi, t_lo, well inside L1 */
-
 /* ---- per-call scalars ---------------------------------------------------------------------------- */
 
 /* The bound on a = |beta*x| of the fast path. The fast path needs 1/beta finite and g/beta normal
@@ -107,6 +104,28 @@ static inline int sp_f64_threshold_active(double threshold)
 {
     return !(threshold >= SP_F64_THR_EXACT);
 }
+
+/* Mode bits of the f64 loops (arch/softplus_loop.h passes them to every stage): beta == 1 (the beta
+ * arithmetic drops out, with the same bits as beta = 1) and a threshold that needs a per-lane test. */
+#define SP_F64_B1 1
+#define SP_F64_TF 2
+
+/* Calls loop_b1 (beta == 1) or loop with the arguments and the mode bits as a constant, so that each
+ * combination compiles to its own loop. */
+#define SP_F64_RUN(p, loop_b1, loop, ...)                                                             \
+    do {                                                                                             \
+        const int sp_tf_ = sp_f64_threshold_active((p)->threshold);                                  \
+        if ((p)->beta == 1.0) {                                                                      \
+            if (sp_tf_)                                                                              \
+                loop_b1(__VA_ARGS__, SP_F64_B1 | SP_F64_TF);                                         \
+            else                                                                                     \
+                loop_b1(__VA_ARGS__, SP_F64_B1);                                                     \
+        } else if (sp_tf_) {                                                                         \
+            loop(__VA_ARGS__, SP_F64_TF);                                                            \
+        } else {                                                                                     \
+            loop(__VA_ARGS__, 0);                                                                    \
+        }                                                                                            \
+    } while (0)
 
 /* beta = mb * 2^eb, |mb| in [1, 2), and rbm = 1/mb, for the special paths of the FMA kernels */
 static inline void sp_f64_beta_split(double beta, double *mb, double *rbm, double *eb)

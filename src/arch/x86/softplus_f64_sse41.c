@@ -1,7 +1,7 @@
 /* softplus_f64_sse41.c -- f64 softplus forward and backward, 2 lanes of SSE4.1 (no FMA).
  * SPDX-License-Identifier: MIT
  *
- * Method: the one of softplus_f64_avx512.c (read its header), with the FMAs replaced by exact
+ * Method: the one of arch/softplus_f64_fma_algorithm.h (read its header), with the FMAs replaced by exact
  * products (Veltkamp split, Dekker's two-product) where the method needs an exact residual:
  *   z_lo = beta*x - z:   beta = mb * 2^eb is split once per call; x*2^eb is split per lane (it is
  *                        exact and in range wherever z_lo matters, |z| <= A_fast);
@@ -27,9 +27,13 @@
  *
  * Special values. Lanes outside the fast path (NaN, +-inf, |beta*x| > A_fast, every lane when
  * |beta| < 2^-1000; backward also |dy| > 2^990, inf or NaN, and 0 < |dx| < 2^-969 with dy != 0, where
- * the partial products of dy*s would round on the subnormal grid) are flagged and recomputed one by one
- * in x87 long double (64-bit significand, wide exponent) from expl/log1pl and libm's fma, then
- * rounded once to double: there is no range to manage and the error stays below 0.51 ULP.
+ * the partial products of dy*s would round on the subnormal grid) are flagged and, after each block
+ * (arch/softplus_loop.h, as for the FMA kernels), recomputed one by one in x87 long double (64-bit
+ * significand, wide exponent) from expl/log1pl and libm's fma, then rounded once to double: there is
+ * no range to manage and the error stays below 0.51 ULP.
+ * Speed: the move to the shared driver (deferred special lanes) left 1K and 32K elements within +-2%
+ * (new/old medians of interleaved pairs); at 2M and 32M elements forward measured 5-15% slower in four
+ * runs, on a machine whose noise floor there is +-5% (an old/old control gave 1.055), not resolved.
  * |z| >= 2048, inf or NaN gives y = x (z > 0), 0 with beta's sign (z < 0) or NaN, dx = dy or dy*0
  * (dy*0 only for an infinite x: an infinite dy stays infinite for every finite x).
  */
@@ -132,7 +136,7 @@ SP_INLINE __m128d sp_log_poly(__m128d v, __m128d v2)
     return _mm_add_pd(_mm_mul_pd(q69, v4), q25);
 }
 
-/* ---- the fast path, in two stages (see softplus_f64_avx512.c) ----------------------------------- */
+/* ---- the fast path, in two stages (see arch/softplus_f64_fma_algorithm.h) ----------------------- */
 
 /* t = exp(-(a + a_lo)) = th + tl */
 SP_INLINE void sp_stage1(__m128d x, const sp_f64_setup *s, int b1, __m128d *pth, __m128d *ptl, __m128d *pzl)
@@ -157,6 +161,13 @@ SP_INLINE void sp_stage1(__m128d x, const sp_f64_setup *s, int b1, __m128d *pth,
     const __m128d th = _mm_add_pd(s1, s2);
     *pth = th;
     *ptl = _mm_sub_pd(s2, _mm_sub_pd(th, s1));
+}
+
+/* stage 1 without z_lo: forward with beta = 1 (where it is 0) and backward (which does not use it) */
+SP_INLINE void sp_stage1_b(__m128d x, const sp_f64_setup *s, int b1, __m128d *pth, __m128d *ptl)
+{
+    __m128d zl;
+    sp_stage1(x, s, b1, pth, ptl, &zl);
 }
 
 /* forward from t: y = (max(z, 0) + z_lo[z > 0] + log1p(t)) / beta */
@@ -303,114 +314,58 @@ static SP_NOINLINE __m128d sp_bwd_special(__m128d dyv, __m128d xv, __m128d dxv, 
     return _mm_loadu_pd(dx);
 }
 
-/* ---- loops ------------------------------------------------------------------------------------- */
-SP_INLINE void sp_fwd_loop(size_t n, const double *x, double *y, const sp_f64_setup *s, int b1, int tf)
-{
-    _Alignas(16) double bh[SP_BLOCK], bl[SP_BLOCK], bz[SP_BLOCK];
-    size_t i = 0;
-    while (n - i >= 2) {
-        const size_t m = n - i < SP_BLOCK ? (n - i) & ~(size_t)1 : SP_BLOCK;
-        for (size_t j = 0; j < m; j += 2) {
-            __m128d th, tl, zl;
-            sp_stage1(_mm_loadu_pd(x + i + j), s, b1, &th, &tl, &zl);
-            _mm_store_pd(bh + j, th);
-            _mm_store_pd(bl + j, tl);
-            if (!b1)
-                _mm_store_pd(bz + j, zl);
-        }
-        for (size_t j = 0; j < m; j += 2) {
-            const __m128d xv = _mm_loadu_pd(x + i + j);
-            const __m128d zl = b1 ? _mm_setzero_pd() : _mm_load_pd(bz + j);
-            int sp;
-            __m128d yv = sp_fwd_stage2(xv, _mm_load_pd(bh + j), _mm_load_pd(bl + j), zl, s, b1, tf, &sp);
-            if (sp)
-                yv = sp_fwd_special(xv, yv, sp, s);
-            _mm_storeu_pd(y + i + j, yv);
-        }
-        i += m;
-    }
-    if (i < n) {
-        /* the last element runs the same vector code on a zero-padded copy */
-        const __m128d xv = _mm_set_pd(0.0, x[i]);
-        __m128d th, tl, zl;
-        int sp;
-        sp_stage1(xv, s, b1, &th, &tl, &zl);
-        __m128d yv = sp_fwd_stage2(xv, th, tl, zl, s, b1, tf, &sp);
-        if (sp)
-            yv = sp_fwd_special(xv, yv, sp, s);
-        y[i] = _mm_cvtsd_f64(yv);
-    }
-}
+/* ---- loops (arch/softplus_loop.h) ---------------------------------------------------------------- */
+#define SP_LOOP_T double
+#define SP_LOOP_V __m128d
+#define SP_LOOP_M int /* the lane bits themselves (movmskpd) */
+#define SP_LOOP_W 2
+#define SP_LOOP_CTX sp_f64_setup
+#define SP_LOOP_LOADU(p) _mm_loadu_pd(p)
+#define SP_LOOP_STOREU(p, v) _mm_storeu_pd(p, v)
+#define SP_LOOP_LOADA(p) _mm_load_pd(p)
+#define SP_LOOP_STOREA(p, v) _mm_store_pd(p, v)
+#define SP_LOOP_LOAD_TAIL(p, k) _mm_load_sd(p) /* k = 1: the element and a zero */
+#define SP_LOOP_STORE_TAIL(p, v, k) _mm_store_sd(p, v)
+#define SP_LOOP_BITS(m) ((uint64_t)(m))
+
+/* Forward hands z_lo from stage 1 to stage 2 as well (it costs a Dekker product) except for beta = 1,
+ * where it is zero: two instantiations, so that beta = 1 stores and loads two buffers, not three. */
+#define SP_LOOP_NAME sp_fwd_loop_b1
+#define SP_LOOP_NIN 1
+#define SP_LOOP_NBUF 2
+#define SP_LOOP_STAGE1(s, mode, x, pth, ptl) sp_stage1_b(x, s, 1, pth, ptl)
+#define SP_LOOP_STAGE2(s, mode, x, th, tl, pm)                                                        \
+    sp_fwd_stage2(x, th, tl, _mm_setzero_pd(), s, 1, (mode) & SP_F64_TF, pm)
+#define SP_LOOP_SPECIAL(s, mode, x, y, bits) sp_fwd_special(x, y, (int)(bits), s)
+#include "arch/softplus_loop.h"
+
+#define SP_LOOP_NAME sp_fwd_loop
+#define SP_LOOP_NIN 1
+#define SP_LOOP_NBUF 3
+#define SP_LOOP_STAGE1(s, mode, x, pth, ptl, pzl) sp_stage1(x, s, 0, pth, ptl, pzl)
+#define SP_LOOP_STAGE2(s, mode, x, th, tl, zl, pm) sp_fwd_stage2(x, th, tl, zl, s, 0, (mode) & SP_F64_TF, pm)
+#define SP_LOOP_SPECIAL(s, mode, x, y, bits) sp_fwd_special(x, y, (int)(bits), s)
+#include "arch/softplus_loop.h"
+
+#define SP_LOOP_NAME sp_bwd_loop
+#define SP_LOOP_NIN 2
+#define SP_LOOP_NBUF 2
+#define SP_LOOP_STAGE1(s, mode, dy, x, pth, ptl) sp_stage1_b(x, s, (mode) & SP_F64_B1, pth, ptl)
+#define SP_LOOP_STAGE2(s, mode, dy, x, th, tl, pm)                                                    \
+    sp_bwd_stage2(dy, x, th, tl, s, (mode) & SP_F64_B1, (mode) & SP_F64_TF, pm)
+#define SP_LOOP_SPECIAL(s, mode, dy, x, dx, bits) sp_bwd_special(dy, x, dx, (int)(bits), s)
+#include "arch/softplus_loop.h"
 
 void sp_fwd_f64_sse41(size_t n, const double *x, double *y, const sp_params_f64 *p)
 {
     sp_f64_setup s;
     sp_f64_setup_init(&s, p);
-    const int tf = sp_f64_threshold_active(p->threshold);
-    if (p->beta == 1.0) {
-        if (tf)
-            sp_fwd_loop(n, x, y, &s, 1, 1);
-        else
-            sp_fwd_loop(n, x, y, &s, 1, 0);
-    } else {
-        if (tf)
-            sp_fwd_loop(n, x, y, &s, 0, 1);
-        else
-            sp_fwd_loop(n, x, y, &s, 0, 0);
-    }
-}
-
-SP_INLINE void sp_bwd_loop(size_t n, const double *dy, const double *x, double *dx, const sp_f64_setup *s,
-                           int b1, int tf)
-{
-    _Alignas(16) double bh[SP_BLOCK], bl[SP_BLOCK];
-    size_t i = 0;
-    while (n - i >= 2) {
-        const size_t m = n - i < SP_BLOCK ? (n - i) & ~(size_t)1 : SP_BLOCK;
-        for (size_t j = 0; j < m; j += 2) {
-            __m128d th, tl, zl;
-            sp_stage1(_mm_loadu_pd(x + i + j), s, b1, &th, &tl, &zl);
-            _mm_store_pd(bh + j, th);
-            _mm_store_pd(bl + j, tl);
-        }
-        for (size_t j = 0; j < m; j += 2) {
-            const __m128d xv = _mm_loadu_pd(x + i + j);
-            const __m128d dyv = _mm_loadu_pd(dy + i + j);
-            int sp;
-            __m128d dxv = sp_bwd_stage2(dyv, xv, _mm_load_pd(bh + j), _mm_load_pd(bl + j), s, b1, tf, &sp);
-            if (sp)
-                dxv = sp_bwd_special(dyv, xv, dxv, sp, s);
-            _mm_storeu_pd(dx + i + j, dxv);
-        }
-        i += m;
-    }
-    if (i < n) {
-        const __m128d xv = _mm_set_pd(0.0, x[i]);
-        const __m128d dyv = _mm_set_pd(0.0, dy[i]);
-        __m128d th, tl, zl;
-        int sp;
-        sp_stage1(xv, s, b1, &th, &tl, &zl);
-        __m128d dxv = sp_bwd_stage2(dyv, xv, th, tl, s, b1, tf, &sp);
-        if (sp)
-            dxv = sp_bwd_special(dyv, xv, dxv, sp, s);
-        dx[i] = _mm_cvtsd_f64(dxv);
-    }
+    SP_F64_RUN(p, sp_fwd_loop_b1, sp_fwd_loop, n, x, y, &s);
 }
 
 void sp_bwd_f64_sse41(size_t n, const double *dy, const double *x, double *dx, const sp_params_f64 *p)
 {
     sp_f64_setup s;
     sp_f64_setup_init(&s, p);
-    const int tf = sp_f64_threshold_active(p->threshold);
-    if (p->beta == 1.0) {
-        if (tf)
-            sp_bwd_loop(n, dy, x, dx, &s, 1, 1);
-        else
-            sp_bwd_loop(n, dy, x, dx, &s, 1, 0);
-    } else {
-        if (tf)
-            sp_bwd_loop(n, dy, x, dx, &s, 0, 1);
-        else
-            sp_bwd_loop(n, dy, x, dx, &s, 0, 0);
-    }
+    SP_F64_RUN(p, sp_bwd_loop, sp_bwd_loop, n, dy, x, dx, &s);
 }

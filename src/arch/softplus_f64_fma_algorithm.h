@@ -1,0 +1,476 @@
+/* softplus_f64_fma_algorithm.h -- the f64 FMA softplus algorithm, written once in per-ISA vector ops.
+ * SPDX-License-Identifier: MIT
+ *
+ * Not a standalone header: x86/softplus_f64_avx2.c, x86/softplus_f64_avx512.c and arm/softplus_f64_neon.c
+ * each include it once, after softplus_f64_common.h and after defining
+ *   vd, vm                 the vector of doubles and the lane-mask type;
+ *   sp_f64_tables          the four 16-entry tables (tb: bits of T_j, tr: Tr_j, c: c_i, l: l_i) in
+ *                          whatever form the lookup wants, and sp_f64_load_tables(sp_f64_tables *);
+ *   F(c) FBITS(u) ZERO()   a constant, a constant given by its bits, +0;
+ *   ADD SUB MUL DIV        IEEE operations, one rounding each;
+ *   FMA FMS FNMA           a*b + c, a*b - c, c - a*b, fused (x86 fmadd, fmsub, fnmadd);
+ *   MIN MAX                x86 minpd/maxpd: a < b ? a : b, a > b ? a : b (b when unordered or equal);
+ *   ABS AND OR XOR ANDNOT  bit operations on the lanes (ANDNOT(a, b) = ~a & b);
+ *   FLOOR                  round toward -inf;
+ *   IADD ISHL ISHR         64-bit integer add and logical shifts (by a constant) on the lanes' bits;
+ *   GT LT LE               ordered compares; NLE NGE NLT NEQ UNORD their unordered complements
+ *                          (true when either is NaN) and the NaN test of (a, a): x86 _CMP_*_UQ;
+ *   MAND MOR ANY BITS      mask and, or, "any lane set", and the mask as a uint64_t (bit i = lane i);
+ *   MASK_FROM_BITS(u)      the inverse of BITS;
+ *   SELECT(m, a, b)        m ? a : b; MASKZ(m, a) = m ? a : +0;
+ *   LOOKUP(tab, i)         tab[bits(i) & 15] per lane: the low 4 bits of each lane's bits pick the
+ *                          entry, the bits above are ignored (as vpermt2pd does);
+ *   SP_LOOP_W, SP_LOOP_LOADU/STOREU/LOADA/STOREA (and, optionally, SP_LOOP_LOAD_TAIL/STORE_TAIL)
+ *                          the ISA's half of the loop driver's parameters (arch/softplus_loop.h).
+ * It defines sp_f64_fwd and sp_f64_bwd, the bodies of the file's sp_fwd_f64_<isa> and sp_bwd_f64_<isa>.
+ * Every kernel runs this one text, so the operations and their order are the same on every ISA: that
+ * is what makes the AVX2, AVX-512 and NEON results bit-identical (tests/accuracy/test_digest.c pins
+ * them to one committed digest, tests/accuracy/test_fma_identity.c compares AVX2 with AVX-512).
+ * Vector state is kept in plain variables and out-parameters, never in structs of vectors, so that a
+ * port to sizeless vector types (SVE) can use the text as it is; only the op layer's tables may live
+ * in a struct.
+ *
+ * Method: one exp reduction and one log table, no division in the forward op. With z = fl(beta*x),
+ * z_lo = fma(beta, x, -z) (z + z_lo = beta*x exactly), a = |z| and a_lo = sign(z)*z_lo:
+ *   t = exp(-(a + a_lo)) = 2^(k/16) * (1 + E(r)),  k = round(-a*16/ln2),  r = a + k*ln2/16 + a_lo
+ *       (fma(k, ln2/16 hi, a) is exact). E(r) = exp(-r) - 1 is a degree-7 polynomial on |r| <= ln2/32;
+ *       2^(k/16) = T_j * 2^(k>>4) from a 16-entry table with the relative error Tr_j of each T_j;
+ *       s1 = T_j 2^(k>>4) is exact (an integer add on the exponent), s2 = s1*(E + Tr), and t is kept
+ *       renormalised as t_hi + t_lo. a_lo enters r, so the rounding of beta*x is corrected to all
+ *       orders: the relative condition number of softplus and sigmoid in z is ~|z| for z << 0.
+ *   g = log1p(t) = l_i + log1p(v),  i = round(16 t) (clamped to 15),  v = c_i*(1 + t) - 1,  l_i = -log(c_i)
+ *       c_i has 26 bits and l_i is within 2^-13 ULP of a double (no low part); v_hi = c_i t_hi - (1 - c_i)
+ *       is exact (c_i t_hi is within a factor 2 of 1 - c_i) and v_lo = fma residual + c_i t_lo; c_0 = 1,
+ *       so v = t for t < 1/32 and tiny t keep their full relative accuracy; |v| <= 0.0313 and
+ *       log1p(v) = v + v^2*Q(v), Q of degree 7; g = g_hi + g_lo by a fast two-sum on l_i + v_hi.
+ *   forward  S = max(z, 0) + z_lo[z > 0] + g as S_hi + S_lo (two-sum of max/min, both >= 0), then
+ *            y = S/beta: q = S_hi*rb, r = fma(-q, beta, S_hi) + S_lo, y = fma(r, rb, q) (rb = 1/beta).
+ *   backward s = 1/(1 + t) (z >= 0) or t/(1 + t) (z < 0): u = 1 + t as u_hi + u_lo, r0 = 1/u_hi
+ *            and one FMA-residual Newton step, t*r with an FMA residual; dx = fma(dy, s_hi, dy*s_lo).
+ * The lanes run in two stages over blocks of 256 elements (arch/softplus_loop.h; stage 1: t_hi, t_lo
+ * into a 4 KiB stack buffer; stage 2: the op): two short dependency chains instead of one long one,
+ * which kept ~40% of the execution ports idle on Zen 5 while the out-of-order window filled with
+ * waiting operations.
+ * The threshold rule is PyTorch's on the rounded product: where fl(beta*x) > threshold, y = x and
+ * dx = dy (strict >: threshold = +inf never fires). A threshold >= 40 needs no per-lane test, since
+ * the exact function already rounds to x and dy there.
+ *
+ * Coefficients and tables (in softplus_f64_common.h): tests/tools/softplus_f64_coeffs.sollya
+ * (fpminimax, absolute error).
+ * E: degree 7 on [-ln2/32, ln2/32], error 2^-66.2. Q: x*Q(x) against (log1p(x) - x)/x on
+ * [-0.0295, 0.03126], degree 7 (log1p of degree 9), error 2^-56.6, the relative error of log1p(v).
+ *
+ * Accuracy, against a long double reference (tests/accuracy/ulp_sweep --f64: 10^8 inputs per beta,
+ * dense over [-750, 750], log-uniform magnitudes and the edges); bounds SP_MAX_ULP_F64_{AVX2,AVX512,
+ * NEON} and SP_MAX_ULP_BETA_F64_* (1.0) in kernels.h:
+ *   forward  beta 1, 0.5, 2, -1: max 0.636 ULP at z = beta*x = -0x1.c434ace87e88p+1 (beta 1: got
+ *            0x1.d7e66933d3e5ap-6, want 0xe.bf33499e9f2d517p-9); beta 7.3: max 0.611 ULP at
+ *            x = -0x1.06563ab383afcp-1, got 0x1.a55fcb445b36bp-9, want 0xd.2afe5a22d9b531dp-12.
+ *            The worst cases sit at t ~ 1/32, where log1p(v) carries its 2^-56.6 at v ~ 1/32.
+ *   backward beta 1: max 0.551 ULP at x = -0x1.63a5ee69dbe0bp+8, got 0x1.e06b5219528p-514, want
+ *            0xf.035a90ca9400469p-517; beta 0.5, 2 the same z; beta -1: 0.552 at x = 0x1.4041f5d8f3008p+8;
+ *            beta 7.3: 0.550 at x = -0x1.2a8adcc47c4d7p+6.
+ *   Subnormal results (special path) stay below 0.52 ULP; beta in {1e-300, 1e300, -7.3e200, 1.5e-9}
+ *   gave at most 0.58 (fwd) and 0.54 (bwd) on 4*10^5 inputs each.
+ *
+ * Special values. The fast path takes lanes with a <= A_fast: 700, or 700 - e*ln2 when
+ * 2^(e-1) <= |beta| < 2^e with e > 0, so that g/beta stays normal; and no lane at all when
+ * |beta| < 2^-1000, where 1/beta or S/beta could overflow. Every other lane -- NaN, +-inf, beta*x
+ * overflowing, exp(-a) near or below the underflow, and in backward a NaN result (dy = +-inf or NaN)
+ * or 0 < |dx| < 2^-969 (dy*sl would round on the subnormal grid before the FMA: 1.2 ULP; redone as
+ * dm*2^ed times the fast path's sigmoid sm*2^es, scaled once) -- is flagged in a mask and recomputed
+ * after the block by the not-inlined special path: the same method, with exp(-a) carried as
+ * 2^es*(s1 + s2), beta as mb*2^eb and dy as dm*2^ed, the powers of two applied by one final scaling
+ * that rounds once, also into the subnormals. There: |z| >= 2048, inf or NaN gives y = x (z > 0), 0
+ * with beta's sign (z < 0, the sign of the exact tiny result) or NaN; dx = dy (z >= 0), dy*0
+ * (x = +-inf, z < 0), dy times the sigmoid otherwise (so +-inf*dy stays infinite for every finite x,
+ * also where beta*x overflows to -inf). dx always has dy's sign.
+ */
+
+/* ---- per-call context: parameters and the op layer's tables ------------------------------------- */
+typedef struct sp_f64_ctx {
+    double beta, rb, threshold;
+    double a_fast; /* lanes with a = |beta*x| above it (or NaN) take the special path */
+    sp_f64_tables tab;
+} sp_f64_ctx;
+
+static void sp_f64_ctx_init(sp_f64_ctx *k, const sp_params_f64 *p)
+{
+    k->beta = p->beta;
+    k->rb = 1.0 / p->beta;
+    k->threshold = p->threshold;
+    k->a_fast = sp_f64_a_fast(p->beta);
+    sp_f64_load_tables(&k->tab);
+}
+
+/* ---- shared pieces ------------------------------------------------------------------------------ */
+
+/* E(r) = exp(-r) - 1 */
+SP_INLINE vd sp_exp_poly(vd r)
+{
+    const vd r2 = MUL(r, r);
+    const vd p23 = FMA(F(SP_F64_E3), r, F(SP_F64_E2));
+    const vd p45 = FMA(F(SP_F64_E5), r, F(SP_F64_E4));
+    const vd p67 = FMA(F(SP_F64_E7), r, F(SP_F64_E6));
+    const vd p47 = FMA(p67, r2, p45);
+    const vd p27 = FMA(p47, r2, p23);
+    return FMS(p27, r2, r);
+}
+
+/* Q(v) with log1p(v) = v + v^2*Q(v) */
+SP_INLINE vd sp_log_poly(vd v, vd v2)
+{
+    const vd q23 = FMA(F(SP_F64_G3), v, F(SP_F64_G2));
+    const vd q45 = FMA(F(SP_F64_G5), v, F(SP_F64_G4));
+    const vd q67 = FMA(F(SP_F64_G7), v, F(SP_F64_G6));
+    const vd q89 = FMA(F(SP_F64_G9), v, F(SP_F64_G8));
+    const vd v4 = MUL(v2, v2);
+    const vd q25 = FMA(q45, v2, q23);
+    const vd q69 = FMA(q89, v2, q67);
+    return FMA(q69, v4, q25);
+}
+
+/* 2^k for integer-valued k in [-1022, 1023] */
+SP_INLINE vd sp_pow2(vd k)
+{
+    const vd b = ADD(k, F(SP_F64_SHIFT));
+    return ISHL(IADD(b, FBITS((uint64_t)(1023 - 0x4338000000000000LL))), 52);
+}
+
+/* RN((wh + wl) * 2^k) with a single rounding, for integer-valued k, |wl| <= 2^-52 |wh| and |wh| in
+ * [2^-60, 2^60] or 0 (the products by 2^k1 below are exact there). A normal result is RN(wh + wl)
+ * scaled exactly. A subnormal one is rounded where 2^-1022 is 1: h = sgn + u puts the 2^-1074 grid
+ * at 2^-52 and its error is added back before the one rounding that counts. k beyond
+ * [-1150, 1100] gives 0 or inf anyway. */
+SP_INLINE vd sp_scale(vd wh, vd wl, vd k)
+{
+    const vd kc = MIN(MAX(k, F(-1150.0)), F(1100.0));
+    const vd k1 = FLOOR(MUL(kc, F(0.5)));
+    const vd yn = MUL(MUL(ADD(wh, wl), sp_pow2(k1)), sp_pow2(SUB(kc, k1)));
+    const vd ks = MIN(ADD(kc, F(1022.0)), F(64.0));
+    const vd j1 = FLOOR(MUL(ks, F(0.5)));
+    const vd p1 = sp_pow2(j1), p2 = sp_pow2(SUB(ks, j1));
+    const vd u = MUL(MUL(wh, p1), p2);
+    const vd ul = MUL(MUL(wl, p1), p2);
+    const vd sgn = OR(AND(wh, F(-0.0)), F(1.0));
+    const vd h = ADD(sgn, u);
+    const vd e = ADD(SUB(sgn, h), u);
+    vd ys = MUL(SUB(ADD(h, ADD(e, ul)), sgn), F(0x1p-1022));
+    ys = OR(ys, AND(wh, F(-0.0))); /* h - sgn = +0 when it rounds to zero */
+    return SELECT(LT(ABS(yn), F(0x1p-1022)), ys, yn);
+}
+
+/* e and the significand of v = m * 2^e with |m| in [1, 2), for finite v; a zero or subnormal v
+ * gives e = -1023 (the caller's scaling then rounds the product to +-0, as it should) */
+SP_INLINE vd sp_split_exp(vd v, vd *e)
+{
+    const vd ebits = AND(v, FBITS(0x7ff0000000000000ULL));
+    *e = SUB(OR(ISHR(ebits, 52), F(SP_F64_SHIFT)), F(SP_F64_SHIFT + 1023.0));
+    return OR(ANDNOT(ebits, v), F(1.0));
+}
+
+/* v = m * 2^e with |m| in [1, 2), for finite non-zero v, subnormals included */
+SP_INLINE vd sp_normalise(vd v, vd *e)
+{
+    const vm sub = LT(ABS(v), F(0x1p-1022));
+    vd eb;
+    const vd m = sp_split_exp(SELECT(sub, MUL(v, F(0x1p54)), v), &eb);
+    *e = SELECT(sub, SUB(eb, F(54.0)), eb);
+    return m;
+}
+
+/* ---- the fast path, in two stages ------------------------------------------------------------------ */
+
+/* t = exp(-(a + a_lo)) = th + tl */
+SP_INLINE void sp_stage1(vd x, const sp_f64_ctx *k, int mode, vd *pth, vd *ptl)
+{
+    const int b1 = mode & SP_F64_B1;
+    const vd beta = F(k->beta);
+    const vd z = b1 ? x : MUL(beta, x);
+    const vd a = ABS(z);
+    const vd kd = FMA(a, F(-SP_F64_INV_L), F(SP_F64_SHIFT));
+    const vd kf = SUB(kd, F(SP_F64_SHIFT));
+    const vd rho = FMA(kf, F(SP_F64_L_HI), a); /* exact */
+    vd rl;
+    if (b1) {
+        rl = MUL(kf, F(SP_F64_L_LO));
+    } else {
+        const vd zl = FMS(beta, x, z);
+        const vd al = XOR(zl, AND(z, F(-0.0)));
+        rl = FMA(kf, F(SP_F64_L_LO), al);
+    }
+    const vd e = sp_exp_poly(ADD(rho, rl));
+    const vd tb = LOOKUP(k->tab.tb, kd);
+    const vd tr = LOOKUP(k->tab.tr, kd);
+    const vd s1 = IADD(tb, ISHL(kd, 48));
+    const vd s2 = MUL(s1, ADD(e, tr));
+    const vd th = ADD(s1, s2);
+    *pth = th;
+    *ptl = SUB(s2, SUB(th, s1));
+}
+
+/* forward from t: y = (max(z, 0) + z_lo[z > 0] + log1p(t)) / beta */
+SP_INLINE vd sp_fwd_stage2(vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm *special)
+{
+    const int b1 = mode & SP_F64_B1;
+    const vd zero = ZERO();
+    const vd beta = F(k->beta);
+    const vd z = b1 ? x : MUL(beta, x);
+    *special = NLE(ABS(z), F(k->a_fast));
+
+    /* g = log1p(t) = l_i + log1p(v) = gh + gl; adding 1.5*2^48 leaves round(16 t) in the low bits */
+    const vd id = ADD(MIN(th, F(SP_F64_IDX_MAX)), F(0x1.8p48));
+    const vd c = LOOKUP(k->tab.c, id);
+    const vd l = LOOKUP(k->tab.l, id);
+    const vd ph = MUL(c, th);
+    const vd pl = FMS(c, th, ph);
+    const vd vh = ADD(ph, SUB(c, F(1.0))); /* exact */
+    const vd vl = FMA(c, tl, pl);
+    const vd v2 = MUL(vh, vh);
+    const vd lq = MUL(v2, sp_log_poly(vh, v2));
+    const vd vl1 = FNMA(vl, vh, vl); /* vl/(1 + vh) to first order */
+    const vd gh = ADD(l, vh);        /* |l| >= |vh| or l = 0 */
+    const vd gl = ADD(ADD(SUB(vh, SUB(gh, l)), lq), vl1);
+
+    /* S = max(z, 0) + g = sh + sl: both terms >= 0, so a two-sum on (max, min) is exact */
+    const vd lz = MAX(z, zero);
+    const vd big = MAX(lz, gh);
+    const vd small = MIN(lz, gh);
+    const vd sh = ADD(big, small);
+    vd sl = ADD(SUB(small, SUB(sh, big)), gl);
+    vd y;
+    if (b1) {
+        y = ADD(sh, sl);
+    } else {
+        /* z > 0: the linear part is beta*x = z + z_lo; then y = S/beta with one FMA residual */
+        const vd zl = FMS(beta, x, z);
+        sl = ADD(sl, MASKZ(GT(z, zero), zl));
+        const vd rb = F(k->rb);
+        const vd q = MUL(sh, rb);
+        const vd res = ADD(FNMA(q, beta, sh), sl);
+        y = FMA(res, rb, q);
+    }
+    if (!(mode & SP_F64_TF))
+        return y;
+    return SELECT(GT(z, F(k->threshold)), x, y);
+}
+
+/* sigmoid from t: s = 1/(1+t) (z >= 0) or t/(1+t) (z < 0), as sh + sl */
+SP_INLINE void sp_sigmoid(vd z, vd th, vd tl, vd *psh, vd *psl)
+{
+    /* u = 1 + t = uh + ul (|ul| <= 2^-53 uh), 1/u = r0 + r1 (one Newton step from RN(1/uh)) */
+    const vd one = F(1.0);
+    const vd uh = ADD(one, th);
+    const vd ul = ADD(SUB(th, SUB(uh, one)), tl);
+    const vd r0 = DIV(one, uh);
+    const vd rr = FNMA(r0, ul, FNMA(r0, uh, one));
+    const vd r1 = MUL(r0, rr);
+    /* z < 0: s = t/u = th*r0 + (fma residual + tl*r0 + th*r1) */
+    const vd nh = MUL(th, r0);
+    const vd nl = FMA(th, r1, FMA(tl, r0, FMS(th, r0, nh)));
+    const vm neg = LT(z, ZERO());
+    *psh = SELECT(neg, nh, r0);
+    *psl = SELECT(neg, nl, r1);
+}
+
+/* backward from t: dx = dy*s */
+SP_INLINE vd sp_bwd_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm *special)
+{
+    const vd z = (mode & SP_F64_B1) ? x : MUL(F(k->beta), x);
+    vd sh, sl;
+    sp_sigmoid(z, th, tl, &sh, &sl);
+    vd dx = FMA(dy, sh, MUL(dy, sl));
+    /* s > 0, so dx has dy's sign; the FMA alone gives +0 for dy = -0 when dy*sl = +0 */
+    dx = OR(dx, AND(dy, F(-0.0)));
+    /* dy = +-inf makes inf - inf in the FMA: such lanes (and NaN dy) go to the special path too; so
+     * do lanes with |dx| < 2^-969 and dy != 0, where dy*sl rounds on the subnormal grid before the
+     * FMA adds it (a second rounding of up to half an ulp of dx) */
+    *special = MOR(NLE(ABS(z), F(SP_F64_A_FAST)), MAND(NEQ(dy, ZERO()), NGE(ABS(dx), F(SP_F64_DX_TINY))));
+    if (!(mode & SP_F64_TF))
+        return dx;
+    return SELECT(GT(z, F(k->threshold)), dy, dx);
+}
+
+/* ---- the careful path --------------------------------------------------------------------------- */
+
+/* The front of both special paths: z = fl(beta*x), the lanes with |z| < 2048 (fin), z_lo there (0
+ * elsewhere), kd and k = round(-16a/ln2) for a = min(|z|, 2048) (NaN -> 2048), and E(r) in *pe;
+ * returns k. What stays in 2^(k/16) is the caller's choice of exponent split (sp_special_s1). */
+SP_INLINE vd sp_special_kf(vd x, const sp_f64_ctx *k, vd *pz, vm *pfin, vd *pzl, vd *pkd, vd *pe)
+{
+    const vd beta = F(k->beta);
+    const vd z = MUL(beta, x);
+    const vd a = ABS(z);
+    const vm fin = LT(a, F(SP_F64_A_HUGE));
+    const vd zl = MASKZ(fin, FMS(beta, x, z));
+    const vd al = XOR(zl, AND(z, F(-0.0)));
+    const vd ac = MIN(a, F(SP_F64_A_HUGE)); /* NaN -> A_HUGE */
+
+    const vd kd = FMA(ac, F(-SP_F64_INV_L), F(SP_F64_SHIFT));
+    const vd kf = SUB(kd, F(SP_F64_SHIFT));
+    const vd rho = FMA(kf, F(SP_F64_L_HI), ac);
+    const vd r = ADD(rho, FMA(kf, F(SP_F64_L_LO), al));
+    *pe = sp_exp_poly(r);
+    *pz = z;
+    *pfin = fin;
+    *pzl = zl;
+    *pkd = kd;
+    return kf;
+}
+
+/* t = 2^es * (s1 + s2): s1 = T_j 2^((k>>4) - es) exactly (an integer add on the exponent bits; es
+ * chosen by the caller so that s1 stays normal) and s2 = s1*(E + Tr) */
+SP_INLINE vd sp_special_s1(vd kd, vd kf, vd es, vd e, const sp_f64_ctx *k, vd *ps2)
+{
+    const vd tb = LOOKUP(k->tab.tb, kd);
+    const vd tr = LOOKUP(k->tab.tr, kd);
+    const vd ks = ADD(FMA(es, F(-16.0), kf), F(SP_F64_SHIFT));
+    const vd s1 = IADD(tb, ISHL(ks, 48));
+    *ps2 = MUL(s1, ADD(e, tr));
+    return s1;
+}
+
+/* The careful path for the lanes in m: exp(-a) and 1/beta carry separate powers of two, applied by
+ * one final rounding. Recomputes all lanes and keeps those in m. */
+static SP_NOINLINE vd sp_fwd_special(vd x, vd y, vm m, const sp_f64_ctx *k)
+{
+    const vd zero = ZERO();
+    const vd beta = F(k->beta);
+    vd z, zl, kd, e;
+    vm fin;
+    const vd kf = sp_special_kf(x, k, &z, &fin, &zl, &kd, &e);
+    /* t = 2^es * (s1 + s2): es = k>>4 once t < 2^-8, else 0 */
+    const vd ek = FLOOR(MUL(kf, F(0.0625)));
+    const vd es = MASKZ(LT(ek, F(-8.0)), ek);
+    vd s2;
+    const vd s1 = sp_special_s1(kd, kf, es, e, k, &s2);
+    const vd th = ADD(s1, s2);
+    const vd tl = SUB(s2, SUB(th, s1));
+    const vd sc = sp_pow2(MAX(es, F(-1000.0)));
+
+    /* g = 2^es * (G_hi + G_lo); lanes with es != 0 have t < 2^-8, so i = 0 and c = 1 there */
+    const vd id = FMA(MIN(MUL(th, sc), F(SP_F64_IDX_MAX)), F(16.0), F(SP_F64_SHIFT));
+    const vd c = LOOKUP(k->tab.c, id);
+    const vd l = LOOKUP(k->tab.l, id);
+    const vd ph = MUL(c, th);
+    const vd pl = FMS(c, th, ph);
+    const vd vh = ADD(ph, SUB(c, F(1.0)));
+    const vd vl = FMA(c, tl, pl);
+    const vd vt = MUL(vh, sc); /* the unscaled v */
+    const vd vt2 = MUL(vt, vt);
+    const vd lq = MUL(vh, MUL(vt, sp_log_poly(vt, vt2)));
+    const vd vl1 = FNMA(vl, vt, vl);
+    vd gh = ADD(l, vh);
+    vd gl = ADD(ADD(SUB(vh, SUB(gh, l)), lq), vl1);
+
+    /* z > 0: g joins max(z, 0) unscaled (it is far below z's ULP when es < -1000) */
+    const vm pos = GT(z, zero);
+    gh = SELECT(pos, MUL(gh, sc), gh);
+    gl = SELECT(pos, MUL(gl, sc), gl);
+    double mbs, rbms, ebs;
+    sp_f64_beta_split(k->beta, &mbs, &rbms, &ebs);
+    const vd fe = SUB(SELECT(pos, zero, es), F(ebs));
+    const vd lz = MAX(z, zero);
+    const vd big = MAX(lz, gh);
+    const vd small = MIN(lz, gh);
+    const vd sh = ADD(big, small);
+    const vd sl = ADD(ADD(SUB(small, SUB(sh, big)), gl), MASKZ(pos, zl));
+    const vd mb = F(mbs), rbm = F(rbms);
+    const vd q = MUL(sh, rbm);
+    const vd res = ADD(FNMA(q, mb, sh), sl);
+    const vd wh = FMA(res, rbm, q);
+    const vd wl = SUB(MUL(res, rbm), SUB(wh, q));
+    vd yc = sp_scale(wh, wl, fe);
+
+    /* |z| >= A_HUGE, inf or NaN: y = x (z > 0), 0 with beta's sign (z < 0: the exact value, a tiny
+     * number of beta's sign, rounds to that zero), NaN from x */
+    vd alt = SELECT(pos, x, AND(beta, F(-0.0)));
+    alt = SELECT(UNORD(z), ADD(x, x), alt);
+    yc = SELECT(fin, yc, alt);
+    yc = SELECT(GT(z, F(k->threshold)), x, yc);
+    return SELECT(m, yc, y);
+}
+
+/* Lanes with a > A_FAST or NaN: for z >= 0 the sigmoid is 1 - t with t < 2^-1009, so dx = dy; for
+ * z < 0 it is t to 2^-1009 relative, carried as 2^es * (s1 + s2) with s1 in [1/2, 1) so that
+ * dy*(s1 + s2) cannot overflow, then scaled with one rounding. */
+static SP_NOINLINE vd sp_bwd_special(vd dy, vd x, vd dx, vm m, const sp_f64_ctx *k)
+{
+    const vd zero = ZERO();
+    vd z, zl, kd, e;
+    vm fin;
+    const vd kf = sp_special_kf(x, k, &z, &fin, &zl, &kd, &e);
+    (void)zl;
+    (void)fin;
+    const vd es = ADD(FLOOR(MUL(kf, F(0.0625))), F(1.0));
+    vd s2;
+    const vd s1 = sp_special_s1(kd, kf, es, e, k, &s2);
+    /* dy = dm * 2^ed with |dm| in [1, 2) keeps dm*(s1 + s2) inside sp_scale's range (a zero or
+     * subnormal dy gives ed = -1023 and a result that rounds to +-0, as it should) */
+    vd ed;
+    const vd dm = sp_split_exp(dy, &ed);
+    const vd ph = MUL(dm, s1);
+    vd dn = sp_scale(ph, FMA(dm, s2, FMS(dm, s1, ph)), ADD(es, ed));
+    /* dy = +-inf or NaN: dy times the sign of the exact sigmoid, which is > 0 for every finite x (also
+     * where beta*x overflows to -inf) and 0 for an infinite x with z < 0 (dy*0 = NaN there) */
+    const vd sgz = MASKZ(LT(ABS(x), F(INFINITY)), F(1.0));
+    dn = SELECT(NLT(ABS(dy), F(INFINITY)), MUL(dy, sgz), dn);
+    vd dc = SELECT(LT(z, zero), OR(dn, AND(dy, F(-0.0))), dy);
+    /* Lanes of the fast path (a <= A_FAST, dy finite) sent here for |dx| < 2^-969: the fast path's
+     * sigmoid sh + sl times dy, with dy = dm*2^ed and sh = sm*2^es2 normalised to [1, 2) so that one
+     * final scaling rounds once, into the subnormals too. */
+    const vm small = MAND(LE(ABS(z), F(SP_F64_A_FAST)), LT(ABS(dy), F(INFINITY)));
+    if (ANY(MAND(small, m))) {
+        vd th, tl, sh, sl, e1, e2;
+        sp_stage1(x, k, 0, &th, &tl);
+        sp_sigmoid(z, th, tl, &sh, &sl);
+        const vd dmn = sp_normalise(dy, &e1);
+        const vd sm = sp_normalise(sh, &e2);
+        const vd sml = MUL(sl, sp_pow2(SUB(zero, e2)));
+        const vd qh = MUL(dmn, sm);
+        const vd ql = FMA(dmn, sml, FMS(dmn, sm, qh));
+        const vd dt = sp_scale(qh, ql, ADD(e1, e2));
+        dc = SELECT(small, OR(dt, AND(dy, F(-0.0))), dc);
+    }
+    dc = SELECT(UNORD(z), ADD(x, x), dc);
+    dc = SELECT(GT(z, F(k->threshold)), dy, dc);
+    return SELECT(m, dc, dx);
+}
+
+/* ---- the loops (arch/softplus_loop.h) and the kernels' bodies ----------------------------------- */
+#define SP_LOOP_T double
+#define SP_LOOP_V vd
+#define SP_LOOP_M vm
+#define SP_LOOP_CTX sp_f64_ctx
+#define SP_LOOP_BITS(m) BITS(m)
+
+#define SP_LOOP_NAME sp_f64_fwd_loop
+#define SP_LOOP_NIN 1
+#define SP_LOOP_NBUF 2
+#define SP_LOOP_STAGE1(k, mode, x, pth, ptl) sp_stage1(x, k, mode, pth, ptl)
+#define SP_LOOP_STAGE2(k, mode, x, th, tl, pm) sp_fwd_stage2(x, th, tl, k, mode, pm)
+#define SP_LOOP_SPECIAL(k, mode, x, y, bits) sp_fwd_special(x, y, MASK_FROM_BITS(bits), k)
+#include "arch/softplus_loop.h"
+
+#define SP_LOOP_NAME sp_f64_bwd_loop
+#define SP_LOOP_NIN 2
+#define SP_LOOP_NBUF 2
+#define SP_LOOP_STAGE1(k, mode, dy, x, pth, ptl) sp_stage1(x, k, mode, pth, ptl)
+#define SP_LOOP_STAGE2(k, mode, dy, x, th, tl, pm) sp_bwd_stage2(dy, x, th, tl, k, mode, pm)
+#define SP_LOOP_SPECIAL(k, mode, dy, x, dx, bits) sp_bwd_special(dy, x, dx, MASK_FROM_BITS(bits), k)
+#include "arch/softplus_loop.h"
+
+/* The bodies of sp_fwd_f64_<isa> and sp_bwd_f64_<isa>. */
+SP_INLINE void sp_f64_fwd(size_t n, const double *x, double *y, const sp_params_f64 *p)
+{
+    sp_f64_ctx k;
+    sp_f64_ctx_init(&k, p);
+    SP_F64_RUN(p, sp_f64_fwd_loop, sp_f64_fwd_loop, n, x, y, &k);
+}
+
+SP_INLINE void sp_f64_bwd(size_t n, const double *dy, const double *x, double *dx, const sp_params_f64 *p)
+{
+    sp_f64_ctx k;
+    sp_f64_ctx_init(&k, p);
+    SP_F64_RUN(p, sp_f64_bwd_loop, sp_f64_bwd_loop, n, dy, x, dx, &k);
+}
