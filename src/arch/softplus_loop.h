@@ -1,0 +1,242 @@
+/* softplus_loop.h -- the one loop driver of every SIMD kernel: blocks, two stages, deferred specials.
+ * SPDX-License-Identifier: MIT
+ *
+ * Not a standalone header: a kernel file includes it once per op it instantiates (it has no include
+ * guard and #undefs the op's parameters at the end), after kernels.h (SP_INLINE) and after defining
+ * the parameters below. It defines
+ *
+ *   SP_INLINE void SP_LOOP_NAME(size_t n, const SP_LOOP_T *in0 [, const SP_LOOP_T *in1 [, in2]],
+ *                               SP_LOOP_T *out, const SP_LOOP_CTX *ctx, int mode);
+ *
+ * which computes out[i] = op(in0[i], in1[i], ...) for i < n. The inputs come first in the op's own
+ * order (forward: x; backward: dy, x). mode is handed unchanged to every stage: call the driver with
+ * constants (beta == 1, threshold active, ...) so that each combination compiles to its own loop.
+ *
+ * Parameters (all required unless marked optional):
+ *   SP_LOOP_NAME          name of the function to define
+ *   SP_LOOP_T             element type (float, double)
+ *   SP_LOOP_V             vector type of SP_LOOP_W elements
+ *   SP_LOOP_M             type of the special-lane mask that stage 2 returns
+ *   SP_LOOP_W             lanes per vector, a power of two, at most 64
+ *   SP_LOOP_NIN           number of input arrays: 1, 2 or 3
+ *   SP_LOOP_NBUF          vectors stage 1 hands to stage 2 per input vector: 1 to 4 (f64: t_hi, t_lo)
+ *   SP_LOOP_CTX           type of the per-call context (parameters, table registers), passed by pointer
+ *   SP_LOOP_BLOCK         optional: elements per block, a multiple of SP_LOOP_W (default 256). The
+ *                         stack holds (NBUF + NIN) * BLOCK elements: keep it well inside L1.
+ *   SP_LOOP_LOADU(p), SP_LOOP_STOREU(p, v)   unaligned full-vector load and store
+ *   SP_LOOP_LOADA(p), SP_LOOP_STOREA(p, v)   the same on the driver's buffers (aligned to
+ *                                            SP_LOOP_W * sizeof(SP_LOOP_T), at least 16 bytes)
+ *   SP_LOOP_LOAD_TAIL(p, k), SP_LOOP_STORE_TAIL(p, v, k)   optional: the first k (1 <= k < W) elements
+ *                         at p as a vector with zeros in lanes k and up, and the store of its first k
+ *                         lanes, touching no memory beyond p + k. Default: a zero-padded copy through
+ *                         a stack buffer (memcpy), correct on any ISA but with a store-forwarding stall.
+ *   SP_LOOP_BITS(m)       the mask as a uint64_t, bit i set when lane i is special
+ * The three stages are function-like macros (or function names) called with exactly these arguments;
+ * the inputs are vectors i0.. in the op's order, b0.. are stage 1's vectors:
+ *   SP_LOOP_STAGE1(ctx, mode, i0, [i1, [i2,]] &b0 [, &b1 ...])
+ *                         the first, short dependency chain of one vector: inputs by value, NBUF
+ *                         out-parameters of type SP_LOOP_V. It must not depend on lanes being special.
+ *                         (The f32 kernels' "front" is such a stage: what their software pipelining
+ *                         overlapped, the block overlaps for every vector.)
+ *   SP_LOOP_STAGE2(ctx, mode, i0, [i1, [i2,]] b0 [, b1 ...], &m)   -> SP_LOOP_V
+ *                         the op from the inputs and stage 1's vectors; sets m to the lanes it could
+ *                         not do (any value in those lanes of the result is fine).
+ *   SP_LOOP_SPECIAL(ctx, mode, i0, [i1, [i2,]] r, bits)   -> SP_LOOP_V
+ *                         the careful path: returns r with the lanes set in bits (a uint64_t) redone.
+ *                         Make it (or what it calls) SP_NOINLINE so that the fast loop stays small.
+ *
+ * What the driver guarantees:
+ *   - Blocks of BLOCK elements: stage 1 runs over the whole block into stack buffers, then stage 2.
+ *     Two short dependency chains instead of one long one: with one chain per vector the out-of-order
+ *     window fills with waiting operations (f64 on Zen 5 ran at ~60% of the two-stage speed).
+ *   - Special lanes are deferred: the fast loop makes no call, only saves the inputs of a vector that
+ *     has special lanes, with its bits, and stores the fast result; after the block each such vector
+ *     is redone by SP_LOOP_SPECIAL from the saved inputs and the stored result. The inputs are saved
+ *     because out may be any one of the inputs (in-place calls are legal, src/kernels.h), and it has
+ *     been overwritten by then.
+ *   - Every vector reads its inputs before its output is stored, so in == out is fine; partial
+ *     overlap is excluded by the kernel contract.
+ *   - The last n mod W elements run the same stage 1 and stage 2 on a vector whose lanes k and up are
+ *     zero, so each element gets the same bits whatever its position; special bits of the padding
+ *     lanes are dropped, and the tail's special lanes are redone at once.
+ *   - Nothing outside [p, p + n) of any array is read or written.
+ * Adding an op (second derivative g, x -> out; inverse y -> x; beta-gradient dy, x -> dbeta) is a
+ * new set of stage functions and one more inclusion with its own SP_LOOP_NAME and SP_LOOP_NIN.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if !defined(SP_LOOP_NAME) || !defined(SP_LOOP_T) || !defined(SP_LOOP_V) || !defined(SP_LOOP_M) ||       \
+    !defined(SP_LOOP_W) || !defined(SP_LOOP_NIN) || !defined(SP_LOOP_NBUF) || !defined(SP_LOOP_CTX) ||   \
+    !defined(SP_LOOP_LOADU) || !defined(SP_LOOP_STOREU) || !defined(SP_LOOP_LOADA) ||                    \
+    !defined(SP_LOOP_STOREA) || !defined(SP_LOOP_BITS) || !defined(SP_LOOP_STAGE1) ||                    \
+    !defined(SP_LOOP_STAGE2) || !defined(SP_LOOP_SPECIAL)
+#error "softplus_loop.h: a required SP_LOOP_* parameter is not defined (see the comment at the top)"
+#endif
+#ifndef SP_LOOP_BLOCK
+#define SP_LOOP_BLOCK 256
+#endif
+#if SP_LOOP_BLOCK % SP_LOOP_W != 0 || SP_LOOP_W > 64
+#error "softplus_loop.h: SP_LOOP_BLOCK must be a multiple of SP_LOOP_W, and SP_LOOP_W at most 64"
+#endif
+
+/* Lists over the inputs and over stage 1's vectors: L(M) expands M(0), M(1), ... with commas, E(M)
+ * without. Each instantiation redefines them (they are #undef-ed at the end). */
+#if SP_LOOP_NIN == 1
+#define SP_LOOP_IN_L_(M) M(0)
+#define SP_LOOP_IN_E_(M) M(0)
+#elif SP_LOOP_NIN == 2
+#define SP_LOOP_IN_L_(M) M(0), M(1)
+#define SP_LOOP_IN_E_(M) M(0) M(1)
+#elif SP_LOOP_NIN == 3
+#define SP_LOOP_IN_L_(M) M(0), M(1), M(2)
+#define SP_LOOP_IN_E_(M) M(0) M(1) M(2)
+#else
+#error "softplus_loop.h: SP_LOOP_NIN must be 1, 2 or 3"
+#endif
+#if SP_LOOP_NBUF == 1
+#define SP_LOOP_B_L_(M) M(0)
+#define SP_LOOP_B_E_(M) M(0)
+#elif SP_LOOP_NBUF == 2
+#define SP_LOOP_B_L_(M) M(0), M(1)
+#define SP_LOOP_B_E_(M) M(0) M(1)
+#elif SP_LOOP_NBUF == 3
+#define SP_LOOP_B_L_(M) M(0), M(1), M(2)
+#define SP_LOOP_B_E_(M) M(0) M(1) M(2)
+#elif SP_LOOP_NBUF == 4
+#define SP_LOOP_B_L_(M) M(0), M(1), M(2), M(3)
+#define SP_LOOP_B_E_(M) M(0) M(1) M(2) M(3)
+#else
+#error "softplus_loop.h: SP_LOOP_NBUF must be 1, 2, 3 or 4"
+#endif
+
+/* f(args) after the lists in args are expanded, so that f sees their commas */
+#define SP_LOOP_CALL_(f, ...) f(__VA_ARGS__)
+#define SP_LOOP_PARAM_(k) const SP_LOOP_T *in##k
+#define SP_LOOP_VAL_(k) v##k
+#define SP_LOOP_BVAL_(k) b##k
+#define SP_LOOP_BADDR_(k) &b##k
+#define SP_LOOP_BDECL_(k) SP_LOOP_V b##k;
+#define SP_LOOP_BUFDECL_(k) _Alignas(SP_LOOP_ALIGN_) SP_LOOP_T buf##k[SP_LOOP_BLOCK];
+#define SP_LOOP_SAVEDECL_(k) _Alignas(SP_LOOP_ALIGN_) SP_LOOP_T save##k[SP_LOOP_BLOCK];
+/* (void): stage 1 may not read every input (backward reads x only); the dead load is dropped */
+#define SP_LOOP_LOAD_IN_(k) const SP_LOOP_V v##k = SP_LOOP_LOADU(in##k + i + j); (void)v##k;
+#define SP_LOOP_STORE_B_(k) SP_LOOP_STOREA(buf##k + j, b##k);
+#define SP_LOOP_LOAD_B_(k) SP_LOOP_LOADA(buf##k + j)
+#define SP_LOOP_SAVE_IN_(k) SP_LOOP_STOREA(save##k + SP_LOOP_W * ns, v##k);
+#define SP_LOOP_LOAD_SAVED_(k) const SP_LOOP_V v##k = SP_LOOP_LOADA(save##k + SP_LOOP_W * q); (void)v##k;
+#define SP_LOOP_LOAD_TAIL_IN_(k) const SP_LOOP_V v##k = SP_LOOP_LOAD_TAIL(in##k + i, k_); (void)v##k;
+#define SP_LOOP_ALIGN_ (SP_LOOP_W * sizeof(SP_LOOP_T) < 16 ? 16 : SP_LOOP_W * sizeof(SP_LOOP_T))
+
+#ifndef SP_LOOP_LOAD_TAIL
+#define SP_LOOP_DEFAULT_TAIL_
+#define SP_LOOP_LOAD_TAIL(p, k) sp_loop_load_tail_(p, k)
+#define SP_LOOP_STORE_TAIL(p, v, k) sp_loop_store_tail_(p, v, k)
+/* The default tail: a zero-padded copy. Defined once per file (the first instantiation without
+ * SP_LOOP_LOAD_TAIL): both ops of a file share SP_LOOP_T and SP_LOOP_V. */
+#ifndef SP_LOOP_DEFAULT_TAIL_DEFINED_
+#define SP_LOOP_DEFAULT_TAIL_DEFINED_
+SP_INLINE SP_LOOP_V sp_loop_load_tail_(const SP_LOOP_T *p, size_t k)
+{
+    _Alignas(SP_LOOP_ALIGN_) SP_LOOP_T b[SP_LOOP_W] = {0};
+    memcpy(b, p, k * sizeof(SP_LOOP_T));
+    return SP_LOOP_LOADA(b);
+}
+
+SP_INLINE void sp_loop_store_tail_(SP_LOOP_T *p, SP_LOOP_V v, size_t k)
+{
+    _Alignas(SP_LOOP_ALIGN_) SP_LOOP_T b[SP_LOOP_W];
+    SP_LOOP_STOREA(b, v);
+    memcpy(p, b, k * sizeof(SP_LOOP_T));
+}
+#endif
+#endif
+
+SP_INLINE void SP_LOOP_NAME(size_t n, SP_LOOP_IN_L_(SP_LOOP_PARAM_), SP_LOOP_T *out,
+                            const SP_LOOP_CTX *ctx, int mode)
+{
+    SP_LOOP_B_E_(SP_LOOP_BUFDECL_)
+    /* vectors with special lanes: inputs, position in the block and lanes */
+    SP_LOOP_IN_E_(SP_LOOP_SAVEDECL_)
+    size_t spos[SP_LOOP_BLOCK / SP_LOOP_W];
+    uint64_t sbits[SP_LOOP_BLOCK / SP_LOOP_W];
+    size_t i = 0;
+    while (n - i >= SP_LOOP_W) {
+        const size_t m = n - i < SP_LOOP_BLOCK ? (n - i) & ~(size_t)(SP_LOOP_W - 1) : SP_LOOP_BLOCK;
+        for (size_t j = 0; j < m; j += SP_LOOP_W) {
+            SP_LOOP_IN_E_(SP_LOOP_LOAD_IN_)
+            SP_LOOP_B_E_(SP_LOOP_BDECL_)
+            SP_LOOP_CALL_(SP_LOOP_STAGE1, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_),
+                          SP_LOOP_B_L_(SP_LOOP_BADDR_));
+            SP_LOOP_B_E_(SP_LOOP_STORE_B_)
+        }
+        size_t ns = 0;
+        for (size_t j = 0; j < m; j += SP_LOOP_W) {
+            SP_LOOP_IN_E_(SP_LOOP_LOAD_IN_)
+            SP_LOOP_M sm;
+            const SP_LOOP_V r = SP_LOOP_CALL_(SP_LOOP_STAGE2, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_),
+                                               SP_LOOP_B_L_(SP_LOOP_LOAD_B_), &sm);
+            const uint64_t bits = SP_LOOP_BITS(sm);
+            if (bits) {
+                SP_LOOP_IN_E_(SP_LOOP_SAVE_IN_)
+                spos[ns] = j;
+                sbits[ns++] = bits;
+            }
+            SP_LOOP_STOREU(out + i + j, r);
+        }
+        for (size_t q = 0; q < ns; q++) {
+            SP_LOOP_IN_E_(SP_LOOP_LOAD_SAVED_)
+            SP_LOOP_T *o = out + i + spos[q];
+            SP_LOOP_STOREU(o, SP_LOOP_CALL_(SP_LOOP_SPECIAL, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_),
+                                            SP_LOOP_LOADU(o), sbits[q]));
+        }
+        i += m;
+    }
+    if (i < n) {
+        const size_t k_ = n - i;
+        SP_LOOP_IN_E_(SP_LOOP_LOAD_TAIL_IN_)
+        SP_LOOP_B_E_(SP_LOOP_BDECL_)
+        SP_LOOP_CALL_(SP_LOOP_STAGE1, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_), SP_LOOP_B_L_(SP_LOOP_BADDR_));
+        SP_LOOP_M sm;
+        SP_LOOP_V r = SP_LOOP_CALL_(SP_LOOP_STAGE2, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_),
+                                    SP_LOOP_B_L_(SP_LOOP_BVAL_), &sm);
+        const uint64_t bits = SP_LOOP_BITS(sm) & ((UINT64_C(1) << k_) - 1u);
+        if (bits)
+            r = SP_LOOP_CALL_(SP_LOOP_SPECIAL, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_), r, bits);
+        SP_LOOP_STORE_TAIL(out + i, r, k_);
+    }
+}
+
+#ifdef SP_LOOP_DEFAULT_TAIL_
+#undef SP_LOOP_DEFAULT_TAIL_
+#undef SP_LOOP_LOAD_TAIL
+#undef SP_LOOP_STORE_TAIL
+#endif
+#undef SP_LOOP_CALL_
+#undef SP_LOOP_IN_L_
+#undef SP_LOOP_IN_E_
+#undef SP_LOOP_B_L_
+#undef SP_LOOP_B_E_
+#undef SP_LOOP_PARAM_
+#undef SP_LOOP_VAL_
+#undef SP_LOOP_BVAL_
+#undef SP_LOOP_BADDR_
+#undef SP_LOOP_BDECL_
+#undef SP_LOOP_BUFDECL_
+#undef SP_LOOP_SAVEDECL_
+#undef SP_LOOP_LOAD_IN_
+#undef SP_LOOP_STORE_B_
+#undef SP_LOOP_LOAD_B_
+#undef SP_LOOP_SAVE_IN_
+#undef SP_LOOP_LOAD_SAVED_
+#undef SP_LOOP_LOAD_TAIL_IN_
+#undef SP_LOOP_ALIGN_
+/* The op's parameters; the ISA's (LOADU, STOREU, LOADA, STOREA, BITS, LOAD_TAIL, STORE_TAIL, T, V,
+ * M, W, BLOCK, CTX) stay defined for the next instantiation in the same file. */
+#undef SP_LOOP_NAME
+#undef SP_LOOP_NIN
+#undef SP_LOOP_NBUF
+#undef SP_LOOP_STAGE1
+#undef SP_LOOP_STAGE2
+#undef SP_LOOP_SPECIAL
