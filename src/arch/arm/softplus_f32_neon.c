@@ -35,11 +35,10 @@
 #error "softplus_f32_neon.c: the table lookups assume little-endian lanes"
 #endif
 
-/* ---- the operations of arch/softplus_f32_fma_algorithm.h and arch/softplus_f32_kernels.h, with
- * the rounding of the x86 FMA files ----------------------------------------------------------- */
+/* ---- the operations of arch/softplus_f32_fma_algorithm.h and arch/softplus_loop.h, with the
+ * rounding of the x86 FMA files --------------------------------------------------------------- */
 typedef float32x4_t vf;
 typedef uint32x4_t vm; /* lane masks are all-ones/all-zeros */
-#define SP_LANES 4
 #define F(c) vdupq_n_f32(c)
 #define ADD(a, b) vaddq_f32(a, b)
 #define SUB(a, b) vsubq_f32(a, b)
@@ -62,9 +61,12 @@ typedef uint32x4_t vm; /* lane masks are all-ones/all-zeros */
 #define OR_MASK(m1, m2) vorrq_u32(m1, m2)
 #define SELECT(m, a, b) vbslq_f32(m, a, b) /* m ? a : b */
 #define ZERO() vdupq_n_f32(0.0f)
-#define LOADU(p) vld1q_f32(p)
-#define STOREU(p, v) vst1q_f32(p, v)
-#define MASK_BITS(m) sp_mask_bits(m)
+#define SP_LOOP_W 4
+#define SP_LOOP_LOADU(p) vld1q_f32(p)
+#define SP_LOOP_STOREU(p, v) vst1q_f32(p, v)
+#define SP_LOOP_LOADA(p) vld1q_f32(p)
+#define SP_LOOP_STOREA(p, v) vst1q_f32(p, v)
+#define SP_LOOP_BITS(m) sp_mask_bits(m)
 
 /* a*2^floor(n) for n in [-190, 1), bit for bit what AVX-512's scalef gives (see the AVX2 file): the
  * first product is exact when a*2^(n+64) is normal and the second rounds once; otherwise both give a
@@ -97,7 +99,7 @@ SP_INLINE uint8x16x4_t sp_tab16(const float *tab)
     return t;
 }
 
-SP_INLINE unsigned sp_mask_bits(vm m)
+SP_INLINE uint64_t sp_mask_bits(vm m)
 {
     const uint32x4_t bit = {1u, 2u, 4u, 8u};
     return vaddvq_u32(vandq_u32(m, bit));

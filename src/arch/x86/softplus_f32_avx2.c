@@ -17,16 +17,16 @@
 #include <immintrin.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernels.h"
 
 #include "arch/softplus_f32_fma_constants.h"
 
-/* ---- the operations of arch/softplus_f32_fma_algorithm.h and arch/softplus_f32_kernels.h, with
- * the rounding of the AVX-512 file ------------------------------------------------------------ */
+/* ---- the operations of arch/softplus_f32_fma_algorithm.h and arch/softplus_loop.h, with the
+ * rounding of the AVX-512 file ---------------------------------------------------------------- */
 typedef __m256 vf;
 typedef __m256 vm; /* lane masks are all-ones/all-zeros vectors */
-#define SP_LANES 8
 #define F(c) _mm256_set1_ps(c)
 #define ADD(a, b) _mm256_add_ps(a, b)
 #define SUB(a, b) _mm256_sub_ps(a, b)
@@ -50,9 +50,12 @@ typedef __m256 vm; /* lane masks are all-ones/all-zeros vectors */
 #define OR_MASK(m1, m2) _mm256_or_ps(m1, m2)
 #define SELECT(m, a, b) _mm256_blendv_ps(b, a, m) /* m ? a : b */
 #define ZERO() _mm256_setzero_ps()
-#define LOADU(p) _mm256_loadu_ps(p)
-#define STOREU(p, v) _mm256_storeu_ps(p, v)
-#define MASK_BITS(m) ((unsigned)_mm256_movemask_ps(m))
+#define SP_LOOP_W 8
+#define SP_LOOP_LOADU(p) _mm256_loadu_ps(p)
+#define SP_LOOP_STOREU(p, v) _mm256_storeu_ps(p, v)
+#define SP_LOOP_LOADA(p) _mm256_load_ps(p)
+#define SP_LOOP_STOREA(p, v) _mm256_store_ps(p, v)
+#define SP_LOOP_BITS(m) ((uint64_t)_mm256_movemask_ps(m))
 
 /* a*2^floor(n) for n in [-190, 1), bit for bit what AVX-512's scalef gives: when a*2^(n+64) is normal
  * the first product is exact and the second rounds once, as scalef does; otherwise |a*2^n| < 2^-190

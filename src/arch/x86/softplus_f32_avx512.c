@@ -20,15 +20,15 @@
 #include <immintrin.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernels.h"
 
 #include "arch/softplus_f32_fma_constants.h"
 
-/* ---- the operations of arch/softplus_f32_fma_algorithm.h and arch/softplus_f32_kernels.h ---- */
+/* ---- the operations of arch/softplus_f32_fma_algorithm.h and arch/softplus_loop.h ---------- */
 typedef __m512 vf;
 typedef __mmask16 vm;
-#define SP_LANES 16
 #define F(c) _mm512_set1_ps(c)
 #define ADD(a, b) _mm512_add_ps(a, b)
 #define SUB(a, b) _mm512_sub_ps(a, b)
@@ -54,15 +54,14 @@ typedef __mmask16 vm;
 #define OR_MASK(m1, m2) ((vm)((m1) | (m2)))
 #define SELECT(m, a, b) _mm512_mask_mov_ps(b, m, a) /* m ? a : b */
 #define ZERO() _mm512_setzero_ps()
-#define LOADU(p) _mm512_loadu_ps(p)
-#define STOREU(p, v) _mm512_storeu_ps(p, v)
-#define MASK_BITS(m) ((unsigned)(m))
-#define LOAD_PART(p, n) _mm512_maskz_loadu_ps(sp_part(n), p)
-#define STORE_PART(p, v, n) _mm512_mask_storeu_ps(p, sp_part(n), v)
-static inline __mmask16 sp_part(size_t n) /* the lowest n < 16 lanes */
-{
-    return (__mmask16)((1u << n) - 1u);
-}
+#define SP_LOOP_W 16
+#define SP_LOOP_LOADU(p) _mm512_loadu_ps(p)
+#define SP_LOOP_STOREU(p, v) _mm512_storeu_ps(p, v)
+#define SP_LOOP_LOADA(p) _mm512_load_ps(p)
+#define SP_LOOP_STOREA(p, v) _mm512_store_ps(p, v)
+#define SP_LOOP_LOAD_TAIL(p, k) _mm512_maskz_loadu_ps((__mmask16)((1u << (k)) - 1u), p)
+#define SP_LOOP_STORE_TAIL(p, v, k) _mm512_mask_storeu_ps(p, (__mmask16)((1u << (k)) - 1u), v)
+#define SP_LOOP_BITS(m) ((uint64_t)(m))
 
 #include "arch/softplus_f32_fma_algorithm.h"
 #include "arch/softplus_f32_kernels.h"
