@@ -59,8 +59,8 @@
  *   0x1.e05188p-6 want 0x1.e0518935198c4p-6) and 0.602 backward (x = -0x1.cb31c6p+1).
  *   SP_MAX_ULP{,_BETA}_F32_{AVX2,AVX512,NEON} (src/kernels.h, enforced by the tests): 1.0.
  * Special values: lanes where z is not finite (NaN, +-inf, beta*x overflowing) and, backward, where
- *   dy is not finite, are flagged in a mask and redone by the reference scalar kernel (the shared
- *   kernel shell, arch/softplus_f32_kernels.h). +-0, subnormal x and any finite z take the fast path
+ *   dy is not finite, are flagged in a mask and redone after each block by the reference scalar
+ *   kernel (arch/softplus_f32_kernels.h, arch/softplus_loop.h). +-0, subnormal x and any finite z take the fast path
  *   (|z| > 128 is clamped: t rounds to 0). Forward with |beta| outside [2^-20, 2^16] runs the scalar
  *   kernel (see sp_f32_fwd_vector_ok). The threshold rule comes last: fl(beta*x) > threshold returns
  *   x (or dy) unchanged.
@@ -99,8 +99,9 @@ static int sp_f32_fwd_vector_ok(const sp_params_f32 *p)
 /* The two stages of each op, in the argument order of arch/softplus_loop.h (context, mode = unit,
  * the op's inputs, then the vectors stage 1 hands to stage 2). Stage 1 is t = exp(-|beta*x|) as
  * th + tl, the same for both ops; stage 2 is the rest. Splitting there rather than after the bins
- * (j, c, e, el: three or four vectors) measured 4-10% faster on Zen 5 (AVX2 most), and it leaves
- * two vectors per input vector in the block buffers, as in the f64 kernels. z = fl(beta*x) and what
+ * (j, e, el forward, c, p, e, el backward) measured 1-10% faster on Zen 5 (AVX2 most; putting all
+ * but the final product of backward in stage 1 lost 10%), and it leaves two vectors per input vector
+ * in the block buffers, as in the f64 kernels. z = fl(beta*x) and what
  * follows from it are recomputed in stage 2 rather than carried: the same operations on the same
  * input, so the same bits. */
 #define SP_FWD_NBUF 2

@@ -7,15 +7,19 @@
  * for bit: every product is an fma(a, b, -0) (the bits of a*b, but no slowdown on subnormal results on
  * Zen 5), SCALE is scalef, the tables are one permute each, lane masks are k-registers, and tails use
  * masked loads and stores.
- * Speed (AMD EPYC Zen 5 at ~4.2 GHz, one core, contiguous f32, machine otherwise idle):
+ * Speed (AMD EPYC Zen 5 at ~4.2 GHz, one core, contiguous f32, machine otherwise idle; measured with
+ * the software-pipelined loops this file had before arch/softplus_loop.h):
  *   Gelem/s (bench/bench_softplus)   L1 (1K)  L2 (16K)  LLC (512K)  DRAM (32M)   copy L1 / 32M
  *   forward  beta = 1                 2.55     2.65      2.58        2.51         35.0 / 3.9
  *   backward beta = 1                 2.85     2.82      2.73        2.66         35.6 / 4.7
  *   libm loop (expf + log1pf) 0.12: forward 21x it. The kernel is compute-bound at every size (64%
  *   of a copy's bandwidth at 32M elements): about 55 instructions and a ~70-cycle dependency chain
  *   per vector, and this core keeps only ~3 such chains in flight (a chain of 16 dependent FMAs
- *   measures 23 cycles per vector), hence the software pipelining of the loops (+10%). The
- *   issue's goals (5.7 forward, 6.6 backward, 90% of a copy at 32M) are not met.
+ *   measures 23 cycles per vector), hence two stages over blocks (t, then the rest), which overlap
+ *   the chains as the pipelining did (+10% over one vector per iteration). Against those loops,
+ *   in adjacent runs on a loaded machine: L1 new/old 1.01 forward and backward (noise level), DRAM
+ *   too noisy to tell (ratios 0.5-1.6). The issue's goals (5.7 forward, 6.6 backward, 90% of a
+ *   copy at 32M) are not met.
  */
 #include <immintrin.h>
 #include <math.h>
