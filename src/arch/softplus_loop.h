@@ -178,12 +178,12 @@ SP_INLINE void SP_LOOP_NAME(size_t n, SP_LOOP_IN_L_(SP_LOOP_PARAM_), SP_LOOP_T *
             const SP_LOOP_V r = SP_LOOP_CALL_(SP_LOOP_STAGE2, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_),
                                                SP_LOOP_B_L_(SP_LOOP_LOAD_B_), &sm);
             const uint64_t bits = SP_LOOP_BITS(sm);
-            if (bits) {
+            SP_LOOP_STOREU(out + i + j, r);
+            if (bits) { /* the inputs are saved from registers: the store above may have hit them */
                 SP_LOOP_IN_E_(SP_LOOP_SAVE_IN_)
                 spos[ns] = j;
                 sbits[ns++] = bits;
             }
-            SP_LOOP_STOREU(out + i + j, r);
         }
         for (size_t q = 0; q < ns; q++) {
             SP_LOOP_IN_E_(SP_LOOP_LOAD_SAVED_)
