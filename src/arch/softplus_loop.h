@@ -17,7 +17,8 @@
  *   SP_LOOP_T             element type (float, double)
  *   SP_LOOP_V             vector type of SP_LOOP_W elements
  *   SP_LOOP_M             type of the special-lane mask that stage 2 returns
- *   SP_LOOP_W             lanes per vector, a power of two, at most 64
+ *   SP_LOOP_W             lanes per vector, a power of two, at most 64, a compile-time constant (an
+ *                         SVE port would fix the vector length, -msve-vector-bits)
  *   SP_LOOP_NIN           number of input arrays: 1, 2 or 3
  *   SP_LOOP_NBUF          vectors stage 1 hands to stage 2 per input vector: 1 to 4 (f64: t_hi, t_lo)
  *   SP_LOOP_CTX           type of the per-call context (parameters, table registers), passed by pointer
