@@ -3,23 +3,113 @@
  *
  * Not a standalone header: x86/softplus_f32_avx2.c, x86/softplus_f32_avx512.c and arm/softplus_f32_neon.c
  * each include it once, after defining
- *   vf, vm, sp_tab16, sp_tables        the vector, mask, 16-entry table and table-set types;
+ *   vf, vm                             the vector and lane-mask types;
  *   F ADD SUB MUL FMA FMS FNMA MIN MAX ABS SIGN XOR SCALE LOOKUP_T LOOKUP_J GT LT NOT_FINITE OR_MASK
  *   SELECT ZERO                        the operations, each with the x86 semantics its file documents
- *                                      (FMA family fused; MIN/MAX give b when unordered or equal);
+ *                                      (FMA family fused; MIN/MAX give b when unordered or equal;
+ *                                      LOOKUP_x(i, tab) reads the static table tab, so each ISA keeps
+ *                                      its table registers however suits it);
  * and the constants of softplus_f32_fma_constants.h. Because every kernel runs this one text, the
  * operations and their order are the same on every ISA, which is what makes the AVX2, AVX-512 and
- * NEON results bit-identical (tests/accuracy/test_fma_identity.c, tests/accuracy/test_digest.c). The
- * method and its error analysis are in the header comment of x86/softplus_f32_avx512.c. */
+ * NEON results bit-identical (tests/accuracy/test_fma_identity.c, tests/accuracy/test_digest.c).
+ * Vector state lives in plain variables and out-parameters, never in structs, so the text also suits
+ * sizeless vector types (SVE); the per-call constants are scalars, broadcast where used.
+ *
+ * Method. With z = fl(beta*x), zl = beta*x - z (one fma; nothing for beta = 1) and a = min(|z|, 128):
+ *   1. t = exp(-a) = 2^-q 2^(-m/8) exp(-r): k = round(8a/ln2) = 8q + m, r = a - k ln2/8 (Cody-Waite,
+ *      the first step exact; zl enters r, so exp sees the exact product to first order),
+ *      |r| <= ln2/16; exp(-r) - 1 = s = -r + r^2 P(r); 2^(-m/8) = Th + Tl (8-entry table);
+ *      Th + (Th s + Tl) is renormalised (Fast2Sum) and scaled by 2^-q into th + tl, |error| < 2^-29 t.
+ *   2. log1p(t) from a table: j = round(15 th), c_j ~ 1/(1 + j/15) (16-entry table) and
+ *      e + el = c_j (1 + t) - 1 exactly enough: p + pl = c th exactly (fma), e = p + (c - 1) exactly
+ *      (Sterbenz: the bins and c_1 >= 15/16 guarantee it), el = c tl + pl; |e| <= 0.0334.
+ *      log1p(t) = G_j + log1p(e + el) = G_j + e + (e^2 Q(e) + el), G_j = -log(c_j) a float within
+ *      3e-4 ulp of the true value (c_j searched for that: Tang's trick).
+ *   3. y = max(z,0) + G + e + w: G + e and max(z,0) + (G + e) (both >= 0, ordered with max/min) are
+ *      added exactly (Fast2Sum), so y is one rounding of a sum good to about 2^-28 relative.
+ *      beta != 1: y = sign(beta) (that sum + zl [z > 0]) / |beta|, the division a product by
+ *      1/|beta| = ib + ibe, rounded once inside an fma; for z < -64, t is formed scaled by 2^64 (always
+ *      normal then) and the result scaled back once, so t/beta keeps its bits when t is subnormal.
+ *   Backward: sigmoid = 1/(1+t) = c/(1 + e + el) for z >= 0 and t/(1+t) = (p + el)/(1 + e + el) for
+ *   z < 0, with 1/(1+e) = 1 - e + e^2 R(e); dx = dy * sigmoid (one more rounding, none when dy = 1).
+ *   Every product is spelled MUL, which each ISA maps to something with the bits of a*b (on x86 an
+ *   fma(a, b, -0): on AMD Zen 5 a multiply whose result is subnormal is several times slower and an
+ *   fma is not; with vmulps, inputs in [-100, -90] ran at half speed). SCALE is exact scaling (ldexp):
+ *   AVX-512's scalef, reproduced bit for bit by the AVX2 and NEON files.
+ * Polynomials and tables: tests/tools/softplus_f32_coeffs.sollya (fpminimax, float coefficients):
+ *   P degree 2 on |r| <= ln2/16 + 2^-12, absolute error 2^-31.7; Q degree 3 on |e| <= 0.0356,
+ *   relative error of log1p 2^-30.5; R degree 3 on |e| <= 0.0356, absolute error 2^-33.4; the tables
+ *   2^(-m/8) (float pairs) and c_j, G_j (Tang search) come from the same script.
+ * Accuracy (tests/accuracy/ulp_sweep, every one of the 2^32 inputs, reference in double; the AVX2,
+ *   AVX-512 and NEON kernels return the same bits, so these figures are every one of them):
+ *   beta   op   worst ULP  at x               got              want (both thresholds, inf and 20)
+ *   1      fwd  0.785      -0x1.5804c2p+6    0x1.e4e4acp-125  0x1.e4e4aa6e0e4afp-125
+ *   1      bwd  0.785      -0x1.5804c2p+6    0x1.e4e4acp-125  0x1.e4e4aa6e0e4afp-125
+ *   0.5    fwd  0.758      -0x1.61b058p+7    0x1.59c7f8p-127  0x1.59c7f4f76b2fdp-127
+ *   0.5    bwd  0.785      -0x1.5804c2p+7    0x1.e4e4acp-125  0x1.e4e4aa6e0e4afp-125
+ *   2      fwd  0.759      -0x1.5c2d6p+5     0x1.56e3fp-127   0x1.56e3ecf6758efp-127
+ *   2      bwd  0.785      -0x1.5804c2p+5    0x1.e4e4acp-125  0x1.e4e4aa6e0e4afp-125
+ *   -1     fwd  0.764      0x1.5f36eap+6     -0x1.40efa8p-127 -0x1.40efab0df77bbp-127
+ *   -1     bwd  0.785      0x1.5804c2p+6     0x1.e4e4acp-125  0x1.e4e4aa6e0e4afp-125
+ *   7.3    fwd  0.790      -0x1.764e8ep+3    0x1.ebe228p-127  0x1.ebe224d6c263dp-127
+ *   7.3    bwd  0.799      -0x1.79ab44p+3    0x1.a0e4b8p-125  0x1.a0e4b998ecdbbp-125
+ *   The worst cases are all results below 2^-122, where tl (about 2^-24 t) is subnormal and loses
+ *   bits, or where a subnormal result is rounded twice (once to 24 bits, once by the scaling);
+ *   for results >= 2^-120 (beta = 1) the worst is 0.604 ULP forward (x = -0x1.c1e8cep+1, got
+ *   0x1.e05188p-6 want 0x1.e0518935198c4p-6) and 0.602 backward (x = -0x1.cb31c6p+1).
+ *   SP_MAX_ULP{,_BETA}_F32_{AVX2,AVX512,NEON} (src/kernels.h, enforced by the tests): 1.0.
+ * Special values: lanes where z is not finite (NaN, +-inf, beta*x overflowing) and, backward, where
+ *   dy is not finite, are flagged in a mask and redone after each block by the reference scalar
+ *   kernel (arch/softplus_f32_kernels.h, arch/softplus_loop.h). +-0, subnormal x and any finite z take the fast path
+ *   (|z| > 128 is clamped: t rounds to 0). Forward with |beta| outside [2^-20, 2^16] runs the scalar
+ *   kernel (see sp_f32_fwd_vector_ok). The threshold rule comes last: fl(beta*x) > threshold returns
+ *   x (or dy) unchanged.
+ */
 
-/* What forward and backward share. From z = fl(beta*x) and zl = beta*x - z (zero for beta = 1):
- * t = exp(-|beta*x|) = th + tl, the bin j = round(15 th) with c = c_j, and
- * e + el = c*(1 + t) - 1, |e| <= 0.0356, with p + el = c*t. */
-typedef struct sp_front {
-    vf j, c, e, el, p;
-} sp_front;
+/* Per-call scalars, broadcast where used: ib + ibe = 1/|beta|, bsign = sign bit of beta. */
+typedef struct sp_f32_k {
+    float beta, ib, ibe, bsign, thr;
+} sp_f32_k;
 
-SP_INLINE sp_front sp_front_eval(vf z, vf zl, int unit, vf qadd, const sp_tables *tab)
+static sp_f32_k sp_f32_make_k(const sp_params_f32 *p)
+{
+    sp_f32_k k;
+    const float ab = fabsf(p->beta);
+    const float ib = 1.0f / ab;
+    /* 1/|beta| = ib*(1 + eps) + O(eps^2), eps = 1 - |beta|*ib exactly (one fma) */
+    const float eps = fmaf(-ab, ib, 1.0f);
+    k.beta = p->beta;
+    k.ib = ib;
+    k.ibe = eps * ib;
+    k.bsign = copysignf(0.0f, p->beta);
+    k.thr = p->threshold;
+    return k;
+}
+
+/* Forward with |beta| outside [2^-20, 2^16] goes to the reference kernel: below, exp(-128)/beta (the
+ * clamp of |z|) would no longer round to 0; above, t/beta can be subnormal where t is not scaled
+ * (z >= -64), and the small terms of the sum would lose bits to underflow. Backward takes any
+ * finite beta: it does not divide by it. */
+static int sp_f32_fwd_vector_ok(const sp_params_f32 *p)
+{
+    const float m = fabsf(p->beta);
+    return m >= 0x1p-20f && m <= 0x1p+16f;
+}
+
+/* The two stages of each op, in the argument order of arch/softplus_loop.h (context, mode = unit,
+ * the op's inputs, then the vectors stage 1 hands to stage 2). Stage 1 is t = exp(-|beta*x|) as
+ * th + tl, the same for both ops; stage 2 is the rest. Splitting there rather than after the bins
+ * (j, e, el forward, c, p, e, el backward) measured 1-10% faster on Zen 5 (AVX2 most; putting all
+ * but the final product of backward in stage 1 lost 10%), and it leaves two vectors per input vector
+ * in the block buffers, as in the f64 kernels. z = fl(beta*x) and what
+ * follows from it are recomputed in stage 2 rather than carried: the same operations on the same
+ * input, so the same bits. */
+#define SP_FWD_NBUF 2
+#define SP_BWD_NBUF 2
+
+/* t = exp(-|beta*x|) = th + tl from z = fl(beta*x) and zl = beta*x - z (zero for beta = 1);
+ * qadd = 64 computes t*2^64 instead (forward, beta != 1, z < -64: see sp_fwd_z). */
+SP_INLINE void sp_exp(vf z, vf zl, int unit, vf qadd, vf *th, vf *tl)
 {
     const vf a = MIN(ABS(z), F(SP_A_MAX));
     /* a = k ln2/8 + r with k = 8q + m, exp(-a) = 2^-q * 2^(-m/8) * exp(-r), |r| <= ln2/16 */
@@ -27,10 +117,9 @@ SP_INLINE sp_front sp_front_eval(vf z, vf zl, int unit, vf qadd, const sp_tables
     const vf kf = SUB(kshift, F(SP_KSHIFT));
     /* -q = floor((7 - k)/8): SCALE takes the floor of its exponent, as scalef does */
     const vf nq = FMA(kf, F(-0.125f), F(0.875f));
-    /* qadd = 64 computes t*2^64 instead of t (forward, beta != 1, z < -64): see sp_fwd_a */
     const vf nqs = unit ? nq : ADD(nq, qadd);
-    const vf Th = LOOKUP_T(kshift, tab->t_hi);
-    const vf Tl = LOOKUP_T(kshift, tab->t_lo);
+    const vf Th = LOOKUP_T(kshift, sp_t_hi);
+    const vf Tl = LOOKUP_T(kshift, sp_t_lo);
     const vf r1 = FNMA(kf, F(SP_LN2_8_HI), a); /* exact */
     /* |beta*x| = |z| + al, the product's rounding error entering r (clamped: it can be huge only
      * where |z| > SP_A_MAX and t = 0 anyway) */
@@ -42,58 +131,58 @@ SP_INLINE sp_front sp_front_eval(vf z, vf zl, int unit, vf qadd, const sp_tables
     const vf u = FMA(Th, s, Tl);     /* 2^(-m/8) exp(-r) = Th + u */
     const vf h = ADD(Th, u);
     const vf l = ADD(SUB(Th, h), u); /* Fast2Sum: |Th| > |u| */
-    const vf th = SCALE(h, nqs);
-    const vf tl = SCALE(l, nqs);
-    sp_front f;
-    f.j = FMA(th, F(15.0f), F(SP_JSHIFT));
-    f.c = LOOKUP_J(f.j, tab->c);
-    f.p = MUL(f.c, th);
-    const vf pl = FMS(f.c, th, f.p);            /* c*th = p + pl exactly */
-    f.e = ADD(f.p, SUB(f.c, F(1.0f)));          /* exact: Sterbenz, given the bins */
-    f.el = FMA(f.c, tl, pl);
-    return f;
+    *th = SCALE(h, nqs);
+    *tl = SCALE(l, nqs);
 }
 
-typedef struct sp_ctx {
-    vf beta, ib, ibe, bsign, thr; /* ib + ibe = 1/|beta|, bsign = sign bit of beta */
-    sp_tables tab;
-} sp_ctx;
-
-/* Forward in two halves, so that a loop can overlap the second half of one vector with the first
- * half of the next (software pipelining: the dependency chain is long). sp_fwd_a: the shared front;
- * st->special flags the lanes sp_fwd_special must redo. */
-typedef struct sp_fwd_state {
-    vf x, z, zl;
-    vm special, deep;
-    sp_front f;
-} sp_fwd_state;
-
-SP_INLINE sp_fwd_state sp_fwd_a(vf x, const sp_ctx *k, int unit)
+/* The bin of t = th + tl: j = round(15 th) (in the low mantissa bits) with c = c_j, and
+ * e + el = c*(1 + t) - 1, |e| <= 0.0356, with p + el = c*t. */
+SP_INLINE void sp_bin(vf th, vf tl, vf *pj, vf *pc, vf *pe, vf *pel, vf *pp)
 {
-    sp_fwd_state st;
-    st.x = x;
-    st.z = unit ? x : MUL(k->beta, x);
-    st.zl = unit ? ZERO() : FMS(k->beta, x, st.z);
-    st.special = NOT_FINITE(st.z); /* NaN, +-inf, or beta*x overflowing */
-    /* beta != 1: t/beta may be normal where t is not; below z = -64, t is computed scaled by 2^64
-     * (always normal then) and the result scaled back once at the end. */
-    st.deep = LT(st.z, F(-64.0f));
-    st.f = sp_front_eval(st.z, st.zl, unit, unit ? ZERO() : SELECT(st.deep, F(64.0f), ZERO()), &k->tab);
-    return st;
+    const vf j = FMA(th, F(15.0f), F(SP_JSHIFT));
+    const vf c = LOOKUP_J(j, sp_c_table);
+    const vf p = MUL(c, th);
+    const vf pl = FMS(c, th, p);               /* c*th = p + pl exactly */
+    *pe = ADD(p, SUB(c, F(1.0f)));             /* exact: Sterbenz, given the bins */
+    *pel = FMA(c, tl, pl);
+    *pj = j;
+    *pc = c;
+    *pp = p;
 }
 
-/* y = softplus(x) from the front. */
-SP_INLINE vf sp_fwd_b(const sp_fwd_state *st, const sp_ctx *k, int unit)
+/* z, zl and the forward's "deep" lanes (beta != 1, z < -64: t/beta may be normal where t is not, so
+ * t is computed scaled by 2^64 -- always normal then -- and the result scaled back once at the end) */
+SP_INLINE void sp_fwd_z(vf x, const sp_f32_k *k, int unit, vf *z, vf *zl, vm *deep)
 {
-    const sp_front f = st->f;
-    const vf z = st->z;
-    const vf G = LOOKUP_J(f.j, k->tab.g);
-    const vf e2 = MUL(f.e, f.e);
-    const vf Q = FMA(FMA(F(SP_Q3), f.e, F(SP_Q2)), e2, FMA(F(SP_Q1), f.e, F(SP_Q0)));
-    const vf w = FMA(e2, Q, f.el);
+    *z = unit ? x : MUL(F(k->beta), x);
+    *zl = unit ? ZERO() : FMS(F(k->beta), x, *z);
+    *deep = LT(*z, F(-64.0f));
+}
+
+SP_INLINE void sp_fwd_front(const sp_f32_k *k, int unit, vf x, vf *th, vf *tl)
+{
+    vf z, zl;
+    vm deep;
+    sp_fwd_z(x, k, unit, &z, &zl, &deep);
+    sp_exp(z, zl, unit, unit ? ZERO() : SELECT(deep, F(64.0f), ZERO()), th, tl);
+}
+
+/* y = softplus(x) from t; *special flags the lanes (NaN, +-inf, beta*x overflowing) that the scalar
+ * reference must redo. */
+SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf th, vf tl, vm *special)
+{
+    vf z, zl, j, c, e, el, p; /* c, p: not needed forward */
+    vm deep;
+    sp_fwd_z(x, k, unit, &z, &zl, &deep);
+    *special = NOT_FINITE(z);
+    sp_bin(th, tl, &j, &c, &e, &el, &p);
+    const vf G = LOOKUP_J(j, sp_g_table);
+    const vf e2 = MUL(e, e);
+    const vf Q = FMA(FMA(F(SP_Q3), e, F(SP_Q2)), e2, FMA(F(SP_Q1), e, F(SP_Q0)));
+    const vf w = FMA(e2, Q, el);
     /* log1p(t) = G + e + w with G + e = S + Sl exactly (|G| > |e|, or G = 0) */
-    const vf S = ADD(G, f.e);
-    const vf Sl = ADD(SUB(G, S), f.e);
+    const vf S = ADD(G, e);
+    const vf Sl = ADD(SUB(G, S), e);
     /* max(z,0) + S: both >= 0, added exactly by ordering them (Fast2Sum) */
     const vf zp = MAX(z, ZERO());
     const vf hi = MAX(zp, S);
@@ -108,42 +197,35 @@ SP_INLINE vf sp_fwd_b(const sp_fwd_state *st, const sp_ctx *k, int unit)
         /* y = (beta*x [z > 0] + log1p(t))/beta = sign(beta) (U + small + zl [z > 0]) (ib + ibe),
          * ib + ibe = 1/|beta|: the large product U*ib rounded once inside the fma, and a zero result
          * gets the sign of beta from the final xor */
-        const vf sm = ADD(small, SELECT(GT(z, ZERO()), st->zl, ZERO()));
-        y = FMA(U, k->ib, FMA(U, k->ibe, MUL(sm, k->ib)));
-        y = XOR(SELECT(st->deep, MUL(y, F(0x1p-64f)), y), k->bsign);
+        const vf ib = F(k->ib);
+        const vf sm = ADD(small, SELECT(GT(z, ZERO()), zl, ZERO()));
+        y = FMA(U, ib, FMA(U, F(k->ibe), MUL(sm, ib)));
+        y = XOR(SELECT(deep, MUL(y, F(0x1p-64f)), y), F(k->bsign));
     }
-    return SELECT(GT(z, k->thr), st->x, y);
+    return SELECT(GT(z, F(k->thr)), x, y);
 }
 
-/* Backward in the same two halves: sp_bwd_a, the shared front (st->special flags the lanes
- * sp_bwd_special must redo), then sp_bwd_b, dx = dy * sigmoid(beta*x). */
-typedef struct sp_bwd_state {
-    vf dy, x, z;
-    vm special;
-    sp_front f;
-} sp_bwd_state;
-
-SP_INLINE sp_bwd_state sp_bwd_a(vf dy, vf x, const sp_ctx *k, int unit)
+SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *th, vf *tl)
 {
-    sp_bwd_state st;
-    st.dy = dy;
-    st.x = x;
-    st.z = unit ? x : MUL(k->beta, x);
-    const vf zl = unit ? ZERO() : FMS(k->beta, x, st.z);
-    /* also an infinite or NaN dy: inf times an underflowed sigmoid must not become NaN */
-    st.special = OR_MASK(NOT_FINITE(st.z), NOT_FINITE(dy));
-    st.f = sp_front_eval(st.z, zl, unit, ZERO(), &k->tab);
-    return st;
+    (void)dy;
+    const vf z = unit ? x : MUL(F(k->beta), x);
+    const vf zl = unit ? ZERO() : FMS(F(k->beta), x, z);
+    sp_exp(z, zl, unit, ZERO(), th, tl);
 }
 
-SP_INLINE vf sp_bwd_b(const sp_bwd_state *st, const sp_ctx *k)
+/* dx = dy * sigmoid(beta*x) from t; *special flags the lanes the scalar reference must redo: z not
+ * finite, and also an infinite or NaN dy (inf times an underflowed sigmoid must not become NaN). */
+SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf tl, vm *special)
 {
-    const sp_front f = st->f;
-    const vf e2 = MUL(f.e, f.e);
-    const vf R = FMA(FMA(F(SP_R3), f.e, F(SP_R2)), e2, FMA(F(SP_R1), f.e, F(SP_R0)));
-    const vf rho = SUB(FMS(e2, R, f.e), f.el);     /* 1/(1 + e + el) - 1, first order in el */
-    const vf spos = FMA(f.c, rho, f.c);            /* 1/(1+t) = c/(1 + e + el) */
-    const vf sneg = ADD(f.p, FMA(f.p, rho, f.el)); /* t/(1+t) = (p + el)/(1 + e + el) */
-    const vf s = SELECT(LT(st->z, ZERO()), sneg, spos);
-    return SELECT(GT(st->z, k->thr), st->dy, MUL(st->dy, s));
+    vf j, c, e, el, p; /* j: not needed backward */
+    const vf z = unit ? x : MUL(F(k->beta), x);
+    *special = OR_MASK(NOT_FINITE(z), NOT_FINITE(dy));
+    sp_bin(th, tl, &j, &c, &e, &el, &p);
+    const vf e2 = MUL(e, e);
+    const vf R = FMA(FMA(F(SP_R3), e, F(SP_R2)), e2, FMA(F(SP_R1), e, F(SP_R0)));
+    const vf rho = SUB(FMS(e2, R, e), el);   /* 1/(1 + e + el) - 1, first order in el */
+    const vf spos = FMA(c, rho, c);          /* 1/(1+t) = c/(1 + e + el) */
+    const vf sneg = ADD(p, FMA(p, rho, el)); /* t/(1+t) = (p + el)/(1 + e + el) */
+    const vf s = SELECT(LT(z, ZERO()), sneg, spos);
+    return SELECT(GT(z, F(k->thr)), dy, MUL(dy, s));
 }

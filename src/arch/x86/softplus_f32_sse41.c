@@ -34,24 +34,27 @@
  *   i.e. one rounding of a double result good to ~2^-28.7 (the exp polynomial dominates).
  *   SP_MAX_ULP_F32_SSE41 and SP_MAX_ULP_BETA_F32_SSE41 (src/kernels.h, enforced by the tests): 0.75.
  * Special values: lanes where fl(beta*x) is not finite (NaN, +-inf, overflow) and, backward, where dy
- *   is not finite, are flagged in a mask and redone by the scalar reference in sp_*_special (not
- *   inlined). The threshold test is on the float product, as PyTorch makes it.
- * Tails: the same vector code on a zero-padded copy in a stack buffer, copied back.
- * Speed (AMD EPYC Zen 5 at ~4.2 GHz, one core, contiguous f32, machine otherwise idle):
+ *   is not finite, are flagged in a mask and redone after each block by the scalar reference in
+ *   sp_*_special (arch/softplus_f32_kernels.h). The threshold test is on the float product, as PyTorch makes it.
+ * Loops, tails and the special lanes' deferral: arch/softplus_loop.h through the f32 kernels' shared
+ *   shell, arch/softplus_f32_kernels.h; stage 1 is t = exp(-|beta*x|) in double (two vectors of two
+ *   lanes, handed on as float vectors of the same bits), stage 2 the rest.
+ * Speed (AMD EPYC Zen 5 at ~4.2 GHz, one core, contiguous f32, machine otherwise idle; measured with
+ * the one-vector-per-iteration loops this file had before arch/softplus_loop.h):
  *   Gelem/s (bench/bench_softplus)   L1 (1K)  L2 (16K)  LLC (512K)  DRAM (32M)
  *   forward  beta = 1                 0.25     0.27      0.27        0.27
  *   backward beta = 1                 0.45     0.45      0.45        0.44
  *   forward 2.1-2.4x the libm loop (expf + log1pf, 0.12), backward 3.6x an expf loop at LLC/DRAM:
  *   the issue's goal of 4x is not met (two double lanes per instruction, a division per lane).
+ *   The two-stage blocks run faster than those loops at L1 (adjacent runs on a loaded machine,
+ *   new/old 1.25 forward, 1.13 backward).
  */
 #include <math.h>
 #include <smmintrin.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "kernels.h"
-
 
 /* ---- constants (double); tests/tools/softplus_f32_coeffs.sollya prints every one of them ------- */
 #define SP_INV_LN2 0x1.71547652b82fep+0  /* 1/ln 2 ~ 1.4426950 */
@@ -75,6 +78,16 @@
 
 #define D(c) _mm_set1_pd(c)
 
+/* ---- the vector ops of arch/softplus_loop.h and arch/softplus_f32_kernels.h ------------------- */
+typedef __m128 vf;
+typedef __m128 vm; /* lane masks are all-ones/all-zeros vectors */
+#define SP_LOOP_W 4
+#define SP_LOOP_LOADU(p) _mm_loadu_ps(p)
+#define SP_LOOP_STOREU(p, v) _mm_storeu_ps(p, v)
+#define SP_LOOP_LOADA(p) _mm_load_ps(p)
+#define SP_LOOP_STOREA(p, v) _mm_store_ps(p, v)
+#define SP_LOOP_BITS(m) ((uint64_t)_mm_movemask_ps(m))
+
 /* exp(-a) for 0 <= a <= SP_A_MAX: a = k ln2 + r, exp(-r) by a polynomial, 2^-k built in the
  * exponent field (k <= 866, so 2^-k is a normal double). */
 SP_INLINE __m128d sp_exp_neg(__m128d a)
@@ -93,12 +106,58 @@ SP_INLINE __m128d sp_exp_neg(__m128d a)
     return _mm_mul_pd(E, _mm_castsi128_pd(bits));
 }
 
-/* Two lanes of softplus in double: y = (z > 0 ? x : 0) + log1p(exp(-|z|))/beta, z = beta*x exact. */
-SP_INLINE __m128d sp_fwd2(__m128d xd, __m128d beta, __m128d ib, int unit)
+/* Per-call scalars, broadcast where used. The double 1/beta has relative error 2^-53: nothing a
+ * float result can see. */
+typedef struct sp_f32_k {
+    float beta, thr;
+    double betad, ibd;
+} sp_f32_k;
+
+static sp_f32_k sp_f32_make_k(const sp_params_f32 *p)
 {
-    const __m128d z = unit ? xd : _mm_mul_pd(beta, xd);
-    const __m128d a = _mm_min_pd(_mm_andnot_pd(D(-0.0), z), D(SP_A_MAX));
-    const __m128d t = sp_exp_neg(a);
+    sp_f32_k k;
+    k.beta = p->beta;
+    k.thr = p->threshold;
+    k.betad = (double)p->beta;
+    k.ibd = 1.0 / (double)p->beta;
+    return k;
+}
+
+/* any finite beta keeps its exactness in double */
+static int sp_f32_fwd_vector_ok(const sp_params_f32 *p)
+{
+    (void)p;
+    return 1;
+}
+
+/* The two stages, in the argument order of arch/softplus_loop.h: stage 1 is t = exp(-|beta*x|) for
+ * the low and the high two lanes (as float vectors of the same bits), stage 2 the rest; both ops
+ * share stage 1. Each stage recomputes z = beta*x (exact in double): the same bits either way. */
+#define SP_FWD_NBUF 2
+#define SP_BWD_NBUF 2
+
+SP_INLINE __m128d sp_t2(__m128d xd, const sp_f32_k *k, int unit)
+{
+    const __m128d z = unit ? xd : _mm_mul_pd(D(k->betad), xd);
+    return sp_exp_neg(_mm_min_pd(_mm_andnot_pd(D(-0.0), z), D(SP_A_MAX)));
+}
+
+SP_INLINE void sp_fwd_front(const sp_f32_k *k, int unit, vf x, vf *tlo, vf *thi)
+{
+    *tlo = _mm_castpd_ps(sp_t2(_mm_cvtps_pd(x), k, unit));
+    *thi = _mm_castpd_ps(sp_t2(_mm_cvtps_pd(_mm_movehl_ps(x, x)), k, unit));
+}
+
+SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *tlo, vf *thi)
+{
+    (void)dy;
+    sp_fwd_front(k, unit, x, tlo, thi);
+}
+
+/* Two lanes of softplus in double from t: y = (z > 0 ? x : 0) + log1p(t)/beta, z = beta*x exact. */
+SP_INLINE __m128d sp_fwd2(__m128d xd, __m128d t, const sp_f32_k *k, int unit)
+{
+    const __m128d z = unit ? xd : _mm_mul_pd(D(k->betad), xd);
     const __m128d s = _mm_div_pd(t, _mm_add_pd(t, D(2.0)));
     const __m128d w = _mm_mul_pd(s, s);
     __m128d G = _mm_add_pd(_mm_mul_pd(D(SP_G4), w), D(SP_G3));
@@ -108,148 +167,52 @@ SP_INLINE __m128d sp_fwd2(__m128d xd, __m128d beta, __m128d ib, int unit)
     const __m128d s2 = _mm_add_pd(s, s);
     const __m128d g = _mm_add_pd(s2, _mm_mul_pd(s2, _mm_mul_pd(w, G))); /* log1p(t) */
     const __m128d xp = _mm_and_pd(_mm_cmpgt_pd(z, _mm_setzero_pd()), xd);
-    return _mm_add_pd(xp, unit ? g : _mm_mul_pd(g, ib));
+    return _mm_add_pd(xp, unit ? g : _mm_mul_pd(g, D(k->ibd)));
 }
 
-/* Two lanes of sigmoid(beta*x) in double. */
-SP_INLINE __m128d sp_sig2(__m128d xd, __m128d beta, int unit)
+/* Two lanes of sigmoid(beta*x) in double from t. */
+SP_INLINE __m128d sp_sig2(__m128d xd, __m128d t, const sp_f32_k *k, int unit)
 {
-    const __m128d z = unit ? xd : _mm_mul_pd(beta, xd);
-    const __m128d a = _mm_min_pd(_mm_andnot_pd(D(-0.0), z), D(SP_A_MAX));
-    const __m128d t = sp_exp_neg(a);
+    const __m128d z = unit ? xd : _mm_mul_pd(D(k->betad), xd);
     const __m128d num = _mm_blendv_pd(D(1.0), t, _mm_cmplt_pd(z, _mm_setzero_pd()));
     return _mm_div_pd(num, _mm_add_pd(t, D(1.0)));
 }
 
-typedef struct sp_ctx {
-    __m128 beta_f, thr;
-    __m128d beta, ib;
-} sp_ctx;
+#define SP_NOT_FINITE(v) _mm_cmpnlt_ps(_mm_andnot_ps(_mm_set1_ps(-0.0f), v), _mm_set1_ps(INFINITY))
 
-#define SP_NOT_FINITE(v) \
-    _mm_movemask_ps(_mm_cmpnlt_ps(_mm_andnot_ps(_mm_set1_ps(-0.0f), v), _mm_set1_ps(INFINITY)))
-
-SP_INLINE __m128 sp_fwd_vec(__m128 x, const sp_ctx *k, int unit, int *special)
+SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf tlo, vf thi, vm *special)
 {
     /* the branch decision is on the float product, as PyTorch makes it */
-    const __m128 zf = unit ? x : _mm_mul_ps(k->beta_f, x);
+    const __m128 zf = unit ? x : _mm_mul_ps(_mm_set1_ps(k->beta), x);
     *special = SP_NOT_FINITE(zf); /* NaN, +-inf, or beta*x overflowing */
-    const __m128d lo = sp_fwd2(_mm_cvtps_pd(x), k->beta, k->ib, unit);
-    const __m128d hi = sp_fwd2(_mm_cvtps_pd(_mm_movehl_ps(x, x)), k->beta, k->ib, unit);
+    const __m128d lo = sp_fwd2(_mm_cvtps_pd(x), _mm_castps_pd(tlo), k, unit);
+    const __m128d hi = sp_fwd2(_mm_cvtps_pd(_mm_movehl_ps(x, x)), _mm_castps_pd(thi), k, unit);
     const __m128 y = _mm_movelh_ps(_mm_cvtpd_ps(lo), _mm_cvtpd_ps(hi));
-    return _mm_blendv_ps(y, x, _mm_cmpgt_ps(zf, k->thr));
+    return _mm_blendv_ps(y, x, _mm_cmpgt_ps(zf, _mm_set1_ps(k->thr)));
 }
 
-SP_INLINE __m128 sp_bwd_vec(__m128 dy, __m128 x, const sp_ctx *k, int unit, int *special)
+SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf tlo, vf thi, vm *special)
 {
-    const __m128 zf = unit ? x : _mm_mul_ps(k->beta_f, x);
+    const __m128 zf = unit ? x : _mm_mul_ps(_mm_set1_ps(k->beta), x);
     /* also an infinite or NaN dy: the reference's inf*0 = NaN where exp underflows in double */
-    *special = SP_NOT_FINITE(zf) | SP_NOT_FINITE(dy);
-    const __m128d slo = sp_sig2(_mm_cvtps_pd(x), k->beta, unit);
-    const __m128d shi = sp_sig2(_mm_cvtps_pd(_mm_movehl_ps(x, x)), k->beta, unit);
+    *special = _mm_or_ps(SP_NOT_FINITE(zf), SP_NOT_FINITE(dy));
+    const __m128d slo = sp_sig2(_mm_cvtps_pd(x), _mm_castps_pd(tlo), k, unit);
+    const __m128d shi = sp_sig2(_mm_cvtps_pd(_mm_movehl_ps(x, x)), _mm_castps_pd(thi), k, unit);
     /* dx = dy*s rounded once from double, as the reference does */
     const __m128d dlo = _mm_mul_pd(_mm_cvtps_pd(dy), slo);
     const __m128d dhi = _mm_mul_pd(_mm_cvtps_pd(_mm_movehl_ps(dy, dy)), shi);
     const __m128 dx = _mm_movelh_ps(_mm_cvtpd_ps(dlo), _mm_cvtpd_ps(dhi));
-    return _mm_blendv_ps(dx, dy, _mm_cmpgt_ps(zf, k->thr));
+    return _mm_blendv_ps(dx, dy, _mm_cmpgt_ps(zf, _mm_set1_ps(k->thr)));
 }
 
-/* Lanes the vector path cannot do (NaN, infinities, beta*x overflowing, non-finite dy) get the
- * reference kernel's answer, element by element. */
-static SP_NOINLINE __m128 sp_fwd_special(__m128 x, __m128 y, int special, const sp_params_f32 *p)
-{
-    float xs[4], ys[4];
-    _mm_storeu_ps(xs, x);
-    _mm_storeu_ps(ys, y);
-    for (int i = 0; i < 4; i++)
-        if (special & (1 << i))
-            sp_fwd_f32_scalar(1, &xs[i], &ys[i], p);
-    return _mm_loadu_ps(ys);
-}
-
-static SP_NOINLINE __m128 sp_bwd_special(__m128 dy, __m128 x, __m128 dx, int special, const sp_params_f32 *p)
-{
-    float dys[4], xs[4], dxs[4];
-    _mm_storeu_ps(dys, dy);
-    _mm_storeu_ps(xs, x);
-    _mm_storeu_ps(dxs, dx);
-    for (int i = 0; i < 4; i++)
-        if (special & (1 << i))
-            sp_bwd_f32_scalar(1, &dys[i], &xs[i], &dxs[i], p);
-    return _mm_loadu_ps(dxs);
-}
-
-static sp_ctx sp_make_ctx(const sp_params_f32 *p)
-{
-    sp_ctx k;
-    k.beta_f = _mm_set1_ps(p->beta);
-    k.thr = _mm_set1_ps(p->threshold);
-    k.beta = D((double)p->beta);
-    k.ib = D(1.0 / (double)p->beta); /* relative error 2^-53: nothing a float result can see */
-    return k;
-}
-
-SP_INLINE __m128 sp_fwd_step(__m128 xv, const sp_ctx *k, int unit, const sp_params_f32 *p)
-{
-    int special;
-    __m128 yv = sp_fwd_vec(xv, k, unit, &special);
-    if (special)
-        yv = sp_fwd_special(xv, yv, special, p);
-    return yv;
-}
-
-SP_INLINE __m128 sp_bwd_step(__m128 dyv, __m128 xv, const sp_ctx *k, int unit, const sp_params_f32 *p)
-{
-    int special;
-    __m128 dxv = sp_bwd_vec(dyv, xv, k, unit, &special);
-    if (special)
-        dxv = sp_bwd_special(dyv, xv, dxv, special, p);
-    return dxv;
-}
-
-SP_INLINE void sp_fwd_loop(size_t n, const float *x, float *y, const sp_params_f32 *p, int unit)
-{
-    const sp_ctx k = sp_make_ctx(p);
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        _mm_storeu_ps(y + i, sp_fwd_step(_mm_loadu_ps(x + i), &k, unit, p));
-    if (i < n) {
-        /* the same vector code on a zero-padded copy, so the last elements get the same bits */
-        float buf[4] = {0};
-        memcpy(buf, x + i, (n - i) * sizeof(float));
-        _mm_storeu_ps(buf, sp_fwd_step(_mm_loadu_ps(buf), &k, unit, p));
-        memcpy(y + i, buf, (n - i) * sizeof(float));
-    }
-}
-
-SP_INLINE void sp_bwd_loop(size_t n, const float *dy, const float *x, float *dx, const sp_params_f32 *p,
-                           int unit)
-{
-    const sp_ctx k = sp_make_ctx(p);
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        _mm_storeu_ps(dx + i, sp_bwd_step(_mm_loadu_ps(dy + i), _mm_loadu_ps(x + i), &k, unit, p));
-    if (i < n) {
-        float bdy[4] = {0}, bx[4] = {0};
-        memcpy(bdy, dy + i, (n - i) * sizeof(float));
-        memcpy(bx, x + i, (n - i) * sizeof(float));
-        _mm_storeu_ps(bx, sp_bwd_step(_mm_loadu_ps(bdy), _mm_loadu_ps(bx), &k, unit, p));
-        memcpy(dx + i, bx, (n - i) * sizeof(float));
-    }
-}
+#include "arch/softplus_f32_kernels.h"
 
 void sp_fwd_f32_sse41(size_t n, const float *x, float *y, const sp_params_f32 *p)
 {
-    if (p->beta == 1.0f)
-        sp_fwd_loop(n, x, y, p, 1);
-    else
-        sp_fwd_loop(n, x, y, p, 0);
+    sp_f32_fwd(n, x, y, p);
 }
 
 void sp_bwd_f32_sse41(size_t n, const float *dy, const float *x, float *dx, const sp_params_f32 *p)
 {
-    if (p->beta == 1.0f)
-        sp_bwd_loop(n, dy, x, dx, p, 1);
-    else
-        sp_bwd_loop(n, dy, x, dx, p, 0);
+    sp_f32_bwd(n, dy, x, dx, p);
 }

@@ -1,0 +1,86 @@
+/* softplus_f32_kernels.h -- what every f32 SIMD kernel file shares around its algorithm: the loops
+ * (arch/softplus_loop.h), the special lanes' repair and the entry logic.
+ * SPDX-License-Identifier: MIT
+ *
+ * Not a standalone header: a kernel file includes it once, after
+ *   - its vector ops: vf, vm, and the per-ISA parameters of arch/softplus_loop.h (SP_LOOP_W,
+ *     SP_LOOP_LOADU/STOREU/LOADA/STOREA, SP_LOOP_BITS, optionally SP_LOOP_LOAD_TAIL/STORE_TAIL);
+ *   - its algorithm (arch/softplus_f32_fma_algorithm.h, or the SSE4.1 file's own), which provides
+ *     the context type sp_f32_k (with float members beta and thr: the call's parameters) and
+ *     sp_f32_make_k, the predicate sp_f32_fwd_vector_ok (whether forward with this beta runs the
+ *     vector code at all), and the stages in the driver's argument order: sp_fwd_front/sp_fwd_finish
+ *     with SP_FWD_NBUF vectors between them, sp_bwd_front/sp_bwd_finish with SP_BWD_NBUF.
+ * It defines sp_f32_fwd and sp_f32_bwd, the bodies of the file's exported sp_fwd_f32_<isa> and
+ * sp_bwd_f32_<isa>. The driver's guarantees (in-place calls, position-independent tails, no access
+ * outside the arrays, special lanes redone after each block from saved inputs) are the kernels'.
+ */
+
+/* Lanes the vector path cannot do (NaN, infinities, beta*x overflowing, non-finite dy) get the
+ * reference kernel's answer, element by element. Not inlined: the fast loop stays small. */
+static SP_NOINLINE vf sp_fwd_special(const sp_f32_k *k, vf x, vf y, uint64_t bits)
+{
+    const sp_params_f32 p = {k->beta, k->thr};
+    float xs[SP_LOOP_W], ys[SP_LOOP_W];
+    SP_LOOP_STOREU(xs, x);
+    SP_LOOP_STOREU(ys, y);
+    for (int i = 0; i < SP_LOOP_W; i++)
+        if (bits >> i & 1u)
+            sp_fwd_f32_scalar(1, &xs[i], &ys[i], &p);
+    return SP_LOOP_LOADU(ys);
+}
+
+static SP_NOINLINE vf sp_bwd_special(const sp_f32_k *k, vf dy, vf x, vf dx, uint64_t bits)
+{
+    const sp_params_f32 p = {k->beta, k->thr};
+    float dys[SP_LOOP_W], xs[SP_LOOP_W], dxs[SP_LOOP_W];
+    SP_LOOP_STOREU(dys, dy);
+    SP_LOOP_STOREU(xs, x);
+    SP_LOOP_STOREU(dxs, dx);
+    for (int i = 0; i < SP_LOOP_W; i++)
+        if (bits >> i & 1u)
+            sp_bwd_f32_scalar(1, &dys[i], &xs[i], &dxs[i], &p);
+    return SP_LOOP_LOADU(dxs);
+}
+
+#define SP_LOOP_T float
+#define SP_LOOP_V vf
+#define SP_LOOP_M vm
+#define SP_LOOP_CTX sp_f32_k
+
+#define SP_LOOP_NAME sp_f32_fwd_loop
+#define SP_LOOP_NIN 1
+#define SP_LOOP_NBUF SP_FWD_NBUF
+#define SP_LOOP_STAGE1 sp_fwd_front
+#define SP_LOOP_STAGE2 sp_fwd_finish
+#define SP_LOOP_SPECIAL(k, unit, x, y, bits) sp_fwd_special(k, x, y, bits)
+#include "arch/softplus_loop.h"
+
+#define SP_LOOP_NAME sp_f32_bwd_loop
+#define SP_LOOP_NIN 2
+#define SP_LOOP_NBUF SP_BWD_NBUF
+#define SP_LOOP_STAGE1 sp_bwd_front
+#define SP_LOOP_STAGE2 sp_bwd_finish
+#define SP_LOOP_SPECIAL(k, unit, dy, x, dx, bits) sp_bwd_special(k, dy, x, dx, bits)
+#include "arch/softplus_loop.h"
+
+/* beta = 1 gets its own loops, with the beta arithmetic compiled out (the same bits as the general
+ * code with beta = 1) */
+SP_INLINE void sp_f32_fwd(size_t n, const float *x, float *y, const sp_params_f32 *p)
+{
+    const sp_f32_k k = sp_f32_make_k(p);
+    if (p->beta == 1.0f)
+        sp_f32_fwd_loop(n, x, y, &k, 1);
+    else if (sp_f32_fwd_vector_ok(p))
+        sp_f32_fwd_loop(n, x, y, &k, 0);
+    else
+        sp_fwd_f32_scalar(n, x, y, p);
+}
+
+SP_INLINE void sp_f32_bwd(size_t n, const float *dy, const float *x, float *dx, const sp_params_f32 *p)
+{
+    const sp_f32_k k = sp_f32_make_k(p);
+    if (p->beta == 1.0f)
+        sp_f32_bwd_loop(n, dy, x, dx, &k, 1);
+    else
+        sp_f32_bwd_loop(n, dy, x, dx, &k, 0);
+}
