@@ -28,6 +28,24 @@ static int product_fits(size_t a, size_t b, size_t limit)
     return a == 0 || b <= limit / a;
 }
 
+/* The product of the non-zero sizes into *count and whether a size is zero, or 0 when the product does
+ * not fit ptrdiff_t. A count that overflows beside a zero dimension still describes an empty tensor; it
+ * is rejected anyway, so that a shape gives the same status whatever the order of its dimensions. */
+static int element_count(size_t ndim, const size_t *shape, size_t *count, int *empty)
+{
+    *count = 1;
+    *empty = 0;
+    for (size_t d = 0; d < ndim; d++) {
+        if (shape[d] == 0)
+            *empty = 1;
+        else if (!product_fits(*count, shape[d], PTRDIFF_MAX))
+            return 0;
+        else
+            *count *= shape[d];
+    }
+    return 1;
+}
+
 /* *acc += a * b, returning 0 when the result does not fit in [0, limit]. */
 static int add_product_checked(size_t *acc, size_t a, size_t b, size_t limit)
 {
@@ -132,18 +150,10 @@ static int dim_before(const sp_plan *p, size_t a, size_t b)
 softplus_status sp_plan_build(sp_plan *plan, size_t ndim, const size_t *shape, size_t noperands,
                               size_t elem_size, void *const *bases, const ptrdiff_t *const *strides)
 {
-    /* A count that overflows beside a zero dimension still describes an empty tensor; it is rejected
-     * anyway, so that a shape gives the same status whatever the order of its dimensions. */
-    size_t count = 1;
-    int empty = 0;
-    for (size_t d = 0; d < ndim; d++) {
-        if (shape[d] == 0)
-            empty = 1;
-        else if (!product_fits(count, shape[d], PTRDIFF_MAX))
-            return SOFTPLUS_ERR_OVERFLOW;
-        else
-            count *= shape[d];
-    }
+    size_t count;
+    int empty;
+    if (!element_count(ndim, shape, &count, &empty))
+        return SOFTPLUS_ERR_OVERFLOW;
     memset(plan, 0, offsetof(sp_plan, shape));
     plan->noperands = noperands;
     plan->elem_size = elem_size;
@@ -224,16 +234,10 @@ softplus_status sp_check_contiguous(size_t ndim, const size_t *shape, size_t nop
                                     void *const *bases, size_t *count)
 {
     /* the checks of sp_plan_build in its order, for views that are all C-contiguous */
-    size_t n = 1;
-    int empty = 0;
-    for (size_t d = 0; d < ndim; d++) {
-        if (shape[d] == 0)
-            empty = 1;
-        else if (!product_fits(n, shape[d], PTRDIFF_MAX))
-            return SOFTPLUS_ERR_OVERFLOW;
-        else
-            n *= shape[d];
-    }
+    size_t n;
+    int empty;
+    if (!element_count(ndim, shape, &n, &empty))
+        return SOFTPLUS_ERR_OVERFLOW;
     *count = empty ? 0 : n;
     if (empty)
         return SOFTPLUS_OK;

@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "softplus.h"
+#include "any_params.h"
 #include "ulp.h"
 
 /* ---- the dtype table ------------------------------------------------------------------------------ */
@@ -306,28 +307,6 @@ static const ulp_kernel *next_runnable(const dtype_info *d, const ulp_kernel *k)
 #define FOR_EACH_KERNEL(k, d) for (const ulp_kernel *k = next_runnable(d, NULL); k; k = next_runnable(d, k))
 
 /* beta and threshold in any dtype's compute type */
-typedef union any_params {
-#define ANY_PARAMS(ctx, tag, TAG, storage, size, compute, ctag) sp_params_##ctag tag;
-    SP_DTYPES(ANY_PARAMS, ~)
-#undef ANY_PARAMS
-} any_params;
-
-static any_params make_params(const dtype_info *d, double beta, double thr)
-{
-    any_params p;
-    memset(&p, 0, sizeof p);
-    switch (d->u->dtype) {
-#define ANY_PARAMS_SET(ctx, tag, TAG, storage, size, compute, ctag)                                      \
-    case SP_DTYPE_##TAG:                                                                                 \
-        p.tag.beta = (compute)beta;                                                                      \
-        p.tag.threshold = (compute)thr;                                                                  \
-        break;
-        SP_DTYPES(ANY_PARAMS_SET, ~)
-#undef ANY_PARAMS_SET
-    case SP_DTYPE_COUNT: break;
-    }
-    return p;
-}
 
 static uint64_t get(const dtype_info *d, const void *buf, size_t i)
 {
@@ -354,7 +333,7 @@ static void put(const dtype_info *d, void *buf, size_t i, uint64_t bits)
 }
 
 /* n elements of op through registry entry e: out = op(dy, x); an op with one input reads x only. */
-static void run(sp_op op, const sp_kernel *e, size_t n, void *out, void *dy, void *x, const any_params *p)
+static void run(sp_op op, const sp_kernel *e, size_t n, void *out, void *dy, void *x, const sp_any_params *p)
 {
     void *const ptrs[3] = {out, op_inputs[op] == 2 ? dy : x, x};
     e->run(n, ptrs, p);
@@ -367,7 +346,7 @@ static uint64_t run1(const dtype_info *d, sp_op op, const ulp_kernel *k, uint64_
     _Alignas(16) unsigned char a[16], b[16], r[16];
     put(d, a, 0, dy);
     put(d, b, 0, x);
-    const any_params p = make_params(d, beta, thr);
+    const sp_any_params p = any_params(d->u->dtype, beta, thr);
     run(op, k->op[op], 1, r, a, b, &p);
     return get(d, r, 0);
 }
@@ -590,7 +569,7 @@ static void test_sweep(void **state)
         }
         for (size_t t = 0; t < NTHRESHOLDS; t++) {
             const double thr = narrow(d, thresholds[t]);
-            const any_params p = make_params(d, beta, thr);
+            const sp_any_params p = any_params(d->u->dtype, beta, thr);
             for (size_t ki = 0; ki < kernel_count[d->u->dtype]; ki++) {
                 const ulp_kernel *k = &kernels[d->u->dtype][ki];
                 if (!ulp_isa_runnable(k->isa))
@@ -827,7 +806,7 @@ static void test_tails(void **state)
     FOR_EACH_KERNEL(k, d) {
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
             const double beta = narrow(d, layout_params[pi].beta), thr = narrow(d, layout_params[pi].threshold);
-            const any_params p = make_params(d, beta, thr);
+            const sp_any_params p = any_params(d->u->dtype, beta, thr);
             for (size_t j = 0; j < TAIL_LEN; j++) {
                 put(d, x, j, mixed(d, 11 + pi, j, beta));
                 put(d, dy, j, d->u->enc(-2.0 + 4.0 * ulp_unit(ulp_mix64(17 + j))));
@@ -948,7 +927,7 @@ static void test_control_lane(void **state)
     FOR_EACH_KERNEL(k, d) {
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
             const double beta = narrow(d, layout_params[pi].beta), thr = narrow(d, layout_params[pi].threshold);
-            const any_params p = make_params(d, beta, thr);
+            const sp_any_params p = any_params(d->u->dtype, beta, thr);
             for (int o = 0; o < SP_OP_COUNT; o++) {
                 const sp_op op = (sp_op)o;
                 const size_t ndy = op_inputs[op] == 2 ? sizeof dy_controls / sizeof dy_controls[0] : 0;
@@ -995,7 +974,7 @@ static void test_in_place(void **state)
     FOR_EACH_KERNEL(k, d) {
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
             const double beta = narrow(d, layout_params[pi].beta), thr = narrow(d, layout_params[pi].threshold);
-            const any_params p = make_params(d, beta, thr);
+            const sp_any_params p = any_params(d->u->dtype, beta, thr);
             for (size_t j = 0; j < INPLACE_N; j++) {
                 put(d, x, j, mixed(d, 41 + pi, j, beta));
                 put(d, dy, j, mixed(d, 43 + pi, j, 1.0));
@@ -1052,7 +1031,7 @@ static void test_backward_any_dy(void **state)
             const double beta = in->any_dy_betas[b];
             for (int ti = 0; ti < 2; ti++) {
                 const double thr = ti ? 20.0 : INFINITY;
-                const any_params p = make_params(d, beta, thr);
+                const sp_any_params p = any_params(d->u->dtype, beta, thr);
                 for (uint64_t round = 0; round < (uint64_t)in->any_dy_rounds; round++) {
                     for (size_t i = 0; i < ANY_DY_N; i++) {
                         const uint64_t r = ulp_mix64(in->any_dy_seed ^ (round << 40) ^ (b << 32) ^ i);
@@ -1106,7 +1085,7 @@ static void test_forward_tiny_beta(void **state)
     FOR_EACH_KERNEL(k, d) {
         for (size_t b = 0; b < sizeof in->tiny_betas / sizeof in->tiny_betas[0]; b++) {
             const double beta = in->tiny_betas[b];
-            const any_params p = make_params(d, beta, INFINITY);
+            const sp_any_params p = any_params(d->u->dtype, beta, INFINITY);
             size_t n = 0;
             for (uint64_t i = 0; n < N && i < 4 * N; i++) {
                 const double z = in->tiny_z[0] + in->tiny_z[1] * ulp_unit(ulp_mix64(in->tiny_seed ^ (b << 32) ^ i));

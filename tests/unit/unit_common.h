@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "dispatch.h"
+#include "any_params.h"
 #include "kernels.h"
 #include "registry.h"
 #include "softplus.h"
@@ -132,30 +133,6 @@ static inline softplus_status call_run(const sp_call *c)
     case SP_FN_COUNT: break;
     }
     return (softplus_status)-1;
-}
-
-/* Parameters for any dtype's kernel: beta and threshold narrowed to its compute type. */
-typedef union sp_any_params {
-#define SP_ANY_PARAMS(ctx, tag, TAG, storage, size, compute, ctag) sp_params_##ctag tag;
-    SP_DTYPES(SP_ANY_PARAMS, ~)
-#undef SP_ANY_PARAMS
-} sp_any_params;
-
-static inline sp_any_params any_params(sp_dtype dtype, double beta, double threshold)
-{
-    sp_any_params p;
-    memset(&p, 0, sizeof p);
-    switch (dtype) {
-#define SP_ANY_PARAMS_CASE(ctx, tag, TAG, storage, size, compute, ctag)                               \
-    case SP_DTYPE_##TAG:                                                                             \
-        p.tag.beta = (compute)beta;                                                                  \
-        p.tag.threshold = (compute)threshold;                                                        \
-        break;
-        SP_DTYPES(SP_ANY_PARAMS_CASE, ~)
-#undef SP_ANY_PARAMS_CASE
-    case SP_DTYPE_COUNT: break;
-    }
-    return p;
 }
 
 /* n contiguous elements through kernel set k's entry for fn: ptrs in the engine's order (output first). */
