@@ -18,10 +18,25 @@
  *     dx = dy                       if fl(beta*x) > threshold
  *        = dy * sigmoid(beta*x)     otherwise.
  *
- * Special values: NaN in gives NaN out; softplus(+inf) = +inf and softplus(-inf) = +0 for beta > 0;
- * softplus(+-0) = ln 2 / beta; the gradient at +-inf is dy*1 or dy*0 (NaN only where dy is NaN, or dy is
- * infinite and multiplied by 0). For a finite x the sigmoid is > 0 even where beta*x overflows the
- * format, so an infinite dy gives an infinite dx of dy's sign.
+ * Special values (z = fl(beta*x); with threshold = +INFINITY the same limits hold):
+ *
+ *     x        forward, beta > 0   forward, beta < 0   backward, beta > 0   backward, beta < 0
+ *     +inf     +inf                -0                  dy                   dy * 0
+ *     -inf     +0                  -inf                dy * 0               dy
+ *     +-0      ln 2 / beta         ln 2 / beta         dy / 2               dy / 2
+ *
+ * For a finite x the sigmoid is > 0 even where beta*x overflows the format, so an infinite dy gives an
+ * infinite dx of dy's sign; dy * 0 is NaN only for an infinite dy.
+ *
+ * NaN policy, the same bits from every kernel set: a NaN result is an input's NaN, quieted (quiet bit
+ * set), with its sign and payload, as x86 arithmetic propagates it in PyTorch's formulas:
+ *
+ *     forward    x is NaN                         ->  x, quieted
+ *     backward   dy is NaN (whatever x is)        ->  dy, quieted
+ *                x is NaN, dy is not              ->  x, quieted
+ *
+ * The one NaN made from non-NaN inputs, backward's +-inf times the sigmoid 0 of an infinite x, is the
+ * positive default quiet NaN (0x7fc00000, 0x7ff8000000000000) on every architecture.
  *
  * beta may be any finite non-zero value (beta = -1 gives log-sigmoid); threshold may be anything but NaN.
  *
@@ -29,11 +44,12 @@
  * Elsewhere the forward result is within the kernel set's bound of the exact value of the function,
  * in ULP of the tensor's format at the exact value (subnormal-aware: never less than the format's
  * smallest subnormal step); every kernel set is within 1 ULP (the per-set figures are in README.md).
- * The backward result is dx = dy*s rounded once to the tensor's format, where s is a value of that
- * format within the same bound of the exact sigmoid(beta*x) -- s may be subnormal, or 0 where the
- * sigmoid is below the format's range. So |dx - dy*sigmoid(beta*x)| <= |dy| * B * ulp(sigmoid) +
- * ulp(dx)/2, with B the bound; for dy = 1 (or any power of two, with a normal dx) this is the plain
- * B ULP bound on the sigmoid. Both follow the exact product beta*x, not its rounding to the format.
+ * The backward result is within the same bound of the exact dy*sigmoid(beta*x) relative to dx itself,
+ * plus the final rounding, for every finite dy: |dx - dy*sigmoid(beta*x)| <= |dy| * B * ulp'(sigmoid) +
+ * ulp(dx)/2, with B the bound and ulp' the ulp as if the format had no subnormals -- where the sigmoid
+ * underflows and dy scales the result back up, it is carried scaled, never flushed. For dy = 1 (or any
+ * power of two, with a normal dx) this is the plain B ULP bound on the sigmoid. Both follow the exact
+ * product beta*x, not its rounding to the format.
  *
  * Tensors and strides
  * -------------------

@@ -185,7 +185,10 @@ static double contract_ratio(long double got, long double dy, long double sigma,
     const long double g = isinf(got) ? copysignl(top, got) : got;
     const long double min_normal = ldexpl(1.0L, emin);
     const int exact = power_of_two(dy) && fabsl(g) > min_normal && fabsl(g) < top;
-    const long double tol = fabsl(dy) * (long double)bound * ulp_at(sigma, mant, emin) +
+    /* The sigmoid's part is relative, as if the format had no subnormals (LDBL_MIN_EXP: ulp_at's floor
+     * out of reach): s must carry the sigmoid's full precision wherever dy scales it up, so dx is
+     * within the bound of dy*sigma relative to dx itself, for every finite dy. */
+    const long double tol = fabsl(dy) * (long double)bound * ulp_at(sigma, mant, LDBL_MIN_EXP - 1) +
                             (exact ? 0.0L : 0.5L * ulp_at(fabsl(g) < top ? g : top / 2, mant, emin));
     const long double err = fabsl(g - want);
     if (err == 0)

@@ -74,9 +74,10 @@ double ulp_check_f64(double got, long double ref, int exact);
 int ulp_zero_sign_wrong_f32(float got, double ref);
 int ulp_zero_sign_wrong_f64(double got, long double ref);
 
-/* The backward contract (softplus.h, "Accuracy"): dx = dy*s rounded once to the tensor's precision,
- * s within `bound` ULP of the exact sigmoid(beta*x) (ulp subnormal-aware; s may be subnormal or 0 below
- * the format's range). Returns |dx - dy*sigma| / tol, tol = |dy| * bound * ulp(sigma) + 0.5 * ulp(dx),
+/* The backward contract (softplus.h, "Accuracy"): dx within `bound` ULP of the exact dy*sigmoid(beta*x)
+ * relative to dx itself, plus the final rounding, for every finite dy: the sigmoid's ulp is taken as if
+ * the format had no subnormals (a kernel whose s underflows must scale it where dy brings dx back into
+ * range). Returns |dx - dy*sigma| / tol, tol = |dy| * bound * ulp_unbounded(sigma) + 0.5 * ulp(dx),
  * so a result passes when the value is <= 1; the 0.5 ulp(dx) of the final rounding is dropped when dy
  * is a power of two and |dx| is above the normal minimum, where dy*s is exact (so dy = 1 keeps the plain
  * ULP bound). In the linear branch dx must be dy bit for bit. NaN must meet NaN, an infinite dy with a

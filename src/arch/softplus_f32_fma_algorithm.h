@@ -214,12 +214,14 @@ SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *th, vf
 }
 
 /* dx = dy * sigmoid(beta*x) from t; *special flags the lanes the scalar reference must redo: z not
- * finite, and also an infinite or NaN dy (inf times an underflowed sigmoid must not become NaN). */
+ * finite, an infinite or NaN dy (inf times an underflowed sigmoid must not become NaN), and z below
+ * SP_Z_SIGMOID_SUBNORMAL, where s is subnormal here and dy*s would carry its lost bits into dx for any
+ * dy that scales it up (the scalar kernel forms dy*s in double and rounds once). */
 SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf tl, vm *special)
 {
     vf j, c, e, el, p; /* j: not needed backward */
     const vf z = unit ? x : MUL(F(k->beta), x);
-    *special = OR_MASK(NOT_FINITE(z), NOT_FINITE(dy));
+    *special = OR_MASK(OR_MASK(NOT_FINITE(z), NOT_FINITE(dy)), LT(z, F(SP_Z_SIGMOID_SUBNORMAL)));
     sp_bin(th, tl, &j, &c, &e, &el, &p);
     const vf e2 = MUL(e, e);
     const vf R = FMA(FMA(F(SP_R3), e, F(SP_R2)), e2, FMA(F(SP_R1), e, F(SP_R0)));

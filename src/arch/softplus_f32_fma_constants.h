@@ -46,6 +46,10 @@ static const float sp_t_lo[16] = {
 /* c_j ~ 1/(1 + j/15) and G_j = -log(c_j) for j = round(15t): each c_j is the float near 1/(1 + j/15)
  * whose -log is closest to a float (within 2^-11 ulp), and c_1 >= 15/16 so that c*t + (c - 1) is
  * exact for every t in bin 1 (Sterbenz); j = 0 is c = 1, G = 0. */
+/* Backward: below this z the sigmoid t/(1+t) is under FLT_MIN (t < 2^-126 from |z| > 126 ln 2 = 87.34),
+ * so those lanes go to the scalar reference (sp_bwd_finish); 0.34 of margin. */
+#define SP_Z_SIGMOID_SUBNORMAL -0x1.5cp+6f /* -87.0 */
+
 static const float sp_c_table[16] = {
     0x1p+0f,        0x1.e01facp-1f, 0x1.c3cdfap-1f, 0x1.aaae7cp-1f,
     0x1.9440d6p-1f, 0x1.7fea98p-1f, 0x1.6db3eep-1f, 0x1.5d0df8p-1f,

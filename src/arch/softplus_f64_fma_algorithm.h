@@ -432,8 +432,13 @@ static SP_NOINLINE vd sp_bwd_special(vd dy, vd x, vd dx, vm m, const sp_f64_ctx 
         const vd dt = sp_scale(qh, ql, ADD(e1, e2));
         dc = SELECT(small, OR(dt, AND(dy, F(-0.0))), dc);
     }
+    /* The NaN policy (softplus.h): a NaN made here (an infinite dy times the sigmoid 0 of an infinite
+     * x) is the positive default NaN on every ISA; then x's NaN, quieted; dy's NaN, quieted, wins over
+     * both and over the threshold rule. */
+    dc = SELECT(UNORD(dc), F(NAN), dc);
     dc = SELECT(UNORD(z), ADD(x, x), dc);
     dc = SELECT(GT(z, F(k->threshold)), dy, dc);
+    dc = SELECT(UNORD(dy), ADD(dy, dy), dc);
     return SELECT(m, dc, dx);
 }
 

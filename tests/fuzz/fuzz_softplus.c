@@ -12,9 +12,10 @@
  *     precision) within the bound B the registry (src/registry.h) holds for the active set's kernel
  *     (max_ulp for beta = 1, else max_ulp_beta: the kernel file's SP_MAX_ULP_*), with NaN, infinity
  *     and zero signs exact and the linear branch bit-exact. Forward: within B ULP of the exact value.
- *     Backward: softplus.h's contract, dx = dy*s rounded once with s within B ULP of the sigmoid, i.e.
- *     |dx - dy*sigmoid| <= |dy|*B*ulp(sigmoid) + ulp(dx)/2 (without the ulp(dx)/2 where dy is a power
- *     of two and dx is normal, since dy*s is exact there);
+ *     Backward: softplus.h's contract, dx within B ULP of dy*sigmoid relative to dx itself, plus the
+ *     final rounding, for every finite dy: |dx - dy*sigmoid| <= |dy|*B*ulp'(sigmoid) + ulp(dx)/2, ulp'
+ *     taken as if the format had no subnormals (without the ulp(dx)/2 where dy is a power of two and dx
+ *     is normal, since dy*s is exact there);
  *   - the arena (the only memory tensor pointers ever name) changed in the output view's elements and
  *     nowhere else, and not at all on error or for an empty tensor; during the call every arena byte
  *     outside the operands' elements is poisoned for AddressSanitizer (8-byte granules), so a stray
@@ -1035,8 +1036,10 @@ static void print_index(const call *c, const size_t *idx)
 }
 
 /* The backward contract (softplus.h, "Accuracy") as a ratio to its tolerance (<= 1 passes):
- * |got - dy*sig| / (|dy|*bound*ulp(sig) + ulp(got)/2) in a format of mant significand bits and normal
- * exponents emin..emax, ulps subnormal-aware; the ulp(got)/2 of the final rounding is left out where dy
+ * |got - dy*sig| / (|dy|*bound*ulp'(sig) + ulp(got)/2) in a format of mant significand bits and normal
+ * exponents emin..emax: ulp(got) subnormal-aware, ulp'(sig) relative (no subnormal floor, so a sigmoid
+ * that underflows must still be carried to full precision where dy scales dx back up); the ulp(got)/2
+ * of the final rounding is left out where dy
  * is a power of two and got is normal (dy*s is exact there). want = dy*sig from the reference, which
  * already makes an infinite dy meet its own infinity for a finite x. NaN must meet NaN, an infinite
  * want the same infinity, and a zero got for a want that rounds to zero must have want's sign. */
@@ -1055,8 +1058,8 @@ FZ_QUIET static double contract_ratio(long double got, long double dy, long doub
     const long double err = fabsl(g - want);
     if (err == 0)
         return 0.0;
-    int es = sig == 0 || !isfinite(sig) ? emin : ilogbl(sig), eg = isinf(got) || g == 0 ? emin : ilogbl(g);
-    es = es < emin ? emin : es;
+    const int es = sig == 0 || !isfinite(sig) ? emin : ilogbl(sig);
+    int eg = isinf(got) || g == 0 ? emin : ilogbl(g);
     eg = eg < emin ? emin : eg > emax ? emax : eg;
     int ed;
     const int pow2 = dy == 0 || fabsl(frexpl(dy, &ed)) == 0.5L;

@@ -37,7 +37,8 @@
  *       0.5015 ULP (x = -0x1.e22b825c018p-2, got 0x1.fe5662337d409p-6); mpmath at 300 bits puts these
  *       three witnesses at 0.5004, 0.5003 and 0.5003 ULP (the rest is the reference's own error).
  *
- * Special values follow from the formulas: NaN propagates through exp/log1p; x = +-inf gives
+ * Special values follow from the formulas, NaN aside: a NaN input is returned quieted (the NaN policy in
+ * include/softplus.h), since exp(-fabs(NaN)) would flip its sign. x = +-inf gives
  * t = 0 and so x + 0 or 0/beta; z = fl(beta*x) overflowing to +-inf for finite x still gives x or 0,
  * because the large part is x itself. Backward, a sigmoid that underflowed for a finite x counts as
  * the smallest positive number, so dy = +-inf gives +-inf: only an infinite x (z = -inf) gives 0.
@@ -47,8 +48,12 @@
 
 #include "kernels.h"
 
+/* The NaN policy (include/softplus.h): a NaN result is an input NaN, quieted, with its sign and payload;
+ * backward takes dy's when both are NaN. x + x quiets a NaN and keeps the rest. */
 static float fwd_f32(float x, float beta, float threshold)
 {
+    if (isnan(x))
+        return x + x;
     const double z = (double)beta * (double)x; /* exact */
     if ((float)z > threshold)
         return x;
@@ -58,6 +63,10 @@ static float fwd_f32(float x, float beta, float threshold)
 
 static float bwd_f32(float dy, float x, float beta, float threshold)
 {
+    if (isnan(dy))
+        return dy + dy;
+    if (isnan(x))
+        return x + x;
     const double z = (double)beta * (double)x; /* exact */
     if ((float)z > threshold)
         return dy;
@@ -67,11 +76,15 @@ static float bwd_f32(float dy, float x, float beta, float threshold)
     /* sigmoid(z) > 0 for every z > -inf: an underflowed s stays positive, so that dy = +-inf gives
      * +-inf (and finite dy still gives the correctly signed zero). z is exact here, so z > -inf is
      * the same as a finite x. */
-    return (float)((double)dy * (s == 0 && z > -INFINITY ? DBL_TRUE_MIN : s));
+    const double dx = (double)dy * (s == 0 && z > -INFINITY ? DBL_TRUE_MIN : s);
+    /* the one NaN made here, +-inf times the sigmoid 0 of an infinite x: the policy's default NaN */
+    return isnan(dx) ? NAN : (float)dx;
 }
 
 static double fwd_f64(double x, double beta, double threshold)
 {
+    if (isnan(x))
+        return x + x;
     const double z = beta * x;
     if (z > threshold)
         return x;
@@ -85,6 +98,10 @@ static double fwd_f64(double x, double beta, double threshold)
 
 static double bwd_f64(double dy, double x, double beta, double threshold)
 {
+    if (isnan(dy))
+        return dy + dy;
+    if (isnan(x))
+        return x + x;
     const double z = beta * x;
     if (z > threshold)
         return dy;
@@ -94,7 +111,8 @@ static double bwd_f64(double dy, double x, double beta, double threshold)
     const long double s = (z >= 0 ? 1.0L : t) / u + z_lo * t / (u * u);
     /* as in bwd_f32, but decided on x: beta*x may overflow to -inf in double for a finite x, whose
      * sigmoid is still > 0 (so dy = +-inf gives +-inf, not NaN) */
-    return (double)(dy * (s == 0 && isfinite(x) ? LDBL_TRUE_MIN : s));
+    const long double dx = dy * (s == 0 && isfinite(x) ? LDBL_TRUE_MIN : s);
+    return isnan(dx) ? (double)NAN : (double)dx;
 }
 
 void sp_fwd_f32_scalar(size_t n, const float *x, float *y, const sp_params_f32 *p)

@@ -299,16 +299,21 @@ static SP_NOINLINE __m128d sp_bwd_special(__m128d dyv, __m128d xv, __m128d dxv, 
         if (!(m >> k & 1))
             continue;
         const double z = s->beta * x[k];
-        if (z > s->threshold)
+        /* the NaN policy (softplus.h): dy's NaN, then x's, quieted; inf * 0 gives the positive one */
+        if (dy[k] != dy[k])
+            dx[k] = dy[k] + dy[k];
+        else if (z > s->threshold)
             dx[k] = dy[k];
         else if (z != z)
             dx[k] = x[k] + x[k];
+        else if (isinf(dy[k]))
+            /* an infinite dy meets the sign of the exact sigmoid: > 0 for every finite x (also where
+             * beta*x overflows to -inf), 0 only for an infinite x with z < 0 */
+            dx[k] = z < 0 && isinf(x[k]) ? (double)NAN : dy[k];
         else {
             const long double t = sp_exp_neg_abs(x[k], z, s->beta);
             const long double sig = z >= 0 ? 1.0L / (1.0L + t) : t / (1.0L + t);
-            /* an infinite dy meets the sign of the exact sigmoid: > 0 for every finite x (also where
-             * beta*x overflows to -inf), 0 only for an infinite x with z < 0 */
-            dx[k] = isinf(dy[k]) ? dy[k] * (z < 0 && isinf(x[k]) ? 0.0 : 1.0) : (double)((long double)dy[k] * sig);
+            dx[k] = (double)((long double)dy[k] * sig);
         }
     }
     return _mm_loadu_pd(dx);
