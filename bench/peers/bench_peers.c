@@ -32,11 +32,13 @@
  * smallest subnormal step); want is computed in double for f32 results and in long double for f64
  * results (exact z = beta*x, as beta = 1), with the threshold rule decided on fl(beta*x) as PyTorch
  * does. Backward is dx against dy*sigmoid(beta*x) exactly, with the benchmark's dy (not dy = 1), so a
- * kernel whose sigmoid is within B ULP shows up to about B + 0.5.
+ * kernel whose sigmoid is within B ULP can show up to about 2B + 0.5 (the ULP of dx can be half the
+ * ULP of sigmoid times dy); a second figure runs backward with dy = 1, the sigmoid's own error, and a
+ * third keeps the inputs with |x| <= 20 (the uniform core, without the tail).
  *
  * CSV (--csv FILE), one row per candidate, dtype, op and size (size 1: the per-call table):
  *   peer,isa,impl,dtype,op,size,gelem_s,ns_per_call,ratio_to_ours_best,ours_best_isa,reps,spread_pct,
- *   max_ulp,ulp_inputs,worst_x,worst_dy,worst_got,worst_want
+ *   max_ulp,ulp_inputs,worst_x,worst_dy,worst_got,worst_want,core_max_ulp,core_worst_x,dy1_max_ulp,dy1_worst_x
  * bench/peers/README.md documents each column.
  */
 #define _GNU_SOURCE /* sched_setaffinity, sched_getcpu */
@@ -168,10 +170,14 @@ static const char *const dtype_name[] = {"f32", "f64"};
 static const char *const op_name[] = {"fwd", "bwd"};
 
 typedef struct accuracy {
-    double max_ulp;
+    double max_ulp;   /* over every input */
     double x, dy, got;
     long double want;
     size_t inputs;
+    double core_ulp;  /* over the inputs with |x| <= 20, the uniform core */
+    double core_x;
+    double dy1_ulp;   /* backward with dy = 1: the error of the sigmoid itself */
+    double dy1_x;
 } accuracy;
 
 typedef struct candidate {
@@ -537,25 +543,34 @@ static stats measure(const job *j)
 static void measure_accuracy(dtype dt, op_kind op, const void *x, const void *dy, size_t acc_n)
 {
     const size_t es = dt == DT_F32 ? sizeof(float) : sizeof(double);
-    long double *want = malloc(ACC_CHUNK * sizeof *want);
-    void *out = malloc(ACC_CHUNK * es);
-    if (!want || !out) {
+    long double *want = malloc(ACC_CHUNK * sizeof *want), *want1 = malloc(ACC_CHUNK * sizeof *want1);
+    void *out = malloc(ACC_CHUNK * es), *ones = malloc(ACC_CHUNK * es);
+    if (!want || !want1 || !out || !ones) {
         fprintf(stderr, "bench_peers: out of memory for the accuracy pass\n");
         exit(1);
     }
     for (int k = 0; k < ncands; k++) {
         cands[k].acc[dt][op] = (accuracy){0};
-        cands[k].acc[dt][op].max_ulp = -1;
+        cands[k].acc[dt][op].max_ulp = cands[k].acc[dt][op].core_ulp = cands[k].acc[dt][op].dy1_ulp = -1;
+    }
+    for (size_t i = 0; i < ACC_CHUNK; i++) {
+        if (dt == DT_F32)
+            ((float *)ones)[i] = 1.0f;
+        else
+            ((double *)ones)[i] = 1.0;
     }
     for (size_t base = 0; base < acc_n; base += ACC_CHUNK) {
         const size_t m = acc_n - base < ACC_CHUNK ? acc_n - base : ACC_CHUNK;
         const float *xf = (const float *)x + base, *dyf = (const float *)dy + base;
         const double *xd = (const double *)x + base, *dyd = (const double *)dy + base;
         for (size_t i = 0; i < m; i++) {
-            if (dt == DT_F32)
+            if (dt == DT_F32) {
                 want[i] = op == OP_FWD ? ref_fwd_f32(xf[i]) : ref_bwd_f32(dyf[i], xf[i]);
-            else
+                want1[i] = op == OP_FWD ? 0 : ref_bwd_f32(1.0f, xf[i]);
+            } else {
                 want[i] = op == OP_FWD ? ref_fwd_f64(xd[i]) : ref_bwd_f64(dyd[i], xd[i]);
+                want1[i] = op == OP_FWD ? 0 : ref_bwd_f64(1.0, xd[i]);
+            }
         }
         for (int k = 0; k < ncands; k++) {
             candidate *c = &cands[k];
@@ -570,19 +585,38 @@ static void measure_accuracy(dtype dt, op_kind op, const void *x, const void *dy
             a->inputs += m;
             for (size_t i = 0; i < m; i++) {
                 const double got = dt == DT_F32 ? (double)((const float *)out)[i] : ((const double *)out)[i];
-                const double e = dt == DT_F32 ? ulp_error(got, want[i], 24, -126) : ulp_error(got, want[i], 53, -1022);
+                const double xi = dt == DT_F32 ? (double)xf[i] : xd[i];
+                const double e = ulp_error(got, want[i], dt == DT_F32 ? 24 : 53, dt == DT_F32 ? -126 : -1022);
                 if (e > a->max_ulp) {
                     a->max_ulp = e;
-                    a->x = dt == DT_F32 ? (double)xf[i] : xd[i];
+                    a->x = xi;
                     a->dy = op == OP_FWD ? NAN : dt == DT_F32 ? (double)dyf[i] : dyd[i];
                     a->got = got;
                     a->want = want[i];
+                }
+                if (fabs(xi) <= 20.0 && e > a->core_ulp) {
+                    a->core_ulp = e;
+                    a->core_x = xi;
+                }
+            }
+            if (op == OP_FWD)
+                continue;
+            const job j1 = {c, dt, op, m, j.x, ones, out};
+            run_once(&j1);
+            for (size_t i = 0; i < m; i++) {
+                const double got = dt == DT_F32 ? (double)((const float *)out)[i] : ((const double *)out)[i];
+                const double e = ulp_error(got, want1[i], dt == DT_F32 ? 24 : 53, dt == DT_F32 ? -126 : -1022);
+                if (e > a->dy1_ulp) {
+                    a->dy1_ulp = e;
+                    a->dy1_x = dt == DT_F32 ? (double)xf[i] : xd[i];
                 }
             }
         }
     }
     free(want);
+    free(want1);
     free(out);
+    free(ones);
 }
 
 /* ---- tables and CSV ----------------------------------------------------------------------------- */
@@ -614,12 +648,14 @@ static double ours_best(dtype dt, op_kind op, int s, int *who)
 
 static void print_table(const options *o, dtype dt, op_kind op)
 {
-    printf("\n== %s %s == Gelem/s, median; (x) = / ours' best at that size; worst ULP over the inputs\n",
-           dtype_name[dt], op == OP_FWD ? "forward" : "backward");
+    printf("\n== %s %s == Gelem/s, median; (x) = / ours' best at that size; worst ULP: all inputs, those\n"
+           "   with |x| <= 20%s\n",
+           dtype_name[dt], op == OP_FWD ? "forward" : "backward",
+           op == OP_BWD ? ", and all inputs with dy = 1 (the sigmoid's own error)" : "");
     printf("%-8s %-7s", "peer", "isa");
     for (int s = 0; s < o->nsizes; s++)
         printf(" %17zu", o->sizes[s]);
-    printf(" %10s  %s\n", "worst ULP", "at x");
+    printf(" %9s %9s%s\n", "ULP", "|x|<=20", op == OP_BWD ? "      dy=1" : "");
     for (int k = 0; k < ncands; k++) {
         const candidate *c = &cands[k];
         printf("%-8s %-7s", c->peer, c->isa);
@@ -637,7 +673,10 @@ static void print_table(const options *o, dtype dt, op_kind op)
             printf(" %8.3f (%5.2fx)", c->rate[dt][op][s], best > 0 ? c->rate[dt][op][s] / best : NAN);
         }
         const accuracy *a = &c->acc[dt][op];
-        printf(" %10.3g  %a\n", a->max_ulp, a->x);
+        printf(" %9.3g %9.3g", a->max_ulp, a->core_ulp);
+        if (op == OP_BWD)
+            printf(" %9.3g", a->dy1_ulp);
+        printf("\n");
     }
     printf("worst cases (ULP: x, dy -> got, want):\n");
     for (int k = 0; k < ncands; k++) {
@@ -648,7 +687,10 @@ static void print_table(const options *o, dtype dt, op_kind op)
         printf("  %-8s %-7s %9.4g ULP: x = %a", c->peer, c->isa, a->max_ulp, a->x);
         if (op == OP_BWD)
             printf(", dy = %a", a->dy);
-        printf(" -> got %a, want %.21Lg\n", a->got, a->want);
+        printf(" -> got %a, want %.21Lg; |x|<=20: x = %a", a->got, a->want, a->core_x);
+        if (op == OP_BWD)
+            printf("; dy=1: x = %a", a->dy1_x);
+        printf("\n");
     }
     fflush(stdout);
 }
@@ -700,10 +742,14 @@ static void csv_row(FILE *f, const candidate *c, dtype dt, op_kind op, size_t n,
             op_name[op], n, rate, (double)n / rate, best > 0 ? rate / best : NAN,
             who >= 0 ? cands[who].isa : "", reps, spread);
     if (a->inputs)
-        fprintf(f, "%.6g,%zu,%a,%a,%a,%.21Lg\n", a->max_ulp, a->inputs, a->x, op == OP_BWD ? a->dy : NAN,
-                a->got, a->want);
+        fprintf(f, "%.6g,%zu,%a,%a,%a,%.21Lg,%.6g,%a,", a->max_ulp, a->inputs, a->x, op == OP_BWD ? a->dy : NAN,
+                a->got, a->want, a->core_ulp, a->core_x);
     else
-        fprintf(f, ",,,,,\n");
+        fprintf(f, ",,,,,,,,");
+    if (a->inputs && op == OP_BWD)
+        fprintf(f, "%.6g,%a\n", a->dy1_ulp, a->dy1_x);
+    else
+        fprintf(f, ",\n");
 }
 
 /* ---- main --------------------------------------------------------------------------------------- */
@@ -937,7 +983,8 @@ int main(int argc, char **argv)
 
     if (csv) {
         fprintf(csv, "peer,isa,impl,dtype,op,size,gelem_s,ns_per_call,ratio_to_ours_best,ours_best_isa,reps,"
-                     "spread_pct,max_ulp,ulp_inputs,worst_x,worst_dy,worst_got,worst_want\n");
+                     "spread_pct,max_ulp,ulp_inputs,worst_x,worst_dy,worst_got,worst_want,core_max_ulp,core_worst_x,"
+                     "dy1_max_ulp,dy1_worst_x\n");
         for (int d = 0; d < 2; d++)
             for (int opi = 0; opi < 2; opi++)
                 for (int k = 0; k < ncands; k++) {
