@@ -257,14 +257,6 @@ static candidate *add(const char *peer, const char *isa, const char *absent)
     return c;
 }
 
-#define SET_FNS(c, prefix, isa)             \
-    do {                                    \
-        (c)->fwd_f32 = prefix##_fwd_f32_##isa; \
-        (c)->bwd_f32 = prefix##_bwd_f32_##isa; \
-        (c)->fwd_f64 = prefix##_fwd_f64_##isa; \
-        (c)->bwd_f64 = prefix##_bwd_f64_##isa; \
-    } while (0)
-
 /* Whether this CPU runs a peer built for the library's ISA tag (the peers need F only for AVX-512). */
 static const char *cpu_lacks(const char *isa)
 {
@@ -280,6 +272,54 @@ static const char *cpu_lacks(const char *isa)
 #else
     return strcmp(isa, "scalar") == 0 ? NULL : "not x86";
 #endif
+}
+
+/* The peer files this build compiled (bench/peers/CMakeLists.txt), widest first; {NULL} ends a list. */
+typedef struct peer_entry {
+    const char *isa, *what;
+    peer_fwd_f32 fwd_f32;
+    peer_bwd_f32 bwd_f32;
+    peer_fwd_f64 fwd_f64;
+    peer_bwd_f64 bwd_f64;
+} peer_entry;
+
+#define PEER_ENTRY(prefix, isa, what) \
+    {#isa, what, prefix##_fwd_f32_##isa, prefix##_bwd_f32_##isa, prefix##_fwd_f64_##isa, prefix##_bwd_f64_##isa}
+
+static const peer_entry sleef_entries[] = {
+#if defined(SP_PEER_HAVE_SLEEF_AVX512)
+    PEER_ENTRY(peer_sleef, avx512, "Sleef_expf16_u10avx512f+Sleef_log1pf16_u10avx512f; f64: _d8_u10avx512f"),
+#endif
+#if defined(SP_PEER_HAVE_SLEEF_AVX2)
+    PEER_ENTRY(peer_sleef, avx2, "Sleef_expf8_u10avx2+Sleef_log1pf8_u10avx2; f64: _d4_u10avx2"),
+#endif
+#if defined(SP_PEER_HAVE_SLEEF_SSE41)
+    PEER_ENTRY(peer_sleef, sse41, "Sleef_expf4_u10sse4+Sleef_log1pf4_u10sse4; f64: _d2_u10sse4"),
+#endif
+#if defined(SP_PEER_HAVE_SLEEF_SCALAR)
+    PEER_ENTRY(peer_sleef, scalar, "Sleef_expf_u10+Sleef_log1pf_u10; f64: Sleef_exp_u10+Sleef_log1p_u10"),
+#endif
+    {NULL, NULL, NULL, NULL, NULL, NULL}};
+
+static const peer_entry mvec_entries[] = {
+#if defined(SP_PEER_HAVE_MVEC_AVX512)
+    PEER_ENTRY(peer_mvec, avx512, "_ZGVeN16v_expf+_ZGVeN16v_log1pf; f64: _ZGVeN8v_exp+_ZGVeN8v_log1p"),
+#endif
+#if defined(SP_PEER_HAVE_MVEC_AVX2)
+    PEER_ENTRY(peer_mvec, avx2, "_ZGVdN8v_expf+_ZGVdN8v_log1pf; f64: _ZGVdN4v_exp+_ZGVdN4v_log1p"),
+#endif
+#if defined(SP_PEER_HAVE_MVEC_SSE41)
+    PEER_ENTRY(peer_mvec, sse41, "_ZGVbN4v_expf+_ZGVbN4v_log1pf; f64: _ZGVbN2v_exp+_ZGVbN2v_log1p"),
+#endif
+    {NULL, NULL, NULL, NULL, NULL, NULL}};
+
+static void set_entry(candidate *c, const peer_entry *e, const char *family)
+{
+    c->fwd_f32 = e->fwd_f32;
+    c->bwd_f32 = e->bwd_f32;
+    c->fwd_f64 = e->fwd_f64;
+    c->bwd_f64 = e->bwd_f64;
+    snprintf(c->what, sizeof c->what, "%s %s", family, e->what);
 }
 
 static char dnnl_info[256] = "oneDNN: not installed (Debian: libdnnl-dev)";
@@ -308,96 +348,35 @@ static void build_candidates(void)
         c->bwd_f64 = ours_bwd_f64;
     }
 
-    /* SLEEF: each width this build compiled, widest first. */
-    static const struct { const char *isa, *what; } sleef_isas[] = {
-        {"avx512", "Sleef_expf16_u10avx512f+Sleef_log1pf16_u10avx512f; f64: _d8_u10avx512f"},
-        {"avx2", "Sleef_expf8_u10avx2+Sleef_log1pf8_u10avx2; f64: _d4_u10avx2"},
-        {"sse41", "Sleef_expf4_u10sse4+Sleef_log1pf4_u10sse4; f64: _d2_u10sse4"},
-        {"scalar", "Sleef_expf_u10+Sleef_log1pf_u10; f64: Sleef_exp_u10+Sleef_log1p_u10"}};
-    for (size_t k = 0; k < sizeof sleef_isas / sizeof sleef_isas[0]; k++) {
-        const char *isa = sleef_isas[k].isa;
-        candidate *c = NULL;
-#if defined(SP_PEER_SLEEF)
-        const char *lacks = cpu_lacks(isa);
-#if defined(SP_PEER_HAVE_SLEEF_AVX512)
-        if (k == 0) {
-            c = add("sleef", isa, lacks);
-            SET_FNS(c, peer_sleef, avx512);
-        }
-#endif
-#if defined(SP_PEER_HAVE_SLEEF_AVX2)
-        if (k == 1) {
-            c = add("sleef", isa, lacks);
-            SET_FNS(c, peer_sleef, avx2);
-        }
-#endif
-#if defined(SP_PEER_HAVE_SLEEF_SSE41)
-        if (k == 2) {
-            c = add("sleef", isa, lacks);
-            SET_FNS(c, peer_sleef, sse41);
-        }
-#endif
-#if defined(SP_PEER_HAVE_SLEEF_SCALAR)
-        if (k == 3) {
-            c = add("sleef", isa, lacks);
-            SET_FNS(c, peer_sleef, scalar);
-        }
-#endif
-#else
-        if (k == 0)
-            c = add("sleef", "-", "not installed (Debian: libsleef-dev)");
-#endif
-        if (c)
-            snprintf(c->what, sizeof c->what, "SLEEF %s", sleef_isas[k].what);
+    /* SLEEF, then libmvec: each width this build compiled, widest first. */
+    for (const peer_entry *e = sleef_entries; e->isa; e++) {
+        candidate *c = add("sleef", e->isa, cpu_lacks(e->isa));
+        set_entry(c, e, "SLEEF");
     }
-
-    /* glibc libmvec through GCC's vectoriser, widest first; then scalar libm. */
-    static const struct { const char *isa, *what; } mvec_isas[] = {
-        {"avx512", "_ZGVeN16v_expf+_ZGVeN16v_log1pf; f64: _ZGVeN8v_exp+_ZGVeN8v_log1p"},
-        {"avx2", "_ZGVdN8v_expf+_ZGVdN8v_log1pf; f64: _ZGVdN4v_exp+_ZGVdN4v_log1p"},
-        {"sse41", "_ZGVbN4v_expf+_ZGVbN4v_log1pf; f64: _ZGVbN2v_exp+_ZGVbN2v_log1p"}};
-    for (size_t k = 0; k < sizeof mvec_isas / sizeof mvec_isas[0]; k++) {
-        candidate *c = NULL;
-#if defined(SP_PEER_LIBMVEC)
-        const char *lacks = cpu_lacks(mvec_isas[k].isa);
-#if defined(SP_PEER_HAVE_MVEC_AVX512)
-        if (k == 0) {
-            c = add("libmvec", mvec_isas[k].isa, lacks);
-            SET_FNS(c, peer_mvec, avx512);
-        }
+#if !defined(SP_PEER_SLEEF)
+    add("sleef", "-", "not installed (Debian: libsleef-dev)");
 #endif
-#if defined(SP_PEER_HAVE_MVEC_AVX2)
-        if (k == 1) {
-            c = add("libmvec", mvec_isas[k].isa, lacks);
-            SET_FNS(c, peer_mvec, avx2);
-        }
-#endif
-#if defined(SP_PEER_HAVE_MVEC_SSE41)
-        if (k == 2) {
-            c = add("libmvec", mvec_isas[k].isa, lacks);
-            SET_FNS(c, peer_mvec, sse41);
-        }
-#endif
-#else
-        if (k == 0)
-            c = add("libmvec", "-", "not built (needs GCC and glibc >= 2.35 on x86-64)");
-#endif
-        if (c)
-            snprintf(c->what, sizeof c->what, "glibc libmvec via gcc -O3 -ffast-math: %s", mvec_isas[k].what);
+    for (const peer_entry *e = mvec_entries; e->isa; e++) {
+        candidate *c = add("libmvec", e->isa, cpu_lacks(e->isa));
+        set_entry(c, e, "glibc libmvec via gcc -O3 -ffast-math:");
     }
+#if !defined(SP_PEER_LIBMVEC)
+    add("libmvec", "-", "not built (needs GCC and glibc >= 2.35 on x86-64)");
+#endif
     {
         candidate *c = add("libm", "scalar", NULL);
-        SET_FNS(c, peer_libm, scalar);
-        snprintf(c->what, sizeof c->what, "glibc libm, no -ffast-math: expf+log1pf; f64: exp+log1p");
+        static const peer_entry libm = PEER_ENTRY(peer_libm, scalar, "expf+log1pf; f64: exp+log1p");
+        set_entry(c, &libm, "glibc libm, no -ffast-math:");
     }
 
 #if defined(SP_PEER_DNNL)
     {
         const int ok = peer_dnnl_init(dnnl_info, sizeof dnnl_info);
-        candidate *c = add("onednn", "jit", ok ? NULL : "cannot run here (see the oneDNN line)");
+        candidate *c = add("onednn", ok ? peer_dnnl_isa() : "-", ok ? NULL : "cannot run here (see the oneDNN line)");
         c->fwd_f32 = peer_dnnl_fwd_f32;
         c->bwd_f32 = ok && peer_dnnl_has_backward() ? peer_dnnl_bwd_f32 : NULL;
-        snprintf(c->what, sizeof c->what, "oneDNN eltwise soft_relu (no f64 in oneDNN)");
+        snprintf(c->what, sizeof c->what, "oneDNN eltwise soft_relu, forward %s, backward %s (f32 only)",
+                 peer_dnnl_impl(0), peer_dnnl_has_backward() ? peer_dnnl_impl(1) : "none");
     }
 #else
     add("onednn", "-", "not installed (Debian: libdnnl-dev)");
@@ -722,7 +701,8 @@ static const char *impl_of(const candidate *c, op_kind op)
 #if defined(SP_PEER_DNNL)
     static char buf[2][160];
     if (strcmp(c->peer, "onednn") == 0 && !c->absent) {
-        snprintf(buf[op], sizeof buf[op], "%s: %s", c->what, peer_dnnl_impl(op == OP_BWD));
+        snprintf(buf[op], sizeof buf[op], "oneDNN %s eltwise soft_relu %s", op == OP_FWD ? "forward_inference" : "backward",
+                 peer_dnnl_impl(op == OP_BWD));
         return buf[op];
     }
 #else

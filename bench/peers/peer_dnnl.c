@@ -14,6 +14,7 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <dnnl.h>
 
@@ -23,6 +24,7 @@ static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 static char impl_name[2][64] = {"?", "?"};
 static int backward_ok;
+static const char *isa_tag = "jit";
 
 #define DNNL_CHECK(call)                                                                                 \
     do {                                                                                                 \
@@ -121,14 +123,20 @@ int peer_dnnl_init(char *info, size_t len)
         return 0;
     }
     dnnl_primitive_desc_t pd;
+    const char *impl = NULL;
     if (make_pd(&pd, 64, 0) != dnnl_success) {
         snprintf(info, len, "oneDNN %d.%d.%d: no f32 soft_relu forward", v->major, v->minor, v->patch);
         return 0;
     }
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
+        snprintf(impl_name[0], sizeof impl_name[0], "%s", impl);
     dnnl_primitive_desc_destroy(pd);
     backward_ok = make_pd(&pd, 64, 1) == dnnl_success;
-    if (backward_ok)
+    if (backward_ok) {
+        if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
+            snprintf(impl_name[1], sizeof impl_name[1], "%s", impl);
         dnnl_primitive_desc_destroy(pd);
+    }
     static const struct { dnnl_cpu_isa_t isa; const char *name; } isas[] = {
         {dnnl_cpu_isa_sse41, "sse41"}, {dnnl_cpu_isa_avx, "avx"}, {dnnl_cpu_isa_avx2, "avx2"},
         {dnnl_cpu_isa_avx2_vnni, "avx2_vnni"}, {dnnl_cpu_isa_avx512_core, "avx512_core"},
@@ -139,9 +147,17 @@ int peer_dnnl_init(char *info, size_t len)
     for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++)
         if (isas[i].isa == eff)
             isa = isas[i].name;
+    /* The library's tag for the width of the forward kernel, from its name ("jit:avx512_core"). */
+    isa_tag = strstr(impl_name[0], "avx512") ? "avx512" : strstr(impl_name[0], "avx2") ? "avx2"
+              : strstr(impl_name[0], "sse41") ? "sse41" : "jit";
     snprintf(info, len, "oneDNN %d.%d.%d, CPU runtime %s%s, max JIT ISA %s%s", v->major, v->minor, v->patch,
              runtime, threads, isa, backward_ok ? "" : "; no soft_relu backward");
     return 1;
+}
+
+const char *peer_dnnl_isa(void)
+{
+    return isa_tag;
 }
 
 int peer_dnnl_has_backward(void)

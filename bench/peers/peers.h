@@ -49,6 +49,7 @@ PEER_DECLARE(peer_libm, scalar)
  * failing oneDNN call after init prints the status and exits. */
 int peer_dnnl_init(char *info, size_t len);
 int peer_dnnl_has_backward(void);
+const char *peer_dnnl_isa(void);          /* the width oneDNN's forward kernel runs: avx512, avx2, sse41 */
 const char *peer_dnnl_impl(int backward); /* oneDNN's implementation name, e.g. "jit:avx512_core" */
 void peer_dnnl_fwd_f32(size_t n, const float *x, float *y, float beta, float threshold);
 void peer_dnnl_bwd_f32(size_t n, const float *dy, const float *x, float *dx, float beta, float threshold);
