@@ -53,13 +53,57 @@ def parse_args():
     p.add_argument("--acc", type=int, help="accuracy over the first N inputs (default: the largest size)")
     p.add_argument("--csv", help="bench_peers' CSV: replace its torch rows, print the combined table")
     p.add_argument("--capability", help="ATEN_CPU_CAPABILITY for this run (default: torch's choice)")
+    p.add_argument("--capabilities", help="comma-separated, or 'all' (those this CPU runs, widest first):"
+                   " one run per ATEN_CPU_CAPABILITY, each into --csv, then the combined table")
+    p.add_argument("--no-table", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
         QUICK_SIZES if args.quick else DEFAULT_SIZES)
     return args
 
 
+def cpu_capabilities():
+    """The ATEN_CPU_CAPABILITY values this CPU runs, widest first. ATen 1.13 takes the variable on
+    trust, so avx512 (its kernels use AVX-512 F, BW, VL and DQ) is offered only when /proc/cpuinfo has
+    them all."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = set(next(line for line in f if line.startswith("flags")).split(":", 1)[1].split())
+    except (OSError, StopIteration):
+        flags = set()
+    caps = []
+    if {"avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"} <= flags:
+        caps.append("avx512")
+    if {"avx2", "fma"} <= flags:
+        caps.append("avx2")
+    return caps + ["default"]
+
+
+def run_each_capability(args):
+    """One child run per capability, each replacing its rows in args.csv; then the combined table."""
+    import subprocess
+    caps = cpu_capabilities() if args.capabilities == "all" else args.capabilities.split(",")
+    passed = []
+    skip = False
+    for a in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif a == "--capabilities":
+            skip = True
+        elif not a.startswith("--capabilities="):
+            passed.append(a)
+    for cap in caps:
+        print(f"\n== bench_torch.py, ATEN_CPU_CAPABILITY={cap}", flush=True)
+        r = subprocess.run([sys.executable, os.path.abspath(__file__), *passed, "--capability", cap, "--no-table"])
+        if r.returncode != 0:
+            sys.exit(r.returncode)
+    with open(args.csv, newline="") as f:
+        print_combined(list(csv.DictReader(f)))
+
+
 ARGS = parse_args()
+if ARGS.capabilities and not ARGS.csv:
+    sys.exit("bench_torch: --capabilities needs --csv (the runs meet in that file)")
 # One thread, set before torch (and its OpenMP runtime) loads, as bench_peers does for oneDNN.
 os.environ["OMP_NUM_THREADS"] = "1"
 os.environ["MKL_NUM_THREADS"] = "1"
@@ -252,8 +296,10 @@ def accuracy(variant, op, x, dy, acc_n):
 
 
 def capability():
-    m = re.search(r"CPU capability usage: (\S+)", torch.__config__.show())
-    return m.group(1).lower() if m else "?"
+    """ATen's vector width as a short tag: avx512, avx2, or default (no vectorised kernels)."""
+    m = re.search(r"CPU capability usage: ([^\n]+)", torch.__config__.show())
+    text = m.group(1).upper() if m else ""
+    return "avx512" if "AVX512" in text else "avx2" if "AVX2" in text else "default" if m else "?"
 
 
 def pin_to_current_cpu():
@@ -347,7 +393,8 @@ def merge(path, rows, cap):
         w.writeheader()
         w.writerows(allrows)
     print(f"\nwrote {path}")
-    print_combined(allrows)
+    if not ARGS.no_table:
+        print_combined(allrows)
 
 
 def print_combined(rows):
@@ -397,4 +444,7 @@ def print_combined(rows):
 
 
 if __name__ == "__main__":
-    main()
+    if ARGS.capabilities:
+        run_each_capability(ARGS)
+    else:
+        main()

@@ -88,6 +88,7 @@ PYTHON=/usr/bin/python3
 if [[ -z $PYTHON ]]; then
     echo "== PyTorch: skipped, no python3 (Debian: apt-get install python3-torch python3-numpy)"
 else
-    echo "== PyTorch: $PYTHON bench/bench_torch.py ${peer_args[*]} --csv $PEERS_CSV"
-    "$PYTHON" "$ROOT/bench/bench_torch.py" "${peer_args[@]}" --csv "$PEERS_CSV"
+    # One run per ATen kernel width this CPU runs (avx512, avx2, default), as for our kernel sets.
+    echo "== PyTorch: $PYTHON bench/bench_torch.py ${peer_args[*]} --capabilities all --csv $PEERS_CSV"
+    "$PYTHON" "$ROOT/bench/bench_torch.py" "${peer_args[@]}" --capabilities all --csv "$PEERS_CSV"
 fi
