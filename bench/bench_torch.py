@@ -378,7 +378,7 @@ def merge(path, rows, cap):
         with open(path, newline="") as f:
             old = [r for r in csv.DictReader(f)
                    if not (r["peer"].startswith("torch") and r["isa"] == cap)]
-    allrows = old + [{k: str(v) for k, v in r.items()} for r in rows]
+    allrows = old + [{k: "" if v is None else str(v) for k, v in r.items()} for r in rows]
     best = {}
     for r in allrows:
         if r["peer"] == "ours" and r["gelem_s"]:
