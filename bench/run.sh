@@ -3,6 +3,8 @@
 # SPDX-License-Identifier: MIT
 #
 # Usage: bash bench/run.sh [bench_softplus options, e.g. --quick, --csv FILE, --isa avx2]
+# Then the peers: bench_peers (oneDNN, SLEEF, glibc libmvec/libm; each optional) and bench_torch.py
+# (PyTorch), on the same inputs, into build/peers.csv; --quick shrinks them too (no 32M-element size).
 # Run as root on a fresh Debian (or Ubuntu) machine it installs what the build needs with apt-get;
 # without root or apt-get it uses the tools already installed. Builds Release in ./build.
 # SOFTPLUS_SKIP_APT=1 skips the package step; JOBS=N sets the build parallelism (default: nproc).
@@ -16,6 +18,8 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 # The build needs only a C compiler, its C library headers and CMake; tests are not built here.
 # gnuplot-nox draws the throughput plot from the CSV (skipped with a message when it is missing).
 PACKAGES=(cmake ninja-build gcc libc6-dev make pkg-config gnuplot-nox)
+# The peers bench_peers and bench_torch.py compare with; each one missing is reported and skipped.
+PACKAGES+=(libdnnl-dev libsleef-dev python3-torch python3-numpy)
 TOOLS=(cmake cc)
 
 source "$ROOT/.ci/setup.sh"
@@ -27,7 +31,7 @@ configure_and_build() {
     cmake -S "$ROOT" -B "$BUILD" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
         -DSOFTPLUS_BUILD_TESTS=OFF -DSOFTPLUS_BUILD_BENCH=ON
     echo "== build: -j$JOBS"
-    cmake --build "$BUILD" -j "$JOBS" --target softplus softplus_demo bench_softplus
+    cmake --build "$BUILD" -j "$JOBS" --target softplus softplus_demo bench_softplus bench_peers
 }
 
 install_packages "${PACKAGES[@]}"
@@ -62,4 +66,30 @@ else
     echo "== plot: $PNG"
     bash "$ROOT/bench/plot.sh" "$CSV" "$PNG" \
         "libsoftplus: each kernel set on contiguous arrays, one core${cpu:+, $cpu} ($(date +%Y-%m-%d))"
+fi
+
+# The peers, on the same inputs: bench_peers (C libraries) writes build/peers.csv, bench_torch.py adds
+# PyTorch's rows and prints the combined table. Only --quick applies to them.
+peer_args=()
+for arg in "$@"; do
+    [[ $arg == --quick ]] && peer_args=(--quick)
+done
+PEERS_CSV=$BUILD/peers.csv
+echo
+echo "== libmvec variants the libmvec peers call (objdump)"
+bash "$ROOT/bench/peers/libmvec_calls.sh" "$BUILD/bench/peers/bench_peers" ||
+    echo "warning: a libmvec peer calls no libmvec variant: its rows time scalar libm, not libmvec"
+echo
+echo "== peers: $BUILD/bench/peers/bench_peers ${peer_args[*]} --csv $PEERS_CSV"
+"$BUILD/bench/peers/bench_peers" "${peer_args[@]}" --csv "$PEERS_CSV"
+echo
+# Debian's python3-torch installs for /usr/bin/python3, which may not be the python3 on PATH.
+PYTHON=/usr/bin/python3
+[[ -x $PYTHON ]] || PYTHON=$(command -v python3 || true)
+if [[ -z $PYTHON ]]; then
+    echo "== PyTorch: skipped, no python3 (Debian: apt-get install python3-torch python3-numpy)"
+else
+    # One run per ATen kernel width this CPU runs (avx512, avx2, default), as for our kernel sets.
+    echo "== PyTorch: $PYTHON bench/bench_torch.py ${peer_args[*]} --capabilities all --csv $PEERS_CSV"
+    "$PYTHON" "$ROOT/bench/bench_torch.py" "${peer_args[@]}" --capabilities all --csv "$PEERS_CSV"
 fi
