@@ -93,3 +93,13 @@ else
     echo "== PyTorch: $PYTHON bench/bench_torch.py ${peer_args[*]} --capabilities all --csv $PEERS_CSV"
     "$PYTHON" "$ROOT/bench/bench_torch.py" "${peer_args[@]}" --capabilities all --csv "$PEERS_CSV"
 fi
+
+# The Python package's per-call cost beside numpy and PyTorch (bench/bench_python.py), from the build
+# tree; it needs the build's python/ package and numpy.
+if [[ -n $PYTHON ]] && "$PYTHON" -c "import numpy" 2>/dev/null && [[ -d $BUILD/python/softplus ]]; then
+    echo
+    echo "== Python calls: PYTHONPATH=$BUILD/python $PYTHON bench/bench_python.py ${peer_args[*]}"
+    PYTHONPATH=$BUILD/python "$PYTHON" "$ROOT/bench/bench_python.py" "${peer_args[@]}"
+else
+    echo "== Python calls: skipped (needs $PYTHON with numpy; Debian: python3-numpy)"
+fi
