@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_machine.h"
 #include "baselines.h"
 #include "dispatch.h"
 #include "kernels.h"
@@ -71,30 +72,10 @@ static timing_policy policy;
 static FILE *csv;
 static volatile double sink; /* results are read into it so no timed store is dead */
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void die(const char *what)
 {
     fprintf(stderr, "bench_softplus: %s\n", what);
     exit(2);
-}
-
-/* The 1-minute load average, or -1 when unknown. */
-static double load_average(void)
-{
-    double load = -1.0;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &load) != 1)
-            load = -1.0;
-        fclose(f);
-    }
-    return load;
 }
 
 /* CPU seconds this process has used. The benchmark never sleeps, so wall time beyond it is time
@@ -109,37 +90,6 @@ static double cpu_seconds(void)
 }
 
 /* ---- the machine -------------------------------------------------------------------------------- */
-
-static int pin_to_current_cpu(void)
-{
-    const int cpu = sched_getcpu();
-    if (cpu < 0)
-        return -1;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(0, sizeof set, &set) == 0 ? cpu : -1;
-}
-
-static void cpu_model(char *out, size_t len)
-{
-    snprintf(out, len, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) == 0) {
-            const char *colon = strchr(line, ':');
-            if (colon) {
-                colon += 1 + (colon[1] == ' ');
-                snprintf(out, len, "%.*s", (int)strcspn(colon, "\n"), colon);
-            }
-            break;
-        }
-    }
-    fclose(f);
-}
 
 /* Size in bytes of the data or unified cache at level on cpu, from sysfs; 0 if unknown. */
 static size_t sysfs_cache_size(int cpu, int level)

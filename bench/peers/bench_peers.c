@@ -58,6 +58,7 @@
 #include <xmmintrin.h> /* _mm_getcsr: the FTZ/DAZ check */
 #endif
 
+#include "../bench_machine.h"
 #include "peers.h"
 #include "softplus.h"
 
@@ -397,30 +398,11 @@ static timing_policy policy;
 static volatile double sink;
 static int noisy_cells;
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static double thread_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double load_average(void)
-{
-    double load = -1.0;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &load) != 1)
-            load = -1.0;
-        fclose(f);
-    }
-    return load;
 }
 
 typedef struct job {
@@ -813,37 +795,6 @@ static options parse(int argc, char **argv)
             o.sizes[o.nsizes++] = (size_t)32 << 20;
     }
     return o;
-}
-
-static int pin_to_current_cpu(void)
-{
-    const int cpu = sched_getcpu();
-    if (cpu < 0)
-        return -1;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(0, sizeof set, &set) == 0 ? cpu : -1;
-}
-
-static void cpu_model(char *out, size_t len)
-{
-    snprintf(out, len, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) == 0) {
-            const char *colon = strchr(line, ':');
-            if (colon) {
-                colon += 1 + (colon[1] == ' ');
-                snprintf(out, len, "%.*s", (int)strcspn(colon, "\n"), colon);
-            }
-            break;
-        }
-    }
-    fclose(f);
 }
 
 static void *alloc_array(size_t bytes)

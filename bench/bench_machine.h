@@ -1,0 +1,68 @@
+/* bench_machine.h -- what every benchmark asks of the machine: a clock, the load, one pinned CPU, its name.
+ * SPDX-License-Identifier: MIT
+ *
+ * Header-only, for bench_softplus and bench/peers/bench_peers; the including file defines _GNU_SOURCE
+ * before its first include (sched_getcpu, CPU_SET).
+ */
+#ifndef SP_BENCH_MACHINE_H
+#define SP_BENCH_MACHINE_H
+
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static inline double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The 1-minute load average, or -1 when unknown. */
+static inline double load_average(void)
+{
+    double load = -1.0;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &load) != 1)
+            load = -1.0;
+        fclose(f);
+    }
+    return load;
+}
+
+/* Pins the calling thread to the CPU it runs on; that CPU, or -1 when pinning failed. */
+static inline int pin_to_current_cpu(void)
+{
+    const int cpu = sched_getcpu();
+    if (cpu < 0)
+        return -1;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set) == 0 ? cpu : -1;
+}
+
+/* The CPU's model name from /proc/cpuinfo, or "unknown". */
+static inline void cpu_model(char *out, size_t len)
+{
+    snprintf(out, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) == 0) {
+            const char *colon = strchr(line, ':');
+            if (colon) {
+                colon += 1 + (colon[1] == ' ');
+                snprintf(out, len, "%.*s", (int)strcspn(colon, "\n"), colon);
+            }
+            break;
+        }
+    }
+    fclose(f);
+}
+
+#endif /* SP_BENCH_MACHINE_H */
