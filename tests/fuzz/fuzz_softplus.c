@@ -10,8 +10,8 @@
  *   - on OK every output element equals a reference computed here (double for f32, long double for
  *     f64, of the exact product beta*x, PyTorch's threshold rule on the product rounded to the tensor's
  *     precision) within the bound B the registry (src/registry.h) holds for the active set's kernel
- *     (max_ulp for beta = 1, else max_ulp_beta: the kernel file's SP_MAX_ULP_*), with NaN, infinity
- *     and zero signs exact and the linear branch bit-exact. Forward: within B ULP of the exact value.
+ *     (max_ulp for beta = 1, else max_ulp_beta: the kernel file's SP_MAX_ULP_*), with NaNs as the
+ *     header's NaN policy says bit for bit, infinities and zero signs exact and the linear branch bit-exact. Forward: within B ULP of the exact value.
  *     Backward: softplus.h's contract, dx within B ULP of dy*sigmoid relative to dx itself, plus the
  *     final rounding, for every finite dy: |dx - dy*sigmoid| <= |dy|*B*ulp'(sigmoid) + ulp(dx)/2, ulp'
  *     taken as if the format had no subnormals (without the ulp(dx)/2 where dy is a power of two and dx
@@ -907,6 +907,24 @@ static verdict oracle(const call *c)
 
 /* ---- the reference -------------------------------------------------------------------------------- */
 
+/* The header's NaN policy for a NaN input, as the bits the result must have (0: no NaN input):
+ * forward x's NaN quieted; backward dy's NaN quieted, else x's. The NaN made from non-NaN inputs (an
+ * infinite dy times the sigmoid 0 of an infinite x) must be the positive default quiet NaN: checked
+ * where the reference says NaN (check_values). */
+FZ_QUIET static uint32_t nan_policy_f32(int backward, float dy, float x)
+{
+    if (backward && isnan(dy))
+        return bits_of_f32(dy) | 0x00400000u;
+    return isnan(x) ? bits_of_f32(x) | 0x00400000u : 0;
+}
+
+FZ_QUIET static uint64_t nan_policy_f64(int backward, double dy, double x)
+{
+    if (backward && isnan(dy))
+        return bits_of_f64(dy) | 0x0008000000000000u;
+    return isnan(x) ? bits_of_f64(x) | 0x0008000000000000u : 0;
+}
+
 /* Forward and backward of f32 inputs in double: beta*x is exact there (24+24 bits). Returns 1 when
  * the linear branch applies (the result must then be x or dy bit for bit). */
 FZ_QUIET static int ref_f32(int backward, float dy, float x, float beta, float thr, double *out, double *sig)
@@ -1094,7 +1112,12 @@ FZ_QUIET static void check_values(const call *c)
             memcpy(&got, g_block + at[0], 4);
             double want, sig = 0.0;
             linear = ref_f32(backward, dy, x, c->beta_f32, c->thr_f32, &want, &sig);
-            if (linear)
+            const uint32_t policy = nan_policy_f32(backward, dy, x);
+            if (policy)
+                err = bits_of_f32(got) == policy ? 0.0 : INFINITY, linear = 1;
+            else if (isnan(want))
+                err = bits_of_f32(got) == 0x7fc00000u ? 0.0 : INFINITY;
+            else if (linear)
                 err = bits_of_f32(got) == bits_of_f32(backward ? dy : x) ? 0.0 : INFINITY;
             else if (backward)
                 err = contract_ratio(got, dy, want, sig, bound, FLT_MANT_DIG, FLT_MIN_EXP - 1, FLT_MAX_EXP - 1);
@@ -1115,7 +1138,12 @@ FZ_QUIET static void check_values(const call *c)
             memcpy(&got, g_block + at[0], 8);
             long double want, sig = 0.0L;
             linear = ref_f64(backward, dy, x, c->beta_f64, c->thr_f64, &want, &sig);
-            if (linear)
+            const uint64_t policy = nan_policy_f64(backward, dy, x);
+            if (policy)
+                err = bits_of_f64(got) == policy ? 0.0 : INFINITY, linear = 1;
+            else if (isnan(want))
+                err = bits_of_f64(got) == 0x7ff8000000000000u ? 0.0 : INFINITY;
+            else if (linear)
                 err = bits_of_f64(got) == bits_of_f64(backward ? dy : x) ? 0.0 : INFINITY;
             else if (backward)
                 err = contract_ratio(got, dy, want, sig, bound, DBL_MANT_DIG, DBL_MIN_EXP - 1, DBL_MAX_EXP - 1);

@@ -241,7 +241,12 @@ static void every_unit_flagged_every_trap_unmasked(void **state)
             const size_t n = 5;
             float x[5] = {-100.0f, -1.0f, 0.0f, 1.0f, 100.0f}, y[5];
             failures += softplus_forward_f32(1, &n, x, NULL, y, NULL, 1.0f, 20.0f) != SOFTPLUS_OK;
-            if (mxcsr_flags() != 0x3f) {
+#ifdef SP_TEST_REDUCED
+            const int track_flags = 0; /* valgrind does not model MXCSR's exception flags (reads 0) */
+#else
+            const int track_flags = 1;
+#endif
+            if (track_flags && mxcsr_flags() != 0x3f) {
                 fprintf(stderr, "kernel set %s cleared MXCSR flags: 0x%02x left\n", softplus_isa_name(isa),
                         mxcsr_flags());
                 failures++;
