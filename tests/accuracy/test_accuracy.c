@@ -306,30 +306,14 @@ static const ulp_kernel *next_runnable(const dtype_info *d, const ulp_kernel *k)
 }
 #define FOR_EACH_KERNEL(k, d) for (const ulp_kernel *k = next_runnable(d, NULL); k; k = next_runnable(d, k))
 
-/* beta and threshold in any dtype's compute type */
-
 static uint64_t get(const dtype_info *d, const void *buf, size_t i)
 {
-    const unsigned char *at = (const unsigned char *)buf + i * d->u->size;
-    if (d->u->size == 4) {
-        uint32_t u;
-        memcpy(&u, at, 4);
-        return u;
-    }
-    uint64_t u;
-    memcpy(&u, at, 8);
-    return u;
+    return elem_get(buf, i, d->u->size);
 }
 
 static void put(const dtype_info *d, void *buf, size_t i, uint64_t bits)
 {
-    unsigned char *at = (unsigned char *)buf + i * d->u->size;
-    if (d->u->size == 4) {
-        const uint32_t u = (uint32_t)bits;
-        memcpy(at, &u, 4);
-    } else {
-        memcpy(at, &bits, 8);
-    }
+    elem_put(buf, i, d->u->size, bits);
 }
 
 /* n elements of op through registry entry e: out = op(dy, x); an op with one input reads x only. */

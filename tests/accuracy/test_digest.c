@@ -384,38 +384,15 @@ static const dtype_info dtypes[] = {
 };
 _Static_assert(sizeof dtypes / sizeof dtypes[0] == SP_DTYPE_COUNT, "a row of dtypes[] for every dtype of src/lists.h");
 
-/* The bits the digest sees: all of them, NaNs included (see the header). */
-static uint64_t digest_bits(const dtype_info *d, uint64_t bits)
-{
-    (void)d;
-    return bits;
-}
-
 static uint64_t get(const dtype_info *d, const void *buf, size_t i)
 {
-    const unsigned char *at = (const unsigned char *)buf + i * d->size;
-    if (d->size == 4) {
-        uint32_t u;
-        memcpy(&u, at, 4);
-        return u;
-    }
-    uint64_t u;
-    memcpy(&u, at, 8);
-    return u;
+    return elem_get(buf, i, d->size);
 }
 
 static void put(const dtype_info *d, void *buf, size_t i, uint64_t bits)
 {
-    unsigned char *at = (unsigned char *)buf + i * d->size;
-    if (d->size == 4) {
-        const uint32_t u = (uint32_t)bits;
-        memcpy(at, &u, 4);
-    } else {
-        memcpy(at, &bits, 8);
-    }
+    elem_put(buf, i, d->size, bits);
 }
-
-/* beta and threshold in any dtype's compute type */
 
 /* The ISAs whose kernels run the one FMA algorithm (the kernel files' headers say so); the others use
  * other methods and are not part of the digest. A new ISA of src/lists.h that runs the FMA algorithm
@@ -595,9 +572,9 @@ static void run_digest(const dtype_info *d, sp_op op, uint64_t want)
             for (size_t i = 0; i < n; i++) {
                 uint32_t j;
                 const int g = region_of(d->region_size, start + (uint32_t)i, &j);
-                const uint64_t b0 = digest_bits(d, get(d, out[0], i));
+                const uint64_t b0 = get(d, out[0], i);
                 for (size_t k = 0; k < nk; k++) {
-                    const uint64_t b = digest_bits(d, get(d, out[k], i));
+                    const uint64_t b = get(d, out[k], i);
                     dg[k].total = fnv_le(dg[k].total, b, d->size);
                     dg[k].part[c][g] = fnv_le(dg[k].part[c][g], b, d->size);
                     if (k > 0 && b != b0 && !fd[k].seen)
@@ -630,9 +607,9 @@ static void test_digest_is_fnv1a64(void **state)
     /* one ulp anywhere changes it, and so does a NaN's sign or payload (the NaN policy is hashed) */
     const dtype_info *f32 = &dtypes[SP_DTYPE_F32], *f64 = &dtypes[SP_DTYPE_F64];
     assert_true(fnv_le(FNV_OFFSET, bits_f64(1.0), 8) != fnv_le(FNV_OFFSET, bits_f64(step_f64(1.0, 1)), 8));
-    assert_true(digest_bits(f64, 0xfff8000000000000ull) != digest_bits(f64, f64->qnan));
-    assert_true(digest_bits(f32, 0xff812345u) != digest_bits(f32, (uint32_t)f32->qnan));
-    assert_true(digest_bits(f32, bits_f32(-0.0f)) != digest_bits(f32, bits_f32(0.0f)));
+    assert_true(fnv_le(FNV_OFFSET, 0xfff8000000000000ull, 8) != fnv_le(FNV_OFFSET, f64->qnan, 8));
+    assert_true(fnv_le(FNV_OFFSET, 0xff812345u, 4) != fnv_le(FNV_OFFSET, f32->qnan, 4));
+    assert_true(fnv_le(FNV_OFFSET, bits_f32(-0.0f), 4) != fnv_le(FNV_OFFSET, bits_f32(0.0f), 4));
 }
 
 /* One test per (dtype, op): test_fma_kernels_<dtype>_<forward|backward>_digest, each against its constant. */

@@ -36,6 +36,16 @@ static void on_sigfpe(int sig)
     siglongjmp(trapped, 1);
 }
 
+/* SIGFPE jumps back to the sigsetjmp in `trapped` instead of killing the test; old keeps the handler. */
+static void catch_sigfpe(struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigfpe;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGFPE, &sa, old), 0);
+}
+
 /* Every public tensor function once through the active set, with every flag of every unit raised and
  * every trap the CPU offers enabled: no SIGFPE, and every flag still raised afterwards (a call never
  * clears one). 0 when that holds. */
@@ -160,11 +170,8 @@ static int call_everything(softplus_isa isa, const char *setting)
 static void pending_x87_exceptions_never_trap(void **state)
 {
     (void)state;
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigfpe;
-    sigemptyset(&sa.sa_mask);
-    assert_int_equal(sigaction(SIGFPE, &sa, &old), 0);
+    struct sigaction old;
+    catch_sigfpe(&old);
     int failures = 0, sets = 0;
     for (int v = SOFTPLUS_ISA_SCALAR; strcmp(softplus_isa_name((softplus_isa)v), "unknown") != 0; v++) {
         const softplus_isa isa = (softplus_isa)v;
@@ -220,11 +227,8 @@ static unsigned int mxcsr_flags(void)
 static void every_unit_flagged_every_trap_unmasked(void **state)
 {
     (void)state;
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigfpe;
-    sigemptyset(&sa.sa_mask);
-    assert_int_equal(sigaction(SIGFPE, &sa, &old), 0);
+    struct sigaction old;
+    catch_sigfpe(&old);
     int failures = 0;
     for (int v = SOFTPLUS_ISA_SCALAR; strcmp(softplus_isa_name((softplus_isa)v), "unknown") != 0; v++) {
         const softplus_isa isa = (softplus_isa)v;
@@ -276,11 +280,8 @@ int main(void)
 static void every_flag_raised_every_trap_enabled(void **state)
 {
     (void)state;
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigfpe;
-    sigemptyset(&sa.sa_mask);
-    assert_int_equal(sigaction(SIGFPE, &sa, &old), 0);
+    struct sigaction old;
+    catch_sigfpe(&old);
     int failures = 0;
     for (int v = SOFTPLUS_ISA_SCALAR; strcmp(softplus_isa_name((softplus_isa)v), "unknown") != 0; v++)
         if (softplus_set_isa((softplus_isa)v) == SOFTPLUS_OK)
