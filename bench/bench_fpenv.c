@@ -135,7 +135,7 @@ static softplus_status guardless_call(int op, size_t n)
     const sp_params_f64 p64 = {1.0, 20.0};
     const int f32 = op == OP_FWD_F32 || op == OP_BWD_F32;
     const int fwd = op == OP_FWD_F32 || op == OP_FWD_F64;
-    const sp_kernel *k = sp_kernel_of(sp_active_kernels(), fwd ? SP_OP_FWD : SP_OP_BWD, f32 ? SP_DTYPE_F32 : SP_DTYPE_F64);
+    const sp_kernel *k = sp_kernel_of(sp_active_kernels(), SOFTPLUS_ACCURACY_STRICT, fwd ? SP_OP_FWD : SP_OP_BWD, f32 ? SP_DTYPE_F32 : SP_DTYPE_F64);
     void *const fwd_bases[] = {f32 ? (void *)outf : (void *)outd, f32 ? (void *)xf : (void *)xd};
     void *const bwd_bases[] = {f32 ? (void *)outf : (void *)outd, f32 ? (void *)dyf : (void *)dyd,
                                f32 ? (void *)xf : (void *)xd};

@@ -276,7 +276,7 @@ static void run_once(job *j)
     switch (j->kind) {
     case RUN_KERNEL: {
         void *const ptrs[3] = {j->out, fwd ? j->x : j->dy, j->x}; /* output, then the inputs */
-        sp_kernel_of(j->ks, fwd ? SP_OP_FWD : SP_OP_BWD, f32 ? SP_DTYPE_F32 : SP_DTYPE_F64)
+        sp_kernel_of(j->ks, SOFTPLUS_ACCURACY_STRICT, fwd ? SP_OP_FWD : SP_OP_BWD, f32 ? SP_DTYPE_F32 : SP_DTYPE_F64)
             ->run(j->n, ptrs, f32 ? (const void *)&p32 : (const void *)&p64);
         break;
     }
@@ -491,7 +491,7 @@ static void csv_row(const char *kernel, dtype dt, op_kind op, size_t n, run_kind
  * entry's origin), else -1. */
 static int borrowed_from(int isa, dtype dt, op_kind op)
 {
-    const sp_kernel *k = sp_kernel_of(sp_kernels_for_isa((softplus_isa)isa), op == OP_FWD ? SP_OP_FWD : SP_OP_BWD,
+    const sp_kernel *k = sp_kernel_of(sp_kernels_for_isa((softplus_isa)isa), SOFTPLUS_ACCURACY_STRICT, op == OP_FWD ? SP_OP_FWD : SP_OP_BWD,
                                       dt == DT_F32 ? SP_DTYPE_F32 : SP_DTYPE_F64);
     return (int)k->origin != isa ? (int)k->origin : -1;
 }

@@ -43,7 +43,8 @@
  * Accuracy: where fl(beta*x) > threshold the result is x (forward) or dy (backward) bit for bit.
  * Elsewhere the forward result is within the kernel set's bound of the exact value of the function,
  * in ULP of the tensor's format at the exact value (subnormal-aware: never less than the format's
- * smallest subnormal step); every kernel set is within 1 ULP (the per-set figures are in README.md).
+ * smallest subnormal step); every kernel set is within 1 ULP in the strict tier and within 4 ULP in
+ * the fast one (f32; see "Accuracy tiers" below; the per-set figures are in README.md).
  * The backward result is within the same bound of the exact dy*sigmoid(beta*x) relative to dx itself,
  * plus the final rounding, for every finite dy: |dx - dy*sigmoid(beta*x)| <= |dy| * B * ulp'(sigmoid) +
  * ulp(dx)/2, with B the bound and ulp' the ulp as if the format had no subnormals -- where the sigmoid
@@ -85,6 +86,13 @@
  * the library never reads the environment. softplus_set_isa changes the active set at any time. Every
  * function is thread-safe; choosing the kernel set is lock-free.
  *
+ * Accuracy tiers (since 1.1): every kernel set has a strict tier (the default; the bounds above, <= 1 ULP)
+ * and a fast tier, whose f32 kernels (AVX2, AVX-512, NEON) stay within 4 ULP for the speed of a shorter
+ * method; f64 is strict in both tiers, and so are the scalar and SSE4.1 sets. SOFTPLUS_ACCURACY=strict
+ * or fast in the environment, read once together with SOFTPLUS_ISA (any other value is ignored), or
+ * softplus_set_accuracy at any time choose the tier, process-wide. Threshold rule, special values and
+ * NaN policy are the same bits in both tiers.
+ *
  * The library never prints, never aborts and never changes errno.
  *
  * Floating-point environment
@@ -115,7 +123,7 @@
 /** @{ */
 /** The version of this header, as numbers (softplus_version_string() gives the library's). */
 #define SOFTPLUS_VERSION_MAJOR 1
-#define SOFTPLUS_VERSION_MINOR 0
+#define SOFTPLUS_VERSION_MINOR 1
 #define SOFTPLUS_VERSION_PATCH 0
 /** @} */
 /** MAJOR*10000 + MINOR*100 + PATCH, for `#if` comparisons. */
@@ -145,7 +153,8 @@ typedef enum softplus_status {
     SOFTPLUS_ERR_NULL = 1,        /**< a required pointer is NULL: shape when ndim > 0; a data pointer of
                                      a non-empty tensor */
     SOFTPLUS_ERR_RANK = 2,        /**< ndim > SOFTPLUS_MAX_NDIM */
-    SOFTPLUS_ERR_PARAM = 3,       /**< beta is 0, NaN or infinite; threshold is NaN */
+    SOFTPLUS_ERR_PARAM = 3,       /**< beta is 0, NaN or infinite; threshold is NaN; softplus_set_accuracy:
+                                     not a softplus_accuracy value */
     SOFTPLUS_ERR_OVERFLOW = 4,    /**< the element count does not fit in ptrdiff_t, or a view's byte range
                                      ((|stride| * (size-1) summed, plus 1) times the element size: from
                                      its lowest byte to one past its highest) does not fit in ptrdiff_t
@@ -165,6 +174,21 @@ typedef enum softplus_isa {
     SOFTPLUS_ISA_AVX512 = 4,  /**< x86-64 AVX-512 F+DQ (+BW+VL) */
     SOFTPLUS_ISA_NEON = 5     /**< aarch64 Advanced SIMD */
 } softplus_isa;
+
+/** Accuracy tiers (since 1.1). The values are part of the ABI and never change.
+ * The tier is process-wide, like the kernel set: softplus_set_accuracy or the environment variable
+ * SOFTPLUS_ACCURACY ("strict" or "fast", read once, when SOFTPLUS_ISA is) choose it. Each call reads it
+ * once when it starts, so a call runs one tier for all its elements even while another thread
+ * changes it. Both tiers compute the same function with the same threshold rule, the same special
+ * values and the same NaN policy, bit for bit; only the rounding error of the values differs. */
+typedef enum softplus_accuracy {
+    SOFTPLUS_ACCURACY_STRICT = 0,  /**< the default: every kernel within its documented bound (<= 1 ULP) */
+    SOFTPLUS_ACCURACY_FAST = 1     /**< f32 kernels within 4 ULP, for speed (forward and backward, every
+                                      beta and threshold, the bound of "Accuracy" above with B = 4).
+                                      f64 stays strict: its kernels are the strict ones in both tiers.
+                                      Kernel sets without fast f32 kernels (scalar, sse41) run their
+                                      strict ones. */
+} softplus_accuracy;
 
 /** y = softplus(x; beta, threshold), elementwise over a tensor of the given shape.
  * @param ndim       number of dimensions, 0..SOFTPLUS_MAX_NDIM (0: one element)
@@ -202,7 +226,7 @@ SOFTPLUS_API softplus_status softplus_backward_f64(size_t ndim, const size_t *sh
                                                    double beta, double threshold);
 
 /** A short English description of a status, for example "beta must be finite and non-zero,
- * threshold must not be NaN" for SOFTPLUS_ERR_PARAM. Never NULL: an unknown value gives
+ * threshold must not be NaN, an accuracy must be a tier" for SOFTPLUS_ERR_PARAM. Never NULL: an unknown value gives
  * "unknown status". The string is static. */
 SOFTPLUS_API const char *softplus_status_string(softplus_status status);
 
@@ -224,6 +248,15 @@ SOFTPLUS_API softplus_status softplus_set_isa(softplus_isa isa);
 
 /** "auto", "scalar", "sse41", "avx2", "avx512" or "neon"; "unknown" for other values. Static, never NULL. */
 SOFTPLUS_API const char *softplus_isa_name(softplus_isa isa);
+
+/** Make accuracy the tier of every thread's calls from the next call on (since 1.1). Thread-safe,
+ * lock-free; SOFTPLUS_ACCURACY in the environment is not consulted again. Returns SOFTPLUS_ERR_PARAM,
+ * changing nothing, when accuracy is not a softplus_accuracy value. */
+SOFTPLUS_API softplus_status softplus_set_accuracy(softplus_accuracy accuracy);
+
+/** The tier calls use now (since 1.1): SOFTPLUS_ACCURACY_STRICT unless softplus_set_accuracy or the
+ * environment (SOFTPLUS_ACCURACY=fast) chose SOFTPLUS_ACCURACY_FAST. Resolves it on first use. */
+SOFTPLUS_API softplus_accuracy softplus_accuracy_mode(void);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,5 @@
-/* dispatch.c -- CPU detection and the active kernel set: resolved once, lock-free, overridable.
+/* dispatch.c -- CPU detection, the active kernel set and accuracy tier: resolved once, lock-free,
+ * overridable.
  * SPDX-License-Identifier: MIT
  *
  * This file runs before anything is known about the CPU, so it must be built with the baseline flags
@@ -131,10 +132,48 @@ static softplus_isa isa_from_environment(void)
     return SOFTPLUS_ISA_AUTO;
 }
 
+/* SOFTPLUS_ACCURACY: a tier's tag of src/lists.h, else -1 (absent or unknown: ignored). */
+static int accuracy_from_environment(void)
+{
+    const char *name = getenv("SOFTPLUS_ACCURACY");
+    if (!name)
+        return -1;
+#define SP_TIER_NAMED(ctx, tag, TAG, suffix)                                                         \
+    if (strcmp(name, #tag) == 0)                                                                     \
+        return SOFTPLUS_ACCURACY_##TAG;
+    SP_ACCURACIES(SP_TIER_NAMED, ~)
+#undef SP_TIER_NAMED
+    return -1;
+}
+
+/* The tier: SP_ACCURACY_UNRESOLVED until the environment has been read or softplus_set_accuracy ran. */
+enum { SP_ACCURACY_UNRESOLVED = -1 };
+static atomic_int active_accuracy = SP_ACCURACY_UNRESOLVED;
+
+/* Reads SOFTPLUS_ACCURACY once; a softplus_set_accuracy that got there first wins. */
+static softplus_accuracy resolve_accuracy_first_time(void)
+{
+    const int from_env = accuracy_from_environment();
+    int expected = SP_ACCURACY_UNRESOLVED;
+    const int mine = from_env >= 0 ? from_env : SOFTPLUS_ACCURACY_STRICT;
+    if (atomic_compare_exchange_strong_explicit(&active_accuracy, &expected, mine, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return (softplus_accuracy)mine;
+    return (softplus_accuracy)expected;
+}
+
+softplus_accuracy sp_active_accuracy(void)
+{
+    const int a = atomic_load_explicit(&active_accuracy, memory_order_acquire);
+    return a >= 0 ? (softplus_accuracy)a : resolve_accuracy_first_time();
+}
+
 static _Atomic(const sp_kernel_set *) active_kernels;
 
 static const sp_kernel_set *resolve_first_time(void)
 {
+    /* the environment is read once, both variables together */
+    (void)sp_active_accuracy();
     softplus_isa isa = isa_from_environment();
     if (isa == SOFTPLUS_ISA_AUTO)
         isa = sp_best_isa();
@@ -170,6 +209,20 @@ SOFTPLUS_API softplus_status softplus_set_isa(softplus_isa isa)
         return SOFTPLUS_ERR_UNSUPPORTED;
     atomic_store_explicit(&active_kernels, k, memory_order_release);
     return SOFTPLUS_OK;
+}
+
+SOFTPLUS_API softplus_status softplus_set_accuracy(softplus_accuracy accuracy)
+{
+    /* on the bits' value, whatever the enum's underlying type */
+    if ((unsigned)accuracy >= (unsigned)SP_ACCURACY_COUNT)
+        return SOFTPLUS_ERR_PARAM;
+    atomic_store_explicit(&active_accuracy, (int)accuracy, memory_order_release);
+    return SOFTPLUS_OK;
+}
+
+SOFTPLUS_API softplus_accuracy softplus_accuracy_mode(void)
+{
+    return sp_active_accuracy();
 }
 
 SOFTPLUS_API const char *softplus_isa_name(softplus_isa isa)

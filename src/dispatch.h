@@ -1,4 +1,5 @@
-/* dispatch.h -- CPU detection and the active kernel set: resolved once, lock-free, overridable.
+/* dispatch.h -- CPU detection, the active kernel set and accuracy tier: resolved once, lock-free,
+ * overridable.
  * SPDX-License-Identifier: MIT
  */
 #ifndef SP_DISPATCH_H
@@ -9,6 +10,10 @@
 /* The active kernel set; resolves it (CPU detection, then SOFTPLUS_ISA once) on the first call.
  * One acquire load on every later call. Never NULL. */
 const sp_kernel_set *sp_active_kernels(void);
+
+/* The active accuracy tier (a valid softplus_accuracy); resolves it (SOFTPLUS_ACCURACY, read once, with
+ * SOFTPLUS_ISA) on the first call. One acquire load on every later call: a call reads it once. */
+softplus_accuracy sp_active_accuracy(void);
 
 /* The kernel set of one ISA when it is compiled in and this CPU runs it, else NULL.
  * Tests use it to call every kernel by ISA, whatever is active. */

@@ -55,12 +55,22 @@ typedef enum sp_dtype {
     SP_DTYPE_COUNT
 } sp_dtype;
 
-/* Typed kernel prototypes, declared for every (op, dtype, ISA) of the lists; only the kernel files a
- * build compiles define theirs (cmake/isa.cmake), and only those are referenced (registry.c). */
+/* The accuracy tiers of src/lists.h, indexed by their public softplus_accuracy values. */
+#define SP_ACCURACY_ONE(ctx, tag, TAG, suffix) +1
+enum { SP_ACCURACY_COUNT = 0 SP_ACCURACIES(SP_ACCURACY_ONE, ~) };
+#undef SP_ACCURACY_ONE
+
+/* Typed kernel prototypes, declared for every (op, dtype, ISA, accuracy tier) of the lists; only the
+ * kernel files a build compiles define theirs (cmake/isa.cmake), and only those are referenced
+ * (registry.c). */
 #define SP_KERNEL_PROTO_1(name, T, P) void name(size_t n, const T *in, T *out, const P *p);
 #define SP_KERNEL_PROTO_2(name, T, P) void name(size_t n, const T *in1, const T *in2, T *out, const P *p);
+#define SP_KERNEL_PROTO_TIER(c, atag, ATAG, suffix) SP_KERNEL_PROTO_TIER_X(SP_UNPACK c, suffix)
+#define SP_KERNEL_PROTO_TIER_X(...) SP_KERNEL_PROTO_TIER_(__VA_ARGS__) /* SP_CALL is busy one level up */
+#define SP_KERNEL_PROTO_TIER_(isa, dtag, compute, ctag, otag, inputs, suffix)                        \
+    SP_KERNEL_PROTO_##inputs(sp_##otag##_##dtag##_##isa##suffix, compute, sp_params_##ctag)
 #define SP_KERNEL_PROTO(isa, dtag, compute, ctag, otag, inputs)                                      \
-    SP_KERNEL_PROTO_##inputs(sp_##otag##_##dtag##_##isa, compute, sp_params_##ctag)
+    SP_ACCURACIES(SP_KERNEL_PROTO_TIER, (isa, dtag, compute, ctag, otag, inputs))
 #define SP_KERNEL_PROTO_OP(c, otag, OTAG, public, inputs) SP_CALL(SP_KERNEL_PROTO, SP_UNPACK c, otag, inputs)
 #define SP_KERNEL_PROTO_DTYPE(isa, dtag, DTAG, storage, size, compute, ctag)                         \
     SP_OPS(SP_KERNEL_PROTO_OP, (isa, dtag, compute, ctag))
@@ -71,21 +81,22 @@ SP_ISAS(SP_KERNEL_PROTO_ISA, ~)
  * order; params points to the dtype's sp_params_<ctag>. */
 typedef void (*sp_run_fn)(size_t n, void *const *ptrs, const void *params);
 
-/* One entry of the registry: what runs for (op, dtype) in one ISA's kernel set. */
+/* One entry of the registry: what runs for (accuracy, op, dtype) in one ISA's kernel set. */
 typedef struct sp_kernel {
     sp_run_fn run;
-    const char *name;     /* the kernel that really runs, e.g. "sp_fwd_f64_avx2" */
+    const char *name;     /* the kernel that really runs, e.g. "sp_fwd_f64_avx2", "sp_fwd_f32_avx2_fast" */
     softplus_isa origin;  /* the ISA whose code it is: not the set's own ISA after a fallback fill */
+    softplus_accuracy tier; /* the tier whose code it is: strict where a tier has no kernel of its own */
     double max_ulp;       /* documented worst error for beta = 1 (the tests enforce it) */
     double max_ulp_beta;  /* ... and for any other beta (rounding beta*x, dividing by beta) */
 } sp_kernel;
 
-/* One instruction set's kernels, complete: an entry the ISA has no kernel file for holds its
- * fallback's (src/lists.h). */
+/* One instruction set's kernels, complete, per accuracy tier: an entry the ISA has no kernel file for
+ * holds its fallback's (src/lists.h), a tier's entry without a kernel of that tier the strict one. */
 typedef struct sp_kernel_set {
     softplus_isa isa;
     const char *name; /* the ISA's tag */
-    sp_kernel k[SP_OP_COUNT][SP_DTYPE_COUNT];
+    sp_kernel k[SP_ACCURACY_COUNT][SP_OP_COUNT][SP_DTYPE_COUNT];
 } sp_kernel_set;
 
 /* Worst errors in ULP that the tests enforce, per kernel file: SP_MAX_ULP_<DTYPE>_<ISA> for beta = 1
@@ -94,6 +105,7 @@ typedef struct sp_kernel_set {
  * dy*sigmoid(beta*x) exactly. A kernel file's header states what it measured; these are the
  * contract, and a kernel that cannot meet one says so in its issue rather than loosening it.
  * The registry (registry.c) carries them into each sp_kernel. */
+/* A kernel of another tier than strict has its own pair, SP_MAX_ULP_<DTYPE>_<ISA>_<TIER>. */
 #define SP_MAX_ULP_F32_SCALAR 1.0
 #define SP_MAX_ULP_BETA_F32_SCALAR 1.0
 #define SP_MAX_ULP_F64_SCALAR 1.0

@@ -1,4 +1,4 @@
-/* lists.h -- the three axes of the library: instruction sets, ops and dtypes, each listed once.
+/* lists.h -- the axes of the library: instruction sets, ops, dtypes and accuracy tiers, each listed once.
  * SPDX-License-Identifier: MIT
  *
  * Every place that enumerates an axis expands one of these X-macro lists: the kernel declarations and
@@ -43,6 +43,18 @@
 #define SP_DTYPES(X, ctx)                                                                            \
     X(ctx, f32, F32, float, 4, float, f32)                                                           \
     X(ctx, f64, F64, double, 8, double, f64)
+
+/* SP_ACCURACIES: X(ctx, tag, TAG, suffix)
+ *   tag      the tier's name: SOFTPLUS_ACCURACY=<tag>, the tests' and the benchmark's labels
+ *   TAG      SOFTPLUS_ACCURACY_<TAG>, the public enum value and the index into a kernel set's table
+ *   suffix   appended to a kernel's name: sp_<op>_<dtype>_<isa><suffix> (strict: none, so the strict
+ *            kernels keep their 1.0 names)
+ * strict comes first: it has an entry for every (ISA, op, dtype). Another tier's entry is its own
+ * kernel where the build compiles one for that ISA and dtype (cmake/isa.cmake: a kernel file
+ * <dtype>_<tag>), else the strict entry of the same set, with the strict kernel's bounds. */
+#define SP_ACCURACIES(X, ctx)                                                                        \
+    X(ctx, strict, STRICT, )                                                                         \
+    X(ctx, fast, FAST, _fast)
 
 /* For nesting: a context that carries several values is a parenthesised tuple c, spread into a
  * call as SP_CALL(m, SP_UNPACK c, more...). */

@@ -68,7 +68,8 @@ static softplus_status plan_and_run(sp_op op, sp_dtype dtype, size_t ndim, const
                        : sp_plan_build(&plan, ndim, shape, noperands, elem_size, bases, strides);
     if (status != SOFTPLUS_OK || (all_contiguous ? count == 0 : plan.empty))
         return status;
-    const sp_kernel *kernel = sp_kernel_of(sp_active_kernels(), op, dtype);
+    /* the tier is read once here: one call never mixes tiers, whatever other threads set meanwhile */
+    const sp_kernel *kernel = sp_kernel_of(sp_active_kernels(), sp_active_accuracy(), op, dtype);
     /* libm's exp may set errno (ERANGE on underflow); the header promises errno never changes. */
     const int saved_errno = errno;
     /* The kernels' results are defined in the default FP control state (fpenv.h). */
@@ -117,7 +118,8 @@ SOFTPLUS_API const char *softplus_status_string(softplus_status status)
     case SOFTPLUS_OK: return "success";
     case SOFTPLUS_ERR_NULL: return "a required pointer is NULL";
     case SOFTPLUS_ERR_RANK: return "ndim exceeds SOFTPLUS_MAX_NDIM";
-    case SOFTPLUS_ERR_PARAM: return "beta must be finite and non-zero, threshold must not be NaN";
+    case SOFTPLUS_ERR_PARAM:
+        return "beta must be finite and non-zero, threshold must not be NaN, an accuracy must be a tier";
     case SOFTPLUS_ERR_OVERFLOW: return "element count or address range does not fit";
     case SOFTPLUS_ERR_OVERLAP: return "output overlaps itself or partially overlaps an input";
     case SOFTPLUS_ERR_UNSUPPORTED: return "instruction set not compiled in or not supported by this CPU";

@@ -7,6 +7,7 @@
 #include "ulp.h"
 
 #include <float.h>
+#include <stdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -307,18 +308,33 @@ size_t ulp_kernels(sp_dtype dtype, ulp_kernel *out)
         SP_ISAS(ULP_ISA, ~)
 #undef ULP_ISA
     };
+    static const struct {
+        softplus_accuracy tier;
+        const char *suffix;
+    } tiers[] = {
+#define ULP_TIER(ctx, tag, TAG, suffix) {SOFTPLUS_ACCURACY_##TAG, #suffix},
+        SP_ACCURACIES(ULP_TIER, ~)
+#undef ULP_TIER
+    };
+    /* "avx512" + "_fast" and the like, one per (ISA, tier) */
+    static char names[sizeof isas / sizeof isas[0]][sizeof tiers / sizeof tiers[0]][32];
     size_t n = 0;
     for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
         const sp_kernel_set *set = sp_registry_set(isas[i]);
-        /* a set whose entry for dtype is borrowed has no kernel file of its own for it */
-        if (!set || sp_kernel_of(set, (sp_op)0, dtype)->origin != isas[i])
-            continue;
-        ulp_kernel *k = &out[n++];
-        k->name = set->name;
-        k->isa = isas[i];
-        k->dtype = dtype;
-        for (int op = 0; op < SP_OP_COUNT; op++)
-            k->op[op] = sp_kernel_of(set, (sp_op)op, dtype);
+        for (size_t t = 0; set && t < sizeof tiers / sizeof tiers[0]; t++) {
+            const sp_kernel *first = sp_kernel_of(set, tiers[t].tier, (sp_op)0, dtype);
+            /* an entry borrowed from a fallback ISA or from the strict tier is tested where it is own */
+            if (first->origin != isas[i] || first->tier != tiers[t].tier)
+                continue;
+            ulp_kernel *k = &out[n++];
+            snprintf(names[i][t], sizeof names[i][t], "%s%s", set->name, tiers[t].suffix);
+            k->name = names[i][t];
+            k->isa = isas[i];
+            k->tier = tiers[t].tier;
+            k->dtype = dtype;
+            for (int op = 0; op < SP_OP_COUNT; op++)
+                k->op[op] = sp_kernel_of(set, tiers[t].tier, (sp_op)op, dtype);
+        }
     }
     return n;
 }

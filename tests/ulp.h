@@ -97,22 +97,25 @@ double f64_from_bits(uint64_t b);
 
 /* ---- every kernel compiled into this build ----------------------------------------------------- */
 
-/* One ISA's own kernel file for one dtype, as the registry (src/registry.h) holds it: the entries for
- * every op of src/lists.h, each with its name, origin and documented bounds. */
+/* One ISA's own kernels of one accuracy tier for one dtype, as the registry (src/registry.h) holds
+ * them: the entries for every op of src/lists.h, each with its name, origin and documented bounds. */
 typedef struct ulp_kernel {
-    const char *name;                 /* the ISA tag of the kernel file: "scalar", "sse41", ... */
+    const char *name;                 /* the ISA tag, then the tier's unless strict: "avx2", "avx2_fast" */
     softplus_isa isa;                 /* what the CPU must run (sp_kernels_for_isa(isa) != NULL) */
+    softplus_accuracy tier;
     sp_dtype dtype;
-    const sp_kernel *op[SP_OP_COUNT]; /* origin == isa: never a fallback's borrowed entry */
+    const sp_kernel *op[SP_OP_COUNT]; /* origin == isa and tier == tier: never a borrowed entry */
 } ulp_kernel;
 
-/* At most one kernel file per ISA of src/lists.h. */
+/* At most one kernel file per ISA and tier of src/lists.h. */
 #define ULP_ISA_ONE(ctx, tag, TAG, fallback, priority, features) +1
-#define ULP_MAX_KERNELS (0 SP_ISAS(ULP_ISA_ONE, ~))
+#define ULP_TIER_ONE(ctx, tag, TAG, suffix) +1
+#define ULP_MAX_KERNELS ((0 SP_ISAS(ULP_ISA_ONE, ~)) * (0 SP_ACCURACIES(ULP_TIER_ONE, ~)))
 
-/* Every kernel file of dtype compiled into this build, scalar first (list order), whether or not this
- * CPU runs it, into out[ULP_MAX_KERNELS]; returns how many. A new ISA in src/lists.h whose kernel file
- * the build compiles appears here without an edit. */
+/* Every kernel of dtype compiled into this build, of every tier, scalar first (ISA list order, the
+ * tiers of one ISA together), whether or not this CPU runs it, into out[ULP_MAX_KERNELS]; returns how
+ * many. A tier's entry that is the strict kernel (f64 in the fast tier) is not listed twice. A new ISA
+ * or tier in src/lists.h whose kernel file the build compiles appears here without an edit. */
 size_t ulp_kernels(sp_dtype dtype, ulp_kernel *out);
 
 /* 1 when this CPU (and OS) runs the kernels of isa and they are compiled in. */

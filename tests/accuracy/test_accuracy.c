@@ -393,7 +393,7 @@ static int group_setup(void **state)
         for (size_t i = 0; i < kernel_count[dt]; i++) {
             const ulp_kernel *k = &kernels[dt][i];
             for (int op = 0; op < SP_OP_COUNT; op++)
-                print_message("%s kernel %-7s %-7s %s (bound %.2f ULP for beta = 1, %.2f otherwise)\n",
+                print_message("%s kernel %-7s %-11s %s (bound %.2f ULP for beta = 1, %.2f otherwise)\n",
                               dtypes[dt].u->name, k->name, prov(k, (sp_op)op),
                               ulp_isa_runnable(k->isa) ? "tested" : "SKIPPED: this CPU lacks it",
                               k->op[op]->max_ulp, k->op[op]->max_ulp_beta);
@@ -510,7 +510,7 @@ static void track(worst *w, double err, double bound, uint64_t x, uint64_t got, 
 static void report(const dtype_info *d, const ulp_kernel *k, sp_op op, double beta, double thr, const worst *w,
                    double bound)
 {
-    print_message("  %s %-7s %s beta %-4g threshold %-4g worst %8.4f ULP at x = %a (got %a, want %La)%s\n", d->u->name,
+    print_message("  %s %-11s %s beta %-4g threshold %-4g worst %8.4f ULP at x = %a (got %a, want %La)%s\n", d->u->name,
                   k->name, op_table[op].name, beta, thr, w->err, d->u->val(w->x), d->u->val(w->got), w->want,
                   w->sign_wrong ? " and zeros with the wrong sign" : "");
     EXPECT(w->sign_wrong == 0, "%s beta %g threshold %g: %llu zero results with the wrong sign, first at x = %s: "

@@ -426,7 +426,7 @@ static size_t find_kernels(sp_dtype dtype, const char *dtype_name, kernel_fma *o
     size_t n = 0;
     for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
         const sp_kernel_set *set = sp_registry_set(isas[i]);
-        if (!set || !is_fma_isa(set->name) || sp_kernel_of(set, SP_OP_FWD, dtype)->origin != isas[i])
+        if (!set || !is_fma_isa(set->name) || sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, SP_OP_FWD, dtype)->origin != isas[i])
             continue;
         if (!sp_kernels_for_isa(isas[i])) {
             print_message("%s: %s kernels skipped: this CPU lacks %s\n", dtype_name, set->name, set->name);
@@ -434,7 +434,7 @@ static size_t find_kernels(sp_dtype dtype, const char *dtype_name, kernel_fma *o
         }
         out[n].name = set->name;
         for (int op = 0; op < SP_OP_COUNT; op++)
-            out[n].op[op] = sp_kernel_of(set, (sp_op)op, dtype);
+            out[n].op[op] = sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, (sp_op)op, dtype);
         n++;
     }
     return n;

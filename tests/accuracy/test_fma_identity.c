@@ -58,8 +58,8 @@ static double f64_of(uint64_t u)
 static int get_sets(sp_dtype dtype, const sp_kernel_set **k2, const sp_kernel_set **k512, const char **why)
 {
     const sp_kernel_set *r2 = sp_registry_set(SOFTPLUS_ISA_AVX2), *r512 = sp_registry_set(SOFTPLUS_ISA_AVX512);
-    if (!r2 || !r512 || sp_kernel_of(r2, SP_OP_FWD, dtype)->origin != SOFTPLUS_ISA_AVX2 ||
-        sp_kernel_of(r512, SP_OP_FWD, dtype)->origin != SOFTPLUS_ISA_AVX512) {
+    if (!r2 || !r512 || sp_kernel_of(r2, SOFTPLUS_ACCURACY_STRICT, SP_OP_FWD, dtype)->origin != SOFTPLUS_ISA_AVX2 ||
+        sp_kernel_of(r512, SOFTPLUS_ACCURACY_STRICT, SP_OP_FWD, dtype)->origin != SOFTPLUS_ISA_AVX512) {
         *why = dtype == SP_DTYPE_F32 ? "the build has no AVX2 or no AVX-512 f32 kernels"
                                      : "the build has no AVX2 or no AVX-512 f64 kernels";
         return 0;
@@ -78,7 +78,7 @@ static void run_entry(const sp_kernel_set *k, sp_op op, sp_dtype dtype, size_t n
                       const void *in2, const void *params)
 {
     void *const ptrs[3] = {out, (void *)in1, (void *)in2};
-    sp_kernel_of(k, op, dtype)->run(n, ptrs, params);
+    sp_kernel_of(k, SOFTPLUS_ACCURACY_STRICT, op, dtype)->run(n, ptrs, params);
 }
 
 /* f32 inputs: index i < 2^26 is bit pattern 64*i + 37 (a different low pattern than 0 so that the
@@ -192,8 +192,8 @@ static void compare(const dtype_info *d, int backward)
                                     "only), element %zu of %zu:\n  %-15s %a (0x%0*llx)\n  %-15s %a (0x%0*llx)\n",
                                     d->name, backward ? "backward" : "forward", betas[bi], thresholds[ti], d->val(gx),
                                     d->hex, (unsigned long long)gx, d->val(gdy), d->hex, (unsigned long long)gdy, i, n,
-                                    sp_kernel_of(k2, op, d->dtype)->name, d->val(ga), d->hex, (unsigned long long)ga,
-                                    sp_kernel_of(k512, op, d->dtype)->name, d->val(gb), d->hex,
+                                    sp_kernel_of(k2, SOFTPLUS_ACCURACY_STRICT, op, d->dtype)->name, d->val(ga), d->hex, (unsigned long long)ga,
+                                    sp_kernel_of(k512, SOFTPLUS_ACCURACY_STRICT, op, d->dtype)->name, d->val(gb), d->hex,
                                     (unsigned long long)gb);
                         fail();
                     }

@@ -31,7 +31,7 @@
 
 #include "ulp.h"
 
-enum { BLOCK = 1 << 14, MAX_THRESHOLDS = 4, MAX_KERNELS = 8, MAX_THREADS = 64, OPS = 2 };
+enum { BLOCK = 1 << 14, MAX_THRESHOLDS = 4, MAX_KERNELS = ULP_MAX_KERNELS, MAX_THREADS = 64, OPS = 2 };
 
 static const char *const op_names[OPS] = {"fwd", "bwd"};
 
@@ -374,7 +374,7 @@ static void select_kernels(config *cfg)
         if (!wanted(cfg, name))
             continue;
         if (!ulp_isa_runnable(isa)) {
-            printf("  %-7s skipped: this CPU does not run %s\n", name, softplus_isa_name(isa));
+            printf("  %-11s skipped: this CPU does not run %s\n", name, softplus_isa_name(isa));
             continue;
         }
         cfg->kernels[cfg->kernel_count++] = all[k];
@@ -391,7 +391,7 @@ static double now_seconds(void)
 static int report(const config *cfg, sweep_stat (*stats)[OPS][MAX_THRESHOLDS])
 {
     int failed = 0;
-    printf("%-7s %-3s %9s %12s  %-16s %-16s %-26s %12s %12s %6s\n", "kernel", "op", "threshold", "worst ULP",
+    printf("%-11s %-3s %9s %12s  %-16s %-16s %-26s %12s %12s %6s\n", "kernel", "op", "threshold", "worst ULP",
            "at x", "got", "want", ">0.5 ULP", ">bound", "bound");
     for (int k = 0; k < cfg->kernel_count; k++) {
         const char *name = cfg->kernels[k].name;
@@ -411,7 +411,7 @@ static int report(const config *cfg, sweep_stat (*stats)[OPS][MAX_THRESHOLDS])
                 }
                 const int bad = s->over_bound > 0 || s->sign_wrong > 0;
                 failed |= bad;
-                printf("%-7s %-3s %9g %12.6f  %-16s %-16s %-26s %12" PRIu64 " %12" PRIu64 " %6.2f%s\n", name,
+                printf("%-11s %-3s %9g %12.6f  %-16s %-16s %-26s %12" PRIu64 " %12" PRIu64 " %6.2f%s\n", name,
                        op_names[op], cfg->thresholds[t], s->worst, xs, gs, ws, s->over_half, s->over_bound,
                        bound, bad ? "  FAIL" : "");
                 if (s->sign_wrong) {
@@ -419,7 +419,7 @@ static int report(const config *cfg, sweep_stat (*stats)[OPS][MAX_THRESHOLDS])
                                                : (double)f32_from_bits((uint32_t)s->sign_x_bits);
                     const double sg = cfg->f64 ? f64_from_bits(s->sign_got_bits)
                                                : (double)f32_from_bits((uint32_t)s->sign_got_bits);
-                    printf("%-7s %-3s %9g   %" PRIu64 " zero results with the wrong sign, first at x = %a: got %a, "
+                    printf("%-11s %-3s %9g   %" PRIu64 " zero results with the wrong sign, first at x = %a: got %a, "
                            "want %La  FAIL\n",
                            name, op_names[op], cfg->thresholds[t], s->sign_wrong, sx, sg, s->sign_want);
                 }

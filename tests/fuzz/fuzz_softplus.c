@@ -229,7 +229,7 @@ static const size_t op_noperands[SP_OP_COUNT] = {SP_OPS(FZ_NOPS, ~)};
  * with its name, origin and bounds. */
 static const sp_kernel *active_kernel(const call *c)
 {
-    return sp_kernel_of(sp_registry_set(g_isa), c->op, c->dtype);
+    return sp_kernel_of(sp_registry_set(g_isa), SOFTPLUS_ACCURACY_STRICT, c->op, c->dtype);
 }
 
 static void print_pointer(uintptr_t p)

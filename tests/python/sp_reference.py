@@ -61,18 +61,22 @@ def kernel_bounds():
     with open(os.path.join(src, "src", "kernels.h")) as f:
         text = f.read()
     bounds = {}
-    for beta_tag, dt, isa, value in re.findall(r"#define\s+SP_MAX_ULP_(BETA_)?(F32|F64)_([A-Z0-9]+)\s+"
-                                               r"([0-9.]+)", text):
-        bounds[(dt.lower(), isa.lower(), not beta_tag)] = float(value)
+    for beta_tag, dt, isa, tier, value in re.findall(r"#define\s+SP_MAX_ULP_(BETA_)?(F32|F64)_([A-Z0-9]+)"
+                                                     r"(_[A-Z]+)?\s+([0-9.]+)", text):
+        bounds[(dt.lower(), isa.lower() + tier.lower(), not beta_tag)] = float(value)
     if not bounds:
         raise RuntimeError("no SP_MAX_ULP_* bounds found in %s/src/kernels.h" % src)
     return bounds
 
 
-def contract_bound(bounds, dtype, isa, beta):
+def contract_bound(bounds, dtype, isa, beta, accuracy="strict"):
     """The kernel's bound for forward, and for backward with dy = +-1 (the contract measures dx against
-    dy*sigmoid(beta*x) with dy = 1)."""
-    return bounds[(FORMATS[dtype]["name"], isa, float(beta) == 1.0)]
+    dy*sigmoid(beta*x) with dy = 1). A tier other than strict has its own bound (SP_MAX_ULP_*_<TIER>)
+    where the ISA has kernels of that tier for the dtype, else runs the strict kernel with its bound."""
+    key = (FORMATS[dtype]["name"], isa, float(beta) == 1.0)
+    if accuracy != "strict":
+        return bounds.get((key[0], isa + "_" + accuracy, key[2]), bounds[key])
+    return bounds[key]
 
 
 def backward_bound(dy, sig, dx_ref, b, dtype):

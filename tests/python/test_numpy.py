@@ -63,13 +63,15 @@ class Contract(IsaMixin, unittest.TestCase):
     N = 40000
     BETAS = (1.0, 2.0, 0.5, -1.0, 7.3)
     THRESHOLDS = (20.0, math.inf, -3.5)
+    ACCURACY = "strict"
+    DTYPES = DTYPES
 
     @classmethod
     def setUpClass(cls):
         cls.bounds = R.kernel_bounds()
         cls.cases = []
         rng = np.random.default_rng(SEED)
-        for dt in DTYPES:
+        for dt in cls.DTYPES:
             for beta in cls.BETAS:
                 for thr in cls.THRESHOLDS:
                     x = R.sample_inputs(rng, cls.N, dt, beta, thr)
@@ -102,7 +104,7 @@ class Contract(IsaMixin, unittest.TestCase):
     def test_forward_within_contract(self):
         def body(isa):
             for c in self.cases:
-                b = R.contract_bound(self.bounds, c["dtype"], isa, c["beta"])
+                b = R.contract_bound(self.bounds, c["dtype"], isa, c["beta"], self.ACCURACY)
                 got = sp.forward(c["x"], c["beta"], c["thr"])
                 self.assertEqual(got.dtype, c["x"].dtype)
                 self.check_values("%s %s forward beta %g threshold %g" % (
@@ -112,7 +114,7 @@ class Contract(IsaMixin, unittest.TestCase):
     def test_backward_dy_one_within_contract(self):
         def body(isa):
             for c in self.cases:
-                b = R.contract_bound(self.bounds, c["dtype"], isa, c["beta"])
+                b = R.contract_bound(self.bounds, c["dtype"], isa, c["beta"], self.ACCURACY)
                 ones = np.ones_like(c["x"])
                 got = sp.backward(ones, c["x"], c["beta"], c["thr"])
                 want = np.where(c["lin"], R.L(1), c["sig"])
@@ -126,7 +128,7 @@ class Contract(IsaMixin, unittest.TestCase):
         def body(isa):
             for c in self.cases:
                 dt = c["dtype"]
-                b = R.contract_bound(self.bounds, dt, isa, c["beta"])
+                b = R.contract_bound(self.bounds, dt, isa, c["beta"], self.ACCURACY)
                 bound = R.backward_bound(c["dy"], c["sig"], c["bwd"], b, dt)
                 got = sp.backward(c["dy"], c["x"], c["beta"], c["thr"])
                 tag = "%s %s backward beta %g threshold %g" % (isa, R.FORMATS[dt]["name"], c["beta"], c["thr"])
@@ -421,6 +423,55 @@ class Errors(unittest.TestCase):
         self.assertIn("scalar", sp.supported_isas())
         sp.set_isa("auto")
         self.assertEqual(sp.active_isa(), sp.supported_isas()[-1])
+
+
+class ContractFast(Contract):
+    """The same contract in the fast accuracy tier, float32 (float64 runs the strict kernels in both
+    tiers, test_accuracy_tiers checks that bit for bit), with each kernel's fast bound."""
+
+    ACCURACY = "fast"
+    DTYPES = (np.float32,)
+
+    def each_isa(self, body):
+        try:
+            sp.set_accuracy("fast")
+            self.assertEqual(sp.accuracy_mode(), "fast")
+            super().each_isa(body)
+        finally:
+            sp.set_accuracy("strict")
+
+
+class AccuracyTiers(unittest.TestCase):
+    def test_set_and_read_back(self):
+        self.assertEqual(sp.accuracy_mode(), "strict", "the default tier is strict")
+        try:
+            for name in ("fast", "strict", "fast"):
+                sp.set_accuracy(name)
+                self.assertEqual(sp.accuracy_mode(), name)
+            for bad in ("Fast", "", None, 1, "exact"):
+                with self.assertRaisesRegex(ValueError, "unknown accuracy"):
+                    sp.set_accuracy(bad)
+                self.assertEqual(sp.accuracy_mode(), "fast", "a refused name changed the tier")
+        finally:
+            sp.set_accuracy("strict")
+
+    def test_float64_is_strict_in_both_tiers(self):
+        rng = np.random.default_rng(SEED)
+        x = rng.uniform(-60, 60, 5000)
+        try:
+            strict = sp.forward(x, 1.5), sp.backward(np.ones_like(x), x, 1.5)
+            sp.set_accuracy("fast")
+            fast = sp.forward(x, 1.5), sp.backward(np.ones_like(x), x, 1.5)
+        finally:
+            sp.set_accuracy("strict")
+        for a, b in zip(strict, fast):
+            self.assertTrue(np.array_equal(a.view(np.uint64), b.view(np.uint64)))
+
+    def test_environment_selects_the_tier(self):
+        for value, want in (("fast", "fast"), ("strict", "strict"), ("bogus", "strict")):
+            r = run_python("import softplus; print(softplus.accuracy_mode())", {"SOFTPLUS_ACCURACY": value})
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.strip(), want, "SOFTPLUS_ACCURACY=%s" % value)
 
 
 # ---- loading and binding -------------------------------------------------------------------------

@@ -9,6 +9,8 @@
  * Views that must be rejected before any access may point anywhere (a pointer built from a small integer,
  * or near UINTPTR_MAX): the library has to reject them from the arguments alone.
  */
+#define _POSIX_C_SOURCE 200809L /* setenv */
+
 #include <errno.h>
 #include <fenv.h>
 #include <limits.h>
@@ -924,8 +926,86 @@ static void test_isa_names_are_the_documented_ones(void **state)
     }
 }
 
-int main(void)
+/* ---- accuracy tiers ----------------------------------------------------------------------------- */
+
+static void test_accuracy_set_get_and_invalid_values_change_nothing(void **state)
 {
+    (void)state;
+    if (!getenv("SOFTPLUS_ACCURACY"))
+        assert_int_equal(softplus_accuracy_mode(), SOFTPLUS_ACCURACY_STRICT); /* the default */
+    assert_int_equal(SOFTPLUS_ACCURACY_STRICT, 0);
+    assert_int_equal(SOFTPLUS_ACCURACY_FAST, 1);
+    assert_int_equal(softplus_set_accuracy(SOFTPLUS_ACCURACY_FAST), SOFTPLUS_OK);
+    assert_int_equal(softplus_accuracy_mode(), SOFTPLUS_ACCURACY_FAST);
+    const int invalid[] = {2, 3, 99, -1, INT_MIN, INT_MAX};
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
+        if (softplus_set_accuracy((softplus_accuracy)invalid[i]) != SOFTPLUS_ERR_PARAM) {
+            print_error("softplus_set_accuracy(%d) accepted a value that is not a tier\n", invalid[i]);
+            fail();
+        }
+        assert_int_equal(softplus_accuracy_mode(), SOFTPLUS_ACCURACY_FAST);
+    }
+    assert_int_equal(softplus_set_accuracy(SOFTPLUS_ACCURACY_STRICT), SOFTPLUS_OK);
+    assert_int_equal(softplus_accuracy_mode(), SOFTPLUS_ACCURACY_STRICT);
+}
+
+/* Every supported set, both tiers: the public call gives exactly what the registry's entry for the
+ * active tier gives (check_call_result runs that entry), the fast tier's entries are the set's own fast
+ * kernels or else its strict ones, and f64 is strict in both tiers. */
+static void test_each_tier_runs_its_registry_entry(void **state)
+{
+    (void)state;
+    static const size_t shape[1] = {1000};
+    for (int isa = SOFTPLUS_ISA_SCALAR; isa <= SP_ISA_LAST; isa++) {
+        const sp_kernel_set *set = sp_kernels_for_isa((softplus_isa)isa);
+        if (!set)
+            continue;
+        assert_int_equal(softplus_set_isa((softplus_isa)isa), SOFTPLUS_OK);
+        for (int tier = 0; tier < SP_ACCURACY_COUNT; tier++) {
+            assert_int_equal(softplus_set_accuracy((softplus_accuracy)tier), SOFTPLUS_OK);
+            for (sp_fn fn = 0; fn < SP_FN_COUNT; fn++) {
+                const sp_kernel *k = sp_kernel_of(set, (softplus_accuracy)tier, fn_op(fn), fn_dtype(fn));
+                const sp_kernel *strict = sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, fn_op(fn), fn_dtype(fn));
+                if (k->tier != (softplus_accuracy)tier)
+                    assert_string_equal(k->name, strict->name); /* no kernel of this tier: the strict one */
+                if (fn_dtype(fn) == SP_DTYPE_F64)
+                    assert_int_equal(k->tier, SOFTPLUS_ACCURACY_STRICT);
+                fill_arena(NULL);
+                sp_call c = basic_call(fn, 1, shape);
+                c.beta = 1.5;
+                expect_status(&c, SOFTPLUS_OK, softplus_isa_name((softplus_isa)isa));
+            }
+        }
+    }
+    assert_int_equal(softplus_set_accuracy(SOFTPLUS_ACCURACY_STRICT), SOFTPLUS_OK);
+    assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
+}
+
+/* test_api accuracy-env WANT: run with SOFTPLUS_ACCURACY set by ctest. The first library call resolves
+ * the kernel set and reads both variables; a later change of the environment changes nothing. */
+static int accuracy_env_main(const char *want_name)
+{
+    softplus_accuracy want;
+    if (strcmp(want_name, "strict") == 0)
+        want = SOFTPLUS_ACCURACY_STRICT;
+    else if (strcmp(want_name, "fast") == 0)
+        want = SOFTPLUS_ACCURACY_FAST;
+    else {
+        fprintf(stderr, "usage: test_api [accuracy-env strict|fast]\n");
+        return 2;
+    }
+    const char *env = getenv("SOFTPLUS_ACCURACY");
+    (void)softplus_active_isa(); /* resolves the kernel set, and the tier with it */
+    setenv("SOFTPLUS_ACCURACY", want == SOFTPLUS_ACCURACY_FAST ? "strict" : "fast", 1);
+    const softplus_accuracy got = softplus_accuracy_mode();
+    printf("SOFTPLUS_ACCURACY=%s: tier %d, want %d (%s)\n", env ? env : "(unset)", (int)got, (int)want, want_name);
+    return got == want ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "accuracy-env") == 0)
+        return accuracy_env_main(argv[2]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_rank_above_max_is_rejected_before_anything_else, fill_arena),
         cmocka_unit_test_setup(test_max_rank_with_unit_dims_is_computed, fill_arena),
@@ -952,6 +1032,8 @@ int main(void)
         cmocka_unit_test(test_status_strings_are_distinct_and_total),
         cmocka_unit_test(test_version_string_matches_the_header),
         cmocka_unit_test(test_isa_names_are_the_documented_ones),
+        cmocka_unit_test(test_accuracy_set_get_and_invalid_values_change_nothing),
+        cmocka_unit_test(test_each_tier_runs_its_registry_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -204,8 +204,8 @@ static void test_supported_isas_agree_with_kernel_table_and_cpu(void **state)
             assert_string_equal(k->name, softplus_isa_name(isa));
             for (int op = 0; op < SP_OP_COUNT; op++)
                 for (int d = 0; d < SP_DTYPE_COUNT; d++) {
-                    assert_non_null(sp_kernel_of(k, (sp_op)op, (sp_dtype)d)->run);
-                    assert_non_null(sp_kernel_of(k, (sp_op)op, (sp_dtype)d)->name);
+                    assert_non_null(sp_kernel_of(k, SOFTPLUS_ACCURACY_STRICT, (sp_op)op, (sp_dtype)d)->run);
+                    assert_non_null(sp_kernel_of(k, SOFTPLUS_ACCURACY_STRICT, (sp_op)op, (sp_dtype)d)->name);
                 }
         }
     }
@@ -279,7 +279,7 @@ static void test_kernel_sets_borrow_a_missing_dtype_from_the_isa_below(void **st
             continue;
         for (int op = 0; op < SP_OP_COUNT; op++)
             for (int d = 0; d < SP_DTYPE_COUNT; d++) {
-                const sp_kernel *k = sp_kernel_of(set, (sp_op)op, (sp_dtype)d);
+                const sp_kernel *k = sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, (sp_op)op, (sp_dtype)d);
                 const softplus_isa want = expected_origin((softplus_isa)i, (sp_dtype)d);
                 char want_name[64];
                 snprintf(want_name, sizeof want_name, "sp_%s_%s_%s", op_tags[op], dtype_tags[d],
@@ -297,6 +297,70 @@ static void test_kernel_sets_borrow_a_missing_dtype_from_the_isa_below(void **st
             }
     }
     print_message("%zu registry entries name the expected kernel, origin and bounds\n", checked);
+}
+
+/* Every tier but strict: an entry is the set's own kernel of that tier where the build compiled one for
+ * the ISA and dtype (SP_HAVE_<ISA>_<DTYPE>_<TIER>), named sp_<op>_<dtype>_<isa>_<tier>, with a bound of
+ * at most the issue's 4 ULP; everywhere else it is the strict entry, its name, origin and bounds. */
+static void test_other_tiers_run_their_own_kernel_or_the_strict_one(void **state)
+{
+    (void)state;
+    static int own[SP_ISA_LAST + 1][SP_ACCURACY_COUNT][SP_DTYPE_COUNT];
+#define SP_OWN_D(c, dtag, DTAG, storage, size, compute, ctag) SP_CALL(SP_OWN, SP_UNPACK c, DTAG)
+#define SP_OWN(TAG, ATAG, DTAG)                                                                      \
+    own[SOFTPLUS_ISA_##TAG][SOFTPLUS_ACCURACY_##ATAG][SP_DTYPE_##DTAG] = SP_HAVE(TAG, DTAG##_##ATAG);
+#define SP_OWN_T(TAG, atag, ATAG, suffix) SP_DTYPES(SP_OWN_D, (TAG, ATAG))
+#define SP_OWN_ISA(ctx, tag, TAG, fallback, priority, features) SP_ACCURACIES(SP_OWN_T, TAG)
+    SP_ISAS(SP_OWN_ISA, ~)
+#undef SP_OWN_ISA
+#undef SP_OWN_T
+#undef SP_OWN
+#undef SP_OWN_D
+    static const char *const op_tags[] = {
+#define SP_OP_TAG(ctx, tag, TAG, public, inputs) #tag,
+        SP_OPS(SP_OP_TAG, ~)
+#undef SP_OP_TAG
+    };
+    static const char *const dtype_tags[] = {
+#define SP_DTYPE_TAG(ctx, tag, TAG, storage, size, compute, ctag) #tag,
+        SP_DTYPES(SP_DTYPE_TAG, ~)
+#undef SP_DTYPE_TAG
+    };
+    static const char *const tier_suffix[] = {
+#define SP_TIER_SUFFIX(ctx, tag, TAG, suffix) [SOFTPLUS_ACCURACY_##TAG] = #suffix,
+        SP_ACCURACIES(SP_TIER_SUFFIX, ~)
+#undef SP_TIER_SUFFIX
+    };
+    size_t own_count = 0, strict_count = 0;
+    for (int i = SOFTPLUS_ISA_SCALAR; i <= SP_ISA_LAST; i++) {
+        const sp_kernel_set *set = sp_registry_set((softplus_isa)i);
+        if (!set)
+            continue;
+        for (int t = 1; t < SP_ACCURACY_COUNT; t++)
+            for (int op = 0; op < SP_OP_COUNT; op++)
+                for (int d = 0; d < SP_DTYPE_COUNT; d++) {
+                    const sp_kernel *k = sp_kernel_of(set, (softplus_accuracy)t, (sp_op)op, (sp_dtype)d);
+                    const sp_kernel *s = sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, (sp_op)op, (sp_dtype)d);
+                    char want_name[80];
+                    if (own[i][t][d]) {
+                        snprintf(want_name, sizeof want_name, "sp_%s_%s_%s%s", op_tags[op], dtype_tags[d],
+                                 set->name, tier_suffix[t]);
+                        assert_string_equal(k->name, want_name);
+                        assert_int_equal(k->tier, t);
+                        assert_int_equal(k->origin, i);
+                        assert_true(k->max_ulp > 0 && k->max_ulp <= 4.0);
+                        assert_true(k->max_ulp_beta >= k->max_ulp && k->max_ulp_beta <= 4.0);
+                        own_count++;
+                    } else {
+                        assert_string_equal(k->name, s->name);
+                        assert_int_equal(k->tier, SOFTPLUS_ACCURACY_STRICT);
+                        assert_int_equal(k->origin, s->origin);
+                        assert_true(k->max_ulp == s->max_ulp && k->max_ulp_beta == s->max_ulp_beta);
+                        strict_count++;
+                    }
+                }
+    }
+    print_message("tiers other than strict: %zu own kernels, %zu strict entries\n", own_count, strict_count);
 }
 
 /* ---- SOFTPLUS_ISA at the first resolution ------------------------------------------------------- */
@@ -391,6 +455,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_auto_selects_the_best_supported_isa),
         cmocka_unit_test(test_supported_isas_agree_with_kernel_table_and_cpu),
         cmocka_unit_test(test_kernel_sets_borrow_a_missing_dtype_from_the_isa_below),
+        cmocka_unit_test(test_other_tiers_run_their_own_kernel_or_the_strict_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,12 +135,13 @@ static inline softplus_status call_run(const sp_call *c)
     return (softplus_status)-1;
 }
 
-/* n contiguous elements through kernel set k's entry for fn: ptrs in the engine's order (output first). */
+/* n contiguous elements through kernel set k's entry for fn in the active accuracy tier (the one the
+ * public call beside it runs): ptrs in the engine's order (output first). */
 static inline void kernel_run(sp_fn fn, const sp_kernel_set *k, size_t n, void *const *ptrs, double beta,
                               double threshold)
 {
     const sp_any_params p = any_params(fn_dtype(fn), beta, threshold);
-    sp_kernel_of(k, fn_op(fn), fn_dtype(fn))->run(n, ptrs, &p);
+    sp_kernel_of(k, sp_active_accuracy(), fn_op(fn), fn_dtype(fn))->run(n, ptrs, &p);
 }
 
 /* One element through kernel set k: in[0] is x (forward) or dy, in[1] is x (backward). Bytes in, bytes

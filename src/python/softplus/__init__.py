@@ -33,8 +33,8 @@ import numpy as np
 
 from . import _lib, _scalar
 
-__all__ = ["forward", "backward", "active_isa", "set_isa", "isa_supported", "supported_isas", "version",
-           "library_path", "SoftplusError"]
+__all__ = ["forward", "backward", "active_isa", "set_isa", "isa_supported", "supported_isas",
+           "set_accuracy", "accuracy_mode", "version", "library_path", "SoftplusError"]
 
 _LIB = _lib.Library()
 
@@ -366,6 +366,26 @@ def supported_isas():
     """The kernel sets this library and CPU can run, "scalar" first (never "auto")."""
     return [n for n, v in sorted(_LIB.isa_by_name.items(), key=lambda item: item[1])
             if n != "auto" and _LIB.isa_supported(v)]
+
+
+def set_accuracy(name):
+    """Make the accuracy tier `name` active for every thread: "strict" (the default, <= 1 ULP) or "fast"
+    (float32 within 4 ULP where the kernel set has fast kernels; float64 stays strict)."""
+    try:
+        value = _lib.ACCURACY_VALUES[name]
+    except (KeyError, TypeError):
+        raise ValueError("softplus: unknown accuracy %r; known: %s"
+                         % (name, ", ".join(sorted(_lib.ACCURACY_VALUES)))) from None
+    _check("softplus_set_accuracy", _LIB.set_accuracy(value))
+
+
+def accuracy_mode():
+    """The name of the accuracy tier calls use now, "strict" or "fast"."""
+    value = _LIB.accuracy_mode()
+    for name, v in _lib.ACCURACY_VALUES.items():
+        if v == value:
+            return name
+    raise SoftplusError("softplus_accuracy_mode returned an unknown tier %d" % value)
 
 
 def version():

@@ -1,4 +1,4 @@
-# _lib.py -- find libsoftplus.so.1, load it with ctypes and bind its entry points at version SOFTPLUS_1.0.
+# _lib.py -- find libsoftplus.so.1, load it with ctypes and bind its entry points at their version nodes.
 # SPDX-License-Identifier: MIT
 #
 # Where the library comes from, first match wins:
@@ -14,7 +14,8 @@
 #      ctypes.util.find_library("softplus"), which answers with whatever major version ldconfig lists
 #      (a future libsoftplus.so.2 included) and runs a subprocess to find it.
 #
-# Symbol versions. The library exports every symbol at the version node SOFTPLUS_1.0 (src/softplus.map).
+# Symbol versions. The library exports every symbol at a version node (src/softplus.map): release 1.0's at
+# SOFTPLUS_1.0, those added in 1.1 at SOFTPLUS_1.1 (SINCE below); each is bound at its own node.
 # ctypes looks names up with dlsym, which returns the *default* version of a symbol: today that is
 # SOFTPLUS_1.0, but if a later release (still libsoftplus.so.1) ever re-exported softplus_forward_f32 at
 # a new node with a changed contract, dlsym would silently bind this package to it. The binding below
@@ -28,6 +29,11 @@ import os
 SONAME = "libsoftplus.so.1"
 VERSION_NODE = b"SOFTPLUS_1.0"
 MAJOR = 1
+# Symbols of later releases: name -> their version node (every other symbol is at VERSION_NODE).
+SINCE = {
+    "softplus_set_accuracy": b"SOFTPLUS_1.1",
+    "softplus_accuracy_mode": b"SOFTPLUS_1.1",
+}
 
 # The enum values of include/softplus.h (part of the ABI: they never change).
 STATUS_NAMES = {
@@ -39,6 +45,8 @@ STATUS_NAMES = {
     5: "SOFTPLUS_ERR_OVERLAP",
     6: "SOFTPLUS_ERR_UNSUPPORTED",
 }
+# softplus_accuracy (include/softplus.h; the names are SOFTPLUS_ACCURACY's values).
+ACCURACY_VALUES = {"strict": 0, "fast": 1}
 # softplus_isa_name answers "unknown" past the library's ISA list (src/lists.h): the names are read from
 # the library up to there, so a new ISA needs no change here.
 ISA_UNKNOWN_NAME = b"unknown"
@@ -65,6 +73,8 @@ PROTOTYPES = {
     "softplus_isa_supported": (ctypes.c_int, (ctypes.c_int,)),
     "softplus_set_isa": (_status, (ctypes.c_int,)),
     "softplus_isa_name": (ctypes.c_char_p, (ctypes.c_int,)),
+    "softplus_set_accuracy": (_status, (ctypes.c_int,)),
+    "softplus_accuracy_mode": (ctypes.c_int, ()),
 }
 
 
@@ -110,7 +120,7 @@ def _find_dlvsym():
 
 
 class Library:
-    """The loaded library and its entry points, each bound at SOFTPLUS_1.0."""
+    """The loaded library and its entry points, each bound at its version node."""
 
     def __init__(self):
         tried = []
@@ -134,10 +144,11 @@ class Library:
         self.versioned = dlvsym is not None
         for name, (restype, argtypes) in PROTOTYPES.items():
             if dlvsym is not None:
-                addr = dlvsym(self.cdll._handle, name.encode(), VERSION_NODE)
+                node = SINCE.get(name, VERSION_NODE)
+                addr = dlvsym(self.cdll._handle, name.encode(), node)
                 if not addr:
-                    raise ImportError("softplus: %s has no symbol %s@%s (not a libsoftplus 1.x library?)"
-                                      % (self.path, name, VERSION_NODE.decode()))
+                    raise ImportError("softplus: %s has no symbol %s@%s (not a libsoftplus 1.x library, or "
+                                      "older than this package?)" % (self.path, name, node.decode()))
             else:
                 try:
                     addr = ctypes.cast(getattr(self.cdll, name), ctypes.c_void_p).value
