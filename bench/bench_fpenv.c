@@ -144,7 +144,8 @@ static softplus_status guardless_call(int op, size_t n)
     const softplus_status s = sp_plan_build(&plan, 1, &n, fwd ? 2 : 3, f32 ? 4 : 8, fwd ? fwd_bases : bwd_bases,
                                             strides);
     if (s == SOFTPLUS_OK && !plan.empty)
-        sp_plan_execute(&plan, k->run, f32 ? (const void *)&p32 : (const void *)&p64, NULL);
+        sp_plan_execute(&plan, k->run, f32 ? (const void *)&p32 : (const void *)&p64, NULL,
+                        sp_strided_copy_for(sp_active_kernels()->isa));
     return s;
 }
 

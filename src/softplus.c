@@ -68,8 +68,9 @@ static softplus_status plan_and_run(sp_op op, sp_dtype dtype, size_t ndim, const
                        : sp_plan_build(&plan, ndim, shape, noperands, elem_size, bases, strides);
     if (status != SOFTPLUS_OK || (all_contiguous ? count == 0 : plan.empty))
         return status;
+    const sp_kernel_set *set = sp_active_kernels();
     /* the tier is read once here: one call never mixes tiers, whatever other threads set meanwhile */
-    const sp_kernel *kernel = sp_kernel_of(sp_active_kernels(), sp_active_accuracy(), op, dtype);
+    const sp_kernel *kernel = sp_kernel_of(set, sp_active_accuracy(), op, dtype);
     /* libm's exp may set errno (ERANGE on underflow); the header promises errno never changes. */
     const int saved_errno = errno;
     /* The kernels' results are defined in the default FP control state (fpenv.h). */
@@ -78,7 +79,7 @@ static softplus_status plan_and_run(sp_op op, sp_dtype dtype, size_t ndim, const
     if (all_contiguous)
         kernel->run(count, bases, params);
     else
-        sp_plan_execute(&plan, kernel->run, params, NULL);
+        sp_plan_execute(&plan, kernel->run, params, NULL, sp_strided_copy_for(set->isa));
     if (switched)
         sp_fpenv_leave(&caller);
     errno = saved_errno;

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "sp_kernel_origins.h"
+
 /* Elements per gather/scatter chunk buffer: 4 KiB per operand, enough to amortise a kernel call. */
 #define SP_CHUNK_BYTES 4096
 /* A transposed view's tile: this many bytes of the inner dimension per run, so that the cache lines one
@@ -260,39 +262,76 @@ softplus_status sp_check_contiguous(size_t ndim, const size_t *shape, size_t nop
     return SOFTPLUS_OK;
 }
 
-/* Copies of n elements of one size between a strided view and a contiguous buffer; the size is a
- * constant in each loop so that the copy is one load and one store. */
-#define SP_COPY_LOOP(T, dst_at, src_at)                                                              \
-    for (size_t i = 0; i < n; i++) {                                                                 \
-        T v;                                                                                         \
-        memcpy(&v, src_at, sizeof v);                                                                \
-        memcpy(dst_at, &v, sizeof v);                                                                \
+/* Copies of n elements of one size between a strided view and a contiguous buffer: four elements per
+ * iteration with pointer steps (no multiply), the size a constant in each loop so that an element is
+ * one load and one store. */
+#define SP_COPY_LOOP(T, d, d_step, s, s_step)                                                        \
+    {                                                                                                \
+        size_t i = 0;                                                                                \
+        for (; i + 4 <= n; i += 4) {                                                                 \
+            T v0, v1, v2, v3;                                                                        \
+            memcpy(&v0, s, sizeof(T));                                                               \
+            memcpy(&v1, s + (s_step), sizeof(T));                                                    \
+            memcpy(&v2, s + 2 * (s_step), sizeof(T));                                                \
+            memcpy(&v3, s + 3 * (s_step), sizeof(T));                                                \
+            memcpy(d, &v0, sizeof(T));                                                               \
+            memcpy(d + (d_step), &v1, sizeof(T));                                                    \
+            memcpy(d + 2 * (d_step), &v2, sizeof(T));                                                \
+            memcpy(d + 3 * (d_step), &v3, sizeof(T));                                                \
+            s += 4 * (s_step);                                                                       \
+            d += 4 * (d_step);                                                                       \
+        }                                                                                            \
+        for (; i < n; i++) {                                                                         \
+            T v;                                                                                     \
+            memcpy(&v, s, sizeof(T));                                                                \
+            memcpy(d, &v, sizeof(T));                                                                \
+            s += s_step;                                                                             \
+            d += d_step;                                                                             \
+        }                                                                                            \
     }
-#define SP_BY_SIZE(dst_at, src_at)                                                                   \
+#define SP_BY_SIZE(d, d_step, s, s_step)                                                             \
     switch (elem_size) {                                                                             \
-    case 1: SP_COPY_LOOP(uint8_t, dst_at, src_at) break;                                             \
-    case 2: SP_COPY_LOOP(uint16_t, dst_at, src_at) break;                                            \
-    case 4: SP_COPY_LOOP(uint32_t, dst_at, src_at) break;                                            \
-    default: SP_COPY_LOOP(uint64_t, dst_at, src_at) break;                                           \
+    case 1: SP_COPY_LOOP(uint8_t, d, d_step, s, s_step) break;                                       \
+    case 2: SP_COPY_LOOP(uint16_t, d, d_step, s, s_step) break;                                      \
+    case 4: SP_COPY_LOOP(uint32_t, d, d_step, s, s_step) break;                                      \
+    default: SP_COPY_LOOP(uint64_t, d, d_step, s, s_step) break;                                     \
     }
 
-static void gather(void *dst, const char *src, ptrdiff_t stride_bytes, size_t n, size_t elem_size)
+void sp_gather_generic(void *dst, const char *src, ptrdiff_t stride_bytes, size_t n, size_t elem_size)
 {
     unsigned char *d = dst;
-    SP_BY_SIZE(d + i * elem_size, src + (ptrdiff_t)i * stride_bytes)
+    SP_BY_SIZE(d, (ptrdiff_t)elem_size, src, stride_bytes)
 }
 
-static void scatter(char *dst, ptrdiff_t stride_bytes, const void *src, size_t n, size_t elem_size)
+void sp_scatter_generic(char *dst, ptrdiff_t stride_bytes, const void *src, size_t n, size_t elem_size)
 {
     const unsigned char *s = src;
-    SP_BY_SIZE(dst + (ptrdiff_t)i * stride_bytes, s + i * elem_size)
+    SP_BY_SIZE(dst, stride_bytes, s, (ptrdiff_t)elem_size)
+}
+
+/* Every ISA's pair: its own (src/arch/<arch>/strided_<isa>.c) or the one cmake/isa.cmake found down its
+ * fallback chain (SP_COPY_ORIGIN_<isa>, "generic" for the scalar ISA). */
+static const sp_strided_copy sp_strided_copy_generic = {sp_gather_generic, sp_scatter_generic};
+#define SP_COPY_DECLARE(ctx, tag, TAG, fallback, priority, features) extern const sp_strided_copy sp_strided_copy_##tag;
+SP_ISAS(SP_COPY_DECLARE, ~)
+#define SP_COPY_OF_(origin) &sp_strided_copy_##origin
+#define SP_COPY_OF(origin) SP_COPY_OF_(origin) /* expands the origin before pasting it */
+#define SP_COPY_ENTRY(ctx, tag, TAG, fallback, priority, features) [SOFTPLUS_ISA_##TAG] = SP_COPY_OF(SP_COPY_ORIGIN_##tag),
+static const sp_strided_copy *const sp_copies[] = {SP_ISAS(SP_COPY_ENTRY, ~)};
+
+const sp_strided_copy *sp_strided_copy_for(softplus_isa isa)
+{
+    if ((unsigned)isa >= sizeof sp_copies / sizeof sp_copies[0] || !sp_copies[isa])
+        return &sp_strided_copy_generic;
+    return sp_copies[isa];
 }
 
 /* n elements of the inner dimension starting at ptrs, through the stack buffer in chunks of at most
  * `chunk` elements: operands at their own element size (a strided operand) or converted to the compute
  * type (with a hook). */
 static void run_buffered(const sp_plan *plan, char *const *ptrs, const ptrdiff_t *step, size_t n_run,
-                         size_t chunk, sp_run_fn fn, const void *ctx, const sp_convert *convert)
+                         size_t chunk, sp_run_fn fn, const void *ctx, const sp_convert *convert,
+                         const sp_strided_copy *copy)
 {
     _Alignas(64) unsigned char buffer[SP_MAX_OPERANDS][SP_CHUNK_BYTES];
     const size_t es = plan->elem_size;
@@ -308,7 +347,7 @@ static void run_buffered(const sp_plan *plan, char *const *ptrs, const ptrdiff_t
                 if (k > 0 && convert)
                     convert->load(buffer[k], at, step[k], n);
                 else if (k > 0)
-                    gather(buffer[k], at, step[k], n, es);
+                    copy->gather(buffer[k], at, step[k], n, es);
             }
         }
         fn(n, args, ctx);
@@ -316,7 +355,7 @@ static void run_buffered(const sp_plan *plan, char *const *ptrs, const ptrdiff_t
         if (convert)
             convert->store(out, step[0], buffer[0], n);
         else if (args[0] == buffer[0])
-            scatter(out, step[0], buffer[0], n, es);
+            copy->scatter(out, step[0], buffer[0], n, es);
     }
 }
 
@@ -336,8 +375,11 @@ static int transposed_input(const sp_plan *plan)
     return 0;
 }
 
-void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const sp_convert *convert)
+void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const sp_convert *convert,
+                     const sp_strided_copy *copy)
 {
+    if (!copy)
+        copy = &sp_strided_copy_generic;
     const size_t es = plan->elem_size;
     const size_t nops = plan->noperands;
     char *ptrs[SP_MAX_OPERANDS];
@@ -366,7 +408,7 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const s
         if (contiguous) {
             fn(plan->shape[0], (void *const *)ptrs, ctx);
         } else if (!tiled) {
-            run_buffered(plan, ptrs, step, plan->shape[0], chunk, fn, ctx, convert);
+            run_buffered(plan, ptrs, step, plan->shape[0], chunk, fn, ctx, convert, copy);
         } else {
             for (size_t c0 = 0; c0 < plan->shape[0]; c0 += tile) {
                 const size_t n = plan->shape[0] - c0 < tile ? plan->shape[0] - c0 : tile;
@@ -374,7 +416,7 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const s
                 for (size_t k = 0; k < nops; k++)
                     row[k] = ptrs[k] + (ptrdiff_t)c0 * step[k];
                 for (size_t r = 0; r < plan->shape[1]; r++) {
-                    run_buffered(plan, row, step, n, tile, fn, ctx, convert);
+                    run_buffered(plan, row, step, n, tile, fn, ctx, convert, copy);
                     for (size_t k = 0; k < nops; k++)
                         row[k] += plan->stride[k][1] * (ptrdiff_t)es;
                 }

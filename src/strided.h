@@ -47,10 +47,33 @@ typedef struct sp_convert {
     void (*store)(char *dst, ptrdiff_t dst_stride, const void *src, size_t n);
 } sp_convert;
 
+/* The copies between a strided view and a contiguous buffer, one pair per ISA: gather sets dst[i] to the
+ * element at src + i * stride and scatter stores src[i] at dst + i * stride, for i < n, elements of
+ * elem_size bytes (1, 2, 4 or 8; stride in bytes, any multiple of elem_size, negative or zero for a
+ * gather). Pure copies of bits (no FP instruction that could round, flush or trap), touching no byte of
+ * the view outside its n elements (a scatter writes exactly those, so a neighbour's element between them
+ * is never rewritten, even with its own value: another thread may own it). An ISA's pair vectorises what
+ * its instructions do well (inner stride 2 de-interleaved from whole vectors, a reversed run) and hands
+ * the rest to the generic loops; src/arch/<arch>/strided_<isa>.c. */
+typedef struct sp_strided_copy {
+    void (*gather)(void *dst, const char *src, ptrdiff_t stride, size_t n, size_t elem_size);
+    void (*scatter)(char *dst, ptrdiff_t stride, const void *src, size_t n, size_t elem_size);
+} sp_strided_copy;
+
+/* The generic element-by-element copies (the scalar ISA's pair, and every ISA's fallback). */
+void sp_gather_generic(void *dst, const char *src, ptrdiff_t stride, size_t n, size_t elem_size);
+void sp_scatter_generic(char *dst, ptrdiff_t stride, const void *src, size_t n, size_t elem_size);
+
+/* The pair an ISA's kernel set uses: the ISA's own when this build compiled its helper file, else its
+ * fallback's (src/lists.h; cmake/isa.cmake resolves the chain), down to the generic loops. */
+const sp_strided_copy *sp_strided_copy_for(softplus_isa isa);
+
 /* Runs fn over every element of a built, non-empty plan, fn always seeing contiguous arrays (fn is
  * called with n >= 1 elements: ptrs[0] the output, ptrs[1..] the inputs). Without a hook (convert
  * NULL) contiguous runs are passed in place and strided ones go through a stack buffer (gather the
- * inputs, compute, scatter the output); with one, every run goes through the buffer, converted. */
-void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const sp_convert *convert);
+ * inputs, compute, scatter the output, with copy's pair; NULL: the generic one); with one, every run
+ * goes through the buffer, converted. */
+void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const sp_convert *convert,
+                     const sp_strided_copy *copy);
 
 #endif /* SP_STRIDED_H */

@@ -214,7 +214,7 @@ static void check_case(size_t elem_size, const sp_convert *convert, int in_place
 
     const run_ctx ctx = {convert ? convert->compute_size : elem_size, c.noperands == 3};
     if (!plan.empty)
-        sp_plan_execute(&plan, run_map, &ctx, convert);
+        sp_plan_execute(&plan, run_map, &ctx, convert, NULL);
     for (size_t i = 0; i < ARENA_BYTES; i++) {
         if (arena[i] != want[i]) {
             fprintf(stderr, "elem_size %zu%s%s ndim %zu operands %zu: byte %zu got 0x%02x want 0x%02x\n",
