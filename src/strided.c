@@ -10,9 +10,9 @@
 
 /* Elements per gather/scatter chunk buffer: 4 KiB per operand, enough to amortise a kernel call. */
 #define SP_CHUNK_BYTES 4096
-/* A transposed view's tile: this many bytes of the inner dimension per run, so that the cache lines one
- * run of it touches (one per element) stay in L1 for the next runs (SP_TILE_BYTES / elem_size lines). */
-#define SP_TILE_BYTES 1024
+/* A transposed view runs in 2-D tiles of SP_TILE_EDGE x (SP_CHUNK_BYTES / element size / SP_TILE_EDGE)
+ * elements (dimension 1 x dimension 0), one chunk buffer per operand (sp_plan_execute). */
+#define SP_TILE_EDGE 32
 #define SP_LINE_BYTES 64
 
 static size_t magnitude(ptrdiff_t s)
@@ -20,38 +20,10 @@ static size_t magnitude(ptrdiff_t s)
     return s < 0 ? (size_t)0 - (size_t)s : (size_t)s;
 }
 
-/* Whether a * b fits in [0, limit], limit < SIZE_MAX / 2. Factors below 2^(bits/2) cannot overflow
- * size_t, so the common case costs no division. */
-static int product_fits(size_t a, size_t b, size_t limit)
-{
-    const size_t half = (size_t)1 << (sizeof(size_t) * 4);
-    if (a < half && b < half)
-        return a * b <= limit;
-    return a == 0 || b <= limit / a;
-}
-
-/* The product of the non-zero sizes into *count and whether a size is zero, or 0 when the product does
- * not fit ptrdiff_t. A count that overflows beside a zero dimension still describes an empty tensor; it
- * is rejected anyway, so that a shape gives the same status whatever the order of its dimensions. */
-static int element_count(size_t ndim, const size_t *shape, size_t *count, int *empty)
-{
-    *count = 1;
-    *empty = 0;
-    for (size_t d = 0; d < ndim; d++) {
-        if (shape[d] == 0)
-            *empty = 1;
-        else if (!product_fits(*count, shape[d], PTRDIFF_MAX))
-            return 0;
-        else
-            *count *= shape[d];
-    }
-    return 1;
-}
-
 /* *acc += a * b, returning 0 when the result does not fit in [0, limit]. */
 static int add_product_checked(size_t *acc, size_t a, size_t b, size_t limit)
 {
-    if (!product_fits(a, b, limit))
+    if (!sp_product_fits(a, b, limit))
         return 0;
     const size_t p = a * b;
     if (p > limit - *acc)
@@ -60,23 +32,11 @@ static int add_product_checked(size_t *acc, size_t a, size_t b, size_t limit)
     return 1;
 }
 
-/* The most elements a view may reach from its base either way, so that byte offsets fit ptrdiff_t;
- * constant divisors, one per element size. */
-static size_t max_elements(size_t elem_size)
-{
-    switch (elem_size) {
-    case 1: return (size_t)PTRDIFF_MAX - 1;
-    case 2: return (size_t)PTRDIFF_MAX / 2 - 1;
-    case 4: return (size_t)PTRDIFF_MAX / 4 - 1;
-    default: return (size_t)PTRDIFF_MAX / 8 - 1;
-    }
-}
-
 /* The byte range [lo, hi) a view spans, or 0 when it does not fit (see SOFTPLUS_ERR_OVERFLOW). */
 static int view_range(const char *base, size_t ndim, const size_t *shape, const ptrdiff_t *stride,
                       size_t elem_size, uintptr_t *lo, uintptr_t *hi)
 {
-    const size_t limit = max_elements(elem_size);
+    const size_t limit = sp_max_elements(elem_size);
     size_t forward = 0, backward = 0; /* in elements */
     for (size_t d = 0; d < ndim; d++) {
         size_t *side = stride[d] < 0 ? &backward : &forward;
@@ -154,7 +114,7 @@ softplus_status sp_plan_build(sp_plan *plan, size_t ndim, const size_t *shape, s
 {
     size_t count;
     int empty;
-    if (!element_count(ndim, shape, &count, &empty))
+    if (!sp_element_count(ndim, shape, &count, &empty))
         return SOFTPLUS_ERR_OVERFLOW;
     memset(plan, 0, offsetof(sp_plan, shape));
     plan->noperands = noperands;
@@ -232,36 +192,6 @@ softplus_status sp_plan_build(sp_plan *plan, size_t ndim, const size_t *shape, s
     return SOFTPLUS_OK;
 }
 
-softplus_status sp_check_contiguous(size_t ndim, const size_t *shape, size_t noperands, size_t elem_size,
-                                    void *const *bases, size_t *count)
-{
-    /* the checks of sp_plan_build in its order, for views that are all C-contiguous */
-    size_t n;
-    int empty;
-    if (!element_count(ndim, shape, &n, &empty))
-        return SOFTPLUS_ERR_OVERFLOW;
-    *count = empty ? 0 : n;
-    if (empty)
-        return SOFTPLUS_OK;
-    for (size_t k = 0; k < noperands; k++)
-        if (bases[k] == NULL)
-            return SOFTPLUS_ERR_NULL;
-    if (n - 1 > max_elements(elem_size))
-        return SOFTPLUS_ERR_OVERFLOW;
-    const uintptr_t bytes = (uintptr_t)n * elem_size;
-    for (size_t k = 0; k < noperands; k++)
-        if (UINTPTR_MAX - (uintptr_t)bases[k] < bytes)
-            return SOFTPLUS_ERR_OVERFLOW;
-    /* a contiguous output never names an element twice; an input is the output's view or apart from it */
-    const uintptr_t out = (uintptr_t)bases[0];
-    for (size_t k = 1; k < noperands; k++) {
-        const uintptr_t in = (uintptr_t)bases[k];
-        if (in != out && in < out + bytes && out < in + bytes)
-            return SOFTPLUS_ERR_OVERLAP;
-    }
-    return SOFTPLUS_OK;
-}
-
 /* Copies of n elements of one size between a strided view and a contiguous buffer: four elements per
  * iteration with pointer steps (no multiply), the size a constant in each loop so that an element is
  * one load and one store. */
@@ -297,16 +227,37 @@ softplus_status sp_check_contiguous(size_t ndim, const size_t *shape, size_t nop
     default: SP_COPY_LOOP(uint64_t, d, d_step, s, s_step) break;                                     \
     }
 
+/* n elements from src, src_step bytes apart, to dst, dst_step bytes apart. */
+static void copy_strided(char *d, ptrdiff_t dst_step, const char *s, ptrdiff_t src_step, size_t n, size_t elem_size)
+{
+    if (dst_step == (ptrdiff_t)elem_size && src_step == (ptrdiff_t)elem_size)
+        memcpy(d, s, n * elem_size);
+    else
+        SP_BY_SIZE(d, dst_step, s, src_step)
+}
+
 void sp_gather_generic(void *dst, const char *src, ptrdiff_t stride_bytes, size_t n, size_t elem_size)
 {
-    unsigned char *d = dst;
-    SP_BY_SIZE(d, (ptrdiff_t)elem_size, src, stride_bytes)
+    copy_strided(dst, (ptrdiff_t)elem_size, src, stride_bytes, n, elem_size);
 }
 
 void sp_scatter_generic(char *dst, ptrdiff_t stride_bytes, const void *src, size_t n, size_t elem_size)
 {
-    const unsigned char *s = src;
-    SP_BY_SIZE(dst, stride_bytes, s, (ptrdiff_t)elem_size)
+    copy_strided(dst, stride_bytes, src, (ptrdiff_t)elem_size, n, elem_size);
+}
+
+/* The n0 x n1 elements (i0, i1) of one 2-D view to another (byte strides d0, d1 and s0, s1), walking
+ * innermost the dimension in which `by` (d or s: the view in memory, not the tile buffer) steps least,
+ * so that each of its cache lines is used whole while it is in cache. */
+static void copy_2d(char *d, ptrdiff_t d0, ptrdiff_t d1, const char *s, ptrdiff_t s0, ptrdiff_t s1, size_t n0,
+                    size_t n1, size_t elem_size, int dim1_inner)
+{
+    if (dim1_inner)
+        for (size_t i0 = 0; i0 < n0; i0++)
+            copy_strided(d + (ptrdiff_t)i0 * d0, d1, s + (ptrdiff_t)i0 * s0, s1, n1, elem_size);
+    else
+        for (size_t i1 = 0; i1 < n1; i1++)
+            copy_strided(d + (ptrdiff_t)i1 * d1, d0, s + (ptrdiff_t)i1 * s1, s0, n0, elem_size);
 }
 
 /* Every ISA's pair: its own (src/arch/<arch>/strided_<isa>.c) or the one cmake/isa.cmake found down its
@@ -359,20 +310,84 @@ static void run_buffered(const sp_plan *plan, char *const *ptrs, const ptrdiff_t
     }
 }
 
-/* Whether an input walks the second dimension in smaller steps than the first (a transposed view): its
- * inner run then reads one element per cache line, and the next run of dimension 1 reads the next
- * element of the same lines. Such plans run in tiles: a block of the inner dimension for every index of
- * dimension 1 in turn, so each line is read while it is still cached (sp_plan_execute). */
-static int transposed_input(const sp_plan *plan)
+/* Whether an operand walks the second dimension in smaller steps than the first (a transposed view):
+ * its inner run then reads one element per cache line, and the next run of dimension 1 reads the next
+ * element of the same lines; at power-of-two strides those lines also fall into the same few cache sets,
+ * so they are evicted before the next run comes back to them. Such plans run in 2-D tiles (run_tile). */
+static int transposed_operand(const sp_plan *plan)
 {
     if (plan->ndim < 2)
         return 0;
-    for (size_t k = 1; k < plan->noperands; k++) {
+    for (size_t k = 0; k < plan->noperands; k++) {
         const size_t inner = magnitude(plan->stride[k][0]), outer = magnitude(plan->stride[k][1]);
         if (outer < inner && inner * plan->elem_size >= SP_LINE_BYTES)
             return 1;
     }
     return 0;
+}
+
+/* Asks for the cache lines of every operand's n0 x n1 tile at ptrs (the next tile, while this one is
+ * computed): a transposed view's short runs are scattered over as many pages as the tile has columns, and
+ * no hardware prefetcher follows them. Lines of the runs along each view's shorter stride; nothing
+ * when that stride is a line or more (no run). Prefetches never fault. */
+static void prefetch_tile(const sp_plan *plan, char *const *ptrs, size_t n0, size_t n1)
+{
+    const size_t es = plan->elem_size;
+    for (size_t k = 0; k < plan->noperands; k++) {
+        ptrdiff_t run = plan->stride[k][0] * (ptrdiff_t)es, across = plan->stride[k][1] * (ptrdiff_t)es;
+        size_t nrun = n0, nacross = n1;
+        if (magnitude(across) < magnitude(run)) {
+            const ptrdiff_t t = run;
+            run = across;
+            across = t;
+            nrun = n1;
+            nacross = n0;
+        }
+        if (magnitude(run) >= SP_LINE_BYTES || run == 0)
+            continue;
+        const ptrdiff_t bytes = run * (ptrdiff_t)(nrun - 1); /* from the run's first element to its last */
+        for (size_t a = 0; a < nacross; a++) {
+            const uintptr_t first = (uintptr_t)ptrs[k] + (uintptr_t)(across * (ptrdiff_t)a);
+            const uintptr_t lo = bytes < 0 ? first + (uintptr_t)bytes : first, hi = bytes < 0 ? first : first + (uintptr_t)bytes;
+            for (uintptr_t line = lo & ~(uintptr_t)(SP_LINE_BYTES - 1); line <= hi; line += SP_LINE_BYTES) {
+                if (k == 0)
+                    __builtin_prefetch((const void *)line, 1);
+                else
+                    __builtin_prefetch((const void *)line, 0);
+            }
+        }
+    }
+}
+
+/* One tile: n0 x n1 elements of dimensions 0 and 1 from ptrs. Every operand goes through its chunk
+ * buffer, laid out as n1 rows of n0 compute elements: each view is copied in (inputs) or out (the
+ * output) walking its own shorter stride innermost, so a transposed view's lines are read whole and the
+ * output's written whole; then one kernel call covers the tile. */
+static void run_tile(const sp_plan *plan, char *const *ptrs, size_t n0, size_t n1, sp_run_fn fn, const void *ctx,
+                     const sp_convert *convert)
+{
+    _Alignas(64) unsigned char buffer[SP_MAX_OPERANDS][SP_CHUNK_BYTES];
+    const size_t es = plan->elem_size, cs = convert ? convert->compute_size : es;
+    const ptrdiff_t row = (ptrdiff_t)(n0 * cs);
+    void *args[SP_MAX_OPERANDS] = {NULL, NULL, NULL};
+    for (size_t k = 0; k < plan->noperands; k++) {
+        const ptrdiff_t s0 = plan->stride[k][0] * (ptrdiff_t)es, s1 = plan->stride[k][1] * (ptrdiff_t)es;
+        args[k] = buffer[k];
+        if (k == 0)
+            continue;
+        if (convert)
+            for (size_t r = 0; r < n1; r++)
+                convert->load(buffer[k] + (ptrdiff_t)r * row, ptrs[k] + (ptrdiff_t)r * s1, s0, n0);
+        else
+            copy_2d((char *)buffer[k], (ptrdiff_t)es, row, ptrs[k], s0, s1, n0, n1, es, magnitude(s1) < magnitude(s0));
+    }
+    fn(n0 * n1, args, ctx);
+    const ptrdiff_t s0 = plan->stride[0][0] * (ptrdiff_t)es, s1 = plan->stride[0][1] * (ptrdiff_t)es;
+    if (convert)
+        for (size_t r = 0; r < n1; r++)
+            convert->store(ptrs[0] + (ptrdiff_t)r * s1, s0, buffer[0] + (ptrdiff_t)r * row, n0);
+    else
+        copy_2d(ptrs[0], s0, s1, (const char *)buffer[0], (ptrdiff_t)es, row, n0, n1, es, magnitude(s1) < magnitude(s0));
 }
 
 void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const sp_convert *convert,
@@ -396,11 +411,11 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const s
         return;
     }
     const size_t chunk = SP_CHUNK_BYTES / (convert ? convert->compute_size : es);
-    /* Tiled plans take dimension 1 inside the loop below, blocks of dimension 0 outside it; the
-     * odometer then starts at dimension 2. */
-    const int tiled = !contiguous && transposed_input(plan);
+    /* Tiled plans take dimensions 0 and 1 in the tile loops below; the odometer then starts at
+     * dimension 2. */
+    const int tiled = !contiguous && transposed_operand(plan);
     const size_t first_outer = tiled ? 2 : 1;
-    const size_t tile = SP_TILE_BYTES / (convert ? convert->compute_size : es);
+    const size_t tile0 = SP_CHUNK_BYTES / (convert ? convert->compute_size : es) / SP_TILE_EDGE;
     size_t index[SOFTPLUS_MAX_NDIM];
     for (size_t d = first_outer; d < plan->ndim; d++)
         index[d] = 0;
@@ -410,16 +425,28 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const s
         } else if (!tiled) {
             run_buffered(plan, ptrs, step, plan->shape[0], chunk, fn, ctx, convert, copy);
         } else {
-            for (size_t c0 = 0; c0 < plan->shape[0]; c0 += tile) {
-                const size_t n = plan->shape[0] - c0 < tile ? plan->shape[0] - c0 : tile;
-                char *row[SP_MAX_OPERANDS];
-                for (size_t k = 0; k < nops; k++)
-                    row[k] = ptrs[k] + (ptrdiff_t)c0 * step[k];
-                for (size_t r = 0; r < plan->shape[1]; r++) {
-                    run_buffered(plan, row, step, n, tile, fn, ctx, convert, copy);
-                    for (size_t k = 0; k < nops; k++)
-                        row[k] += plan->stride[k][1] * (ptrdiff_t)es;
+            /* tiles along dimension 0, rows of tiles along dimension 1; each tile prefetches the next */
+            size_t c0 = 0, c1 = 0;
+            while (c1 < plan->shape[1]) {
+                const size_t n0 = plan->shape[0] - c0 < tile0 ? plan->shape[0] - c0 : tile0;
+                const size_t n1 = plan->shape[1] - c1 < SP_TILE_EDGE ? plan->shape[1] - c1 : SP_TILE_EDGE;
+                size_t next0 = c0 + n0, next1 = c1;
+                if (next0 >= plan->shape[0]) {
+                    next0 = 0;
+                    next1 = c1 + n1;
                 }
+                char *at[SP_MAX_OPERANDS];
+                if (next1 < plan->shape[1]) {
+                    for (size_t k = 0; k < nops; k++)
+                        at[k] = ptrs[k] + (ptrdiff_t)next0 * step[k] + (ptrdiff_t)next1 * plan->stride[k][1] * (ptrdiff_t)es;
+                    prefetch_tile(plan, at, plan->shape[0] - next0 < tile0 ? plan->shape[0] - next0 : tile0,
+                                  plan->shape[1] - next1 < SP_TILE_EDGE ? plan->shape[1] - next1 : SP_TILE_EDGE);
+                }
+                for (size_t k = 0; k < nops; k++)
+                    at[k] = ptrs[k] + (ptrdiff_t)c0 * step[k] + (ptrdiff_t)c1 * plan->stride[k][1] * (ptrdiff_t)es;
+                run_tile(plan, at, n0, n1, fn, ctx, convert);
+                c0 = next0;
+                c1 = next1;
             }
         }
         /* Advance the odometer over the outer dimensions; pointers never leave the views. */

@@ -5,6 +5,7 @@
 #define SP_STRIDED_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernels.h" /* sp_run_fn */
 #include "softplus.h"
@@ -31,11 +32,80 @@ typedef struct sp_plan {
 softplus_status sp_plan_build(sp_plan *plan, size_t ndim, const size_t *shape, size_t noperands,
                               size_t elem_size, void *const *bases, const ptrdiff_t *const *strides);
 
+/* ---- the checks both sp_plan_build and sp_check_contiguous make; inline, for the small call's path -- */
+
+/* Whether a * b fits in [0, limit], limit < SIZE_MAX / 2. Factors below 2^(bits/2) cannot overflow
+ * size_t, so the common case costs no division. */
+static inline int sp_product_fits(size_t a, size_t b, size_t limit)
+{
+    const size_t half = (size_t)1 << (sizeof(size_t) * 4);
+    if (a < half && b < half)
+        return a * b <= limit;
+    return a == 0 || b <= limit / a;
+}
+
+/* The product of the non-zero sizes into *count and whether a size is zero, or 0 when the product does
+ * not fit ptrdiff_t. A count that overflows beside a zero dimension still describes an empty tensor; it
+ * is rejected anyway, so that a shape gives the same status whatever the order of its dimensions. */
+static inline int sp_element_count(size_t ndim, const size_t *shape, size_t *count, int *empty)
+{
+    *count = 1;
+    *empty = 0;
+    for (size_t d = 0; d < ndim; d++) {
+        if (shape[d] == 0)
+            *empty = 1;
+        else if (!sp_product_fits(*count, shape[d], PTRDIFF_MAX))
+            return 0;
+        else
+            *count *= shape[d];
+    }
+    return 1;
+}
+
+/* The most elements a view may reach from its base either way, so that byte offsets fit ptrdiff_t;
+ * constant divisors, one per element size. */
+static inline size_t sp_max_elements(size_t elem_size)
+{
+    switch (elem_size) {
+    case 1: return (size_t)PTRDIFF_MAX - 1;
+    case 2: return (size_t)PTRDIFF_MAX / 2 - 1;
+    case 4: return (size_t)PTRDIFF_MAX / 4 - 1;
+    default: return (size_t)PTRDIFF_MAX / 8 - 1;
+    }
+}
+
 /* sp_plan_build's checks, in its order and with its statuses, for the case where every strides pointer
  * is NULL (every view C-contiguous); on success *count is the element count (0 for an empty tensor)
- * and the elements are one run at the bases: no plan is needed. */
-softplus_status sp_check_contiguous(size_t ndim, const size_t *shape, size_t noperands, size_t elem_size,
-                                    void *const *bases, size_t *count);
+ * and the elements are one run at the bases: no plan is needed. Inline: it is most of a small call's
+ * validation. */
+static inline softplus_status sp_check_contiguous(size_t ndim, const size_t *shape, size_t noperands,
+                                                  size_t elem_size, void *const *bases, size_t *count)
+{
+    size_t n;
+    int empty;
+    if (!sp_element_count(ndim, shape, &n, &empty))
+        return SOFTPLUS_ERR_OVERFLOW;
+    *count = empty ? 0 : n;
+    if (empty)
+        return SOFTPLUS_OK;
+    for (size_t k = 0; k < noperands; k++)
+        if (bases[k] == NULL)
+            return SOFTPLUS_ERR_NULL;
+    if (n - 1 > sp_max_elements(elem_size))
+        return SOFTPLUS_ERR_OVERFLOW;
+    const uintptr_t bytes = (uintptr_t)n * elem_size;
+    for (size_t k = 0; k < noperands; k++)
+        if (UINTPTR_MAX - (uintptr_t)bases[k] < bytes)
+            return SOFTPLUS_ERR_OVERFLOW;
+    /* a contiguous output never names an element twice; an input is the output's view or apart from it */
+    const uintptr_t out = (uintptr_t)bases[0];
+    for (size_t k = 1; k < noperands; k++) {
+        const uintptr_t in = (uintptr_t)bases[k];
+        if (in != out && in < out + bytes && out < in + bytes)
+            return SOFTPLUS_ERR_OVERLAP;
+    }
+    return SOFTPLUS_OK;
+}
 
 /* The converting hook for a dtype stored in one type and computed in another (bfloat16 stored, float
  * computed): load widens n elements, src_stride bytes apart, into a contiguous compute array; store

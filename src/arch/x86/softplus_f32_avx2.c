@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kernels.h"
 
@@ -59,6 +60,30 @@ typedef __m256 vm; /* lane masks are all-ones/all-zeros vectors */
 #define SP_LOOP_LOADA(p) _mm256_load_ps(p)
 #define SP_LOOP_STOREA(p, v) _mm256_store_ps(p, v)
 #define SP_LOOP_BITS(m) ((uint64_t)_mm256_movemask_ps(m))
+/* The last k = 1..7 elements as a vector with zeros above; one element (a one-element call) by a scalar
+ * load and store in a register, the rest through the driver's zero-padded stack copy: a vector load of
+ * single-element stores waits for them to retire (store forwarding fails). */
+SP_INLINE __m256 sp_load_tail(const float *p, size_t k)
+{
+    if (k == 1)
+        return _mm256_zextps128_ps256(_mm_load_ss(p));
+    _Alignas(32) float b[8] = {0};
+    memcpy(b, p, k * sizeof(float));
+    return _mm256_load_ps(b);
+}
+
+SP_INLINE void sp_store_tail(float *p, __m256 v, size_t k)
+{
+    if (k == 1) {
+        _mm_store_ss(p, _mm256_castps256_ps128(v));
+        return;
+    }
+    _Alignas(32) float b[8];
+    _mm256_store_ps(b, v);
+    memcpy(p, b, k * sizeof(float));
+}
+#define SP_LOOP_LOAD_TAIL(p, k) sp_load_tail(p, k)
+#define SP_LOOP_STORE_TAIL(p, v, k) sp_store_tail(p, v, k)
 
 /* a*2^floor(n) for n in [-190, 1), bit for bit what AVX-512's scalef gives: when a*2^(n+64) is normal
  * the first product is exact and the second rounds once, as scalef does; otherwise |a*2^n| < 2^-190

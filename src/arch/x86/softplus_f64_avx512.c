@@ -86,8 +86,12 @@ static void sp_f64_load_tables(sp_f64_tables *t)
 #define SP_LOOP_STOREU(p, v) _mm512_storeu_pd(p, v)
 #define SP_LOOP_LOADA(p) _mm512_load_pd(p)
 #define SP_LOOP_STOREA(p, v) _mm512_store_pd(p, v)
-#define SP_LOOP_LOAD_TAIL(p, k) _mm512_maskz_loadu_pd((__mmask8)((1u << (k)) - 1u), p)
-#define SP_LOOP_STORE_TAIL(p, v, k) _mm512_mask_storeu_pd(p, (__mmask8)((1u << (k)) - 1u), v)
+/* One element by a scalar load and store: a masked load waits for an overlapping store in flight
+ * (arch/x86/softplus_f32_avx512.c) */
+#define SP_LOOP_LOAD_TAIL(p, k)                                                                      \
+    ((k) == 1 ? _mm512_zextpd128_pd512(_mm_load_sd(p)) : _mm512_maskz_loadu_pd((__mmask8)((1u << (k)) - 1u), p))
+#define SP_LOOP_STORE_TAIL(p, v, k)                                                                  \
+    ((k) == 1 ? _mm_store_sd(p, _mm512_castpd512_pd128(v)) : _mm512_mask_storeu_pd(p, (__mmask8)((1u << (k)) - 1u), v))
 
 #include "arch/softplus_f64_fma_algorithm.h"
 
