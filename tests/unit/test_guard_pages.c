@@ -149,10 +149,82 @@ static void test_kernels_touch_nothing_past_either_end(void **state)
                   nisas);
 }
 
+/* The strided engine's vector copies (src/arch/<arch>/strided_<isa>.c) load whole vectors of a view's
+ * span and store with lane masks: n elements at inner stride s (every operand the same stride, so each
+ * goes through the gather or scatter), the view's far end (its last element, or its first for s < 0)
+ * flush against the guard page after it, then its near end against the page before it. */
+static int run_strided_placed(sp_fn op, softplus_isa isa, size_t n, ptrdiff_t s, int at_end)
+{
+    const size_t es = op_elem_size(op);
+    const size_t m = (size_t)(s < 0 ? -s : s), span = (n - 1) * m + 1; /* elements the view spans */
+    unsigned char *lo[NARRAYS];
+    for (int a = 0; a < NARRAYS; a++) {
+        lo[a] = placed(&arrays[a], span, es, at_end);
+        memset(lo[a], 0xa5, span * es);
+    }
+    /* element i of the view at lo + (s > 0 ? i * m : (n - 1 - i) * m) */
+    for (size_t i = 0; i < n; i++) {
+        const size_t at = (s > 0 ? i : n - 1 - i) * m * es;
+        memcpy(lo[IN0] + at, pristine[0] + i * es, es);
+        memcpy(lo[IN1] + at, pristine[1] + i * es, es);
+    }
+    const size_t base = s > 0 ? 0 : (n - 1) * m * es;
+    const size_t shape[1] = {n};
+    const ptrdiff_t strides[1] = {s};
+    sp_call c = {op, 1, shape, {lo[OUT] + base, lo[IN0] + base, lo[IN1] + base}, {strides, strides, strides}, 1.0, 20.0};
+    snprintf(in_progress, sizeof in_progress, "%s under %s, n = %zu at stride %td flush against the %s guard page",
+             op_name(op), softplus_isa_name(isa), n, s, at_end ? "following" : "preceding");
+    if (call_run(&c) != SOFTPLUS_OK) {
+        print_error("%s: the call failed\n", in_progress);
+        return 0;
+    }
+    const sp_kernel_set *k = sp_kernels_for_isa(isa);
+    for (size_t j = 0; j < span; j++) {
+        const int in_view = j % m == 0;
+        const size_t i = s > 0 ? j / m : n - 1 - j / m;
+        unsigned char want[8];
+        if (in_view)
+            kernel_one(op, k, pristine[0] + i * es, pristine[1] + i * es, want, 1.0, 20.0);
+        else
+            memset(want, 0xa5, es); /* between the view's elements: never written */
+        if (memcmp(lo[OUT] + j * es, want, es) != 0) {
+            char g[96], w[96];
+            print_error("%s: %s %zu: got %s, want %s\n", in_progress, in_view ? "element" : "gap after element",
+                        i, elem_str(g, sizeof g, lo[OUT] + j * es, es), elem_str(w, sizeof w, want, es));
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void test_strided_copies_touch_nothing_past_either_end(void **state)
+{
+    (void)state;
+    softplus_isa isas[8];
+    const size_t nisas = supported_isas(isas);
+    static const ptrdiff_t strides[] = {2, -2, -1, 3, -3};
+    size_t calls = 0;
+    for (size_t j = 0; j < nisas; j++) {
+        assert_int_equal(softplus_set_isa(isas[j]), SOFTPLUS_OK);
+        for (sp_fn op = 0; op < SP_FN_COUNT; op++)
+            for (size_t si = 0; si < sizeof strides / sizeof strides[0]; si++)
+                for (size_t n = 1; n <= MAX_N; n++)
+                    for (int at_end = 0; at_end < 2; at_end++) {
+                        if (!run_strided_placed(op, isas[j], n, strides[si], at_end))
+                            fail();
+                        calls++;
+                    }
+    }
+    assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
+    print_message("%zu strided calls over %zu ISA(s), views flush against guard pages: no access outside them, "
+                  "no element between theirs written\n", calls, nisas);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kernels_touch_nothing_past_either_end),
+        cmocka_unit_test(test_strided_copies_touch_nothing_past_either_end),
     };
     return cmocka_run_group_tests_name("guard pages", tests, group_setup, group_teardown);
 }

@@ -421,6 +421,124 @@ static void test_mergeable_layouts(void **state)
     assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
 }
 
+/* 2-D transposed views (the engine's tiles: src/strided.c run_tile) with extents on both sides of the
+ * tile edges (32 x 32 f32, 16 x 32 f64 elements) and of several tiles: inputs transposed with a
+ * contiguous output, the output transposed against contiguous inputs, in place on one transposed view,
+ * reversed (negative strides), a broadcast input, and an outer third dimension. */
+static void test_transposed_tiles(void **state)
+{
+    (void)state;
+    sp_rng r = {seed ^ 0x7a11u};
+    static const size_t extents[] = {9, 16, 17, 31, 32, 33, 64, 70};
+    enum { IN_T, OUT_T, IN_PLACE_T, REVERSED_T, BROADCAST_T, OUTER_T, NMODES };
+    size_t runs = 0;
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
+        for (size_t a = 0; a < sizeof extents / sizeof extents[0]; a++) {
+            for (size_t b = 0; b < sizeof extents / sizeof extents[0]; b += 1 + (a & 1)) {
+                for (int mode = 0; mode < NMODES; mode++) {
+                    tcase t;
+                    memset(&t, 0, sizeof t);
+                    t.op = op;
+                    t.beta = 1.0;
+                    t.threshold = 20.0;
+                    t.alias = mode == IN_PLACE_T ? A_OUT_IS_IN1 : A_SEPARATE;
+                    const size_t rows = extents[a], cols = extents[b];
+                    const int outer = mode == OUTER_T;
+                    t.ndim = outer ? 3 : 2;
+                    t.shape[outer] = rows;
+                    t.shape[outer + 1] = cols;
+                    if (outer)
+                        t.shape[0] = 2;
+                    const ptrdiff_t outer_step = (ptrdiff_t)(rows * cols + 3);
+                    for (size_t k = 0; k < op_noperands(op); k++) {
+                        /* transposed: column-major (strides {1, rows}); plain: row-major ({cols, 1}) */
+                        const int transposed = mode == OUT_T ? k == 0 : k > 0 || mode == IN_PLACE_T;
+                        ptrdiff_t s_rows = transposed ? 1 : (ptrdiff_t)cols, s_cols = transposed ? (ptrdiff_t)rows : 1;
+                        if (mode == REVERSED_T && k != 1) {
+                            s_rows = -s_rows;
+                            s_cols = -s_cols;
+                        }
+                        if (mode == BROADCAST_T && k == 1)
+                            s_rows = 0;
+                        t.stride[k][outer] = s_rows;
+                        t.stride[k][outer + 1] = s_cols;
+                        if (outer)
+                            t.stride[k][0] = outer_step;
+                    }
+                    runs++;
+                    if (!run_case(&t, &r)) {
+                        print_error("transposed tile case: %zu x %zu, mode %d\n", rows, cols, mode);
+                        fail();
+                    }
+                }
+            }
+        }
+    }
+    assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
+    print_message("%zu transposed-tile cases x %zu ISA(s)\n", runs, nisas);
+}
+
+/* Calls of n = 1 .. 64 elements (every tail length of every vector width, the one-element path
+ * included) give, bit for bit, what a long call gives for the same elements, at several offsets, for
+ * every op, dtype and ISA, with beta = 1 and otherwise, threshold finite and infinite. */
+static void test_small_calls_match_long_call(void **state)
+{
+    (void)state;
+    enum { LONG = 1024, MAXN = 64 };
+    static const double params[][2] = {{1.0, 20.0}, {0.5, INFINITY}, {-3.0, 5.0}};
+    sp_rng r = {seed ^ 0x5a11u};
+    size_t calls = 0;
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
+        const size_t es = op_elem_size(op);
+        unsigned char *in[2], *whole = malloc(LONG * es), *part = malloc((MAXN + 2) * es);
+        in[0] = malloc(LONG * es);
+        in[1] = malloc(LONG * es);
+        assert_true(whole && part && in[0] && in[1]);
+        for (size_t i = 0; i < LONG; i++) {
+            interesting_value(&r, es, in[0] + i * es);
+            interesting_value(&r, es, in[1] + i * es);
+        }
+        for (size_t j = 0; j < nisas; j++) {
+            assert_int_equal(softplus_set_isa(isas[j]), SOFTPLUS_OK);
+            for (size_t q = 0; q < sizeof params / sizeof params[0]; q++) {
+                const size_t long_shape[1] = {LONG};
+                sp_call c = {op, 1, long_shape, {whole, in[0], in[1]}, {NULL, NULL, NULL}, params[q][0], params[q][1]};
+                assert_int_equal(call_run(&c), SOFTPLUS_OK);
+                for (size_t n = 1; n <= MAXN; n++) {
+                    const size_t offset = rng_below(&r, LONG - n + 1);
+                    const size_t shape[1] = {n};
+                    memset(part, 0x5a, (n + 2) * es);
+                    sp_call s = {op, 1, shape, {part + es, in[0] + offset * es, in[1] + offset * es}, {NULL, NULL, NULL},
+                                 params[q][0], params[q][1]};
+                    assert_int_equal(call_run(&s), SOFTPLUS_OK);
+                    calls++;
+                    for (size_t i = 0; i < n; i++) {
+                        if (memcmp(part + (1 + i) * es, whole + (offset + i) * es, es) != 0) {
+                            char g[96], w[96], x[96];
+                            print_error("%s under %s, beta %g, threshold %g: n = %zu, element %zu (x %s): got %s, "
+                                        "the long call %s\n", op_name(op), softplus_isa_name(isas[j]), params[q][0],
+                                        params[q][1], n, i, elem_str(x, sizeof x, in[op_noperands(op) - 2] + (offset + i) * es, es),
+                                        elem_str(g, sizeof g, part + (1 + i) * es, es),
+                                        elem_str(w, sizeof w, whole + (offset + i) * es, es));
+                            fail();
+                        }
+                    }
+                    unsigned char fill[8];
+                    memset(fill, 0x5a, sizeof fill);
+                    assert_memory_equal(part, fill, es); /* nothing before or after the output */
+                    assert_memory_equal(part + (n + 1) * es, fill, es);
+                }
+            }
+        }
+        free(in[0]);
+        free(in[1]);
+        free(whole);
+        free(part);
+    }
+    assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
+    print_message("%zu small calls x their elements matched the long calls\n", calls);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -436,6 +554,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_random_views_match_elementwise_kernel),
         cmocka_unit_test(test_gather_buffer_boundaries),
         cmocka_unit_test(test_mergeable_layouts),
+        cmocka_unit_test(test_transposed_tiles),
+        cmocka_unit_test(test_small_calls_match_long_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
