@@ -595,8 +595,22 @@ static int run_overhead(const options *o)
     float xf[1] = {0.5f}, dyf[1] = {1.0f}, of[1];
     double xd[1] = {0.5}, dyd[1] = {1.0}, od[1];
     int cells = 0;
-    printf("\n== per-call overhead, public API, n = 1 (ns/call, median) ==\n");
+    printf("\n== per-call overhead, public API, n = 1 (ns/call, median; libm: the naive loop on one element) ==\n");
     printf("%-7s %8s %8s %8s %8s\n", "isa", "f32 fwd", "f32 bwd", "f64 fwd", "f64 bwd");
+    /* the reference: the naive libm loop (bench/baselines.c) called on the same one element */
+    printf("%-7s", "libm");
+    for (int c = 0; c < 4; c++) {
+        const dtype dt = c < 2 ? DT_F32 : DT_F64;
+        job j = {.kind = RUN_LIBM, .dt = dt, .op = c % 2 ? OP_BWD : OP_FWD, .n = 1};
+        j.x = dt == DT_F32 ? (void *)xf : (void *)xd;
+        j.dy = dt == DT_F32 ? (void *)dyf : (void *)dyd;
+        j.out = dt == DT_F32 ? (void *)of : (void *)od;
+        const stats s = measure(&j);
+        printf(" %8.1f", 1.0 / s.median);
+        csv_row("libm", dt, j.op, 1, RUN_LIBM, s.median, NAN, NAN);
+        cells++;
+    }
+    printf("\n");
     for (int isa = SOFTPLUS_ISA_SCALAR; isa < BENCH_NUM_ISAS; isa++) {
         if (!isa_selected(o, isa))
             continue;
