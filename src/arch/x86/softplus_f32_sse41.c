@@ -91,14 +91,15 @@ typedef __m128 vm; /* lane masks are all-ones/all-zeros vectors */
  * single-element stores waits for them to retire: store forwarding fails), and the way back. */
 SP_INLINE __m128 sp_load_tail(const float *p, size_t k)
 {
-    const __m128 lo = k >= 2 ? _mm_castpd_ps(_mm_load_sd((const double *)(const void *)p)) : _mm_load_ss(p);
+    /* two floats by one 8-byte move (the unaligned-type intrinsic: p is aligned to 4 only) */
+    const __m128 lo = k >= 2 ? _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(const void *)p)) : _mm_load_ss(p);
     return k == 3 ? _mm_insert_ps(lo, _mm_load_ss(p + 2), 0x20) : lo;
 }
 
 SP_INLINE void sp_store_tail(float *p, __m128 v, size_t k)
 {
     if (k >= 2)
-        _mm_store_sd((double *)(void *)p, _mm_castps_pd(v));
+        _mm_storel_epi64((__m128i *)(void *)p, _mm_castps_si128(v));
     else
         _mm_store_ss(p, v);
     if (k == 3)
