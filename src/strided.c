@@ -13,6 +13,7 @@
 /* A transposed view runs in 2-D tiles of SP_TILE_EDGE x (SP_CHUNK_BYTES / element size / SP_TILE_EDGE)
  * elements (dimension 1 x dimension 0), one chunk buffer per operand (sp_plan_execute). */
 #define SP_TILE_EDGE 32
+#define SP_TILE_GROUP 4
 #define SP_LINE_BYTES 64
 
 static size_t magnitude(ptrdiff_t s)
@@ -390,6 +391,38 @@ static void run_tile(const sp_plan *plan, char *const *ptrs, size_t n0, size_t n
         copy_2d(ptrs[0], s0, s1, (const char *)buffer[0], (ptrdiff_t)es, row, n0, n1, es, magnitude(s1) < magnitude(s0));
 }
 
+/* Dimensions 0 and 1 of a transposed plan from ptrs, tile by tile: tiles in groups of SP_TILE_GROUP x
+ * SP_TILE_GROUP (along dimension 0 inside, then dimension 1), so that the pages of a group's columns and
+ * rows (a transposed view touches one page per column of a tile) are visited for several tiles in a row
+ * while the TLB still holds them; each tile is prefetched one tile ahead of its computation. */
+static void run_tiles(const sp_plan *plan, char *const *ptrs, sp_run_fn fn, const void *ctx, const sp_convert *convert)
+{
+    const size_t es = plan->elem_size, nops = plan->noperands;
+    const size_t edge0 = SP_CHUNK_BYTES / (convert ? convert->compute_size : es) / SP_TILE_EDGE, edge1 = SP_TILE_EDGE;
+    const size_t shape0 = plan->shape[0], shape1 = plan->shape[1];
+    char *pending[SP_MAX_OPERANDS];
+    size_t pending0 = 0, pending1 = 0; /* extents of the tile prefetched and not yet run; 0: none */
+    for (size_t g1 = 0; g1 < shape1; g1 += SP_TILE_GROUP * edge1)
+        for (size_t g0 = 0; g0 < shape0; g0 += SP_TILE_GROUP * edge0)
+            for (size_t c1 = g1; c1 < shape1 && c1 < g1 + SP_TILE_GROUP * edge1; c1 += edge1)
+                for (size_t c0 = g0; c0 < shape0 && c0 < g0 + SP_TILE_GROUP * edge0; c0 += edge0) {
+                    char *at[SP_MAX_OPERANDS];
+                    for (size_t k = 0; k < nops; k++)
+                        at[k] = ptrs[k] + ((ptrdiff_t)c0 * plan->stride[k][0] + (ptrdiff_t)c1 * plan->stride[k][1]) *
+                                              (ptrdiff_t)es;
+                    const size_t n0 = shape0 - c0 < edge0 ? shape0 - c0 : edge0;
+                    const size_t n1 = shape1 - c1 < edge1 ? shape1 - c1 : edge1;
+                    prefetch_tile(plan, at, n0, n1);
+                    if (pending0)
+                        run_tile(plan, pending, pending0, pending1, fn, ctx, convert);
+                    memcpy(pending, at, sizeof pending);
+                    pending0 = n0;
+                    pending1 = n1;
+                }
+    if (pending0)
+        run_tile(plan, pending, pending0, pending1, fn, ctx, convert);
+}
+
 void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const sp_convert *convert,
                      const sp_strided_copy *copy)
 {
@@ -415,7 +448,6 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const s
      * dimension 2. */
     const int tiled = !contiguous && transposed_operand(plan);
     const size_t first_outer = tiled ? 2 : 1;
-    const size_t tile0 = SP_CHUNK_BYTES / (convert ? convert->compute_size : es) / SP_TILE_EDGE;
     size_t index[SOFTPLUS_MAX_NDIM];
     for (size_t d = first_outer; d < plan->ndim; d++)
         index[d] = 0;
@@ -425,29 +457,7 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const s
         } else if (!tiled) {
             run_buffered(plan, ptrs, step, plan->shape[0], chunk, fn, ctx, convert, copy);
         } else {
-            /* tiles along dimension 0, rows of tiles along dimension 1; each tile prefetches the next */
-            size_t c0 = 0, c1 = 0;
-            while (c1 < plan->shape[1]) {
-                const size_t n0 = plan->shape[0] - c0 < tile0 ? plan->shape[0] - c0 : tile0;
-                const size_t n1 = plan->shape[1] - c1 < SP_TILE_EDGE ? plan->shape[1] - c1 : SP_TILE_EDGE;
-                size_t next0 = c0 + n0, next1 = c1;
-                if (next0 >= plan->shape[0]) {
-                    next0 = 0;
-                    next1 = c1 + n1;
-                }
-                char *at[SP_MAX_OPERANDS];
-                if (next1 < plan->shape[1]) {
-                    for (size_t k = 0; k < nops; k++)
-                        at[k] = ptrs[k] + (ptrdiff_t)next0 * step[k] + (ptrdiff_t)next1 * plan->stride[k][1] * (ptrdiff_t)es;
-                    prefetch_tile(plan, at, plan->shape[0] - next0 < tile0 ? plan->shape[0] - next0 : tile0,
-                                  plan->shape[1] - next1 < SP_TILE_EDGE ? plan->shape[1] - next1 : SP_TILE_EDGE);
-                }
-                for (size_t k = 0; k < nops; k++)
-                    at[k] = ptrs[k] + (ptrdiff_t)c0 * step[k] + (ptrdiff_t)c1 * plan->stride[k][1] * (ptrdiff_t)es;
-                run_tile(plan, at, n0, n1, fn, ctx, convert);
-                c0 = next0;
-                c1 = next1;
-            }
+            run_tiles(plan, ptrs, fn, ctx, convert);
         }
         /* Advance the odometer over the outer dimensions; pointers never leave the views. */
         size_t d = first_outer;

@@ -477,6 +477,29 @@ static void test_transposed_tiles(void **state)
             }
         }
     }
+    /* more than one group of tiles (src/strided.c run_tiles: 4 x 4 tiles) both ways */
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
+        for (int out_transposed = 0; out_transposed < 2; out_transposed++) {
+            tcase t;
+            memset(&t, 0, sizeof t);
+            t.op = op;
+            t.beta = 1.0;
+            t.threshold = 20.0;
+            t.ndim = 2;
+            t.shape[0] = 150;
+            t.shape[1] = 140;
+            for (size_t k = 0; k < op_noperands(op); k++) {
+                const int transposed = out_transposed ? k == 0 : k > 0;
+                t.stride[k][0] = transposed ? 1 : 140;
+                t.stride[k][1] = transposed ? 150 : 1;
+            }
+            runs++;
+            if (!run_case(&t, &r)) {
+                print_error("transposed tile case: 150 x 140, output transposed %d\n", out_transposed);
+                fail();
+            }
+        }
+    }
     assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
     print_message("%zu transposed-tile cases x %zu ISA(s)\n", runs, nisas);
 }
