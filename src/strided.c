@@ -247,6 +247,14 @@ void sp_scatter_generic(char *dst, ptrdiff_t stride_bytes, const void *src, size
     copy_strided(dst, stride_bytes, src, (ptrdiff_t)elem_size, n, elem_size);
 }
 
+void sp_transpose_generic(char *dst, ptrdiff_t dst_row, const char *src, ptrdiff_t src_col, size_t n0, size_t n1,
+                          size_t elem_size)
+{
+    for (size_t i0 = 0; i0 < n0; i0++)
+        copy_strided(dst + (ptrdiff_t)(i0 * elem_size), dst_row, src + (ptrdiff_t)i0 * src_col, (ptrdiff_t)elem_size,
+                     n1, elem_size);
+}
+
 /* The n0 x n1 elements (i0, i1) of one 2-D view to another (byte strides d0, d1 and s0, s1), walking
  * innermost the dimension in which `by` (d or s: the view in memory, not the tile buffer) steps least,
  * so that each of its cache lines is used whole while it is in cache. */
@@ -263,7 +271,8 @@ static void copy_2d(char *d, ptrdiff_t d0, ptrdiff_t d1, const char *s, ptrdiff_
 
 /* Every ISA's pair: its own (src/arch/<arch>/strided_<isa>.c) or the one cmake/isa.cmake found down its
  * fallback chain (SP_COPY_ORIGIN_<isa>, "generic" for the scalar ISA). */
-static const sp_strided_copy sp_strided_copy_generic = {sp_gather_generic, sp_scatter_generic};
+static const sp_strided_copy sp_strided_copy_generic = {sp_gather_generic, sp_scatter_generic,
+                                                         sp_transpose_generic};
 #define SP_COPY_DECLARE(ctx, tag, TAG, fallback, priority, features) extern const sp_strided_copy sp_strided_copy_##tag;
 SP_ISAS(SP_COPY_DECLARE, ~)
 #define SP_COPY_OF_(origin) &sp_strided_copy_##origin
@@ -365,7 +374,7 @@ static void prefetch_tile(const sp_plan *plan, char *const *ptrs, size_t n0, siz
  * output) walking its own shorter stride innermost, so a transposed view's lines are read whole and the
  * output's written whole; then one kernel call covers the tile. */
 static void run_tile(const sp_plan *plan, char *const *ptrs, size_t n0, size_t n1, sp_run_fn fn, const void *ctx,
-                     const sp_convert *convert)
+                     const sp_convert *convert, const sp_strided_copy *copy)
 {
     _Alignas(64) unsigned char buffer[SP_MAX_OPERANDS][SP_CHUNK_BYTES];
     const size_t es = plan->elem_size, cs = convert ? convert->compute_size : es;
@@ -379,6 +388,8 @@ static void run_tile(const sp_plan *plan, char *const *ptrs, size_t n0, size_t n
         if (convert)
             for (size_t r = 0; r < n1; r++)
                 convert->load(buffer[k] + (ptrdiff_t)r * row, ptrs[k] + (ptrdiff_t)r * s1, s0, n0);
+        else if (s1 == (ptrdiff_t)es && magnitude(s0) > (size_t)es) /* a column-major view: transpose it */
+            copy->transpose((char *)buffer[k], row, ptrs[k], s0, n0, n1, es);
         else
             copy_2d((char *)buffer[k], (ptrdiff_t)es, row, ptrs[k], s0, s1, n0, n1, es, magnitude(s1) < magnitude(s0));
     }
@@ -395,7 +406,8 @@ static void run_tile(const sp_plan *plan, char *const *ptrs, size_t n0, size_t n
  * SP_TILE_GROUP (along dimension 0 inside, then dimension 1), so that the pages of a group's columns and
  * rows (a transposed view touches one page per column of a tile) are visited for several tiles in a row
  * while the TLB still holds them; each tile is prefetched one tile ahead of its computation. */
-static void run_tiles(const sp_plan *plan, char *const *ptrs, sp_run_fn fn, const void *ctx, const sp_convert *convert)
+static void run_tiles(const sp_plan *plan, char *const *ptrs, sp_run_fn fn, const void *ctx, const sp_convert *convert,
+                      const sp_strided_copy *copy)
 {
     const size_t es = plan->elem_size, nops = plan->noperands;
     const size_t edge0 = SP_CHUNK_BYTES / (convert ? convert->compute_size : es) / SP_TILE_EDGE, edge1 = SP_TILE_EDGE;
@@ -414,13 +426,13 @@ static void run_tiles(const sp_plan *plan, char *const *ptrs, sp_run_fn fn, cons
                     const size_t n1 = shape1 - c1 < edge1 ? shape1 - c1 : edge1;
                     prefetch_tile(plan, at, n0, n1);
                     if (pending0)
-                        run_tile(plan, pending, pending0, pending1, fn, ctx, convert);
+                        run_tile(plan, pending, pending0, pending1, fn, ctx, convert, copy);
                     memcpy(pending, at, sizeof pending);
                     pending0 = n0;
                     pending1 = n1;
                 }
     if (pending0)
-        run_tile(plan, pending, pending0, pending1, fn, ctx, convert);
+        run_tile(plan, pending, pending0, pending1, fn, ctx, convert, copy);
 }
 
 void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const sp_convert *convert,
@@ -457,7 +469,7 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const s
         } else if (!tiled) {
             run_buffered(plan, ptrs, step, plan->shape[0], chunk, fn, ctx, convert, copy);
         } else {
-            run_tiles(plan, ptrs, fn, ctx, convert);
+            run_tiles(plan, ptrs, fn, ctx, convert, copy);
         }
         /* Advance the odometer over the outer dimensions; pointers never leave the views. */
         size_t d = first_outer;

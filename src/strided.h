@@ -128,11 +128,17 @@ typedef struct sp_convert {
 typedef struct sp_strided_copy {
     void (*gather)(void *dst, const char *src, ptrdiff_t stride, size_t n, size_t elem_size);
     void (*scatter)(char *dst, ptrdiff_t stride, const void *src, size_t n, size_t elem_size);
+    /* A transposed view's tile into the tile buffer: element (i0, i1) at src + i0 * src_col + i1 *
+     * elem_size (contiguous along i1) to dst + i1 * dst_row + i0 * elem_size, for i0 < n0, i1 < n1. */
+    void (*transpose)(char *dst, ptrdiff_t dst_row, const char *src, ptrdiff_t src_col, size_t n0, size_t n1,
+                      size_t elem_size);
 } sp_strided_copy;
 
-/* The generic element-by-element copies (the scalar ISA's pair, and every ISA's fallback). */
+/* The generic element-by-element copies (the scalar ISA's, and every ISA's fallback). */
 void sp_gather_generic(void *dst, const char *src, ptrdiff_t stride, size_t n, size_t elem_size);
 void sp_scatter_generic(char *dst, ptrdiff_t stride, const void *src, size_t n, size_t elem_size);
+void sp_transpose_generic(char *dst, ptrdiff_t dst_row, const char *src, ptrdiff_t src_col, size_t n0, size_t n1,
+                          size_t elem_size);
 
 /* The pair an ISA's kernel set uses: the ISA's own when this build compiled its helper file, else its
  * fallback's (src/lists.h; cmake/isa.cmake resolves the chain), down to the generic loops. */

@@ -31,4 +31,4 @@ static void gather_neon(void *dst, const char *src, ptrdiff_t stride, size_t n, 
         sp_gather_generic((char *)dst + i * elem_size, src + (ptrdiff_t)i * stride, stride, n - i, elem_size);
 }
 
-const sp_strided_copy sp_strided_copy_neon = {gather_neon, sp_scatter_generic};
+const sp_strided_copy sp_strided_copy_neon = {gather_neon, sp_scatter_generic, sp_transpose_generic};

@@ -14,6 +14,8 @@
 
 #include "strided.h"
 
+#include "arch/x86/strided_transpose_avx2.h"
+
 static void gather32(float *dst, const float *src, ptrdiff_t s, size_t n)
 {
     size_t i = 0;
@@ -69,4 +71,4 @@ static void gather_avx2(void *dst, const char *src, ptrdiff_t stride, size_t n, 
         sp_gather_generic(dst, src, stride, n, elem_size);
 }
 
-const sp_strided_copy sp_strided_copy_avx2 = {gather_avx2, sp_scatter_generic};
+const sp_strided_copy sp_strided_copy_avx2 = {gather_avx2, sp_scatter_generic, sp_transpose_avx2};

@@ -18,6 +18,8 @@
 
 #include "strided.h"
 
+#include "arch/x86/strided_transpose_avx2.h"
+
 /* ---- 4-byte elements (f32 bits), 16 lanes -------------------------------------------------------- */
 
 static __m512i lanes_times32(ptrdiff_t s)
@@ -147,4 +149,4 @@ static void scatter_avx512(char *dst, ptrdiff_t stride, const void *src, size_t 
         sp_scatter_generic(dst, stride, src, n, elem_size);
 }
 
-const sp_strided_copy sp_strided_copy_avx512 = {gather_avx512, scatter_avx512};
+const sp_strided_copy sp_strided_copy_avx512 = {gather_avx512, scatter_avx512, sp_transpose_avx2};

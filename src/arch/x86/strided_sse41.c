@@ -71,4 +71,4 @@ static void gather_sse41(void *dst, const char *src, ptrdiff_t stride, size_t n,
         sp_gather_generic(dst, src, stride, n, elem_size);
 }
 
-const sp_strided_copy sp_strided_copy_sse41 = {gather_sse41, sp_scatter_generic};
+const sp_strided_copy sp_strided_copy_sse41 = {gather_sse41, sp_scatter_generic, sp_transpose_generic};
