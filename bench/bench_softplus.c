@@ -2,7 +2,9 @@
  * SPDX-License-Identifier: MIT
  *
  * What is measured, for each dtype (f32, f64), op (forward, backward) and size tier (L1, L2, LLC, DRAM):
- *   kernel     the ISA's contiguous kernel called directly (sp_kernels_for_isa), one call over n elements
+ *   kernel     the ISA's contiguous kernel called directly (sp_kernels_for_isa), one call over n elements;
+ *              each accuracy tier with kernels of its own gets its rows ("avx512_fast": the fast tier,
+ *              its api/stride2/transposed columns with softplus_set_accuracy(SOFTPLUS_ACCURACY_FAST))
  *   copy       memcpy of the same number of elements: forward y <- x; backward dx <- dy, i.e. one of
  *              backward's two input streams, so backward's own memory ceiling is below this rate
  *   libm       the stable formula written naively with libm (bench/baselines.c), one call per element
@@ -255,6 +257,7 @@ typedef struct job {
     size_t n;
     size_t rows, cols;  /* RUN_TRANSPOSED: the logical shape, rows * cols = n */
     const sp_kernel_set *ks;
+    softplus_accuracy tier; /* RUN_KERNEL: the registry entry of this tier; the API runs set it */
     void *x, *dy, *out;
     softplus_status status;
 } job;
@@ -276,7 +279,7 @@ static void run_once(job *j)
     switch (j->kind) {
     case RUN_KERNEL: {
         void *const ptrs[3] = {j->out, fwd ? j->x : j->dy, j->x}; /* output, then the inputs */
-        sp_kernel_of(j->ks, SOFTPLUS_ACCURACY_STRICT, fwd ? SP_OP_FWD : SP_OP_BWD, f32 ? SP_DTYPE_F32 : SP_DTYPE_F64)
+        sp_kernel_of(j->ks, j->tier, fwd ? SP_OP_FWD : SP_OP_BWD, f32 ? SP_DTYPE_F32 : SP_DTYPE_F64)
             ->run(j->n, ptrs, f32 ? (const void *)&p32 : (const void *)&p64);
         break;
     }
@@ -518,6 +521,13 @@ static size_t tiers_max(const machine *m)
     return max_n;
 }
 
+/* "" for strict, "_fast" for the fast tier: the kernel-name suffix of src/lists.h */
+static const char *const tier_suffix[] = {
+#define BENCH_TIER_SUFFIX(ctx, tag, TAG, suffix) [SOFTPLUS_ACCURACY_##TAG] = #suffix,
+    SP_ACCURACIES(BENCH_TIER_SUFFIX, ~)
+#undef BENCH_TIER_SUFFIX
+};
+
 /* The throughput tables of one dtype; the number of cells measured, or -1 when the buffers for
  * max_n elements cannot be allocated. */
 static int run_throughput(const options *o, const machine *m, dtype dt, size_t max_n)
@@ -535,7 +545,7 @@ static int run_throughput(const options *o, const machine *m, dtype dt, size_t m
         printf("\n== %s %s == copy: memcpy(%s); libm: %s loop; Gelem/s\n", dname,
                op == OP_FWD ? "forward" : "backward", op == OP_FWD ? "y <- x" : "dx <- dy",
                dt == DT_F32 ? (op == OP_FWD ? "expf+log1pf" : "expf") : (op == OP_FWD ? "exp+log1p" : "exp"));
-        printf("%-4s %9s %-7s %7s %5s %7s %6s %7s %6s | %7s %7s %4s %7s %4s\n", "tier", "elements", "isa",
+        printf("%-4s %9s %-11s %7s %5s %7s %6s %7s %6s | %7s %7s %4s %7s %4s\n", "tier", "elements", "isa",
                "kernel", "+-%", "copy", "k/copy", "libm", "k/libm", "api", "stride2", "%api", "transp",
                "%api");
         for (int t = 0; t < m->ntiers; t++) {
@@ -554,34 +564,46 @@ static int run_throughput(const options *o, const machine *m, dtype dt, size_t m
                 const char *iname = softplus_isa_name((softplus_isa)isa);
                 const int lender = o->isa_only ? -1 : borrowed_from(isa, dt, op);
                 if (lender >= 0) {
-                    printf("%-4s %9zu %-7s   (no %s kernel of its own: uses %s's)\n", m->tiers[t].name, n,
+                    printf("%-4s %9zu %-11s   (no %s kernel of its own: uses %s's)\n", m->tiers[t].name, n,
                            iname, dname, softplus_isa_name((softplus_isa)lender));
                     continue;
                 }
-                job j = base;
-                j.ks = sp_kernels_for_isa((softplus_isa)isa);
-                j.kind = RUN_KERNEL;
-                const stats k = measure(&j);
-                if (softplus_set_isa((softplus_isa)isa) != SOFTPLUS_OK)
-                    die("softplus_set_isa refused an ISA sp_kernels_for_isa offers");
-                j.kind = RUN_API;
-                const stats api = measure(&j);
-                j.kind = RUN_STRIDE2;
-                const stats s2 = measure(&j);
-                j.kind = RUN_TRANSPOSED;
-                j.rows = transposed_rows(n);
-                j.cols = n / j.rows;
-                const stats tr = measure(&j);
-                cells += 4;
-                printf("%-4s %9zu %-7s %7.3f %5.1f %7.3f %6.3f %7.3f %6.2f | %7.3f %7.3f %4.0f %7.3f %4.0f\n",
-                       m->tiers[t].name, n, iname, k.median, 50.0 * (k.max - k.min) / k.median, copy.median,
-                       k.median / copy.median, libm.median, k.median / libm.median, api.median, s2.median,
-                       100.0 * s2.median / api.median, tr.median, 100.0 * tr.median / api.median);
-                fflush(stdout);
-                csv_row(iname, dt, op, n, RUN_KERNEL, k.median, copy.median, libm.median);
-                csv_row(iname, dt, op, n, RUN_API, api.median, copy.median, libm.median);
-                csv_row(iname, dt, op, n, RUN_STRIDE2, s2.median, copy.median, libm.median);
-                csv_row(iname, dt, op, n, RUN_TRANSPOSED, tr.median, copy.median, libm.median);
+                for (int acc = 0; acc < SP_ACCURACY_COUNT; acc++) {
+                    const sp_kernel_set *ks = sp_kernels_for_isa((softplus_isa)isa);
+                    /* a tier without a kernel of its own here runs the strict one: measured once */
+                    if (sp_kernel_of(ks, (softplus_accuracy)acc, op == OP_FWD ? SP_OP_FWD : SP_OP_BWD,
+                                     dt == DT_F32 ? SP_DTYPE_F32 : SP_DTYPE_F64)->tier != (softplus_accuracy)acc)
+                        continue;
+                    char label[32];
+                    snprintf(label, sizeof label, "%s%s", iname, tier_suffix[acc]);
+                    job j = base;
+                    j.ks = ks;
+                    j.tier = (softplus_accuracy)acc;
+                    j.kind = RUN_KERNEL;
+                    const stats k = measure(&j);
+                    if (softplus_set_isa((softplus_isa)isa) != SOFTPLUS_OK ||
+                        softplus_set_accuracy((softplus_accuracy)acc) != SOFTPLUS_OK)
+                        die("softplus_set_isa/softplus_set_accuracy refused what the registry offers");
+                    j.kind = RUN_API;
+                    const stats api = measure(&j);
+                    j.kind = RUN_STRIDE2;
+                    const stats s2 = measure(&j);
+                    j.kind = RUN_TRANSPOSED;
+                    j.rows = transposed_rows(n);
+                    j.cols = n / j.rows;
+                    const stats tr = measure(&j);
+                    (void)softplus_set_accuracy(SOFTPLUS_ACCURACY_STRICT);
+                    cells += 4;
+                    printf("%-4s %9zu %-11s %7.3f %5.1f %7.3f %6.3f %7.3f %6.2f | %7.3f %7.3f %4.0f %7.3f %4.0f\n",
+                           m->tiers[t].name, n, label, k.median, 50.0 * (k.max - k.min) / k.median, copy.median,
+                           k.median / copy.median, libm.median, k.median / libm.median, api.median, s2.median,
+                           100.0 * s2.median / api.median, tr.median, 100.0 * tr.median / api.median);
+                    fflush(stdout);
+                    csv_row(label, dt, op, n, RUN_KERNEL, k.median, copy.median, libm.median);
+                    csv_row(label, dt, op, n, RUN_API, api.median, copy.median, libm.median);
+                    csv_row(label, dt, op, n, RUN_STRIDE2, s2.median, copy.median, libm.median);
+                    csv_row(label, dt, op, n, RUN_TRANSPOSED, tr.median, copy.median, libm.median);
+                }
             }
         }
     }

@@ -63,12 +63,16 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   sp_add_strided_copy(sse41 src/arch/x86/strided_sse41.c -msse4.1)
   sp_add_strided_copy(avx2 src/arch/x86/strided_avx2.c ${_sp_avx2})
   sp_add_strided_copy(avx512 src/arch/x86/strided_avx512.c ${_sp_avx512})
+  # the fast tier (src/lists.h SP_ACCURACIES): f32 only, FMA sets only
+  sp_add_kernel(avx2 f32_fast src/arch/x86/softplus_f32_fast_avx2.c ${_sp_avx2})
+  sp_add_kernel(avx512 f32_fast src/arch/x86/softplus_f32_fast_avx512.c ${_sp_avx512})
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
   # Advanced SIMD is baseline on aarch64: no flags
   foreach(_sp_dtype f32 f64)
     sp_add_kernel(neon ${_sp_dtype} src/arch/arm/softplus_${_sp_dtype}_neon.c)
   endforeach()
   sp_add_strided_copy(neon src/arch/arm/strided_neon.c)
+  sp_add_kernel(neon f32_fast src/arch/arm/softplus_f32_fast_neon.c)
 endif()
 
 # ---- the origin of each (ISA, dtype) entry, from src/lists.h's ISA and dtype lists -----------------

@@ -126,6 +126,14 @@ typedef struct sp_kernel_set {
 #define SP_MAX_ULP_F64_AVX512 1.0
 #define SP_MAX_ULP_BETA_F64_AVX512 1.0
 
+/* The fast tier (f32, the FMA sets; arch/softplus_f32_fast_algorithm.h): the 4 ULP contract. */
+#define SP_MAX_ULP_F32_AVX2_FAST 4.0
+#define SP_MAX_ULP_BETA_F32_AVX2_FAST 4.0
+#define SP_MAX_ULP_F32_AVX512_FAST 4.0
+#define SP_MAX_ULP_BETA_F32_AVX512_FAST 4.0
+#define SP_MAX_ULP_F32_NEON_FAST 4.0
+#define SP_MAX_ULP_BETA_F32_NEON_FAST 4.0
+
 #define SP_MAX_ULP_F32_NEON 1.0
 #define SP_MAX_ULP_BETA_F32_NEON 1.0
 #define SP_MAX_ULP_F64_NEON 1.0

@@ -6,6 +6,8 @@
  * reference, so speed and accuracy read side by side. Candidates (bench/peers/peers.h has the formulas):
  *   ours     the public API (contiguous 1-D tensor), each kernel set this CPU runs, forced with
  *            softplus_set_isa: scalar, sse41, avx2, avx512 (neon on aarch64)
+ *   ours_fast  the same in the fast accuracy tier (softplus_set_accuracy), f32, on the sets with fast
+ *            kernels (avx512, avx2, neon); ratios stay relative to the strict "ours"
  *   sleef    max(z,0) + log1p(exp(-|z|)) on SLEEF's u10 exp/log1p of each width (scalar, sse41 = sse4,
  *            avx2, avx512 = avx512f), then /beta and the threshold rule; backward dy * sigmoid from
  *            e = exp(-|z|)
@@ -187,7 +189,8 @@ typedef struct candidate {
     const char *peer, *isa;
     char what[160];      /* the functions or primitive it runs */
     const char *absent;  /* NULL when it runs here; else why not */
-    softplus_isa ours;   /* peer "ours": its kernel set */
+    softplus_isa ours;   /* peers "ours" and "ours_fast": its kernel set */
+    softplus_accuracy tier; /* ... and its accuracy tier */
     peer_fwd_f32 fwd_f32;
     peer_bwd_f32 bwd_f32;
     peer_fwd_f64 fwd_f64;
@@ -341,6 +344,19 @@ static void build_candidates(void)
         c->fwd_f64 = ours_fwd_f64;
         c->bwd_f64 = ours_bwd_f64;
     }
+    /* the fast tier, f32 only (f64 is strict in both tiers), on the sets with fast kernels */
+    static const softplus_isa fast_sets[] = {SOFTPLUS_ISA_AVX512, SOFTPLUS_ISA_AVX2, SOFTPLUS_ISA_NEON};
+    for (size_t i = 0; i < sizeof fast_sets / sizeof fast_sets[0]; i++) {
+        if (!softplus_isa_supported(fast_sets[i]))
+            continue;
+        candidate *c = add("ours_fast", softplus_isa_name(fast_sets[i]), NULL);
+        c->ours = fast_sets[i];
+        c->tier = SOFTPLUS_ACCURACY_FAST;
+        snprintf(c->what, sizeof c->what, "libsoftplus %s public API; softplus_set_isa(%s), "
+                 "softplus_set_accuracy(SOFTPLUS_ACCURACY_FAST)", softplus_version_string(), c->isa);
+        c->fwd_f32 = ours_fwd_f32;
+        c->bwd_f32 = ours_bwd_f32;
+    }
     if (softplus_isa_supported(SOFTPLUS_ISA_NEON)) {
         candidate *c = add("ours", "neon", NULL);
         c->ours = SOFTPLUS_ISA_NEON;
@@ -449,8 +465,10 @@ static stats measure(const job *j)
     enum { MAX_ATTEMPTS = 64 };
     double clean[MAX_ATTEMPTS], all[MAX_ATTEMPTS];
     int nclean = 0, nall = 0;
-    if (j->c->ours)
+    if (j->c->ours) {
         softplus_set_isa(j->c->ours);
+        softplus_set_accuracy(j->c->tier);
+    }
     size_t inner = 1;
     double dt, dc;
     for (;;) {
@@ -544,8 +562,10 @@ static void measure_accuracy(dtype dt, op_kind op, const void *x, const void *dy
             candidate *c = &cands[k];
             if (!has_op(c, dt, op))
                 continue;
-            if (c->ours)
+            if (c->ours) {
                 softplus_set_isa(c->ours);
+                softplus_set_accuracy(c->tier);
+            }
             const job j = {c, dt, op, m, (void *)(dt == DT_F32 ? (const void *)xf : (const void *)xd),
                            (void *)(dt == DT_F32 ? (const void *)dyf : (const void *)dyd), out};
             run_once(&j);

@@ -74,6 +74,10 @@
 #define DIGEST_BWD_F32 0x45e0740672e45f18ull
 #define DIGEST_FWD_F64 0x8d1e02c735540ee2ull
 #define DIGEST_BWD_F64 0x9a5e038c5001ac3dull
+/* The fast tier's kernels (arch/softplus_f32_fast_algorithm.h: f32 only), from avx2 and avx512 (AMD
+ * EPYC Zen 5) and neon (qemu-aarch64 7.2). */
+#define DIGEST_FWD_F32_FAST 0x191010cfb39e1800ull
+#define DIGEST_BWD_F32_FAST 0x0af73b77fbb0342dull
 
 /* ---- FNV-1a 64 ---------------------------------------------------------------------------------- */
 #define FNV_OFFSET 0xcbf29ce484222325ull
@@ -399,9 +403,9 @@ static void put(const dtype_info *d, void *buf, size_t i, uint64_t bits)
  * joins by its tag here. */
 static const char *const fma_isas[] = {"avx2", "avx512", "neon"};
 
-/* One FMA kernel file of the dtype, as the registry holds it. */
+/* One FMA kernel file of the dtype and tier, as the registry holds it. */
 typedef struct kernel_fma {
-    const char *name;                 /* the ISA tag */
+    const char *name;                 /* the ISA tag, and the tier's suffix unless strict: "avx2_fast" */
     const sp_kernel *op[SP_OP_COUNT]; /* the entries, each with its own name and origin */
 } kernel_fma;
 
@@ -413,11 +417,21 @@ static int is_fma_isa(const char *tag)
     return 0;
 }
 
-/* Every FMA kernel file of dtype that the build has and this CPU runs, in list order. An entry must be
- * the ISA's own kernel (origin), or the digest would test something else: an ISA that borrows the dtype
- * from its fallback has no FMA kernel of its own for it. */
-static size_t find_kernels(sp_dtype dtype, const char *dtype_name, kernel_fma *out)
+static const char *const tier_suffix[] = {
+#define DIGEST_TIER_SUFFIX(ctx, tag, TAG, suffix) [SOFTPLUS_ACCURACY_##TAG] = #suffix,
+    SP_ACCURACIES(DIGEST_TIER_SUFFIX, ~)
+#undef DIGEST_TIER_SUFFIX
+};
+
+/* Every FMA kernel file of dtype and tier that the build has and this CPU runs, in list order. An entry
+ * must be the ISA's own kernel of that tier (origin, tier), or the digest would test something else: an
+ * ISA that borrows the dtype from its fallback, or a tier's entry that is the strict kernel, has no FMA
+ * kernel of its own for it. *built counts those compiled in, whether or not this CPU runs them. */
+static size_t find_kernels(softplus_accuracy tier, sp_dtype dtype, const char *dtype_name, kernel_fma *out,
+                           size_t *built)
 {
+    static char names[MAXK][32];
+    *built = 0;
     static const softplus_isa isas[] = {
 #define DIGEST_ISA(ctx, tag, TAG, fallback, priority, features) SOFTPLUS_ISA_##TAG,
         SP_ISAS(DIGEST_ISA, ~)
@@ -426,15 +440,19 @@ static size_t find_kernels(sp_dtype dtype, const char *dtype_name, kernel_fma *o
     size_t n = 0;
     for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
         const sp_kernel_set *set = sp_registry_set(isas[i]);
-        if (!set || !is_fma_isa(set->name) || sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, SP_OP_FWD, dtype)->origin != isas[i])
+        if (!set || !is_fma_isa(set->name) || sp_kernel_of(set, tier, SP_OP_FWD, dtype)->origin != isas[i] ||
+            sp_kernel_of(set, tier, SP_OP_FWD, dtype)->tier != tier)
             continue;
+        ++*built;
         if (!sp_kernels_for_isa(isas[i])) {
-            print_message("%s: %s kernels skipped: this CPU lacks %s\n", dtype_name, set->name, set->name);
+            print_message("%s: %s%s kernels skipped: this CPU lacks %s\n", dtype_name, set->name,
+                          tier_suffix[tier], set->name);
             continue;
         }
-        out[n].name = set->name;
+        snprintf(names[n], sizeof names[n], "%s%s", set->name, tier_suffix[tier]);
+        out[n].name = names[n];
         for (int op = 0; op < SP_OP_COUNT; op++)
-            out[n].op[op] = sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, (sp_op)op, dtype);
+            out[n].op[op] = sp_kernel_of(set, tier, (sp_op)op, dtype);
         n++;
     }
     return n;
@@ -528,13 +546,25 @@ static int verdict(const dtype_info *d, const char *op, uint64_t want, const cha
     return ok;
 }
 
-/* Every FMA kernel of dtype d for op over the whole input set: the digest of its results must be want,
- * and every kernel must give the first kernel's bits. */
-static void run_digest(const dtype_info *d, sp_op op, uint64_t want)
+/* Every FMA kernel of dtype d and tier for op over the whole input set: the digest of its results must
+ * be want, and every kernel must give the first kernel's bits. want = 0: the tier has no kernels of its
+ * own for the dtype (f64 in the fast tier), which the registry must confirm. */
+static void run_digest(softplus_accuracy tier, const dtype_info *d, sp_op op, uint64_t want)
 {
     const char *opname = op == SP_OP_BWD ? "bwd" : "fwd";
     kernel_fma ks[MAXK];
-    const size_t nk = find_kernels(d->dtype, d->name, ks);
+    size_t built;
+    const size_t nk = find_kernels(tier, d->dtype, d->name, ks, &built);
+    if (want == 0) {
+        if (built != 0) {
+            print_error("%s%s: kernels of this tier exist but have no committed digest\n", d->name,
+                        tier_suffix[tier]);
+            fail();
+        }
+        print_message("%s%s: no kernels of this tier (its entries are the strict ones, digested above)\n",
+                      d->name, tier_suffix[tier]);
+        return;
+    }
     if (nk == 0)
         none_ran(d->name);
     static _Alignas(64) unsigned char x[MAXB * 8], dy[MAXB * 8], out[MAXK][(MAXB + 1) * 8];
@@ -612,13 +642,17 @@ static void test_digest_is_fnv1a64(void **state)
     assert_true(fnv_le(FNV_OFFSET, bits_f32(-0.0f), 4) != fnv_le(FNV_OFFSET, bits_f32(0.0f), 4));
 }
 
-/* One test per (dtype, op): test_fma_kernels_<dtype>_<forward|backward>_digest, each against its constant. */
-static const uint64_t digest_want[SP_DTYPE_COUNT][SP_OP_COUNT] = {
-    [SP_DTYPE_F32] = {[SP_OP_FWD] = DIGEST_FWD_F32, [SP_OP_BWD] = DIGEST_BWD_F32},
-    [SP_DTYPE_F64] = {[SP_OP_FWD] = DIGEST_FWD_F64, [SP_OP_BWD] = DIGEST_BWD_F64},
+/* One test per (tier, dtype, op): test_<tier>_fma_kernels_<dtype>_<forward|backward>_digest, each
+ * against its constant. */
+static const uint64_t digest_want[SP_ACCURACY_COUNT][SP_DTYPE_COUNT][SP_OP_COUNT] = {
+    [SOFTPLUS_ACCURACY_STRICT] = {[SP_DTYPE_F32] = {[SP_OP_FWD] = DIGEST_FWD_F32, [SP_OP_BWD] = DIGEST_BWD_F32},
+                                  [SP_DTYPE_F64] = {[SP_OP_FWD] = DIGEST_FWD_F64, [SP_OP_BWD] = DIGEST_BWD_F64}},
+    [SOFTPLUS_ACCURACY_FAST] = {[SP_DTYPE_F32] = {[SP_OP_FWD] = DIGEST_FWD_F32_FAST,
+                                                  [SP_OP_BWD] = DIGEST_BWD_F32_FAST}},
 };
 
 typedef struct digest_case {
+    softplus_accuracy tier;
     sp_dtype dtype;
     sp_op op;
 } digest_case;
@@ -626,23 +660,28 @@ typedef struct digest_case {
 static void test_fma_kernels_digest(void **state)
 {
     const digest_case *dc = *state;
-    run_digest(&dtypes[dc->dtype], dc->op, digest_want[dc->dtype][dc->op]);
+    run_digest(dc->tier, &dtypes[dc->dtype], dc->op, digest_want[dc->tier][dc->dtype][dc->op]);
 }
 
-#define DIGEST_CASE_O(DTAG, otag, OTAG, public, inputs) {SP_DTYPE_##DTAG, SP_OP_##OTAG},
-#define DIGEST_CASE_D(ctx, tag, TAG, storage, size, compute, ctag) {SP_OPS(DIGEST_CASE_O, TAG)},
-static const digest_case digest_cases[SP_DTYPE_COUNT][SP_OP_COUNT] = {SP_DTYPES(DIGEST_CASE_D, ~)};
-#define DIGEST_TEST_O(c, otag, OTAG, public, inputs) SP_CALL(DIGEST_TEST, SP_UNPACK c, public, OTAG)
-#define DIGEST_TEST(tag, TAG, public, OTAG)                                                              \
-    {"test_fma_kernels_" #tag "_" #public "_digest", test_fma_kernels_digest, NULL, NULL,                  \
-     (void *)&digest_cases[SP_DTYPE_##TAG][SP_OP_##OTAG]},
-#define DIGEST_TESTS_D(ctx, tag, TAG, storage, size, compute, ctag) SP_OPS(DIGEST_TEST_O, (tag, TAG))
+#define DIGEST_CASE_O(c, otag, OTAG, public, inputs) SP_CALL(DIGEST_CASE_O_, SP_UNPACK c, OTAG)
+#define DIGEST_CASE_O_(ATAG, DTAG, OTAG) {SOFTPLUS_ACCURACY_##ATAG, SP_DTYPE_##DTAG, SP_OP_##OTAG},
+#define DIGEST_CASE_D(ATAG, tag, TAG, storage, size, compute, ctag) {SP_OPS(DIGEST_CASE_O, (ATAG, TAG))},
+#define DIGEST_CASE_T(ctx, atag, ATAG, suffix) {SP_DTYPES(DIGEST_CASE_D, ATAG)},
+static const digest_case digest_cases[SP_ACCURACY_COUNT][SP_DTYPE_COUNT][SP_OP_COUNT] = {
+    SP_ACCURACIES(DIGEST_CASE_T, ~)};
+#define DIGEST_TEST_O(c, otag, OTAG, public, inputs) DIGEST_TEST_X(SP_UNPACK c, public, OTAG)
+#define DIGEST_TEST_X(...) DIGEST_TEST(__VA_ARGS__)
+#define DIGEST_TEST(atag, ATAG, tag, TAG, public, OTAG)                                                  \
+    {"test_" #atag "_fma_kernels_" #tag "_" #public "_digest", test_fma_kernels_digest, NULL, NULL,        \
+     (void *)&digest_cases[SOFTPLUS_ACCURACY_##ATAG][SP_DTYPE_##TAG][SP_OP_##OTAG]},
+#define DIGEST_TESTS_D(c, tag, TAG, storage, size, compute, ctag) SP_OPS(DIGEST_TEST_O, (SP_UNPACK c, tag, TAG))
+#define DIGEST_TESTS_T(ctx, atag, ATAG, suffix) SP_DTYPES(DIGEST_TESTS_D, (atag, ATAG))
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_digest_is_fnv1a64),
-        SP_DTYPES(DIGEST_TESTS_D, ~)
+        SP_ACCURACIES(DIGEST_TESTS_T, ~)
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

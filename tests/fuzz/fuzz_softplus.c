@@ -38,7 +38,10 @@
  *                   beta code, threshold code, then per operand (output, x or dy, x) a strides mode,
  *                   its payload, a pointer mode and its payload; [u8 poke count, pokes]; [u8 FP mode,
  *                   0..15, see fp_settings]
- *     12, 13        softplus_set_isa(isa code)
+ *     12            softplus_set_isa(isa code)
+ *     13            softplus_set_accuracy(code): the tier is part of the checked state too; every input
+ *                   starts from SOFTPLUS_ACCURACY_STRICT, and each value check uses the bound of the
+ *                   active tier's kernel
  *     14, 15        the query functions on a u8 code each
  * Operands are numbered as the library numbers them: 0 the output, 1 x (forward) or dy, 2 x (backward).
  */
@@ -107,6 +110,7 @@ static unsigned char *g_block;                       /* guard, arena, guard */
 static unsigned char *g_arena;                       /* g_block + GUARD_BYTES */
 static unsigned char g_before[BLOCK_BYTES];          /* the block before the current call */
 static softplus_isa g_isa;                           /* the kernel set that must be active now */
+static softplus_accuracy g_accuracy;                 /* ... and the accuracy tier */
 
 /* ---- reading the input ---------------------------------------------------------------------------- */
 
@@ -229,7 +233,7 @@ static const size_t op_noperands[SP_OP_COUNT] = {SP_OPS(FZ_NOPS, ~)};
  * with its name, origin and bounds. */
 static const sp_kernel *active_kernel(const call *c)
 {
-    return sp_kernel_of(sp_registry_set(g_isa), SOFTPLUS_ACCURACY_STRICT, c->op, c->dtype);
+    return sp_kernel_of(sp_registry_set(g_isa), g_accuracy, c->op, c->dtype);
 }
 
 static void print_pointer(uintptr_t p)
@@ -244,8 +248,8 @@ static void print_pointer(uintptr_t p)
 static void print_call(const call *c)
 {
     const sp_kernel *kern = active_kernel(c);
-    fprintf(stderr, "  call %s, active ISA %s (kernel %s, origin %s, bounds %g/%g ULP), FP mode %d\n"
-            "  ndim %zu, shape ", fn_names[c->op][c->dtype], softplus_isa_name(g_isa), kern->name,
+    fprintf(stderr, "  call %s, active ISA %s, tier %d (kernel %s, origin %s, bounds %g/%g ULP), FP mode %d\n"
+            "  ndim %zu, shape ", fn_names[c->op][c->dtype], softplus_isa_name(g_isa), (int)g_accuracy, kern->name,
             softplus_isa_name(kern->origin), kern->max_ulp, kern->max_ulp_beta, c->fpmode, c->ndim);
     if (!c->shape) {
         fprintf(stderr, "NULL");
@@ -1413,6 +1417,23 @@ static void do_set_isa(int value)
              softplus_isa_name(active), (int)g_isa, softplus_isa_name(g_isa));
 }
 
+/* softplus_set_accuracy: OK for the two tiers, PARAM changing nothing for any other value. */
+static void do_set_accuracy(int value)
+{
+    const int valid = value == SOFTPLUS_ACCURACY_STRICT || value == SOFTPLUS_ACCURACY_FAST;
+    errno = 0x5eed;
+    const softplus_status got = softplus_set_accuracy((softplus_accuracy)value);
+    if (errno != 0x5eed)
+        fail("softplus_set_accuracy(%d) changed errno", value);
+    if (got != (valid ? SOFTPLUS_OK : SOFTPLUS_ERR_PARAM))
+        fail("softplus_set_accuracy(%d) = %d, want %d", value, (int)got, valid ? SOFTPLUS_OK : SOFTPLUS_ERR_PARAM);
+    if (valid)
+        g_accuracy = (softplus_accuracy)value;
+    if (softplus_accuracy_mode() != g_accuracy)
+        fail("after softplus_set_accuracy(%d): tier %d, want %d", value, (int)softplus_accuracy_mode(),
+             (int)g_accuracy);
+}
+
 static const char *const status_texts_unknown = "unknown status";
 
 static void do_queries(reader *r)
@@ -1486,6 +1507,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         LLVMFuzzerInitialize(NULL, NULL);
     reader r = {data, size};
     do_set_isa(SOFTPLUS_ISA_AUTO); /* every input starts from the same state */
+    do_set_accuracy(SOFTPLUS_ACCURACY_STRICT);
     do_set_isa(decode_enum_value(&r));
     const uint32_t seed = (uint32_t)rd_le(&r, 4);
     fill_arena(seed, rd_u8(&r));
@@ -1493,8 +1515,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t cmd = rd_u8(&r);
         if (cmd % 16 < 12)
             do_tensor(&r);
-        else if (cmd % 16 < 14)
+        else if (cmd % 16 == 12)
             do_set_isa(decode_enum_value(&r));
+        else if (cmd % 16 == 13)
+            do_set_accuracy(decode_enum_value(&r));
         else
             do_queries(&r);
     }

@@ -134,6 +134,10 @@ def set_isa(v):
     return u8(12) + u8(ENUM[v])
 
 
+def set_accuracy(v):
+    return u8(13) + u8(ENUM[v])
+
+
 def queries(status, isa):
     return u8(14) + u8(ENUM[status]) + u8(ENUM[isa])
 
@@ -155,6 +159,12 @@ def seeds():
     s["queries_unknown"] = header() + queries(7, 6) + queries(-1, -1) + queries("INT_MAX", 255) + queries(
         "INT_MIN", 256)
     s["set_isa_each"] = header(1) + b"".join(set_isa(v) for v in [2, 3, 4, 5, 0, 6, -1, 255])
+    s["set_accuracy_each"] = header(1) + b"".join(set_accuracy(v) for v in [1, 2, -1, 0, 1])
+    # ---- the fast tier: f32 calls on the best set (isa 0: auto) and on AVX2, beside an f64 one
+    for isa in (0, 3):
+        for op in ("fwd32", "bwd32", "fwd64"):
+            s[f"fast_{op}_isa{isa}"] = header(isa, seed=40 + isa + OPS_ORDER[op]) + set_accuracy(1) + simple(
+                op, [5, 17], beta=1.0 if op != "bwd32" else 7.3)
     # ---- one accepted call per function, on every ISA the header byte selects
     for isa, ops in ((1, OPS), (2, ["bwd32"]), (3, ["fwd64"]), (4, ["bwd64"])):
         for op in ops:

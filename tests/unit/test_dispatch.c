@@ -758,6 +758,86 @@ static void test_set_isa_while_computing_gives_some_supported_isas_result(void *
                   CHURN_WORKERS, CHURN_ITERATIONS, churn_nisas, (long)atomic_load(&sets_done));
 }
 
+/* One call never mixes accuracy tiers: while setters flip the tier, every f32 forward call of the
+ * workers must give, over all its elements, either the strict kernel's results or the fast kernel's,
+ * never some of each (dispatch reads the tier once per call). Meaningful where the active set has fast
+ * kernels of its own; elsewhere both tiers run the strict kernel and the check is trivially met. */
+enum { TIER_N = 4096, TIER_WORKERS = 2, TIER_CALLS = 2000 };
+static float tier_x[TIER_N], tier_want[SP_ACCURACY_COUNT][TIER_N];
+static atomic_int tier_workers_left;
+static atomic_long tier_seen[SP_ACCURACY_COUNT];
+static atomic_long tier_flips;
+
+static void *tier_worker(void *arg)
+{
+    (void)arg;
+    static _Thread_local float y[TIER_N];
+    const size_t shape[1] = {TIER_N};
+    while (atomic_load(&tier_flips) < 100) /* the setter is running */
+        sched_yield();
+    for (int c = 0; c < TIER_CALLS && atomic_load(&failures) == 0; c++) {
+        if (softplus_forward_f32(1, shape, tier_x, NULL, y, NULL, 1.0f, 20.0f) != SOFTPLUS_OK)
+            churn_fail("softplus_forward_f32 failed during the tier churn");
+        int which = -1;
+        for (int t = 0; t < SP_ACCURACY_COUNT && which < 0; t++)
+            if (memcmp(y, tier_want[t], sizeof y) == 0)
+                which = t;
+        if (which < 0)
+            churn_fail("a call's results are neither all strict nor all fast (tiers mixed within one call)");
+        else
+            atomic_fetch_add(&tier_seen[which], 1);
+    }
+    atomic_fetch_sub(&tier_workers_left, 1);
+    return NULL;
+}
+
+static void *tier_setter(void *arg)
+{
+    (void)arg;
+    for (long n = 0; atomic_load(&tier_workers_left) > 0; n++) {
+        if (softplus_set_accuracy((softplus_accuracy)(n & 1)) != SOFTPLUS_OK)
+            churn_fail("softplus_set_accuracy failed during the tier churn");
+        atomic_fetch_add(&tier_flips, 1);
+    }
+    return NULL;
+}
+
+static void test_set_accuracy_while_computing_never_mixes_tiers(void **state)
+{
+    (void)state;
+    const sp_kernel_set *k = sp_active_kernels();
+    sp_rng r = {0x7e1u};
+    for (size_t i = 0; i < TIER_N; i++)
+        tier_x[i] = (float)(rng_below(&r, 1u << 24) / (double)(1u << 24) * 60.0 - 40.0);
+    const sp_params_f32 p = {1.0f, 20.0f};
+    for (int t = 0; t < SP_ACCURACY_COUNT; t++) {
+        void *const ptrs[2] = {tier_want[t], tier_x};
+        sp_kernel_of(k, (softplus_accuracy)t, SP_OP_FWD, SP_DTYPE_F32)->run(TIER_N, ptrs, &p);
+    }
+    const int distinct = memcmp(tier_want[SOFTPLUS_ACCURACY_STRICT], tier_want[SOFTPLUS_ACCURACY_FAST],
+                                sizeof tier_want[0]) != 0;
+    atomic_store(&tier_workers_left, TIER_WORKERS);
+    atomic_store(&failures, 0);
+    pthread_t workers[TIER_WORKERS], setter;
+    for (int t = 0; t < TIER_WORKERS; t++)
+        assert_int_equal(pthread_create(&workers[t], NULL, tier_worker, NULL), 0);
+    assert_int_equal(pthread_create(&setter, NULL, tier_setter, NULL), 0);
+    for (int t = 0; t < TIER_WORKERS; t++)
+        pthread_join(workers[t], NULL);
+    pthread_join(setter, NULL);
+    assert_int_equal(softplus_set_accuracy(SOFTPLUS_ACCURACY_STRICT), SOFTPLUS_OK);
+    if (atomic_load(&failures) != 0) {
+        print_error("%s\n", failure_message);
+        fail();
+    }
+    if (distinct && (atomic_load(&tier_seen[0]) == 0 || atomic_load(&tier_seen[1]) == 0))
+        print_message("warning: one tier never ran (a starved setter thread): the check saw one tier only\n");
+    print_message("%s: %ld strict and %ld fast calls, none mixed%s\n", k->name,
+                  (long)atomic_load(&tier_seen[SOFTPLUS_ACCURACY_STRICT]),
+                  (long)atomic_load(&tier_seen[SOFTPLUS_ACCURACY_FAST]),
+                  distinct ? "" : " (this set runs the strict kernel in both tiers)");
+}
+
 static void threads_hang(int sig)
 {
     static const char msg[] = "a new thread never started (seen under qemu-user 7.2 on Linux 6.x): skipping\n";
@@ -808,6 +888,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_concurrent_first_calls_in_fresh_processes),
         cmocka_unit_test(test_concurrent_first_calls_agree),
         cmocka_unit_test(test_set_isa_while_computing_gives_some_supported_isas_result),
+        cmocka_unit_test(test_set_accuracy_while_computing_never_mixes_tiers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
