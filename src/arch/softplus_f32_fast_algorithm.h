@@ -38,7 +38,17 @@
  *   [1, 2], 2^-7.4.
  * Accuracy (tests/accuracy/ulp_sweep, every one of the 2^32 inputs at beta = 1 and every 16th at the
  *   other betas, reference in double, dy = 1; AVX2, AVX-512 and NEON return the same bits):
- *   SP_FAST_ACCURACY_TABLE (filled in from the sweep below)
+ *   beta   op   worst ULP  at x               got              want            (both thresholds, inf and 20)
+ *   1      fwd  2.476      -0x1.ba5cbap+1    0x1.fd0acep-6    0x1.fd0ac90c3f5ffp-6   (all 2^32)
+ *   1      bwd  2.846      -0x1.362b48p+2    0x1.fee196p-8    0x1.fee19bb10306cp-8   (all 2^32)
+ *   0.5    fwd  2.432      -0x1.ba2bfep+2    0x1.fdc9c6p-5    0x1.fdc9c122b1172p-5   (every 16th)
+ *   0.5    bwd  2.647      -0x1.5c86aap+2    0x1.f8eff2p-5    0x1.f8eff74b535bp-5    (every 16th)
+ *   7.3    fwd  3.120      -0x1.55a91p-4     0x1.e76902p-5    0x1.e768fbc2683c6p-5   (every 16th)
+ *   7.3    bwd  2.622      -0x1.82c666p-2    0x1.e8df0ep-5    0x1.e8df08c176635p-5   (every 16th)
+ *   2, -1: the beta = 0.5 figures at x scaled by 1/4 and -2 (the same z; every 16th).
+ *   The errors come from E and H (about 1 ULP each, relative, at the top of a binade) and the float
+ *   evaluation; other betas add the rounding of 1/|beta| where z < 0. Results far in the tail (t below
+ *   2^-30, subnormal results included) are t rounded once: <= 0.5 ULP plus E's error.
  *   SP_MAX_ULP{,_BETA}_F32_{AVX2,AVX512,NEON}_FAST (src/kernels.h, enforced by the tests): 4.0.
  * Special values, exactly as strict: lanes where z is not finite (NaN, +-inf, beta*x overflowing) and,
  *   backward, where dy is not finite or |dy| > 2^32 (see sp_bwd_finish), are flagged and redone
