@@ -242,7 +242,15 @@ static double draw_dy(void)
 /* ---- one measured cell -------------------------------------------------------------------------- */
 
 typedef enum dtype { DT_F32, DT_F64 } dtype;
-typedef enum op_kind { OP_FWD, OP_BWD } op_kind;
+/* The ops of src/lists.h, in its order (op_kind == sp_op). */
+typedef enum op_kind { OP_FWD, OP_BWD, OP_DBWD, OP_INV, OP_BBETA, OP_COUNT } op_kind;
+_Static_assert((int)OP_COUNT == (int)SP_OP_COUNT && (int)OP_DBWD == (int)SP_OP_DBWD && (int)OP_INV == (int)SP_OP_INV &&
+                   (int)OP_BBETA == (int)SP_OP_BBETA,
+               "bench_softplus's ops follow src/lists.h");
+#define OP_NAME_(ctx, tag, TAG, public, inputs) #tag,
+#define OP_PUBLIC_(ctx, tag, TAG, public, inputs) #public,
+static const char *const op_tag[] = {SP_OPS(OP_NAME_, ~)};
+static const char *const op_public[] = {SP_OPS(OP_PUBLIC_, ~)};
 typedef enum run_kind {
     RUN_KERNEL, RUN_API, RUN_STRIDE2, RUN_TRANSPOSED, RUN_COPY, RUN_LIBM, RUN_API_N1
 } run_kind;
@@ -274,17 +282,18 @@ static void run_once(job *j)
     const float b32 = (float)BENCH_BETA, t32 = (float)BENCH_THRESHOLD;
     const double b64 = BENCH_BETA, t64 = BENCH_THRESHOLD;
     const int f32 = j->dt == DT_F32, fwd = j->op == OP_FWD;
+    const void *in1 = j->op == OP_FWD ? j->x : j->dy; /* the first input: x, y (inverse) or the multiplier */
     softplus_status st = SOFTPLUS_OK;
 
     switch (j->kind) {
     case RUN_KERNEL: {
-        void *const ptrs[3] = {j->out, fwd ? j->x : j->dy, j->x}; /* output, then the inputs */
-        sp_kernel_of(j->ks, j->tier, fwd ? SP_OP_FWD : SP_OP_BWD, f32 ? SP_DTYPE_F32 : SP_DTYPE_F64)
+        void *const ptrs[3] = {j->out, (void *)in1, j->x}; /* output, then the inputs */
+        sp_kernel_of(j->ks, j->tier, (sp_op)j->op, f32 ? SP_DTYPE_F32 : SP_DTYPE_F64)
             ->run(j->n, ptrs, f32 ? (const void *)&p32 : (const void *)&p64);
         break;
     }
     case RUN_COPY:
-        bench_copy(j->out, fwd ? j->x : j->dy, j->n * elem_size(j->dt));
+        bench_copy(j->out, in1, j->n * elem_size(j->dt));
         break;
     case RUN_LIBM:
         if (f32 && fwd)
@@ -316,14 +325,26 @@ static void run_once(job *j)
             in_s[1] = (ptrdiff_t)j->rows;
             is = in_s;
         }
-        if (f32 && fwd)
-            st = softplus_forward_f32(ndim, shape, j->x, is, j->out, os, b32, t32);
-        else if (f32)
-            st = softplus_backward_f32(ndim, shape, j->dy, is, j->x, is, j->out, os, b32, t32);
-        else if (fwd)
-            st = softplus_forward_f64(ndim, shape, j->x, is, j->out, os, b64, t64);
-        else
-            st = softplus_backward_f64(ndim, shape, j->dy, is, j->x, is, j->out, os, b64, t64);
+        switch (j->op * 2 + !f32) {
+        case OP_FWD * 2: st = softplus_forward_f32(ndim, shape, j->x, is, j->out, os, b32, t32); break;
+        case OP_FWD * 2 + 1: st = softplus_forward_f64(ndim, shape, j->x, is, j->out, os, b64, t64); break;
+        case OP_BWD * 2: st = softplus_backward_f32(ndim, shape, j->dy, is, j->x, is, j->out, os, b32, t32); break;
+        case OP_BWD * 2 + 1: st = softplus_backward_f64(ndim, shape, j->dy, is, j->x, is, j->out, os, b64, t64); break;
+        case OP_DBWD * 2:
+            st = softplus_double_backward_f32(ndim, shape, j->dy, is, j->x, is, j->out, os, b32, t32);
+            break;
+        case OP_DBWD * 2 + 1:
+            st = softplus_double_backward_f64(ndim, shape, j->dy, is, j->x, is, j->out, os, b64, t64);
+            break;
+        case OP_INV * 2: st = softplus_inverse_f32(ndim, shape, j->dy, is, j->out, os, b32, t32); break;
+        case OP_INV * 2 + 1: st = softplus_inverse_f64(ndim, shape, j->dy, is, j->out, os, b64, t64); break;
+        case OP_BBETA * 2:
+            st = softplus_backward_beta_f32(ndim, shape, j->dy, is, j->x, is, j->out, os, b32, t32);
+            break;
+        default:
+            st = softplus_backward_beta_f64(ndim, shape, j->dy, is, j->x, is, j->out, os, b64, t64);
+            break;
+        }
         break;
     }
     }
@@ -408,7 +429,7 @@ static stats measure(job *j)
     }
     if (j->status != SOFTPLUS_OK) {
         fprintf(stderr, "bench_softplus: %s %s on %zu elements returned %s\n", layout_name[j->kind],
-                j->op == OP_FWD ? "forward" : "backward", j->n, softplus_status_string(j->status));
+                op_public[j->op], j->n, softplus_status_string(j->status));
         exit(1);
     }
     sink += j->dt == DT_F32 ? (double)((const float *)j->out)[j->n / 2]
@@ -487,14 +508,14 @@ static void csv_row(const char *kernel, dtype dt, op_kind op, size_t n, run_kind
     if (!isnan(libm))
         snprintf(l, sizeof l, "%.6g", libm);
     fprintf(csv, "%s,%s,%s,%zu,%s,%.6g,%s,%s\n", kernel, dt == DT_F32 ? "f32" : "f64",
-            op == OP_FWD ? "fwd" : "bwd", n, layout_name[layout], rate, c, l);
+            op_tag[op], n, layout_name[layout], rate, c, l);
 }
 
 /* The ISA whose kernel runs for (dtype, op) in isa's set when isa has none of its own (the registry
  * entry's origin), else -1. */
 static int borrowed_from(int isa, dtype dt, op_kind op)
 {
-    const sp_kernel *k = sp_kernel_of(sp_kernels_for_isa((softplus_isa)isa), SOFTPLUS_ACCURACY_STRICT, op == OP_FWD ? SP_OP_FWD : SP_OP_BWD,
+    const sp_kernel *k = sp_kernel_of(sp_kernels_for_isa((softplus_isa)isa), SOFTPLUS_ACCURACY_STRICT, (sp_op)op,
                                       dt == DT_F32 ? SP_DTYPE_F32 : SP_DTYPE_F64);
     return (int)k->origin != isa ? (int)k->origin : -1;
 }
@@ -539,12 +560,23 @@ static int run_throughput(const options *o, const machine *m, dtype dt, size_t m
         return -1;
     }
     int cells = 0;
-    for (int opi = 0; opi < 2; opi++) {
+    for (int opi = 0; opi < OP_COUNT; opi++) {
         const op_kind op = (op_kind)opi;
         const char *dname = dt == DT_F32 ? "f32" : "f64";
-        printf("\n== %s %s == copy: memcpy(%s); libm: %s loop; Gelem/s\n", dname,
-               op == OP_FWD ? "forward" : "backward", op == OP_FWD ? "y <- x" : "dx <- dy",
-               dt == DT_F32 ? (op == OP_FWD ? "expf+log1pf" : "expf") : (op == OP_FWD ? "exp+log1p" : "exp"));
+        /* the inverse reads y in softplus's range, y = softplus(x), from the dy buffer (the beta gradient after
+         * it takes those as its multipliers: its speed does not depend on them) */
+        if (op == OP_INV)
+            for (size_t i = 0; i < b.cap; i++) {
+                if (dt == DT_F32)
+                    ((float *)b.dy)[i] = log1pf(expf(((float *)b.x)[i]));
+                else
+                    ((double *)b.dy)[i] = log1p(exp(((double *)b.x)[i]));
+            }
+        const int has_libm = op == OP_FWD || op == OP_BWD;
+        printf("\n== %s %s == copy: memcpy(%s); libm: %s loop; Gelem/s\n", dname, op_public[op],
+               op == OP_FWD ? "y <- x" : op == OP_INV ? "x <- y" : "out <- multiplier",
+               !has_libm ? "(none)" : dt == DT_F32 ? (op == OP_FWD ? "expf+log1pf" : "expf")
+                                                    : (op == OP_FWD ? "exp+log1p" : "exp"));
         printf("%-4s %9s %-11s %7s %5s %7s %6s %7s %6s | %7s %7s %4s %7s %4s\n", "tier", "elements", "isa",
                "kernel", "+-%", "copy", "k/copy", "libm", "k/libm", "api", "stride2", "%api", "transp",
                "%api");
@@ -554,7 +586,7 @@ static int run_throughput(const options *o, const machine *m, dtype dt, size_t m
             base.kind = RUN_COPY;
             const stats copy = measure(&base);
             base.kind = RUN_LIBM;
-            const stats libm = measure(&base);
+            const stats libm = has_libm ? measure(&base) : (stats){NAN, NAN, NAN, 0};
             csv_row("memcpy", dt, op, n, RUN_COPY, copy.median, copy.median, libm.median);
             csv_row("libm", dt, op, n, RUN_LIBM, libm.median, copy.median, libm.median);
             cells += 2;

@@ -225,6 +225,69 @@ SOFTPLUS_API softplus_status softplus_backward_f64(size_t ndim, const size_t *sh
                                                    double *dx, const ptrdiff_t *dx_strides,
                                                    double beta, double threshold);
 
+/* ---- release 1.1 (version node SOFTPLUS_1.1) -------------------------------------------------------
+ * With z = beta*x (the exact product, as above; fl(beta*x) the product rounded to the tensor's precision)
+ * and s(z) = sigmoid(z). Each function takes the same shape and stride conventions, statuses and NaN
+ * policy (a NaN input gives that NaN quieted, the first tensor's NaN when both are NaN) as backward; the
+ * output may be the same view as any input. Accuracy: within 1 ULP of the exact value for a unit
+ * multiplier (g = 1, dy = 1), and for any multiplier the multiplier times the unit result rounded once,
+ * as backward's contract above; README.md has the per-set figures. */
+
+/** The second derivative applied to a gradient: out = g * beta * s(z) * (1 - s(z)), or +0 where
+ * fl(beta*x) > threshold (the derivative of backward's linear branch). This is PyTorch's
+ * softplus_double_backward(g, x, beta, threshold), which autograd calls with g = ggI * grad_output to get
+ * the gradient of backward with respect to x. Computed as s(z) s(-z) = t/(1+t)^2, t = exp(-|z|), accurate
+ * down to the underflow (where s rounds to 1 and s(1 - s) would be 0); zero only where fl(beta*x) >
+ * threshold, so at fl(beta*x) == threshold it is the true second derivative, consistent with backward.
+ * x = +-inf gives g * 0 (NaN for an infinite g); a second derivative that underflows for a finite x
+ * leaves an infinite g infinite. */
+SOFTPLUS_API softplus_status softplus_double_backward_f32(size_t ndim, const size_t *shape,
+                                                          const float *g, const ptrdiff_t *g_strides,
+                                                          const float *x, const ptrdiff_t *x_strides,
+                                                          float *out, const ptrdiff_t *out_strides,
+                                                          float beta, float threshold);
+
+/** The same in double precision. */
+SOFTPLUS_API softplus_status softplus_double_backward_f64(size_t ndim, const size_t *shape,
+                                                          const double *g, const ptrdiff_t *g_strides,
+                                                          const double *x, const ptrdiff_t *x_strides,
+                                                          double *out, const ptrdiff_t *out_strides,
+                                                          double beta, double threshold);
+
+/** The inverse of softplus: x = y where fl(beta*y) > threshold, else y + log(-expm1(-beta*y)) / beta
+ * (= log(expm1(beta*y)) / beta), so that forward(inverse(y)) = y for every y in the range of softplus.
+ * beta*y < 0 (outside the range) gives NaN (the default quiet NaN); y = +-0 gives the limit -inf/beta
+ * (-inf for beta > 0); y = +-inf with beta*y = +inf gives y. Evaluated without overflow and without
+ * cancellation: near y = ln2/beta (x = 0) and at the small-y end (x ~ log(beta*y)/beta) alike. */
+SOFTPLUS_API softplus_status softplus_inverse_f32(size_t ndim, const size_t *shape,
+                                                  const float *y, const ptrdiff_t *y_strides,
+                                                  float *x, const ptrdiff_t *x_strides,
+                                                  float beta, float threshold);
+
+/** The same in double precision. */
+SOFTPLUS_API softplus_status softplus_inverse_f64(size_t ndim, const size_t *shape,
+                                                  const double *y, const ptrdiff_t *y_strides,
+                                                  double *x, const ptrdiff_t *x_strides,
+                                                  double beta, double threshold);
+
+/** The gradient with respect to beta, elementwise (reduce over the elements that share a beta):
+ * dbeta = dy * d softplus(x; beta)/d beta = dy * (z s(z) - softplus(z)) / beta^2, or +0 where
+ * fl(beta*x) > threshold. Evaluated as -dy * (|z| s(-|z|) + log1p(exp(-|z|))) / beta^2: two terms of
+ * one sign, no cancellation, no overflow for any finite beta. x = +-inf gives dy * 0 (the limit; NaN for
+ * an infinite dy); x = 0 gives -dy * ln2 / beta^2. */
+SOFTPLUS_API softplus_status softplus_backward_beta_f32(size_t ndim, const size_t *shape,
+                                                        const float *dy, const ptrdiff_t *dy_strides,
+                                                        const float *x, const ptrdiff_t *x_strides,
+                                                        float *dbeta, const ptrdiff_t *dbeta_strides,
+                                                        float beta, float threshold);
+
+/** The same in double precision. */
+SOFTPLUS_API softplus_status softplus_backward_beta_f64(size_t ndim, const size_t *shape,
+                                                        const double *dy, const ptrdiff_t *dy_strides,
+                                                        const double *x, const ptrdiff_t *x_strides,
+                                                        double *dbeta, const ptrdiff_t *dbeta_strides,
+                                                        double beta, double threshold);
+
 /** A short English description of a status, for example "beta must be finite and non-zero,
  * threshold must not be NaN, an accuracy must be a tier" for SOFTPLUS_ERR_PARAM. Never NULL: an unknown value gives
  * "unknown status". The string is static. */

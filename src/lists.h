@@ -28,10 +28,39 @@
  *   tag      kernel prefix (sp_<tag>_<dtype>_<isa>), and the op's name in tests, fuzzer and benchmark
  *   TAG      SP_OP_<TAG>, the index into a kernel set's table
  *   public   the public function is softplus_<public>_<dtype>
- *   inputs   tensor inputs in the public signature's order, 1 (x) or 2 (dy, x); the output follows them */
+ *   inputs   tensor inputs in the public signature's order, 1 (x, or y for the inverse) or 2 (dy, x;
+ *            g, x); the output follows them
+ * Which kernel files define an op is SP_OP_IN_FILE below: an (op, dtype) that an ISA's file lacks is
+ * served by the scalar reference, and the registry says so (origin scalar). */
 #define SP_OPS(X, ctx)                                                                               \
     X(ctx, fwd, FWD, forward, 1)                                                                     \
-    X(ctx, bwd, BWD, backward, 2)
+    X(ctx, bwd, BWD, backward, 2)                                                                    \
+    X(ctx, dbwd, DBWD, double_backward, 2)                                                           \
+    X(ctx, inv, INV, inverse, 1)                                                                     \
+    X(ctx, bbeta, BBETA, backward_beta, 2)
+
+/* SP_OP_IN_FILE(otag, dtag, isa): 1 when the kernel file of (isa, dtag) defines sp_<otag>_<dtag>_<isa>,
+ * else 0, as a preprocessor token (the registry picks the kernel with it). Every file defines forward and
+ * backward; the ops of release 1.1 list the files that have them as SP_IN_FILE_<otag>_<dtag>_<isa> ~, 1
+ * (anything not listed is 0: the scalar reference serves it). */
+#define SP_IN_FILE_fwd_ ~, 1
+#define SP_IN_FILE_bwd_ ~, 1
+#define SP_IN_FILE_dbwd_f32_scalar ~, 1
+#define SP_IN_FILE_dbwd_f64_scalar ~, 1
+#define SP_IN_FILE_inv_f32_scalar ~, 1
+#define SP_IN_FILE_inv_f64_scalar ~, 1
+#define SP_IN_FILE_bbeta_f32_scalar ~, 1
+#define SP_IN_FILE_bbeta_f64_scalar ~, 1
+#define SP_SECOND_(a, b, ...) b
+#define SP_SECOND(...) SP_SECOND_(__VA_ARGS__)
+#define SP_OR_00 0
+#define SP_OR_01 1
+#define SP_OR_10 1
+#define SP_OR_11 1
+#define SP_OR_(a, b) SP_OR_##a##b
+#define SP_OR(a, b) SP_OR_(a, b)
+#define SP_OP_IN_FILE(otag, dtag, isa)                                                               \
+    SP_OR(SP_SECOND(SP_IN_FILE_##otag##_, 0, ~), SP_SECOND(SP_IN_FILE_##otag##_##dtag##_##isa, 0, ~))
 
 /* SP_DTYPES: X(ctx, tag, TAG, storage, size, compute, ctag)
  *   tag       suffix of the public functions and the kernels

@@ -15,6 +15,20 @@
 #define SP_STR_(x) #x
 #define SP_STR(x) SP_STR_(x)
 
+/* ---- which kernel serves (op, dtype): an op the tier's file lacks (src/lists.h, SP_OP_IN_FILE) is the
+ * set's strict kernel when that file has it, else the scalar reference (strict); the SP_OP_* macros take
+ * the tier's generated SP_STEM_* names (sp_kernel_origins.h) and give that choice. ----------------- */
+#define SP_IF_1(a, b) a
+#define SP_IF_0(a, b) b
+#define SP_IF_(c, a, b) SP_IF_##c(a, b)
+#define SP_IF(c, a, b) SP_IF_(c, a, b)
+#define SP_HAS_(otag, dtag, stem) SP_OP_IN_FILE(otag, dtag, stem)
+#define SP_HAS(otag, dtag, stem) SP_HAS_(otag, dtag, stem) /* expands the stem first */
+/* what, one of SP_STEM_ SP_STEM_TAG_ SP_STEM_ORIGIN_ SP_STEM_TIER_; scalar_value its value for the scalar */
+#define SP_OP_PICK(what, scalar_value, otag, atag, isa, dtag)                                        \
+    SP_IF(SP_HAS(otag, dtag, SP_STEM_##atag##_##isa##_##dtag), what##atag##_##isa##_##dtag,           \
+          SP_IF(SP_HAS(otag, dtag, SP_STEM_strict_##isa##_##dtag), what##strict_##isa##_##dtag, scalar_value))
+
 /* ---- adapters: the strided engine's operand order (output first) to the typed kernel's ---------- */
 #define SP_ARGS_1 ptrs[1], ptrs[0]
 #define SP_ARGS_2 ptrs[1], ptrs[2], ptrs[0]
@@ -26,7 +40,7 @@
     }
 #define SP_ADAPTER_TIER(c, atag, ATAG, suffix) SP_CALL(SP_ADAPTER_TIER_, SP_UNPACK c, atag)
 #define SP_ADAPTER_TIER_(isa, dtag, otag, inputs, atag)                                              \
-    SP_ADAPTER_(isa, otag, dtag, inputs, atag, SP_STEM_##atag##_##isa##_##dtag)
+    SP_ADAPTER_(isa, otag, dtag, inputs, atag, SP_OP_PICK(SP_STEM_, scalar, otag, atag, isa, dtag))
 #define SP_ADAPTER_OP(c, otag, OTAG, public, inputs)                                                 \
     SP_ACCURACIES(SP_ADAPTER_TIER, (SP_UNPACK c, otag, inputs))
 #define SP_ADAPTER_DTYPE(isa, dtag, DTAG, storage, size, compute, ctag) SP_OPS(SP_ADAPTER_OP, (isa, dtag))
@@ -40,8 +54,10 @@ SP_ISAS(SP_ADAPTER_ISA, ~)
      SOFTPLUS_ISA_##ORIGIN, SOFTPLUS_ACCURACY_##TIER, SP_MAX_ULP_##DTAG##_##STEM,                      \
      SP_MAX_ULP_BETA_##DTAG##_##STEM}
 #define SP_ENTRY(isa, atag, otag, dtag, DTAG)                                                        \
-    SP_ENTRY_(isa, otag, dtag, DTAG, atag, SP_STEM_##atag##_##isa##_##dtag, SP_STEM_TAG_##atag##_##isa##_##dtag, \
-              SP_STEM_ORIGIN_##atag##_##isa##_##dtag, SP_STEM_TIER_##atag##_##isa##_##dtag)
+    SP_ENTRY_(isa, otag, dtag, DTAG, atag, SP_OP_PICK(SP_STEM_, scalar, otag, atag, isa, dtag),       \
+              SP_OP_PICK(SP_STEM_TAG_, SCALAR, otag, atag, isa, dtag),                                \
+              SP_OP_PICK(SP_STEM_ORIGIN_, SCALAR, otag, atag, isa, dtag),                             \
+              SP_OP_PICK(SP_STEM_TIER_, STRICT, otag, atag, isa, dtag))
 #define SP_SET_DTYPE(c, dtag, DTAG, storage, size, compute, ctag)                                    \
     [SP_DTYPE_##DTAG] = SP_CALL(SP_ENTRY, SP_UNPACK c, dtag, DTAG),
 #define SP_SET_OP(c, otag, OTAG, public, inputs)                                                     \

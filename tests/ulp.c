@@ -104,6 +104,140 @@ long double ref_bwd_f64(double dy, double x, double beta, double threshold)
                                               : (long double)dy * ref_sigmoid_f64(x, beta);
 }
 
+/* ---- release 1.1: the second derivative, the inverse, the beta gradient ----------------------------
+ * Formulas of their own, not the kernels' (softplus_scalar.c uses t/(1+t)^2, a t/(1+t) and double for the
+ * f32 inverse): the second derivative as 1/(4 cosh^2(z/2)), the beta gradient's h = softplus(z) - z s(z)
+ * as log1p(t) + a/(1 + e^a), and the f32 inverse in long double with its own branch points. */
+
+double ref_dbwd_curve_f32(float x, float beta)
+{
+    const double z = (double)beta * (double)x; /* exact */
+    const double c = cosh(0.5 * z);
+    return (double)beta * (0.25 / c / c); /* cosh overflows to inf where the value is < 2^-1020: 0 */
+}
+
+double ref_bbeta_curve_f32(float x, float beta)
+{
+    const double a = fabs((double)beta * (double)x);
+    if (isinf(a))
+        return -0.0; /* the limit at either end, -dy*0/beta^2 for dy = 1 */
+    const double h = log1p(exp(-a)) + a / (1.0 + exp(a));
+    return -h / ((double)beta * (double)beta);
+}
+
+/* log(expm1(z)) for z = zh + zl > 0 in long double: the zero at z = ln 2 through z - ln 2 (zh - ln2_hi is
+ * exact there), the large end through log1p(-exp(-z)) */
+static long double ref_log_expm1(long double zh, long double zl)
+{
+    if (zh <= 0.5L)
+        return logl(expm1l(zh)) + zl * (1.0L + 1.0L / expm1l(zh));
+    const long double ln2_hi = 0xb.17217f7d1cf79acp-4L, ln2_lo = -0xd.871319ff0342543p-70L;
+    return log1pl(2.0L * expm1l(((zh - ln2_hi) + zl) - ln2_lo)); /* callers: zh <= 40 */
+}
+
+double ref_inv_curve_f32(float y, float beta)
+{
+    const long double z = (long double)beta * (long double)y; /* exact */
+    if (isnan(z))
+        return z;
+    if (z < 0)
+        return NAN;
+    if (z == 0)
+        return -INFINITY / (double)beta;
+    if (isinf(z))
+        return y;
+    if (z > 40.0L) /* y plus the small correction, so that a huge y keeps its value */
+        return (double)((long double)y + log1pl(-expl(-z)) / beta);
+    return (double)(ref_log_expm1(z, 0.0L) / beta);
+}
+
+long double ref_dbwd_curve_f64(double x, double beta)
+{
+    long double zh, zl;
+    product_f64(x, beta, &zh, &zl);
+    if (isnan(zh))
+        return zh;
+    /* d(z) = 1/(4 cosh^2(z/2)), d'(z) = -tanh(z/2) d(z) */
+    const long double c = coshl(0.5L * zh);
+    const long double d = 0.25L / c / c;
+    return beta * (d - zl * tanhl(0.5L * zh) * d);
+}
+
+long double ref_bbeta_curve_f64(double x, double beta)
+{
+    long double zh, zl;
+    product_f64(x, beta, &zh, &zl);
+    if (isnan(zh))
+        return zh;
+    if (isinf(x))
+        return -0.0L;
+    /* h(a) = log1p(e^-a) + a/(1 + e^a), h'(a) = -a e^-a/(1 + e^-a)^2 */
+    const long double a = fabsl(zh), al = zh >= 0 ? zl : -zl;
+    const long double t = expl(-a), u = 1.0L + t;
+    const long double h = log1pl(t) + a / (1.0L + expl(a)) - al * a * t / (u * u);
+    return -h / ((long double)beta * (long double)beta);
+}
+
+long double ref_inv_curve_f64(double y, double beta)
+{
+    long double zh, zl;
+    product_f64(y, beta, &zh, &zl);
+    if (isnan(zh))
+        return zh;
+    if (zh < 0)
+        return NAN;
+    if (zh == 0)
+        return -INFINITY / beta;
+    if (isinf(zh))
+        return y;
+    if (zh > 40.0L)
+        return (long double)y + log1pl(-expl(-zh) * (1.0L - zl)) / beta;
+    return ref_log_expm1(zh, zl) / beta;
+}
+
+/* The reference of each op without the threshold rule, for a unit multiplier, and what the linear branch
+ * returns (x, the multiplier 1, or +0). */
+double ref_curve_f32(sp_op op, float x, float beta)
+{
+    switch (op) {
+    case SP_OP_FWD: return ref_softplus_f32(x, beta);
+    case SP_OP_BWD: return ref_sigmoid_f32(x, beta);
+    case SP_OP_DBWD: return ref_dbwd_curve_f32(x, beta);
+    case SP_OP_INV: return ref_inv_curve_f32(x, beta);
+    case SP_OP_BBETA: return ref_bbeta_curve_f32(x, beta);
+    default: return NAN;
+    }
+}
+
+long double ref_curve_f64(sp_op op, double x, double beta)
+{
+    switch (op) {
+    case SP_OP_FWD: return ref_softplus_f64(x, beta);
+    case SP_OP_BWD: return ref_sigmoid_f64(x, beta);
+    case SP_OP_DBWD: return ref_dbwd_curve_f64(x, beta);
+    case SP_OP_INV: return ref_inv_curve_f64(x, beta);
+    case SP_OP_BBETA: return ref_bbeta_curve_f64(x, beta);
+    default: return NAN;
+    }
+}
+
+int ulp_op_inputs(sp_op op)
+{
+#define ULP_OP_INPUTS(ctx, tag, TAG, public, inputs) [SP_OP_##TAG] = inputs,
+    static const int inputs[SP_OP_COUNT] = {SP_OPS(ULP_OP_INPUTS, ~)};
+#undef ULP_OP_INPUTS
+    return inputs[op];
+}
+
+double ref_linear_value(sp_op op, double x, double m)
+{
+    switch (op) {
+    case SP_OP_FWD: case SP_OP_INV: return x;
+    case SP_OP_BWD: return m;
+    default: return 0.0;
+    }
+}
+
 int ref_f64_is_accurate(void)
 {
     return LDBL_MANT_DIG >= 64;
@@ -173,8 +307,8 @@ static double contract_ratio(long double got, long double dy, long double sigma,
         return isnan(got) ? 0.0 : INFINITY;
     if (isinf(dy)) {
         /* sigmoid of a finite product is > 0 however far it underflows; of z = -inf it is 0 */
-        if (finite_x || sigma > 0)
-            return got == dy ? 0.0 : INFINITY;
+        if (finite_x || sigma != 0) /* the unit value's sign: signbit, so that an underflowed -0 counts */
+            return got == (signbit(sigma) ? -dy : dy) ? 0.0 : INFINITY;
         return isnan(got) ? 0.0 : INFINITY;
     }
     if (isnan(got))
@@ -183,6 +317,9 @@ static double contract_ratio(long double got, long double dy, long double sigma,
     const long double half_tiny = ldexpl(1.0L, emin - mant); /* half the smallest subnormal */
     if (got == 0 && fabsl(want) <= half_tiny && !signbit(got) != !signbit(want))
         return INFINITY;
+    /* a product beyond the format's largest value rounds to the infinity of its sign */
+    if (isinf(got) && fabsl(want) >= top - ldexpl(1.0L, emax - mant) && !signbit(got) == !signbit(want))
+        return 0.0;
     const long double g = isinf(got) ? copysignl(top, got) : got;
     const long double min_normal = ldexpl(1.0L, emin);
     const int exact = power_of_two(dy) && fabsl(g) > min_normal && fabsl(g) < top;
@@ -248,6 +385,10 @@ double f64_from_bits(uint64_t b)
         if (ref_linear_##tag(x, beta, threshold))                                                    \
             return same_##tag(got, dy) ? 0.0 : INFINITY;                                             \
         return contract_ratio(got, dy, ref_sigmoid_##tag(x, beta), isfinite(x), bound, MANT, EMIN, EMAX); \
+    }                                                                                                \
+    double ulp_mult_contract_##tag(T got, T m, R unit, int finite_x, double bound)                   \
+    {                                                                                                \
+        return contract_ratio(got, m, unit, finite_x, bound, MANT, EMIN, EMAX);                      \
     }
 ULP_PER_DTYPE(f32, float, double, FLT_MANT_DIG, FLT_MIN_EXP - 1, FLT_MAX_EXP - 1)
 ULP_PER_DTYPE(f64, double, long double, DBL_MANT_DIG, DBL_MIN_EXP - 1, DBL_MAX_EXP - 1)
@@ -284,6 +425,11 @@ ULP_PER_DTYPE(f64, double, long double, DBL_MANT_DIG, DBL_MIN_EXP - 1, DBL_MAX_E
     static double contract_##tag(double got, double dy, double x, double b, double t, double bound)  \
     {                                                                                                \
         return ulp_bwd_contract_##tag((T)got, (T)dy, (T)x, (T)b, (T)t, bound);                       \
+    }                                                                                                \
+    static long double curve_##tag(sp_op op, double x, double b) { return ref_curve_##tag(op, (T)x, (T)b); } \
+    static double mcontract_##tag(double got, double m, long double unit, int finite_x, double bound) \
+    {                                                                                                \
+        return ulp_mult_contract_##tag((T)got, (T)m, (R)unit, finite_x, bound);                      \
     }
 static float next_f32(float v, float to) { return nextafterf(v, to); }
 static double next_f64(double v, double to) { return nextafter(v, to); }
@@ -293,7 +439,7 @@ ULP_ADAPTERS(f64, double, long double, uint64_t)
 #define ULP_DTYPE_ROW(tag, TAG, size, MAX, TRUE_MIN, QNAN, SNAN)                                      \
     [SP_DTYPE_##TAG] = {SP_DTYPE_##TAG, #tag, size, 2 * (size), MAX, TRUE_MIN, QNAN, SNAN, enc_##tag, val_##tag, \
                         step_##tag, linear_##tag, softplus_##tag, sigmoid_##tag, fwd_##tag, bwd_##tag,        \
-                        error_##tag, check_##tag, sign_##tag, contract_##tag},
+                        error_##tag, check_##tag, sign_##tag, contract_##tag, curve_##tag, mcontract_##tag},
 const ulp_dtype ulp_dtypes[SP_DTYPE_COUNT] = {
     ULP_DTYPE_ROW(f32, F32, 4, FLT_MAX, 0x1p-149, 0x7fc00000u, 0x7f800001u)
     ULP_DTYPE_ROW(f64, F64, 8, DBL_MAX, 0x1p-1074, 0x7ff8000000000000u, 0x7ff0000000000001u)

@@ -53,6 +53,25 @@ int ref_linear_f64(double x, double beta, double threshold);
 long double ref_fwd_f64(double x, double beta, double threshold);
 long double ref_bwd_f64(double dy, double x, double beta, double threshold);
 
+/* Release 1.1's ops, without the threshold rule, for a unit multiplier (g = 1, dy = 1): the second
+ * derivative beta s(z)(1 - s(z)), the inverse log(expm1(beta*y))/beta (NaN for beta*y < 0, -inf/beta at
+ * 0), the beta gradient (z s(z) - softplus(z))/beta^2; f32 inputs in double (the inverse in long double),
+ * f64 in long double with the product's low part applied to first order. */
+double ref_dbwd_curve_f32(float x, float beta);
+double ref_inv_curve_f32(float y, float beta);
+double ref_bbeta_curve_f32(float x, float beta);
+long double ref_dbwd_curve_f64(double x, double beta);
+long double ref_inv_curve_f64(double y, double beta);
+long double ref_bbeta_curve_f64(double x, double beta);
+/* Any op's curve (softplus, sigmoid, and the three above), and what its linear branch returns: x for
+ * forward and the inverse, the multiplier m for backward, +0 for the second derivative and the beta
+ * gradient. */
+double ref_curve_f32(sp_op op, float x, float beta);
+long double ref_curve_f64(sp_op op, double x, double beta);
+double ref_linear_value(sp_op op, double x, double m);
+/* The op's tensor inputs (src/lists.h): 1 (x) or 2 (multiplier, x). */
+int ulp_op_inputs(sp_op op);
+
 /* 1 when long double has at least 64 significand bits, so the f64 reference is good to ~2^-11 ULP. */
 int ref_f64_is_accurate(void);
 
@@ -85,6 +104,12 @@ int ulp_zero_sign_wrong_f64(double got, long double ref);
  * INFINITY otherwise. */
 double ulp_bwd_contract_f32(float got, float dy, float x, float beta, float threshold, double bound);
 double ulp_bwd_contract_f64(double got, double dy, double x, double beta, double threshold, double bound);
+
+/* The multiplier contract of an op with a multiplier m (backward's, for any unit value): got within
+ * |m| * bound * ulp'(unit) + ulp(got)/2 of m*unit, as ulp_bwd_contract_*; an infinite m gives the infinity
+ * of m's sign times unit's sign for a finite x, NaN for an infinite x with unit 0. Returns the same ratio. */
+double ulp_mult_contract_f32(float got, float m, double unit, int finite_x, double bound);
+double ulp_mult_contract_f64(double got, double m, long double unit, int finite_x, double bound);
 
 /* Bit-identical, or both NaN. */
 int same_f32(float a, float b);
@@ -154,6 +179,8 @@ typedef struct ulp_dtype {
     double (*ulp_check)(double got, long double ref, int exact);
     int (*zero_sign_wrong)(double got, long double ref);
     double (*bwd_contract)(double got, double dy, double x, double beta, double threshold, double bound);
+    long double (*ref_curve)(sp_op op, double x, double beta);
+    double (*mult_contract)(double got, double m, long double unit, int finite_x, double bound);
 } ulp_dtype;
 
 extern const ulp_dtype ulp_dtypes[SP_DTYPE_COUNT];

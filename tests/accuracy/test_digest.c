@@ -551,7 +551,10 @@ static int verdict(const dtype_info *d, const char *op, uint64_t want, const cha
  * own for the dtype (f64 in the fast tier), which the registry must confirm. */
 static void run_digest(softplus_accuracy tier, const dtype_info *d, sp_op op, uint64_t want)
 {
-    const char *opname = op == SP_OP_BWD ? "bwd" : "fwd";
+#define DIGEST_OP_TAG(ctx, tag, TAG, public, inputs) #tag,
+    static const char *const op_tags[] = {SP_OPS(DIGEST_OP_TAG, ~)};
+#undef DIGEST_OP_TAG
+    const char *opname = op_tags[op];
     kernel_fma ks[MAXK];
     size_t built;
     const size_t nk = find_kernels(tier, d->dtype, d->name, ks, &built);
@@ -567,6 +570,13 @@ static void run_digest(softplus_accuracy tier, const dtype_info *d, sp_op op, ui
     }
     if (nk == 0)
         none_ran(d->name);
+    /* an op the FMA files do not define (src/lists.h, SP_OP_IN_FILE) runs the scalar reference there:
+     * nothing FMA to hash */
+    if (ks[0].op[op]->origin == SOFTPLUS_ISA_SCALAR) {
+        print_message("%s %s: the FMA kernel files have no kernel of their own (the scalar reference serves "
+                      "it); no digest\n", d->name, opname);
+        skip();
+    }
     static _Alignas(64) unsigned char x[MAXB * 8], dy[MAXB * 8], out[MAXK][(MAXB + 1) * 8];
     static digests dg[MAXK];
     first_diff fd[MAXK];
@@ -590,8 +600,8 @@ static void run_digest(softplus_accuracy tier, const dtype_info *d, sp_op op, ui
             for (size_t k = 0; k < nk; k++) {
                 for (size_t i = 0; i <= n; i++)
                     put(d, out[k], i, d->poison);
-                /* output first, then the op's inputs in public order: backward (dy, x), forward (x) */
-                void *const ptrs[3] = {out[k], op == SP_OP_BWD ? (void *)dy : (void *)x, x};
+                /* output first, then the op's inputs in public order: (dy, x), or (x) for one input */
+                void *const ptrs[3] = {out[k], op == SP_OP_FWD || op == SP_OP_INV ? (void *)x : (void *)dy, x};
                 ks[k].op[op]->run(n, ptrs, &p);
                 if (get(d, out[k], n) != d->poison) {
                     print_error("%s %s %s wrote past the end of %zu elements\n", d->name, opname, ks[k].op[op]->name,

@@ -31,9 +31,10 @@
 
 #include "ulp.h"
 
-enum { BLOCK = 1 << 14, MAX_THRESHOLDS = 4, MAX_KERNELS = ULP_MAX_KERNELS, MAX_THREADS = 64, OPS = 2 };
+enum { BLOCK = 1 << 14, MAX_THRESHOLDS = 4, MAX_KERNELS = ULP_MAX_KERNELS, MAX_THREADS = 64, OPS = SP_OP_COUNT };
 
-static const char *const op_names[OPS] = {"fwd", "bwd"};
+#define OP_NAME(ctx, tag, TAG, public, inputs) [SP_OP_##TAG] = #tag,
+static const char *const op_names[OPS] = {SP_OPS(OP_NAME, ~)};
 
 /* One (kernel, op, threshold): its worst error and the first input that shows it. */
 typedef struct sweep_stat {
@@ -71,7 +72,7 @@ typedef struct config {
 /* A thread's block buffers: inputs, outputs, dy = 1, the rounded products and the references. */
 typedef struct buffers {
     union { float f32[BLOCK]; double f64[BLOCK]; } x, y, ones, zf;
-    union { double f32[BLOCK]; long double f64[BLOCK]; } ref_sp, ref_sig;
+    union { double f32[BLOCK]; long double f64[BLOCK]; } ref[OPS];
 } buffers;
 
 typedef struct worker {
@@ -149,17 +150,22 @@ static double f64_near_threshold(const config *cfg)
     return INFINITY;
 }
 
+/* Whether the kernel file of kern runs op itself (a borrowed scalar entry is swept as the scalar set's). */
+static int own_entry(const ulp_kernel *kern, int op)
+{
+    return kern->op[op]->origin == kern->isa;
+}
+
 static void sweep_block_f32(worker *w, uint64_t first, size_t n)
 {
     const config *cfg = w->cfg;
     const float beta = (float)cfg->beta;
     float *x = w->buf->x.f32, *y = w->buf->y.f32, *ones = w->buf->ones.f32, *zf = w->buf->zf.f32;
-    double *ref_sp = w->buf->ref_sp.f32, *ref_sig = w->buf->ref_sig.f32;
     for (size_t j = 0; j < n; j++) {
         x[j] = f32_from_bits(f32_pattern(first + j, cfg->step));
         ones[j] = 1.0f;
-        ref_sp[j] = ref_softplus_f32(x[j], beta);
-        ref_sig[j] = ref_sigmoid_f32(x[j], beta);
+        for (int op = 0; op < OPS; op++)
+            w->buf->ref[op].f32[j] = ref_curve_f32((sp_op)op, x[j], beta);
         zf[j] = (float)((double)beta * (double)x[j]);
     }
     for (int t = 0; t < cfg->threshold_count; t++) {
@@ -167,16 +173,16 @@ static void sweep_block_f32(worker *w, uint64_t first, size_t n)
         for (int k = 0; k < cfg->kernel_count; k++) {
             const ulp_kernel *kern = &cfg->kernels[k];
             for (int op = 0; op < OPS; op++) {
+                if (!own_entry(kern, op))
+                    continue;
                 const double bound = ulp_bound(kern->op[op], beta);
-                if (op == SP_OP_FWD)
-                    ulp_run_fwd(kern->op[op], n, x, y, &p);
-                else
-                    ulp_run_bwd(kern->op[op], n, ones, x, y, &p);
-                const double *ref = op == 0 ? ref_sp : ref_sig;
+                void *const ptrs[3] = {y, ulp_op_inputs((sp_op)op) == 2 ? (void *)ones : (void *)x, x};
+                kern->op[op]->run(n, ptrs, &p);
+                const double *ref = w->buf->ref[op].f32;
                 sweep_stat *s = &w->stats[k][op][t];
                 for (size_t j = 0; j < n; j++) {
                     const int linear = zf[j] > p.threshold;
-                    const double want = linear ? (op == 0 ? (double)x[j] : 1.0) : ref[j];
+                    const double want = linear ? ref_linear_value((sp_op)op, x[j], 1.0) : ref[j];
                     double err = ulp_check_f32(y[j], want, linear);
                     if (!linear && ulp_zero_sign_wrong_f32(y[j], want)) {
                         note_sign(s, first + j, bits_f32(x[j]), bits_f32(y[j]), want);
@@ -196,12 +202,11 @@ static void sweep_block_f64(worker *w, uint64_t first, size_t n)
     const double beta = cfg->beta;
     const double near = f64_near_threshold(cfg);
     double *x = w->buf->x.f64, *y = w->buf->y.f64, *ones = w->buf->ones.f64, *zf = w->buf->zf.f64;
-    long double *ref_sp = w->buf->ref_sp.f64, *ref_sig = w->buf->ref_sig.f64;
     for (size_t j = 0; j < n; j++) {
         x[j] = ulp_sample_f64(cfg->seed, first + j, beta, near);
         ones[j] = 1.0;
-        ref_sp[j] = ref_softplus_f64(x[j], beta);
-        ref_sig[j] = ref_sigmoid_f64(x[j], beta);
+        for (int op = 0; op < OPS; op++)
+            w->buf->ref[op].f64[j] = ref_curve_f64((sp_op)op, x[j], beta);
         zf[j] = beta * x[j];
     }
     for (int t = 0; t < cfg->threshold_count; t++) {
@@ -209,16 +214,16 @@ static void sweep_block_f64(worker *w, uint64_t first, size_t n)
         for (int k = 0; k < cfg->kernel_count; k++) {
             const ulp_kernel *kern = &cfg->kernels[k];
             for (int op = 0; op < OPS; op++) {
+                if (!own_entry(kern, op))
+                    continue;
                 const double bound = ulp_bound(kern->op[op], beta);
-                if (op == SP_OP_FWD)
-                    ulp_run_fwd(kern->op[op], n, x, y, &p);
-                else
-                    ulp_run_bwd(kern->op[op], n, ones, x, y, &p);
-                const long double *ref = op == 0 ? ref_sp : ref_sig;
+                void *const ptrs[3] = {y, ulp_op_inputs((sp_op)op) == 2 ? (void *)ones : (void *)x, x};
+                kern->op[op]->run(n, ptrs, &p);
+                const long double *ref = w->buf->ref[op].f64;
                 sweep_stat *s = &w->stats[k][op][t];
                 for (size_t j = 0; j < n; j++) {
                     const int linear = zf[j] > p.threshold;
-                    const long double want = linear ? (op == 0 ? (long double)x[j] : 1.0L) : ref[j];
+                    const long double want = linear ? (long double)ref_linear_value((sp_op)op, x[j], 1.0) : ref[j];
                     double err = ulp_check_f64(y[j], want, linear);
                     if (!linear && ulp_zero_sign_wrong_f64(y[j], want)) {
                         note_sign(s, first + j, bits_f64(x[j]), bits_f64(y[j]), want);
@@ -391,11 +396,13 @@ static double now_seconds(void)
 static int report(const config *cfg, sweep_stat (*stats)[OPS][MAX_THRESHOLDS])
 {
     int failed = 0;
-    printf("%-11s %-3s %9s %12s  %-16s %-16s %-26s %12s %12s %6s\n", "kernel", "op", "threshold", "worst ULP",
+    printf("%-11s %-5s %9s %12s  %-16s %-16s %-26s %12s %12s %6s\n", "kernel", "op", "threshold", "worst ULP",
            "at x", "got", "want", ">0.5 ULP", ">bound", "bound");
     for (int k = 0; k < cfg->kernel_count; k++) {
         const char *name = cfg->kernels[k].name;
         for (int op = 0; op < OPS; op++) {
+            if (!own_entry(&cfg->kernels[k], op))
+                continue;
             const double bound = ulp_bound(cfg->kernels[k].op[op], cfg->f64 ? cfg->beta : (double)(float)cfg->beta);
             for (int t = 0; t < cfg->threshold_count; t++) {
                 const sweep_stat *s = &stats[k][op][t];
@@ -411,7 +418,7 @@ static int report(const config *cfg, sweep_stat (*stats)[OPS][MAX_THRESHOLDS])
                 }
                 const int bad = s->over_bound > 0 || s->sign_wrong > 0;
                 failed |= bad;
-                printf("%-11s %-3s %9g %12.6f  %-16s %-16s %-26s %12" PRIu64 " %12" PRIu64 " %6.2f%s\n", name,
+                printf("%-11s %-5s %9g %12.6f  %-16s %-16s %-26s %12" PRIu64 " %12" PRIu64 " %6.2f%s\n", name,
                        op_names[op], cfg->thresholds[t], s->worst, xs, gs, ws, s->over_half, s->over_bound,
                        bound, bad ? "  FAIL" : "");
                 if (s->sign_wrong) {
@@ -419,7 +426,7 @@ static int report(const config *cfg, sweep_stat (*stats)[OPS][MAX_THRESHOLDS])
                                                : (double)f32_from_bits((uint32_t)s->sign_x_bits);
                     const double sg = cfg->f64 ? f64_from_bits(s->sign_got_bits)
                                                : (double)f32_from_bits((uint32_t)s->sign_got_bits);
-                    printf("%-11s %-3s %9g   %" PRIu64 " zero results with the wrong sign, first at x = %a: got %a, "
+                    printf("%-11s %-5s %9g   %" PRIu64 " zero results with the wrong sign, first at x = %a: got %a, "
                            "want %La  FAIL\n",
                            name, op_names[op], cfg->thresholds[t], s->sign_wrong, sx, sg, s->sign_want);
                 }

@@ -915,53 +915,77 @@ static verdict oracle(const call *c)
  * forward x's NaN quieted; backward dy's NaN quieted, else x's. The NaN made from non-NaN inputs (an
  * infinite dy times the sigmoid 0 of an infinite x) must be the positive default quiet NaN: checked
  * where the reference says NaN (check_values). */
-FZ_QUIET static uint32_t nan_policy_f32(int backward, float dy, float x)
+FZ_QUIET static uint32_t nan_policy_f32(int two_inputs, float dy, float x)
 {
-    if (backward && isnan(dy))
+    if (two_inputs && isnan(dy))
         return bits_of_f32(dy) | 0x00400000u;
     return isnan(x) ? bits_of_f32(x) | 0x00400000u : 0;
 }
 
-FZ_QUIET static uint64_t nan_policy_f64(int backward, double dy, double x)
+FZ_QUIET static uint64_t nan_policy_f64(int two_inputs, double dy, double x)
 {
-    if (backward && isnan(dy))
+    if (two_inputs && isnan(dy))
         return bits_of_f64(dy) | 0x0008000000000000u;
     return isnan(x) ? bits_of_f64(x) | 0x0008000000000000u : 0;
 }
 
 /* Forward and backward of f32 inputs in double: beta*x is exact there (24+24 bits). Returns 1 when
- * the linear branch applies (the result must then be x or dy bit for bit). */
-FZ_QUIET static int ref_f32(int backward, float dy, float x, float beta, float thr, double *out, double *sig)
+ * the linear branch applies (the result must then be x, dy or +0 bit for bit). Release 1.1's ops:
+ * the second derivative beta t/(1+t)^2, the inverse log(expm1(beta*y))/beta (NaN below the range,
+ * -inf/beta at 0; its zero at ln2/beta through expm1(z - ln 2) in long double), the beta gradient
+ * -(a t/(1+t) + log1p(t))/beta^2; *sig is the unit value the multiplier contract scales. */
+FZ_QUIET static int ref_f32(sp_op op, float dy, float x, float beta, float thr, double *out, double *sig)
 {
     const double z = (double)beta * (double)x;
     if ((float)z > thr) {
-        *out = backward ? (double)dy : (double)x;
+        *out = op == SP_OP_BWD ? (double)dy : op == SP_OP_FWD || op == SP_OP_INV ? (double)x : 0.0;
         return 1;
     }
     const double t = exp(-fabs(z));
-    if (!backward) {
+    if (op == SP_OP_FWD) {
         const double g = log1p(t) / (double)beta;
         *out = z > 0 ? (double)x + g : g; /* x and g have the sign of beta: nothing cancels */
         return 0;
     }
-    const double s = z >= 0 ? 1.0 / (1.0 + t) : t / (1.0 + t);
+    if (op == SP_OP_INV) {
+        if (z < 0 || isnan(z))
+            *out = NAN;
+        else if (z == 0)
+            *out = -INFINITY / (double)beta;
+        else if (z > 30)
+            *out = (double)x + log1p(-t) / (double)beta;
+        else if (z < 0.3)
+            *out = (double)(logl(expm1l((long double)z)) / (long double)beta);
+        else
+            *out = (double)(log1pl(2.0L * expm1l((long double)z - 0xb.17217f7d1cf79acp-4L + 0xd.871319ff0342543p-70L)) /
+                            (long double)beta);
+        return 0;
+    }
+    double s;
+    if (op == SP_OP_BWD)
+        s = z >= 0 ? 1.0 / (1.0 + t) : t / (1.0 + t);
+    else if (op == SP_OP_DBWD)
+        s = (double)beta * t / ((1.0 + t) * (1.0 + t));
+    else
+        s = isinf(z) ? -0.0 : -(fabs(z) * t / (1.0 + t) + log1p(t)) / ((double)beta * (double)beta);
     *sig = s;
-    /* sigmoid of a finite product is > 0, however far it underflowed here. */
+    /* the unit value of a finite product is not 0, however far it underflowed here: an infinite dy stays
+     * infinite, with the unit value's sign */
     if (isinf(dy) && isfinite(x))
-        *out = (double)dy;
+        *out = signbit(s) ? -(double)dy : (double)dy;
     else
         *out = (double)dy * s;
     return 0;
 }
 
 /* The same for f64 inputs in long double, with beta*x carried as hi + lo (lo exact from fmal) and lo
- * applied to first order: the condition number of both functions grows like |z|. */
-FZ_QUIET static int ref_f64(int backward, double dy, double x, double beta, double thr, long double *out,
+ * applied to first order: the condition number of every one of these functions grows like |z|. */
+FZ_QUIET static int ref_f64(sp_op op, double dy, double x, double beta, double thr, long double *out,
                             long double *sig)
 {
     const double zd = beta * x; /* PyTorch's rounded product decides the branch */
     if (zd > thr) {
-        *out = backward ? (long double)dy : (long double)x;
+        *out = op == SP_OP_BWD ? (long double)dy : op == SP_OP_FWD || op == SP_OP_INV ? (long double)x : 0.0L;
         return 1;
     }
     const long double hi = (long double)beta * (long double)x;
@@ -971,18 +995,39 @@ FZ_QUIET static int ref_f64(int backward, double dy, double x, double beta, doub
         *sig = hi;
         return 0;
     }
-    const long double t = expl(-fabsl(hi));
-    const long double u = 1.0L + t;
-    if (!backward) {
-        const long double a_lo = hi >= 0 ? lo : -lo;
-        const long double g = (log1pl(t) - a_lo * (t / u)) / (long double)beta;
+    const long double a_lo = hi >= 0 ? lo : -lo;
+    const long double t0 = expl(-fabsl(hi)), u0 = 1.0L + t0;
+    /* the new ops take the exact product through t itself: exp(-(a + a_lo)) to second order */
+    const long double t = t0 * (1.0L - a_lo), u = 1.0L + t;
+    if (op == SP_OP_FWD) {
+        const long double g = (log1pl(t0) - a_lo * (t0 / u0)) / (long double)beta;
         *out = hi > 0 ? (long double)x + g : g;
         return 0;
     }
-    const long double s = (hi >= 0 ? 1.0L : t) / u + lo * (t / (u * u));
+    if (op == SP_OP_INV) {
+        if (hi < 0)
+            *out = NAN;
+        else if (hi == 0)
+            *out = -INFINITY / (long double)beta;
+        else if (hi > 30)
+            *out = (long double)x + log1pl(-t) / (long double)beta;
+        else if (hi < 0.3L)
+            *out = (logl(expm1l(hi)) + lo * (1.0L + 1.0L / expm1l(hi))) / (long double)beta;
+        else
+            *out = log1pl(2.0L * expm1l(hi - 0xb.17217f7d1cf79acp-4L + lo + 0xd.871319ff0342543p-70L)) /
+                   (long double)beta;
+        return 0;
+    }
+    long double s;
+    if (op == SP_OP_BWD)
+        s = (hi >= 0 ? 1.0L : t0) / u0 + lo * (t0 / (u0 * u0));
+    else if (op == SP_OP_DBWD)
+        s = (long double)beta * t / (u * u);
+    else
+        s = isinf(hi) ? -0.0L : -((fabsl(hi) + a_lo) * t / u + log1pl(t)) / ((long double)beta * (long double)beta);
     *sig = s;
     if (isinf(dy) && isfinite(x))
-        *out = (long double)dy;
+        *out = signbit(s) ? -(long double)dy : (long double)dy;
     else
         *out = (long double)dy * s;
     return 0;
@@ -1076,6 +1121,9 @@ FZ_QUIET static double contract_ratio(long double got, long double dy, long doub
     const long double half_tiny = ldexpl(1.0L, emin - mant);
     if (got == 0 && fabsl(want) <= half_tiny && !signbit(got) != !signbit(want))
         return INFINITY;
+    /* a product beyond the largest finite value rounds to the infinity of its sign */
+    if (isinf(got) && fabsl(want) >= top - ldexpl(1.0L, emax - mant) && !signbit(got) == !signbit(want))
+        return 0.0;
     const long double g = isinf(got) ? copysignl(top, got) : got;
     const long double err = fabsl(g - want);
     if (err == 0)
@@ -1094,10 +1142,11 @@ FZ_QUIET static double contract_ratio(long double got, long double dy, long doub
 /* Every output element against the reference, from the inputs as they were before the call. */
 FZ_QUIET static void check_values(const call *c)
 {
-    const int f32 = c->dtype == SP_DTYPE_F32, backward = c->op == SP_OP_BWD;
+    const int f32 = c->dtype == SP_DTYPE_F32, backward = c->op == SP_OP_BWD || c->op == SP_OP_DBWD || c->op == SP_OP_BBETA;
     const sp_kernel *kern = active_kernel(c);
     const double bound = (f32 ? c->beta_f32 == 1.0f : c->beta_f64 == 1.0) ? kern->max_ulp : kern->max_ulp_beta;
-    /* forward: the error in ULP against the bound; backward: the contract's ratio against 1 */
+    /* forward and the inverse: the error in ULP against the bound; an op with a multiplier (backward, the
+     * second derivative, the beta gradient): the contract's ratio against 1 */
     const double limit = backward ? 1.0 : bound;
     const char *unit = backward ? "of the backward tolerance" : "ULP";
     size_t idx[SOFTPLUS_MAX_NDIM] = {0};
@@ -1115,14 +1164,14 @@ FZ_QUIET static void check_values(const call *c)
                 memcpy(&dy, g_before + at[1], 4);
             memcpy(&got, g_block + at[0], 4);
             double want, sig = 0.0;
-            linear = ref_f32(backward, dy, x, c->beta_f32, c->thr_f32, &want, &sig);
+            linear = ref_f32(c->op, dy, x, c->beta_f32, c->thr_f32, &want, &sig);
             const uint32_t policy = nan_policy_f32(backward, dy, x);
             if (policy)
                 err = bits_of_f32(got) == policy ? 0.0 : INFINITY, linear = 1;
             else if (isnan(want))
                 err = bits_of_f32(got) == 0x7fc00000u ? 0.0 : INFINITY;
             else if (linear)
-                err = bits_of_f32(got) == bits_of_f32(backward ? dy : x) ? 0.0 : INFINITY;
+                err = bits_of_f32(got) == bits_of_f32((float)want) ? 0.0 : INFINITY;
             else if (backward)
                 err = contract_ratio(got, dy, want, sig, bound, FLT_MANT_DIG, FLT_MIN_EXP - 1, FLT_MAX_EXP - 1);
             else
@@ -1141,14 +1190,14 @@ FZ_QUIET static void check_values(const call *c)
                 memcpy(&dy, g_before + at[1], 8);
             memcpy(&got, g_block + at[0], 8);
             long double want, sig = 0.0L;
-            linear = ref_f64(backward, dy, x, c->beta_f64, c->thr_f64, &want, &sig);
+            linear = ref_f64(c->op, dy, x, c->beta_f64, c->thr_f64, &want, &sig);
             const uint64_t policy = nan_policy_f64(backward, dy, x);
             if (policy)
                 err = bits_of_f64(got) == policy ? 0.0 : INFINITY, linear = 1;
             else if (isnan(want))
                 err = bits_of_f64(got) == 0x7ff8000000000000u ? 0.0 : INFINITY;
             else if (linear)
-                err = bits_of_f64(got) == bits_of_f64(backward ? dy : x) ? 0.0 : INFINITY;
+                err = bits_of_f64(got) == bits_of_f64((double)want) ? 0.0 : INFINITY;
             else if (backward)
                 err = contract_ratio(got, dy, want, sig, bound, DBL_MANT_DIG, DBL_MIN_EXP - 1, DBL_MAX_EXP - 1);
             else

@@ -138,3 +138,185 @@ void sp_bwd_f64_scalar(size_t n, const double *dy, const double *x, double *dx, 
     for (size_t i = 0; i < n; i++)
         dx[i] = bwd_f64(dy[i], x[i], p->beta, p->threshold);
 }
+
+/* ---- release 1.1: the second derivative, the inverse and the gradient with respect to beta ------------
+ * With z = beta*x (exact in double for f32; hi + lo for f64, lo applied through t), a = |z|, t = exp(-a):
+ *   double backward   out = g * beta * t/(1+t)^2           (s(z) s(-z), symmetric in z: no 1 - s)
+ *   inverse           x = log(expm1(z))/beta, z = beta*y, evaluated by the size of z so that nothing
+ *                     cancels or overflows: z <= 0.35: log(expm1(z)); z <= 1.4: log1p(2 expm1(z - ln 2))
+ *                     (e^z - 1 = 1 + 2 expm1(z - ln 2): the zero at y = ln2/beta comes out relatively
+ *                     exact); else y + log1p(-exp(-z))/beta (y and a small correction of opposite sign
+ *                     whose ratio is at most 0.2: no bits lost)
+ *   backward beta     dbeta = -dy * h/beta^2, h = a t/(1+t) + log1p(t) = softplus(z) - z s(z) for either
+ *                     sign of z: two positive terms, nothing cancels (the issue's -(z s(-z) + log1p(exp(-z)))
+ *                     for z > 0, and its mirror for z < 0)
+ * The linear branch (fl(beta*x) > threshold) is +0 for the double backward and the beta gradient (the
+ * derivative of x or dy with respect to x or beta is 0) and y for the inverse.
+ * Special values, the NaN policy of include/softplus.h: a NaN input is returned quieted (g or dy first);
+ * the inverse of y with beta*y < 0 (outside softplus's range) is the default NaN, of y = +-0 the limit
+ * -inf/beta; a second derivative or a beta gradient that underflows for a finite x counts as the smallest
+ * positive number, so an infinite multiplier gives an infinity (only an infinite x gives multiplier * 0).
+ * Measured worst errors: README.md and tests/accuracy (ulp_sweep), f32 all 2^32 inputs at beta = 1.
+ */
+static float dbwd_f32(float g, float x, float beta, float threshold)
+{
+    if (isnan(g))
+        return g + g;
+    if (isnan(x))
+        return x + x;
+    const double z = (double)beta * (double)x; /* exact */
+    if ((float)z > threshold)
+        return 0.0f;
+    const double t = exp(-fabs(z)), u = 1.0 + t;
+    const double d = t / (u * u);
+    /* g*beta is exact in double (24 + 24 bits): one rounding in double, one to float */
+    const double out = (double)g * (double)beta * (d == 0 && isfinite(z) ? DBL_TRUE_MIN : d);
+    return isnan(out) ? NAN : (float)out;
+}
+
+/* log(expm1(z)) for z > 0, relative error a few 2^-53 (absolute where the result is near 0) */
+static double log_expm1(double z)
+{
+    if (z <= 0.35)
+        return log(expm1(z));
+    /* z - ln 2: the first subtraction is exact (Sterbenz, z in [ln2/2, 2 ln2]) */
+    const double ln2_hi = 0x1.62e42fefa39efp-1, ln2_lo = 0x1.abc9e3b39803fp-56;
+    return log1p(2.0 * expm1((z - ln2_hi) - ln2_lo));
+}
+
+static float inv_f32(float y, float beta, float threshold)
+{
+    if (isnan(y))
+        return y + y;
+    const double z = (double)beta * (double)y; /* exact */
+    if ((float)z > threshold)
+        return y;
+    if (z < 0)
+        return NAN;
+    if (z == 0)
+        return (float)(-INFINITY / (double)beta);
+    if (z <= 1.4)
+        return (float)(log_expm1(z) / (double)beta);
+    return (float)((double)y + log1p(-exp(-z)) / (double)beta);
+}
+
+static float bbeta_f32(float dy, float x, float beta, float threshold)
+{
+    if (isnan(dy))
+        return dy + dy;
+    if (isnan(x))
+        return x + x;
+    const double z = (double)beta * (double)x; /* exact */
+    if ((float)z > threshold)
+        return 0.0f;
+    const double a = fabs(z), t = exp(-a);
+    /* an infinite x: h = 0 (z s(z) - softplus(z) -> 0 at either end) */
+    const double h = isinf(a) ? 0.0 : a * t / (1.0 + t) + log1p(t);
+    const double out = -(double)dy * (h == 0 && isfinite(a) ? DBL_TRUE_MIN : h) / ((double)beta * (double)beta);
+    return isnan(out) ? NAN : (float)out;
+}
+
+/* f64 in long double: z = zh + zl (zl = beta*x - zh exactly, an fma in long double), a = |zh| + al;
+ * t = exp(-a) is formed as expl(-|zh|) (1 - al), exact to second order in al (|al| <= 2^-64 a). */
+static long double t_of_f64(double x, double beta, long double *a_out)
+{
+    const long double zh = (long double)beta * (long double)x;
+    const long double zl = isfinite(zh) ? fmal((long double)beta, (long double)x, -zh) : 0.0L;
+    const long double a = fabsl(zh), al = zh >= 0 ? zl : -zl;
+    *a_out = a + al;
+    return expl(-a) * (1.0L - al);
+}
+
+static double dbwd_f64(double g, double x, double beta, double threshold)
+{
+    if (isnan(g))
+        return g + g;
+    if (isnan(x))
+        return x + x;
+    if (beta * x > threshold)
+        return 0.0;
+    long double a;
+    const long double t = t_of_f64(x, beta, &a), u = 1.0L + t;
+    const long double d = t / (u * u);
+    const long double out = (long double)g * beta * (d == 0 && isfinite(x) ? LDBL_TRUE_MIN : d);
+    return isnan(out) ? (double)NAN : (double)out;
+}
+
+static long double log_expm1_ld(long double zh, long double zl)
+{
+    if (zh <= 0.35L) /* d/dz log(expm1(z)) = e^z/(e^z - 1) = 1 + 1/expm1(z) */
+        return logl(expm1l(zh)) + zl * (1.0L + 1.0L / expm1l(zh));
+    const long double ln2_hi = 0xb.17217f7d1cf79acp-4L, ln2_lo = -0xd.871319ff0342543p-70L;
+    return log1pl(2.0L * expm1l(((zh - ln2_hi) + zl) - ln2_lo));
+}
+
+static double inv_f64(double y, double beta, double threshold)
+{
+    if (isnan(y))
+        return y + y;
+    if (beta * y > threshold)
+        return y;
+    const long double zh = (long double)beta * (long double)y;
+    if (zh < 0)
+        return NAN;
+    if (zh == 0)
+        return -INFINITY / beta;
+    const long double zl = isfinite(zh) ? fmal((long double)beta, (long double)y, -zh) : 0.0L;
+    if (zh <= 1.4L)
+        return (double)(log_expm1_ld(zh, zl) / beta);
+    /* log1p(-t) with t = exp(-(zh + zl)) */
+    const long double t = expl(-zh) * (1.0L - zl);
+    return (double)(y + log1pl(-t) / beta);
+}
+
+static double bbeta_f64(double dy, double x, double beta, double threshold)
+{
+    if (isnan(dy))
+        return dy + dy;
+    if (isnan(x))
+        return x + x;
+    if (beta * x > threshold)
+        return 0.0;
+    long double a;
+    const long double t = t_of_f64(x, beta, &a);
+    const long double h = isinf(x) ? 0.0L : a * t / (1.0L + t) + log1pl(t);
+    const long double out =
+        -(long double)dy * (h == 0 && isfinite(x) ? LDBL_TRUE_MIN : h) / ((long double)beta * beta);
+    return isnan(out) ? (double)NAN : (double)out;
+}
+
+void sp_dbwd_f32_scalar(size_t n, const float *g, const float *x, float *out, const sp_params_f32 *p)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = dbwd_f32(g[i], x[i], p->beta, p->threshold);
+}
+
+void sp_dbwd_f64_scalar(size_t n, const double *g, const double *x, double *out, const sp_params_f64 *p)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = dbwd_f64(g[i], x[i], p->beta, p->threshold);
+}
+
+void sp_inv_f32_scalar(size_t n, const float *y, float *x, const sp_params_f32 *p)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = inv_f32(y[i], p->beta, p->threshold);
+}
+
+void sp_inv_f64_scalar(size_t n, const double *y, double *x, const sp_params_f64 *p)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = inv_f64(y[i], p->beta, p->threshold);
+}
+
+void sp_bbeta_f32_scalar(size_t n, const float *dy, const float *x, float *dbeta, const sp_params_f32 *p)
+{
+    for (size_t i = 0; i < n; i++)
+        dbeta[i] = bbeta_f32(dy[i], x[i], p->beta, p->threshold);
+}
+
+void sp_bbeta_f64_scalar(size_t n, const double *dy, const double *x, double *dbeta, const sp_params_f64 *p)
+{
+    for (size_t i = 0; i < n; i++)
+        dbeta[i] = bbeta_f64(dy[i], x[i], p->beta, p->threshold);
+}

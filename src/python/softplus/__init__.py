@@ -4,6 +4,12 @@
 
     y  = forward(x, beta=1.0, threshold=20.0, out=None)
     dx = backward(dy, x, beta=1.0, threshold=20.0, out=None)
+    gx = double_backward(g, x, beta=1.0, threshold=20.0, out=None)     (release 1.1)
+    x  = inverse(y, beta=1.0, threshold=20.0, out=None)                (release 1.1)
+    db = backward_beta(dy, x, beta=1.0, threshold=20.0, out=None)      (release 1.1)
+
+softplus.torch has softplus(input, beta, threshold) and a Softplus module (learnable beta optional) as a
+torch.autograd.Function built on these, differentiable twice.
 
 forward gives x where fl(beta*x) > threshold (the product rounded to the array's precision), else
 log(1 + exp(beta*x)) / beta; backward gives dy there, else dy * sigmoid(beta*x). threshold=math.inf is
@@ -33,8 +39,9 @@ import numpy as np
 
 from . import _lib, _scalar
 
-__all__ = ["forward", "backward", "active_isa", "set_isa", "isa_supported", "supported_isas",
-           "set_accuracy", "accuracy_mode", "version", "library_path", "SoftplusError"]
+__all__ = ["forward", "backward", "double_backward", "inverse", "backward_beta", "active_isa", "set_isa",
+           "isa_supported", "supported_isas", "set_accuracy", "accuracy_mode", "version", "library_path",
+           "SoftplusError"]
 
 _LIB = _lib.Library()
 
@@ -270,51 +277,54 @@ def _fast_tag(a):
 
 # ---- the public functions ----------------------------------------------------------------------------
 
-def forward(x, beta=1.0, threshold=20.0, out=None):
-    """softplus(x; beta, threshold) elementwise: x where fl(beta*x) > threshold, else
-    log(1 + exp(beta*x)) / beta. Returns out (allocated when None)."""
+def _fn(name, tag):
+    return getattr(_LIB, name + "_" + tag)
+
+
+def _one_input(name, x, beta, threshold, out, xname="x"):
+    """out = op(x) for an op of one tensor input (forward, inverse)."""
     tag = _fast_tag(x) if out is None else None
     if tag is not None:
+        fn = _fn(name, tag)
         b, t = _scalars(tag, beta, threshold)
         y = np.empty_like(x)
-        fn = _LIB.forward_f32 if tag == "f32" else _LIB.forward_f64
         code = fn(1, _byref(_size_t(x.size)), _data_address(x), None, _data_address(y), None, b, t)
         if code:
-            raise SoftplusError("softplus_forward_" + tag, code)
+            raise SoftplusError("softplus_%s_%s" % (name, tag), code)
         return y
-    kind, xa = _as_input(x, "x")
-    xv = _input_view(kind, xa, "x")
+    kind, xa = _as_input(x, xname)
+    xv = _input_view(kind, xa, xname)
     ov = _output_view(kind, out, xv.shape, xv.dtype, xa)
+    fn = _fn(name, xv.dtype)
     b, t = _scalars(xv.dtype, beta, threshold)
     nd, shape, (xs, os_) = _c_arrays([xv, ov])
-    fn = _LIB.forward_f32 if xv.dtype == "f32" else _LIB.forward_f64
-    _check("softplus_forward_" + xv.dtype, fn(nd, shape, xv.ptr, xs, ov.ptr, os_, b, t))
+    _check("softplus_%s_%s" % (name, xv.dtype), fn(nd, shape, xv.ptr, xs, ov.ptr, os_, b, t))
     return ov.obj
 
 
-def backward(dy, x, beta=1.0, threshold=20.0, out=None):
-    """The gradient: dy where fl(beta*x) > threshold, else dy * sigmoid(beta*x). dy and x broadcast
-    against each other. Returns out (allocated when None)."""
+def _two_inputs(name, dy, x, beta, threshold, out, dyname="dy"):
+    """out = op(dy, x) for an op of a multiplier and x (backward, double_backward, backward_beta); the
+    two broadcast against each other."""
     tag = _fast_tag(x) if out is None else None
     if tag is not None and _fast_tag(dy) == tag and dy.shape == x.shape:
+        fn = _fn(name, tag)
         b, t = _scalars(tag, beta, threshold)
         dx = np.empty_like(x)
-        fn = _LIB.backward_f32 if tag == "f32" else _LIB.backward_f64
         code = fn(1, _byref(_size_t(x.size)), _data_address(dy), None, _data_address(x), None,
                   _data_address(dx), None, b, t)
         if code:
-            raise SoftplusError("softplus_backward_" + tag, code)
+            raise SoftplusError("softplus_%s_%s" % (name, tag), code)
         return dx
-    kind_dy, dya = _as_input(dy, "dy")
+    kind_dy, dya = _as_input(dy, dyname)
     kind_x, xa = _as_input(x, "x")
     if kind_dy != kind_x:
-        raise TypeError("softplus: dy is a %s and x a %s; pass two numpy arrays or two torch tensors"
-                        % (type(dy).__name__, type(x).__name__))
-    dyv = _input_view(kind_x, dya, "dy")
+        raise TypeError("softplus: %s is a %s and x a %s; pass two numpy arrays or two torch tensors"
+                        % (dyname, type(dy).__name__, type(x).__name__))
+    dyv = _input_view(kind_x, dya, dyname)
     xv = _input_view(kind_x, xa, "x")
     if dyv.dtype != xv.dtype:
-        raise TypeError("softplus: dy is %s and x is %s; both must have the same dtype"
-                        % (dya.dtype, xa.dtype))
+        raise TypeError("softplus: %s is %s and x is %s; both must have the same dtype"
+                        % (dyname, dya.dtype, xa.dtype))
     if dyv.shape != xv.shape:
         # Broadcast views have zero strides, which the library accepts for inputs.
         try:
@@ -326,16 +336,48 @@ def backward(dy, x, beta=1.0, threshold=20.0, out=None):
                 shape = np.broadcast_shapes(dyv.shape, xv.shape)
                 dya, xa = np.broadcast_to(dya, shape), np.broadcast_to(xa, shape)
         except (ValueError, RuntimeError):
-            raise ValueError("softplus: dy of shape %s does not broadcast against x of shape %s"
-                             % (dyv.shape, xv.shape)) from None
-        dyv = _input_view(kind_x, dya, "dy")
+            raise ValueError("softplus: %s of shape %s does not broadcast against x of shape %s"
+                             % (dyname, dyv.shape, xv.shape)) from None
+        dyv = _input_view(kind_x, dya, dyname)
         xv = _input_view(kind_x, xa, "x")
     ov = _output_view(kind_x, out, xv.shape, xv.dtype, xa)
+    fn = _fn(name, xv.dtype)
     b, t = _scalars(xv.dtype, beta, threshold)
     nd, shape, (dys, xs, os_) = _c_arrays([dyv, xv, ov])
-    fn = _LIB.backward_f32 if xv.dtype == "f32" else _LIB.backward_f64
-    _check("softplus_backward_" + xv.dtype, fn(nd, shape, dyv.ptr, dys, xv.ptr, xs, ov.ptr, os_, b, t))
+    _check("softplus_%s_%s" % (name, xv.dtype), fn(nd, shape, dyv.ptr, dys, xv.ptr, xs, ov.ptr, os_, b, t))
     return ov.obj
+
+
+def forward(x, beta=1.0, threshold=20.0, out=None):
+    """softplus(x; beta, threshold) elementwise: x where fl(beta*x) > threshold, else
+    log(1 + exp(beta*x)) / beta. Returns out (allocated when None)."""
+    return _one_input("forward", x, beta, threshold, out)
+
+
+def backward(dy, x, beta=1.0, threshold=20.0, out=None):
+    """The gradient: dy where fl(beta*x) > threshold, else dy * sigmoid(beta*x). dy and x broadcast
+    against each other. Returns out (allocated when None)."""
+    return _two_inputs("backward", dy, x, beta, threshold, out)
+
+
+def double_backward(g, x, beta=1.0, threshold=20.0, out=None):
+    """The second derivative applied to g: +0 where fl(beta*x) > threshold, else
+    g * beta * s * (1 - s), s = sigmoid(beta*x), accurate where s rounds to 1 (PyTorch's
+    softplus_double_backward). g and x broadcast against each other. Returns out (allocated when None)."""
+    return _two_inputs("double_backward", g, x, beta, threshold, out, dyname="g")
+
+
+def inverse(y, beta=1.0, threshold=20.0, out=None):
+    """The inverse of softplus: y where fl(beta*y) > threshold, else log(expm1(beta*y)) / beta, so that
+    forward(inverse(y)) == y; NaN for beta*y < 0, -inf/beta at y = 0. Returns out (allocated when None)."""
+    return _one_input("inverse", y, beta, threshold, out, xname="y")
+
+
+def backward_beta(dy, x, beta=1.0, threshold=20.0, out=None):
+    """The gradient with respect to beta, elementwise (sum it over the elements that share a beta):
+    +0 where fl(beta*x) > threshold, else dy * (z*s - softplus(z)) / beta^2 with z = beta*x. dy and x
+    broadcast against each other. Returns out (allocated when None)."""
+    return _two_inputs("backward_beta", dy, x, beta, threshold, out)
 
 
 def _isa_value(name):

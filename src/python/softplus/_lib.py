@@ -33,6 +33,12 @@ MAJOR = 1
 SINCE = {
     "softplus_set_accuracy": b"SOFTPLUS_1.1",
     "softplus_accuracy_mode": b"SOFTPLUS_1.1",
+    "softplus_double_backward_f32": b"SOFTPLUS_1.1",
+    "softplus_double_backward_f64": b"SOFTPLUS_1.1",
+    "softplus_inverse_f32": b"SOFTPLUS_1.1",
+    "softplus_inverse_f64": b"SOFTPLUS_1.1",
+    "softplus_backward_beta_f32": b"SOFTPLUS_1.1",
+    "softplus_backward_beta_f64": b"SOFTPLUS_1.1",
 }
 
 # The enum values of include/softplus.h (part of the ABI: they never change).
@@ -67,6 +73,18 @@ PROTOTYPES = {
                                         _stride_p, ctypes.c_float, ctypes.c_float)),
     "softplus_backward_f64": (_status, (ctypes.c_size_t, _size_p, _v, _stride_p, _v, _stride_p, _v,
                                         _stride_p, ctypes.c_double, ctypes.c_double)),
+    "softplus_double_backward_f32": (_status, (ctypes.c_size_t, _size_p, _v, _stride_p, _v, _stride_p, _v,
+                                               _stride_p, ctypes.c_float, ctypes.c_float)),
+    "softplus_double_backward_f64": (_status, (ctypes.c_size_t, _size_p, _v, _stride_p, _v, _stride_p, _v,
+                                               _stride_p, ctypes.c_double, ctypes.c_double)),
+    "softplus_inverse_f32": (_status, (ctypes.c_size_t, _size_p, _v, _stride_p, _v, _stride_p,
+                                       ctypes.c_float, ctypes.c_float)),
+    "softplus_inverse_f64": (_status, (ctypes.c_size_t, _size_p, _v, _stride_p, _v, _stride_p,
+                                       ctypes.c_double, ctypes.c_double)),
+    "softplus_backward_beta_f32": (_status, (ctypes.c_size_t, _size_p, _v, _stride_p, _v, _stride_p, _v,
+                                             _stride_p, ctypes.c_float, ctypes.c_float)),
+    "softplus_backward_beta_f64": (_status, (ctypes.c_size_t, _size_p, _v, _stride_p, _v, _stride_p, _v,
+                                             _stride_p, ctypes.c_double, ctypes.c_double)),
     "softplus_status_string": (ctypes.c_char_p, (_status,)),
     "softplus_version_string": (ctypes.c_char_p, ()),
     "softplus_active_isa": (_status, ()),
