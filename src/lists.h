@@ -51,6 +51,12 @@
 #define SP_IN_FILE_inv_f64_scalar ~, 1
 #define SP_IN_FILE_bbeta_f32_scalar ~, 1
 #define SP_IN_FILE_bbeta_f64_scalar ~, 1
+#define SP_IN_FILE_dbwd_f32_avx2 ~, 1
+#define SP_IN_FILE_dbwd_f32_avx512 ~, 1
+#define SP_IN_FILE_dbwd_f32_neon ~, 1
+#define SP_IN_FILE_bbeta_f32_avx2 ~, 1
+#define SP_IN_FILE_bbeta_f32_avx512 ~, 1
+#define SP_IN_FILE_bbeta_f32_neon ~, 1
 #define SP_SECOND_(a, b, ...) b
 #define SP_SECOND(...) SP_SECOND_(__VA_ARGS__)
 #define SP_OR_00 0

@@ -66,9 +66,15 @@
  *   x (or dy) unchanged.
  */
 
+static int sp_f32_bbeta_range_ok(float abs_beta)
+{
+    return abs_beta >= 0x1p-20f && abs_beta <= 0x1p+16f;
+}
+
 /* Per-call scalars, broadcast where used: ib + ibe = 1/|beta|, bsign = sign bit of beta. */
 typedef struct sp_f32_k {
     float beta, ib, ibe, bsign, thr;
+    float ib2, ib2e; /* 1/beta^2 = ib2 + ib2e, for the beta gradient (0 outside its vector range) */
 } sp_f32_k;
 
 static sp_f32_k sp_f32_make_k(const sp_params_f32 *p)
@@ -83,6 +89,11 @@ static sp_f32_k sp_f32_make_k(const sp_params_f32 *p)
     k.ibe = eps * ib;
     k.bsign = copysignf(0.0f, p->beta);
     k.thr = p->threshold;
+    /* 1/beta^2 in double (beta^2 exact there), split into two floats; only used for |beta| in
+     * [2^-20, 2^16], where both are normal */
+    const double ib2 = sp_f32_bbeta_range_ok(ab) ? 1.0 / ((double)ab * (double)ab) : 0.0;
+    k.ib2 = (float)ib2;
+    k.ib2e = (float)(ib2 - (double)k.ib2);
     return k;
 }
 
@@ -230,4 +241,120 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf t
     const vf sneg = ADD(p, FMA(p, rho, el)); /* t/(1+t) = (p + el)/(1 + e + el) */
     const vf s = SELECT(LT(z, ZERO()), sneg, spos);
     return SELECT(GT(z, F(k->thr)), dy, MUL(dy, s));
+}
+
+/* ---- release 1.1: the second derivative and the beta gradient --------------------------------------
+ * Both take stage 1 from backward (t = th + tl = exp(-|beta*x|), the product's rounding error in r) and
+ * the bins of sp_bin, so that with 1 + rho = 1/(1 + e + el) (backward's R polynomial):
+ *   second derivative  d = t/(1+t)^2 = (p + el) c (1 + rho)^2, symmetric in z: qh + ql = c p + c el
+ *                      (qh = c p rounded, the rest by fma), (1 + rho)^2 = 1 + rho2, and
+ *                      d = qh + (qh rho2 + ql (1 + rho2)); beta d = fma(beta, qh, beta * that): one rounding
+ *                      of the large term, so the unit result is good to ~0.5 ULP + 2^-26 relative.
+ *   beta gradient      h = softplus(z) - z s(z) = a s(-a) + log1p(t), a = |z| (+ al, the product's rounding
+ *                      error, for beta != 1), both terms >= 0: s(-a) = p + (p rho + el), log1p(t) = G + e + w
+ *                      as forward's; a p = ap + apl exactly (fma), ap + (G + e) ordered (Fast2Sum) into U + Ul,
+ *                      and h = U + (Ul + Sl + w + apl + a (p rho + el) [+ al p]); dbeta = -dy h / beta^2 with
+ *                      1/beta^2 = ib2 + ib2e (a float pair, from double at the call's start), U ib2 rounded
+ *                      once inside the fma.
+ * The multiplier (g, dy) comes last, one rounding: the contract "multiplier times the unit result rounded
+ * once" of include/softplus.h. Lanes that the vector code cannot carry to full precision are special and go
+ * to the scalar reference: non-finite z or multiplier, a unit result below 2^-120 (the small terms would lose
+ * bits to underflow), |z| > 87 outside the linear branch (t itself below FLT_MIN, which beta could scale back
+ * up). The beta gradient needs |beta| in [2^-20, 2^16] for ib2, ib2e to be normal (else the scalar kernel
+ * runs the whole call, sp_f32_bbeta_vector_ok); the second derivative takes any finite beta.
+ * Accuracy (tests/accuracy/ulp_sweep against the reference of tests/ulp.c, unit multiplier, thresholds inf
+ * and 20; every 256th bit pattern at beta = 1, every 1024th at the others; AVX2 = AVX-512 = NEON bits):
+ *   beta   op     worst ULP  at x              got              want
+ *   1      dbwd   0.716      0x1.b525e4p+1    0x1.f8cc94p-6    0x1.f8cc92916d34cp-6
+ *   1      bbeta  0.591      0x1.1d7696p+2    -0x1.ffa4acp-5   -0x1.ffa4aad14730cp-5
+ *   7.3    dbwd   0.623      0x1.ep-2         0x1.c9c44p-3     0x1.c9c43ec1428ecp-3
+ *   7.3    bbeta  0.587      0x1.ba1544p-2    -0x1.a516cp-9    -0x1.a516bed39e96dp-9
+ *   (0.5, 2, -1: 0.604 / 0.569.) The second derivative's extra ~0.2 ULP is the first-order el terms of
+ *   1/(1 + e + el) and its square; with |z| > 87 instead of 70 sent to the scalar kernel the beta gradient
+ *   measured 0.986 (tl subnormal): hence SP_Z_TINY_T. The bound SP_MAX_ULP_*_F32_{AVX2,AVX512,NEON} = 1.0.
+ */
+#define SP_DBWD_NBUF 2
+#define SP_BBETA_NBUF 2
+#define SP_Z_TINY_T 0x1.18p+6f    /* 70: beyond it (outside the linear branch) tl, ~2^-24 t, is subnormal */
+#define SP_UNIT_TINY 0x1p-120f    /* unit results below this lose bits in the small terms' underflow */
+
+/* Lanes the scalar reference must redo: z or the multiplier not finite, |z| > 87 or a unit result below
+ * 2^-120, both outside the linear branch (where the result is +0 whatever they are). */
+SP_INLINE vm sp_new_op_special(const sp_f32_k *k, vf m, vf z, vf unit_value)
+{
+    const vm linear = GT(z, F(k->thr));
+    const vm deep = GT(ABS(SELECT(linear, ZERO(), z)), F(SP_Z_TINY_T));
+    const vm tiny = LT(ABS(SELECT(linear, F(1.0f), unit_value)), F(SP_UNIT_TINY));
+    return OR_MASK(OR_MASK(NOT_FINITE(z), NOT_FINITE(m)), OR_MASK(deep, tiny));
+}
+
+SP_INLINE void sp_dbwd_front(const sp_f32_k *k, int unit, vf g, vf x, vf *th, vf *tl)
+{
+    sp_bwd_front(k, unit, g, x, th, tl);
+}
+
+SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf th, vf tl, vm *special)
+{
+    vf j, c, e, el, p; /* j: not needed */
+    const vf z = unit ? x : MUL(F(k->beta), x);
+    sp_bin(th, tl, &j, &c, &e, &el, &p);
+    const vf e2 = MUL(e, e);
+    const vf R = FMA(FMA(F(SP_R3), e, F(SP_R2)), e2, FMA(F(SP_R1), e, F(SP_R0)));
+    const vf rho = SUB(FMS(e2, R, e), el);   /* 1/(1 + e + el) - 1 */
+    const vf rho2 = FMA(rho, rho, ADD(rho, rho)); /* (1 + rho)^2 - 1 */
+    const vf qh = MUL(c, p);
+    const vf ql = FMA(c, el, FMS(c, p, qh)); /* c (p + el) = qh + ql */
+    const vf small = FMA(qh, rho2, FMA(ql, rho2, ql));
+    const vf u = unit ? ADD(qh, small) : FMA(F(k->beta), qh, MUL(F(k->beta), small));
+    *special = sp_new_op_special(k, g, z, u);
+    return SELECT(GT(z, F(k->thr)), ZERO(), MUL(g, u));
+}
+
+SP_INLINE void sp_bbeta_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *th, vf *tl)
+{
+    sp_bwd_front(k, unit, dy, x, th, tl);
+}
+
+SP_INLINE vf sp_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf tl, vm *special)
+{
+    vf j, c, e, el, p;
+    const vf z = unit ? x : MUL(F(k->beta), x);
+    const vf a = ABS(z);
+    sp_bin(th, tl, &j, &c, &e, &el, &p);
+    const vf e2 = MUL(e, e);
+    /* s(-a) = t/(1+t) = p + sl */
+    const vf R = FMA(FMA(F(SP_R3), e, F(SP_R2)), e2, FMA(F(SP_R1), e, F(SP_R0)));
+    const vf rho = SUB(FMS(e2, R, e), el);
+    const vf sl = FMA(p, rho, el);
+    /* log1p(t) = G + e + w = S + Sl + w */
+    const vf G = LOOKUP_J(j, sp_g_table);
+    const vf Q = FMA(FMA(F(SP_Q3), e, F(SP_Q2)), e2, FMA(F(SP_Q1), e, F(SP_Q0)));
+    const vf w = FMA(e2, Q, el);
+    const vf S = ADD(G, e);
+    const vf Sl = ADD(SUB(G, S), e);
+    /* a s(-a) = ap + apl + a sl */
+    const vf ap = MUL(a, p);
+    const vf apl = FMS(a, p, ap);
+    const vf hi = MAX(ap, S);
+    const vf lo = MIN(ap, S);
+    const vf U = ADD(hi, lo);
+    const vf Ul = SUB(lo, SUB(U, hi));
+    vf small = ADD(ADD(Ul, Sl), ADD(w, FMA(a, sl, apl)));
+    vf u;
+    if (unit) {
+        u = XOR(ADD(U, small), F(-0.0f));
+    } else {
+        /* the product's rounding error: a + al, al = zl sign(z) */
+        const vf al = XOR(FMS(F(k->beta), x, z), SIGN(z));
+        small = FMA(al, p, small);
+        u = XOR(FMA(U, F(k->ib2), FMA(U, F(k->ib2e), MUL(small, F(k->ib2)))), F(-0.0f));
+    }
+    *special = sp_new_op_special(k, dy, z, u);
+    return SELECT(GT(z, F(k->thr)), ZERO(), MUL(dy, u));
+}
+
+/* The beta gradient's vector code needs 1/beta^2 = ib2 + ib2e as normal floats. */
+static int sp_f32_bbeta_vector_ok(const sp_params_f32 *p)
+{
+    return sp_f32_bbeta_range_ok(fabsf(p->beta));
 }

@@ -11,7 +11,8 @@
  *     vector code at all), and the stages in the driver's argument order: sp_fwd_front/sp_fwd_finish
  *     with SP_FWD_NBUF vectors between them, sp_bwd_front/sp_bwd_finish with SP_BWD_NBUF.
  * It defines sp_f32_fwd and sp_f32_bwd, the bodies of the file's exported sp_fwd_f32_<isa> and
- * sp_bwd_f32_<isa>. The driver's guarantees (in-place calls, position-independent tails, no access
+ * sp_bwd_f32_<isa>, and (release 1.1, FMA files only: the algorithm text provides their stages)
+ * sp_f32_dbwd and sp_f32_bbeta. The driver's guarantees (in-place calls, position-independent tails, no access
  * outside the arrays, special lanes redone after each block from saved inputs) are the kernels'.
  */
 
@@ -42,6 +43,24 @@ static SP_NOINLINE vf sp_bwd_special(const sp_f32_k *k, vf dy, vf x, vf dx, uint
     return SP_LOOP_LOADU(dxs);
 }
 
+#ifdef SP_DBWD_NBUF /* the FMA algorithm text has the second derivative and the beta gradient */
+/* Their special lanes, likewise. */
+static SP_NOINLINE vf sp_two_input_special(void (*scalar)(size_t, const float *, const float *, float *,
+                                                          const sp_params_f32 *),
+                                           const sp_f32_k *k, vf m, vf x, vf r, uint64_t bits)
+{
+    const sp_params_f32 p = {k->beta, k->thr};
+    float ms[SP_LOOP_W], xs[SP_LOOP_W], rs[SP_LOOP_W];
+    SP_LOOP_STOREU(ms, m);
+    SP_LOOP_STOREU(xs, x);
+    SP_LOOP_STOREU(rs, r);
+    for (int i = 0; i < SP_LOOP_W; i++)
+        if (bits >> i & 1u)
+            scalar(1, &ms[i], &xs[i], &rs[i], &p);
+    return SP_LOOP_LOADU(rs);
+}
+#endif
+
 #define SP_LOOP_T float
 #define SP_LOOP_V vf
 #define SP_LOOP_M vm
@@ -62,6 +81,24 @@ static SP_NOINLINE vf sp_bwd_special(const sp_f32_k *k, vf dy, vf x, vf dx, uint
 #define SP_LOOP_STAGE2 sp_bwd_finish
 #define SP_LOOP_SPECIAL(k, unit, dy, x, dx, bits) sp_bwd_special(k, dy, x, dx, bits)
 #include "arch/softplus_loop.h"
+
+#ifdef SP_DBWD_NBUF
+#define SP_LOOP_NAME sp_f32_dbwd_loop
+#define SP_LOOP_NIN 2
+#define SP_LOOP_NBUF SP_DBWD_NBUF
+#define SP_LOOP_STAGE1 sp_dbwd_front
+#define SP_LOOP_STAGE2 sp_dbwd_finish
+#define SP_LOOP_SPECIAL(k, unit, g, x, r, bits) sp_two_input_special(sp_dbwd_f32_scalar, k, g, x, r, bits)
+#include "arch/softplus_loop.h"
+
+#define SP_LOOP_NAME sp_f32_bbeta_loop
+#define SP_LOOP_NIN 2
+#define SP_LOOP_NBUF SP_BBETA_NBUF
+#define SP_LOOP_STAGE1 sp_bbeta_front
+#define SP_LOOP_STAGE2 sp_bbeta_finish
+#define SP_LOOP_SPECIAL(k, unit, dy, x, r, bits) sp_two_input_special(sp_bbeta_f32_scalar, k, dy, x, r, bits)
+#include "arch/softplus_loop.h"
+#endif
 
 /* beta = 1 gets its own loops, with the beta arithmetic compiled out (the same bits as the general
  * code with beta = 1) */
@@ -84,3 +121,25 @@ SP_INLINE void sp_f32_bwd(size_t n, const float *dy, const float *x, float *dx, 
     else
         sp_f32_bwd_loop(n, dy, x, dx, &k, 0);
 }
+
+#ifdef SP_DBWD_NBUF
+SP_INLINE void sp_f32_dbwd(size_t n, const float *g, const float *x, float *out, const sp_params_f32 *p)
+{
+    const sp_f32_k k = sp_f32_make_k(p);
+    if (p->beta == 1.0f)
+        sp_f32_dbwd_loop(n, g, x, out, &k, 1);
+    else
+        sp_f32_dbwd_loop(n, g, x, out, &k, 0);
+}
+
+SP_INLINE void sp_f32_bbeta(size_t n, const float *dy, const float *x, float *dbeta, const sp_params_f32 *p)
+{
+    const sp_f32_k k = sp_f32_make_k(p);
+    if (p->beta == 1.0f)
+        sp_f32_bbeta_loop(n, dy, x, dbeta, &k, 1);
+    else if (sp_f32_bbeta_vector_ok(p))
+        sp_f32_bbeta_loop(n, dy, x, dbeta, &k, 0);
+    else
+        sp_bbeta_f32_scalar(n, dy, x, dbeta, p);
+}
+#endif

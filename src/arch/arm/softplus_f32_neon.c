@@ -117,3 +117,13 @@ void sp_bwd_f32_neon(size_t n, const float *dy, const float *x, float *dx, const
 {
     sp_f32_bwd(n, dy, x, dx, p);
 }
+
+void sp_dbwd_f32_neon(size_t n, const float *g, const float *x, float *out, const sp_params_f32 *p)
+{
+    sp_f32_dbwd(n, g, x, out, p);
+}
+
+void sp_bbeta_f32_neon(size_t n, const float *dy, const float *x, float *dbeta, const sp_params_f32 *p)
+{
+    sp_f32_bbeta(n, dy, x, dbeta, p);
+}
