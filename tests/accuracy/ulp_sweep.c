@@ -2,12 +2,14 @@
  * N-th of the) 2^32 float inputs, or over a long stream of double inputs, in one pass.
  * SPDX-License-Identifier: MIT
  *
- *   ulp_sweep [--beta B] [--threshold T]... [--step N] [--isa NAME]... [--threads N]
- *   ulp_sweep --f64 [--count N] [--seed S] [--beta B] [--threshold T]... [--isa NAME]... [--threads N]
+ *   ulp_sweep [--beta B] [--threshold T]... [--step N] [--isa NAME]... [--op NAME[:K]]... [--threads N]
+ *   ulp_sweep --f64 [--count N] [--seed S] [--beta B] [--threshold T]... [--isa NAME]... [--op NAME[:K]]...
  *
  * The inputs are cut into blocks; a thread takes the next block, computes the reference for it once
  * (softplus, sigmoid and the rounded product beta*x that decides the threshold rule) and runs every
- * kernel, forward and backward (dy = 1), for every threshold on it. Each (kernel, op, threshold) keeps
+ * kernel and op of src/lists.h (a multiplier of 1 where the op has one), for every threshold on it; --op
+ * limits the ops, and NAME:K checks that one on every K-th input only (its reference is then computed
+ * for those alone). Each (kernel, op, threshold) keeps
  * its worst error with the input that shows it and how many results are over 0.5 ULP and over the
  * kernel's bound (SP_MAX_ULP_*, see ulp.h for how errors are measured). The exit status is 1 when any
  * kernel exceeds its bound anywhere, 2 for a usage error, else 0.
@@ -63,6 +65,8 @@ typedef struct config {
     int threads;
     const char *isas[MAX_KERNELS];
     int isa_count;
+    /* the ops checked, and each one's sub-step: every op_step[op]-th input of the sweep (0: not checked) */
+    uint64_t op_step[OPS];
     /* the kernel files to run (ulp.h) */
     ulp_kernel kernels[MAX_KERNELS];
     int kernel_count;
@@ -71,7 +75,7 @@ typedef struct config {
 
 /* A thread's block buffers: inputs, outputs, dy = 1, the rounded products and the references. */
 typedef struct buffers {
-    union { float f32[BLOCK]; double f64[BLOCK]; } x, y, ones, zf;
+    union { float f32[BLOCK]; double f64[BLOCK]; } x, y, ones, zf, xs; /* xs: every op_step-th x */
     union { double f32[BLOCK]; long double f64[BLOCK]; } ref[OPS];
 } buffers;
 
@@ -165,7 +169,8 @@ static void sweep_block_f32(worker *w, uint64_t first, size_t n)
         x[j] = f32_from_bits(f32_pattern(first + j, cfg->step));
         ones[j] = 1.0f;
         for (int op = 0; op < OPS; op++)
-            w->buf->ref[op].f32[j] = ref_curve_f32((sp_op)op, x[j], beta);
+            if (cfg->op_step[op] && j % cfg->op_step[op] == 0)
+                w->buf->ref[op].f32[j] = ref_curve_f32((sp_op)op, x[j], beta);
         zf[j] = (float)((double)beta * (double)x[j]);
     }
     for (int t = 0; t < cfg->threshold_count; t++) {
@@ -173,23 +178,31 @@ static void sweep_block_f32(worker *w, uint64_t first, size_t n)
         for (int k = 0; k < cfg->kernel_count; k++) {
             const ulp_kernel *kern = &cfg->kernels[k];
             for (int op = 0; op < OPS; op++) {
-                if (!own_entry(kern, op))
+                if (!own_entry(kern, op) || !cfg->op_step[op])
                     continue;
                 const double bound = ulp_bound(kern->op[op], beta);
-                void *const ptrs[3] = {y, ulp_op_inputs((sp_op)op) == 2 ? (void *)ones : (void *)x, x};
-                kern->op[op]->run(n, ptrs, &p);
+                const size_t st = (size_t)cfg->op_step[op], m = (n + st - 1) / st;
+                float *in = x;
+                if (st > 1) {
+                    in = w->buf->xs.f32;
+                    for (size_t i = 0; i < m; i++)
+                        in[i] = x[i * st];
+                }
+                void *const ptrs[3] = {y, ulp_op_inputs((sp_op)op) == 2 ? (void *)ones : (void *)in, in};
+                kern->op[op]->run(m, ptrs, &p);
                 const double *ref = w->buf->ref[op].f32;
                 sweep_stat *s = &w->stats[k][op][t];
-                for (size_t j = 0; j < n; j++) {
+                for (size_t i = 0; i < m; i++) {
+                    const size_t j = i * st;
                     const int linear = zf[j] > p.threshold;
                     const double want = linear ? ref_linear_value((sp_op)op, x[j], 1.0) : ref[j];
-                    double err = ulp_check_f32(y[j], want, linear);
-                    if (!linear && ulp_zero_sign_wrong_f32(y[j], want)) {
-                        note_sign(s, first + j, bits_f32(x[j]), bits_f32(y[j]), want);
-                        err = ulp_error_f32(-y[j], want);
+                    double err = ulp_check_f32(y[i], want, linear);
+                    if (!linear && ulp_zero_sign_wrong_f32(y[i], want)) {
+                        note_sign(s, first + j, bits_f32(x[j]), bits_f32(y[i]), want);
+                        err = ulp_error_f32(-y[i], want);
                     }
                     if (err > 0.5 || err >= s->worst || !s->seen)
-                        note(s, err, bound, first + j, bits_f32(x[j]), bits_f32(y[j]), want);
+                        note(s, err, bound, first + j, bits_f32(x[j]), bits_f32(y[i]), want);
                 }
             }
         }
@@ -206,7 +219,8 @@ static void sweep_block_f64(worker *w, uint64_t first, size_t n)
         x[j] = ulp_sample_f64(cfg->seed, first + j, beta, near);
         ones[j] = 1.0;
         for (int op = 0; op < OPS; op++)
-            w->buf->ref[op].f64[j] = ref_curve_f64((sp_op)op, x[j], beta);
+            if (cfg->op_step[op] && j % cfg->op_step[op] == 0)
+                w->buf->ref[op].f64[j] = ref_curve_f64((sp_op)op, x[j], beta);
         zf[j] = beta * x[j];
     }
     for (int t = 0; t < cfg->threshold_count; t++) {
@@ -214,23 +228,31 @@ static void sweep_block_f64(worker *w, uint64_t first, size_t n)
         for (int k = 0; k < cfg->kernel_count; k++) {
             const ulp_kernel *kern = &cfg->kernels[k];
             for (int op = 0; op < OPS; op++) {
-                if (!own_entry(kern, op))
+                if (!own_entry(kern, op) || !cfg->op_step[op])
                     continue;
                 const double bound = ulp_bound(kern->op[op], beta);
-                void *const ptrs[3] = {y, ulp_op_inputs((sp_op)op) == 2 ? (void *)ones : (void *)x, x};
-                kern->op[op]->run(n, ptrs, &p);
+                const size_t st = (size_t)cfg->op_step[op], m = (n + st - 1) / st;
+                double *in = x;
+                if (st > 1) {
+                    in = w->buf->xs.f64;
+                    for (size_t i = 0; i < m; i++)
+                        in[i] = x[i * st];
+                }
+                void *const ptrs[3] = {y, ulp_op_inputs((sp_op)op) == 2 ? (void *)ones : (void *)in, in};
+                kern->op[op]->run(m, ptrs, &p);
                 const long double *ref = w->buf->ref[op].f64;
                 sweep_stat *s = &w->stats[k][op][t];
-                for (size_t j = 0; j < n; j++) {
+                for (size_t i = 0; i < m; i++) {
+                    const size_t j = i * st;
                     const int linear = zf[j] > p.threshold;
                     const long double want = linear ? (long double)ref_linear_value((sp_op)op, x[j], 1.0) : ref[j];
-                    double err = ulp_check_f64(y[j], want, linear);
-                    if (!linear && ulp_zero_sign_wrong_f64(y[j], want)) {
-                        note_sign(s, first + j, bits_f64(x[j]), bits_f64(y[j]), want);
-                        err = ulp_error_f64(-y[j], want);
+                    double err = ulp_check_f64(y[i], want, linear);
+                    if (!linear && ulp_zero_sign_wrong_f64(y[i], want)) {
+                        note_sign(s, first + j, bits_f64(x[j]), bits_f64(y[i]), want);
+                        err = ulp_error_f64(-y[i], want);
                     }
                     if (err > 0.5 || err >= s->worst || !s->seen)
-                        note(s, err, bound, first + j, bits_f64(x[j]), bits_f64(y[j]), want);
+                        note(s, err, bound, first + j, bits_f64(x[j]), bits_f64(y[i]), want);
                 }
             }
         }
@@ -268,6 +290,8 @@ static void usage(FILE *out)
             "  --count N      f64: number of inputs (default 100000000)\n"
             "  --seed S       f64: input stream (default 1)\n"
             "  --isa NAME     only the kernels of this ISA (repeatable; default: all this CPU runs)\n"
+            "  --op NAME[:K]  only this op (fwd, bwd, dbwd, inv, bbeta; repeatable; default: all), checked on\n"
+            "                 every K-th input of the sweep (K a power of two up to 16384; default 1)\n"
             "  --threads N    worker threads (default 2)\n",
             MAX_THRESHOLDS);
 }
@@ -291,8 +315,31 @@ static int parse_double(const char *s, double *out)
     return !errno && *end == '\0' && end != s;
 }
 
+/* NAME or NAME:K for --op: the first --op drops the default (every op, every input). */
+static int parse_op(const char *v, config *cfg)
+{
+    static int explicit_ops;
+    if (!explicit_ops) {
+        explicit_ops = 1;
+        memset(cfg->op_step, 0, sizeof cfg->op_step);
+    }
+    const char *colon = strchr(v, ':');
+    const size_t len = colon ? (size_t)(colon - v) : strlen(v);
+    uint64_t k = 1;
+    if (colon && (!parse_u64(colon + 1, &k) || k > BLOCK || (k & (k - 1))))
+        return 0;
+    for (int op = 0; op < OPS; op++)
+        if (strlen(op_names[op]) == len && strncmp(v, op_names[op], len) == 0) {
+            cfg->op_step[op] = k;
+            return 1;
+        }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, config *cfg)
 {
+    for (int op = 0; op < OPS; op++)
+        cfg->op_step[op] = 1;
     cfg->beta = 1.0;
     cfg->step = 1;
     cfg->count = 100000000u;
@@ -333,6 +380,8 @@ static int parse_args(int argc, char **argv, config *cfg)
             cfg->count = u;
         } else if (strcmp(a, "--seed") == 0 && parse_u64(v, &u)) {
             cfg->seed = u;
+        } else if (strcmp(a, "--op") == 0 && parse_op(v, cfg)) {
+            continue;
         } else if (strcmp(a, "--threads") == 0 && parse_u64(v, &u) && u <= MAX_THREADS) {
             cfg->threads = (int)u;
         } else if (strcmp(a, "--isa") == 0 && cfg->isa_count < MAX_KERNELS) {
@@ -401,7 +450,7 @@ static int report(const config *cfg, sweep_stat (*stats)[OPS][MAX_THRESHOLDS])
     for (int k = 0; k < cfg->kernel_count; k++) {
         const char *name = cfg->kernels[k].name;
         for (int op = 0; op < OPS; op++) {
-            if (!own_entry(&cfg->kernels[k], op))
+            if (!own_entry(&cfg->kernels[k], op) || !cfg->op_step[op])
                 continue;
             const double bound = ulp_bound(cfg->kernels[k].op[op], cfg->f64 ? cfg->beta : (double)(float)cfg->beta);
             for (int t = 0; t < cfg->threshold_count; t++) {
