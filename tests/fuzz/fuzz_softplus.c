@@ -998,7 +998,7 @@ FZ_QUIET static int ref_f64(sp_op op, double dy, double x, double beta, double t
     const long double a_lo = hi >= 0 ? lo : -lo;
     const long double t0 = expl(-fabsl(hi)), u0 = 1.0L + t0;
     /* the new ops take the exact product through t itself: exp(-(a + a_lo)) to second order */
-    const long double t = t0 * (1.0L - a_lo), u = 1.0L + t;
+    const long double t = t0 > 0 ? t0 * (1.0L - a_lo) : 0.0L, u = 1.0L + t; /* a_lo may exceed 1 where t0 = 0 */
     if (op == SP_OP_FWD) {
         const long double g = (log1pl(t0) - a_lo * (t0 / u0)) / (long double)beta;
         *out = hi > 0 ? (long double)x + g : g;
