@@ -354,7 +354,9 @@ static void test_other_tiers_run_their_own_kernel_or_the_strict_one(void **state
                     const sp_kernel *k = sp_kernel_of(set, (softplus_accuracy)t, (sp_op)op, (sp_dtype)d);
                     const sp_kernel *s = sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, (sp_op)op, (sp_dtype)d);
                     char want_name[80];
-                    if (own[i][t][d]) {
+                    /* a tier's kernel file has forward and backward; release 1.1's ops are in no tier
+                     * file (src/lists.h lists no SP_IN_FILE_<op>_<dtype>_<isa>_<tier>): the strict entry */
+                    if (own[i][t][d] && (op == SP_OP_FWD || op == SP_OP_BWD)) {
                         snprintf(want_name, sizeof want_name, "sp_%s_%s_%s%s", op_tags[op], dtype_tags[d],
                                  set->name, tier_suffix[t]);
                         assert_string_equal(k->name, want_name);
