@@ -4,9 +4,11 @@
  * Not a standalone header: x86/softplus_f32_avx2.c, x86/softplus_f32_avx512.c and arm/softplus_f32_neon.c
  * each include it once, after defining
  *   vf, vm                             the vector and lane-mask types;
- *   F ADD SUB MUL FMA FMS FNMA MIN MAX ABS SIGN XOR SCALE LOOKUP_T LOOKUP_J GT LT NOT_FINITE OR_MASK
- *   SELECT ZERO                        the operations, each with the x86 semantics its file documents
- *                                      (FMA family fused; MIN/MAX give b when unordered or equal;
+ *   F ADD SUB MUL DIV FMA FMS FNMA MIN MAX ABS SIGN XOR IADD ISHL SCALE LOOKUP_T LOOKUP_J GT LT NGE
+ *   NOT_FINITE OR_MASK SELECT ZERO     the operations, each with the x86 semantics its file documents
+ *                                      (FMA family fused; DIV the IEEE quotient; IADD, ISHL 32-bit
+ *                                      integer ops on the bits; NGE true when unordered; MIN/MAX give b
+ *                                      when unordered or equal;
  *                                      LOOKUP_x(i, tab) reads the static table tab, so each ISA keeps
  *                                      its table registers however suits it);
  * and the constants of softplus_f32_fma_constants.h. Because every kernel runs this one text, the
@@ -30,16 +32,22 @@
  *      beta != 1: y = sign(beta) (that sum + zl [z > 0]) / |beta|, the division a product by
  *      1/|beta| = ib + ibe, rounded once inside an fma; for z < -64, t is formed scaled by 2^64 (always
  *      normal then) and the result scaled back once, so t/beta keeps its bits when t is subnormal.
- *   Backward: sigmoid = 1/(1+t) = c/(1 + e + el) for z >= 0 and t/(1+t) = (p + el)/(1 + e + el) for
- *   z < 0, with 1/(1+e) = 1 - e + e^2 R(e); dx = dy * sigmoid (one more rounding, none when dy = 1).
+ *   Backward has a method of its own (a sigmoid needs exp(-|z|) and one accurate quotient, not the
+ *   log1p bins): t = 2^-k T, k = round(a/ln2) with a = min(|z|, 87), T = exp(-r) = th + tl with no
+ *   table, r = a - k ln2 carried as rh + rl (rh exact; one float r would cost 2^-26 of T) and
+ *   exp(-rh) = 1 - rh + rh^2 EB(rh); then u = 1 + t = uh + ul (fmas), q = 1/uh (one IEEE division),
+ *   sigmoid = N/u with N = 1 (z >= 0) or T (z < 0) as y0 + (N - y0 u) q, y0 = N q, rounded once and
+ *   scaled by 2^-k (exactly: the sigmoid is normal for z >= -87); dx = dy * sigmoid (one more
+ *   rounding, none when dy = 1). Every intermediate of a lane with z >= -87 is normal (on Intel a
+ *   subnormal result costs a ~70 ns microcode assist; forward still makes some, below x ~ -44).
  *   Every product is spelled MUL, which each ISA maps to something with the bits of a*b (on x86 an
  *   fma(a, b, -0): on AMD Zen 5 a multiply whose result is subnormal is several times slower and an
  *   fma is not; with vmulps, inputs in [-100, -90] ran at half speed). SCALE is exact scaling (ldexp):
  *   AVX-512's scalef, reproduced bit for bit by the AVX2 and NEON files.
  * Polynomials and tables: tests/tools/softplus_f32_coeffs.sollya (fpminimax, float coefficients):
  *   P degree 2 on |r| <= ln2/16 + 2^-12, absolute error 2^-31.7; Q degree 3 on |e| <= 0.0356,
- *   relative error of log1p 2^-30.5; R degree 3 on |e| <= 0.0356, absolute error 2^-33.4; the tables
- *   2^(-m/8) (float pairs) and c_j, G_j (Tang search) come from the same script.
+ *   relative error of log1p 2^-30.5; the tables 2^(-m/8) (float pairs) and c_j, G_j (Tang search)
+ *   come from the same script; backward's EB degree 5 on |r| <= ln2/2 + 2^-12, absolute error 2^-33.1.
  * Accuracy (tests/accuracy/ulp_sweep, every one of the 2^32 inputs, reference in double; the AVX2,
  *   AVX-512 and NEON kernels return the same bits, so these figures are every one of them):
  *   beta   op   worst ULP  at x               got              want (both thresholds, inf and 20)
@@ -108,15 +116,14 @@ static int sp_f32_fwd_vector_ok(const sp_params_f32 *p)
 }
 
 /* The two stages of each op, in the argument order of arch/softplus_loop.h (context, mode = unit,
- * the op's inputs, then the vectors stage 1 hands to stage 2). Stage 1 is t = exp(-|beta*x|) as
- * th + tl, the same for both ops; stage 2 is the rest. Splitting there rather than after the bins
- * (j, e, el forward, c, p, e, el backward) measured 1-10% faster on Zen 5 (AVX2 most; putting all
- * but the final product of backward in stage 1 lost 10%), and it leaves two vectors per input vector
- * in the block buffers, as in the f64 kernels. z = fl(beta*x) and what
+ * the op's inputs, then the vectors stage 1 hands to stage 2). Stage 1 is t = exp(-|beta*x|): forward
+ * th + tl (scaled), backward th, tl and the scale 2^-k apart; stage 2 is the rest. Splitting forward
+ * there rather than after the bins (j, e, el) measured 1-10% faster on Zen 5, and it leaves two vectors
+ * per input vector in the block buffers, as in the f64 kernels. z = fl(beta*x) and what
  * follows from it are recomputed in stage 2 rather than carried: the same operations on the same
  * input, so the same bits. */
 #define SP_FWD_NBUF 2
-#define SP_BWD_NBUF 2
+#define SP_BWD_NBUF 3
 
 /* t = exp(-|beta*x|) = th + tl from z = fl(beta*x) and zl = beta*x - z (zero for beta = 1);
  * qadd = 64 computes t*2^64 instead (forward, beta != 1, z < -64: see sp_fwd_z). */
@@ -216,30 +223,64 @@ SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf th, vf tl, vm *
     return SELECT(GT(z, F(k->thr)), x, y);
 }
 
-SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *th, vf *tl)
+/* Backward has an algorithm of its own: a sigmoid needs t = exp(-|z|) and one accurate quotient,
+ * not forward's log1p bins. Stage 1: t = 2^-k (Th + Tl) with no table, k = round(a/ln2),
+ * a = min(|z|, -SP_Z_SIGMOID_SUBNORMAL) = k ln2 + rh + rl (rh = a - k ln2_hi exact, rl = -k ln2_lo + al:
+ * r carried as a pair, since one float r would cost 2^-26 of t), exp(-rh) = 1 - rh + rh^2 EB(rh),
+ * 1 - rh = h + l0 exactly (Fast2Sum), exp(-rh) = th + tl (Fast2Sum), exp(-r) = (th + tl)(1 - rl) to
+ * 2^-34, the product's small part folded into tl;
+ * and 2^-k as a float (normal: k <= 126 after the clamp). t itself is never formed: for z down to -87
+ * every intermediate stays normal (on Intel a subnormal result costs a ~70 ns microcode assist). */
+SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *pth, vf *ptl, vf *ppk)
 {
     (void)dy;
     const vf z = unit ? x : MUL(F(k->beta), x);
-    const vf zl = unit ? ZERO() : FMS(F(k->beta), x, z);
-    sp_exp(z, zl, unit, ZERO(), th, tl);
+    const vf a = MIN(ABS(z), F(-SP_Z_SIGMOID_SUBNORMAL));
+    /* kd holds -k in its low mantissa bits; kf = -k */
+    const vf kd = FMA(a, F(-SP_INV_LN2), F(SP_KSHIFT));
+    const vf kf = SUB(kd, F(SP_KSHIFT));
+    const vf rh = FMA(kf, F(SP_LN2_HI), a); /* exact: |rh| <= ln2/2 on a grid of 2^-24 */
+    vf rl = MUL(kf, F(SP_LN2_LO));
+    if (!unit) {
+        /* |beta*x| = |z| + al (clamped: huge only where a is clamped and t is irrelevant) */
+        const vf zl = FMS(F(k->beta), x, z);
+        rl = ADD(rl, XOR(MAX(MIN(zl, F(0x1p-16f)), F(-0x1p-16f)), SIGN(z)));
+    }
+    const vf r2 = MUL(rh, rh);
+    const vf EB = FMA(FMA(FMA(FMA(FMA(F(SP_EB5), rh, F(SP_EB4)), rh, F(SP_EB3)), rh, F(SP_EB2)), rh, F(SP_EB1)),
+                      rh, F(SP_EB0));
+    const vf h = SUB(F(1.0f), rh);
+    const vf l0 = SUB(SUB(F(1.0f), h), rh);  /* 1 - rh = h + l0 exactly */
+    const vf l = FMA(r2, EB, l0); /* exp(-rh) = h + l, |l| < 0.07 */
+    const vf th = ADD(h, l);
+    *pth = th;
+    *ptl = FNMA(rl, th, ADD(SUB(h, th), l)); /* |tl| < 2^-15 th: small beside th, all that matters */
+    *ppk = IADD(ISHL(kd, 23), F(1.0f)); /* 2^-k: -k << 23 added to the bits of 1.0 */
 }
 
-/* dx = dy * sigmoid(beta*x) from t; *special flags the lanes the scalar reference must redo: z not
- * finite, an infinite or NaN dy (inf times an underflowed sigmoid must not become NaN), and z below
- * SP_Z_SIGMOID_SUBNORMAL, where s is subnormal here and dy*s would carry its lost bits into dx for any
- * dy that scales it up (the scalar kernel forms dy*s in double and rounds once). */
-SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf tl, vm *special)
+/* dx = dy * sigmoid(beta*x) from t = pk (th + tl); *special flags the lanes the scalar reference
+ * must redo: z below SP_Z_SIGMOID_SUBNORMAL or NaN (there s is subnormal and dy*s would carry its
+ * lost bits into dx for any dy that scales it up; the scalar kernel forms dy*s in double and rounds
+ * once), and an infinite or NaN dy (inf times an underflowed sigmoid must not become NaN). z = +inf
+ * (x = +inf, or beta*x overflowing) gives s = 1 here, as there.
+ * u = 1 + t = uh + ul to 2^-48, q = 1/uh (one division); the numerator is N = 1 (z >= 0) or th + tl
+ * (z < 0, the sigmoid t/(1+t) then carries the factor pk, applied exactly at the end); y0 = N q,
+ * s = y0 + (N - y0 u) q, the residual exact to 2^-47 (FMAs), so s is one rounding of a value good to
+ * the 2^-28 of t. */
+SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf tl, vf pk, vm *special)
 {
-    vf j, c, e, el, p; /* j: not needed backward */
     const vf z = unit ? x : MUL(F(k->beta), x);
-    *special = OR_MASK(OR_MASK(NOT_FINITE(z), NOT_FINITE(dy)), LT(z, F(SP_Z_SIGMOID_SUBNORMAL)));
-    sp_bin(th, tl, &j, &c, &e, &el, &p);
-    const vf e2 = MUL(e, e);
-    const vf R = FMA(FMA(F(SP_R3), e, F(SP_R2)), e2, FMA(F(SP_R1), e, F(SP_R0)));
-    const vf rho = SUB(FMS(e2, R, e), el);   /* 1/(1 + e + el) - 1, first order in el */
-    const vf spos = FMA(c, rho, c);          /* 1/(1+t) = c/(1 + e + el) */
-    const vf sneg = ADD(p, FMA(p, rho, el)); /* t/(1+t) = (p + el)/(1 + e + el) */
-    const vf s = SELECT(LT(z, ZERO()), sneg, spos);
+    *special = OR_MASK(NGE(z, F(SP_Z_SIGMOID_SUBNORMAL)), NOT_FINITE(dy));
+    const vf one = F(1.0f);
+    const vf uh = FMA(th, pk, one);
+    const vf ul = FMA(tl, pk, FMA(th, pk, SUB(one, uh))); /* the first fma is 1 + t - uh, exactly */
+    const vf q = DIV(one, uh);
+    const vm neg = LT(z, ZERO());
+    const vf nh = SELECT(neg, th, one);
+    const vf nl = SELECT(neg, tl, ZERO());
+    const vf y0 = MUL(nh, q);
+    const vf rho = FNMA(y0, ul, ADD(FNMA(y0, uh, nh), nl));
+    const vf s = MUL(FMA(rho, q, y0), SELECT(neg, pk, one)); /* the scaling is exact: s is normal */
     return SELECT(GT(z, F(k->thr)), dy, MUL(dy, s));
 }
 

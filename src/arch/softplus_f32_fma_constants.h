@@ -24,11 +24,17 @@
 #define SP_Q1 0x1.55554cp-2f         /*  0.33333319 */
 #define SP_Q2 -0x1.0046bp-2f         /* -0.25026965 */
 #define SP_Q3 0x1.9a318p-3f          /*  0.20028973 */
-/* 1/(1+e) = 1 - e + e^2*R(e), |e| <= 0.0356, absolute error < 2^-33 */
-#define SP_R0 0x1.ffffe8p-1f         /*  0.99999928 */
-#define SP_R1 -0x1.ffffd8p-1f        /* -0.99999881 */
-#define SP_R2 0x1.00751cp+0f         /*  1.0017869 */
-#define SP_R3 -0x1.0090e8p+0f        /* -1.0022111 */
+/* Backward (no table): exp(-a) = 2^-k exp(-r), k = round(a/ln2), r = a - k ln2 */
+#define SP_INV_LN2 0x1.715476p+0f    /* 1/ln 2 ~ 1.4426950 */
+#define SP_LN2_HI 0x1.62e43p-1f      /* ln 2 rounded to float ~ 0.69314718 */
+#define SP_LN2_LO -0x1.05c61p-29f    /* ln 2 - SP_LN2_HI ~ -1.9047e-09 */
+/* exp(-r) = 1 - r + r^2*EB(r), |r| <= ln2/2 + 2^-12, absolute error < 2^-33.0 */
+#define SP_EB0 0x1p-1f                /*  0.5 */
+#define SP_EB1 -0x1.555556p-3f        /* -0.16666667 */
+#define SP_EB2 0x1.5554e4p-5f         /*  0.041666456 */
+#define SP_EB3 -0x1.110feep-7f        /* -0.0083331978 */
+#define SP_EB4 0x1.6d516p-10f         /*  0.0013935771 */
+#define SP_EB5 -0x1.a27408p-13f       /* -0.00019953406 */
 
 /* 2^(-m/8) = sp_t_hi[m] + sp_t_lo[m] for m = 0..7 (repeated: a 16-lane permute reads k mod 16). */
 static const float sp_t_hi[16] = {
@@ -47,7 +53,8 @@ static const float sp_t_lo[16] = {
  * whose -log is closest to a float (within 2^-11 ulp), and c_1 >= 15/16 so that c*t + (c - 1) is
  * exact for every t in bin 1 (Sterbenz); j = 0 is c = 1, G = 0. */
 /* Backward: below this z the sigmoid t/(1+t) is under FLT_MIN (t < 2^-126 from |z| > 126 ln 2 = 87.34),
- * so those lanes go to the scalar reference (sp_bwd_finish); 0.34 of margin. */
+ * so those lanes go to the scalar reference (sp_bwd_finish); 0.34 of margin. It is also backward's
+ * clamp of |z|: k = round(87/ln2) = 126 keeps 2^-k normal. */
 #define SP_Z_SIGMOID_SUBNORMAL -0x1.5cp+6f /* -87.0 */
 
 static const float sp_c_table[16] = {

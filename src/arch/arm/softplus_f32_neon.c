@@ -44,6 +44,7 @@ typedef uint32x4_t vm; /* lane masks are all-ones/all-zeros */
 #define SUB(a, b) vsubq_f32(a, b)
 /* the x86 files spell a*b as fma(a, b, -0) for speed on Zen 5: the same bits as a plain multiply */
 #define MUL(a, b) vmulq_f32(a, b)
+#define DIV(a, b) vdivq_f32(a, b)                  /* IEEE division, one rounding */
 #define FMA(a, b, c) vfmaq_f32(c, a, b)            /* a*b + c, one rounding */
 #define FMS(a, b, c) vfmaq_f32(vnegq_f32(c), a, b) /* a*b + (-c): x86 vfmsub, zero signs included */
 #define FNMA(a, b, c) vfmsq_f32(c, a, b)           /* (-a*b) + c: x86 vfnmadd */
@@ -52,11 +53,15 @@ typedef uint32x4_t vm; /* lane masks are all-ones/all-zeros */
 #define ABS(a) vabsq_f32(a)
 #define SIGN(a) vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(a), vdupq_n_u32(0x80000000u)))
 #define XOR(a, b) vreinterpretq_f32_u32(veorq_u32(vreinterpretq_u32_f32(a), vreinterpretq_u32_f32(b)))
+/* 32-bit integer add and left shift on the lanes' bits */
+#define IADD(a, b) vreinterpretq_f32_u32(vaddq_u32(vreinterpretq_u32_f32(a), vreinterpretq_u32_f32(b)))
+#define ISHL(a, n) vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(a), n))
 #define SCALE(a, n) sp_scale(a, n)
 #define LOOKUP_T(k, tab) vreinterpretq_f32_u8(vqtbl2q_u8(sp_tab8(tab), sp_byte_index(k, 7u)))   /* k mod 8 */
 #define LOOKUP_J(j, tab) vreinterpretq_f32_u8(vqtbl4q_u8(sp_tab16(tab), sp_byte_index(j, 15u))) /* j mod 16 */
 #define GT(a, b) vcgtq_f32(a, b)
 #define LT(a, b) vcltq_f32(a, b)
+#define NGE(a, b) vmvnq_u32(vcgeq_f32(a, b)) /* !(a >= b): true when unordered, like _CMP_NGE_UQ */
 #define NOT_FINITE(a) vmvnq_u32(vcaltq_f32(a, F(INFINITY))) /* !(|a| < inf): NaN and +-inf */
 #define OR_MASK(m1, m2) vorrq_u32(m1, m2)
 #define SELECT(m, a, b) vbslq_f32(m, a, b) /* m ? a : b */

@@ -37,6 +37,7 @@ typedef __m256 vm; /* lane masks are all-ones/all-zeros vectors */
 /* a*b as fma(a, b, -0): the same bits (-0 is the additive identity for every result, zeros
  * included), but a multiply whose result is subnormal is several times slower on AMD Zen 5 */
 #define MUL(a, b) _mm256_fmadd_ps(a, b, F(-0.0f))
+#define DIV(a, b) _mm256_div_ps(a, b)           /* IEEE division, one rounding */
 #define FMA(a, b, c) _mm256_fmadd_ps(a, b, c)   /* a*b + c, one rounding */
 #define FMS(a, b, c) _mm256_fmsub_ps(a, b, c)   /* a*b - c */
 #define FNMA(a, b, c) _mm256_fnmadd_ps(a, b, c) /* c - a*b */
@@ -45,11 +46,15 @@ typedef __m256 vm; /* lane masks are all-ones/all-zeros vectors */
 #define ABS(a) _mm256_andnot_ps(F(-0.0f), a)
 #define SIGN(a) _mm256_and_ps(F(-0.0f), a)
 #define XOR(a, b) _mm256_xor_ps(a, b)
+/* 32-bit integer add and left shift on the lanes' bits */
+#define IADD(a, b) _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b)))
+#define ISHL(a, n) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), n))
 #define SCALE(a, n) sp_scale(a, n)
 #define LOOKUP_T(k, tab) _mm256_permutevar8x32_ps(_mm256_loadu_ps(tab), _mm256_castps_si256(k)) /* k mod 8 */
 #define LOOKUP_J(j, tab) sp_lookup16(j, tab)                                                     /* j mod 16 */
 #define GT(a, b) _mm256_cmp_ps(a, b, _CMP_GT_OQ)
 #define LT(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
+#define NGE(a, b) _mm256_cmp_ps(a, b, _CMP_NGE_UQ) /* !(a >= b): true when unordered */
 #define NOT_FINITE(a) _mm256_cmp_ps(ABS(a), F(INFINITY), _CMP_NLT_UQ)
 #define OR_MASK(m1, m2) _mm256_or_ps(m1, m2)
 #define SELECT(m, a, b) _mm256_blendv_ps(b, a, m) /* m ? a : b */

@@ -39,6 +39,7 @@ typedef __mmask16 vm;
 /* a*b as fma(a, b, -0): the same bits (-0 is the additive identity for every result, zeros
  * included), but a multiply whose result is subnormal is several times slower on AMD Zen 5 */
 #define MUL(a, b) _mm512_fmadd_ps(a, b, F(-0.0f))
+#define DIV(a, b) _mm512_div_ps(a, b)           /* IEEE division, one rounding */
 #define FMA(a, b, c) _mm512_fmadd_ps(a, b, c)   /* a*b + c, one rounding */
 #define FMS(a, b, c) _mm512_fmsub_ps(a, b, c)   /* a*b - c */
 #define FNMA(a, b, c) _mm512_fnmadd_ps(a, b, c) /* c - a*b */
@@ -47,6 +48,9 @@ typedef __mmask16 vm;
 #define ABS(a) _mm512_andnot_ps(F(-0.0f), a)
 #define SIGN(a) _mm512_and_ps(F(-0.0f), a)
 #define XOR(a, b) _mm512_xor_ps(a, b)
+/* 32-bit integer add and left shift on the lanes' bits */
+#define IADD(a, b) _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(a), _mm512_castps_si512(b)))
+#define ISHL(a, n) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(a), n))
 /* a*2^floor(n) for n in [-190, 1): scalef rounds once, like (a*2^(n+64))*2^-64 (see the AVX2 file) */
 #define SCALE(a, n) _mm512_scalef_ps(a, n)
 /* tab[k mod 16] from the low mantissa bits of the shifted k or j; the 8-entry table is stored twice */
@@ -54,6 +58,7 @@ typedef __mmask16 vm;
 #define LOOKUP_J(j, tab) _mm512_permutexvar_ps(_mm512_castps_si512(j), _mm512_loadu_ps(tab))
 #define GT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ)
 #define LT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
+#define NGE(a, b) _mm512_cmp_ps_mask(a, b, _CMP_NGE_UQ) /* !(a >= b): true when unordered */
 #define NOT_FINITE(a) _mm512_cmp_ps_mask(ABS(a), F(INFINITY), _CMP_NLT_UQ)
 #define OR_MASK(m1, m2) ((vm)((m1) | (m2)))
 #define SELECT(m, a, b) _mm512_mask_mov_ps(b, m, a) /* m ? a : b */
