@@ -333,9 +333,18 @@ SP_INLINE vm sp_new_op_special(const sp_f32_k *k, vf m, vf z, vf unit_value)
     return OR_MASK(OR_MASK(NOT_FINITE(z), NOT_FINITE(m)), OR_MASK(deep, tiny));
 }
 
+/* t = exp(-|beta*x|) = th + tl by forward's exp (the 1.1 ops' stage 1; backward has its own) */
+SP_INLINE void sp_sig_front(const sp_f32_k *k, int unit, vf x, vf *th, vf *tl)
+{
+    const vf z = unit ? x : MUL(F(k->beta), x);
+    const vf zl = unit ? ZERO() : FMS(F(k->beta), x, z);
+    sp_exp(z, zl, unit, ZERO(), th, tl);
+}
+
 SP_INLINE void sp_dbwd_front(const sp_f32_k *k, int unit, vf g, vf x, vf *th, vf *tl)
 {
-    sp_bwd_front(k, unit, g, x, th, tl);
+    (void)g;
+    sp_sig_front(k, unit, x, th, tl);
 }
 
 SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf th, vf tl, vm *special)
@@ -357,7 +366,8 @@ SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf th, vf t
 
 SP_INLINE void sp_bbeta_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *th, vf *tl)
 {
-    sp_bwd_front(k, unit, dy, x, th, tl);
+    (void)dy;
+    sp_sig_front(k, unit, x, th, tl);
 }
 
 SP_INLINE vf sp_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf tl, vm *special)

@@ -24,6 +24,11 @@
 #define SP_Q1 0x1.55554cp-2f         /*  0.33333319 */
 #define SP_Q2 -0x1.0046bp-2f         /* -0.25026965 */
 #define SP_Q3 0x1.9a318p-3f          /*  0.20028973 */
+/* 1/(1+e) = 1 - e + e^2*R(e), |e| <= 0.0356, absolute error < 2^-33 (the 1.1 ops' sigmoid) */
+#define SP_R0 0x1.ffffe8p-1f         /*  0.99999928 */
+#define SP_R1 -0x1.ffffd8p-1f        /* -0.99999881 */
+#define SP_R2 0x1.00751cp+0f         /*  1.0017869 */
+#define SP_R3 -0x1.0090e8p+0f        /* -1.0022111 */
 /* Backward (no table): exp(-a) = 2^-k exp(-r), k = round(a/ln2), r = a - k ln2 */
 #define SP_INV_LN2 0x1.715476p+0f    /* 1/ln 2 ~ 1.4426950 */
 #define SP_LN2_HI 0x1.62e43p-1f      /* ln 2 rounded to float ~ 0.69314718 */
