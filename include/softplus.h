@@ -73,6 +73,9 @@
  *     ranges they span intersect, so interleaved views of one buffer (x = buf[0::2], y = buf[1::2]) are
  *     rejected too. Inputs may overlap each other freely.
  *   - Pointers need only the alignment of their element type.
+ *   - A call writes the output view's elements and nothing else, not even the bytes between them. It may
+ *     read the bytes between an input view's elements (vector loads de-interleave a stride-2 view), never
+ *     a byte outside the span from the view's lowest element to the end of its highest.
  *
  * Every argument is validated before any memory is read or written: a call that returns an error has
  * written nothing.

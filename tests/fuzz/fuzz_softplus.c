@@ -18,8 +18,9 @@
  *     is normal, since dy*s is exact there);
  *   - the arena (the only memory tensor pointers ever name) changed in the output view's elements and
  *     nowhere else, and not at all on error or for an empty tensor; during the call every arena byte
- *     outside the operands' elements is poisoned for AddressSanitizer (8-byte granules), so a stray
- *     read, not only a stray write, is caught; the arena sits between guard zones;
+ *     outside the output view's elements and the input views' spans (lowest to highest element: a call
+ *     may read the bytes between an input's elements) is poisoned for AddressSanitizer (8-byte
+ *     granules), so a stray read, not only a stray write, is caught; the arena sits between guard zones;
  *   - errno, the rounding mode and the SSE/x87 control bits are the same after every call, and the
  *     shape and stride arrays are unchanged (each is its own allocation of exactly ndim entries);
  *   - under a non-default FP control state of the caller (directed rounding, FTZ/DAZ, enabled traps,
@@ -1226,6 +1227,23 @@ FZ_QUIET static void for_each_element(const call *c, size_t k, unsigned char *ex
     } while (next_index(c, idx));
 }
 
+/* Unpoisons the span of input operand k's view: every byte from its lowest element to the end of its
+ * highest. softplus.h lets a call read (never write) the bytes between an input view's elements, as the
+ * strided engine's vector de-interleaving loads do, but nothing outside that span. */
+FZ_QUIET static void unpoison_input_span(const call *c, size_t k)
+{
+    ptrdiff_t low = 0, high = 0;
+    for (size_t d = 0; d < c->ndim; d++) {
+        const ptrdiff_t reach = (ptrdiff_t)(dim_size(c, d) - 1) * eff_stride(c, k, d); /* runs: no size is 0 */
+        if (reach < 0)
+            low += reach;
+        else
+            high += reach;
+    }
+    const ptrdiff_t at = (ptrdiff_t)(c->base[k] - (uintptr_t)g_block);
+    FZ_UNPOISON(g_block + at + low * (ptrdiff_t)c->es, (size_t)(high - low + 1) * c->es);
+}
+
 /* Every byte of the block is as it was before the call, except the output view's elements when the
  * call ran (c != NULL). */
 FZ_QUIET static void check_unchanged(const call *c, const char *why)
@@ -1297,9 +1315,11 @@ static void free_call(call *c)
 static softplus_status invoke(call *c, int runs, int fpmode)
 {
     FZ_POISON(g_block, BLOCK_BYTES);
-    if (runs)
-        for (size_t k = 0; k < c->nops; k++)
-            for_each_element(c, k, NULL);
+    if (runs) {
+        for_each_element(c, 0, NULL); /* the output: its elements only */
+        for (size_t k = 1; k < c->nops; k++)
+            unpoison_input_span(c, k);
+    }
     c->fpmode = set_fp_mode(fpmode);
     const fp_modes modes = fp_modes_now();
     const int errno_in = 0x5eed + (int)(c->op * SP_DTYPE_COUNT + c->dtype);
