@@ -75,7 +75,7 @@
 #define DIGEST_FWD_F64 0x8d1e02c735540ee2ull
 #define DIGEST_BWD_F64 0x9a5e038c5001ac3dull
 /* The fast tier's kernels (arch/softplus_f32_fast_algorithm.h: f32 only), from avx2 and avx512 (AMD
- * EPYC Zen 5) and neon (qemu-aarch64 7.2). */
+ * EPYC Zen 4) and neon (qemu-aarch64 7.2). */
 #define DIGEST_FWD_F32_FAST 0x191010cfb39e1800ull
 #define DIGEST_BWD_F32_FAST 0x0af73b77fbb0342dull
 /* release 1.1's f32 second derivative and beta gradient (the f64 ones and the inverse have no FMA kernel) */

@@ -18,7 +18,7 @@
  *   (adjacent runs on a loaded machine, new/old 1.16 forward, 1.15 backward).
  *   Backward's own method (table-free exp, one vdivps; the algorithm header) runs 73 instructions per
  *   8 lanes instead of 87 (callgrind, beta = 1) and 1.22-1.27x the previous backward at 4K and 64K
- *   elements (thread-CPU-time medians of 15 alternating old/new pairs in one process, Zen 5 shared
+ *   elements (thread-CPU-time medians of 15 alternating old/new pairs in one process, Zen 4 shared
  *   with other jobs at load 10-30, December 2026); interleaving 2 or 4 vectors per driver iteration
  *   measured 0.96-1.06x (noise) and was left out.
  */

@@ -22,7 +22,7 @@
  *   copy at 32M) are not met.
  *   Backward's own method (table-free exp, one vdivps; the algorithm header) runs ~69 instructions
  *   per 16 lanes in its two loops instead of ~82 (objdump) and 1.05-1.07x the previous backward at
- *   4K and 64K elements (thread-CPU-time medians of 15 alternating old/new pairs in one process, Zen 5
+ *   4K and 64K elements (thread-CPU-time medians of 15 alternating old/new pairs in one process, Zen 4
  *   shared with other jobs at load 10-30, December 2026): the division and the longer polynomial
  *   take back most of what the lookups and scalings cost.
  */
