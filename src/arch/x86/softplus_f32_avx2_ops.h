@@ -1,0 +1,107 @@
+/* softplus_f32_avx2_ops.h -- the f32 vector operations both avx2 kernel files are written in: the
+ * strict tier's (arch/softplus_f32_fma_algorithm.h) and the fast tier's (arch/softplus_f32_fast_algorithm.h),
+ * plus what the loop driver (arch/softplus_loop.h) needs: types, loads and stores with their tails,
+ * arithmetic with the rounding of the AVX-512 spelling, compares, masks and lookups.
+ * SPDX-License-Identifier: MIT
+ *
+ * Included once per kernel file, after kernels.h, before the algorithm text.
+ */
+#ifndef SP_ARCH_X86_SOFTPLUS_F32_AVX2_OPS_H
+#define SP_ARCH_X86_SOFTPLUS_F32_AVX2_OPS_H
+
+#include <immintrin.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels.h"
+
+typedef __m256 vf;
+typedef __m256 vm; /* lane masks are all-ones/all-zeros vectors */
+#define F(c) _mm256_set1_ps(c)
+#define ADD(a, b) _mm256_add_ps(a, b)
+#define SUB(a, b) _mm256_sub_ps(a, b)
+/* a*b as fma(a, b, -0): the same bits (-0 is the additive identity for every result, zeros
+ * included), but a multiply whose result is subnormal is several times slower on AMD Zen 5 */
+#define MUL(a, b) _mm256_fmadd_ps(a, b, F(-0.0f))
+#define DIV(a, b) _mm256_div_ps(a, b)           /* IEEE division, one rounding */
+#define FMA(a, b, c) _mm256_fmadd_ps(a, b, c)   /* a*b + c, one rounding */
+#define FMS(a, b, c) _mm256_fmsub_ps(a, b, c)   /* a*b - c */
+#define FNMA(a, b, c) _mm256_fnmadd_ps(a, b, c) /* c - a*b */
+#define MIN(a, b) _mm256_min_ps(a, b)           /* x86 semantics: b when unordered or equal */
+#define MAX(a, b) _mm256_max_ps(a, b)
+#define ABS(a) _mm256_andnot_ps(F(-0.0f), a)
+#define SIGN(a) _mm256_and_ps(F(-0.0f), a)
+#define XOR(a, b) _mm256_xor_ps(a, b)
+/* 32-bit integer add and left shift on the lanes' bits */
+#define IADD(a, b) _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b)))
+#define ISHL(a, n) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), n))
+#define SCALE(a, n) sp_scale(a, n)
+#define LOOKUP_T(k, tab) _mm256_permutevar8x32_ps(_mm256_loadu_ps(tab), _mm256_castps_si256(k)) /* k mod 8 */
+#define LOOKUP_J(j, tab) sp_lookup16(j, tab)                                                     /* j mod 16 */
+#define GT(a, b) _mm256_cmp_ps(a, b, _CMP_GT_OQ)
+#define LT(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
+#define NGE(a, b) _mm256_cmp_ps(a, b, _CMP_NGE_UQ) /* !(a >= b): true when unordered */
+#define NOT_FINITE(a) _mm256_cmp_ps(ABS(a), F(INFINITY), _CMP_NLT_UQ)
+#define OR_MASK(m1, m2) _mm256_or_ps(m1, m2)
+#define SELECT(m, a, b) _mm256_blendv_ps(b, a, m) /* m ? a : b */
+#define ZERO() _mm256_setzero_ps()
+#define SP_LOOP_W 8
+#define SP_LOOP_LOADU(p) _mm256_loadu_ps(p)
+#define SP_LOOP_STOREU(p, v) _mm256_storeu_ps(p, v)
+#define SP_LOOP_LOADA(p) _mm256_load_ps(p)
+#define SP_LOOP_STOREA(p, v) _mm256_store_ps(p, v)
+#define SP_LOOP_BITS(m) ((uint64_t)_mm256_movemask_ps(m))
+/* The last k = 1..7 elements as a vector with zeros above; one element (a one-element call) by a scalar
+ * load and store in a register, the rest through the driver's zero-padded stack copy: a vector load of
+ * single-element stores waits for them to retire (store forwarding fails). */
+SP_INLINE __m256 sp_load_tail(const float *p, size_t k)
+{
+    if (k == 1)
+        return _mm256_zextps128_ps256(_mm_load_ss(p));
+    _Alignas(32) float b[8] = {0};
+    memcpy(b, p, k * sizeof(float));
+    return _mm256_load_ps(b);
+}
+
+SP_INLINE void sp_store_tail(float *p, __m256 v, size_t k)
+{
+    if (k == 1) {
+        _mm_store_ss(p, _mm256_castps256_ps128(v));
+        return;
+    }
+    _Alignas(32) float b[8];
+    _mm256_store_ps(b, v);
+    memcpy(p, b, k * sizeof(float));
+}
+#define SP_LOOP_LOAD_TAIL(p, k) sp_load_tail(p, k)
+#define SP_LOOP_STORE_TAIL(p, v, k) sp_store_tail(p, v, k)
+
+/* a*2^floor(n) for n in [-190, 1), bit for bit what AVX-512's scalef gives: when a*2^(n+64) is normal
+ * the first product is exact and the second rounds once, as scalef does; otherwise |a*2^n| < 2^-190
+ * and both give a signed zero. 2^(n+64) and 2^-64 are normal floats. */
+SP_INLINE vf sp_scale(vf a, vf n)
+{
+    const __m256i e = _mm256_slli_epi32(
+        _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_floor_ps(n)), _mm256_set1_epi32(127 + 64)), 23);
+    return MUL(MUL(a, _mm256_castsi256_ps(e)), F(0x1p-64f));
+}
+
+/* 16-entry lookup: two 8-lane permutes, bit 3 of the index chooses. */
+SP_INLINE vf sp_lookup16(vf j, const float *tab)
+{
+    const __m256i idx = _mm256_castps_si256(j);
+    const vf lo = _mm256_permutevar8x32_ps(_mm256_loadu_ps(tab), idx);
+    const vf hi = _mm256_permutevar8x32_ps(_mm256_loadu_ps(tab + 8), idx);
+    return _mm256_blendv_ps(lo, hi, _mm256_castsi256_ps(_mm256_slli_epi32(idx, 28)));
+}
+
+/* the fast tier's: !(|a| <= c) with NaN included, and 2^(64-q) from the shifted q */
+#define NOT_LE_ABS(a, c) _mm256_cmp_ps(ABS(a), c, _CMP_NLE_UQ) /* !(|a| <= c), NaN included */
+/* 2^(64-q) from kshift = 0x1.8p23 + q: the low 9 bits of its pattern are q, shifted into the exponent */
+#define POW2_64_MINUS_Q(kshift)                                                                      \
+    _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_set1_epi32((127 + 64) << 23),                         \
+                                         _mm256_slli_epi32(_mm256_castps_si256(kshift), 23)))
+
+#endif /* SP_ARCH_X86_SOFTPLUS_F32_AVX2_OPS_H */
