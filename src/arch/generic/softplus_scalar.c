@@ -115,30 +115,6 @@ static double bwd_f64(double dy, double x, double beta, double threshold)
     return isnan(dx) ? (double)NAN : (double)dx;
 }
 
-void sp_fwd_f32_scalar(size_t n, const float *x, float *y, const sp_params_f32 *p)
-{
-    for (size_t i = 0; i < n; i++)
-        y[i] = fwd_f32(x[i], p->beta, p->threshold);
-}
-
-void sp_fwd_f64_scalar(size_t n, const double *x, double *y, const sp_params_f64 *p)
-{
-    for (size_t i = 0; i < n; i++)
-        y[i] = fwd_f64(x[i], p->beta, p->threshold);
-}
-
-void sp_bwd_f32_scalar(size_t n, const float *dy, const float *x, float *dx, const sp_params_f32 *p)
-{
-    for (size_t i = 0; i < n; i++)
-        dx[i] = bwd_f32(dy[i], x[i], p->beta, p->threshold);
-}
-
-void sp_bwd_f64_scalar(size_t n, const double *dy, const double *x, double *dx, const sp_params_f64 *p)
-{
-    for (size_t i = 0; i < n; i++)
-        dx[i] = bwd_f64(dy[i], x[i], p->beta, p->threshold);
-}
-
 /* ---- release 1.1: the second derivative, the inverse and the gradient with respect to beta ------------
  * With z = beta*x (exact in double for f32; hi + lo for f64, lo applied through t), a = |z|, t = exp(-a):
  *   double backward   out = g * beta * t/(1+t)^2           (s(z) s(-z), symmetric in z: no 1 - s)
@@ -285,38 +261,23 @@ static double bbeta_f64(double dy, double x, double beta, double threshold)
     return isnan(out) ? (double)NAN : (double)out;
 }
 
-void sp_dbwd_f32_scalar(size_t n, const float *g, const float *x, float *out, const sp_params_f32 *p)
-{
-    for (size_t i = 0; i < n; i++)
-        out[i] = dbwd_f32(g[i], x[i], p->beta, p->threshold);
-}
-
-void sp_dbwd_f64_scalar(size_t n, const double *g, const double *x, double *out, const sp_params_f64 *p)
-{
-    for (size_t i = 0; i < n; i++)
-        out[i] = dbwd_f64(g[i], x[i], p->beta, p->threshold);
-}
-
-void sp_inv_f32_scalar(size_t n, const float *y, float *x, const sp_params_f32 *p)
-{
-    for (size_t i = 0; i < n; i++)
-        x[i] = inv_f32(y[i], p->beta, p->threshold);
-}
-
-void sp_inv_f64_scalar(size_t n, const double *y, double *x, const sp_params_f64 *p)
-{
-    for (size_t i = 0; i < n; i++)
-        x[i] = inv_f64(y[i], p->beta, p->threshold);
-}
-
-void sp_bbeta_f32_scalar(size_t n, const float *dy, const float *x, float *dbeta, const sp_params_f32 *p)
-{
-    for (size_t i = 0; i < n; i++)
-        dbeta[i] = bbeta_f32(dy[i], x[i], p->beta, p->threshold);
-}
-
-void sp_bbeta_f64_scalar(size_t n, const double *dy, const double *x, double *dbeta, const sp_params_f64 *p)
-{
-    for (size_t i = 0; i < n; i++)
-        dbeta[i] = bbeta_f64(dy[i], x[i], p->beta, p->threshold);
-}
+/* The kernels: one loop per (op, dtype) of lists.h over the element functions above, <op>_<dtype>(inputs
+ * in the public order, beta, threshold). */
+#define SP_SCALAR_KERNEL_1(otag, dtag, T, P)                                                         \
+    void sp_##otag##_##dtag##_scalar(size_t n, const T *in, T *out, const P *p)                      \
+    {                                                                                                \
+        for (size_t i = 0; i < n; i++)                                                               \
+            out[i] = otag##_##dtag(in[i], p->beta, p->threshold);                                    \
+    }
+#define SP_SCALAR_KERNEL_2(otag, dtag, T, P)                                                         \
+    void sp_##otag##_##dtag##_scalar(size_t n, const T *in1, const T *in2, T *out, const P *p)       \
+    {                                                                                                \
+        for (size_t i = 0; i < n; i++)                                                               \
+            out[i] = otag##_##dtag(in1[i], in2[i], p->beta, p->threshold);                           \
+    }
+#define SP_SCALAR_KERNEL(dtag, compute, ctag, otag, inputs)                                          \
+    SP_SCALAR_KERNEL_##inputs(otag, dtag, compute, sp_params_##ctag)
+#define SP_SCALAR_KERNEL_OP(c, otag, OTAG, public, inputs) SP_CALL(SP_SCALAR_KERNEL, SP_UNPACK c, otag, inputs)
+#define SP_SCALAR_KERNEL_DTYPE(ctx, dtag, DTAG, storage, size, compute, ctag)                        \
+    SP_OPS(SP_SCALAR_KERNEL_OP, (dtag, compute, ctag))
+SP_DTYPES(SP_SCALAR_KERNEL_DTYPE, ~)
