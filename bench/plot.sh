@@ -28,7 +28,9 @@ data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
 
 # One file per panel and series: <dtype>-<op>-<series>.dat holding "elements Gelem/s" lines by size.
-awk -F, -v dir="$data" 'NR > 1 && $4 > 1 {
+# Only forward and backward (the four panels), and only measured rates: a libm row of an op without a libm
+# loop carries nan.
+awk -F, -v dir="$data" 'NR > 1 && $4 > 1 && ($3 == "fwd" || $3 == "bwd") && $6 + 0 > 0 {
     if ($5 == "kernel") series = $1
     else if ($5 == "copy") { series = "copy"; if ($3 == "bwd") $6 = $6 * 2 / 3 }
     else if ($5 == "libm") series = "libm"
