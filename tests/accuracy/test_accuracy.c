@@ -689,12 +689,28 @@ static void test_sweep(void **state)
 
 /* A value the rule and the reference agree on, for every op: within the bound with dy = 1, exact in
  * the linear branch; there a second dy checks that an op returning dy passes it through unchanged. */
+/* Under valgrind (SP_TEST_REDUCED) x87 long double has double's precision and range: the f64 kernels of
+ * release 1.1's ops (scalar, in long double) and their long double reference overflow there where real
+ * x87 does not (NaN for x = +-inf), so those checks are left to the native and sanitizer suites. */
+static int long_double_op_unreliable(const dtype_info *d, sp_op op)
+{
+#ifdef SP_TEST_REDUCED
+    return d->long_double_ref && op != SP_OP_FWD && op != SP_OP_BWD;
+#else
+    (void)d;
+    (void)op;
+    return 0;
+#endif
+}
+
 static void check_point(const dtype_info *d, const ulp_kernel *k, double x, double beta, double thr, const char *what)
 {
     const uint64_t xb = d->u->enc(x);
     const int linear = d->u->ref_linear(x, beta, thr);
     for (int o = 0; o < SP_OP_COUNT; o++) {
         const sp_op op = (sp_op)o;
+        if (long_double_op_unreliable(d, op))
+            continue;
         const double bound = bound_of(k, op, beta);
         const double dys[2] = {1.0, -0x1.c3p+0 /* -1.76 */};
         for (int i = 0; i < (linear ? 2 : 1); i++) {
@@ -744,6 +760,8 @@ static void test_special_values(void **state)
                 const double thr = narrow(d, thresholds[t]);
                 for (int o = 0; o < SP_OP_COUNT; o++) {
                     const sp_op op = (sp_op)o;
+                    if (long_double_op_unreliable(d, op))
+                        continue;
                     const int two = op_inputs[op] == 2;
                     for (size_t i = 0; i < sizeof in->nans / sizeof in->nans[0]; i++) {
                         /* a NaN x, against every dy (one dy, unread, for an op without one) */
