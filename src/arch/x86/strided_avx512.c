@@ -129,24 +129,8 @@ static void scatter64(double *dst, ptrdiff_t s, const double *src, size_t n)
 
 /* ---- the pair ------------------------------------------------------------------------------------ */
 
-static void gather_avx512(void *dst, const char *src, ptrdiff_t stride, size_t n, size_t elem_size)
-{
-    if (elem_size == 4)
-        gather32(dst, (const float *)(const void *)src, stride / 4, n);
-    else if (elem_size == 8)
-        gather64(dst, (const double *)(const void *)src, stride / 8, n);
-    else
-        sp_gather_generic(dst, src, stride, n, elem_size);
-}
+SP_STRIDED_GATHER_BY_SIZE(gather_avx512, gather)
 
-static void scatter_avx512(char *dst, ptrdiff_t stride, const void *src, size_t n, size_t elem_size)
-{
-    if (elem_size == 4)
-        scatter32((float *)(void *)dst, stride / 4, src, n);
-    else if (elem_size == 8)
-        scatter64((double *)(void *)dst, stride / 8, src, n);
-    else
-        sp_scatter_generic(dst, stride, src, n, elem_size);
-}
+SP_STRIDED_SCATTER_BY_SIZE(scatter_avx512, scatter)
 
 const sp_strided_copy sp_strided_copy_avx512 = {gather_avx512, scatter_avx512, sp_transpose_avx2};

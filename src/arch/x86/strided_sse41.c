@@ -61,14 +61,6 @@ static void gather64(double *dst, const double *src, ptrdiff_t s, size_t n)
         sp_gather_generic(dst + i, (const char *)(src + s * (ptrdiff_t)i), s * 8, n - i, 8);
 }
 
-static void gather_sse41(void *dst, const char *src, ptrdiff_t stride, size_t n, size_t elem_size)
-{
-    if (elem_size == 4)
-        gather32(dst, (const float *)(const void *)src, stride / 4, n);
-    else if (elem_size == 8)
-        gather64(dst, (const double *)(const void *)src, stride / 8, n);
-    else
-        sp_gather_generic(dst, src, stride, n, elem_size);
-}
+SP_STRIDED_GATHER_BY_SIZE(gather_sse41, gather)
 
 const sp_strided_copy sp_strided_copy_sse41 = {gather_sse41, sp_scatter_generic, sp_transpose_generic};
