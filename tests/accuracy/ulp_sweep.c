@@ -22,6 +22,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -73,10 +74,20 @@ typedef struct config {
     atomic_uint_fast64_t next_block;
 } config;
 
+/* One f32 op's inputs in a block, compacted to every op_step-th input (index i of input first + i*step),
+ * with what checking a result needs: the rounded product beta*x that decides the threshold rule, the
+ * linear branch's value, the reference and its 1/ulp (f32_error_scale). */
+typedef struct f32_op_block {
+    float x[BLOCK], zf[BLOCK], linear_value[BLOCK];
+    double ref[BLOCK], scale[BLOCK];
+} f32_op_block;
+
 /* A thread's block buffers: inputs, outputs, dy = 1, the rounded products and the references. */
 typedef struct buffers {
     union { float f32[BLOCK]; double f64[BLOCK]; } x, y, ones, zf, xs; /* xs: every op_step-th x */
-    union { double f32[BLOCK]; long double f64[BLOCK]; } ref[OPS];
+    long double ref[OPS][BLOCK]; /* f64 */
+    f32_op_block f32_ops[OPS];
+    double err[BLOCK]; /* f32: a kernel's errors in a block, NaN where f32_check_one decides */
 } buffers;
 
 typedef struct worker {
@@ -154,24 +165,97 @@ static double f64_near_threshold(const config *cfg)
     return INFINITY;
 }
 
-/* Whether the kernel file of kern runs op itself (a borrowed scalar entry is swept as the scalar set's). */
+/* Whether the kernel file of kern runs op itself: an entry borrowed from a fallback ISA or from the strict
+ * tier (a fast tier's op without a fast kernel) is swept once, as its own kernel's. */
 static int own_entry(const ulp_kernel *kern, int op)
 {
-    return kern->op[op]->origin == kern->isa;
+    return kern->op[op]->origin == kern->isa && kern->op[op]->tier == kern->tier;
+}
+
+static uint64_t bits_f64_inline(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
+static uint32_t bits_f32_inline(float v)
+{
+    uint32_t b;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
+/* 1/ulp(ref) of the f32 format at a finite ref (a power of two, so |got - ref| * scale is ulp_error_f32's
+ * |got - ref| / ulp exactly), NaN at an infinite or NaN one. */
+static double f32_error_scale(double ref)
+{
+    if (!isfinite(ref))
+        return NAN;
+    int e = (int)((bits_f64(ref) >> 52) & 0x7ff) - 1023;
+    if (e < FLT_MIN_EXP - 1)
+        e = FLT_MIN_EXP - 1; /* below 2^-126 the f32 ulp stays 2^-149 */
+    return f64_from_bits((uint64_t)(-(e - (FLT_MANT_DIG - 1)) + 1023) << 52);
+}
+
+/* Result i of a kernel's block, checked in full (ulp_check_f32 and the zero-sign rule) and noted. */
+static void f32_check_one(sweep_stat *s, const f32_op_block *b, size_t i, float got, float threshold, double bound,
+                          uint64_t index)
+{
+    const int linear = b->zf[i] > threshold;
+    const double want = linear ? (double)b->linear_value[i] : b->ref[i];
+    double err = ulp_check_f32(got, want, linear);
+    if (!linear && ulp_zero_sign_wrong_f32(got, want)) {
+        note_sign(s, index, bits_f32(b->x[i]), bits_f32(got), want);
+        err = ulp_error_f32(-got, want);
+    }
+    if (err > 0.5 || err >= s->worst || !s->seen)
+        note(s, err, bound, index, bits_f32(b->x[i]), bits_f32(got), want);
+}
+
+/* The 2^34-odd checks of a full sweep in two passes: a branch-free one computes every result's error where
+ * that is |got - ref| * scale or 0 (an exact linear result) and NaN where it needs f32_check_one (a wrong
+ * linear result, an infinite or NaN result or reference, a zero of the wrong sign); the second sends to
+ * f32_check_one only the errors that would change the stat: over 0.5, or over the worst so far (an error
+ * equal to the worst changes nothing, as a worker's indices only grow). */
+static void f32_check_block(sweep_stat *s, const f32_op_block *b, const float *y, size_t m, float threshold,
+                            double bound, double *err, uint64_t first, uint64_t step)
+{
+    for (size_t i = 0; i < m; i++) {
+        const uint32_t yb = bits_f32_inline(y[i]);
+        const int linear = b->zf[i] > threshold;
+        const int exact = yb == bits_f32_inline(b->linear_value[i]);
+        const int zero_sign = (yb << 1) == 0 && (yb >> 31) != (uint32_t)(bits_f64_inline(b->ref[i]) >> 63);
+        const double e = fabs((double)y[i] - b->ref[i]) * b->scale[i];
+        err[i] = linear ? (exact ? 0.0 : NAN) : (zero_sign ? NAN : e);
+    }
+    double settled = s->seen ? fmin(s->worst, 0.5) : -INFINITY; /* errors up to this change nothing */
+    for (size_t i = 0; i < m; i++)
+        if (!(err[i] <= settled)) {
+            f32_check_one(s, b, i, y[i], threshold, bound, first + i * step);
+            settled = fmin(s->worst, 0.5);
+        }
 }
 
 static void sweep_block_f32(worker *w, uint64_t first, size_t n)
 {
     const config *cfg = w->cfg;
     const float beta = (float)cfg->beta;
-    float *x = w->buf->x.f32, *y = w->buf->y.f32, *ones = w->buf->ones.f32, *zf = w->buf->zf.f32;
-    for (size_t j = 0; j < n; j++) {
-        x[j] = f32_from_bits(f32_pattern(first + j, cfg->step));
-        ones[j] = 1.0f;
-        for (int op = 0; op < OPS; op++)
-            if (cfg->op_step[op] && j % cfg->op_step[op] == 0)
-                w->buf->ref[op].f32[j] = ref_curve_f32((sp_op)op, x[j], beta);
-        zf[j] = (float)((double)beta * (double)x[j]);
+    float *y = w->buf->y.f32, *ones = w->buf->ones.f32;
+    for (int op = 0; op < OPS; op++) {
+        const uint64_t st = cfg->op_step[op];
+        if (!st)
+            continue;
+        f32_op_block *b = &w->buf->f32_ops[op];
+        for (size_t i = 0; i * st < n; i++) {
+            const float x = f32_from_bits(f32_pattern(first + i * st, cfg->step));
+            b->x[i] = x;
+            b->zf[i] = (float)((double)beta * (double)x);
+            b->linear_value[i] = (float)ref_linear_value((sp_op)op, x, 1.0);
+            b->ref[i] = ref_curve_f32((sp_op)op, x, beta);
+            b->scale[i] = f32_error_scale(b->ref[i]);
+            ones[i] = 1.0f;
+        }
     }
     for (int t = 0; t < cfg->threshold_count; t++) {
         const sp_params_f32 p = {beta, (float)cfg->thresholds[t]};
@@ -180,30 +264,12 @@ static void sweep_block_f32(worker *w, uint64_t first, size_t n)
             for (int op = 0; op < OPS; op++) {
                 if (!own_entry(kern, op) || !cfg->op_step[op])
                     continue;
-                const double bound = ulp_bound(kern->op[op], beta);
+                const f32_op_block *b = &w->buf->f32_ops[op];
                 const size_t st = (size_t)cfg->op_step[op], m = (n + st - 1) / st;
-                float *in = x;
-                if (st > 1) {
-                    in = w->buf->xs.f32;
-                    for (size_t i = 0; i < m; i++)
-                        in[i] = x[i * st];
-                }
-                void *const ptrs[3] = {y, ulp_op_inputs((sp_op)op) == 2 ? (void *)ones : (void *)in, in};
+                void *const ptrs[3] = {y, ulp_op_inputs((sp_op)op) == 2 ? (void *)ones : (void *)b->x, (void *)b->x};
                 kern->op[op]->run(m, ptrs, &p);
-                const double *ref = w->buf->ref[op].f32;
-                sweep_stat *s = &w->stats[k][op][t];
-                for (size_t i = 0; i < m; i++) {
-                    const size_t j = i * st;
-                    const int linear = zf[j] > p.threshold;
-                    const double want = linear ? ref_linear_value((sp_op)op, x[j], 1.0) : ref[j];
-                    double err = ulp_check_f32(y[i], want, linear);
-                    if (!linear && ulp_zero_sign_wrong_f32(y[i], want)) {
-                        note_sign(s, first + j, bits_f32(x[j]), bits_f32(y[i]), want);
-                        err = ulp_error_f32(-y[i], want);
-                    }
-                    if (err > 0.5 || err >= s->worst || !s->seen)
-                        note(s, err, bound, first + j, bits_f32(x[j]), bits_f32(y[i]), want);
-                }
+                f32_check_block(&w->stats[k][op][t], b, y, m, p.threshold, ulp_bound(kern->op[op], beta),
+                                w->buf->err, first, st);
             }
         }
     }
@@ -220,7 +286,7 @@ static void sweep_block_f64(worker *w, uint64_t first, size_t n)
         ones[j] = 1.0;
         for (int op = 0; op < OPS; op++)
             if (cfg->op_step[op] && j % cfg->op_step[op] == 0)
-                w->buf->ref[op].f64[j] = ref_curve_f64((sp_op)op, x[j], beta);
+                w->buf->ref[op][j] = ref_curve_f64((sp_op)op, x[j], beta);
         zf[j] = beta * x[j];
     }
     for (int t = 0; t < cfg->threshold_count; t++) {
@@ -240,7 +306,7 @@ static void sweep_block_f64(worker *w, uint64_t first, size_t n)
                 }
                 void *const ptrs[3] = {y, ulp_op_inputs((sp_op)op) == 2 ? (void *)ones : (void *)in, in};
                 kern->op[op]->run(m, ptrs, &p);
-                const long double *ref = w->buf->ref[op].f64;
+                const long double *ref = w->buf->ref[op];
                 sweep_stat *s = &w->stats[k][op][t];
                 for (size_t i = 0; i < m; i++) {
                     const size_t j = i * st;
