@@ -514,6 +514,11 @@ size_t ulp_kernels(sp_dtype dtype, ulp_kernel *out)
     return n;
 }
 
+int ulp_kernel_owns(const ulp_kernel *k, sp_op op)
+{
+    return k->op[op]->origin == k->isa && k->op[op]->tier == k->tier;
+}
+
 int ulp_isa_runnable(softplus_isa isa)
 {
     return sp_kernels_for_isa(isa) != NULL;

@@ -143,6 +143,10 @@ typedef struct ulp_kernel {
  * or tier in src/lists.h whose kernel file the build compiles appears here without an edit. */
 size_t ulp_kernels(sp_dtype dtype, ulp_kernel *out);
 
+/* 1 when k's own kernel file runs op: not an entry borrowed from a fallback ISA or from the strict tier
+ * (a fast tier's op without a fast kernel), which is tested once, as its own kernel's. */
+int ulp_kernel_owns(const ulp_kernel *k, sp_op op);
+
 /* 1 when this CPU (and OS) runs the kernels of isa and they are compiled in. */
 int ulp_isa_runnable(softplus_isa isa);
 

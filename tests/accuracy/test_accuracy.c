@@ -80,12 +80,14 @@ static int same_bits(const dtype_info *d, uint64_t a, uint64_t b)
     return a == b || (isnan(d->u->val(a)) && isnan(d->u->val(b)));
 }
 
-/* Under an emulator (cross builds define SP_TEST_EMULATED) the sweeps take an eighth of their inputs,
- * same regions: there the ulp_sweep tests (tests/accuracy/CMakeLists.txt) are the dense ones. */
-#ifdef SP_TEST_EMULATED
-#define SWEEP_SHIFT 3
+/* The sweeps here sample every region (and the threshold -3.5, which ulp_sweep leaves out) at 2^-SWEEP_SHIFT
+ * of their full density; the ulp_sweep tests (tests/accuracy/CMakeLists.txt) are the dense ones: every f32
+ * input natively, every 64th under an emulator or a sanitizer. Natively an eighth, under an emulator (cross
+ * builds define SP_TEST_EMULATED), a sanitizer or valgrind (SP_TEST_SANITIZED, SP_TEST_REDUCED) 1/32. */
+#if defined(SP_TEST_EMULATED) || defined(SP_TEST_SANITIZED) || defined(SP_TEST_REDUCED)
+#define SWEEP_SHIFT 5
 #else
-#define SWEEP_SHIFT 0
+#define SWEEP_SHIFT 3
 #endif
 
 /* Regions of the f32 sweep: every F32_BITS_STEP-th bit pattern (all binades of both signs, subnormals,
@@ -94,7 +96,7 @@ static int same_bits(const dtype_info *d, uint64_t a, uint64_t b)
  * of -3.5/beta. */
 enum {
     F32_BITS = 1 << (23 - SWEEP_SHIFT),
-    F32_BITS_STEP = (509 << SWEEP_SHIFT) | 1, /* odd: 509, or 4073 emulated */
+    F32_BITS_STEP = (509 << SWEEP_SHIFT) | 1, /* odd */
     F32_DENSE = 1 << (22 - SWEEP_SHIFT),
     F32_UNDER = 1 << (21 - SWEEP_SHIFT),
     F32_WIDE = 1 << (21 - SWEEP_SHIFT),
@@ -652,8 +654,8 @@ static void test_sweep(void **state)
                     continue;
                 for (int o = 0; o < SP_OP_COUNT; o++) {
                     const sp_op op = (sp_op)o;
-                    if (k->op[op]->origin != k->isa)
-                        continue; /* a borrowed entry: the scalar set's sweep covers it */
+                    if (!ulp_kernel_owns(k, op))
+                        continue; /* a borrowed entry: its own kernel's sweep covers it */
                     const double bound = bound_of(k, op, beta);
                     const size_t st = (size_t)op_table[op].sweep_stride;
                     run(op, k->op[op], (n + st - 1) / st, y, ones, st > 1 ? xs[op] : x, &p);
@@ -679,7 +681,7 @@ static void test_sweep(void **state)
     for (size_t ki = 0; ki < kernel_count[d->u->dtype]; ki++)
         if (ulp_isa_runnable(kernels[d->u->dtype][ki].isa))
             for (int op = 0; op < SP_OP_COUNT; op++)
-                for (size_t t = 0; t < NTHRESHOLDS && kernels[d->u->dtype][ki].op[op]->origin == kernels[d->u->dtype][ki].isa; t++)
+                for (size_t t = 0; t < NTHRESHOLDS && ulp_kernel_owns(&kernels[d->u->dtype][ki], (sp_op)op); t++)
                     report(d, &kernels[d->u->dtype][ki], (sp_op)op, beta, thresholds[t], &w[ki][op][t],
                            bound_of(&kernels[d->u->dtype][ki], (sp_op)op, beta));
     finish("results over the kernel's bound (see above)");
@@ -1165,8 +1167,8 @@ static void test_backward_any_dy(void **state)
     FOR_EACH_KERNEL(k, d) {
         for (size_t oi = 0; oi < sizeof ops / sizeof ops[0]; oi++) {
             const sp_op op = ops[oi];
-            if (op != SP_OP_BWD && k->op[op]->origin != k->isa)
-                continue; /* the scalar reference's entry, borrowed: tested as the scalar set's */
+            if (op != SP_OP_BWD && !ulp_kernel_owns(k, op))
+                continue; /* a borrowed entry: tested as its own kernel's */
             for (size_t b = 0; b < sizeof in->any_dy_betas / sizeof in->any_dy_betas[0]; b++) {
                 const double beta = in->any_dy_betas[b];
                 for (int ti = 0; ti < 2; ti++) {

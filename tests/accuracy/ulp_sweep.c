@@ -165,12 +165,6 @@ static double f64_near_threshold(const config *cfg)
     return INFINITY;
 }
 
-/* Whether the kernel file of kern runs op itself: an entry borrowed from a fallback ISA or from the strict
- * tier (a fast tier's op without a fast kernel) is swept once, as its own kernel's. */
-static int own_entry(const ulp_kernel *kern, int op)
-{
-    return kern->op[op]->origin == kern->isa && kern->op[op]->tier == kern->tier;
-}
 
 static uint64_t bits_f64_inline(double v)
 {
@@ -262,7 +256,7 @@ static void sweep_block_f32(worker *w, uint64_t first, size_t n)
         for (int k = 0; k < cfg->kernel_count; k++) {
             const ulp_kernel *kern = &cfg->kernels[k];
             for (int op = 0; op < OPS; op++) {
-                if (!own_entry(kern, op) || !cfg->op_step[op])
+                if (!ulp_kernel_owns(kern, (sp_op)op) || !cfg->op_step[op])
                     continue;
                 const f32_op_block *b = &w->buf->f32_ops[op];
                 const size_t st = (size_t)cfg->op_step[op], m = (n + st - 1) / st;
@@ -294,7 +288,7 @@ static void sweep_block_f64(worker *w, uint64_t first, size_t n)
         for (int k = 0; k < cfg->kernel_count; k++) {
             const ulp_kernel *kern = &cfg->kernels[k];
             for (int op = 0; op < OPS; op++) {
-                if (!own_entry(kern, op) || !cfg->op_step[op])
+                if (!ulp_kernel_owns(kern, (sp_op)op) || !cfg->op_step[op])
                     continue;
                 const double bound = ulp_bound(kern->op[op], beta);
                 const size_t st = (size_t)cfg->op_step[op], m = (n + st - 1) / st;
@@ -516,7 +510,7 @@ static int report(const config *cfg, sweep_stat (*stats)[OPS][MAX_THRESHOLDS])
     for (int k = 0; k < cfg->kernel_count; k++) {
         const char *name = cfg->kernels[k].name;
         for (int op = 0; op < OPS; op++) {
-            if (!own_entry(&cfg->kernels[k], op) || !cfg->op_step[op])
+            if (!ulp_kernel_owns(&cfg->kernels[k], (sp_op)op) || !cfg->op_step[op])
                 continue;
             const double bound = ulp_bound(cfg->kernels[k].op[op], cfg->f64 ? cfg->beta : (double)(float)cfg->beta);
             for (int t = 0; t < cfg->threshold_count; t++) {
