@@ -45,8 +45,42 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "kernels.h"
+
+/* exp(-a) for a >= 0: +0 past 746 (double) or 11400 (long double, x87 or quad), where the exact value is
+ * below half the smallest subnormal; libm's underflow path there costs more than the rest of the element
+ * and sets errno. */
+static double exp_neg(double a)
+{
+    return a > 746.0 ? 0.0 : exp(-a);
+}
+
+static long double expl_neg(long double a)
+{
+    return a > 11400.0L ? 0.0L : expl(-a);
+}
+
+/* beta*x - hi exactly, for hi = beta*x rounded to long double and finite: Dekker's product, both factors cut
+ * into halves of at most 32 bits, so that every partial product and step is exact in a significand of 64
+ * bits or more. fmal gives the same, but glibc's saves and restores the FP environment around a software
+ * FMA: most of an f64 element's time. */
+static double head32(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    b &= ~(((uint64_t)1 << 21) - 1);
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+static long double product_lo(double beta, double x, long double hi)
+{
+    const long double xh = head32(x), xl = (long double)x - xh, bh = head32(beta), bl = (long double)beta - bh;
+    return (((bh * xh - hi) + bh * xl) + bl * xh) + bl * xl;
+}
 
 /* The NaN policy (include/softplus.h): a NaN result is an input NaN, quieted, with its sign and payload;
  * backward takes dy's when both are NaN. x + x quiets a NaN and keeps the rest. */
@@ -57,7 +91,7 @@ static float fwd_f32(float x, float beta, float threshold)
     const double z = (double)beta * (double)x; /* exact */
     if ((float)z > threshold)
         return x;
-    const double g = log1p(exp(-fabs(z))) / (double)beta;
+    const double g = log1p(exp_neg(fabs(z))) / (double)beta;
     return (float)(z > 0 ? (double)x + g : g);
 }
 
@@ -70,7 +104,7 @@ static float bwd_f32(float dy, float x, float beta, float threshold)
     const double z = (double)beta * (double)x; /* exact */
     if ((float)z > threshold)
         return dy;
-    const double t = exp(-fabs(z));
+    const double t = exp_neg(fabs(z));
     const double r = 1.0 / (1.0 + t);
     const double s = z >= 0 ? r : t * r;
     /* sigmoid(z) > 0 for every z > -inf: an underflowed s stays positive, so that dy = +-inf gives
@@ -91,7 +125,7 @@ static double fwd_f64(double x, double beta, double threshold)
     /* |z|_lo: the part of |beta*x| that fl() dropped, 0 once z overflowed (where t = 0 anyway). */
     const double z_lo = isfinite(z) ? fma(beta, x, -z) : 0.0;
     const long double abs_lo = z >= 0 ? z_lo : -z_lo;
-    const long double t = expl(-fabsl((long double)z));
+    const long double t = expl_neg(fabsl((long double)z));
     const long double g = (log1pl(t) - abs_lo * t / (1.0L + t)) / beta;
     return (double)(z > 0 ? x + g : g);
 }
@@ -106,7 +140,7 @@ static double bwd_f64(double dy, double x, double beta, double threshold)
     if (z > threshold)
         return dy;
     const double z_lo = isfinite(z) ? fma(beta, x, -z) : 0.0;
-    const long double t = expl(-fabsl((long double)z));
+    const long double t = expl_neg(fabsl((long double)z));
     const long double u = 1.0L + t;
     const long double s = (z >= 0 ? 1.0L : t) / u + z_lo * t / (u * u);
     /* as in bwd_f32, but decided on x: beta*x may overflow to -inf in double for a finite x, whose
@@ -143,7 +177,7 @@ static float dbwd_f32(float g, float x, float beta, float threshold)
     const double z = (double)beta * (double)x; /* exact */
     if ((float)z > threshold)
         return 0.0f;
-    const double t = exp(-fabs(z)), u = 1.0 + t;
+    const double t = exp_neg(fabs(z)), u = 1.0 + t;
     const double d = t / (u * u);
     /* g*beta is exact in double (24 + 24 bits): one rounding in double, one to float */
     const double out = (double)g * (double)beta * (d == 0 && isfinite(z) ? DBL_TRUE_MIN : d);
@@ -185,7 +219,7 @@ static float bbeta_f32(float dy, float x, float beta, float threshold)
     const double z = (double)beta * (double)x; /* exact */
     if ((float)z > threshold)
         return 0.0f;
-    const double a = fabs(z), t = exp(-a);
+    const double a = fabs(z), t = exp_neg(a);
     /* an infinite x: h = 0 (z s(z) - softplus(z) -> 0 at either end) */
     const double h = isinf(a) ? 0.0 : a * t / (1.0 + t) + log1p(t);
     const double out = -(double)dy * (h == 0 && isfinite(a) ? DBL_TRUE_MIN : h) / ((double)beta * (double)beta);
@@ -193,14 +227,14 @@ static float bbeta_f32(float dy, float x, float beta, float threshold)
 }
 
 /* f64 in long double: z = zh + zl (zl = beta*x - zh exactly, an fma in long double), a = |zh| + al;
- * t = exp(-a) is formed as expl(-|zh|) (1 - al), exact to second order in al (|al| <= 2^-64 a). */
+ * t = exp(-a) is formed as exp(-|zh|) (1 - al), exact to second order in al (|al| <= 2^-64 a). */
 static long double t_of_f64(double x, double beta, long double *a_out)
 {
     const long double zh = (long double)beta * (long double)x;
-    const long double zl = isfinite(zh) ? fmal((long double)beta, (long double)x, -zh) : 0.0L;
+    const long double zl = isfinite(zh) ? product_lo(beta, x, zh) : 0.0L;
     const long double a = fabsl(zh), al = zh >= 0 ? zl : -zl;
     *a_out = a + al;
-    return expl(-a) * (1.0L - al);
+    return expl_neg(a) * (1.0L - al);
 }
 
 static double dbwd_f64(double g, double x, double beta, double threshold)
@@ -237,11 +271,11 @@ static double inv_f64(double y, double beta, double threshold)
         return NAN;
     if (zh == 0)
         return -INFINITY / beta;
-    const long double zl = isfinite(zh) ? fmal((long double)beta, (long double)y, -zh) : 0.0L;
+    const long double zl = isfinite(zh) ? product_lo(beta, y, zh) : 0.0L;
     if (zh <= 1.4L)
         return (double)(log_expm1_ld(zh, zl) / beta);
     /* log1p(-t) with t = exp(-(zh + zl)) */
-    const long double t = expl(-zh) * (1.0L - zl);
+    const long double t = expl_neg(zh) * (1.0L - zl);
     return (double)(y + log1pl(-t) / beta);
 }
 
