@@ -15,8 +15,8 @@
  * kernel exceeds its bound anywhere, 2 for a usage error, else 0.
  *
  * Defaults: beta = 1, thresholds +inf and 20 (see FAR_SAMPLE for what a finite one's run checks), step 1
- * (all 2^32 floats), 2 threads, f64 count 10^8. With --step N input i is the bit pattern i*N + (i*0x9e3779b1 mod N): every N-th pattern, jittered so that the low
- * significand bits still vary.
+ * (all 2^32 floats), 2 threads, f64 count 10^8. With --step N input i is the bit pattern
+ * i*N + (i*0x9e3779b1 mod N): every N-th pattern, jittered so that the low significand bits still vary.
  */
 #define _POSIX_C_SOURCE 200809L
 
