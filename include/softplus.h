@@ -324,6 +324,62 @@ SOFTPLUS_API softplus_status softplus_set_accuracy(softplus_accuracy accuracy);
  * environment (SOFTPLUS_ACCURACY=fast) chose SOFTPLUS_ACCURACY_FAST. Resolves it on first use. */
 SOFTPLUS_API softplus_accuracy softplus_accuracy_mode(void);
 
+/* Threads (since 1.1)
+ * -------------------
+ * By default every call runs on the caller's thread. A process may let large calls run on several
+ * threads: the library's own pool (softplus_set_num_threads, or SOFTPLUS_NUM_THREADS in the environment,
+ * read once together with SOFTPLUS_ISA), or the host's executor (softplus_set_parallel_for), so that a
+ * framework keeps softplus on its own threads instead of adding more. A call splits its tensor only
+ * when it has at least 2^18 elements (two tasks of 2^17: below that, waking a thread costs more than it
+ * saves; README.md "Threads" has the measurements); smaller calls never read these settings. The split
+ * follows the output's outer dimensions (each task writes whole runs of its memory; a tensor with too few
+ * outer indices is split along its inner run), and every op, dtype and layout gives the same bits as a
+ * serial call, whatever the thread count or executor. Arguments are validated on the caller's thread
+ * before any task starts, with the same statuses; every task computes in the default floating-point
+ * control state of "Floating-point environment" above, on whichever thread runs it, and leaves that
+ * thread's errno and control modes as it found them. A call made while one of the library's tasks runs
+ * on the thread (from a host executor's task, for example) or while the thread waits for a call's tasks
+ * runs serially: no deadlock, no nested oversubscription. A call reads the settings once when it starts:
+ * a setter racing it changes the next call, never a call in progress. The setters are thread-safe and
+ * may be called at any time.
+ *
+ * The pool makes its threads on the first call that needs them, parks them on a condition variable
+ * between calls (an idle pool uses no CPU), and releases them when the library is unloaded (dlclose)
+ * or the process exits. A child process made by fork() starts with no pool threads and makes its own
+ * when it needs them. One call at a time uses the pool: a large call that finds it busy with another
+ * thread's call runs serially. Where a thread cannot be created the call runs on fewer threads, down to
+ * the caller's alone. */
+
+/** A range of one call's work: task(task_ctx, begin, end) computes the elements of indices [begin, end)
+ * of [0, n) (see softplus_parallel_for_fn). Callable from any thread, concurrently with other ranges of
+ * the same call; every range must be run exactly once. */
+typedef void (*softplus_task_fn)(void *task_ctx, size_t begin, size_t end);
+
+/** A host's executor: run task(task_ctx, begin, end) over a partition of [0, n) into ranges of at least
+ * `grain` elements (the last may be shorter) -- on any threads, in any order, the calling thread
+ * included -- and return when all have finished. pool_ctx is the pointer given to
+ * softplus_set_parallel_for. n >= 2 * grain >= 2 on every call the library makes. */
+typedef void (*softplus_parallel_for_fn)(void *pool_ctx, size_t n, size_t grain, softplus_task_fn task,
+                                         void *task_ctx);
+
+/** The number of threads a large call uses in the built-in pool, the caller's thread included (since
+ * 1.1): 1 = serial (the default), 0 = one thread per CPU in the calling thread's affinity mask (read
+ * now), up to 1024. SOFTPLUS_NUM_THREADS in the environment (a decimal number, same meaning; read once
+ * with SOFTPLUS_ISA, ignored when it is not a number in range) sets it before the first call; after that
+ * only this function does. Returns SOFTPLUS_ERR_PARAM, changing nothing, when n > 1024. */
+SOFTPLUS_API softplus_status softplus_set_num_threads(size_t n);
+
+/** The built-in pool's thread count that a large call started now uses (since 1.1): 1 unless
+ * softplus_set_num_threads or SOFTPLUS_NUM_THREADS chose another; never 0. While a host executor is set,
+ * large calls go to it and this count is not used. */
+SOFTPLUS_API size_t softplus_num_threads(void);
+
+/** Make fn the executor of every large call from the next call on, whatever softplus_num_threads
+ * says (since 1.1): the library calls fn(pool_ctx, n, grain, task, task_ctx) on the caller's thread
+ * and returns when fn has returned. fn NULL goes back to the built-in pool (pool_ctx is then ignored).
+ * Returns SOFTPLUS_OK. */
+SOFTPLUS_API softplus_status softplus_set_parallel_for(softplus_parallel_for_fn fn, void *pool_ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,6 +10,7 @@
 #endif
 
 #include "dispatch.h"
+#include "parallel.h"
 #include "registry.h"
 
 #include <stdatomic.h>
@@ -172,8 +173,9 @@ static _Atomic(const sp_kernel_set *) active_kernels;
 
 static const sp_kernel_set *resolve_first_time(void)
 {
-    /* the environment is read once, both variables together */
+    /* the environment is read once, its three variables together */
     (void)sp_active_accuracy();
+    sp_parallel_resolve_environment();
     softplus_isa isa = isa_from_environment();
     if (isa == SOFTPLUS_ISA_AUTO)
         isa = sp_best_isa();

@@ -9,6 +9,7 @@
 
 #include "dispatch.h"
 #include "fpenv.h"
+#include "parallel.h"
 #include "registry.h"
 #include "strided.h"
 
@@ -51,13 +52,62 @@ static softplus_status check_call(size_t ndim, const size_t *shape, int params_v
     return SOFTPLUS_OK;
 }
 
-/* Validates the tensors, then walks them with the active set's kernel for (op, dtype). Operand order:
- * output, inputs. */
+/* One call's work for its tasks: the plan and what runs it. Read-only while the tasks run. */
+typedef struct sp_job {
+    sp_plan plan;
+    sp_split split;
+    sp_run_fn run;
+    const void *params;
+    const sp_convert *convert;
+    const sp_strided_copy *copy;
+} sp_job;
+
+/* Parts [begin, end) of a job (a softplus_task_fn): on any thread, in the default FP control state,
+ * leaving that thread's errno and control modes as they were. */
+static void run_parts(void *task_ctx, size_t begin, size_t end)
+{
+    const sp_job *job = task_ctx;
+    if (begin >= end || end > job->split.n) /* a host executor's range outside [0, n): nothing to do */
+        return;
+    const int was_nested = sp_parallel_task_enter();
+    const int saved_errno = errno;
+    sp_fpenv caller;
+    const int switched = sp_fpenv_enter(&caller);
+    sp_plan part;
+    sp_plan_part(&part, &job->plan, &job->split, begin, end);
+    sp_plan_execute(&part, job->run, job->params, job->convert, job->copy);
+    if (switched)
+        sp_fpenv_leave(&caller);
+    errno = saved_errno;
+    sp_parallel_task_leave(was_nested);
+}
+
+/* Large calls (at least two grains of elements) on the threads the settings give, when they give more
+ * than the caller's; 0 when the call is to run serially. */
+static int run_in_parallel(sp_job *job, size_t count)
+{
+    sp_parallel parallel;
+    if (count < 2 * sp_parallel_grain || !sp_parallel_begin(&parallel))
+        return 0;
+    /* a few parts per thread (a host's count is unknown: as many as 64 threads could use) */
+    const size_t parts = parallel.host ? 64 * 4 : parallel.threads * 4;
+    job->split = sp_plan_split(&job->plan, parts);
+    const size_t per_index = count / job->plan.shape[job->split.dim];
+    const size_t per_unit = per_index * job->split.unit;
+    const size_t grain = (sp_parallel_grain + per_unit - 1) / per_unit;
+    if (job->split.n < 2 * grain)
+        return 0;
+    sp_parallel_run(&parallel, job->split.n, grain, run_parts, job);
+    return 1;
+}
+
+/* Validates the tensors, then walks them with the active set's kernel for (op, dtype), on the caller's
+ * thread or, for a large call with threads enabled, in parts on several. Operand order: output, inputs. */
 static softplus_status plan_and_run(sp_op op, sp_dtype dtype, size_t ndim, const size_t *shape,
                                     size_t noperands, size_t elem_size, void *const *bases,
                                     const ptrdiff_t *const *strides, const void *params)
 {
-    sp_plan plan;
+    sp_job job;
     size_t count = 0;
     int all_contiguous = 1;
     for (size_t k = 0; k < noperands; k++)
@@ -65,21 +115,38 @@ static softplus_status plan_and_run(sp_op op, sp_dtype dtype, size_t ndim, const
     /* Every view C-contiguous (strides NULL, the common small call): one run, no plan to build. */
     const softplus_status status =
         all_contiguous ? sp_check_contiguous(ndim, shape, noperands, elem_size, bases, &count)
-                       : sp_plan_build(&plan, ndim, shape, noperands, elem_size, bases, strides);
-    if (status != SOFTPLUS_OK || (all_contiguous ? count == 0 : plan.empty))
+                       : sp_plan_build(&job.plan, ndim, shape, noperands, elem_size, bases, strides);
+    if (status != SOFTPLUS_OK || (all_contiguous ? count == 0 : job.plan.empty))
         return status;
     const sp_kernel_set *set = sp_active_kernels();
     /* the tier is read once here: one call never mixes tiers, whatever other threads set meanwhile */
     const sp_kernel *kernel = sp_kernel_of(set, sp_active_accuracy(), op, dtype);
     /* libm's exp may set errno (ERANGE on underflow); the header promises errno never changes. */
     const int saved_errno = errno;
+    if (!all_contiguous) {
+        count = 1;
+        for (size_t d = 0; d < job.plan.ndim; d++)
+            count *= job.plan.shape[d];
+    }
+    job.run = kernel->run;
+    job.params = params;
+    job.convert = NULL;
+    if (count >= 2 * sp_parallel_grain) {
+        if (all_contiguous)
+            sp_plan_contiguous(&job.plan, count, noperands, elem_size, bases);
+        job.copy = sp_strided_copy_for(set->isa);
+        if (run_in_parallel(&job, count)) {
+            errno = saved_errno;
+            return status;
+        }
+    }
     /* The kernels' results are defined in the default FP control state (fpenv.h). */
     sp_fpenv caller;
     const int switched = sp_fpenv_enter(&caller);
     if (all_contiguous)
-        kernel->run(count, bases, params);
+        job.run(count, bases, params);
     else
-        sp_plan_execute(&plan, kernel->run, params, NULL, sp_strided_copy_for(set->isa));
+        sp_plan_execute(&job.plan, job.run, params, job.convert, sp_strided_copy_for(set->isa));
     if (switched)
         sp_fpenv_leave(&caller);
     errno = saved_errno;

@@ -487,3 +487,42 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const s
             return;
     }
 }
+
+void sp_plan_contiguous(sp_plan *plan, size_t count, size_t noperands, size_t elem_size, void *const *bases)
+{
+    plan->ndim = 1;
+    plan->noperands = noperands;
+    plan->elem_size = elem_size;
+    plan->empty = count == 0;
+    plan->shape[0] = count;
+    for (size_t k = 0; k < noperands; k++) {
+        plan->base[k] = bases[k];
+        plan->stride[k][0] = 1;
+    }
+}
+
+sp_split sp_plan_split(const sp_plan *plan, size_t parts)
+{
+    const size_t chunk = SP_CHUNK_BYTES / plan->elem_size;
+    sp_split split = {0, 1, 0};
+    for (size_t d = plan->ndim; d-- > 0;) {
+        const size_t unit = d == 0 ? chunk : 1;
+        const size_t n = (plan->shape[d] + unit - 1) / unit;
+        if (n > split.n) {
+            split = (sp_split){d, unit, n};
+            if (n >= parts)
+                break;
+        }
+    }
+    return split;
+}
+
+void sp_plan_part(sp_plan *part, const sp_plan *plan, const sp_split *split, size_t begin, size_t end)
+{
+    *part = *plan;
+    const size_t d = split->dim, first = begin * split->unit;
+    const size_t last = end * split->unit < plan->shape[d] ? end * split->unit : plan->shape[d];
+    part->shape[d] = last - first;
+    for (size_t k = 0; k < plan->noperands; k++)
+        part->base[k] += plan->stride[k][d] * (ptrdiff_t)first * (ptrdiff_t)plan->elem_size;
+}

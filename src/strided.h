@@ -175,4 +175,23 @@ const sp_strided_copy *sp_strided_copy_for(softplus_isa isa);
 void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const sp_convert *convert,
                      const sp_strided_copy *copy);
 
+/* ---- splitting a plan into parts for tasks (src/parallel.h) ---------------------------------------- */
+
+/* The one-run plan of `count` C-contiguous elements at bases (what sp_check_contiguous accepted). */
+void sp_plan_contiguous(sp_plan *plan, size_t count, size_t noperands, size_t elem_size, void *const *bases);
+
+/* How a plan is cut: along dimension dim, into n parts of `unit` indices (the last may be shorter). */
+typedef struct sp_split {
+    size_t dim, unit, n;
+} sp_split;
+
+/* Where to cut a non-empty plan for `parts` parts: the outermost dimension that has that many units
+ * (one index each, so that a part is whole rows of every operand), else the dimension with the most.
+ * Along the inner run (dimension 0) a unit is one stack-buffer chunk, so that the parts' runs start on
+ * the serial call's chunk boundaries. */
+sp_split sp_plan_split(const sp_plan *plan, size_t parts);
+
+/* Parts [begin, end) of the split, as a plan of their own (begin < end <= split->n). */
+void sp_plan_part(sp_plan *part, const sp_plan *plan, const sp_split *split, size_t begin, size_t end);
+
 #endif /* SP_STRIDED_H */

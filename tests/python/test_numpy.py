@@ -441,6 +441,42 @@ class ContractFast(Contract):
             sp.set_accuracy("strict")
 
 
+class Threads(unittest.TestCase):
+    def test_set_and_read_back(self):
+        self.assertEqual(sp.num_threads(), 1, "serial by default")
+        try:
+            for n in (2, 3, 1):
+                sp.set_num_threads(n)
+                self.assertEqual(sp.num_threads(), n)
+            sp.set_num_threads(0)
+            self.assertEqual(sp.num_threads(), len(os.sched_getaffinity(0)))
+            sp.set_num_threads(2)
+            for bad in (-1, 1025, 2 ** 70):
+                with self.assertRaises(ValueError):
+                    sp.set_num_threads(bad)
+            for bad in (2.0, "2", None, True):
+                with self.assertRaises(TypeError):
+                    sp.set_num_threads(bad)
+            self.assertEqual(sp.num_threads(), 2, "a refused count changed the setting")
+        finally:
+            sp.set_num_threads(1)
+
+    def test_parallel_calls_give_the_serial_bits(self):
+        rng = np.random.default_rng(SEED)
+        for dtype in (np.float32, np.float64):
+            x = rng.uniform(-40, 40, (700, 800)).astype(dtype)[:, ::2].T  # 2^18+ elements, transposed view
+            dy = rng.uniform(-2, 2, x.shape).astype(dtype)
+            serial = sp.forward(x, 1.5), sp.backward(dy, x, 1.5), sp.inverse(np.abs(x), 0.5)
+            try:
+                sp.set_num_threads(3)
+                threaded = sp.forward(x, 1.5), sp.backward(dy, x, 1.5), sp.inverse(np.abs(x), 0.5)
+            finally:
+                sp.set_num_threads(1)
+            bits = np.uint32 if dtype == np.float32 else np.uint64
+            for a, b in zip(serial, threaded):
+                self.assertTrue(np.array_equal(a.view(bits), b.view(bits)))
+
+
 class AccuracyTiers(unittest.TestCase):
     def test_set_and_read_back(self):
         self.assertEqual(sp.accuracy_mode(), "strict", "the default tier is strict")

@@ -8,6 +8,9 @@
     x  = inverse(y, beta=1.0, threshold=20.0, out=None)                (release 1.1)
     db = backward_beta(dy, x, beta=1.0, threshold=20.0, out=None)      (release 1.1)
 
+set_num_threads(n) lets large calls run on n threads of the library's pool (1, the default, is serial;
+0 is one per CPU); num_threads() reads it back. The results are the same bits either way.
+
 softplus.torch has softplus(input, beta, threshold) and a Softplus module (learnable beta optional) as a
 torch.autograd.Function built on these, differentiable twice.
 
@@ -40,8 +43,8 @@ import numpy as np
 from . import _lib, _scalar
 
 __all__ = ["forward", "backward", "double_backward", "inverse", "backward_beta", "active_isa", "set_isa",
-           "isa_supported", "supported_isas", "set_accuracy", "accuracy_mode", "version", "library_path",
-           "SoftplusError"]
+           "isa_supported", "supported_isas", "set_accuracy", "accuracy_mode", "set_num_threads", "num_threads",
+           "version", "library_path", "SoftplusError"]
 
 _LIB = _lib.Library()
 
@@ -428,6 +431,22 @@ def accuracy_mode():
         if v == value:
             return name
     raise SoftplusError("softplus_accuracy_mode returned an unknown tier %d" % value)
+
+
+def set_num_threads(n):
+    """Let large calls (2^18 elements or more) run on n threads of the library's pool, this one included:
+    1 is serial (the default), 0 one thread per CPU this process may run on. Process-wide, from the next
+    call on; results are the same bits whatever n. ValueError for a negative n or one above 1024."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError("softplus: set_num_threads takes an int, not %s" % type(n).__name__)
+    if n < 0 or n > 1024:
+        raise ValueError("softplus: a thread count is 0..1024, not %d" % n)
+    _check("softplus_set_num_threads", _LIB.set_num_threads(n))
+
+
+def num_threads():
+    """The number of threads a large call uses now (1: serial)."""
+    return int(_LIB.num_threads())
 
 
 def version():

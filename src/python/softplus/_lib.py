@@ -39,6 +39,8 @@ SINCE = {
     "softplus_inverse_f64": b"SOFTPLUS_1.1",
     "softplus_backward_beta_f32": b"SOFTPLUS_1.1",
     "softplus_backward_beta_f64": b"SOFTPLUS_1.1",
+    "softplus_set_num_threads": b"SOFTPLUS_1.1",
+    "softplus_num_threads": b"SOFTPLUS_1.1",
 }
 
 # The enum values of include/softplus.h (part of the ABI: they never change).
@@ -93,6 +95,8 @@ PROTOTYPES = {
     "softplus_isa_name": (ctypes.c_char_p, (ctypes.c_int,)),
     "softplus_set_accuracy": (_status, (ctypes.c_int,)),
     "softplus_accuracy_mode": (ctypes.c_int, ()),
+    "softplus_set_num_threads": (_status, (ctypes.c_size_t,)),
+    "softplus_num_threads": (ctypes.c_size_t, ()),
 }
 
 
