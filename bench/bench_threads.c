@@ -1,7 +1,7 @@
 /* bench_threads.c -- parallel calls: the built-in pool and a host executor against one thread and a copy.
  * SPDX-License-Identifier: MIT
  *
- * Usage: bench_threads [--quick] [--reps N] [--size N]
+ * Usage: bench_threads [--quick] [--reps N] [--size N]     (--quick: one call per cell, 2^18 elements)
  * Three tables, every ratio from this one run (the rows of a table are measured round-robin, repetition
  * by repetition, so a change in the machine's load hits them alike):
  *   1. f32 and f64 forward and backward at 32M elements (--size) with 1, 2, ... N threads (N = the CPUs
@@ -159,6 +159,7 @@ typedef enum { VIA_POOL, VIA_PLAIN, VIA_COPY } via;
 static const char *const via_names[] = {"pool", "pthread executor", "copy"};
 
 static plain_pool plain;
+static int quick; /* --quick: a smoke test (ctest, valgrind included): one call per measurement */
 
 static void set_mode(via v, size_t threads)
 {
@@ -195,7 +196,7 @@ static void table_large(buffers *b, size_t n, size_t maxthreads, int reps)
         }
         double *times = calloc((size_t)reps * rows, sizeof *times);
         const size_t bytes = n * call_elem[k];
-        for (size_t r = 0; r < rows; r++) { /* warm up: pages touched, pool threads made */
+        for (size_t r = 0; r < rows && !quick; r++) { /* warm up: pages touched, pool threads made */
             set_mode(row_via[r], row_threads[r]);
             if (row_via[r] == VIA_COPY)
                 copy_threads(row_threads[r], b->out, b->x, bytes);
@@ -240,7 +241,7 @@ static void table_large(buffers *b, size_t n, size_t maxthreads, int reps)
 static double per_call_ns(call_kind k, buffers *b, size_t n, size_t threads, int reps)
 {
     set_mode(VIA_POOL, threads);
-    const size_t calls = (size_t)(4e6 / (double)n) + 1;
+    const size_t calls = quick ? 1 : (size_t)(4e6 / (double)n) + 1;
     double t[64];
     if (reps > 64)
         reps = 64;
@@ -304,7 +305,7 @@ static void table_grain(buffers *b, int reps)
 int main(int argc, char **argv)
 {
     size_t n = (size_t)32 << 20;
-    int reps = 9, quick = 0;
+    int reps = 9;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
@@ -318,8 +319,8 @@ int main(int argc, char **argv)
         }
     }
     if (quick) {
-        n = (size_t)1 << 19;
-        reps = 3;
+        n = 2 * SP_PARALLEL_GRAIN; /* the smallest call that splits */
+        reps = 1;
     }
     if (reps < 1)
         reps = 1;
@@ -332,7 +333,8 @@ int main(int argc, char **argv)
     printf("# bench_threads: %s, %zu CPUs, kernels %s, load average %.2f\n", model, cpus,
            softplus_isa_name(softplus_active_isa()), load_average());
     buffers b;
-    const size_t big = n > ((size_t)1 << 21) ? n : ((size_t)1 << 21);
+    /* the grain table (not in --quick) needs 2M elements */
+    const size_t big = quick || n > ((size_t)1 << 21) ? n : ((size_t)1 << 21);
     b.x = malloc(big * 8);
     b.dy = malloc(big * 8);
     b.out = malloc(big * 8);
@@ -342,7 +344,7 @@ int main(int argc, char **argv)
     }
     memset(b.out, 0, big * 8);
     table_large(&b, n, cpus, reps);
-    table_small(&b, cpus, quick ? 3 : 15);
+    table_small(&b, cpus, quick ? 1 : 15);
     if (!quick)
         table_grain(&b, 9);
     printf("\nload average after: %.2f\n", load_average());
