@@ -9,7 +9,8 @@ include(CheckCCompilerFlag)
 
 set(SP_ISA_SOURCES "")
 set(SP_ISA_DEFINITIONS "")
-set(SP_COMPILED_KERNEL_FILES scalar_f32 scalar_f64) # src/arch/generic/softplus_scalar.c, always built
+# src/arch/generic/softplus_scalar.c and softplus_half_scalar.c, always built
+set(SP_COMPILED_KERNEL_FILES scalar_f32 scalar_f64 scalar_bf16 scalar_f16)
 
 # sp_add_kernel(<isa> <dtype> <source> <flags...>): compile <source> with <flags> when the compiler
 # takes them, and announce SP_HAVE_<ISA>_<DTYPE>. A tier's kernel file (src/lists.h SP_ACCURACIES, not
@@ -29,6 +30,27 @@ macro(sp_add_kernel isa dtype source)
     message(STATUS "softplus: ${isa} ${dtype} kernels (${_sp_flag_string})")
   else()
     message(STATUS "softplus: ${isa} ${dtype} kernels skipped: the compiler lacks ${_sp_flag_string}")
+  endif()
+endmacro()
+
+# The half kernels' conversion loops are written to vectorise (no branch, no compaction); GCC's -O2 cost
+# model ("very cheap") leaves loops of unknown trip count scalar, so they ask for the dynamic one.
+set(SP_HALF_VECTORIZE "$<$<C_COMPILER_ID:GNU>:-ftree-vectorize>" "$<$<C_COMPILER_ID:GNU>:-fvect-cost-model=dynamic>")
+set_source_files_properties(src/arch/generic/softplus_half_scalar.c PROPERTIES COMPILE_OPTIONS "${SP_HALF_VECTORIZE}")
+# sp_add_half_kernels(<isa> <source> <flags...>): the ISA's bf16 and f16 kernels
+# (src/arch/softplus_half_kernels.h), one file for both dtypes, announced as <isa> bf16 and <isa> f16.
+macro(sp_add_half_kernels isa source)
+  set(_sp_flags ${ARGN})
+  string(REPLACE ";" " " _sp_flag_string "${_sp_flags}")
+  string(TOUPPER "${isa}" _sp_tag)
+  set(CMAKE_REQUIRED_FLAGS "${_sp_flag_string}")
+  check_c_compiler_flag("" SP_CC_HAS_HALF_${_sp_tag})
+  unset(CMAKE_REQUIRED_FLAGS)
+  if(SP_CC_HAS_HALF_${_sp_tag})
+    set_source_files_properties(${source} PROPERTIES COMPILE_OPTIONS "${_sp_flags};${SP_HALF_VECTORIZE}")
+    list(APPEND SP_ISA_SOURCES ${source})
+    list(APPEND SP_ISA_DEFINITIONS SP_HAVE_${_sp_tag}_BF16 SP_HAVE_${_sp_tag}_F16)
+    list(APPEND SP_COMPILED_KERNEL_FILES ${isa}_bf16 ${isa}_f16)
   endif()
 endmacro()
 
@@ -60,6 +82,9 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
     sp_add_kernel(avx2 ${_sp_dtype} src/arch/x86/softplus_${_sp_dtype}_avx2.c ${_sp_avx2})
     sp_add_kernel(avx512 ${_sp_dtype} src/arch/x86/softplus_${_sp_dtype}_avx512.c ${_sp_avx512})
   endforeach()
+  sp_add_half_kernels(sse41 src/arch/x86/softplus_half_sse41.c -msse4.1)
+  sp_add_half_kernels(avx2 src/arch/x86/softplus_half_avx2.c ${_sp_avx2} -mf16c)
+  sp_add_half_kernels(avx512 src/arch/x86/softplus_half_avx512.c ${_sp_avx512} -mf16c)
   sp_add_strided_copy(sse41 src/arch/x86/strided_sse41.c -msse4.1)
   sp_add_strided_copy(avx2 src/arch/x86/strided_avx2.c ${_sp_avx2})
   sp_add_strided_copy(avx512 src/arch/x86/strided_avx512.c ${_sp_avx512})
@@ -71,6 +96,7 @@ elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
   foreach(_sp_dtype f32 f64)
     sp_add_kernel(neon ${_sp_dtype} src/arch/arm/softplus_${_sp_dtype}_neon.c)
   endforeach()
+  sp_add_half_kernels(neon src/arch/arm/softplus_half_neon.c)
   sp_add_strided_copy(neon src/arch/arm/strided_neon.c)
   sp_add_kernel(neon f32_fast src/arch/arm/softplus_f32_fast_neon.c)
 endif()

@@ -122,6 +122,7 @@
 #define SOFTPLUS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /** @{ */
 /** The version of this header, as numbers (softplus_version_string() gives the library's). */
@@ -290,6 +291,88 @@ SOFTPLUS_API softplus_status softplus_backward_beta_f64(size_t ndim, const size_
                                                         const double *x, const ptrdiff_t *x_strides,
                                                         double *dbeta, const ptrdiff_t *dbeta_strides,
                                                         double beta, double threshold);
+
+/* ---- bfloat16 and float16 (release 1.1, SOFTPLUS_1.1) ------------------------------------------------
+ * Every function above for tensors of bfloat16 (softplus_<op>_bf16) and IEEE binary16 (softplus_<op>_f16)
+ * elements, passed as their bit patterns in uint16_t so that the ABI needs no compiler support for half
+ * types; beta and threshold are float. Semantics as PyTorch's for reduced floating types: each input is
+ * widened to float (exactly), the branch is fl32(beta*x) > threshold (fl32(beta*y) for the inverse), and
+ * the result is the exact function of the widened inputs rounded once to the storage type, to nearest
+ * even: correctly rounded, every op, every input, every beta and threshold (for the binary ops the
+ * exact product dy*s(z) rounded once, never through a float). f16 subnormals and overflow to infinity
+ * are exact; a NaN input gives a quiet NaN with its sign and top payload bits (the NaN policy above);
+ * the branch results (x, dy, y, +0) are the input bits. Same statuses, shapes, strides (in elements)
+ * and in-place rules as the float functions; alignment of 2 bytes. */
+/** A bfloat16 value as its bit pattern: sign, 8 exponent bits, 7 fraction bits (the top half of a float). */
+typedef uint16_t softplus_bf16;
+/** An IEEE 754 binary16 value as its bit pattern: sign, 5 exponent bits, 10 fraction bits. */
+typedef uint16_t softplus_f16;
+
+/** softplus_forward_f32 on bfloat16 tensors, correctly rounded. */
+SOFTPLUS_API softplus_status softplus_forward_bf16(size_t ndim, const size_t *shape,
+                                                   const softplus_bf16 *x, const ptrdiff_t *x_strides,
+                                                   softplus_bf16 *y, const ptrdiff_t *y_strides,
+                                                   float beta, float threshold);
+
+/** softplus_backward_f32 on bfloat16 tensors, correctly rounded. */
+SOFTPLUS_API softplus_status softplus_backward_bf16(size_t ndim, const size_t *shape,
+                                                    const softplus_bf16 *dy, const ptrdiff_t *dy_strides,
+                                                    const softplus_bf16 *x, const ptrdiff_t *x_strides,
+                                                    softplus_bf16 *dx, const ptrdiff_t *dx_strides,
+                                                    float beta, float threshold);
+
+/** softplus_double_backward_f32 on bfloat16 tensors, correctly rounded. */
+SOFTPLUS_API softplus_status softplus_double_backward_bf16(size_t ndim, const size_t *shape,
+                                                           const softplus_bf16 *g, const ptrdiff_t *g_strides,
+                                                           const softplus_bf16 *x, const ptrdiff_t *x_strides,
+                                                           softplus_bf16 *out, const ptrdiff_t *out_strides,
+                                                           float beta, float threshold);
+
+/** softplus_inverse_f32 on bfloat16 tensors, correctly rounded. */
+SOFTPLUS_API softplus_status softplus_inverse_bf16(size_t ndim, const size_t *shape,
+                                                   const softplus_bf16 *y, const ptrdiff_t *y_strides,
+                                                   softplus_bf16 *x, const ptrdiff_t *x_strides,
+                                                   float beta, float threshold);
+
+/** softplus_backward_beta_f32 on bfloat16 tensors, correctly rounded. */
+SOFTPLUS_API softplus_status softplus_backward_beta_bf16(size_t ndim, const size_t *shape,
+                                                         const softplus_bf16 *dy, const ptrdiff_t *dy_strides,
+                                                         const softplus_bf16 *x, const ptrdiff_t *x_strides,
+                                                         softplus_bf16 *dbeta, const ptrdiff_t *dbeta_strides,
+                                                         float beta, float threshold);
+
+/** softplus_forward_f32 on float16 tensors, correctly rounded. */
+SOFTPLUS_API softplus_status softplus_forward_f16(size_t ndim, const size_t *shape,
+                                                  const softplus_f16 *x, const ptrdiff_t *x_strides,
+                                                  softplus_f16 *y, const ptrdiff_t *y_strides,
+                                                  float beta, float threshold);
+
+/** softplus_backward_f32 on float16 tensors, correctly rounded. */
+SOFTPLUS_API softplus_status softplus_backward_f16(size_t ndim, const size_t *shape,
+                                                   const softplus_f16 *dy, const ptrdiff_t *dy_strides,
+                                                   const softplus_f16 *x, const ptrdiff_t *x_strides,
+                                                   softplus_f16 *dx, const ptrdiff_t *dx_strides,
+                                                   float beta, float threshold);
+
+/** softplus_double_backward_f32 on float16 tensors, correctly rounded. */
+SOFTPLUS_API softplus_status softplus_double_backward_f16(size_t ndim, const size_t *shape,
+                                                          const softplus_f16 *g, const ptrdiff_t *g_strides,
+                                                          const softplus_f16 *x, const ptrdiff_t *x_strides,
+                                                          softplus_f16 *out, const ptrdiff_t *out_strides,
+                                                          float beta, float threshold);
+
+/** softplus_inverse_f32 on float16 tensors, correctly rounded. */
+SOFTPLUS_API softplus_status softplus_inverse_f16(size_t ndim, const size_t *shape,
+                                                  const softplus_f16 *y, const ptrdiff_t *y_strides,
+                                                  softplus_f16 *x, const ptrdiff_t *x_strides,
+                                                  float beta, float threshold);
+
+/** softplus_backward_beta_f32 on float16 tensors, correctly rounded. */
+SOFTPLUS_API softplus_status softplus_backward_beta_f16(size_t ndim, const size_t *shape,
+                                                        const softplus_f16 *dy, const ptrdiff_t *dy_strides,
+                                                        const softplus_f16 *x, const ptrdiff_t *x_strides,
+                                                        softplus_f16 *dbeta, const ptrdiff_t *dbeta_strides,
+                                                        float beta, float threshold);
 
 /** A short English description of a status, for example "beta must be finite and non-zero,
  * threshold must not be NaN, an accuracy must be a tier" for SOFTPLUS_ERR_PARAM. Never NULL: an unknown value gives

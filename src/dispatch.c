@@ -31,7 +31,7 @@
 /* CPU and OS features an ISA may require (the features column of SP_ISAS in lists.h). */
 enum {
     SP_CPU_SSE41 = 1u << 0,
-    SP_CPU_AVX2_FMA = 1u << 1, /* AVX2 and FMA, with the OS saving YMM state */
+    SP_CPU_AVX2_FMA = 1u << 1, /* AVX2, FMA and F16C, with the OS saving YMM state */
     SP_CPU_AVX512 = 1u << 2,   /* AVX-512 F, DQ, BW and VL, with the OS saving opmask and ZMM state */
     SP_CPU_ASIMD = 1u << 3     /* aarch64 Advanced SIMD */
 };
@@ -48,7 +48,7 @@ static unsigned detect_cpu_features(void)
     if (ecx1 & bit_SSE4_1)
         features |= SP_CPU_SSE41;
     /* AVX state must be enabled by the OS (XCR0), not only present in the CPU. */
-    if (!(ecx1 & bit_OSXSAVE) || !(ecx1 & bit_AVX) || !(ecx1 & bit_FMA))
+    if (!(ecx1 & bit_OSXSAVE) || !(ecx1 & bit_AVX) || !(ecx1 & bit_FMA) || !(ecx1 & bit_F16C))
         return features;
     unsigned xcr0_lo, xcr0_hi;
     __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));

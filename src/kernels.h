@@ -12,12 +12,14 @@
  *
  * Names: sp_<op>_<dtype>_<isa>, e.g. sp_fwd_f32_avx2, with the tags of src/lists.h. A kernel of an op
  * with one input is fn(n, in, out, params), with two fn(n, in1, in2, out, params), inputs in the
- * public signature's order (backward: dy, x), arrays of the dtype's compute type.
+ * public signature's order (backward: dy, x), arrays of the dtype's storage type (uint16_t bit patterns
+ * for bf16 and f16), parameters in its compute type.
  */
 #ifndef SP_KERNELS_H
 #define SP_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lists.h"
 #include "softplus.h"
@@ -73,7 +75,7 @@ enum { SP_ACCURACY_COUNT = 0 SP_ACCURACIES(SP_ACCURACY_ONE, ~) };
     SP_ACCURACIES(SP_KERNEL_PROTO_TIER, (isa, dtag, compute, ctag, otag, inputs))
 #define SP_KERNEL_PROTO_OP(c, otag, OTAG, public, inputs) SP_CALL(SP_KERNEL_PROTO, SP_UNPACK c, otag, inputs)
 #define SP_KERNEL_PROTO_DTYPE(isa, dtag, DTAG, storage, size, compute, ctag)                         \
-    SP_OPS(SP_KERNEL_PROTO_OP, (isa, dtag, compute, ctag))
+    SP_OPS(SP_KERNEL_PROTO_OP, (isa, dtag, storage, ctag))
 #define SP_KERNEL_PROTO_ISA(ctx, isa, ISA, fallback, priority, features) SP_DTYPES(SP_KERNEL_PROTO_DTYPE, isa)
 SP_ISAS(SP_KERNEL_PROTO_ISA, ~)
 
@@ -136,6 +138,28 @@ typedef struct sp_kernel_set {
 #define SP_MAX_ULP_BETA_F32_AVX512_FAST 4.0
 #define SP_MAX_ULP_F32_NEON_FAST 4.0
 #define SP_MAX_ULP_BETA_F32_NEON_FAST 4.0
+
+/* The half dtypes (arch/softplus_half_kernels.h): correctly rounded, every ISA, every op. */
+#define SP_MAX_ULP_BF16_SCALAR 0.5
+#define SP_MAX_ULP_BETA_BF16_SCALAR 0.5
+#define SP_MAX_ULP_F16_SCALAR 0.5
+#define SP_MAX_ULP_BETA_F16_SCALAR 0.5
+#define SP_MAX_ULP_BF16_SSE41 0.5
+#define SP_MAX_ULP_BETA_BF16_SSE41 0.5
+#define SP_MAX_ULP_F16_SSE41 0.5
+#define SP_MAX_ULP_BETA_F16_SSE41 0.5
+#define SP_MAX_ULP_BF16_AVX2 0.5
+#define SP_MAX_ULP_BETA_BF16_AVX2 0.5
+#define SP_MAX_ULP_F16_AVX2 0.5
+#define SP_MAX_ULP_BETA_F16_AVX2 0.5
+#define SP_MAX_ULP_BF16_AVX512 0.5
+#define SP_MAX_ULP_BETA_BF16_AVX512 0.5
+#define SP_MAX_ULP_F16_AVX512 0.5
+#define SP_MAX_ULP_BETA_F16_AVX512 0.5
+#define SP_MAX_ULP_BF16_NEON 0.5
+#define SP_MAX_ULP_BETA_BF16_NEON 0.5
+#define SP_MAX_ULP_F16_NEON 0.5
+#define SP_MAX_ULP_BETA_F16_NEON 0.5
 
 #define SP_MAX_ULP_F32_NEON 1.0
 #define SP_MAX_ULP_BETA_F32_NEON 1.0

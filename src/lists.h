@@ -59,25 +59,50 @@
 #define SP_IN_FILE_bbeta_f32_neon ~, 1
 #define SP_SECOND_(a, b, ...) b
 #define SP_SECOND(...) SP_SECOND_(__VA_ARGS__)
+/* SP_IF(c, a, b): a when the token c is 1, b when it is 0 */
+#define SP_IF_1(a, b) a
+#define SP_IF_0(a, b) b
+#define SP_IF_(c, a, b) SP_IF_##c(a, b)
+#define SP_IF(c, a, b) SP_IF_(c, a, b)
+#define SP_NOTHING(...)
 #define SP_OR_00 0
 #define SP_OR_01 1
 #define SP_OR_10 1
 #define SP_OR_11 1
 #define SP_OR_(a, b) SP_OR_##a##b
 #define SP_OR(a, b) SP_OR_(a, b)
+/* A dtype whose every kernel file defines every op (the half dtypes below: one driver over the compute
+ * type's kernels serves them all) says so once, SP_IN_FILE_ALL_<dtag> ~, 1. */
+#define SP_IN_FILE_ALL_bf16 ~, 1
+#define SP_IN_FILE_ALL_f16 ~, 1
 #define SP_OP_IN_FILE(otag, dtag, isa)                                                               \
-    SP_OR(SP_SECOND(SP_IN_FILE_##otag##_, 0, ~), SP_SECOND(SP_IN_FILE_##otag##_##dtag##_##isa, 0, ~))
+    SP_OR(SP_OR(SP_SECOND(SP_IN_FILE_##otag##_, 0, ~), SP_SECOND(SP_IN_FILE_##otag##_##dtag##_##isa, 0, ~)), \
+          SP_SECOND(SP_IN_FILE_ALL_##dtag, 0, ~))
 
 /* SP_DTYPES: X(ctx, tag, TAG, storage, size, compute, ctag)
  *   tag       suffix of the public functions and the kernels
  *   TAG       SP_DTYPE_<TAG>, the index into a kernel set's table
  *   storage   the C type of tensor elements in the public API; size = sizeof(storage) in bytes
  *   compute   the C type of beta, threshold and the kernel's arithmetic; ctag its tag (sp_params_<ctag>)
- * A dtype stored in one type and computed in another (bfloat16 in float) reaches its kernel through
- * the strided engine's converting hook (strided.h). */
+ * A dtype stored in one type and computed in another (bfloat16 and float16 as uint16_t bit patterns,
+ * computed in float) has kernels of its storage type like any other, one file per ISA
+ * (arch/softplus_half_kernels.h: they widen a block, run the set's float kernel, and round once to the
+ * storage type, correctly); SP_STORED_AS_COMPUTED(tag) is 1 for the dtypes computed in their storage
+ * type, 0 for the others, as a preprocessor token. */
 #define SP_DTYPES(X, ctx)                                                                            \
     X(ctx, f32, F32, float, 4, float, f32)                                                           \
-    X(ctx, f64, F64, double, 8, double, f64)
+    X(ctx, f64, F64, double, 8, double, f64)                                                         \
+    X(ctx, bf16, BF16, uint16_t, 2, float, f32)                                                      \
+    X(ctx, f16, F16, uint16_t, 2, float, f32)
+#define SP_STORED_AS_COMPUTED_f32 ~, 1
+#define SP_STORED_AS_COMPUTED_f64 ~, 1
+#define SP_STORED_AS_COMPUTED(tag) SP_SECOND(SP_STORED_AS_COMPUTED_##tag, 0, ~)
+/* SP_DTYPES restricted to the dtypes computed in their storage type (f32, f64): what the kernel files of
+ * one precision and the ULP tests enumerate. */
+#define SP_STORED_DTYPES(X, ctx) SP_DTYPES(SP_STORED_DTYPE_, (X, ctx))
+#define SP_STORED_DTYPE_(c, ...) SP_STORED_DTYPE_X(SP_UNPACK c, __VA_ARGS__) /* not SP_CALL: X may use it */
+#define SP_STORED_DTYPE_X(...) SP_STORED_DTYPE__(__VA_ARGS__)
+#define SP_STORED_DTYPE__(X, ctx, tag, ...) SP_IF(SP_STORED_AS_COMPUTED(tag), X, SP_NOTHING)(ctx, tag, __VA_ARGS__)
 
 /* SP_ACCURACIES: X(ctx, tag, TAG, suffix)
  *   tag      the tier's name: SOFTPLUS_ACCURACY=<tag>, the tests' and the benchmark's labels

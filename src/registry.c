@@ -18,10 +18,6 @@
 /* ---- which kernel serves (op, dtype): an op the tier's file lacks (src/lists.h, SP_OP_IN_FILE) is the
  * set's strict kernel when that file has it, else the scalar reference (strict); the SP_OP_* macros take
  * the tier's generated SP_STEM_* names (sp_kernel_origins.h) and give that choice. ----------------- */
-#define SP_IF_1(a, b) a
-#define SP_IF_0(a, b) b
-#define SP_IF_(c, a, b) SP_IF_##c(a, b)
-#define SP_IF(c, a, b) SP_IF_(c, a, b)
 #define SP_HAS_(otag, dtag, stem) SP_OP_IN_FILE(otag, dtag, stem)
 #define SP_HAS(otag, dtag, stem) SP_HAS_(otag, dtag, stem) /* expands the stem first */
 /* what, one of SP_STEM_ SP_STEM_TAG_ SP_STEM_ORIGIN_ SP_STEM_TIER_; scalar_value its value for the scalar */

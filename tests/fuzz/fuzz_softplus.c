@@ -197,6 +197,32 @@ typedef struct call {
 
 static const call *g_call; /* the call being checked, for fail() */
 
+/* Whether a dtype's beta and threshold are float (f32, bf16, f16) rather than double. */
+static int float_params(sp_dtype d)
+{
+#define FZ_FLOAT_PARAMS(ctx, tag, TAG, storage, size, compute, ctag) sizeof(compute) == sizeof(float),
+    static const int is_float[] = {SP_DTYPES(FZ_FLOAT_PARAMS, ~)};
+    return is_float[d];
+}
+
+/* bf16 and f16 elements (2 bytes) as float, exactly, and whether the dtype is f16. */
+static int is_f16(sp_dtype d)
+{
+    return d == SP_DTYPE_F16;
+}
+static float half_value(sp_dtype d, uint16_t h)
+{
+    if (is_f16(d)) {
+        _Float16 v;
+        memcpy(&v, &h, sizeof v);
+        return (float)v;
+    }
+    const uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
 /* With -DFZ_STATS: how the decoded tensor calls fell, printed at exit (is the decoder reaching OK calls
  * that run, or mostly errors and skips?). */
 #ifdef FZ_STATS
@@ -260,7 +286,7 @@ static void print_call(const call *c)
             fprintf(stderr, "%s%llu", d ? ", " : "", (unsigned long long)c->shape[d]);
         fprintf(stderr, "}");
     }
-    if (c->dtype == SP_DTYPE_F32)
+    if (float_params(c->dtype))
         fprintf(stderr, ", beta %a, threshold %a\n", (double)c->beta_f32, (double)c->thr_f32);
     else
         fprintf(stderr, ", beta %a, threshold %a\n", c->beta_f64, c->thr_f64);
@@ -806,7 +832,7 @@ static uintptr_t decode_pointer(reader *r, call *c, size_t k)
 
 static int params_ok(const call *c)
 {
-    if (c->dtype == SP_DTYPE_F32)
+    if (float_params(c->dtype))
         return isfinite(c->beta_f32) && c->beta_f32 != 0.0f && !isnan(c->thr_f32);
     return isfinite(c->beta_f64) && c->beta_f64 != 0.0 && !isnan(c->thr_f64);
 }
@@ -1143,7 +1169,8 @@ FZ_QUIET static double contract_ratio(long double got, long double dy, long doub
 /* Every output element against the reference, from the inputs as they were before the call. */
 FZ_QUIET static void check_values(const call *c)
 {
-    const int f32 = c->dtype == SP_DTYPE_F32, backward = c->op == SP_OP_BWD || c->op == SP_OP_DBWD || c->op == SP_OP_BBETA;
+    const int f32 = float_params(c->dtype), backward = c->op == SP_OP_BWD || c->op == SP_OP_DBWD || c->op == SP_OP_BBETA;
+    const int half = c->es == 2;
     const sp_kernel *kern = active_kernel(c);
     const double bound = (f32 ? c->beta_f32 == 1.0f : c->beta_f64 == 1.0) ? kern->max_ulp : kern->max_ulp_beta;
     /* forward and the inverse: the error in ULP against the bound; an op with a multiplier (backward, the
@@ -1158,7 +1185,38 @@ FZ_QUIET static void check_values(const call *c)
             at[k] = (ptrdiff_t)(c->base[k] - (uintptr_t)g_arena) + arena_at + element_offset(c, k, idx);
         double err;
         int linear;
-        if (f32) {
+        if (half) {
+            /* bf16, f16: correctly rounded, so within half an ULP of the format of the double reference
+             * of the widened inputs (its own error is ~2^-50 of that: an exact tie, dy/2 at x = 0,
+             * is 0.5); NaN policy and linear branch bit for bit */
+            uint16_t xb, dyb = 0, gotb;
+            memcpy(&xb, g_before + at[c->nops - 1], 2);
+            if (backward)
+                memcpy(&dyb, g_before + at[1], 2);
+            memcpy(&gotb, g_block + at[0], 2);
+            const float x = half_value(c->dtype, xb), dy = half_value(c->dtype, dyb), got = half_value(c->dtype, gotb);
+            const uint16_t quiet = is_f16(c->dtype) ? 0x0200 : 0x0040, dnan = is_f16(c->dtype) ? 0x7e00 : 0x7fc0;
+            double want, sig = 0.0;
+            linear = ref_f32(c->op, dy, x, c->beta_f32, c->thr_f32, &want, &sig);
+            if (backward && isnan(dy))
+                err = gotb == (dyb | quiet) ? 0.0 : INFINITY, linear = 1;
+            else if (isnan(x))
+                err = gotb == (xb | quiet) ? 0.0 : INFINITY, linear = 1;
+            else if (isnan(want))
+                err = gotb == dnan ? 0.0 : INFINITY;
+            else if (linear)
+                err = gotb == (c->op == SP_OP_BWD ? dyb : c->op == SP_OP_FWD || c->op == SP_OP_INV ? xb : 0) ? 0.0
+                                                                                                           : INFINITY;
+            else
+                err = is_f16(c->dtype) ? ulp_error(got, want, 11, -14, 15) : ulp_error(got, want, 8, -126, 127);
+            if (!(err <= 0.5 + 0x1p-20)) {
+                print_index(c, idx);
+                fail("%s %s element: x 0x%04x (%a), dy 0x%04x (%a): got 0x%04x (%a), want %a, error %g ULP, "
+                     "not correctly rounded", is_f16(c->dtype) ? "f16" : "bf16",
+                     linear ? "linear-branch" : "curved-branch", (unsigned)xb, (double)x, (unsigned)dyb, (double)dy,
+                     (unsigned)gotb, (double)got, want, err);
+            }
+        } else if (f32) {
             float x, dy = 0.0f, got;
             memcpy(&x, g_before + at[c->nops - 1], 4);
             if (backward)
@@ -1270,7 +1328,7 @@ static void poke(reader *r, const call *c)
     unsigned char *at = g_arena + (rd_le(r, 2) % elems) * c->es;
     const uint8_t code = rd_u8(r);
     const int kind = code >> 6, step = (int)(code & 63) - 32;
-    if (c->dtype == SP_DTYPE_F32) {
+    if (float_params(c->dtype)) {
         float v;
         const float beta = isfinite(c->beta_f32) && c->beta_f32 != 0.0f ? c->beta_f32 : 1.0f;
         if (kind == 0) { /* around the threshold: fl(beta*x) just above or below it */
@@ -1284,7 +1342,18 @@ static void poke(reader *r, const call *c)
         } else {
             v = value_f32(code & 7, mix64(rd_le(r, 2)));
         }
-        memcpy(at, &v, 4);
+        if (c->es == 2) { /* bf16, f16: the value in the format (f16: through _Float16, RNE) */
+            uint32_t u;
+            memcpy(&u, &v, sizeof u);
+            uint16_t h = (uint16_t)(u >> 16);
+            if (is_f16(c->dtype)) {
+                const _Float16 hv = (_Float16)v;
+                memcpy(&h, &hv, sizeof h);
+            }
+            memcpy(at, &h, 2);
+        } else {
+            memcpy(at, &v, 4);
+        }
     } else {
         double v;
         const double beta = isfinite(c->beta_f64) && c->beta_f64 != 0.0 ? c->beta_f64 : 1.0;
@@ -1370,12 +1439,10 @@ static void do_tensor(reader *r)
         for (size_t d = 0; d < c.shape_len; d++)
             c.shape[d] = c.ndim <= SOFTPLUS_MAX_NDIM ? decode_size(r) : 1;
     }
-    const int f32 = c.dtype == SP_DTYPE_F32;
+    const int f32 = float_params(c.dtype);
     const double beta = decode_param(r, 0, f32), thr = decode_param(r, 1, f32);
-    c.beta_f32 = (float)beta;
-    c.thr_f32 = (float)thr;
-    c.beta_f64 = beta;
-    c.thr_f64 = thr;
+#define FZ_SET_PARAMS(ctx, tag, TAG, storage, size, compute, ctag) c.beta_##tag = (compute)beta, c.thr_##tag = (compute)thr;
+    SP_DTYPES(FZ_SET_PARAMS, ~)
     for (size_t k = 0; k < c.nops; k++) {
         c.strides[k] = decode_strides(r, &c, k);
         c.base[k] = decode_pointer(r, &c, k);

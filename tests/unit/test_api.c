@@ -406,7 +406,8 @@ static void test_stride_range_overflow_is_rejected(void **state)
 static void test_view_wrapping_the_address_space_is_rejected(void **state)
 {
     (void)state;
-    static const size_t s2048[] = {2048}, s2[] = {2}, s_2x2048[] = {2, 2048};
+    /* 4096 elements: more than 4 KiB at every element size (2 bytes for bf16 and f16) */
+    static const size_t s2048[] = {4096}, s2[] = {2}, s_2x2048[] = {2, 4096};
     void *const low = (void *)(uintptr_t)4096;
     void *const top = (void *)(UINTPTR_MAX & ~(uintptr_t)4095); /* the last 4 KiB of the address space */
     const ptrdiff_t back[] = {-1}, up_and_back[] = {4096, -1};
@@ -414,11 +415,11 @@ static void test_view_wrapping_the_address_space_is_rejected(void **state)
         const size_t es = op_elem_size(op);
         for (size_t k = 0; k < op_noperands(op); k++) {
             char what[128];
-            /* 2048 elements backwards from address 4096 go below 0. */
+            /* 4096 elements backwards from address 4096 go below 0. */
             sp_call c = basic_call(op, 1, s2048);
             c.ptr[k] = low;
             c.strides[k] = back;
-            snprintf(what, sizeof what, "%s at 4096 with stride -1 over 2048 elements", operand_name(op, k));
+            snprintf(what, sizeof what, "%s at 4096 with stride -1 over 4096 elements", operand_name(op, k));
             expect_status(&c, SOFTPLUS_ERR_OVERFLOW, what);
             /* The same with a forward outer stride: the span fits, its low end does not. */
             sp_call m = basic_call(op, 2, s_2x2048);
@@ -426,10 +427,10 @@ static void test_view_wrapping_the_address_space_is_rejected(void **state)
             m.strides[k] = up_and_back;
             snprintf(what, sizeof what, "%s at 4096, strides (4096,-1)", operand_name(op, k));
             expect_status(&m, SOFTPLUS_ERR_OVERFLOW, what);
-            /* 2048 elements forwards from 4 KiB below the top pass UINTPTR_MAX. */
+            /* 4096 elements forwards from 4 KiB below the top pass UINTPTR_MAX. */
             sp_call t = basic_call(op, 1, s2048);
             t.ptr[k] = top;
-            snprintf(what, sizeof what, "%s 4 KiB below UINTPTR_MAX, 2048 contiguous elements",
+            snprintf(what, sizeof what, "%s 4 KiB below UINTPTR_MAX, 4096 contiguous elements",
                      operand_name(op, k));
             expect_status(&t, SOFTPLUS_ERR_OVERFLOW, what);
             /* A real arena pointer with one step back past address 0: the byte count fits in ptrdiff_t

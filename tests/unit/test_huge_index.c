@@ -494,7 +494,7 @@ static void test_strides_that_wrap_around_are_rejected(void **state)
     (void)state;
     for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const size_t es = op_elem_size(op);
-        const int log2_es = es == 4 ? 2 : 3;
+        const int log2_es = es == 2 ? 1 : es == 4 ? 2 : 3;
         const ptrdiff_t wrap = (ptrdiff_t)1 << (64 - log2_es - 1); /* 2^63 bytes: half the address space */
         const struct {
             size_t n;

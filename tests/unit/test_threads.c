@@ -131,7 +131,13 @@ static void fill_random(sp_rng *r, unsigned char *p, size_t bytes, size_t es)
             interesting_value(r, es, p + i);
         } else { /* the bulk in the range where the function is not linear */
             const double v = (rng_unit(r) - 0.5) * 60;
-            if (es == 4) {
+            if (es == 2) { /* bf16 (and, as bits, f16): the top half of the float */
+                const float f = (float)v;
+                uint32_t u;
+                memcpy(&u, &f, 4);
+                const uint16_t h = (uint16_t)(u >> 16);
+                memcpy(p + i, &h, 2);
+            } else if (es == 4) {
                 const float f = (float)v;
                 memcpy(p + i, &f, 4);
             } else {

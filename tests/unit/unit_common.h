@@ -80,9 +80,13 @@ static inline size_t op_noperands(sp_fn fn)
     return counts[fn_op(fn)];
 }
 
+/* Whether beta and threshold are float (f32, and bf16 and f16, which compute in float). */
 static inline int op_is_f32(sp_fn fn)
 {
-    return fn_dtype(fn) == SP_DTYPE_F32;
+#define SP_FN_FLOAT(ctx, tag, TAG, storage, size, compute, ctag) sizeof(compute) == sizeof(float),
+    static const int is_float[] = {SP_DTYPES(SP_FN_FLOAT, ~)};
+#undef SP_FN_FLOAT
+    return is_float[fn_dtype(fn)];
 }
 
 static inline const char *op_name(sp_fn fn)
@@ -163,7 +167,11 @@ static inline void kernel_one(sp_fn fn, const sp_kernel_set *k, const unsigned c
 /* "%a (0x...)" of one element's bytes, into buf. */
 static inline const char *elem_str(char *buf, size_t len, const unsigned char *bytes, size_t es)
 {
-    if (es == sizeof(float)) {
+    if (es == 2) { /* bf16 or f16: the bits */
+        uint16_t h;
+        memcpy(&h, bytes, sizeof h);
+        snprintf(buf, len, "0x%04x", (unsigned)h);
+    } else if (es == sizeof(float)) {
         float f;
         uint32_t u;
         memcpy(&f, bytes, sizeof f);
@@ -327,6 +335,15 @@ static inline double rng_unit(sp_rng *r) /* [0, 1) */
  * a wide log-uniform range, and raw random bits. Returned as bytes of the element type. */
 static inline void interesting_value(sp_rng *r, size_t es, unsigned char *out)
 {
+    if (es == 2) { /* bf16 or f16: the top half of an interesting float's bits */
+        unsigned char f[4];
+        uint32_t u;
+        interesting_value(r, 4, f);
+        memcpy(&u, f, sizeof u);
+        const uint16_t h = (uint16_t)(u >> 16);
+        memcpy(out, &h, sizeof h);
+        return;
+    }
     const uint64_t bits = rng_next(r);
     const int negative = (int)(bits >> 63);
     double v;

@@ -295,7 +295,8 @@ static double bbeta_f64(double dy, double x, double beta, double threshold)
     return isnan(out) ? (double)NAN : (double)out;
 }
 
-/* The kernels: one loop per (op, dtype) of lists.h over the element functions above, <op>_<dtype>(inputs
+/* The kernels: one loop per (op, dtype computed in its storage type; the half dtypes' scalar kernels are
+ * arch/generic/softplus_half_scalar.c) of lists.h over the element functions above, <op>_<dtype>(inputs
  * in the public order, beta, threshold). */
 #define SP_SCALAR_KERNEL_1(otag, dtag, T, P)                                                         \
     void sp_##otag##_##dtag##_scalar(size_t n, const T *in, T *out, const P *p)                      \
@@ -314,4 +315,4 @@ static double bbeta_f64(double dy, double x, double beta, double threshold)
 #define SP_SCALAR_KERNEL_OP(c, otag, OTAG, public, inputs) SP_CALL(SP_SCALAR_KERNEL, SP_UNPACK c, otag, inputs)
 #define SP_SCALAR_KERNEL_DTYPE(ctx, dtag, DTAG, storage, size, compute, ctag)                        \
     SP_OPS(SP_SCALAR_KERNEL_OP, (dtag, compute, ctag))
-SP_DTYPES(SP_SCALAR_KERNEL_DTYPE, ~)
+SP_STORED_DTYPES(SP_SCALAR_KERNEL_DTYPE, ~)

@@ -1,0 +1,7 @@
+/* softplus_half_sse41.c -- bf16 and f16 kernels of the sse41 set, every op, correctly rounded: the method of
+ * arch/softplus_half_kernels.h over this set's float and double kernels.
+ * SPDX-License-Identifier: MIT
+ */
+#include "arch/softplus_half_kernels.h"
+
+SP_HALF_KERNELS(sse41, SSE41)
