@@ -322,7 +322,8 @@ class TensorBinding(unittest.TestCase):
                 sp.forward(torch.ones(4, device="cuda"))
 
     def test_other_dtypes_and_layouts_are_refused(self):
-        for tdt in (torch.float16, torch.bfloat16, torch.int64, torch.complex64, torch.bool):
+        # float16 and bfloat16 are library dtypes since 1.1 (tests/python/test_half.py)
+        for tdt in (torch.int64, torch.complex64, torch.bool, torch.int16):
             with self.assertRaisesRegex(TypeError, "dtype"):
                 sp.forward(torch.zeros(3, dtype=tdt))
         with self.assertRaisesRegex(TypeError, "same dtype"):

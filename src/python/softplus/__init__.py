@@ -18,10 +18,13 @@ forward gives x where fl(beta*x) > threshold (the product rounded to the array's
 log(1 + exp(beta*x)) / beta; backward gives dy there, else dy * sigmoid(beta*x). threshold=math.inf is
 the exact function everywhere. See include/softplus.h for the full contract.
 
-Arrays: numpy.ndarray of float32 or float64 in native byte order, any shape (0-d included) and any
-strides (negative, or zero for broadcast inputs), each element aligned for its type; dy and x of
-backward broadcast against each other. torch.Tensor on the CPU (float32/float64, strided layout) is
-accepted the same way and gives a tensor back; torch is never imported unless a tensor is passed.
+Arrays: numpy.ndarray of float16, float32 or float64 in native byte order, any shape (0-d included) and
+any strides (negative, or zero for broadcast inputs), each element aligned for its type; dy and x of
+backward broadcast against each other. torch.Tensor on the CPU (float16, bfloat16, float32, float64,
+strided layout) is accepted the same way and gives a tensor back; torch is never imported unless a tensor
+is passed. numpy has no bfloat16: pass its bit patterns as a uint16 array with dtype="bfloat16" (the
+result is uint16 bit patterns too). float16 and bfloat16 results are correctly rounded (the exact
+function of the inputs widened to float, rounded once; beta and threshold are float for them).
 Objects implementing the DLPack protocol (__dlpack__, on the CPU) are accepted as inputs through
 numpy.from_dlpack, without a copy; the result is then a numpy array.
 
@@ -48,7 +51,19 @@ __all__ = ["forward", "backward", "double_backward", "inverse", "backward_beta",
 
 _LIB = _lib.Library()
 
-_NP_DTYPES = {4: "f32", 8: "f64"}  # item size of a float kind -> library dtype tag
+_NP_DTYPES = {2: "f16", 4: "f32", 8: "f64"}  # item size of a float kind -> library dtype tag
+_DTYPE_NAMES = {"f16": "float16", "bf16": "bfloat16", "f32": "float32", "f64": "float64"}
+_NP_RESULT = {"f16": np.float16, "bf16": np.uint16, "f32": np.float32, "f64": np.float64}
+
+
+def _bf16_flag(dtype):
+    """The dtype argument: None (the arrays' own dtype) or "bfloat16" (uint16 arrays of bfloat16 bits)."""
+    if dtype is None:
+        return False
+    if dtype == "bfloat16":
+        return True
+    raise ValueError("softplus: dtype=%r; the only explicit dtype is \"bfloat16\" (uint16 bit patterns)"
+                     % (dtype,))
 
 
 class SoftplusError(RuntimeError):
@@ -97,11 +112,17 @@ def _torch_module(obj):
     return None
 
 
-def _numpy_view(a, name):
-    """A view of the numpy array a, or TypeError/ValueError saying why the library cannot take it."""
+def _numpy_view(a, name, bf16=False):
+    """A view of the numpy array a, or TypeError/ValueError saying why the library cannot take it.
+    bf16: a holds bfloat16 bit patterns as uint16."""
     dt = a.dtype
-    if dt.kind != "f" or dt.itemsize not in _NP_DTYPES:
-        raise TypeError("softplus: %s has dtype %s; only float32 and float64 are supported" % (name, dt))
+    if bf16:
+        if dt.kind != "u" or dt.itemsize != 2:
+            raise TypeError("softplus: %s has dtype %s; with dtype=\"bfloat16\" the arrays are uint16 bit "
+                            "patterns" % (name, dt))
+    elif dt.kind != "f" or dt.itemsize not in _NP_DTYPES:
+        raise TypeError("softplus: %s has dtype %s; only float16, float32 and float64 (and uint16 with "
+                        "dtype=\"bfloat16\") are supported" % (name, dt))
     if not dt.isnative:
         raise ValueError("softplus: %s is byte-swapped (dtype %s); convert it with "
                          "a.astype(a.dtype.newbyteorder('='))" % (name, dt.str))
@@ -116,7 +137,7 @@ def _numpy_view(a, name):
             raise ValueError("softplus: %s is misaligned: its data at 0x%x is not a multiple of %d bytes"
                              % (name, ptr, dt.alignment))
     strides = [s // size if n > 1 else 0 for n, s in zip(a.shape, a.strides)]
-    return _View(a, ptr, a.shape, strides, _NP_DTYPES[size])
+    return _View(a, ptr, a.shape, strides, "bf16" if bf16 else _NP_DTYPES[size])
 
 
 def _torch_view(torch, t, name, output=False):
@@ -130,9 +151,13 @@ def _torch_view(torch, t, name, output=False):
         tag = "f32"
     elif t.dtype == torch.float64:
         tag = "f64"
+    elif t.dtype == torch.float16:
+        tag = "f16"
+    elif t.dtype == torch.bfloat16:
+        tag = "bf16"
     else:
-        raise TypeError("softplus: %s has dtype %s; only torch.float32 and torch.float64 are supported"
-                        % (name, t.dtype))
+        raise TypeError("softplus: %s has dtype %s; only torch.float16, torch.bfloat16, torch.float32 and "
+                        "torch.float64 are supported" % (name, t.dtype))
     if getattr(t, "is_neg", lambda: False)():
         # A lazily negated view (torch._neg_view): its memory holds -t.
         if output:
@@ -186,10 +211,13 @@ def _as_input(obj, name):
                     % (name, type(obj).__name__))
 
 
-def _input_view(kind, a, name):
+def _input_view(kind, a, name, bf16=False):
     if kind == "torch":
+        if bf16:
+            raise TypeError("softplus: dtype=\"bfloat16\" is for uint16 numpy arrays; pass torch.bfloat16 "
+                            "tensors as they are")
         return _torch_view(_torch_module(a), a, name)
-    return _numpy_view(a, name)
+    return _numpy_view(a, name, bf16)
 
 
 def _output_view(kind, out, shape, dtype_tag, like):
@@ -199,7 +227,7 @@ def _output_view(kind, out, shape, dtype_tag, like):
             torch = _torch_module(like)
             out = torch.empty(shape, dtype=like.dtype, device="cpu")
         else:
-            out = np.empty(shape, dtype=np.float32 if dtype_tag == "f32" else np.float64)
+            out = np.empty(shape, dtype=_NP_RESULT[dtype_tag])
         return _output_view(kind, out, shape, dtype_tag, like)
     if kind == "torch":
         torch = _torch_module(out)
@@ -211,12 +239,12 @@ def _output_view(kind, out, shape, dtype_tag, like):
         if not isinstance(out, np.ndarray):
             raise TypeError("softplus: out is a %s; array inputs need a numpy.ndarray out"
                             % type(out).__name__)
-        view = _numpy_view(out, "out")
+        view = _numpy_view(out, "out", dtype_tag == "bf16")
         if not out.flags.writeable:
             raise ValueError("softplus: out is read-only")
     if view.dtype != dtype_tag:
         raise TypeError("softplus: out has dtype %s but the inputs are %s"
-                        % (out.dtype, "float32" if dtype_tag == "f32" else "float64"))
+                        % (out.dtype, _DTYPE_NAMES[dtype_tag]))
     if view.shape != tuple(shape):
         raise ValueError("softplus: out has shape %s; the result has shape %s" % (view.shape, tuple(shape)))
     return view
@@ -252,7 +280,7 @@ def _scalars(dtype_tag, beta, threshold):
 # ---- the short path: contiguous numpy arrays of a library dtype, no out ---------------------------------
 # A small call is mostly argument handling in Python; this path skips the general view machinery when
 # nothing about the arrays needs it (the library still validates everything it is given).
-_FAST_TAGS = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+_FAST_TAGS = {np.dtype(np.float16): "f16", np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 _address_of = _lib.ctypes.addressof
 _char_from_buffer = _lib.ctypes.c_char.from_buffer
 _size_t = _lib.ctypes.c_size_t
@@ -284,9 +312,10 @@ def _fn(name, tag):
     return getattr(_LIB, name + "_" + tag)
 
 
-def _one_input(name, x, beta, threshold, out, xname="x"):
+def _one_input(name, x, beta, threshold, out, xname="x", dtype=None):
     """out = op(x) for an op of one tensor input (forward, inverse)."""
-    tag = _fast_tag(x) if out is None else None
+    bf16 = _bf16_flag(dtype)
+    tag = _fast_tag(x) if out is None and not bf16 else None
     if tag is not None:
         fn = _fn(name, tag)
         b, t = _scalars(tag, beta, threshold)
@@ -296,7 +325,7 @@ def _one_input(name, x, beta, threshold, out, xname="x"):
             raise SoftplusError("softplus_%s_%s" % (name, tag), code)
         return y
     kind, xa = _as_input(x, xname)
-    xv = _input_view(kind, xa, xname)
+    xv = _input_view(kind, xa, xname, bf16)
     ov = _output_view(kind, out, xv.shape, xv.dtype, xa)
     fn = _fn(name, xv.dtype)
     b, t = _scalars(xv.dtype, beta, threshold)
@@ -305,10 +334,11 @@ def _one_input(name, x, beta, threshold, out, xname="x"):
     return ov.obj
 
 
-def _two_inputs(name, dy, x, beta, threshold, out, dyname="dy"):
+def _two_inputs(name, dy, x, beta, threshold, out, dyname="dy", dtype=None):
     """out = op(dy, x) for an op of a multiplier and x (backward, double_backward, backward_beta); the
     two broadcast against each other."""
-    tag = _fast_tag(x) if out is None else None
+    bf16 = _bf16_flag(dtype)
+    tag = _fast_tag(x) if out is None and not bf16 else None
     if tag is not None and _fast_tag(dy) == tag and dy.shape == x.shape:
         fn = _fn(name, tag)
         b, t = _scalars(tag, beta, threshold)
@@ -323,8 +353,8 @@ def _two_inputs(name, dy, x, beta, threshold, out, dyname="dy"):
     if kind_dy != kind_x:
         raise TypeError("softplus: %s is a %s and x a %s; pass two numpy arrays or two torch tensors"
                         % (dyname, type(dy).__name__, type(x).__name__))
-    dyv = _input_view(kind_x, dya, dyname)
-    xv = _input_view(kind_x, xa, "x")
+    dyv = _input_view(kind_x, dya, dyname, bf16)
+    xv = _input_view(kind_x, xa, "x", bf16)
     if dyv.dtype != xv.dtype:
         raise TypeError("softplus: %s is %s and x is %s; both must have the same dtype"
                         % (dyname, dya.dtype, xa.dtype))
@@ -341,8 +371,8 @@ def _two_inputs(name, dy, x, beta, threshold, out, dyname="dy"):
         except (ValueError, RuntimeError):
             raise ValueError("softplus: %s of shape %s does not broadcast against x of shape %s"
                              % (dyname, dyv.shape, xv.shape)) from None
-        dyv = _input_view(kind_x, dya, dyname)
-        xv = _input_view(kind_x, xa, "x")
+        dyv = _input_view(kind_x, dya, dyname, bf16)
+        xv = _input_view(kind_x, xa, "x", bf16)
     ov = _output_view(kind_x, out, xv.shape, xv.dtype, xa)
     fn = _fn(name, xv.dtype)
     b, t = _scalars(xv.dtype, beta, threshold)
@@ -351,36 +381,37 @@ def _two_inputs(name, dy, x, beta, threshold, out, dyname="dy"):
     return ov.obj
 
 
-def forward(x, beta=1.0, threshold=20.0, out=None):
+def forward(x, beta=1.0, threshold=20.0, out=None, dtype=None):
     """softplus(x; beta, threshold) elementwise: x where fl(beta*x) > threshold, else
-    log(1 + exp(beta*x)) / beta. Returns out (allocated when None)."""
-    return _one_input("forward", x, beta, threshold, out)
+    log(1 + exp(beta*x)) / beta. Returns out (allocated when None). dtype="bfloat16": x (and out) are
+    uint16 arrays of bfloat16 bit patterns."""
+    return _one_input("forward", x, beta, threshold, out, dtype=dtype)
 
 
-def backward(dy, x, beta=1.0, threshold=20.0, out=None):
+def backward(dy, x, beta=1.0, threshold=20.0, out=None, dtype=None):
     """The gradient: dy where fl(beta*x) > threshold, else dy * sigmoid(beta*x). dy and x broadcast
     against each other. Returns out (allocated when None)."""
-    return _two_inputs("backward", dy, x, beta, threshold, out)
+    return _two_inputs("backward", dy, x, beta, threshold, out, dtype=dtype)
 
 
-def double_backward(g, x, beta=1.0, threshold=20.0, out=None):
+def double_backward(g, x, beta=1.0, threshold=20.0, out=None, dtype=None):
     """The second derivative applied to g: +0 where fl(beta*x) > threshold, else
     g * beta * s * (1 - s), s = sigmoid(beta*x), accurate where s rounds to 1 (PyTorch's
     softplus_double_backward). g and x broadcast against each other. Returns out (allocated when None)."""
-    return _two_inputs("double_backward", g, x, beta, threshold, out, dyname="g")
+    return _two_inputs("double_backward", g, x, beta, threshold, out, dyname="g", dtype=dtype)
 
 
-def inverse(y, beta=1.0, threshold=20.0, out=None):
+def inverse(y, beta=1.0, threshold=20.0, out=None, dtype=None):
     """The inverse of softplus: y where fl(beta*y) > threshold, else log(expm1(beta*y)) / beta, so that
     forward(inverse(y)) == y; NaN for beta*y < 0, -inf/beta at y = 0. Returns out (allocated when None)."""
-    return _one_input("inverse", y, beta, threshold, out, xname="y")
+    return _one_input("inverse", y, beta, threshold, out, xname="y", dtype=dtype)
 
 
-def backward_beta(dy, x, beta=1.0, threshold=20.0, out=None):
+def backward_beta(dy, x, beta=1.0, threshold=20.0, out=None, dtype=None):
     """The gradient with respect to beta, elementwise (sum it over the elements that share a beta):
     +0 where fl(beta*x) > threshold, else dy * (z*s - softplus(z)) / beta^2 with z = beta*x. dy and x
     broadcast against each other. Returns out (allocated when None)."""
-    return _two_inputs("backward_beta", dy, x, beta, threshold, out)
+    return _two_inputs("backward_beta", dy, x, beta, threshold, out, dtype=dtype)
 
 
 def _isa_value(name):

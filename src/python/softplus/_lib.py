@@ -42,6 +42,11 @@ SINCE = {
     "softplus_set_num_threads": b"SOFTPLUS_1.1",
     "softplus_num_threads": b"SOFTPLUS_1.1",
 }
+# bfloat16 and float16 (release 1.1): every op, uint16_t bit patterns, float beta and threshold.
+_HALF_OPS = {"forward": 1, "backward": 2, "double_backward": 2, "inverse": 1, "backward_beta": 2}
+for _op in _HALF_OPS:
+    for _tag in ("bf16", "f16"):
+        SINCE["softplus_%s_%s" % (_op, _tag)] = b"SOFTPLUS_1.1"
 
 # The enum values of include/softplus.h (part of the ABI: they never change).
 STATUS_NAMES = {
@@ -87,6 +92,9 @@ PROTOTYPES = {
                                              _stride_p, ctypes.c_float, ctypes.c_float)),
     "softplus_backward_beta_f64": (_status, (ctypes.c_size_t, _size_p, _v, _stride_p, _v, _stride_p, _v,
                                              _stride_p, ctypes.c_double, ctypes.c_double)),
+    **{"softplus_%s_%s" % (op, tag): (_status, (ctypes.c_size_t, _size_p) + (_v, _stride_p) * (inputs + 1) +
+                                      (ctypes.c_float, ctypes.c_float))
+       for op, inputs in _HALF_OPS.items() for tag in ("bf16", "f16")},
     "softplus_status_string": (ctypes.c_char_p, (_status,)),
     "softplus_version_string": (ctypes.c_char_p, ()),
     "softplus_active_isa": (_status, ()),

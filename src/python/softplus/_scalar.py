@@ -104,7 +104,7 @@ def library_scalars(dtype_tag, beta, threshold):
     precision is refused here with the reason."""
     bb = double_bits(beta, "beta")
     tb = double_bits(threshold, "threshold")
-    if dtype_tag == "f32":
+    if dtype_tag in ("f32", "bf16", "f16"):  # the half types take float beta and threshold
         fb = float_bits_from_double_bits(bb)
         if (fb & 0x7fffffff) == 0 and (bb & ((1 << 63) - 1)) != 0:
             raise ValueError("softplus: beta = %r does not fit the tensor's dtype float32: it rounds to 0"
