@@ -1,7 +1,7 @@
 /* bench_softplus.c -- throughput of every kernel set this CPU runs, beside a copy and a naive libm loop.
  * SPDX-License-Identifier: MIT
  *
- * What is measured, for each dtype (f32, f64), op (forward, backward) and size tier (L1, L2, LLC, DRAM):
+ * What is measured, for each dtype (f32, f64, bf16, f16), op and size tier (L1, L2, LLC, DRAM):
  *   kernel     the ISA's contiguous kernel called directly (sp_kernels_for_isa), one call over n elements;
  *              each accuracy tier with kernels of its own gets its rows ("avx512_fast": the fast tier,
  *              its api/stride2/transposed columns with softplus_set_accuracy(SOFTPLUS_ACCURACY_FAST))
@@ -241,7 +241,21 @@ static double draw_dy(void)
 
 /* ---- one measured cell -------------------------------------------------------------------------- */
 
-typedef enum dtype { DT_F32, DT_F64 } dtype;
+/* The dtypes of src/lists.h, in its order (dtype == sp_dtype). */
+typedef enum dtype { DT_F32, DT_F64, DT_BF16, DT_F16, DT_COUNT } dtype;
+_Static_assert((int)DT_COUNT == (int)SP_DTYPE_COUNT && (int)DT_BF16 == (int)SP_DTYPE_BF16 &&
+                   (int)DT_F16 == (int)SP_DTYPE_F16,
+               "bench_softplus's dtypes follow src/lists.h");
+static const char *const dtype_name[] = {"f32", "f64", "bf16", "f16"};
+/* beta and threshold are float for every dtype but f64 */
+static int float_params(dtype dt)
+{
+    return dt != DT_F64;
+}
+static int half_dtype(dtype dt)
+{
+    return dt == DT_BF16 || dt == DT_F16;
+}
 
 /* Longest single call a cell may need (see run_throughput): 1 s is 32M elements at 0.034 Gelem/s. */
 #define SLOW_CALL_SECONDS 1.0
@@ -275,7 +289,30 @@ typedef struct job {
 
 static size_t elem_size(dtype dt)
 {
-    return dt == DT_F32 ? sizeof(float) : sizeof(double);
+    return half_dtype(dt) ? 2 : dt == DT_F32 ? sizeof(float) : sizeof(double);
+}
+
+/* The public API for the bf16 and f16 tensors (beta, threshold float). */
+static softplus_status api_half(const job *j, size_t ndim, const size_t *shape, const ptrdiff_t *is,
+                                const ptrdiff_t *os, float b, float t)
+{
+    const int f16 = j->dt == DT_F16;
+    const uint16_t *x = j->x, *dy = j->dy;
+    uint16_t *out = j->out;
+    switch (j->op) {
+    case OP_FWD:
+        return (f16 ? softplus_forward_f16 : softplus_forward_bf16)(ndim, shape, x, is, out, os, b, t);
+    case OP_BWD:
+        return (f16 ? softplus_backward_f16 : softplus_backward_bf16)(ndim, shape, dy, is, x, is, out, os, b, t);
+    case OP_DBWD:
+        return (f16 ? softplus_double_backward_f16 : softplus_double_backward_bf16)(ndim, shape, dy, is, x, is, out,
+                                                                                    os, b, t);
+    case OP_INV:
+        return (f16 ? softplus_inverse_f16 : softplus_inverse_bf16)(ndim, shape, dy, is, out, os, b, t);
+    default:
+        return (f16 ? softplus_backward_beta_f16 : softplus_backward_beta_bf16)(ndim, shape, dy, is, x, is, out, os,
+                                                                                b, t);
+    }
 }
 
 static void run_once(job *j)
@@ -284,14 +321,14 @@ static void run_once(job *j)
     const sp_params_f64 p64 = {BENCH_BETA, BENCH_THRESHOLD};
     const float b32 = (float)BENCH_BETA, t32 = (float)BENCH_THRESHOLD;
     const double b64 = BENCH_BETA, t64 = BENCH_THRESHOLD;
-    const int f32 = j->dt == DT_F32, fwd = j->op == OP_FWD;
+    const int f32 = float_params(j->dt), fwd = j->op == OP_FWD;
     const void *in1 = j->op == OP_FWD ? j->x : j->dy; /* the first input: x, y (inverse) or the multiplier */
     softplus_status st = SOFTPLUS_OK;
 
     switch (j->kind) {
     case RUN_KERNEL: {
         void *const ptrs[3] = {j->out, (void *)in1, j->x}; /* output, then the inputs */
-        sp_kernel_of(j->ks, j->tier, (sp_op)j->op, f32 ? SP_DTYPE_F32 : SP_DTYPE_F64)
+        sp_kernel_of(j->ks, j->tier, (sp_op)j->op, (sp_dtype)j->dt)
             ->run(j->n, ptrs, f32 ? (const void *)&p32 : (const void *)&p64);
         break;
     }
@@ -327,6 +364,10 @@ static void run_once(job *j)
             in_s[0] = 1;
             in_s[1] = (ptrdiff_t)j->rows;
             is = in_s;
+        }
+        if (half_dtype(j->dt)) {
+            st = api_half(j, ndim, shape, is, os, b32, t32);
+            break;
         }
         switch (j->op * 2 + !f32) {
         case OP_FWD * 2: st = softplus_forward_f32(ndim, shape, j->x, is, j->out, os, b32, t32); break;
@@ -435,8 +476,9 @@ static stats measure(job *j)
                 op_public[j->op], j->n, softplus_status_string(j->status));
         exit(1);
     }
-    sink += j->dt == DT_F32 ? (double)((const float *)j->out)[j->n / 2]
-                            : ((const double *)j->out)[j->n / 2];
+    sink += half_dtype(j->dt) ? (double)((const uint16_t *)j->out)[j->n / 2]
+            : j->dt == DT_F32 ? (double)((const float *)j->out)[j->n / 2]
+                              : ((const double *)j->out)[j->n / 2];
     double *v = clean;
     int n = nclean;
     if (nclean < policy.min_reps) {
@@ -462,6 +504,34 @@ static void *alloc_array(size_t bytes)
     return aligned_alloc(64, bytes);
 }
 
+/* v rounded to bf16 (truncated: any value will do) or f16 (the compiler's conversion), as bits */
+static uint16_t half_bits(dtype dt, float v)
+{
+    uint16_t h;
+    if (dt == DT_F16) {
+        const _Float16 f = (_Float16)v;
+        memcpy(&h, &f, sizeof h);
+    } else {
+        uint32_t u;
+        memcpy(&u, &v, sizeof u);
+        h = (uint16_t)(u >> 16);
+    }
+    return h;
+}
+
+static float half_value(dtype dt, uint16_t h)
+{
+    if (dt == DT_F16) {
+        _Float16 f;
+        memcpy(&f, &h, sizeof f);
+        return (float)f;
+    }
+    const uint32_t u = (uint32_t)h << 16;
+    float v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
 static int make_buffers(buffers *b, dtype dt, size_t max_n)
 {
     const size_t es = elem_size(dt);
@@ -478,7 +548,10 @@ static int make_buffers(buffers *b, dtype dt, size_t max_n)
     rng_state = 0x9e3779b97f4a7c15u; /* the same values for f32 and f64 */
     for (size_t i = 0; i < b->cap; i++) {
         const double x = draw_x(), dy = draw_dy();
-        if (dt == DT_F32) {
+        if (half_dtype(dt)) {
+            ((uint16_t *)b->x)[i] = half_bits(dt, (float)x);
+            ((uint16_t *)b->dy)[i] = half_bits(dt, (float)dy);
+        } else if (dt == DT_F32) {
             ((float *)b->x)[i] = (float)x;
             ((float *)b->dy)[i] = (float)dy;
         } else {
@@ -510,7 +583,7 @@ static void csv_row(const char *kernel, dtype dt, op_kind op, size_t n, run_kind
         snprintf(c, sizeof c, "%.6g", copy);
     if (!isnan(libm))
         snprintf(l, sizeof l, "%.6g", libm);
-    fprintf(csv, "%s,%s,%s,%zu,%s,%.6g,%s,%s\n", kernel, dt == DT_F32 ? "f32" : "f64",
+    fprintf(csv, "%s,%s,%s,%zu,%s,%.6g,%s,%s\n", kernel, dtype_name[dt],
             op_tag[op], n, layout_name[layout], rate, c, l);
 }
 
@@ -519,7 +592,7 @@ static void csv_row(const char *kernel, dtype dt, op_kind op, size_t n, run_kind
 static int borrowed_from(int isa, dtype dt, op_kind op)
 {
     const sp_kernel *k = sp_kernel_of(sp_kernels_for_isa((softplus_isa)isa), SOFTPLUS_ACCURACY_STRICT, (sp_op)op,
-                                      dt == DT_F32 ? SP_DTYPE_F32 : SP_DTYPE_F64);
+                                      (sp_dtype)dt);
     return (int)k->origin != isa ? (int)k->origin : -1;
 }
 
@@ -559,23 +632,25 @@ static int run_throughput(const options *o, const machine *m, dtype dt, size_t m
     buffers b;
     if (!make_buffers(&b, dt, max_n)) {
         fprintf(stderr, "bench_softplus: cannot allocate 3 x %zu MiB for %s\n",
-                2 * max_n * elem_size(dt) >> 20, dt == DT_F32 ? "f32" : "f64");
+                2 * max_n * elem_size(dt) >> 20, dtype_name[dt]);
         return -1;
     }
     int cells = 0;
     for (int opi = 0; opi < OP_COUNT; opi++) {
         const op_kind op = (op_kind)opi;
-        const char *dname = dt == DT_F32 ? "f32" : "f64";
+        const char *dname = dtype_name[dt];
         /* the inverse reads y in softplus's range, y = softplus(x), from the dy buffer (the beta gradient after
          * it takes those as its multipliers: its speed does not depend on them) */
         if (op == OP_INV)
             for (size_t i = 0; i < b.cap; i++) {
-                if (dt == DT_F32)
+                if (half_dtype(dt))
+                    ((uint16_t *)b.dy)[i] = half_bits(dt, log1pf(expf(half_value(dt, ((uint16_t *)b.x)[i]))));
+                else if (dt == DT_F32)
                     ((float *)b.dy)[i] = log1pf(expf(((float *)b.x)[i]));
                 else
                     ((double *)b.dy)[i] = log1p(exp(((double *)b.x)[i]));
             }
-        const int has_libm = op == OP_FWD || op == OP_BWD;
+        const int has_libm = (op == OP_FWD || op == OP_BWD) && !half_dtype(dt);
         printf("\n== %s %s == copy: memcpy(%s); libm: %s loop; Gelem/s\n", dname, op_public[op],
                op == OP_FWD ? "y <- x" : op == OP_INV ? "x <- y" : "out <- multiplier",
                !has_libm ? "(none)" : dt == DT_F32 ? (op == OP_FWD ? "expf+log1pf" : "expf")
@@ -607,8 +682,8 @@ static int run_throughput(const options *o, const machine *m, dtype dt, size_t m
                 for (int acc = 0; acc < SP_ACCURACY_COUNT; acc++) {
                     const sp_kernel_set *ks = sp_kernels_for_isa((softplus_isa)isa);
                     /* a tier without a kernel of its own here runs the strict one: measured once */
-                    if (sp_kernel_of(ks, (softplus_accuracy)acc, (sp_op)op,
-                                     dt == DT_F32 ? SP_DTYPE_F32 : SP_DTYPE_F64)->tier != (softplus_accuracy)acc)
+                    if (sp_kernel_of(ks, (softplus_accuracy)acc, (sp_op)op, (sp_dtype)dt)->tier !=
+                        (softplus_accuracy)acc)
                         continue;
                     char label[32];
                     snprintf(label, sizeof label, "%s%s", iname, tier_suffix[acc]);
@@ -819,7 +894,7 @@ int main(int argc, char **argv)
     }
 
     int cells = 0;
-    for (int d = 0; d < 2; d++) {
+    for (int d = 0; d < DT_COUNT; d++) {
         int got;
         while ((got = run_throughput(&o, &m, (dtype)d, tiers_max(&m))) < 0) {
             tier *last = &m.tiers[m.ntiers - 1];
