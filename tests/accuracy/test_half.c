@@ -158,9 +158,11 @@ static int unary_ref(int op, const fmt *f, uint16_t xb, float beta, float thr, u
             *out = f->default_nan;
             return 1;
         }
-        if (z == 0)
-            w = -INFINITY / b;
-        else if (z <= 1)
+        if (z == 0) { /* -inf/beta, as bits: valgrind's long double infinities are not isinf */
+            *out = (uint16_t)((beta > 0 ? 0x8000u : 0u) | f->inf);
+            return 1;
+        }
+        if (z <= 1)
             w = logl(expm1l(z)) / b;
         else
             w = x + log1pl(-expl(-z)) / b;
