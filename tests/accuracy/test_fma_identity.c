@@ -5,9 +5,9 @@
  * test_digest.c ties to them across architectures), so their results must agree bit for bit, not
  * merely within a bound: a user's results must not depend on which of them the CPU picked. This suite compares them, forward and backward, for
  * beta in {1, 0.5, 2, -1, 7.3} and threshold in {20, +inf}, on
- *   f32: every 64th bit pattern of the 2^32 (2^26 inputs, every binade, NaNs and infinities included)
- *        plus 2^22 pseudo-random values in [-128, 128], with pseudo-random dy for backward;
- *   f64: 2^23 bit patterns spread over the 2^64 plus 2^23 pseudo-random values in [-750, 750] and
+ *   f32: every 512th bit pattern of the 2^32 (2^23 inputs, every binade, NaNs and infinities included)
+ *        plus 2^21 pseudo-random values in [-128, 128], with pseudo-random dy for backward;
+ *   f64: 2^21 bit patterns spread over the 2^64 plus 2^21 pseudo-random values in [-750, 750] and
  *        log-uniform magnitudes, when both ISAs have f64 kernels of their own.
  * The arrays are processed in blocks of an odd length, so every block ends in a tail: the tail code
  * must give the same bits too. A set that this CPU or this build lacks is skipped, not passed.
@@ -81,17 +81,19 @@ static void run_entry(const sp_kernel_set *k, sp_op op, sp_dtype dtype, size_t n
     sp_kernel_of(k, SOFTPLUS_ACCURACY_STRICT, op, dtype)->run(n, ptrs, params);
 }
 
-/* f32 inputs: index i < 2^26 is bit pattern 64*i + 37 (a different low pattern than 0 so that the
- * mantissa's low bits vary too); after that, pseudo-random values in [-128, 128]. */
-#define F32_SWEEP (1u << 26)
-#define F32_RANDOM (1u << 22)
+/* f32 inputs: index i < 2^23 is bit pattern 512*i + 37 (a different low pattern than 0 so that the
+ * mantissa's low bits vary too); after that, pseudo-random values in [-128, 128]. The digests
+ * (test_digest.c) tie these kernels on 22 M more inputs per set, and the ulp_sweep tests check each of them
+ * against the reference on every f32 input. */
+#define F32_SWEEP (1u << 23)
+#define F32_RANDOM (1u << 21)
 
 static void fill_f32(float *x, float *dy, size_t start, size_t n, uint64_t *rng)
 {
     for (size_t i = 0; i < n; i++) {
         const size_t idx = start + i;
         if (idx < F32_SWEEP)
-            x[i] = f32_of((uint32_t)(idx * 64u + 37u));
+            x[i] = f32_of((uint32_t)(idx * 512u + 37u));
         else
             x[i] = (float)((double)(rng_next(rng) >> 11) * 0x1p-53 * 256.0 - 128.0);
         /* dy: 1 in every fourth element, else a value of a few binades and either sign */
@@ -100,11 +102,11 @@ static void fill_f32(float *x, float *dy, size_t start, size_t n, uint64_t *rng)
     }
 }
 
-/* f64 inputs: index i < 2^23 is bit pattern i * (2^41 + 0x1357) (spread over the 2^64, every
+/* f64 inputs: index i < 2^21 is bit pattern i * (2^43 + 0x1357) (spread over the 2^64, every
  * exponent); then pseudo-random values, half uniform in [-750, 750], half of log-uniform magnitude in
  * [2^-60, 2^12) and either sign. */
-#define F64_SWEEP (1u << 23)
-#define F64_RANDOM (1u << 23)
+#define F64_SWEEP (1u << 21)
+#define F64_RANDOM (1u << 21)
 
 static void fill_f64(double *x, double *dy, size_t start, size_t n, uint64_t *rng)
 {
@@ -113,7 +115,7 @@ static void fill_f64(double *x, double *dy, size_t start, size_t n, uint64_t *rn
         const uint64_t r = rng_next(rng);
         const double u = (double)(r >> 11) * 0x1p-53;
         if (idx < F64_SWEEP)
-            x[i] = f64_of((uint64_t)idx * ((1ull << 41) + 0x1357u));
+            x[i] = f64_of((uint64_t)idx * ((1ull << 43) + 0x1357u));
         else if (idx & 1)
             x[i] = u * 1500.0 - 750.0;
         else
