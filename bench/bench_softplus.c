@@ -508,9 +508,12 @@ static void *alloc_array(size_t bytes)
 static uint16_t half_bits(dtype dt, float v)
 {
     uint16_t h;
-    if (dt == DT_F16) {
-        const _Float16 f = (_Float16)v;
-        memcpy(&h, &f, sizeof h);
+    if (dt == DT_F16) { /* plain C, not _Float16 (clang 14 lacks it on x86); |v| < 65504 here */
+        const float a = fabsf(v);
+        int e = a == 0 ? -14 : ilogbf(a);
+        e = e < -14 ? -14 : e;
+        const long n = lrintf(ldexpf(a, 10 - e));
+        h = (uint16_t)((signbit(v) ? 0x8000 : 0) | (a < 0x1p-14f ? n : ((long)(e + 15) << 10) + n - 1024));
     } else {
         uint32_t u;
         memcpy(&u, &v, sizeof u);
@@ -522,9 +525,9 @@ static uint16_t half_bits(dtype dt, float v)
 static float half_value(dtype dt, uint16_t h)
 {
     if (dt == DT_F16) {
-        _Float16 f;
-        memcpy(&f, &h, sizeof f);
-        return (float)f;
+        const int e = (h >> 10) & 31, m = h & 1023;
+        const float v = e == 31 ? (m ? NAN : INFINITY) : ldexpf((float)(e ? 1024 + m : m), (e ? e : 1) - 25);
+        return (h & 0x8000) ? -v : v;
     }
     const uint32_t u = (uint32_t)h << 16;
     float v;

@@ -210,13 +210,33 @@ static int is_f16(sp_dtype d)
 {
     return d == SP_DTYPE_F16;
 }
+/* f16 bits to float and float to f16 bits (nearest even), in plain C: clang 14 has no _Float16 on x86 */
+static float f16_to_float(uint16_t h)
+{
+    const int e = (h >> 10) & 31, m = h & 1023;
+    const float sign = (h & 0x8000) ? -1.0f : 1.0f;
+    if (e == 31)
+        return m ? NAN : sign * INFINITY;
+    return sign * ldexpf((float)(e ? 1024 + m : m), (e ? e : 1) - 25);
+}
+static uint16_t f16_from_float(float v)
+{
+    const uint16_t sign = signbit(v) ? 0x8000 : 0;
+    const float a = fabsf(v);
+    if (isnan(v))
+        return 0x7e00;
+    if (a >= 65520.0f)
+        return sign | 0x7c00;
+    int e = a == 0 ? -14 : ilogbf(a);
+    if (e < -14)
+        e = -14;
+    const long n = lrintf(ldexpf(a, 10 - e)); /* a / 2^(e-10), rounded to nearest even */
+    return (uint16_t)(sign | (a < 0x1p-14f ? n : ((long)(e + 15) << 10) + n - 1024));
+}
 static float half_value(sp_dtype d, uint16_t h)
 {
-    if (is_f16(d)) {
-        _Float16 v;
-        memcpy(&v, &h, sizeof v);
-        return (float)v;
-    }
+    if (is_f16(d))
+        return f16_to_float(h);
     const uint32_t u = (uint32_t)h << 16;
     float f;
     memcpy(&f, &u, sizeof f);
@@ -1346,10 +1366,8 @@ static void poke(reader *r, const call *c)
             uint32_t u;
             memcpy(&u, &v, sizeof u);
             uint16_t h = (uint16_t)(u >> 16);
-            if (is_f16(c->dtype)) {
-                const _Float16 hv = (_Float16)v;
-                memcpy(&h, &hv, sizeof h);
-            }
+            if (is_f16(c->dtype))
+                h = f16_from_float(v);
             memcpy(at, &h, 2);
         } else {
             memcpy(at, &v, 4);
