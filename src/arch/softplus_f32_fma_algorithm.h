@@ -413,3 +413,124 @@ static int sp_f32_bbeta_vector_ok(const sp_params_f32 *p)
 {
     return sp_f32_bbeta_range_ok(fabsf(p->beta));
 }
+
+/* ---- release 1.1: the inverse, x = log(expm1(beta*y))/beta ------------------------------------------
+ * Method. z = fl(beta*y), zl = beta*y - z (one fma; nothing for beta = 1); v = log(expm1(z + zl)) and
+ * x = v/beta (forward's product by ib + ibe, one rounding). Three ranges of z, each written as
+ *   v = Zh + Zl + sgn log1p(q),   q >= 0 a float pair, log1p(q) = G + e + w by forward's bins (sp_bin,
+ *                                 the G table and Q: relative error 2^-30.5),
+ * so that one log1p serves them all and the pieces add without cancellation:
+ *   z < 1/2       log z + log(expm1(z)/z) = k ln2 + log1p(m - 1) + z/2 + z^2 LA(z^2) (+ zl/z (1 + z/2
+ *                 + z^2/12), the first-order term of zl): z = 2^k m, m in [1, 2), q = m - 1 exact; v <= -0.43
+ *   1/2 <= z < 1  log1p(E), E = 2 expm1(d) = e^z - 2, d = z + zl - ln2 (ln 2 in three floats, d a pair
+ *                 exact to 2^-70: the zero of v at z = ln 2 comes out relatively exact), expm1(d) = d + d^2/2
+ *                 + d^3 M(d) with d^2/2 exact; q = E (E >= 0) or |E|/(1 - |E|) with sgn = -1 (log1p(E) =
+ *                 -log1p(-E/(1+E))), |v| <= 0.55
+ *   z >= 1        z + zl + log(1 - t) = z + zl - log1p(t/(1 - t)), t = exp(-(z + zl)) by forward's exp
+ *                 (sp_exp, stage 1); v >= 0.54, and for z > 128 t = 0: x = y
+ * The quotients t/(1 - t) and |E|/(1 - |E|) are one IEEE division of 1 by the denominator's high part and an
+ * exact residual (q = q0 + ql to about 2^-46), the same instructions for every lane (the denominator is 1
+ * where there is nothing to divide). The magnitudes make every Fast2Sum valid: |k ln2 + z/2| >= 1.13 > log1p(q)
+ * below 1/2, z >= 1 > log1p(q) above 1, Zh = 0 between.
+ * Lanes the scalar reference redoes: z not finite, z < 2^-100 (y <= 0 included: NaN, the limit -inf/beta,
+ * and a z too small for the exponent split). |beta| outside [2^-20, 2^16] runs the scalar kernel for the
+ * whole call (the quotient by beta as in forward, sp_f32_fwd_vector_ok). The threshold comes last:
+ * fl(beta*y) > threshold returns y.
+ * Polynomials: tests/tools/softplus_f32_inverse_coeffs.sollya (LA degree 2 in z^2, absolute error 2^-33.6;
+ * M degree 5, relative error 2^-34.2; ln 2's third float); the bins, G and Q are forward's.
+ * Accuracy (tests/accuracy/ulp_sweep --op inv against tests/ulp.c's long double reference, thresholds inf
+ * and 20; AVX2 = AVX-512 = NEON bits):
+ *   beta   worst ULP  at y               got              want
+ *   (see the measured table in README.md and below, filled in by the sweep)
+ * SP_MAX_ULP{,_BETA}_F32_{AVX2,AVX512,NEON} = 1.0.
+ */
+#define SP_INV_NBUF 2
+#define SP_INV_Z_TINY 0x1p-100f /* z below this (and z <= 0, NaN) goes to the scalar reference */
+
+SP_INLINE void sp_inv_front(const sp_f32_k *k, int unit, vf y, vf *th, vf *tl)
+{
+    sp_sig_front(k, unit, y, th, tl);
+}
+
+SP_INLINE vf sp_inv_finish(const sp_f32_k *k, int unit, vf y, vf th, vf tl, vm *special)
+{
+    const vf one = F(1.0f);
+    const vf z = unit ? y : MUL(F(k->beta), y);
+    const vf zl = unit ? ZERO() : FMS(F(k->beta), y, z);
+    *special = OR_MASK(NGE(z, F(SP_INV_Z_TINY)), NOT_FINITE(z));
+    const vm low = LT(z, F(0.5f));
+    const vm high = GT(z, F(0x1.fffffep-1f)); /* z >= 1 */
+
+    /* z < 1/2: log z = kz ln2 + log1p(mz - 1), kz <= -2 */
+    const vf kz = LOGB(z);
+    const vf qa = SUB(MANT(z), one); /* exact */
+    const vf kh = MUL(kz, F(SP_LN2_HI));
+    const vf kl = FMA(kz, F(SP_LN2_LO), FMS(kz, F(SP_LN2_HI), kh));
+    const vf zhalf = MUL(z, F(0.5f));
+    const vf Za = ADD(kh, zhalf);
+    const vf z2 = MUL(z, z);
+    const vf LA = FMA(FMA(F(SP_LA2), z2, F(SP_LA1)), z2, F(SP_LA0));
+    vf Zal = ADD(ADD(SUB(kh, Za), zhalf), FMA(z2, LA, kl));
+    if (!unit) /* d/dz log(expm1(z)) = (1/z)(1 + z/2 + z^2/12 + ...), applied to zl */
+        Zal = FMA(DIV(zl, z), FMA(z, FMA(z, F(0x1.555556p-4f), F(0.5f)), one), Zal); /* 1/12 ~ 0.083333336 */
+
+    /* 1/2 <= z < 1: d = (z - ln2_hi) + zl - ln2_lo - ln2_lo2 = D + Dl; z - ln2_hi is exact (Sterbenz),
+     * and a multiple of 2^-24 larger than |zl| unless zero (Fast2Sum); then a 2Sum with -ln2_lo */
+    const vf dh = SUB(z, F(SP_LN2_HI));
+    const vf s1 = ADD(dh, zl);
+    const vf s1l = ADD(SUB(dh, s1), zl);
+    const vf D = SUB(s1, F(SP_LN2_LO));
+    const vf bb = SUB(D, s1);
+    const vf Dl = ADD(ADD(SUB(s1, SUB(D, bb)), SUB(F(-SP_LN2_LO), bb)), SUB(s1l, F(SP_LN2_LO2)));
+    /* E/2 = expm1(D + Dl) = D + D^2/2 + D^3 M(D) + Dl (1 + D): eh + el, D^2/2 exact as a pair */
+    const vf sq = MUL(D, D);
+    const vf sql = FMS(D, D, sq);
+    const vf hsq = MUL(sq, F(0.5f));
+    const vf M = FMA(FMA(FMA(FMA(FMA(F(SP_M5), D, F(SP_M4)), D, F(SP_M3)), D, F(SP_M2)), D, F(SP_M1)), D,
+                     F(SP_M0));
+    const vf eh = ADD(D, hsq); /* |D| <= 0.31: |D| > D^2/2 */
+    const vf el = ADD(ADD(SUB(D, eh), hsq), FMA(sql, F(0.5f), FMA(Dl, ADD(one, D), MUL(MUL(sq, D), M))));
+    const vf Eh2 = ADD(eh, el); /* renormalised (Fast2Sum): log1p takes its low part to first order */
+    const vf Eh = ADD(Eh2, Eh2);
+    const vf El = MUL(ADD(SUB(eh, Eh2), el), F(2.0f));
+    const vf esign = SIGN(Eh);
+
+    /* q = n/(1 - n) (z >= 1: n = t; between, E < 0: n = |E|) or q = n (elsewhere): f = 1 where dividing */
+    const vf nh = SELECT(low, qa, SELECT(high, th, ABS(Eh)));
+    const vf nl = SELECT(low, ZERO(), SELECT(high, tl, XOR(El, esign)));
+    const vf f = SELECT(low, ZERO(), SELECT(high, one, SELECT(LT(Eh, ZERO()), one, ZERO())));
+    const vf fn = MUL(f, nh);
+    const vf Dh = SUB(one, fn);                           /* n <= 0.37 where f = 1 */
+    const vf Dlo = FNMA(f, nl, SUB(SUB(one, Dh), fn));   /* 1 - n = Dh + Dlo */
+    const vf r = DIV(one, Dh);
+    const vf q0 = MUL(nh, r);
+    const vf rho = FNMA(q0, Dlo, ADD(FNMA(q0, Dh, nh), nl));
+    const vf ql = MUL(rho, r);
+
+    /* log1p(q0 + ql) = S + Sl + w */
+    vf j, c, e, elb, p;
+    sp_bin(q0, ql, &j, &c, &e, &elb, &p);
+    const vf G = LOOKUP_J(j, sp_g_table);
+    const vf e2 = MUL(e, e);
+    const vf Q = FMA(FMA(F(SP_Q3), e, F(SP_Q2)), e2, FMA(F(SP_Q1), e, F(SP_Q0)));
+    const vf w = FMA(e2, Q, elb);
+    const vf S = ADD(G, e);
+    const vf Sl = ADD(SUB(G, S), e);
+
+    /* v = Zh + Zl + sgn (S + Sl + w) */
+    const vf sg = SELECT(low, ZERO(), SELECT(high, F(-0.0f), esign));
+    const vf Zh = SELECT(low, Za, SELECT(high, z, ZERO()));
+    const vf Zl = SELECT(low, Zal, SELECT(high, zl, ZERO()));
+    const vf sS = XOR(S, sg);
+    const vf U = ADD(Zh, sS);
+    const vf Ul = ADD(SUB(Zh, U), sS);
+    const vf small = ADD(ADD(Ul, Zl), XOR(ADD(Sl, w), sg));
+    vf x;
+    if (unit) {
+        x = ADD(U, small);
+    } else {
+        const vf ib = F(k->ib);
+        x = XOR(FMA(U, ib, FMA(U, F(k->ibe), MUL(small, ib))), F(k->bsign));
+    }
+    return SELECT(GT(z, F(k->thr)), y, x);
+}

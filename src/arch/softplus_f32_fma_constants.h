@@ -41,6 +41,21 @@
 #define SP_EB4 0x1.6d516p-10f         /*  0.0013935771 */
 #define SP_EB5 -0x1.a27408p-13f       /* -0.00019953406 */
 
+/* The inverse (tests/tools/softplus_f32_inverse_coeffs.sollya): ln 2 = SP_LN2_HI + SP_LN2_LO + SP_LN2_LO2
+ * to 2^-78 (the float nearest ln 2 is 2^-29 from it, and the inverse is relatively exact there) */
+#define SP_LN2_LO2 -0x1.950d88p-54f    /* -8.7831837e-17 */
+/* log(expm1(z)/z) = z/2 + z^2 LA(z^2), 0 < z <= 1/2, absolute error of z^2 LA < 2^-33.5 */
+#define SP_LA0 0x1.555556p-5f          /*  0.041666668 */
+#define SP_LA1 -0x1.6c1b56p-12f        /* -0.00034723929 */
+#define SP_LA2 0x1.73b89ap-18f         /*  5.5390760e-06 */
+/* expm1(d) = d + d^2/2 + d^3 M(d), -0.2 <= d <= 0.31, relative error < 2^-34.1 */
+#define SP_M0 0x1.555556p-3f           /*  0.16666667 */
+#define SP_M1 0x1.555552p-5f           /*  0.041666660 */
+#define SP_M2 0x1.110d56p-7f           /*  0.0083328886 */
+#define SP_M3 0x1.6c5128p-10f          /*  0.0013897591 */
+#define SP_M4 0x1.b15daap-13f          /*  0.00020664495 */
+#define SP_M5 0x1.fbd8ep-19f           /*  3.7837563e-06 */
+
 /* 2^(-m/8) = sp_t_hi[m] + sp_t_lo[m] for m = 0..7 (repeated: a 16-lane permute reads k mod 16). */
 static const float sp_t_hi[16] = {
     0x1p+0f,        0x1.d5818ep-1f, 0x1.ae89fap-1f, 0x1.8ace54p-1f,

@@ -12,7 +12,7 @@
  *     with SP_FWD_NBUF vectors between them, sp_bwd_front/sp_bwd_finish with SP_BWD_NBUF.
  * It defines sp_f32_fwd and sp_f32_bwd, the bodies of the file's exported sp_fwd_f32_<isa> and
  * sp_bwd_f32_<isa>, and (release 1.1, FMA files only: the algorithm text provides their stages)
- * sp_f32_dbwd and sp_f32_bbeta. The driver's guarantees (in-place calls, position-independent tails, no access
+ * sp_f32_dbwd, sp_f32_bbeta and sp_f32_inv. The driver's guarantees (in-place calls, position-independent tails, no access
  * outside the arrays, special lanes redone after each block from saved inputs) are the kernels'.
  */
 
@@ -61,6 +61,20 @@ static SP_NOINLINE vf sp_two_input_special(void (*scalar)(size_t, const float *,
 }
 #endif
 
+#ifdef SP_INV_NBUF /* the FMA algorithm text has the inverse */
+static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bits)
+{
+    const sp_params_f32 p = {k->beta, k->thr};
+    float ys[SP_LOOP_W], xs[SP_LOOP_W];
+    SP_LOOP_STOREU(ys, y);
+    SP_LOOP_STOREU(xs, x);
+    for (int i = 0; i < SP_LOOP_W; i++)
+        if (bits >> i & 1u)
+            sp_inv_f32_scalar(1, &ys[i], &xs[i], &p);
+    return SP_LOOP_LOADU(xs);
+}
+#endif
+
 #define SP_LOOP_T float
 #define SP_LOOP_V vf
 #define SP_LOOP_M vm
@@ -97,6 +111,16 @@ static SP_NOINLINE vf sp_two_input_special(void (*scalar)(size_t, const float *,
 #define SP_LOOP_STAGE1 sp_bbeta_front
 #define SP_LOOP_STAGE2 sp_bbeta_finish
 #define SP_LOOP_SPECIAL(k, unit, dy, x, r, bits) sp_two_input_special(sp_bbeta_f32_scalar, k, dy, x, r, bits)
+#include "arch/softplus_loop.h"
+#endif
+
+#ifdef SP_INV_NBUF
+#define SP_LOOP_NAME sp_f32_inv_loop
+#define SP_LOOP_NIN 1
+#define SP_LOOP_NBUF SP_INV_NBUF
+#define SP_LOOP_STAGE1 sp_inv_front
+#define SP_LOOP_STAGE2 sp_inv_finish
+#define SP_LOOP_SPECIAL(k, unit, y, x, bits) sp_inv_special(k, y, x, bits)
 #include "arch/softplus_loop.h"
 #endif
 
@@ -141,5 +165,18 @@ SP_INLINE void sp_f32_bbeta(size_t n, const float *dy, const float *x, float *db
         sp_f32_bbeta_loop(n, dy, x, dbeta, &k, 0);
     else
         sp_bbeta_f32_scalar(n, dy, x, dbeta, p);
+}
+#endif
+
+#ifdef SP_INV_NBUF
+SP_INLINE void sp_f32_inv(size_t n, const float *y, float *x, const sp_params_f32 *p)
+{
+    const sp_f32_k k = sp_f32_make_k(p);
+    if (p->beta == 1.0f)
+        sp_f32_inv_loop(n, y, x, &k, 1);
+    else if (sp_f32_fwd_vector_ok(p))
+        sp_f32_inv_loop(n, y, x, &k, 0);
+    else
+        sp_inv_f32_scalar(n, y, x, p);
 }
 #endif

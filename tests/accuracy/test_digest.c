@@ -78,9 +78,10 @@
  * EPYC Zen 4) and neon (qemu-aarch64 7.2). */
 #define DIGEST_FWD_F32_FAST 0x191010cfb39e1800ull
 #define DIGEST_BWD_F32_FAST 0x0af73b77fbb0342dull
-/* release 1.1's f32 second derivative and beta gradient (the f64 ones and the inverse have no FMA kernel) */
+/* release 1.1's f32 second derivative, beta gradient and inverse (the f64 ones have no FMA kernel) */
 #define DIGEST_DBWD_F32 0x68e8b14a90f244a0ull
 #define DIGEST_BBETA_F32 0x30d661845e784681ull
+#define DIGEST_INV_F32 0x351b8f304df3ac27ull
 
 /* ---- FNV-1a 64 ---------------------------------------------------------------------------------- */
 #define FNV_OFFSET 0xcbf29ce484222325ull
@@ -656,7 +657,8 @@ static void test_digest_is_fnv1a64(void **state)
  * against its constant. */
 static const uint64_t digest_want[SP_ACCURACY_COUNT][SP_DTYPE_COUNT][SP_OP_COUNT] = {
     [SOFTPLUS_ACCURACY_STRICT] = {[SP_DTYPE_F32] = {[SP_OP_FWD] = DIGEST_FWD_F32, [SP_OP_BWD] = DIGEST_BWD_F32,
-                                                    [SP_OP_DBWD] = DIGEST_DBWD_F32, [SP_OP_BBETA] = DIGEST_BBETA_F32},
+                                                    [SP_OP_DBWD] = DIGEST_DBWD_F32, [SP_OP_BBETA] = DIGEST_BBETA_F32,
+                                                    [SP_OP_INV] = DIGEST_INV_F32},
                                   [SP_DTYPE_F64] = {[SP_OP_FWD] = DIGEST_FWD_F64, [SP_OP_BWD] = DIGEST_BWD_F64}},
     [SOFTPLUS_ACCURACY_FAST] = {[SP_DTYPE_F32] = {[SP_OP_FWD] = DIGEST_FWD_F32_FAST,
                                                   [SP_OP_BWD] = DIGEST_BWD_F32_FAST}},

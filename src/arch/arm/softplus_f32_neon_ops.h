@@ -40,6 +40,12 @@ typedef uint32x4_t vm; /* lane masks are all-ones/all-zeros */
 #define IADD(a, b) vreinterpretq_f32_u32(vaddq_u32(vreinterpretq_u32_f32(a), vreinterpretq_u32_f32(b)))
 #define ISHL(a, n) vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(a), n))
 #define SCALE(a, n) sp_scale(a, n)
+/* for a positive normal a = 2^k m, m in [1, 2): k as a float and m (exact; other lanes: anything) */
+#define LOGB(a)                                                                                      \
+    vcvtq_f32_s32(vsubq_s32(vreinterpretq_s32_u32(vshrq_n_u32(vreinterpretq_u32_f32(a), 23)), vdupq_n_s32(127)))
+#define MANT(a)                                                                                      \
+    vreinterpretq_f32_u32(                                                                           \
+        vorrq_u32(vandq_u32(vreinterpretq_u32_f32(a), vdupq_n_u32(0x007fffffu)), vdupq_n_u32(0x3f800000u)))
 #define LOOKUP_T(k, tab) vreinterpretq_f32_u8(vqtbl2q_u8(sp_tab8(tab), sp_byte_index(k, 7u)))   /* k mod 8 */
 #define LOOKUP_J(j, tab) vreinterpretq_f32_u8(vqtbl4q_u8(sp_tab16(tab), sp_byte_index(j, 15u))) /* j mod 16 */
 #define GT(a, b) vcgtq_f32(a, b)

@@ -38,6 +38,12 @@ typedef __m256 vm; /* lane masks are all-ones/all-zeros vectors */
 #define IADD(a, b) _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b)))
 #define ISHL(a, n) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), n))
 #define SCALE(a, n) sp_scale(a, n)
+/* for a positive normal a = 2^k m, m in [1, 2): k as a float and m (exact; other lanes: anything) */
+#define LOGB(a)                                                                                      \
+    _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(_mm256_castps_si256(a), 23), _mm256_set1_epi32(127)))
+#define MANT(a)                                                                                      \
+    _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32(0x007fffff)), \
+                                        _mm256_set1_epi32(0x3f800000)))
 #define LOOKUP_T(k, tab) _mm256_permutevar8x32_ps(_mm256_loadu_ps(tab), _mm256_castps_si256(k)) /* k mod 8 */
 #define LOOKUP_J(j, tab) sp_lookup16(j, tab)                                                     /* j mod 16 */
 #define GT(a, b) _mm256_cmp_ps(a, b, _CMP_GT_OQ)

@@ -59,3 +59,8 @@ void sp_bbeta_f32_avx512(size_t n, const float *dy, const float *x, float *dbeta
 {
     sp_f32_bbeta(n, dy, x, dbeta, p);
 }
+
+void sp_inv_f32_avx512(size_t n, const float *y, float *x, const sp_params_f32 *p)
+{
+    sp_f32_inv(n, y, x, p);
+}

@@ -38,6 +38,10 @@ typedef __mmask16 vm;
 #define ISHL(a, n) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(a), n))
 /* a*2^floor(n) for n in [-190, 1): scalef rounds once, like (a*2^(n+64))*2^-64 (see the AVX2 file) */
 #define SCALE(a, n) _mm512_scalef_ps(a, n)
+/* for a positive normal a = 2^k m, m in [1, 2): k as a float and m (exact, as the AVX2 file's bit
+ * operations; other lanes: anything) */
+#define LOGB(a) _mm512_getexp_ps(a)
+#define MANT(a) _mm512_getmant_ps(a, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src)
 /* tab[k mod 16] from the low mantissa bits of the shifted k or j; the 8-entry table is stored twice */
 #define LOOKUP_T(k, tab) _mm512_permutexvar_ps(_mm512_castps_si512(k), _mm512_loadu_ps(tab))
 #define LOOKUP_J(j, tab) _mm512_permutexvar_ps(_mm512_castps_si512(j), _mm512_loadu_ps(tab))
