@@ -450,6 +450,9 @@ static int sp_f32_bbeta_vector_ok(const sp_params_f32 *p)
  *   The worst cases sit in 1/2 <= z < 1, where log1p's argument is largest (E up to 0.72). A deliberately
  *   unnormalised E pair (log1p takes its low part to first order) measured 3637 ULP there: the sweep fails.
  * SP_MAX_ULP{,_BETA}_F32_{AVX2,AVX512,NEON} = 1.0.
+ * Speed (bench_softplus --size 1024, one run, AMD EPYC at load ~19): AVX-512 0.579 Gelem/s, AVX2 0.322, the
+ * scalar kernel 0.081 (7.1x, 4.0x), backward 1.63 and 0.976 (0.36x, 0.33x): every lane computes all three
+ * ranges and one division; skipping the ranges no lane of a vector needs is the obvious next step.
  */
 #define SP_INV_NBUF 2
 #define SP_INV_Z_TINY 0x1p-100f /* z below this (and z <= 0, NaN) goes to the scalar reference */
