@@ -776,7 +776,11 @@ static void test_set_isa_while_computing_gives_some_supported_isas_result(void *
  * workers must give, over all its elements, either the strict kernel's results or the fast kernel's,
  * never some of each (dispatch reads the tier once per call). Meaningful where the active set has fast
  * kernels of its own; elsewhere both tiers run the strict kernel and the check is trivially met. */
+#ifdef SP_TEST_REDUCED /* valgrind and TSan, which serialise or slow every thread down */
+enum { TIER_N = 4096, TIER_WORKERS = 2, TIER_CALLS = 200 };
+#else
 enum { TIER_N = 4096, TIER_WORKERS = 2, TIER_CALLS = 2000 };
+#endif
 static float tier_x[TIER_N], tier_want[SP_ACCURACY_COUNT][TIER_N];
 static atomic_int tier_workers_left;
 static atomic_long tier_seen[SP_ACCURACY_COUNT];
