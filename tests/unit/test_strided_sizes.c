@@ -22,7 +22,11 @@
 #include "strided.h"
 
 #define ARENA_BYTES (1u << 16)
+#ifdef SP_TEST_REDUCED
+#define CASES 600 /* valgrind and TSan */
+#else
 #define CASES 3000
+#endif
 
 static uint64_t rng_state = 0x5eed5175u;
 
