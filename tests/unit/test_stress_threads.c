@@ -41,7 +41,7 @@ enum { NTHREADS = 32, SETTERS = 4, MAX_ISAS = 8, PAD = 67 /* elements around eac
 
 /* ROUNDS passes over the cases per worker, each taking every CASE_STEP-th case from its own start */
 #ifdef SP_TEST_REDUCED /* valgrind (one thread at a time, ~50x slower) and TSan (~10x) */
-enum { FRESH_PROCESSES = 2, ROUNDS = 1, CASE_STEP = 4 };
+enum { FRESH_PROCESSES = 2, ROUNDS = 1, CASE_STEP = 8 };
 #else
 enum { FRESH_PROCESSES = 40, ROUNDS = 3, CASE_STEP = 1 };
 #endif
