@@ -371,34 +371,6 @@ static double contract_ratio(long double got, long double dy, long double sigma,
     return tol > 0 ? (double)(err / tol) : INFINITY;
 }
 
-uint32_t bits_f32(float v)
-{
-    uint32_t b;
-    memcpy(&b, &v, sizeof b);
-    return b;
-}
-
-float f32_from_bits(uint32_t b)
-{
-    float v;
-    memcpy(&v, &b, sizeof v);
-    return v;
-}
-
-uint64_t bits_f64(double v)
-{
-    uint64_t b;
-    memcpy(&b, &v, sizeof b);
-    return b;
-}
-
-double f64_from_bits(uint64_t b)
-{
-    double v;
-    memcpy(&v, &b, sizeof v);
-    return v;
-}
-
 /* ---- written once, instantiated per dtype ----------------------------------------------------------
  * ULP_PER_DTYPE(tag, T, R, MANT, EMIN, EMAX): T the element type, R its reference type, the format's
  * significand bits and normal exponent range. The bodies depend on nothing else. */

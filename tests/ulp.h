@@ -31,6 +31,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kernels.h"
 
@@ -115,10 +116,34 @@ double ulp_mult_contract_f64(double got, double m, long double unit, int finite_
 int same_f32(float a, float b);
 int same_f64(double a, double b);
 
-uint32_t bits_f32(float v);
-float f32_from_bits(uint32_t b);
-uint64_t bits_f64(double v);
-double f64_from_bits(uint64_t b);
+/* Bit patterns and back, inline: the exhaustive sweeps call them per result. */
+static inline uint32_t bits_f32(float v)
+{
+    uint32_t b;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
+static inline float f32_from_bits(uint32_t b)
+{
+    float v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+static inline uint64_t bits_f64(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
+static inline double f64_from_bits(uint64_t b)
+{
+    double v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
 
 /* ---- every kernel compiled into this build ----------------------------------------------------- */
 

@@ -131,6 +131,21 @@ SP_INLINE uint32_t sp_f16_near(uint32_t a, uint32_t e)
     return (uint32_t)(a < 0x7f800000u) & (uint32_t)(sp_f16_of_f32_abs(lo) != sp_f16_of_f32_abs(hi));
 }
 
+/* The format's step at d (precision p bits, smallest normal 2^emin): 2^(max(e, emin) - p + 1), e the
+ * binade of the finite double d. */
+SP_INLINE double sp_half_quantum(double d, int p, int emin)
+{
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    int e = (int)((bits >> 52) & 0x7ffu) - 1023;
+    if (e < emin)
+        e = emin;
+    const uint64_t qbits = (uint64_t)(e - p + 1 + 1023) << 52;
+    double q;
+    memcpy(&q, &qbits, sizeof q);
+    return q;
+}
+
 /* A double rounded once to the format (precision p bits, smallest normal 2^emin), RNE, as the format's
  * bits: d is rounded to a multiple of the format's step at d's exponent, q = 2^(max(e, emin) - p + 1)
  * (d/q < 2^p is exact, rint rounds to even in the default mode the kernels run in), and the result,
@@ -140,14 +155,7 @@ SP_INLINE uint32_t sp_half_round_f64_to_f32(double d, int p, int emin)
 {
     if (d != d)
         return sp_half_bits_f32((float)d);
-    uint64_t bits;
-    memcpy(&bits, &d, sizeof bits);
-    int e = (int)((bits >> 52) & 0x7ffu) - 1023;
-    if (e < emin)
-        e = emin;
-    const uint64_t qbits = (uint64_t)(e - p + 1 + 1023) << 52;
-    double q;
-    memcpy(&q, &qbits, sizeof q);
+    const double q = sp_half_quantum(d, p, emin);
     return sp_half_bits_f32((float)(rint(d / q) * q));
 }
 
@@ -159,15 +167,7 @@ SP_INLINE uint32_t sp_half_round_pair_to_f32(double hi, double lo, int p, int em
     double sum = hi + lo;
     const double err = (hi - sum) + lo;
     if (err != 0 && sum == sum) {
-        uint64_t bits;
-        memcpy(&bits, &sum, sizeof bits);
-        int e = (int)((bits >> 52) & 0x7ffu) - 1023;
-        if (e < emin)
-            e = emin;
-        const uint64_t qbits = (uint64_t)(e - p + 1 + 1023) << 52;
-        double q;
-        memcpy(&q, &qbits, sizeof q);
-        const double r = fabs(sum) / q;
+        const double r = fabs(sum) / sp_half_quantum(sum, p, emin);
         if (r - floor(r) == 0.5)
             sum = nextafter(sum, err > 0 ? INFINITY : -INFINITY);
     }

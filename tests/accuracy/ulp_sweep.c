@@ -165,20 +165,6 @@ static double f64_near_threshold(const config *cfg)
 }
 
 
-static uint64_t bits_f64_inline(double v)
-{
-    uint64_t b;
-    memcpy(&b, &v, sizeof b);
-    return b;
-}
-
-static uint32_t bits_f32_inline(float v)
-{
-    uint32_t b;
-    memcpy(&b, &v, sizeof b);
-    return b;
-}
-
 /* 1/ulp(ref) of the f32 format at a finite ref (a power of two, so |got - ref| * scale is ulp_error_f32's
  * |got - ref| / ulp exactly), NaN at an infinite or NaN one. */
 static double f32_error_scale(double ref)
@@ -215,10 +201,10 @@ static void f32_check_block(sweep_stat *s, const f32_op_block *b, const float *y
                             double bound, double *err, uint64_t first, uint64_t step)
 {
     for (size_t i = 0; i < m; i++) {
-        const uint32_t yb = bits_f32_inline(y[i]);
+        const uint32_t yb = bits_f32(y[i]);
         const int linear = b->zf[i] > threshold;
-        const int exact = yb == bits_f32_inline(b->linear_value[i]);
-        const int zero_sign = (yb << 1) == 0 && (yb >> 31) != (uint32_t)(bits_f64_inline(b->ref[i]) >> 63);
+        const int exact = yb == bits_f32(b->linear_value[i]);
+        const int zero_sign = (yb << 1) == 0 && (yb >> 31) != (uint32_t)(bits_f64(b->ref[i]) >> 63);
         const double e = fabs((double)y[i] - b->ref[i]) * b->scale[i];
         err[i] = linear ? (exact ? 0.0 : NAN) : (zero_sign ? NAN : e);
     }

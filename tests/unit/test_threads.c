@@ -27,7 +27,6 @@
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 
-#include <dirent.h>
 #include <fenv.h>
 #include <pthread.h>
 #include <sched.h>
@@ -39,6 +38,7 @@
 #include <unistd.h>
 
 #include "parallel.h"
+#include "process_threads.h"
 #include "unit_common.h"
 
 
@@ -63,20 +63,6 @@ enum { DEFAULT_CASES = 120, RACE_CALLS = 40, FORKS = 6 };
 static size_t random_cases = DEFAULT_CASES; /* test_threads CASES: fewer under an emulator */
 enum { TEST_GRAIN = 64, MAX_ELEMENTS = 24000, HOST_THREADS = 3 };
 
-/* Threads of this process (entries of /proc/self/task), or 0 where that cannot be read. */
-static size_t process_threads(void)
-{
-    DIR *dir = opendir("/proc/self/task");
-    if (!dir)
-        return 0;
-    size_t n = 0;
-    const struct dirent *e;
-    while ((e = readdir(dir)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(dir);
-    return n;
-}
 
 /* ---- a case: a call with its arenas ---------------------------------------------------------------- */
 

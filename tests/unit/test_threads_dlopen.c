@@ -12,7 +12,6 @@
  * Linux 6.x).
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "process_threads.h"
 #include "softplus.h" /* types only: the functions come from dlsym */
 
 typedef softplus_status (*set_num_threads_fn)(size_t);
@@ -28,20 +28,6 @@ typedef softplus_status (*forward_f32_fn)(size_t, const size_t *, const float *,
                                           const ptrdiff_t *, float, float);
 
 enum { COUNT = 1 << 19, EXIT_SKIPPED = 77 };
-
-static size_t process_threads(void)
-{
-    DIR *dir = opendir("/proc/self/task");
-    if (!dir)
-        return 0;
-    size_t n = 0;
-    const struct dirent *e;
-    while ((e = readdir(dir)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(dir);
-    return n;
-}
 
 static void *nothing(void *arg)
 {
