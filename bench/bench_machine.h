@@ -1,16 +1,36 @@
 /* bench_machine.h -- what every benchmark asks of the machine: a clock, the load, one pinned CPU, its name.
  * SPDX-License-Identifier: MIT
  *
- * Header-only, for bench_softplus and bench/peers/bench_peers; the including file defines _GNU_SOURCE
+ * Header-only, for bench_softplus, bench_threads and bench/peers/bench_peers; the including file defines _GNU_SOURCE
  * before its first include (sched_getcpu, CPU_SET).
  */
 #ifndef SP_BENCH_MACHINE_H
 #define SP_BENCH_MACHINE_H
 
+#include <math.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+/* v as bfloat16 bits, truncated (any nearby value will do as a benchmark input) */
+static inline uint16_t bench_bf16_bits(float v)
+{
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    return (uint16_t)(u >> 16);
+}
+
+/* v (|v| < 65504) as float16 bits, rounded by lrintf; plain C, not _Float16 (clang 14 lacks it on x86) */
+static inline uint16_t bench_f16_bits(float v)
+{
+    const float a = fabsf(v);
+    int e = a == 0 ? -14 : ilogbf(a);
+    e = e < -14 ? -14 : e;
+    const long n = lrintf(ldexpf(a, 10 - e));
+    return (uint16_t)((signbit(v) ? 0x8000 : 0) | (a < 0x1p-14f ? n : ((long)(e + 15) << 10) + n - 1024));
+}
 
 static inline double now_seconds(void)
 {

@@ -504,22 +504,10 @@ static void *alloc_array(size_t bytes)
     return aligned_alloc(64, bytes);
 }
 
-/* v rounded to bf16 (truncated: any value will do) or f16 (the compiler's conversion), as bits */
+/* v as bf16 or f16 bits (bench_machine.h) */
 static uint16_t half_bits(dtype dt, float v)
 {
-    uint16_t h;
-    if (dt == DT_F16) { /* plain C, not _Float16 (clang 14 lacks it on x86); |v| < 65504 here */
-        const float a = fabsf(v);
-        int e = a == 0 ? -14 : ilogbf(a);
-        e = e < -14 ? -14 : e;
-        const long n = lrintf(ldexpf(a, 10 - e));
-        h = (uint16_t)((signbit(v) ? 0x8000 : 0) | (a < 0x1p-14f ? n : ((long)(e + 15) << 10) + n - 1024));
-    } else {
-        uint32_t u;
-        memcpy(&u, &v, sizeof u);
-        h = (uint16_t)(u >> 16);
-    }
-    return h;
+    return dt == DT_F16 ? bench_f16_bits(v) : bench_bf16_bits(v);
 }
 
 static float half_value(dtype dt, uint16_t h)

@@ -4,7 +4,9 @@
  * Usage: bench_threads [--quick] [--reps N] [--size N]     (--quick: one call per cell, 2^18 elements)
  * Three tables, every ratio from this one run (the rows of a table are measured round-robin, repetition
  * by repetition, so a change in the machine's load hits them alike):
- *   1. f32 and f64 forward and backward at 32M elements (--size) with 1, 2, ... N threads (N = the CPUs
+ *   1. f32 and f64 forward and backward at 32M elements (--size) -- the strict tier, then the fast tier's
+ *      f32 (memory-bound here: the rows that test the bandwidth) and bf16/f16 forward -- with 1, 2, ... N
+ *      threads (N = the CPUs
  *      of the affinity mask): the built-in pool (softplus_set_num_threads) and a plain pthread executor
  *      given through softplus_set_parallel_for (threads made per call, one range each), beside a copy of
  *      the output's bytes split over the same threads. GB/s counts every operand's bytes (forward reads
@@ -100,10 +102,15 @@ static void copy_threads(size_t threads, void *dst, const void *src, size_t byte
 
 /* ---- the calls measured --------------------------------------------------------------------------- */
 
-typedef enum { FWD_F32, BWD_F32, FWD_F64, BWD_F64, NCALLS } call_kind;
-static const char *const call_names[] = {"forward f32", "backward f32", "forward f64", "backward f64"};
-static const size_t call_elem[] = {4, 4, 8, 8};
-static const size_t call_operands[] = {2, 3, 2, 3};
+/* The strict tier's f32 and f64 calls, the fast tier's f32 (memory-bound at this size: the rows that
+ * show the bandwidth) and the half types' forward. */
+typedef enum { FWD_F32, BWD_F32, FWD_F64, BWD_F64, FWD_F32_FAST, BWD_F32_FAST, FWD_BF16, FWD_F16, NCALLS } call_kind;
+static const char *const call_names[] = {"forward f32",      "backward f32",      "forward f64",  "backward f64",
+                                         "forward f32 fast", "backward f32 fast", "forward bf16", "forward f16"};
+static const size_t call_elem[] = {4, 4, 8, 8, 4, 4, 2, 2};
+static const size_t call_operands[] = {2, 3, 2, 3, 2, 3, 2, 2};
+/* the rows of tables 2 and 3 */
+#define SMALL_CALLS 4
 
 typedef struct buffers {
     void *x, *dy, *out;
@@ -112,12 +119,17 @@ typedef struct buffers {
 static void run_call(call_kind k, const buffers *b, size_t n)
 {
     const size_t shape[1] = {n};
-    softplus_status s = SOFTPLUS_OK;
-    switch (k) {
-    case FWD_F32: s = softplus_forward_f32(1, shape, b->x, NULL, b->out, NULL, 1.0f, 20.0f); break;
-    case BWD_F32: s = softplus_backward_f32(1, shape, b->dy, NULL, b->x, NULL, b->out, NULL, 1.0f, 20.0f); break;
+    const int fast = k == FWD_F32_FAST || k == BWD_F32_FAST;
+    softplus_status s = softplus_set_accuracy(fast ? SOFTPLUS_ACCURACY_FAST : SOFTPLUS_ACCURACY_STRICT);
+    switch (s == SOFTPLUS_OK ? k : NCALLS) {
+    case FWD_F32:
+    case FWD_F32_FAST: s = softplus_forward_f32(1, shape, b->x, NULL, b->out, NULL, 1.0f, 20.0f); break;
+    case BWD_F32:
+    case BWD_F32_FAST: s = softplus_backward_f32(1, shape, b->dy, NULL, b->x, NULL, b->out, NULL, 1.0f, 20.0f); break;
     case FWD_F64: s = softplus_forward_f64(1, shape, b->x, NULL, b->out, NULL, 1.0, 20.0); break;
     case BWD_F64: s = softplus_backward_f64(1, shape, b->dy, NULL, b->x, NULL, b->out, NULL, 1.0, 20.0); break;
+    case FWD_BF16: s = softplus_forward_bf16(1, shape, b->x, NULL, b->out, NULL, 1.0f, 20.0f); break;
+    case FWD_F16: s = softplus_forward_f16(1, shape, b->x, NULL, b->out, NULL, 1.0f, 20.0f); break;
     case NCALLS: break;
     }
     if (s != SOFTPLUS_OK) {
@@ -138,20 +150,17 @@ static double median(double *v, size_t n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* Values for the dtype of call k in the first n elements. */
+/* Values for the dtype of call k in the first n elements: x in [-20, 20], dy in (0, 1]. */
 static void fill_for(call_kind k, buffers *b, size_t n)
 {
-    if (call_elem[k] == 4) {
-        float *x = b->x, *dy = b->dy;
-        for (size_t i = 0; i < n; i++) {
-            x[i] = (float)((double)(i % 4093) / 4093.0 * 40.0 - 20.0);
-            dy[i] = 1.0f - (float)(i % 7) * 0.125f;
-        }
-    } else {
-        double *x = b->x, *dy = b->dy;
-        for (size_t i = 0; i < n; i++) {
-            x[i] = (double)(i % 4093) / 4093.0 * 40.0 - 20.0;
-            dy[i] = 1.0 - (double)(i % 7) * 0.125;
+    for (size_t i = 0; i < n; i++) {
+        const double x = (double)(i % 4093) / 4093.0 * 40.0 - 20.0, dy = 1.0 - (double)(i % 7) * 0.125;
+        switch (call_elem[k]) {
+        case 8: ((double *)b->x)[i] = x, ((double *)b->dy)[i] = dy; break;
+        case 4: ((float *)b->x)[i] = (float)x, ((float *)b->dy)[i] = (float)dy; break;
+        default:
+            ((uint16_t *)b->x)[i] = k == FWD_F16 ? bench_f16_bits((float)x) : bench_bf16_bits((float)x);
+            ((uint16_t *)b->dy)[i] = k == FWD_F16 ? bench_f16_bits((float)dy) : bench_bf16_bits((float)dy);
         }
     }
 }
@@ -261,7 +270,7 @@ static void table_small(buffers *b, size_t maxthreads, int reps)
     printf("\n## Small calls: serial and with %zu pool threads (per call, median of %d)\n\n", maxthreads, reps);
     printf("| call | elements | serial ns | %zu threads ns | ratio |\n|---|---:|---:|---:|---:|\n", maxthreads);
     static const size_t sizes[] = {1024, 32768};
-    for (call_kind k = 0; k < NCALLS; k++) {
+    for (call_kind k = 0; k < SMALL_CALLS; k++) {
         fill_for(k, b, 32768);
         for (size_t s = 0; s < 2; s++) {
             double serial[16], par[16];
