@@ -7,7 +7,10 @@
  *              its api/stride2/transposed columns with softplus_set_accuracy(SOFTPLUS_ACCURACY_FAST))
  *   copy       memcpy of the same number of elements: forward y <- x; backward dx <- dy, i.e. one of
  *              backward's two input streams, so backward's own memory ceiling is below this rate
- *   libm       the stable formula written naively with libm (bench/baselines.c), one call per element
+ *   libm       the stable formula written naively with libm (bench/baselines.c), one call per element;
+ *              for bf16 and f16 the column is "f32" instead: the same ISA's strict f32 kernel at the same
+ *              size from this run's f32 table (issue 13's target: the half kernels at 1.5x it in L1/L2,
+ *              and at DRAM size at 50% of the copy of the same bytes, the k/copy column)
  *   api        the public API on the same contiguous tensor, with that ISA forced by softplus_set_isa
  *   stride2    the public API with every operand at inner stride 2 (x[::2] -> y[::2])
  *   transposed the public API on a 2-D rows x cols tensor whose inputs are transposed views
@@ -616,6 +619,10 @@ static const char *const tier_suffix[] = {
 #undef BENCH_TIER_SUFFIX
 };
 
+/* The strict f32 kernel's rate per op, tier and ISA, from the f32 tables (run first): the reference of
+ * the bf16 and f16 rows (issue 13's target: 1.5x it in L1/L2). */
+static double f32_strict_rate[OP_COUNT][BENCH_MAX_TIERS][BENCH_NUM_ISAS];
+
 /* The throughput tables of one dtype; the number of cells measured, or -1 when the buffers for
  * max_n elements cannot be allocated. */
 static int run_throughput(const options *o, const machine *m, dtype dt, size_t max_n)
@@ -642,13 +649,17 @@ static int run_throughput(const options *o, const machine *m, dtype dt, size_t m
                     ((double *)b.dy)[i] = log1p(exp(((double *)b.x)[i]));
             }
         const int has_libm = (op == OP_FWD || op == OP_BWD) && !half_dtype(dt);
-        printf("\n== %s %s == copy: memcpy(%s); libm: %s loop; Gelem/s\n", dname, op_public[op],
-               op == OP_FWD ? "y <- x" : op == OP_INV ? "x <- y" : "out <- multiplier",
-               !has_libm ? "(none)" : dt == DT_F32 ? (op == OP_FWD ? "expf+log1pf" : "expf")
-                                                    : (op == OP_FWD ? "exp+log1p" : "exp"));
+        if (half_dtype(dt))
+            printf("\n== %s %s == copy: memcpy(%s), the same bytes; f32: strict f32 kernel, same ISA; Gelem/s\n",
+                   dname, op_public[op], op == OP_FWD ? "y <- x" : op == OP_INV ? "x <- y" : "out <- multiplier");
+        else
+            printf("\n== %s %s == copy: memcpy(%s); libm: %s loop; Gelem/s\n", dname, op_public[op],
+                   op == OP_FWD ? "y <- x" : op == OP_INV ? "x <- y" : "out <- multiplier",
+                   !has_libm ? "(none)" : dt == DT_F32 ? (op == OP_FWD ? "expf+log1pf" : "expf")
+                                                        : (op == OP_FWD ? "exp+log1p" : "exp"));
         printf("%-4s %9s %-11s %7s %5s %7s %6s %7s %6s | %7s %7s %4s %7s %4s\n", "tier", "elements", "isa",
-               "kernel", "+-%", "copy", "k/copy", "libm", "k/libm", "api", "stride2", "%api", "transp",
-               "%api");
+               "kernel", "+-%", "copy", "k/copy", half_dtype(dt) ? "f32" : "libm", half_dtype(dt) ? "k/f32" : "k/libm",
+               "api", "stride2", "%api", "transp", "%api");
         double last_rate[BENCH_NUM_ISAS][SP_ACCURACY_COUNT] = {{0.0}}; /* Gelem/s at the previous tier */
         for (int t = 0; t < m->ntiers; t++) {
             const size_t n = m->tiers[t].n;
@@ -693,6 +704,10 @@ static int run_throughput(const options *o, const machine *m, dtype dt, size_t m
                     j.kind = RUN_KERNEL;
                     const stats k = measure(&j);
                     last_rate[isa][acc] = k.median;
+                    if (dt == DT_F32 && acc == SOFTPLUS_ACCURACY_STRICT)
+                        f32_strict_rate[op][t][isa] = k.median;
+                    /* the reference column: libm, or for the half types the strict f32 kernel */
+                    const double ref = half_dtype(dt) ? f32_strict_rate[op][t][isa] : libm.median;
                     if (softplus_set_isa((softplus_isa)isa) != SOFTPLUS_OK ||
                         softplus_set_accuracy((softplus_accuracy)acc) != SOFTPLUS_OK)
                         die("softplus_set_isa/softplus_set_accuracy refused what the registry offers");
@@ -708,7 +723,8 @@ static int run_throughput(const options *o, const machine *m, dtype dt, size_t m
                     cells += 4;
                     printf("%-4s %9zu %-11s %7.3f %5.1f %7.3f %6.3f %7.3f %6.2f | %7.3f %7.3f %4.0f %7.3f %4.0f\n",
                            m->tiers[t].name, n, label, k.median, 50.0 * (k.max - k.min) / k.median, copy.median,
-                           k.median / copy.median, libm.median, k.median / libm.median, api.median, s2.median,
+                           k.median / copy.median, ref > 0.0 ? ref : NAN, k.median / (ref > 0.0 ? ref : NAN),
+                           api.median, s2.median,
                            100.0 * s2.median / api.median, tr.median, 100.0 * tr.median / api.median);
                     fflush(stdout);
                     csv_row(label, dt, op, n, RUN_KERNEL, k.median, copy.median, libm.median);
@@ -863,7 +879,8 @@ int main(int argc, char **argv)
            "  spread of the kernel's repetitions)\n",
            policy.min_reps, policy.max_reps, policy.rep_seconds * 1e3);
     printf("columns: kernel = ISA kernel called directly on contiguous arrays; copy = memcpy of the same\n"
-           "  elements (backward: dy only, one of its two input streams); libm = naive C loop with libm;\n"
+           "  elements (backward: dy only, one of its two input streams); libm = naive C loop with libm\n"
+           "  (bf16/f16 tables: f32 = the same ISA's strict f32 kernel, k/f32 the ratio to it);\n"
            "  api = public API, same contiguous tensor, that ISA forced; stride2 = public API, every\n"
            "  operand at inner stride 2; transp = public API, 2-D inputs as transposed views (strides\n"
            "  {1,rows}), output contiguous; %%api = that layout's rate as a percentage of api\n"

@@ -30,7 +30,10 @@
  * An including ISA file instantiates the kernels with SP_HALF_KERNELS(tag, TAG); defining SP_HALF_F16C
  * first swaps in F16C's f16 conversions (arch/x86/softplus_half_f16c.h: SP_HALF_WIDEN_F16 and
  * SP_HALF_NARROW_F16), which must give the bits of the portable functions below:
- * tests/accuracy/test_half.c runs every set against one reference.
+ * tests/accuracy/test_half.c runs every set against one reference. Defining SP_HALF_FUSED (after the
+ * set's f32 vector ops, the fast tier's algorithm text and the half-vector operations) runs forward and
+ * backward in one vector loop instead of this block driver (arch/softplus_half_fused.h: the same method,
+ * the conversions and the check in registers); the AVX2, AVX-512 and NEON sets do.
  */
 #ifndef SP_HALF_KERNELS_H
 #define SP_HALF_KERNELS_H
@@ -250,23 +253,22 @@ static size_t sp_half_narrow(const sp_half_format *fmt, const float *y, uint16_t
  * midpoint of the format (an odd subnormal dy) that the exact value misses by dy z/4. */
 #define SP_HALF_SMALL_Z 0x1p-20
 
-/* The near elements of a block again, in double: x the branch input (x, or y for the inverse) and dy the
- * multiplier (NULL for the one-input ops), as float arrays of the block. */
+/* Near elements again, in double: x[k] the branch input (x, or y for the inverse) and dy[k] the
+ * multiplier (dy NULL for the one-input ops) of the result at out[at[k]], k < count <= SP_HALF_BLOCK. */
 static void sp_half_redo(const sp_half_format *fmt, sp_op op, const sp_kernel *k64, const sp_params_f32 *p,
-                         const float *dy, const float *x, uint16_t *out, const uint16_t *near, size_t count)
+                         const float *dy, const float *x, uint16_t *out, const size_t *at, size_t count)
 {
     double x64[SP_HALF_BLOCK], dy64[SP_HALF_BLOCK], y64[SP_HALF_BLOCK];
-    uint16_t at[SP_HALF_BLOCK];
+    size_t pos[SP_HALF_BLOCK];
     size_t m = 0;
     for (size_t k = 0; k < count; k++) {
-        const size_t j = near[k];
         /* a branch result (x, dy, y, 0) is exact: never near, but decided here the kernels' way */
-        if (p->beta * x[j] > p->threshold)
+        if (p->beta * x[k] > p->threshold)
             continue;
-        x64[m] = x[j];
+        x64[m] = x[k];
         if (dy)
-            dy64[m] = dy[j];
-        at[m++] = (uint16_t)j;
+            dy64[m] = dy[k];
+        pos[m++] = at[k];
     }
     if (m == 0)
         return;
@@ -285,7 +287,7 @@ static void sp_half_redo(const sp_half_format *fmt, sp_op op, const sp_kernel *k
         } else {
             u = sp_half_round_f64_to_f32(y64[k], fmt->precision, fmt->emin);
         }
-        out[at[k]] = fmt->f16 ? sp_f16_of_f32(u) : sp_bf16_of_f32(u);
+        out[pos[k]] = fmt->f16 ? sp_f16_of_f32(u) : sp_bf16_of_f32(u);
     }
 }
 
@@ -324,22 +326,37 @@ static void sp_half_run(const sp_half_format *fmt, softplus_isa isa, sp_op op, s
         void *const ptrs[] = {y, a, b};
         k32->run(m, ptrs, p);
         const size_t count = sp_half_narrow(fmt, y, out + i, m, e, near);
-        if (count)
-            sp_half_redo(fmt, op, k64, p, in2 ? a : NULL, in2 ? b : a, out + i, near, count);
+        if (count) {
+            float nx[SP_HALF_BLOCK], ndy[SP_HALF_BLOCK];
+            size_t at[SP_HALF_BLOCK];
+            for (size_t k = 0; k < count; k++) {
+                nx[k] = in2 ? b[near[k]] : a[near[k]];
+                ndy[k] = a[near[k]];
+                at[k] = near[k];
+            }
+            sp_half_redo(fmt, op, k64, p, in2 ? ndy : NULL, nx, out + i, at, count);
+        }
     }
 }
 
 /* ---- the kernels: sp_<op>_<bf16|f16>_<isa> ------------------------------------------------------ */
+/* the ISA file's fused forward and backward, where it asks for them (SP_HALF_FUSED, after its vector
+ * ops: arch/softplus_half_fused.h) */
+#ifdef SP_HALF_FUSED
+#include "arch/softplus_half_fused.h"
+#else
+#define SP_HALF_FUSED_RUN sp_half_run
+#endif
 #define SP_HALF_KERNEL_1(otag, OTAG, dtag, isa, ISA)                                                 \
     void sp_##otag##_##dtag##_##isa(size_t n, const uint16_t *in, uint16_t *out, const sp_params_f32 *p) \
     {                                                                                                \
-        sp_half_run(&sp_half_##dtag, SOFTPLUS_ISA_##ISA, SP_OP_##OTAG, n, in, NULL, out, p);         \
+        SP_HALF_FUSED_RUN(&sp_half_##dtag, SOFTPLUS_ISA_##ISA, SP_OP_##OTAG, n, in, NULL, out, p);       \
     }
 #define SP_HALF_KERNEL_2(otag, OTAG, dtag, isa, ISA)                                                 \
     void sp_##otag##_##dtag##_##isa(size_t n, const uint16_t *in1, const uint16_t *in2, uint16_t *out, \
                                     const sp_params_f32 *p)                                         \
     {                                                                                                \
-        sp_half_run(&sp_half_##dtag, SOFTPLUS_ISA_##ISA, SP_OP_##OTAG, n, in1, in2, out, p);         \
+        SP_HALF_FUSED_RUN(&sp_half_##dtag, SOFTPLUS_ISA_##ISA, SP_OP_##OTAG, n, in1, in2, out, p);       \
     }
 #define SP_HALF_KERNEL_(otag, OTAG, inputs, dtag, isa, ISA) SP_HALF_KERNEL_##inputs(otag, OTAG, dtag, isa, ISA)
 #define SP_HALF_KERNEL(isa, ISA, otag, OTAG, inputs)                                                 \

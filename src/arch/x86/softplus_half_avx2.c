@@ -1,8 +1,47 @@
-/* softplus_half_avx2.c -- bf16 and f16 kernels of the avx2 set, every op, correctly rounded: the method of
+/* softplus_half_avx2.c -- bf16 and f16 kernels of the avx2 set, every op, correctly rounded: forward and
+ * backward fused on 8 lanes (arch/softplus_half_fused.h), the other ops the block driver of
  * arch/softplus_half_kernels.h over this set's float and double kernels.
  * SPDX-License-Identifier: MIT
  */
-#define SP_HALF_F16C 1 /* dispatch.c requires F16C for this set */
+#include <immintrin.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels.h"
+
+#include "arch/x86/softplus_f32_avx2_ops.h"
+
+#include "arch/softplus_f32_fast_algorithm.h"
+
+/* the half-vector operations of arch/softplus_half_fused.h: 8 patterns in an xmm register; F16C's
+ * vcvtph2ps is exact and vcvtps2ph with imm8 round-to-nearest-even (not MXCSR's mode) rounds once,
+ * subnormals and overflow included */
+typedef __m128i vh;
+#define HALF_LOAD(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define HALF_STORE(p, h) _mm_storeu_si128((__m128i *)(void *)(p), h)
+#define WIDEN_BF16(h) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16))
+#define WIDEN_F16(h) _mm256_cvtph_ps(h)
+#define NARROW_F16(y) _mm256_cvtps_ph(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define TOP_HALVES(a) sp_top_halves_avx2(a)
+#define LOW_BITS_LE(a, low, bound) sp_low_bits_le_avx2(a, low, bound)
+
+/* the 16-bit results pack without saturating */
+SP_INLINE vh sp_top_halves_avx2(vf a)
+{
+    const __m256i r = _mm256_srli_epi32(_mm256_castps_si256(a), 16);
+    return _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+}
+
+/* unsigned d <= bound: min(d, bound) == d */
+SP_INLINE vm sp_low_bits_le_avx2(vf a, uint32_t low, uint32_t bound)
+{
+    const __m256i d = _mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32((int)low));
+    return _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_min_epu32(d, _mm256_set1_epi32((int)bound)), d));
+}
+
+#define SP_HALF_F16C 1  /* dispatch.c requires F16C for this set: the block driver's conversions */
+#define SP_HALF_FUSED 1 /* forward and backward: arch/softplus_half_fused.h */
 #include "arch/softplus_half_kernels.h"
 
 SP_HALF_KERNELS(avx2, AVX2)

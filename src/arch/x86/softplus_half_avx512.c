@@ -1,8 +1,36 @@
-/* softplus_half_avx512.c -- bf16 and f16 kernels of the avx512 set, every op, correctly rounded: the method of
+/* softplus_half_avx512.c -- bf16 and f16 kernels of the avx512 set, every op, correctly rounded: forward
+ * and backward fused on 16 lanes (arch/softplus_half_fused.h), the other ops the block driver of
  * arch/softplus_half_kernels.h over this set's float and double kernels.
  * SPDX-License-Identifier: MIT
  */
-#define SP_HALF_F16C 1 /* dispatch.c requires F16C for this set */
+#include <immintrin.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels.h"
+
+#include "arch/x86/softplus_f32_avx512_ops.h"
+
+#include "arch/softplus_f32_fast_algorithm.h"
+
+/* the half-vector operations of arch/softplus_half_fused.h: 16 patterns in a ymm register; vcvtph2ps
+ * is exact and vcvtps2ph with imm8 round-to-nearest-even (not MXCSR's mode) rounds once, subnormals
+ * and overflow included */
+typedef __m256i vh;
+#define HALF_LOAD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define HALF_STORE(p, h) _mm256_storeu_si256((__m256i *)(void *)(p), h)
+#define WIDEN_BF16(h) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
+#define WIDEN_F16(h) _mm512_cvtph_ps(h)
+/* bf16: RNE on the bits, (u + 0x7fff + bit 16) >> 16 (a carry steps the exponent, up to inf) */
+#define NARROW_F16(y) _mm512_cvtps_ph(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define TOP_HALVES(a) _mm512_cvtepi32_epi16(_mm512_srli_epi32(_mm512_castps_si512(a), 16))
+#define LOW_BITS_LE(a, low, bound)                                                                   \
+    _mm512_cmple_epu32_mask(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32((int)(low))), \
+                            _mm512_set1_epi32((int)(bound)))
+
+#define SP_HALF_F16C 1  /* dispatch.c requires F16C for this set: the block driver's conversions */
+#define SP_HALF_FUSED 1 /* forward and backward: arch/softplus_half_fused.h */
 #include "arch/softplus_half_kernels.h"
 
 SP_HALF_KERNELS(avx512, AVX512)

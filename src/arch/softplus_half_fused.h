@@ -1,0 +1,277 @@
+/* softplus_half_fused.h -- bfloat16 and float16 forward and backward in one vector loop: widen in
+ * registers, the fast tier's f32 algorithm, narrow and check in registers; written once in vector ops.
+ * SPDX-License-Identifier: MIT
+ *
+ * Not a standalone header: arch/x86/softplus_half_avx2.c, arch/x86/softplus_half_avx512.c and
+ * arch/arm/softplus_half_neon.c each include it once, after
+ *   - their f32 vector ops (arch/<arch>/softplus_f32_<isa>_ops.h) and the fast tier's algorithm text
+ *     (arch/softplus_f32_fast_algorithm.h: sp_f32_make_k, sp_fwd_front/finish, sp_bwd_front/finish);
+ *   - the half-vector operations:
+ *       vh                    SP_LOOP_W half patterns in a register
+ *       HALF_LOAD(p), HALF_STORE(p, h)       SP_LOOP_W patterns, unaligned
+ *       WIDEN_BF16(h), WIDEN_F16(h)          to vf, exact (NaNs: any NaN; their lanes are special)
+ *       NARROW_F16(y)         vf to f16 patterns, round-to-nearest-even, subnormals and overflow included
+ *                             (NaN lanes: anything)
+ *       TOP_HALVES(a)         the top 16 bits of each lane's pattern
+ *       LOW_BITS_LE(a, low, bound)           vm: lanes where (bits(a) & low) <= bound, unsigned
+ * and SP_HALF_FUSED defined; arch/softplus_half_kernels.h includes it then (it uses the formats, sp_half_run,
+ * sp_half_redo and sp_half_steps) and calls its SP_HALF_FUSED_RUN for every op: forward and backward
+ * run here, the other ops the block driver (sp_half_run).
+ *
+ * Method: the block driver's (arch/softplus_half_kernels.h, Ziv's strategy), without its scratch arrays
+ * of widened inputs and float results. Per block of SP_HALF_FUSED_BLOCK elements, in the loop driver's
+ * two stages (arch/softplus_loop.h): stage 1 widens x in registers and computes the fast tier's
+ * ts = exp(-|beta x|) 2^64; stage 2 finishes the fast tier's forward or backward (bound B ULP, from the
+ * set's registry entry: 4 on AVX2, AVX-512 and NEON), rounds to the format and checks, in registers.
+ * A lane is redone when
+ *   - the f32 algorithm flags it special (z = beta*x not finite, backward's dy not finite or above 2^32):
+ *     the block driver on that one element (NaNs, infinities: rare);
+ *   - its result y is near a rounding boundary: the format's patterns, bf16 dropping 16 bits and f16 13
+ *     (in its normal range, overflow threshold 65520 included), put every boundary of a binade at
+ *     dropped bits = 1/2 of the dropped part (0x8000, 0x1000), so with v = bits(y) + half + E, y is
+ *     near when v's dropped bits are at most 2E (E as the block driver's: 2B + 2 for forward, 4B + 3 for
+ *     backward). bf16 rounds by v's top half: that is y rounded half up in magnitude, which differs
+ *     from round-to-nearest-even only where a boundary is within E steps, i.e. on near lanes. Below
+ *     f16's smallest normal 2^-14, |y| is first moved up by 2^-14 (one float rounding of at most
+ *     2^-38): f16's step is 2^-24 on both sides, so its boundaries are again dropped bits = 0x1000, and a
+ *     boundary within E steps of y (each at most 2^-37) is within E + 1 steps of the sum: f16 checks
+ *     with E + 1 (f16 rounds with vcvtps2ph / fcvtn, RNE).
+ *   Near lanes are collected (their input patterns and position) across vectors and blocks and redone
+ *   together by sp_half_redo with the set's strict f64 kernel, SP_HALF_PENDING at a time: one f64 call
+ *   per batch, not per lane. Fraction redone at beta = 1, threshold 20 (the fast tier's results, the
+ *   E above), over all finite patterns with dy = 1 / over bench_softplus's inputs: bf16 forward
+ *   0.008% / 0.023%, backward 0.011% / 0.043%; f16 forward 0.20% / 0.18%, backward 0.27% / 0.31%.
+ * Forward with |beta| outside the fast tier's vector range (sp_f32_fwd_vector_ok) runs the block driver.
+ * In-place calls (out == in1 or in2): stage 2 reads each vector's input patterns before its output is
+ * stored, and a redone lane's patterns are saved from those registers.
+ */
+#ifndef SP_HALF_FUSED_H
+#define SP_HALF_FUSED_H
+
+/* lanes a batch of the careful path holds */
+#define SP_HALF_PENDING 256
+
+typedef struct sp_half_pending {
+    size_t count;
+    size_t at[SP_HALF_PENDING];
+    uint16_t in1[SP_HALF_PENDING], in2[SP_HALF_PENDING];
+    uint8_t special[SP_HALF_PENDING];
+} sp_half_pending;
+
+/* what the careful path needs of the call */
+typedef struct sp_half_call {
+    const sp_half_format *fmt;
+    softplus_isa isa;
+    sp_op op;
+    int inputs;
+    const sp_kernel *k64;
+    const sp_params_f32 *p;
+    uint16_t *out;
+} sp_half_call;
+
+SP_INLINE float sp_half_widen_one(const sp_half_format *fmt, uint16_t h)
+{
+    return fmt->f16 ? sp_f32_of_f16(h) : sp_f32_of_bf16(h);
+}
+
+/* The collected lanes again: special ones through the block driver one by one, near ones together
+ * through sp_half_redo; empties the batch. */
+static SP_NOINLINE void sp_half_flush(const sp_half_call *c, sp_half_pending *q)
+{
+    float x[SP_HALF_PENDING], dy[SP_HALF_PENDING];
+    size_t at[SP_HALF_PENDING], m = 0;
+    for (size_t k = 0; k < q->count; k++) {
+        if (q->special[k]) {
+            sp_half_run(c->fmt, c->isa, c->op, 1, &q->in1[k], c->inputs == 2 ? &q->in2[k] : NULL,
+                        c->out + q->at[k], c->p);
+            continue;
+        }
+        if (c->inputs == 2) {
+            dy[m] = sp_half_widen_one(c->fmt, q->in1[k]);
+            x[m] = sp_half_widen_one(c->fmt, q->in2[k]);
+        } else {
+            x[m] = sp_half_widen_one(c->fmt, q->in1[k]);
+        }
+        at[m++] = q->at[k];
+    }
+    if (m)
+        sp_half_redo(c->fmt, c->op, c->k64, c->p, c->inputs == 2 ? dy : NULL, x, c->out, at, m);
+    q->count = 0;
+}
+
+/* Adds the lanes in bits of the vector at pos (inputs h1, h2) to the batch. */
+static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, size_t pos, vh h1, vh h2,
+                                     uint64_t bits, uint64_t special)
+{
+    uint16_t a[SP_LOOP_W], b[SP_LOOP_W];
+    HALF_STORE(a, h1);
+    HALF_STORE(b, h2);
+    if (q->count > SP_HALF_PENDING - SP_LOOP_W)
+        sp_half_flush(c, q);
+    for (; bits; bits &= bits - 1u) {
+        const unsigned l = (unsigned)__builtin_ctzll(bits);
+        const size_t k = q->count++;
+        q->at[k] = pos + l;
+        q->in1[k] = a[l];
+        q->in2[k] = b[l];
+        q->special[k] = (uint8_t)(special >> l & 1u);
+    }
+}
+
+/* Stage 1 of one vector (the loop driver's split, arch/softplus_loop.h: two short dependency chains
+ * per vector instead of one long one): x widened, and ts = exp(-|beta x|) 2^64. */
+SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int bwd, int unit, vh hx, vf *x)
+{
+    vf ts;
+    *x = f16 ? WIDEN_F16(hx) : WIDEN_BF16(hx);
+    if (bwd)
+        sp_bwd_front(k, unit, ZERO(), *x, &ts);
+    else
+        sp_fwd_front(k, unit, *x, &ts);
+    return ts;
+}
+
+/* Stage 2: the patterns of the result from x, ts and backward's dy patterns hdy, and the lanes to
+ * redo in *bits (the special ones also in *special). */
+SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int bwd, int unit, uint32_t e, vh hdy, vf x, vf ts,
+                                  uint64_t *bits, uint64_t *special)
+{
+    vf y;
+    vm sm;
+    if (bwd)
+        y = sp_bwd_finish(k, unit, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
+    else
+        y = sp_fwd_finish(k, unit, x, ts, &sm);
+    /* v = |y| (f16: moved up by 2^-14 below 2^-14) plus mid + e on the bits: near where the dropped
+     * bits of v are at most 2e; bf16 rounds v's top half (the sum rounds half up, and differs from
+     * round-to-nearest-even only on near lanes, which are redone) */
+    vm near;
+    vh r;
+    if (f16) {
+        const vf ay = ABS(y);
+        const vf v = IADD(SELECT(LT(ay, F(0x1p-14f)), ADD(ay, F(0x1p-14f)), ay), F(sp_half_f32_bits(0x1000u + e + 1u)));
+        near = LOW_BITS_LE(v, 0x1fffu, 2u * (e + 1u));
+        r = NARROW_F16(y);
+    } else {
+        const vf v = IADD(y, F(sp_half_f32_bits(0x8000u + e)));
+        near = LOW_BITS_LE(v, 0xffffu, 2u * e);
+        r = TOP_HALVES(v);
+    }
+    *special = SP_LOOP_BITS(sm);
+    *bits = SP_LOOP_BITS(OR_MASK(near, sm));
+    return r;
+}
+
+/* elements per block of the two stages (x and ts of a block on the stack: 2 KiB) */
+#define SP_HALF_FUSED_BLOCK 256
+
+SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int f16, int bwd, int unit,
+                                  uint32_t e, size_t n, const uint16_t *in1, const uint16_t *in2)
+{
+    _Alignas(64) float tsb[SP_HALF_FUSED_BLOCK], xb[SP_HALF_FUSED_BLOCK];
+    /* vectors of a block with lanes to redo: input patterns, position in the block, lanes */
+    vh save1[SP_HALF_FUSED_BLOCK / SP_LOOP_W], save2[SP_HALF_FUSED_BLOCK / SP_LOOP_W];
+    size_t spos[SP_HALF_FUSED_BLOCK / SP_LOOP_W];
+    uint64_t sbits[SP_HALF_FUSED_BLOCK / SP_LOOP_W], sspecial[SP_HALF_FUSED_BLOCK / SP_LOOP_W];
+    sp_half_pending q;
+    q.count = 0;
+    uint16_t *out = c->out;
+    const uint16_t *inx = bwd ? in2 : in1;
+    size_t i = 0;
+    while (n - i >= SP_LOOP_W) {
+        const size_t m = n - i < SP_HALF_FUSED_BLOCK ? (n - i) & ~(size_t)(SP_LOOP_W - 1) : SP_HALF_FUSED_BLOCK;
+        for (size_t j = 0; j < m; j += SP_LOOP_W) {
+            vf x;
+            SP_LOOP_STOREA(tsb + j, sp_half_fused_front(k, f16, bwd, unit, HALF_LOAD(inx + i + j), &x));
+            SP_LOOP_STOREA(xb + j, x);
+        }
+        size_t ns = 0;
+        for (size_t j = 0; j < m; j += SP_LOOP_W) {
+            /* the inputs again from memory, not the widened x: a lane to redo saves its patterns */
+            const vh h1 = HALF_LOAD(in1 + i + j), h2 = bwd ? HALF_LOAD(in2 + i + j) : h1;
+            uint64_t bits, special;
+            const vh r = sp_half_fused_finish(k, f16, bwd, unit, e, h1, SP_LOOP_LOADA(xb + j), SP_LOOP_LOADA(tsb + j),
+                                              &bits, &special);
+            HALF_STORE(out + i + j, r);
+            if (bits) { /* noted after the block: no call in this loop */
+                save1[ns] = h1;
+                save2[ns] = h2;
+                spos[ns] = j;
+                sbits[ns] = bits;
+                sspecial[ns++] = special;
+            }
+        }
+        for (size_t v = 0; v < ns; v++)
+            sp_half_note(c, &q, i + spos[v], save1[v], save2[v], sbits[v], sspecial[v]);
+        i += m;
+    }
+    if (i < n) { /* the last n mod W through a zero-padded copy: the same bits as in a full vector */
+        const size_t t = n - i;
+        uint16_t a[SP_LOOP_W] = {0}, b[SP_LOOP_W] = {0};
+        memcpy(a, in1 + i, t * sizeof *a);
+        if (bwd)
+            memcpy(b, in2 + i, t * sizeof *b);
+        const vh h1 = HALF_LOAD(a), h2 = HALF_LOAD(b);
+        uint64_t bits, special;
+        vf x;
+        const vf ts = sp_half_fused_front(k, f16, bwd, unit, bwd ? h2 : h1, &x);
+        HALF_STORE(a, sp_half_fused_finish(k, f16, bwd, unit, e, h1, x, ts, &bits, &special));
+        memcpy(out + i, a, t * sizeof *a);
+        bits &= (UINT64_C(1) << t) - 1u;
+        if (bits)
+            sp_half_note(c, &q, i, h1, h2, bits, special);
+    }
+    if (q.count)
+        sp_half_flush(c, &q);
+}
+
+/* one function per constant combination (format, op, beta = 1), each with its own registers */
+#define SP_HALF_FUSED_LOOP_(f16_, bwd_, unit_)                                                       \
+    static SP_NOINLINE void sp_half_fused_##f16_##bwd_##unit_(const sp_half_call *c, const sp_f32_k *k, uint32_t e, \
+                                                             size_t n, const uint16_t *in1, const uint16_t *in2) \
+    {                                                                                                \
+        sp_half_fused_loop(c, k, f16_, bwd_, unit_, e, n, in1, in2);                                 \
+    }
+SP_HALF_FUSED_LOOP_(0, 0, 1) SP_HALF_FUSED_LOOP_(0, 0, 0) SP_HALF_FUSED_LOOP_(0, 1, 1) SP_HALF_FUSED_LOOP_(0, 1, 0)
+SP_HALF_FUSED_LOOP_(1, 0, 1) SP_HALF_FUSED_LOOP_(1, 0, 0) SP_HALF_FUSED_LOOP_(1, 1, 1) SP_HALF_FUSED_LOOP_(1, 1, 0)
+#undef SP_HALF_FUSED_LOOP_
+
+/* forward and backward of a half format: the fused loop for each constant combination */
+static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op, size_t n, const uint16_t *in1,
+                          const uint16_t *in2, uint16_t *out, const sp_params_f32 *p)
+{
+    const int bwd = op == SP_OP_BWD;
+    if (!bwd && !sp_f32_fwd_vector_ok(p)) {
+        sp_half_run(fmt, isa, op, n, in1, in2, out, p);
+        return;
+    }
+    const sp_kernel_set *set = sp_registry_set(isa);
+    const sp_kernel *k32 = sp_kernel_of(set, SOFTPLUS_ACCURACY_FAST, op, SP_DTYPE_F32);
+    const sp_half_call c = {fmt, isa, op, bwd ? 2 : 1, sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, op, SP_DTYPE_F64),
+                            p, out};
+    const uint32_t e = sp_half_steps(k32, c.inputs);
+    const sp_f32_k k = sp_f32_make_k(p);
+    const int unit = p->beta == 1.0f;
+#define SP_HALF_FUSED_CASE_(f16_, bwd_, unit_)                                                       \
+    if (fmt->f16 == f16_ && bwd == bwd_ && unit == unit_) {                                          \
+        sp_half_fused_##f16_##bwd_##unit_(&c, &k, e, n, in1, in2);                                  \
+        return;                                                                                      \
+    }
+    SP_HALF_FUSED_CASE_(0, 0, 1) SP_HALF_FUSED_CASE_(0, 0, 0) SP_HALF_FUSED_CASE_(0, 1, 1)
+    SP_HALF_FUSED_CASE_(0, 1, 0) SP_HALF_FUSED_CASE_(1, 0, 1) SP_HALF_FUSED_CASE_(1, 0, 0)
+    SP_HALF_FUSED_CASE_(1, 1, 1) SP_HALF_FUSED_CASE_(1, 1, 0)
+#undef SP_HALF_FUSED_CASE_
+}
+
+/* every op of SP_HALF_KERNELS: forward and backward here, the rest by the block driver */
+SP_INLINE void sp_half_fused_run(const sp_half_format *fmt, softplus_isa isa, sp_op op, size_t n,
+                                 const uint16_t *in1, const uint16_t *in2, uint16_t *out, const sp_params_f32 *p)
+{
+    if (op == SP_OP_FWD || op == SP_OP_BWD)
+        sp_half_fused(fmt, isa, op, n, in1, in2, out, p);
+    else
+        sp_half_run(fmt, isa, op, n, in1, in2, out, p);
+}
+#define SP_HALF_FUSED_RUN sp_half_fused_run
+
+#endif /* SP_HALF_FUSED_H */
