@@ -5,69 +5,99 @@
  * Not a standalone header: x86/softplus_f32_fast_avx2.c, x86/softplus_f32_fast_avx512.c and
  * arm/softplus_f32_fast_neon.c each include it once, after defining
  *   vf, vm                    the vector and lane-mask types;
- *   F ADD SUB MUL FMA FMS FNMA MIN MAX ABS SIGN XOR GT LT NOT_FINITE NOT_LE_ABS OR_MASK SELECT ZERO
+ *   F ADD SUB MUL DIV FMA FMS MIN MAX ABS SIGN XOR GT ZERO NOT_FINITE SELECT
  *                             the operations with the semantics of arch/softplus_f32_fma_algorithm.h
- *                             (FMA family fused, MIN/MAX give b when unordered or equal), and
- *                             NOT_LE_ABS(a, c): the lanes where |a| <= c is false (NaN included);
- *   POW2_64_MINUS_Q(kshift)   2^(64 - q) for the integer q in the low bits of kshift (kshift =
- *                             0x1.8p23 + q as a float, 0 <= q <= 185): integer arithmetic on the bits,
- *                             exact on every ISA.
+ *                             (FMA family fused, DIV the IEEE division, MIN/MAX give b when unordered
+ *                             or equal), IADD and ISHL (32-bit integer add and left shift on the bits);
+ *   OR(a, b)                  bitwise or;
+ *   SIGN_MASK(a)              the lanes whose sign bit is set, as a mask (vm);
+ *   NO_LANES()                the empty mask.
  * One text, one operation order: the AVX2, AVX-512 and NEON fast kernels return the same bits
  * (tests/accuracy/test_digest.c: committed digests of 22M results per op). It plugs into the same shell as
  * the strict kernels (arch/softplus_f32_kernels.h: special lanes, the loop driver, the entry logic).
  *
- * Method, no table. z = fl(beta*x), zl = beta*x - z (one fma; nothing for beta = 1), a = min(|z|, 128):
- *   1. t = exp(-a) carried scaled, ts = t*2^64 (always normal: t >= exp(-128) = 2^-184.7), so that no
- *      intermediate is subnormal (Intel cores charge ~70 ns per subnormal operand or result) and a
- *      subnormal result is rounded once, at the end: q = round(a/ln2) (the 0x1.8p23 shift),
- *      r = a - q ln2 in two fma steps (ln2 split hi + lo; q*hi is exact), with zl entering r so exp sees
- *      the exact product to first order; exp(-r) = E(r), degree 6 (E(0) = 1); ts = E(r) * 2^(64-q).
+ * Method, no table. z = fl(beta*x), zl = beta*x - z (one fma; nothing for beta = 1).
+ *   exp: exp(-v) 2^s for v in [-128, 128] (sp_fast_exp): n = round(-v/ln2) (the 0x1.8p23 shift, with s
+ *      folded into it), r = v + n ln2 in two fma steps (ln2 split hi + lo; n*hi is exact), zl entering r
+ *      so that exp sees the exact product to first order; exp(-r) = E(r) (E(0) = 1), and 2^(s+n) applied
+ *      by an integer add to E's exponent field. s keeps the result normal (no subnormal operand or
+ *      result anywhere: Intel cores charge ~70 ns for one) so that a subnormal result rounds once.
+ *   Forward, a = min(|z|, 128):
+ *   1. ts = exp(-a) 2^64 (normal: exp(-128) 2^64 = 2^-120.7), E degree 5 (beta = 1) or 6.
  *   2. log1p(t) = t H(t), H ~ log1p(t)/t degree 8 on [0, 1] (H(0) = 1), evaluated at
- *      t' = max(ts, 2^34) 2^-64 (t itself where t >= 2^-30; below, H rounds to 1 anyway).
+ *      t' = max(ts, 2^34) 2^-64 (t itself where t >= 2^-30; below, H rounds to 1 anyway); the scalings
+ *      by 2^-64 are integer adds too.
  *   3. y = max(z,0) + ts * (H 2^-64): one fma, so every result, subnormal ones included, is one
  *      rounding of t H(t) + max(z, 0).
  *      beta != 1: y = sign(beta) (max(z,0) + zl [z > 0] + t H) (ib + ibe), 1/|beta| = ib + ibe: the
  *      large term max(z,0) ib rounded once in the last fma, the scaled t H multiplied by
  *      (ib + ibe) 2^-64 (normal for the |beta| the vector path takes).
- *   Backward: d = 1 + t', 1/d from a degree-2 start R(d) on [1, 2] (relative error 2^-7.4) and two
- *   Newton steps (2^-29.8 before rounding: no division, and the same bits on every ISA, which a
- *   hardware reciprocal estimate would not give); sigmoid = 1/d for z >= 0, t/d for z < 0; dx = dy/d,
- *   or (dy (ts/d)) 2^-64 so that an underflowing sigmoid is carried scaled where dy brings dx back.
+ *   Backward, v = z clamped to [-128, 20] (beyond, the result is 0 resp. dy either way):
+ *      es = exp(-v) 2^-64 (in [2^-94, 2^122]), E degree 6; d = es + 2^-64 = (1 + e) 2^-64 rounded once;
+ *      dx = dy sigmoid(z) = (dy / d) 2^-64: one IEEE division, the same bits on every ISA (a hardware
+ *      reciprocal estimate would not give them), and an exact scaling back that rounds again only
+ *      where dx is subnormal. |dy| <= 2^32 keeps dy / d below 2^96.
  * Polynomials: tests/tools/softplus_f32_fast_coeffs.sollya (fpminimax, float coefficients, relative
- *   error): E degree 6 on |r| <= ln2/2 + 2^-10, 2^-28.0; H degree 8 on [0, 1], 2^-24.7; R degree 2 on
- *   [1, 2], 2^-7.4.
+ *   error): E degree 5 on |r| <= ln2/2 + 2^-10, 2^-23.2 (forward, beta = 1); E degree 6 there, 2^-28.0
+ *   (the forward's other betas, and the backward, whose 1 + e and division add two roundings: with
+ *   degree 5 its worst error was 3.61 ULP, at x = -0x1.0c5c26p+4, and the forward's at beta = 7.3 3.85
+ *   ULP, at x = -0x1.07e5fep-1, every 16th input); H degree 8 on [0, 1], 2^-24.7.
  * Accuracy (tests/accuracy/ulp_sweep, every one of the 2^32 inputs at beta = 1 and every 16th at the
  *   other betas, reference in double, dy = 1; AVX2, AVX-512 and NEON return the same bits):
  *   beta   op   worst ULP  at x               got              want            (both thresholds, inf and 20)
- *   1      fwd  2.476      -0x1.ba5cbap+1    0x1.fd0acep-6    0x1.fd0ac90c3f5ffp-6   (all 2^32)
- *   1      bwd  2.846      -0x1.362b48p+2    0x1.fee196p-8    0x1.fee19bb10306cp-8   (all 2^32)
+ *   1      fwd  3.132      -0x1.442aecp+0    0x1.fc9288p-3    0x1.fc928e436083ap-3   (all 2^32)
+ *   1      bwd  2.481      -0x1.0a2bd8p+4    0x1.ffe978p-25   0x1.ffe97cf62350fp-25  (all 2^32)
  *   0.5    fwd  2.432      -0x1.ba2bfep+2    0x1.fdc9c6p-5    0x1.fdc9c122b1172p-5   (every 16th)
- *   0.5    bwd  2.647      -0x1.5c86aap+2    0x1.f8eff2p-5    0x1.f8eff74b535bp-5    (every 16th)
+ *   0.5    bwd  2.329      -0x1.0a88p+5      0x1.f485e6p-25   0x1.f485eaa87baa8p-25  (every 16th)
  *   7.3    fwd  3.120      -0x1.55a91p-4     0x1.e76902p-5    0x1.e768fbc2683c6p-5   (every 16th)
- *   7.3    bwd  2.622      -0x1.82c666p-2    0x1.e8df0ep-5    0x1.e8df08c176635p-5   (every 16th)
- *   2, -1: the beta = 0.5 figures at x scaled by 1/4 and -2 (the same z; every 16th).
- *   The errors come from E and H (about 1 ULP each, relative, at the top of a binade) and the float
- *   evaluation; other betas add the rounding of 1/|beta| where z < 0. Results far in the tail (t below
- *   2^-30, subnormal results included) are t rounded once: <= 0.5 ULP plus E's error.
+ *   7.3    bwd  2.414      -0x1.23bd98p+1    0x1.fe9196p-25   0x1.fe919ad420a67p-25  (every 16th)
+ *   2, -1: the beta = 0.5 figures at x scaled by 1/4 and -2 (the same z; every 16th). The forward at
+ *   beta != 1 gives the bits of the previous fast kernel (the same operations, E degree 6).
+ *   The errors come from E (up to 1.8 ULP relative at the top of a binade with degree 5) and H, and the
+ *   float evaluation; backward adds the roundings of d and of the division; other betas add the
+ *   rounding of 1/|beta| where z < 0. Results far in the tail (t below 2^-30, subnormal results
+ *   included) are t rounded once: <= 0.5 ULP plus E's error.
  *   SP_MAX_ULP{,_BETA}_F32_{AVX2,AVX512,NEON}_FAST (src/kernels.h, enforced by the tests): 4.0.
- * Special values, exactly as strict: lanes where z is not finite (NaN, +-inf, beta*x overflowing) and,
- *   backward, where dy is not finite or |dy| > 2^32 (see sp_bwd_finish), are flagged and redone
- *   by the reference scalar kernel (arch/softplus_f32_kernels.h); forward with |beta| outside
- *   [2^-20, 2^16] runs the scalar kernel. The threshold rule comes last: fl(beta*x) > threshold returns
- *   x (or dy) unchanged, the same comparison on the same z as the strict kernels.
+ * Special values, exactly as strict. Forward: lanes where z is not finite (NaN, +-inf, beta*x
+ *   overflowing) are flagged and redone by the reference scalar kernel (arch/softplus_f32_kernels.h),
+ *   except in the loop of beta = 1 and a threshold >= 16 (mode 2 below), where the arithmetic already
+ *   gives their results (sp_fwd_finish: +inf gives inf, -inf gives +0, a NaN comes out of the last fma
+ *   quieted with its sign and payload, the NaN policy); |beta| outside [2^-20, 2^16] runs the scalar
+ *   kernel. Backward: lanes where z is not finite, dy is not
+ *   finite or |dy| > 2^32 are flagged (sign bits of two integer adds, one mask operation) and redone.
+ *   The threshold rule comes last: fl(beta*x) > threshold returns x (or dy) unchanged, the same
+ *   comparison on the same z as the strict kernels; with beta = 1 and the threshold at or above 16
+ *   (forward) or 18 (backward), the defaults among them, the arithmetic returns exactly that, and the
+ *   loops leave the compare out (mode 2, SP_FWD_THRESHOLD_FREE).
+ * Speed (AMD Zen 4, where a 512-bit FMA, a compare into a mask register and half a division each take
+ *   the two FMA pipes for a cycle, and min, max, add, logic and integer adds go to other pipes): beta
+ *   = 1, threshold 20, per vector (stage 1 + stage 2 of arch/softplus_loop.h, loop overhead
+ *   included), forward 19 + 19 instructions (17 FMA and nothing else for the FMA pipes), backward
+ *   21 + 25 (AVX2 21 + 24: 10 FMA, a division, a mask); before, 22 + 33 and 22 + 44 (23 and 24
+ *   FMA-pipe slots). The constants of both stages stay in registers (AVX-512): GCC spilling them to
+ *   the stack once cost a third of the forward's speed, so check the objdump after a change.
+ *   bench/peers: README.md.
  */
 
 /* The coefficients (tests/tools/softplus_f32_fast_coeffs.sollya) and the reduction's constants. */
 #define SP_FAST_SHIFT 0x1.8p23f           /* 12582912: round to integer in the low mantissa bits */
 #define SP_FAST_INV_LN2 0x1.715476p+0f    /* 1/ln2 = 1.44269502 */
-#define SP_FAST_LN2_HI 0x1.62e4p-1f       /* ln2 to 15 bits = 0.693145752: q*hi exact for q < 512 */
+#define SP_FAST_LN2_HI 0x1.62e4p-1f       /* ln2 to 15 bits = 0.693145752: n*hi exact for |n| < 512 */
 #define SP_FAST_LN2_LO 0x1.7f7d1cp-20f    /* ln2 - hi = 1.42860677e-6 */
 #define SP_FAST_A_MAX 128.0f              /* exp(-128) 2^64 = 2^-120.7 is normal; t/beta rounds to 0 */
-#define SP_FAST_E6 0x1.685b52p-10f        /* 0.00137465179 */
-#define SP_FAST_E5 -0x1.123d56p-7f        /* -0.00836912822 */
-#define SP_FAST_E4 0x1.555b92p-5f         /* 0.0416696407 */
-#define SP_FAST_E3 -0x1.55548cp-3f        /* -0.166665167 */
-#define SP_FAST_E2 0x1.fffff8p-2f         /* 0.499999881 */
+#define SP_FAST_Z_MAX 20.0f               /* backward: exp(-20) < 2^-28, 1 + e rounds to 1 above 17.4 */
+/* E ~ exp(-r): degree 5 for the forward, degree 6 for the backward */
+#define SP_FAST_E5_5 -0x1.0ebd6cp-7f      /* -0.00826232694 */
+#define SP_FAST_E5_4 0x1.573f14p-5f       /* 0.0419001952 */
+#define SP_FAST_E5_3 -0x1.555cf2p-3f      /* -0.166681185 */
+#define SP_FAST_E5_2 0x1.fffdb8p-2f       /* 0.499991298 */
+#define SP_FAST_E5_1 -0x1.fffffp-1f       /* -0.999999523 */
+#define SP_FAST_E6_6 0x1.685b52p-10f      /* 0.00137465179 */
+#define SP_FAST_E6_5 -0x1.123d56p-7f      /* -0.00836912822 */
+#define SP_FAST_E6_4 0x1.555b92p-5f       /* 0.0416696407 */
+#define SP_FAST_E6_3 -0x1.55548cp-3f      /* -0.166665167 */
+#define SP_FAST_E6_2 0x1.fffff8p-2f       /* 0.499999881 */
+#define SP_FAST_E6_1 -1.0f
 #define SP_FAST_H8 0x1.5d9d2p-8f          /* 0.00533468276 */
 #define SP_FAST_H7 -0x1.ea9222p-6f        /* -0.0299420673 */
 #define SP_FAST_H6 0x1.4392c4p-4f         /* 0.0789973885 */
@@ -76,9 +106,10 @@
 #define SP_FAST_H3 -0x1.fd06cp-3f         /* -0.248548031 */
 #define SP_FAST_H2 0x1.55350ap-2f         /* 0.33321014 */
 #define SP_FAST_H1 -0x1.ffff0ap-2f        /* -0.499996334 */
-#define SP_FAST_R2 0x1.4afd76p-2f         /* 0.323232502 */
-#define SP_FAST_R1 -0x1.745d2p0f          /* -1.45454597 */
-#define SP_FAST_R0 0x1.0f83e4p1f          /* 2.12121248 */
+/* Integer constants for IADD, written as the floats with their bit patterns */
+#define SP_FAST_EXP_MINUS_64 -0x1p65f     /* 0xe0000000 = -64 << 23: a normal a >= 2^-62 times 2^-64 */
+#define SP_FAST_EXP_PLUS_1 0x1p-126f      /* 0x00800000: exponent field + 1 (sign set from inf and NaN) */
+#define SP_FAST_DY_LIMIT 0x1.fffffep-32f  /* 0x307fffff: sign set from patterns above 2^32 (0x4f800000) */
 
 /* Per-call scalars, broadcast where used: ib + ibe = 1/|beta|, the same times 2^-64 (ibes flushed to 0
  * where it would be subnormal: a correction below 2^-46 relative), bsign = sign bit of beta. */
@@ -113,54 +144,80 @@ static int sp_f32_fwd_vector_ok(const sp_params_f32 *p)
     return m >= 0x1p-20f && m <= 0x1p+16f;
 }
 
-/* Stage 1 (arch/softplus_loop.h) is ts = exp(-|beta*x|) 2^64, the same for both ops; stage 2 the rest.
- * z = fl(beta*x) is recomputed in stage 2: the same operations on the same input, so the same bits. */
+/* Stage 1 (arch/softplus_loop.h) is the scaled exponential, stage 2 the rest. z = fl(beta*x) is
+ * recomputed in stage 2: the same operations on the same input, so the same bits. */
 #define SP_FWD_NBUF 1
 #define SP_BWD_NBUF 1
+
+/* The loops' modes (arch/softplus_f32_kernels.h): 0 any beta, 1 beta = 1, 2 beta = 1 and a threshold at
+ * or above these, where the arithmetic itself returns x resp. dy for x > threshold: forward,
+ * x >= 16 has t H(t) <= exp(-16) = 2^-23.08 below half an ulp of x (2^-20), so y rounds to x;
+ * backward, x >= 18 has e <= 2^-25.9 (z is clamped to 20 first), so d rounds to 2^-64 and dx is dy
+ * (times 2^64 and back, exactly: |dy| <= 2^32). The rule's compare and select are left out. */
+#define SP_FWD_THRESHOLD_FREE 16.0f
+#define SP_BWD_THRESHOLD_FREE 18.0f
 
 SP_INLINE vf sp_fast_z(const sp_f32_k *k, int unit, vf x)
 {
     return unit ? x : MUL(F(k->beta), x);
 }
 
-/* ts = exp(-|beta*x|) 2^64 from z = fl(beta*x) and zl = beta*x - z (zero for beta = 1) */
-SP_INLINE vf sp_fast_exp(vf z, vf zl, int unit)
+/* zl = beta*x - z, clamped: it is large only where |z| is far beyond the exponential's clamps */
+SP_INLINE vf sp_fast_zl(const sp_f32_k *k, vf x, vf z)
 {
-    const vf a = MIN(ABS(z), F(SP_FAST_A_MAX));
-    const vf kshift = FMA(a, F(SP_FAST_INV_LN2), F(SP_FAST_SHIFT));
-    const vf kf = SUB(kshift, F(SP_FAST_SHIFT));
-    const vf r1 = FNMA(kf, F(SP_FAST_LN2_HI), a); /* exact */
-    /* |beta*x| = |z| + zl sign(z); zl clamped: it is large only where |z| > 128 and t = 0 anyway */
-    const vf rz = unit ? r1 : ADD(r1, XOR(MAX(MIN(zl, F(0x1p-16f)), F(-0x1p-16f)), SIGN(z)));
-    const vf r = FNMA(kf, F(SP_FAST_LN2_LO), rz);
-    vf e = FMA(F(SP_FAST_E6), r, F(SP_FAST_E5));
-    e = FMA(e, r, F(SP_FAST_E4));
-    e = FMA(e, r, F(SP_FAST_E3));
-    e = FMA(e, r, F(SP_FAST_E2));
-    e = FMA(e, r, F(-1.0f));
+    return MAX(MIN(FMS(F(k->beta), x, z), F(0x1p-16f)), F(-0x1p-16f));
+}
+
+/* exp(-(v + dv)) 2^s, v in [-128, 128], |dv| <= 2^-16 (beta != 1 only: the product's error), from
+ * shift = SP_FAST_SHIFT + s; the caller keeps the result normal. n = round(-v/ln2) is kshift - shift,
+ * r = v + dv + n ln2 (n hi exact, |r| <= ln2/2 + 2^-10), exp(-(v + dv)) = 2^n E(r), and 2^(s + n) is an
+ * integer add of (s + n) << 23 to E's exponent field: s + n is kshift's low 9 bits (two's complement),
+ * which the shift by 23 moves to the top. */
+SP_INLINE vf sp_fast_exp(vf v, vf dv, int unit, float shift, int degree6)
+{
+    const vf kshift = FMA(v, F(-SP_FAST_INV_LN2), F(shift));
+    const vf kf = SUB(kshift, F(shift));
+    const vf r1 = FMA(kf, F(SP_FAST_LN2_HI), v); /* exact */
+    const vf r = FMA(kf, F(SP_FAST_LN2_LO), unit ? r1 : ADD(r1, dv));
+    vf e;
+    if (degree6) {
+        e = FMA(F(SP_FAST_E6_6), r, F(SP_FAST_E6_5));
+        e = FMA(e, r, F(SP_FAST_E6_4));
+        e = FMA(e, r, F(SP_FAST_E6_3));
+        e = FMA(e, r, F(SP_FAST_E6_2));
+        e = FMA(e, r, F(SP_FAST_E6_1));
+    } else {
+        e = FMA(F(SP_FAST_E5_5), r, F(SP_FAST_E5_4));
+        e = FMA(e, r, F(SP_FAST_E5_3));
+        e = FMA(e, r, F(SP_FAST_E5_2));
+        e = FMA(e, r, F(SP_FAST_E5_1));
+    }
     e = FMA(e, r, F(1.0f));
-    return MUL(e, POW2_64_MINUS_Q(kshift));
+    return IADD(e, ISHL(kshift, 23));
 }
 
-/* t' = t for t >= 2^-30, else 2^-30 (never subnormal): the argument of H and of 1 + t */
-SP_INLINE vf sp_fast_t(vf ts)
+/* Forward stage 1: ts = exp(-a) 2^64, a = min(|beta*x|, 128): n in [-185, 0], ts in [2^-121, 2^64].
+ * A NaN z gives a = 128 (MIN's unordered rule): ts stays finite. E has degree 5 for beta = 1, degree 6
+ * for the other betas, whose 1/|beta| adds a rounding (degree 5 gave 3.85 ULP at beta = 7.3). */
+SP_INLINE void sp_fwd_front(const sp_f32_k *k, int mode, vf x, vf *ts)
 {
-    return MUL(MAX(ts, F(0x1p34f)), F(0x1p-64f));
-}
-
-SP_INLINE void sp_fwd_front(const sp_f32_k *k, int unit, vf x, vf *ts)
-{
+    const int unit = mode != 0;
     const vf z = sp_fast_z(k, unit, x);
-    *ts = sp_fast_exp(z, unit ? ZERO() : FMS(F(k->beta), x, z), unit);
+    const vf a = MIN(ABS(z), F(SP_FAST_A_MAX));
+    *ts = sp_fast_exp(a, unit ? ZERO() : XOR(sp_fast_zl(k, x, z), SIGN(z)), unit, SP_FAST_SHIFT + 64.0f, !unit);
 }
 
 /* y = softplus(x) from ts; *special flags the lanes (NaN, +-inf, beta*x overflowing) that the scalar
- * reference must redo. */
-SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf ts, vm *special)
+ * reference must redo (arch/softplus_half_fused.h relies on them too), except in mode 2, beta = 1,
+ * where none needs it: +inf gives max(0, z) = inf, -inf gives t 2^-64 rounding to +0, and a NaN passes
+ * through max(0, z) (MAX's unordered rule) into the last fma, which returns it quieted with its sign and
+ * payload: the NaN policy. */
+SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int mode, vf x, vf ts, vm *special)
 {
+    const int unit = mode != 0;
     const vf z = sp_fast_z(k, unit, x);
-    *special = NOT_FINITE(z);
-    const vf t = sp_fast_t(ts);
+    *special = mode == 2 ? NO_LANES() : NOT_FINITE(z);
+    const vf t = IADD(MAX(ts, F(0x1p34f)), F(SP_FAST_EXP_MINUS_64)); /* max(t, 2^-30): H(t) is 1 below */
     vf h = FMA(F(SP_FAST_H8), t, F(SP_FAST_H7));
     h = FMA(h, t, F(SP_FAST_H6));
     h = FMA(h, t, F(SP_FAST_H5));
@@ -169,10 +226,10 @@ SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf ts, vm *special
     h = FMA(h, t, F(SP_FAST_H2));
     h = FMA(h, t, F(SP_FAST_H1));
     h = FMA(h, t, F(1.0f));
-    const vf zp = MAX(z, ZERO());
+    const vf zp = MAX(ZERO(), z);
     vf y;
     if (unit) {
-        y = FMA(ts, MUL(h, F(0x1p-64f)), zp); /* the one rounding */
+        y = FMA(ts, IADD(h, F(SP_FAST_EXP_MINUS_64)), zp); /* the one rounding: ts (H 2^-64) + max(z, 0) */
     } else {
         const vf zl = FMS(F(k->beta), x, z);
         const vf zc = SELECT(GT(z, ZERO()), zl, ZERO());
@@ -181,31 +238,30 @@ SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf ts, vm *special
         y = FMA(zp, F(k->ib), FMA(ts, hb, small));
         y = XOR(y, F(k->bsign)); /* a zero result gets the sign of beta */
     }
-    return SELECT(GT(z, F(k->thr)), x, y);
+    return mode == 2 ? y : SELECT(GT(z, F(k->thr)), x, y);
 }
 
-SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *ts)
+/* Backward stage 1: es = exp(-v) 2^-64, v = beta*x clamped to [-128, 20]: n in [-29, 185], es in
+ * [2^-94, 2^122]. Below -128, dy sigmoid < 2^32 2^-184.7 rounds to 0 either way; above 20, 1 + e is 1. */
+SP_INLINE void sp_bwd_front(const sp_f32_k *k, int mode, vf dy, vf x, vf *es)
 {
     (void)dy;
+    const int unit = mode != 0;
     const vf z = sp_fast_z(k, unit, x);
-    *ts = sp_fast_exp(z, unit ? ZERO() : FMS(F(k->beta), x, z), unit);
+    const vf v = MIN(MAX(z, F(-SP_FAST_A_MAX)), F(SP_FAST_Z_MAX));
+    *es = sp_fast_exp(v, unit ? ZERO() : sp_fast_zl(k, x, z), unit, SP_FAST_SHIFT - 64.0f, 1);
 }
 
-/* dx = dy * sigmoid(beta*x) from ts; *special flags the lanes the scalar reference must redo: z not
- * finite, dy NaN, infinite or above 2^32 in magnitude. Below that, dy ts/d <= 2^96 cannot overflow, and
- * the clamp a <= 128 changes no result: where |beta*x| > 126.2, dy*sigmoid < 2^-150 rounds to 0, as
- * dy times the clamped sigmoid (< 2^-152.7) does. */
-SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf ts, vm *special)
+/* dx = dy sigmoid(beta*x) = dy / (1 + e), e = exp(-beta*x): d = (1 + e) 2^-64 rounded once, one IEEE
+ * division (the same bits on every ISA) and an exact scaling back, which rounds a second time only
+ * where dx is subnormal. *special flags the lanes the scalar reference must redo, z not finite or dy
+ * NaN, infinite or above 2^32 in magnitude, from the sign bits of two integer adds (one mask
+ * operation): below that bound dy 2^64 / d cannot overflow. */
+SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int mode, vf dy, vf x, vf es, vm *special)
 {
-    const vf z = sp_fast_z(k, unit, x);
-    *special = OR_MASK(NOT_FINITE(z), NOT_LE_ABS(dy, F(0x1p32f)));
-    const vf d = ADD(sp_fast_t(ts), F(1.0f));
-    vf r = FMA(FMA(F(SP_FAST_R2), d, F(SP_FAST_R1)), d, F(SP_FAST_R0));
-    r = FMA(r, FNMA(d, r, F(1.0f)), r); /* Newton: relative error squared */
-    r = FMA(r, FNMA(d, r, F(1.0f)), r);
-    /* z < 0: sigmoid = t/d = (ts r) 2^-64, applied after dy so an underflowing sigmoid keeps its bits */
-    const vm neg = LT(z, ZERO());
-    const vf m = SELECT(neg, MUL(ts, r), r);
-    const vf dx = MUL(MUL(dy, m), SELECT(neg, F(0x1p-64f), F(1.0f)));
-    return SELECT(GT(z, F(k->thr)), dy, dx);
+    const vf z = sp_fast_z(k, mode != 0, x);
+    *special = SIGN_MASK(OR(IADD(ABS(z), F(SP_FAST_EXP_PLUS_1)), IADD(ABS(dy), F(SP_FAST_DY_LIMIT))));
+    const vf d = ADD(es, F(0x1p-64f));
+    const vf dx = MUL(DIV(dy, d), F(0x1p-64f));
+    return mode == 2 ? dx : SELECT(GT(z, F(k->thr)), dy, dx);
 }

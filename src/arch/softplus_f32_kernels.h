@@ -125,10 +125,18 @@ static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bit
 #endif
 
 /* beta = 1 gets its own loops, with the beta arithmetic compiled out (the same bits as the general
- * code with beta = 1) */
+ * code with beta = 1): mode 1, mode 0 for any beta. An algorithm whose beta = 1 arithmetic already
+ * returns x (forward) or dy (backward) wherever x > t for every threshold t >= SP_FWD_THRESHOLD_FREE
+ * (SP_BWD_THRESHOLD_FREE) defines them and gets a third loop for such thresholds, mode 2, which leaves
+ * out the rule's compare and select (the fast tier's: the defaults, beta 1 and threshold 20, run it). */
 SP_INLINE void sp_f32_fwd(size_t n, const float *x, float *y, const sp_params_f32 *p)
 {
     const sp_f32_k k = sp_f32_make_k(p);
+#ifdef SP_FWD_THRESHOLD_FREE
+    if (p->beta == 1.0f && p->threshold >= SP_FWD_THRESHOLD_FREE)
+        sp_f32_fwd_loop(n, x, y, &k, 2);
+    else
+#endif
     if (p->beta == 1.0f)
         sp_f32_fwd_loop(n, x, y, &k, 1);
     else if (sp_f32_fwd_vector_ok(p))
@@ -140,6 +148,11 @@ SP_INLINE void sp_f32_fwd(size_t n, const float *x, float *y, const sp_params_f3
 SP_INLINE void sp_f32_bwd(size_t n, const float *dy, const float *x, float *dx, const sp_params_f32 *p)
 {
     const sp_f32_k k = sp_f32_make_k(p);
+#ifdef SP_BWD_THRESHOLD_FREE
+    if (p->beta == 1.0f && p->threshold >= SP_BWD_THRESHOLD_FREE)
+        sp_f32_bwd_loop(n, dy, x, dx, &k, 2);
+    else
+#endif
     if (p->beta == 1.0f)
         sp_f32_bwd_loop(n, dy, x, dx, &k, 1);
     else

@@ -99,12 +99,9 @@ SP_INLINE uint64_t sp_mask_bits(vm m)
     return vaddvq_u32(vandq_u32(m, bit));
 }
 
-/* the fast tier's: !(|a| <= c) with NaN included, and 2^(64-q) from the shifted q */
-/* !(|a| < inf): NaN and +-inf */
-#define NOT_LE_ABS(a, c) vmvnq_u32(vcaleq_f32(a, c))        /* !(|a| <= |c|), NaN included */
-/* 2^(64-q) from kshift = 0x1.8p23 + q: the low 9 bits of its pattern are q, shifted into the exponent */
-#define POW2_64_MINUS_Q(kshift)                                                                      \
-    vreinterpretq_f32_s32(                                                                           \
-        vsubq_s32(vdupq_n_s32((127 + 64) << 23), vshlq_n_s32(vreinterpretq_s32_f32(kshift), 23)))
+/* the fast tier's: bitwise or, the lanes whose sign bit is set (all-ones lanes), and no lanes */
+#define OR(a, b) vreinterpretq_f32_u32(vorrq_u32(vreinterpretq_u32_f32(a), vreinterpretq_u32_f32(b)))
+#define SIGN_MASK(a) vreinterpretq_u32_s32(vshrq_n_s32(vreinterpretq_s32_f32(a), 31))
+#define NO_LANES() vdupq_n_u32(0u)
 
 #endif /* SP_ARCH_ARM_SOFTPLUS_F32_NEON_OPS_H */

@@ -103,11 +103,10 @@ SP_INLINE vf sp_lookup16(vf j, const float *tab)
     return _mm256_blendv_ps(lo, hi, _mm256_castsi256_ps(_mm256_slli_epi32(idx, 28)));
 }
 
-/* the fast tier's: !(|a| <= c) with NaN included, and 2^(64-q) from the shifted q */
-#define NOT_LE_ABS(a, c) _mm256_cmp_ps(ABS(a), c, _CMP_NLE_UQ) /* !(|a| <= c), NaN included */
-/* 2^(64-q) from kshift = 0x1.8p23 + q: the low 9 bits of its pattern are q, shifted into the exponent */
-#define POW2_64_MINUS_Q(kshift)                                                                      \
-    _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_set1_epi32((127 + 64) << 23),                         \
-                                         _mm256_slli_epi32(_mm256_castps_si256(kshift), 23)))
+/* the fast tier's: bitwise or, the lanes whose sign bit is set (a mask as SP_LOOP_BITS and SELECT read
+ * it: movemask and blendv look at the sign bits only), and no lanes */
+#define OR(a, b) _mm256_or_ps(a, b)
+#define SIGN_MASK(a) (a)
+#define NO_LANES() _mm256_setzero_ps()
 
 #endif /* SP_ARCH_X86_SOFTPLUS_F32_AVX2_OPS_H */

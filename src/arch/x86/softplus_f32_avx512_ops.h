@@ -66,11 +66,9 @@ typedef __mmask16 vm;
     ((k) == 1 ? _mm_store_ss(p, _mm512_castps512_ps128(v)) : _mm512_mask_storeu_ps(p, (__mmask16)((1u << (k)) - 1u), v))
 #define SP_LOOP_BITS(m) ((uint64_t)(m))
 
-/* the fast tier's: !(|a| <= c) with NaN included, and 2^(64-q) from the shifted q */
-#define NOT_LE_ABS(a, c) _mm512_cmp_ps_mask(ABS(a), c, _CMP_NLE_UQ) /* !(|a| <= c), NaN included */
-/* 2^(64-q) from kshift = 0x1.8p23 + q: the low 9 bits of its pattern are q, shifted into the exponent */
-#define POW2_64_MINUS_Q(kshift)                                                                      \
-    _mm512_castsi512_ps(_mm512_sub_epi32(_mm512_set1_epi32((127 + 64) << 23),                         \
-                                         _mm512_slli_epi32(_mm512_castps_si512(kshift), 23)))
+/* the fast tier's: bitwise or, the lanes whose sign bit is set, and no lanes */
+#define OR(a, b) _mm512_or_ps(a, b)
+#define SIGN_MASK(a) _mm512_movepi32_mask(_mm512_castps_si512(a))
+#define NO_LANES() ((vm)0)
 
 #endif /* SP_ARCH_X86_SOFTPLUS_F32_AVX512_OPS_H */
