@@ -209,16 +209,10 @@ SP_INLINE void sp_stage1(vd x, const sp_f64_ctx *k, int mode, vd *pth, vd *ptl)
     *ptl = SUB(s2, SUB(th, s1));
 }
 
-/* forward from t: y = (max(z, 0) + z_lo[z > 0] + log1p(t)) / beta */
-SP_INLINE vd sp_fwd_stage2(vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm *special)
+/* g = log1p(t) = l_i + log1p(v) = gh + gl for t = th + tl in [0, 1] */
+SP_INLINE void sp_log1p_t(vd th, vd tl, const sp_f64_ctx *k, vd *pgh, vd *pgl)
 {
-    const int b1 = mode & SP_F64_B1;
-    const vd zero = ZERO();
-    const vd beta = F(k->beta);
-    const vd z = b1 ? x : MUL(beta, x);
-    *special = NLE(ABS(z), F(k->a_fast));
-
-    /* g = log1p(t) = l_i + log1p(v) = gh + gl; adding 1.5*2^48 leaves round(16 t) in the low bits */
+    /* adding 1.5*2^48 leaves round(16 t) in the low bits */
     const vd id = ADD(MIN(th, F(SP_F64_IDX_MAX)), F(0x1.8p48));
     const vd c = LOOKUP(k->tab.c, id);
     const vd l = LOOKUP(k->tab.l, id);
@@ -230,7 +224,21 @@ SP_INLINE vd sp_fwd_stage2(vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm
     const vd lq = MUL(v2, sp_log_poly(vh, v2));
     const vd vl1 = FNMA(vl, vh, vl); /* vl/(1 + vh) to first order */
     const vd gh = ADD(l, vh);        /* |l| >= |vh| or l = 0 */
-    const vd gl = ADD(ADD(SUB(vh, SUB(gh, l)), lq), vl1);
+    *pgh = gh;
+    *pgl = ADD(ADD(SUB(vh, SUB(gh, l)), lq), vl1);
+}
+
+/* forward from t: y = (max(z, 0) + z_lo[z > 0] + log1p(t)) / beta */
+SP_INLINE vd sp_fwd_stage2(vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm *special)
+{
+    const int b1 = mode & SP_F64_B1;
+    const vd zero = ZERO();
+    const vd beta = F(k->beta);
+    const vd z = b1 ? x : MUL(beta, x);
+    *special = NLE(ABS(z), F(k->a_fast));
+
+    vd gh, gl;
+    sp_log1p_t(th, tl, k, &gh, &gl);
 
     /* S = max(z, 0) + g = sh + sl: both terms >= 0, so a two-sum on (max, min) is exact */
     const vd lz = MAX(z, zero);
@@ -256,7 +264,8 @@ SP_INLINE vd sp_fwd_stage2(vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm
 }
 
 /* sigmoid from t: s = 1/(1+t) (z >= 0) or t/(1+t) (z < 0), as sh + sl */
-SP_INLINE void sp_sigmoid(vd z, vd th, vd tl, vd *psh, vd *psl)
+/* 1/(1 + t) = r0 + r1 and t/(1 + t) = nh + nl, for t = th + tl >= 0 */
+SP_INLINE void sp_recip_1pt(vd th, vd tl, vd *pr0, vd *pr1, vd *pnh, vd *pnl)
 {
     /* u = 1 + t = uh + ul (|ul| <= 2^-53 uh), 1/u = r0 + r1 (one Newton step from RN(1/uh)) */
     const vd one = F(1.0);
@@ -265,9 +274,18 @@ SP_INLINE void sp_sigmoid(vd z, vd th, vd tl, vd *psh, vd *psl)
     const vd r0 = DIV(one, uh);
     const vd rr = FNMA(r0, ul, FNMA(r0, uh, one));
     const vd r1 = MUL(r0, rr);
-    /* z < 0: s = t/u = th*r0 + (fma residual + tl*r0 + th*r1) */
+    /* t/u = th*r0 + (fma residual + tl*r0 + th*r1) */
     const vd nh = MUL(th, r0);
-    const vd nl = FMA(th, r1, FMA(tl, r0, FMS(th, r0, nh)));
+    *pnl = FMA(th, r1, FMA(tl, r0, FMS(th, r0, nh)));
+    *pnh = nh;
+    *pr0 = r0;
+    *pr1 = r1;
+}
+
+SP_INLINE void sp_sigmoid(vd z, vd th, vd tl, vd *psh, vd *psl)
+{
+    vd r0, r1, nh, nl;
+    sp_recip_1pt(th, tl, &r0, &r1, &nh, &nl);
     const vm neg = LT(z, ZERO());
     *psh = SELECT(neg, nh, r0);
     *psl = SELECT(neg, nl, r1);
@@ -293,18 +311,18 @@ SP_INLINE vd sp_bwd_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int m
 
 /* ---- the careful path --------------------------------------------------------------------------- */
 
-/* The front of both special paths: z = fl(beta*x), the lanes with |z| < 2048 (fin), z_lo there (0
- * elsewhere), kd and k = round(-16a/ln2) for a = min(|z|, 2048) (NaN -> 2048), and E(r) in *pe;
+/* The front of the special paths: z = fl(beta*x), the lanes with |z| < a_huge (fin), z_lo there (0
+ * elsewhere), kd and k = round(-16a/ln2) for a = min(|z|, a_huge) (NaN -> a_huge), and E(r) in *pe;
  * returns k. What stays in 2^(k/16) is the caller's choice of exponent split (sp_special_s1). */
-SP_INLINE vd sp_special_kf(vd x, const sp_f64_ctx *k, vd *pz, vm *pfin, vd *pzl, vd *pkd, vd *pe)
+SP_INLINE vd sp_special_kf(vd x, const sp_f64_ctx *k, double a_huge, vd *pz, vm *pfin, vd *pzl, vd *pkd, vd *pe)
 {
     const vd beta = F(k->beta);
     const vd z = MUL(beta, x);
     const vd a = ABS(z);
-    const vm fin = LT(a, F(SP_F64_A_HUGE));
+    const vm fin = LT(a, F(a_huge));
     const vd zl = MASKZ(fin, FMS(beta, x, z));
     const vd al = XOR(zl, AND(z, F(-0.0)));
-    const vd ac = MIN(a, F(SP_F64_A_HUGE)); /* NaN -> A_HUGE */
+    const vd ac = MIN(a, F(a_huge)); /* NaN -> a_huge */
 
     const vd kd = FMA(ac, F(-SP_F64_INV_L), F(SP_F64_SHIFT));
     const vd kf = SUB(kd, F(SP_F64_SHIFT));
@@ -338,7 +356,7 @@ static SP_NOINLINE vd sp_fwd_special(vd x, vd y, vm m, const sp_f64_ctx *k)
     const vd beta = F(k->beta);
     vd z, zl, kd, e;
     vm fin;
-    const vd kf = sp_special_kf(x, k, &z, &fin, &zl, &kd, &e);
+    const vd kf = sp_special_kf(x, k, SP_F64_A_HUGE, &z, &fin, &zl, &kd, &e);
     /* t = 2^es * (s1 + s2): es = k>>4 once t < 2^-8, else 0 */
     const vd ek = FLOOR(MUL(kf, F(0.0625)));
     const vd es = MASKZ(LT(ek, F(-8.0)), ek);
@@ -399,7 +417,7 @@ static SP_NOINLINE vd sp_bwd_special(vd dy, vd x, vd dx, vm m, const sp_f64_ctx 
     const vd zero = ZERO();
     vd z, zl, kd, e;
     vm fin;
-    const vd kf = sp_special_kf(x, k, &z, &fin, &zl, &kd, &e);
+    const vd kf = sp_special_kf(x, k, SP_F64_A_HUGE, &z, &fin, &zl, &kd, &e);
     (void)zl;
     (void)fin;
     const vd es = ADD(FLOOR(MUL(kf, F(0.0625))), F(1.0));
