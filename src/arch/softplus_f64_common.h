@@ -78,6 +78,13 @@ static const double sp_f64_log_l[16] = {
 #define SP_F64_DX_TINY 0x1p-969   /* backward results below it take the special path (one rounding) */
 #define SP_F64_THR_EXACT 40.0     /* e^-40 < 2^-57: x + g and dy*(1 - t) round to x and dy */
 #define SP_F64_IDX_MAX 0x1.ep-1   /* 15/16: the log table index is round(16 t) clamped to 15 */
+/* release 1.1's ops (second derivative, beta gradient): their multipliers g*beta and dy/beta^2 reach
+ * 2^2048 and 2^3172, so their special paths carry exp(-a) further: at a = 3000, (a + 1) e^-a 2^3172 <
+ * 2^-1144 rounds to 0 */
+#define SP_F64_A_HUGE_11 3000.0
+#define SP_F64_A_FAST_BBETA 600.0 /* h >= e^-600 ~ 2^-866: h/beta^2's FMA residual cannot underflow */
+#define SP_F64_Q_MIN 0x1p-900     /* h/beta^2 below it (fast path) takes the special path */
+#define SP_F64_OUT_MAX 0x1.fffffffffffffp1023 /* DBL_MAX: above it (inf, NaN) the special path */
 
 /* ---- per-call scalars ---------------------------------------------------------------------------- */
 
@@ -112,9 +119,12 @@ static inline int sp_f64_threshold_active(double threshold)
 
 /* Calls loop_b1 (beta == 1) or loop with the arguments and the mode bits as a constant, so that each
  * combination compiles to its own loop. */
-#define SP_F64_RUN(p, loop_b1, loop, ...)                                                             \
+#define SP_F64_RUN(p, loop_b1, loop, ...) SP_F64_RUN_TF(p, sp_f64_threshold_active((p)->threshold), loop_b1, loop, __VA_ARGS__)
+/* The same with the threshold test decided by tf: release 1.1's second derivative and beta gradient
+ * are 0 in the linear branch, not the exact function's tiny value, so any finite threshold needs it. */
+#define SP_F64_RUN_TF(p, tf, loop_b1, loop, ...)                                                      \
     do {                                                                                             \
-        const int sp_tf_ = sp_f64_threshold_active((p)->threshold);                                  \
+        const int sp_tf_ = (tf);                                                                     \
         if ((p)->beta == 1.0) {                                                                      \
             if (sp_tf_)                                                                              \
                 loop_b1(__VA_ARGS__, SP_F64_B1 | SP_F64_TF);                                         \

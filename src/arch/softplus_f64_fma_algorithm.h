@@ -91,6 +91,8 @@
 typedef struct sp_f64_ctx {
     double beta, rb, threshold;
     double a_fast; /* lanes with a = |beta*x| above it (or NaN) take the special path */
+    /* the beta gradient: beta^2 = b2h + b2l, ib2 = RN(1/b2h), and its a_fast (-1: every lane special) */
+    double b2h, b2l, ib2, a_fast_bbeta;
     sp_f64_tables tab;
 } sp_f64_ctx;
 
@@ -100,6 +102,13 @@ static void sp_f64_ctx_init(sp_f64_ctx *k, const sp_params_f64 *p)
     k->rb = 1.0 / p->beta;
     k->threshold = p->threshold;
     k->a_fast = sp_f64_a_fast(p->beta);
+    /* |beta| in [2^-480, 2^480]: beta^2 and its low part are normal, h/beta^2 <= 2^960 */
+    const double ab = fabs(p->beta);
+    const int b2_ok = ab >= 0x1p-480 && ab <= 0x1p480;
+    k->b2h = b2_ok ? p->beta * p->beta : 1.0;
+    k->b2l = b2_ok ? fma(p->beta, p->beta, -k->b2h) : 0.0;
+    k->ib2 = 1.0 / k->b2h;
+    k->a_fast_bbeta = b2_ok ? SP_F64_A_FAST_BBETA : -1.0;
     sp_f64_load_tables(&k->tab);
 }
 
@@ -309,6 +318,84 @@ SP_INLINE vd sp_bwd_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int m
     return SELECT(GT(z, F(k->threshold)), dy, dx);
 }
 
+/* ---- release 1.1: the second derivative and the beta gradient, fast path ------------------------- */
+
+/* second derivative from t: out = g*beta*d, d = t/(1+t)^2 = (t/(1+t)) * (1/(1+t)) as dh + dl */
+SP_INLINE vd sp_dbwd_stage2(vd g, vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm *special)
+{
+    const int b1 = mode & SP_F64_B1;
+    const vd beta = F(k->beta);
+    const vd z = b1 ? x : MUL(beta, x);
+    vd r0, r1, nh, nl;
+    sp_recip_1pt(th, tl, &r0, &r1, &nh, &nl);
+    const vd dh = MUL(nh, r0);
+    const vd dl = FMA(nh, r1, FMA(nl, r0, FMS(nh, r0, dh)));
+    vd out;
+    if (b1) {
+        out = FMA(g, dh, MUL(g, dl));
+    } else {
+        /* g*beta = gbh + gbl exactly wherever out is normal (|g*beta| >= 4 |out| >= 2^-967) */
+        const vd gbh = MUL(g, beta);
+        const vd gbl = FMS(g, beta, gbh);
+        out = FMA(gbh, dh, FMA(gbh, dl, MUL(gbl, dh)));
+    }
+    /* d > 0: out has the sign of g*beta, also where it is zero */
+    out = OR(out, AND(XOR(g, beta), F(-0.0)));
+    /* the special path: |z| > 700 or NaN; g = +-inf or NaN, g*beta overflowing, out overflowing or
+     * below 2^-969 (where the products round on the subnormal grid before the last FMA) */
+    const vd ao = ABS(out);
+    *special = MOR(NLE(ABS(z), F(SP_F64_A_FAST)),
+                   MAND(NEQ(g, ZERO()), MOR(NGE(ao, F(SP_F64_DX_TINY)), NLE(ao, F(SP_F64_OUT_MAX)))));
+    if (!(mode & SP_F64_TF))
+        return out;
+    return SELECT(GT(z, F(k->threshold)), ZERO(), out);
+}
+
+/* h = softplus(z) - z s(z) = a t/(1+t) + log1p(t) in 2^es units (a = |beta*x| = a + al, t = th + tl in
+ * those units), as hh + hl: two positive terms, a two-sum on (max, min) is exact */
+SP_INLINE void sp_bbeta_h(vd a, vd al, vd nh, vd nl, vd gh, vd gl, vd *phh, vd *phl)
+{
+    const vd ph = MUL(a, nh);
+    const vd pl = FMA(a, nl, FMA(al, nh, FMS(a, nh, ph)));
+    const vd big = MAX(ph, gh);
+    const vd small = MIN(ph, gh);
+    const vd hh = ADD(big, small);
+    *phh = hh;
+    *phl = ADD(ADD(SUB(small, SUB(hh, big)), pl), gl);
+}
+
+/* beta gradient from t: out = -dy * h/beta^2 */
+SP_INLINE vd sp_bbeta_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm *special)
+{
+    const int b1 = mode & SP_F64_B1;
+    const vd beta = F(k->beta);
+    const vd z = b1 ? x : MUL(beta, x);
+    const vd a = ABS(z);
+    const vd al = b1 ? ZERO() : XOR(FMS(beta, x, z), AND(z, F(-0.0)));
+    vd r0, r1, nh, nl, gh, gl, hh, hl;
+    sp_recip_1pt(th, tl, &r0, &r1, &nh, &nl);
+    sp_log1p_t(th, tl, k, &gh, &gl);
+    sp_bbeta_h(a, al, nh, nl, gh, gl, &hh, &hl);
+    vd qh = hh, ql = hl;
+    vm sp = NLE(a, F(k->a_fast_bbeta));
+    if (!b1) {
+        /* q = h/beta^2: q0 = h*RN(1/beta^2) and one FMA-residual correction */
+        const vd q0 = MUL(hh, F(k->ib2));
+        const vd res = ADD(SUB(FNMA(q0, F(k->b2h), hh), MUL(q0, F(k->b2l))), hl);
+        qh = q0;
+        ql = MUL(res, F(k->ib2));
+        sp = MOR(sp, NGE(q0, F(SP_F64_Q_MIN)));
+    }
+    vd out = FMA(dy, qh, MUL(dy, ql));
+    /* h > 0: out = -(dy*q) has the opposite sign of dy, also where it is zero */
+    out = XOR(OR(out, AND(dy, F(-0.0))), F(-0.0));
+    const vd ao = ABS(out);
+    *special = MOR(sp, MAND(NEQ(dy, ZERO()), MOR(NGE(ao, F(SP_F64_DX_TINY)), NLE(ao, F(SP_F64_OUT_MAX)))));
+    if (!(mode & SP_F64_TF))
+        return out;
+    return SELECT(GT(z, F(k->threshold)), ZERO(), out);
+}
+
 /* ---- the careful path --------------------------------------------------------------------------- */
 
 /* The front of the special paths: z = fl(beta*x), the lanes with |z| < a_huge (fin), z_lo there (0
@@ -460,6 +547,127 @@ static SP_NOINLINE vd sp_bwd_special(vd dy, vd x, vd dx, vm m, const sp_f64_ctx 
     return SELECT(m, dc, dx);
 }
 
+/* The careful paths of the second derivative and the beta gradient: like backward's, the same method
+ * on every lane with exp(-a) as 2^es*(s1 + s2), the multiplier as m*2^em and beta as mb*2^eb, one
+ * final scaling that rounds once (also into the subnormals). a is clamped at SP_F64_A_HUGE_11. */
+
+/* m = mm * 2^em with |mm| in [1, 2) for a finite non-zero m (zero, inf, NaN: any value, replaced) */
+static SP_NOINLINE vd sp_dbwd_special(vd g, vd x, vd out, vm m, const sp_f64_ctx *k)
+{
+    const vd beta = F(k->beta);
+    vd z, zl, kd, e;
+    vm fin;
+    const vd kf = sp_special_kf(x, k, SP_F64_A_HUGE_11, &z, &fin, &zl, &kd, &e);
+    (void)zl;
+    (void)fin;
+    /* t = 2^es * tn, tn = s1 + s2 in [1/2, 1]; 1/(1 + t) from t itself (t < 2^-1000: 1) */
+    const vd es = ADD(FLOOR(MUL(kf, F(0.0625))), F(1.0));
+    vd s2;
+    const vd s1 = sp_special_s1(kd, kf, es, e, k, &s2);
+    const vd tnh = ADD(s1, s2);
+    const vd tnl = SUB(s2, SUB(tnh, s1));
+    const vd sc = sp_pow2(MAX(es, F(-1000.0)));
+    vd r0, r1, nh, nl;
+    sp_recip_1pt(MUL(tnh, sc), MUL(tnl, sc), &r0, &r1, &nh, &nl);
+    (void)nh;
+    (void)nl;
+    /* d = 2^es * tn * r^2 = 2^es * (m2h + m2l), m2h in [1/8, 1] */
+    const vd m1h = MUL(tnh, r0);
+    const vd m1l = FMA(tnh, r1, FMA(tnl, r0, FMS(tnh, r0, m1h)));
+    const vd m2h = MUL(m1h, r0);
+    const vd m2l = FMA(m1h, r1, FMA(m1l, r0, FMS(m1h, r0, m2h)));
+    /* g*beta*d = gm*mb * (m2h + m2l) * 2^(es + eg + eb), the mantissas' product in [1/8, 4) */
+    double mbs, rbms, ebs;
+    sp_f64_beta_split(k->beta, &mbs, &rbms, &ebs);
+    (void)rbms;
+    vd eg;
+    const vd gm = sp_normalise(g, &eg);
+    const vd gbh = MUL(gm, F(mbs));
+    const vd gbl = FMS(gm, F(mbs), gbh);
+    const vd wh = MUL(gbh, m2h);
+    const vd wl = FMA(gbh, m2l, FMA(gbl, m2h, FMS(gbh, m2h, wh)));
+    vd oc = sp_scale(wh, wl, ADD(ADD(es, eg), F(ebs)));
+    const vd sgn = AND(XOR(g, beta), F(-0.0));
+    /* g = +-0: the zero of g*beta's sign; g = +-inf: g*beta times the sign of the exact d, which is
+     * > 0 for every finite x (also where beta*x overflows) and 0 for an infinite x (NaN) */
+    oc = SELECT(NEQ(g, ZERO()), oc, sgn);
+    const vd sgz = MASKZ(LT(ABS(x), F(INFINITY)), F(1.0));
+    oc = SELECT(NLT(ABS(g), F(INFINITY)), MUL(MUL(g, beta), sgz), oc);
+    /* the NaN policy, as backward's: the NaN made here is the default NaN; then x's, then g's */
+    oc = SELECT(UNORD(oc), F(NAN), oc);
+    oc = SELECT(UNORD(z), ADD(x, x), oc);
+    oc = SELECT(GT(z, F(k->threshold)), ZERO(), oc);
+    oc = SELECT(UNORD(g), ADD(g, g), oc);
+    return SELECT(m, oc, out);
+}
+
+static SP_NOINLINE vd sp_bbeta_special(vd dy, vd x, vd out, vm m, const sp_f64_ctx *k)
+{
+    const vd zero = ZERO();
+    vd z, zl, kd, e;
+    vm fin;
+    const vd kf = sp_special_kf(x, k, SP_F64_A_HUGE_11, &z, &fin, &zl, &kd, &e);
+    (void)fin;
+    const vd ac = MIN(ABS(z), F(SP_F64_A_HUGE_11));
+    const vd al = XOR(zl, AND(z, F(-0.0)));
+    /* t = 2^es * (th + tl): es = k>>4 once t < 2^-8, else 0 (as forward's careful path) */
+    const vd ek = FLOOR(MUL(kf, F(0.0625)));
+    const vd es = MASKZ(LT(ek, F(-8.0)), ek);
+    vd s2;
+    const vd s1 = sp_special_s1(kd, kf, es, e, k, &s2);
+    const vd th = ADD(s1, s2);
+    const vd tl = SUB(s2, SUB(th, s1));
+    const vd sc = sp_pow2(MAX(es, F(-1000.0)));
+
+    /* log1p(t) = 2^es * (gh + gl); lanes with es != 0 have t < 2^-8, so i = 0 and c = 1 there */
+    const vd id = FMA(MIN(MUL(th, sc), F(SP_F64_IDX_MAX)), F(16.0), F(SP_F64_SHIFT));
+    const vd c = LOOKUP(k->tab.c, id);
+    const vd l = LOOKUP(k->tab.l, id);
+    const vd ph = MUL(c, th);
+    const vd pl = FMS(c, th, ph);
+    const vd vh = ADD(ph, SUB(c, F(1.0)));
+    const vd vl = FMA(c, tl, pl);
+    const vd vt = MUL(vh, sc); /* the unscaled v */
+    const vd vt2 = MUL(vt, vt);
+    const vd lq = MUL(vh, MUL(vt, sp_log_poly(vt, vt2)));
+    const vd vl1 = FNMA(vl, vt, vl);
+    const vd gh = ADD(l, vh);
+    const vd gl = ADD(ADD(SUB(vh, SUB(gh, l)), lq), vl1);
+    /* t/(1 + t) = 2^es * (nh + nl), 1/(1 + t) from t itself */
+    vd r0, r1, nh0, nl0;
+    sp_recip_1pt(MUL(th, sc), MUL(tl, sc), &r0, &r1, &nh0, &nl0);
+    (void)nh0;
+    (void)nl0;
+    const vd nh = MUL(th, r0);
+    const vd nl = FMA(th, r1, FMA(tl, r0, FMS(th, r0, nh)));
+    vd hh, hl;
+    sp_bbeta_h(ac, al, nh, nl, gh, gl, &hh, &hl); /* hh in [1/64, 6000] */
+
+    /* dy*h/beta^2 = dm * (h/mb^2) * 2^(es + ed - 2 eb) */
+    double mbs, rbms, ebs;
+    sp_f64_beta_split(k->beta, &mbs, &rbms, &ebs);
+    const double mb2h = mbs * mbs, mb2l = fma(mbs, mbs, -mb2h), rmb2 = rbms * rbms;
+    const vd q0 = MUL(hh, F(rmb2));
+    const vd res = ADD(SUB(FNMA(q0, F(mb2h), hh), MUL(q0, F(mb2l))), hl);
+    const vd q1 = MUL(res, F(rmb2));
+    vd ed;
+    const vd dm = XOR(sp_normalise(dy, &ed), F(-0.0));
+    const vd wh = MUL(dm, q0);
+    const vd wl = FMA(dm, q1, FMS(dm, q0, wh));
+    vd oc = sp_scale(wh, wl, SUB(ADD(es, ed), F(2.0 * ebs)));
+    /* dy = +-0: the zero of -dy's sign; dy = +-inf: -dy times the sign of the exact h, > 0 for every
+     * finite x and 0 for an infinite x (NaN) */
+    const vd ndy = XOR(dy, F(-0.0));
+    oc = SELECT(NEQ(dy, zero), oc, AND(ndy, F(-0.0)));
+    const vd sgz = MASKZ(LT(ABS(x), F(INFINITY)), F(1.0));
+    oc = SELECT(NLT(ABS(dy), F(INFINITY)), MUL(ndy, sgz), oc);
+    oc = SELECT(UNORD(oc), F(NAN), oc);
+    oc = SELECT(UNORD(z), ADD(x, x), oc);
+    oc = SELECT(GT(z, F(k->threshold)), zero, oc);
+    oc = SELECT(UNORD(dy), ADD(dy, dy), oc);
+    return SELECT(m, oc, out);
+}
+
 /* ---- the loops (arch/softplus_loop.h) and the kernels' bodies ----------------------------------- */
 #define SP_LOOP_T double
 #define SP_LOOP_V vd
@@ -483,6 +691,22 @@ static SP_NOINLINE vd sp_bwd_special(vd dy, vd x, vd dx, vm m, const sp_f64_ctx 
 #define SP_LOOP_SPECIAL(k, mode, dy, x, dx, bits) sp_bwd_special(dy, x, dx, MASK_FROM_BITS(bits), k)
 #include "arch/softplus_loop.h"
 
+#define SP_LOOP_NAME sp_f64_dbwd_loop
+#define SP_LOOP_NIN 2
+#define SP_LOOP_NBUF 2
+#define SP_LOOP_STAGE1(k, mode, g, x, pth, ptl) sp_stage1(x, k, mode, pth, ptl)
+#define SP_LOOP_STAGE2(k, mode, g, x, th, tl, pm) sp_dbwd_stage2(g, x, th, tl, k, mode, pm)
+#define SP_LOOP_SPECIAL(k, mode, g, x, r, bits) sp_dbwd_special(g, x, r, MASK_FROM_BITS(bits), k)
+#include "arch/softplus_loop.h"
+
+#define SP_LOOP_NAME sp_f64_bbeta_loop
+#define SP_LOOP_NIN 2
+#define SP_LOOP_NBUF 2
+#define SP_LOOP_STAGE1(k, mode, dy, x, pth, ptl) sp_stage1(x, k, mode, pth, ptl)
+#define SP_LOOP_STAGE2(k, mode, dy, x, th, tl, pm) sp_bbeta_stage2(dy, x, th, tl, k, mode, pm)
+#define SP_LOOP_SPECIAL(k, mode, dy, x, r, bits) sp_bbeta_special(dy, x, r, MASK_FROM_BITS(bits), k)
+#include "arch/softplus_loop.h"
+
 /* The bodies of sp_fwd_f64_<isa> and sp_bwd_f64_<isa>. */
 SP_INLINE void sp_f64_fwd(size_t n, const double *x, double *y, const sp_params_f64 *p)
 {
@@ -496,4 +720,21 @@ SP_INLINE void sp_f64_bwd(size_t n, const double *dy, const double *x, double *d
     sp_f64_ctx k;
     sp_f64_ctx_init(&k, p);
     SP_F64_RUN(p, sp_f64_bwd_loop, sp_f64_bwd_loop, n, dy, x, dx, &k);
+}
+
+
+/* release 1.1: the bodies of sp_dbwd_f64_<isa> and sp_bbeta_f64_<isa>; both are 0 in the linear branch,
+ * so every finite threshold is tested per lane */
+SP_INLINE void sp_f64_dbwd(size_t n, const double *g, const double *x, double *out, const sp_params_f64 *p)
+{
+    sp_f64_ctx k;
+    sp_f64_ctx_init(&k, p);
+    SP_F64_RUN_TF(p, p->threshold < INFINITY, sp_f64_dbwd_loop, sp_f64_dbwd_loop, n, g, x, out, &k);
+}
+
+SP_INLINE void sp_f64_bbeta(size_t n, const double *dy, const double *x, double *out, const sp_params_f64 *p)
+{
+    sp_f64_ctx k;
+    sp_f64_ctx_init(&k, p);
+    SP_F64_RUN_TF(p, p->threshold < INFINITY, sp_f64_bbeta_loop, sp_f64_bbeta_loop, n, dy, x, out, &k);
 }

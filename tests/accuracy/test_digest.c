@@ -79,10 +79,13 @@
  * degree-5 polynomial at beta = 1 (scaled by an integer add), the backward divides dy by 1 + exp(-z). */
 #define DIGEST_FWD_F32_FAST 0x57d2aed081a28006ull
 #define DIGEST_BWD_F32_FAST 0x5df477fa70d668a9ull
-/* release 1.1's f32 second derivative, beta gradient and inverse (the f64 ones have no FMA kernel) */
+/* release 1.1's second derivative, beta gradient and inverse (f64: no FMA inverse; the SSE4.1 set keeps
+ * the scalar reference for all three) */
 #define DIGEST_DBWD_F32 0x68e8b14a90f244a0ull
 #define DIGEST_BBETA_F32 0x30d661845e784681ull
 #define DIGEST_INV_F32 0x351b8f304df3ac27ull
+#define DIGEST_DBWD_F64 0x48b069041fa12ef3ull
+#define DIGEST_BBETA_F64 0x9d3f73493fb52315ull
 
 /* ---- FNV-1a 64 ---------------------------------------------------------------------------------- */
 #define FNV_OFFSET 0xcbf29ce484222325ull
@@ -660,7 +663,8 @@ static const uint64_t digest_want[SP_ACCURACY_COUNT][SP_DTYPE_COUNT][SP_OP_COUNT
     [SOFTPLUS_ACCURACY_STRICT] = {[SP_DTYPE_F32] = {[SP_OP_FWD] = DIGEST_FWD_F32, [SP_OP_BWD] = DIGEST_BWD_F32,
                                                     [SP_OP_DBWD] = DIGEST_DBWD_F32, [SP_OP_BBETA] = DIGEST_BBETA_F32,
                                                     [SP_OP_INV] = DIGEST_INV_F32},
-                                  [SP_DTYPE_F64] = {[SP_OP_FWD] = DIGEST_FWD_F64, [SP_OP_BWD] = DIGEST_BWD_F64}},
+                                  [SP_DTYPE_F64] = {[SP_OP_FWD] = DIGEST_FWD_F64, [SP_OP_BWD] = DIGEST_BWD_F64,
+                                                    [SP_OP_DBWD] = DIGEST_DBWD_F64, [SP_OP_BBETA] = DIGEST_BBETA_F64}},
     [SOFTPLUS_ACCURACY_FAST] = {[SP_DTYPE_F32] = {[SP_OP_FWD] = DIGEST_FWD_F32_FAST,
                                                   [SP_OP_BWD] = DIGEST_BWD_F32_FAST}},
 };

@@ -150,3 +150,13 @@ void sp_bwd_f64_avx2(size_t n, const double *dy, const double *x, double *dx, co
 {
     sp_f64_bwd(n, dy, x, dx, p);
 }
+
+void sp_dbwd_f64_avx2(size_t n, const double *g, const double *x, double *out, const sp_params_f64 *p)
+{
+    sp_f64_dbwd(n, g, x, out, p);
+}
+
+void sp_bbeta_f64_avx2(size_t n, const double *dy, const double *x, double *out, const sp_params_f64 *p)
+{
+    sp_f64_bbeta(n, dy, x, out, p);
+}
