@@ -119,7 +119,8 @@ static inline int sp_f64_threshold_active(double threshold)
 
 /* Calls loop_b1 (beta == 1) or loop with the arguments and the mode bits as a constant, so that each
  * combination compiles to its own loop. */
-#define SP_F64_RUN(p, loop_b1, loop, ...) SP_F64_RUN_TF(p, sp_f64_threshold_active((p)->threshold), loop_b1, loop, __VA_ARGS__)
+#define SP_F64_RUN(p, loop_b1, loop, ...)                                                             \
+    SP_F64_RUN_TF(p, sp_f64_threshold_active((p)->threshold), loop_b1, loop, __VA_ARGS__)
 /* The same with the threshold test decided by tf: release 1.1's second derivative and beta gradient
  * are 0 in the linear branch, not the exact function's tiny value, so any finite threshold needs it. */
 #define SP_F64_RUN_TF(p, tf, loop_b1, loop, ...)                                                      \

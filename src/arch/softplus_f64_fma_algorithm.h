@@ -22,7 +22,9 @@
  *                          entry, the bits above are ignored (as vpermt2pd does);
  *   SP_LOOP_W, SP_LOOP_LOADU/STOREU/LOADA/STOREA (and, optionally, SP_LOOP_LOAD_TAIL/STORE_TAIL)
  *                          the ISA's half of the loop driver's parameters (arch/softplus_loop.h).
- * It defines sp_f64_fwd and sp_f64_bwd, the bodies of the file's sp_fwd_f64_<isa> and sp_bwd_f64_<isa>.
+ * It defines sp_f64_fwd and sp_f64_bwd, the bodies of the file's sp_fwd_f64_<isa> and sp_bwd_f64_<isa>,
+ * and release 1.1's sp_f64_dbwd and sp_f64_bbeta (the f64 inverse has no FMA kernel yet: the scalar
+ * reference serves it, src/lists.h).
  * Every kernel runs this one text, so the operations and their order are the same on every ISA: that
  * is what makes the AVX2, AVX-512 and NEON results bit-identical (tests/accuracy/test_digest.c pins
  * them to one committed digest, tests/accuracy/test_fma_identity.c compares AVX2 with AVX-512).
@@ -47,6 +49,17 @@
  *            y = S/beta: q = S_hi*rb, r = fma(-q, beta, S_hi) + S_lo, y = fma(r, rb, q) (rb = 1/beta).
  *   backward s = 1/(1 + t) (z >= 0) or t/(1 + t) (z < 0): u = 1 + t as u_hi + u_lo, r0 = 1/u_hi
  *            and one FMA-residual Newton step, t*r with an FMA residual; dx = fma(dy, s_hi, dy*s_lo).
+ *   release 1.1, from the same t (the z_lo correction inside it) and the same pieces:
+ *   double backward  out = g*beta*d, d = t/(1+t)^2 = (t/(1+t)) * (1/(1+t)), both factors from backward's
+ *            Newton reciprocal as hi + lo, their product as dh + dl; g*beta = gbh + gbl (an FMA
+ *            residual); out = fma(gbh, dh, fma(gbh, dl, gbl*dh)), one rounding that counts. d is symmetric
+ *            in z and never formed as s*(1 - s): accurate down to the underflow.
+ *   beta gradient  out = -dy*h/beta^2, h = softplus(z) - z s(z) = a t/(1+t) + log1p(t) for either sign
+ *            of z (a = |beta*x| as a + a_lo): two positive terms, a two-sum on (max, min), nothing
+ *            cancels; log1p(t) is forward's g. h/beta^2 = q0 + q1 with q0 = h*RN(1/beta^2) and one
+ *            FMA-residual correction against beta^2 = b2h + b2l (per call); out = -fma(dy, q0, dy*q1).
+ *   Both are +0 where fl(beta*x) > threshold (the exact functions are not 0 there: every finite
+ *   threshold is tested per lane).
  * The lanes run in two stages over blocks of 256 elements (arch/softplus_loop.h; stage 1: t_hi, t_lo
  * into a 4 KiB stack buffer; stage 2: the op): two short dependency chains instead of one long one,
  * which kept ~40% of the execution ports idle on Zen 5 while the out-of-order window filled with
@@ -72,6 +85,18 @@
  *            beta 7.3: 0.550 at x = -0x1.2a8adcc47c4d7p+6.
  *   Subnormal results (special path) stay below 0.52 ULP; beta in {1e-300, 1e300, -7.3e200, 1.5e-9}
  *   gave at most 0.58 (fwd) and 0.54 (bwd) on 4*10^5 inputs each.
+ *   double backward (g = 1; the same sweep at beta 1, 10^7 inputs per other beta, AVX-512 = AVX2 = NEON
+ *            by the digests): beta 1: max 0.552 ULP at x = 0x1.750af68fb55f8p+7, got 0x1.dfdd51bd4990ep-270,
+ *            want 0xe.feea8dea4c8746ap-273; beta 0.5, 2, -1, -2.7: at most 0.554; beta 7.3: 0.558 at
+ *            x = -0x1.4cb4bceaa316dp-1, got 0x1.ffb9e93e149dcp-5, want 0xf.fdcf49f0a4edb8ap-8. Like
+ *            backward's, the worst cases are t's own 2^-66 at large |z|, and the final rounding.
+ *   beta gradient (dy = 1): beta 1: max 0.5625 ULP at x = -0x1.b73d16b33627p+7, got
+ *            -0x1.ebbab01d6308fp-310, want -0xf.5dd580eb184738p-313; beta 0.5, 2, -1: 0.561 (z = 12.43);
+ *            beta -2.7: 0.558; beta 7.3: 0.547. The log1p term carries forward's 2^-56.6.
+ *   Both, beta in {1.5e-9, 1e300, -7.3e200, 3e150} (3*10^5 inputs each): at most 0.537 (dbwd) and 0.534
+ *   (bbeta); beta 1e-300 and 1e-200 for dbwd: 0.539. (The beta gradient at |beta| < ~1e-154 is
+ *   ln2/beta^2 > DBL_MAX near z = 0: -inf there, which ulp_sweep counts against a finite long double
+ *   reference, for the scalar kernel too.)
  *
  * Special values. The fast path takes lanes with a <= A_fast: 700, or 700 - e*ln2 when
  * 2^(e-1) <= |beta| < 2^e with e > 0, so that g/beta stays normal; and no lane at all when
@@ -85,6 +110,15 @@
  * with beta's sign (z < 0, the sign of the exact tiny result) or NaN; dx = dy (z >= 0), dy*0
  * (x = +-inf, z < 0), dy times the sigmoid otherwise (so +-inf*dy stays infinite for every finite x,
  * also where beta*x overflows to -inf). dx always has dy's sign.
+ * Release 1.1's ops send to their careful paths the lanes with |z| > 700 (beta gradient: 600, and every
+ * lane when |beta| is outside [2^-480, 2^480], where beta^2 or its low part would not be normal) or NaN,
+ * a non-finite multiplier, h/beta^2 < 2^-900, and results that overflow or fall below 2^-969 with a
+ * non-zero multiplier. There the same method runs with exp(-a) as 2^es*(s1 + s2) for a up to 3000
+ * (the multipliers g*beta and dy/beta^2 reach 2^2048 and 2^3172: beyond, the result rounds to 0),
+ * log1p(t) scaled as forward's careful path does, the multiplier as m*2^em and beta as mb*2^eb, and one
+ * final scaling that rounds once. A zero multiplier gives the zero of the result's sign (g*beta's; -dy's
+ * for the beta gradient), an infinite one the infinity of that sign for a finite x and the default NaN
+ * for an infinite x (d and h are 0 there); then the NaN policy and the threshold as in backward.
  */
 
 /* ---- per-call context: parameters and the op layer's tables ------------------------------------- */

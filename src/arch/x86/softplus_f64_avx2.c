@@ -1,4 +1,5 @@
-/* softplus_f64_avx2.c -- f64 softplus forward and backward, 4 lanes of AVX2 with FMA.
+/* softplus_f64_avx2.c -- f64 softplus forward, backward, second derivative and beta gradient,
+ * 4 lanes of AVX2 with FMA.
  * SPDX-License-Identifier: MIT
  *
  * The algorithm, its error analysis and its special-value handling are in

@@ -1,4 +1,5 @@
-/* softplus_f64_avx512.c -- f64 softplus forward and backward, 8 lanes of AVX-512 (F, DQ).
+/* softplus_f64_avx512.c -- f64 softplus forward, backward, second derivative and beta gradient,
+ * 8 lanes of AVX-512 (F, DQ).
  * SPDX-License-Identifier: MIT
  *
  * The algorithm, its error analysis and its special-value handling are in
