@@ -6,11 +6,13 @@
  *   vf, vm                             the vector and lane-mask types;
  *   F ADD SUB MUL DIV FMA FMS FNMA MIN MAX ABS SIGN XOR IADD ISHL SCALE LOOKUP_T LOOKUP_J GT LT NGE
  *   NOT_FINITE OR_MASK SELECT ZERO     the operations, each with the x86 semantics its file documents
- *                                      (FMA family fused; DIV the IEEE quotient; IADD, ISHL 32-bit
- *                                      integer ops on the bits; NGE true when unordered; MIN/MAX give b
- *                                      when unordered or equal;
+ *   LOGB MANT                          (FMA family fused; DIV the IEEE quotient; IADD, ISHL 32-bit
+ *                                      integer ops on the bits; NGE true when unordered;
+ *                                      MIN/MAX give b when unordered or equal;
  *                                      LOOKUP_x(i, tab) reads the static table tab, so each ISA keeps
  *                                      its table registers however suits it);
+ *   SP_LOOP_W, SP_LOOP_BITS(m)         the lanes per vector and a mask's lanes as bits (the inverse
+ *                                      skips the ranges no lane of a vector needs);
  * and the constants of softplus_f32_fma_constants.h. Because every kernel runs this one text, the
  * operations and their order are the same on every ISA, which is what makes the AVX2, AVX-512 and
  * NEON results bit-identical (tests/accuracy/test_fma_identity.c, tests/accuracy/test_digest.c).
@@ -318,19 +320,23 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf t
  *   1/(1 + e + el) and its square; with |z| > 87 instead of 70 sent to the scalar kernel the beta gradient
  *   measured 0.986 (tl subnormal): hence SP_Z_TINY_T. The bound SP_MAX_ULP_*_F32_{AVX2,AVX512,NEON} = 1.0.
  */
-#define SP_DBWD_NBUF 2
 #define SP_BBETA_NBUF 2
 #define SP_Z_TINY_T 0x1.18p+6f    /* 70: beyond it (outside the linear branch) tl, ~2^-24 t, is subnormal */
 #define SP_UNIT_TINY 0x1p-120f    /* unit results below this lose bits in the small terms' underflow */
 
-/* Lanes the scalar reference must redo: z or the multiplier not finite, |z| > 87 or a unit result below
- * 2^-120, both outside the linear branch (where the result is +0 whatever they are). */
-SP_INLINE vm sp_new_op_special(const sp_f32_k *k, vf m, vf z, vf unit_value)
+/* Lanes the scalar reference must redo: z or the multiplier not finite, |z| > 70 outside the linear branch
+ * (where the result is +0 whatever they are), and, beta != 1, a result below 2^-120. min(threshold, z) is z
+ * outside the linear branch (NaN included: MIN gives its second operand when unordered) and the threshold
+ * inside it, so with |threshold| <= 70 (the default 20) no lane of the linear branch is special, z = +inf
+ * included; a threshold beyond +-70 only sends more lanes to the scalar kernel, which gives the same +0
+ * there. With beta = 1 no result of a lane with |z| <= 70 is below 2^-120 (both ops are at least e^-70/4 >
+ * 2^-103 there), so the unit loop leaves that test out. */
+SP_INLINE vm sp_new_op_special(const sp_f32_k *k, int unit, vf m, vf z, vf unit_value)
 {
-    const vm linear = GT(z, F(k->thr));
-    const vm deep = GT(ABS(SELECT(linear, ZERO(), z)), F(SP_Z_TINY_T));
-    const vm tiny = LT(ABS(SELECT(linear, F(1.0f), unit_value)), F(SP_UNIT_TINY));
-    return OR_MASK(OR_MASK(NOT_FINITE(z), NOT_FINITE(m)), OR_MASK(deep, tiny));
+    const vm special = OR_MASK(NGE(F(SP_Z_TINY_T), ABS(MIN(F(k->thr), z))), NOT_FINITE(m)); /* !(|.| <= 70) */
+    if (unit)
+        return special;
+    return OR_MASK(special, LT(ABS(SELECT(GT(z, F(k->thr)), F(1.0f), unit_value)), F(SP_UNIT_TINY)));
 }
 
 /* t = exp(-|beta*x|) = th + tl by forward's exp (the 1.1 ops' stage 1; backward has its own) */
@@ -341,26 +347,36 @@ SP_INLINE void sp_sig_front(const sp_f32_k *k, int unit, vf x, vf *th, vf *tl)
     sp_exp(z, zl, unit, ZERO(), th, tl);
 }
 
-SP_INLINE void sp_dbwd_front(const sp_f32_k *k, int unit, vf g, vf x, vf *th, vf *tl)
+/* The second derivative runs backward's stage 1 (t = pk (th + tl), no table) and its quotient twice:
+ * u = 1 + t = uh + ul, q = 1/uh; s(-a)/pk = y0 + sl = T/u as backward's sigmoid, then d/pk = T/u^2 = w0 + r q
+ * with w0 = y0 q and r = y0 + sl - w0 u the residual (fmas, exact to ~2^-47 of w0); d = pk (w0 + r q) rounded
+ * once and scaled exactly (d >= e^-70 > 2^-102 is normal wherever the lane is not special). */
+#define SP_DBWD_NBUF 3
+
+SP_INLINE void sp_dbwd_front(const sp_f32_k *k, int unit, vf g, vf x, vf *th, vf *tl, vf *pk)
 {
-    (void)g;
-    sp_sig_front(k, unit, x, th, tl);
+    sp_bwd_front(k, unit, g, x, th, tl, pk);
 }
 
-SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf th, vf tl, vm *special)
+SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf th, vf tl, vf pk, vm *special)
 {
-    vf j, c, e, el, p; /* j: not needed */
     const vf z = unit ? x : MUL(F(k->beta), x);
-    sp_bin(th, tl, &j, &c, &e, &el, &p);
-    const vf e2 = MUL(e, e);
-    const vf R = FMA(FMA(F(SP_R3), e, F(SP_R2)), e2, FMA(F(SP_R1), e, F(SP_R0)));
-    const vf rho = SUB(FMS(e2, R, e), el);   /* 1/(1 + e + el) - 1 */
-    const vf rho2 = FMA(rho, rho, ADD(rho, rho)); /* (1 + rho)^2 - 1 */
-    const vf qh = MUL(c, p);
-    const vf ql = FMA(c, el, FMS(c, p, qh)); /* c (p + el) = qh + ql */
-    const vf small = FMA(qh, rho2, FMA(ql, rho2, ql));
-    const vf u = unit ? ADD(qh, small) : FMA(F(k->beta), qh, MUL(F(k->beta), small));
-    *special = sp_new_op_special(k, g, z, u);
+    const vf one = F(1.0f);
+    const vf uh = FMA(th, pk, one);
+    const vf ul = FMA(tl, pk, FMA(th, pk, SUB(one, uh))); /* the first fma is 1 + t - uh, exactly */
+    const vf q = DIV(one, uh);
+    const vf y0 = MUL(th, q);
+    const vf rho = FNMA(y0, ul, ADD(FNMA(y0, uh, th), tl)); /* T - y0 u */
+    const vf w0 = MUL(y0, q);
+    const vf r = FNMA(w0, ul, FMA(rho, q, FNMA(w0, uh, y0)));  /* y0 + rho q - w0 u */
+    vf u;
+    if (unit) {
+        u = MUL(FMA(r, q, w0), pk);
+    } else {
+        const vf beta = F(k->beta);
+        u = FMA(beta, MUL(w0, pk), MUL(beta, MUL(MUL(r, q), pk)));
+    }
+    *special = sp_new_op_special(k, unit, g, z, u);
     return SELECT(GT(z, F(k->thr)), ZERO(), MUL(g, u));
 }
 
@@ -395,17 +411,18 @@ SP_INLINE vf sp_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf
     const vf U = ADD(hi, lo);
     const vf Ul = SUB(lo, SUB(U, hi));
     vf small = ADD(ADD(Ul, Sl), ADD(w, FMA(a, sl, apl)));
-    vf u;
+    vf h; /* the unit result is -h */
     if (unit) {
-        u = XOR(ADD(U, small), F(-0.0f));
+        h = ADD(U, small);
     } else {
         /* the product's rounding error: a + al, al = zl sign(z) */
         const vf al = XOR(FMS(F(k->beta), x, z), SIGN(z));
         small = FMA(al, p, small);
-        u = XOR(FMA(U, F(k->ib2), FMA(U, F(k->ib2e), MUL(small, F(k->ib2)))), F(-0.0f));
+        h = FMA(U, F(k->ib2), FMA(U, F(k->ib2e), MUL(small, F(k->ib2))));
     }
-    *special = sp_new_op_special(k, dy, z, u);
-    return SELECT(GT(z, F(k->thr)), ZERO(), MUL(dy, u));
+    *special = sp_new_op_special(k, unit, dy, z, h);
+    /* -(dy h) + -0: the bits of dy (-h) + -0, i.e. of MUL(dy, -h) */
+    return SELECT(GT(z, F(k->thr)), ZERO(), FNMA(dy, h, F(-0.0f)));
 }
 
 /* The beta gradient's vector code needs 1/beta^2 = ib2 + ib2e as normal floats. */
@@ -472,51 +489,84 @@ SP_INLINE vf sp_inv_finish(const sp_f32_k *k, int unit, vf y, vf th, vf tl, vm *
     const vm low = LT(z, F(0.5f));
     const vm high = GT(z, F(0x1.fffffep-1f)); /* z >= 1 */
 
+    /* Each range runs only where some lane of the vector needs it (a lane in no range -- NaN, special -- counts
+     * as the middle one): a skipped range's values would be discarded by the selects below, so the bits are
+     * the same as computing all three. */
+    const uint64_t lanes = SP_LOOP_W == 64 ? ~(uint64_t)0 : ((uint64_t)1 << SP_LOOP_W) - 1u;
+    const uint64_t low_bits = SP_LOOP_BITS(low), high_bits = SP_LOOP_BITS(high);
+    const int any_mid = (low_bits | high_bits) != lanes;
+
     /* z < 1/2: log z = kz ln2 + log1p(mz - 1), kz <= -2 */
-    const vf kz = LOGB(z);
-    const vf qa = SUB(MANT(z), one); /* exact */
-    const vf kh = MUL(kz, F(SP_LN2_HI));
-    const vf kl = FMA(kz, F(SP_LN2_LO), FMS(kz, F(SP_LN2_HI), kh));
-    const vf zhalf = MUL(z, F(0.5f));
-    const vf Za = ADD(kh, zhalf);
-    const vf z2 = MUL(z, z);
-    const vf LA = FMA(FMA(F(SP_LA2), z2, F(SP_LA1)), z2, F(SP_LA0));
-    vf Zal = ADD(ADD(SUB(kh, Za), zhalf), FMA(z2, LA, kl));
-    if (!unit) /* d/dz log(expm1(z)) = (1/z)(1 + z/2 + z^2/12 + ...), applied to zl */
-        Zal = FMA(DIV(zl, z), FMA(z, FMA(z, F(0x1.555556p-4f), F(0.5f)), one), Zal); /* 1/12 ~ 0.083333336 */
+    vf qa = ZERO(), Za = ZERO(), Zal = ZERO();
+    if (low_bits) {
+        const vf kz = LOGB(z);
+        qa = SUB(MANT(z), one); /* exact */
+        const vf kh = MUL(kz, F(SP_LN2_HI));
+        const vf kl = FMA(kz, F(SP_LN2_LO), FMS(kz, F(SP_LN2_HI), kh));
+        const vf zhalf = MUL(z, F(0.5f));
+        Za = ADD(kh, zhalf);
+        const vf z2 = MUL(z, z);
+        const vf LA = FMA(FMA(F(SP_LA2), z2, F(SP_LA1)), z2, F(SP_LA0));
+        Zal = ADD(ADD(SUB(kh, Za), zhalf), FMA(z2, LA, kl));
+        if (!unit) /* d/dz log(expm1(z)) = (1/z)(1 + z/2 + z^2/12 + ...), applied to zl */
+            Zal = FMA(DIV(zl, z), FMA(z, FMA(z, F(0x1.555556p-4f), F(0.5f)), one), Zal); /* 1/12 ~ 0.083333336 */
+    }
 
     /* 1/2 <= z < 1: d = (z - ln2_hi) + zl - ln2_lo - ln2_lo2 = D + Dl; z - ln2_hi is exact (Sterbenz),
      * and a multiple of 2^-24 larger than |zl| unless zero (Fast2Sum); then a 2Sum with -ln2_lo */
-    const vf dh = SUB(z, F(SP_LN2_HI));
-    const vf s1 = ADD(dh, zl);
-    const vf s1l = ADD(SUB(dh, s1), zl);
-    const vf D = SUB(s1, F(SP_LN2_LO));
-    const vf bb = SUB(D, s1);
-    const vf Dl = ADD(ADD(SUB(s1, SUB(D, bb)), SUB(F(-SP_LN2_LO), bb)), SUB(s1l, F(SP_LN2_LO2)));
-    /* E/2 = expm1(D + Dl) = D + D^2/2 + D^3 M(D) + Dl (1 + D): eh + el, D^2/2 exact as a pair */
-    const vf sq = MUL(D, D);
-    const vf sql = FMS(D, D, sq);
-    const vf hsq = MUL(sq, F(0.5f));
-    const vf M = FMA(FMA(FMA(FMA(FMA(F(SP_M5), D, F(SP_M4)), D, F(SP_M3)), D, F(SP_M2)), D, F(SP_M1)), D,
-                     F(SP_M0));
-    const vf eh = ADD(D, hsq); /* |D| <= 0.31: |D| > D^2/2 */
-    const vf el = ADD(ADD(SUB(D, eh), hsq), FMA(sql, F(0.5f), FMA(Dl, ADD(one, D), MUL(MUL(sq, D), M))));
-    const vf Eh2 = ADD(eh, el); /* renormalised (Fast2Sum): log1p takes its low part to first order */
-    const vf Eh = ADD(Eh2, Eh2);
-    const vf El = MUL(ADD(SUB(eh, Eh2), el), F(2.0f));
-    const vf esign = SIGN(Eh);
+    vf Eh = ZERO(), El = ZERO();
+    if (any_mid) {
+        const vf dh = SUB(z, F(SP_LN2_HI));
+        const vf s1 = ADD(dh, zl);
+        const vf s1l = ADD(SUB(dh, s1), zl);
+        const vf D = SUB(s1, F(SP_LN2_LO));
+        const vf bb = SUB(D, s1);
+        const vf Dl = ADD(ADD(SUB(s1, SUB(D, bb)), SUB(F(-SP_LN2_LO), bb)), SUB(s1l, F(SP_LN2_LO2)));
+        /* E/2 = expm1(D + Dl) = D + D^2/2 + D^3 M(D) + Dl (1 + D): eh + el, D^2/2 exact as a pair */
+        const vf sq = MUL(D, D);
+        const vf sql = FMS(D, D, sq);
+        const vf hsq = MUL(sq, F(0.5f));
+        const vf M = FMA(FMA(FMA(FMA(FMA(F(SP_M5), D, F(SP_M4)), D, F(SP_M3)), D, F(SP_M2)), D, F(SP_M1)), D,
+                         F(SP_M0));
+        const vf eh = ADD(D, hsq); /* |D| <= 0.31: |D| > D^2/2 */
+        const vf el = ADD(ADD(SUB(D, eh), hsq), FMA(sql, F(0.5f), FMA(Dl, ADD(one, D), MUL(MUL(sq, D), M))));
+        const vf Eh2 = ADD(eh, el); /* renormalised (Fast2Sum): log1p takes its low part to first order */
+        Eh = ADD(Eh2, Eh2);
+        El = MUL(ADD(SUB(eh, Eh2), el), F(2.0f));
+    }
 
-    /* q = n/(1 - n) (z >= 1: n = t; between, E < 0: n = |E|) or q = n (elsewhere): f = 1 where dividing */
-    const vf nh = SELECT(low, qa, SELECT(high, th, ABS(Eh)));
-    const vf nl = SELECT(low, ZERO(), SELECT(high, tl, XOR(El, esign)));
-    const vf f = SELECT(low, ZERO(), SELECT(high, one, SELECT(LT(Eh, ZERO()), one, ZERO())));
-    const vf fn = MUL(f, nh);
-    const vf Dh = SUB(one, fn);                           /* n <= 0.37 where f = 1 */
-    const vf Dlo = FNMA(f, nl, SUB(SUB(one, Dh), fn));   /* 1 - n = Dh + Dlo */
-    const vf r = DIV(one, Dh);
-    const vf q0 = MUL(nh, r);
-    const vf rho = FNMA(q0, Dlo, ADD(FNMA(q0, Dh, nh), nl));
-    const vf ql = MUL(rho, r);
+    /* The wide lanes (z >= 1, and E < -0x1.1p-6 between) take log(1 + X) = log1p(1 + 2X) - ln2 with X = -t or
+     * E, 1 + 2X = wh + wl by Fast2Sum (|2X| <= 0.74 < 1): no quotient. Between, E >= -0x1.1p-6 is q = E itself:
+     * bin 0 for E < 0 (15 E >= -0.249 rounds to j = 0 in sp_bin, where the float grid below 2^23 is 1/2; the
+     * log1p polynomial holds for |e| <= 0.0356). Z = z + zl - ln 2 (z >= 1) or -ln 2 (E < -0x1.1p-6) is
+     * Zwh + Zwl, z - ln2_hi by Fast2Sum (z >= 1 > ln2_hi). Without a middle lane the wide lanes are the high
+     * ones: the same operations on every lane that keeps its value, with the middle's selects left out. */
+    vf q0, ql, Zh, Zl;
+    if (any_mid) {
+        const vf Xh = SELECT(high, XOR(th, F(-0.0f)), Eh);
+        const vf Xl = SELECT(high, XOR(tl, F(-0.0f)), El);
+        const vm wide = OR_MASK(high, LT(Eh, F(-0x1.1p-6f))); /* -0.0166015625 */
+        const vf wh = FMA(F(2.0f), Xh, one);
+        const vf wl = FMA(F(2.0f), Xl, FMA(F(2.0f), Xh, SUB(one, wh))); /* 1 - wh and the fma's sum: exact */
+        const vf zs = SELECT(high, z, ZERO());
+        const vf Zwh = SUB(zs, F(SP_LN2_HI));
+        const vf Zwl0 = SUB(SUB(zs, Zwh), F(SP_LN2_HI));
+        const vf Zwl = unit ? SUB(Zwl0, F(SP_LN2_LO)) : ADD(Zwl0, SUB(SELECT(high, zl, ZERO()), F(SP_LN2_LO)));
+        q0 = SELECT(low, qa, SELECT(wide, wh, Eh));
+        ql = SELECT(low, ZERO(), SELECT(wide, wl, El));
+        Zh = SELECT(low, Za, SELECT(wide, Zwh, ZERO()));
+        Zl = SELECT(low, Zal, SELECT(wide, Zwl, ZERO()));
+    } else {
+        const vf wh = FNMA(F(2.0f), th, one);
+        const vf wl = FNMA(F(2.0f), tl, FNMA(F(2.0f), th, SUB(one, wh)));
+        const vf Zwh = SUB(z, F(SP_LN2_HI));
+        const vf Zwl0 = SUB(SUB(z, Zwh), F(SP_LN2_HI));
+        const vf Zwl = unit ? SUB(Zwl0, F(SP_LN2_LO)) : ADD(Zwl0, SUB(zl, F(SP_LN2_LO)));
+        q0 = SELECT(low, qa, wh);
+        ql = SELECT(low, ZERO(), wl);
+        Zh = SELECT(low, Za, Zwh);
+        Zl = SELECT(low, Zal, Zwl);
+    }
 
     /* log1p(q0 + ql) = S + Sl + w */
     vf j, c, e, elb, p;
@@ -528,14 +578,11 @@ SP_INLINE vf sp_inv_finish(const sp_f32_k *k, int unit, vf y, vf th, vf tl, vm *
     const vf S = ADD(G, e);
     const vf Sl = ADD(SUB(G, S), e);
 
-    /* v = Zh + Zl + sgn (S + Sl + w) */
-    const vf sg = SELECT(low, ZERO(), SELECT(high, F(-0.0f), esign));
-    const vf Zh = SELECT(low, Za, SELECT(high, z, ZERO()));
-    const vf Zl = SELECT(low, Zal, SELECT(high, zl, ZERO()));
-    const vf sS = XOR(S, sg);
-    const vf U = ADD(Zh, sS);
-    const vf Ul = ADD(SUB(Zh, U), sS);
-    const vf small = ADD(ADD(Ul, Zl), XOR(ADD(Sl, w), sg));
+    /* v = Zh + Zl + S + Sl + w, Zh + S by Fast2Sum: |Zh| >= |S| (below 1/2: |Zh| >= 1.13 > log1p(q); z >= 1:
+     * z - ln 2 >= log(4 (1 - e^-z)) = S; E < -0x1.1p-6: ln 2 > log1p(q), q < 0.97; else Zh = 0) */
+    const vf U = ADD(Zh, S);
+    const vf Ul = ADD(SUB(Zh, U), S);
+    const vf small = ADD(ADD(Ul, Zl), ADD(Sl, w));
     vf x;
     if (unit) {
         x = ADD(U, small);
