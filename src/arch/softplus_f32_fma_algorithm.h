@@ -291,34 +291,41 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf t
 }
 
 /* ---- release 1.1: the second derivative and the beta gradient --------------------------------------
- * Both take stage 1 from backward (t = th + tl = exp(-|beta*x|), the product's rounding error in r) and
- * the bins of sp_bin, so that with 1 + rho = 1/(1 + e + el) (backward's R polynomial):
- *   second derivative  d = t/(1+t)^2 = (p + el) c (1 + rho)^2, symmetric in z: qh + ql = c p + c el
- *                      (qh = c p rounded, the rest by fma), (1 + rho)^2 = 1 + rho2, and
- *                      d = qh + (qh rho2 + ql (1 + rho2)); beta d = fma(beta, qh, beta * that): one rounding
- *                      of the large term, so the unit result is good to ~0.5 ULP + 2^-26 relative.
- *   beta gradient      h = softplus(z) - z s(z) = a s(-a) + log1p(t), a = |z| (+ al, the product's rounding
- *                      error, for beta != 1), both terms >= 0: s(-a) = p + (p rho + el), log1p(t) = G + e + w
- *                      as forward's; a p = ap + apl exactly (fma), ap + (G + e) ordered (Fast2Sum) into U + Ul,
- *                      and h = U + (Ul + Sl + w + apl + a (p rho + el) [+ al p]); dbeta = -dy h / beta^2 with
- *                      1/beta^2 = ib2 + ib2e (a float pair, from double at the call's start), U ib2 rounded
- *                      once inside the fma.
+ *   second derivative  backward's stage 1 (sp_bwd_front: t = pk (th + tl), no table) and its quotient, twice
+ *                      (sp_dbwd_finish): d = t/(1+t)^2 = pk T/u^2, symmetric in z, with u = 1 + t = uh + ul,
+ *                      q = 1/uh (one division), T/u = y0 + rho q as backward's sigmoid and T/u^2 = w0 + r q,
+ *                      w0 = y0 q, r = y0 + rho q - w0 u (fmas); one rounding, then the exact scaling by pk
+ *                      (d >= e^-70/4 is normal where the lane is not special); beta d = fma(beta, w0 pk,
+ *                      beta (r q pk)). Until December 2026 it took forward's exp and the log1p bins with the
+ *                      R polynomial below (0.716 ULP at x = 0x1.b525e4p+1 on every 256th input).
+ *   beta gradient      forward's stage 1 (sp_exp) and the bins of sp_bin, so that with 1 + rho = 1/(1 + e + el)
+ *                      (the R polynomial): h = softplus(z) - z s(z) = a s(-a) + log1p(t), a = |z| (+ al, the
+ *                      product's rounding error, for beta != 1), both terms >= 0: s(-a) = p + (p rho + el),
+ *                      log1p(t) = G + e + w as forward's; a p = ap + apl exactly (fma), ap + (G + e) ordered
+ *                      (Fast2Sum) into U + Ul, and h = U + (Ul + Sl + w + apl + a (p rho + el) [+ al p]);
+ *                      dbeta = -dy h / beta^2 with 1/beta^2 = ib2 + ib2e (a float pair, from double at the
+ *                      call's start), U ib2 rounded once inside the fma.
  * The multiplier (g, dy) comes last, one rounding: the contract "multiplier times the unit result rounded
  * once" of include/softplus.h. Lanes that the vector code cannot carry to full precision are special and go
- * to the scalar reference: non-finite z or multiplier, a unit result below 2^-120 (the small terms would lose
- * bits to underflow), |z| > 87 outside the linear branch (t itself below FLT_MIN, which beta could scale back
- * up). The beta gradient needs |beta| in [2^-20, 2^16] for ib2, ib2e to be normal (else the scalar kernel
- * runs the whole call, sp_f32_bbeta_vector_ok); the second derivative takes any finite beta.
+ * to the scalar reference (sp_new_op_special): non-finite z or multiplier, |z| > 70 outside the linear branch
+ * (forward's tl, ~2^-24 t, is subnormal beyond it; the second derivative could go to 86, where d leaves the
+ * normal range, and shares the rule), and for beta != 1 a result below 2^-120 (the small terms
+ * would lose bits to underflow). The beta gradient needs |beta| in [2^-20, 2^16] for ib2, ib2e to be normal
+ * (else the scalar kernel runs the whole call, sp_f32_bbeta_vector_ok); the second derivative takes any
+ * finite beta.
  * Accuracy (tests/accuracy/ulp_sweep against the reference of tests/ulp.c, unit multiplier, thresholds inf
- * and 20; every 256th bit pattern at beta = 1, every 1024th at the others; AVX2 = AVX-512 = NEON bits):
+ * and 20; AVX2 = AVX-512 bits, NEON = the same digests under qemu; beta 1 on all 2^32 inputs, the other betas
+ * on every 256th bit pattern -- the suite's every 16th of its every 16th):
  *   beta   op     worst ULP  at x              got              want
- *   1      dbwd   0.716      0x1.b525e4p+1    0x1.f8cc94p-6    0x1.f8cc92916d34cp-6
- *   1      bbeta  0.591      0x1.1d7696p+2    -0x1.ffa4acp-5   -0x1.ffa4aad14730cp-5
- *   7.3    dbwd   0.623      0x1.ep-2         0x1.c9c44p-3     0x1.c9c43ec1428ecp-3
- *   7.3    bbeta  0.587      0x1.ba1544p-2    -0x1.a516cp-9    -0x1.a516bed39e96dp-9
- *   (0.5, 2, -1: 0.604 / 0.569.) The second derivative's extra ~0.2 ULP is the first-order el terms of
- *   1/(1 + e + el) and its square; with |z| > 87 instead of 70 sent to the scalar kernel the beta gradient
+ *   1      dbwd   0.583      -0x1.49b16p+5   0x1.754e6ep-60   0x1.754e6cd5a5c6fp-60 (and +x: symmetric)
+ *   1      bbeta  0.591      0x1.1d7696p+2    -0x1.ffa4acp-5   -0x1.ffa4aad14730cp-5 (every 256th input)
+ *   7.3    dbwd   0.559      0x1.e47dbcp-3    0x1.df19dp-1     0x1.df19d11e05221p-1
+ *   7.3    bbeta  0.594      0x1.14606p-1     -0x1.d04ef6p-10  -0x1.d04ef7300e394p-10
+ *   (0.5, 2, -1: dbwd 0.575, bbeta 0.591, the beta = 1 inputs scaled.) The second derivative's worst is
+ *   backward's, the same quotient at the same input; the beta gradient's bits are those of its first version
+ *   (its 2^32 sweep was not run). With |z| > 87 instead of 70 sent to the scalar kernel the beta gradient
  *   measured 0.986 (tl subnormal): hence SP_Z_TINY_T. The bound SP_MAX_ULP_*_F32_{AVX2,AVX512,NEON} = 1.0.
+ * Speed: see the inverse's note below.
  */
 #define SP_BBETA_NBUF 2
 #define SP_Z_TINY_T 0x1.18p+6f    /* 70: beyond it (outside the linear branch) tl, ~2^-24 t, is subnormal */
@@ -434,21 +441,24 @@ static int sp_f32_bbeta_vector_ok(const sp_params_f32 *p)
 /* ---- release 1.1: the inverse, x = log(expm1(beta*y))/beta ------------------------------------------
  * Method. z = fl(beta*y), zl = beta*y - z (one fma; nothing for beta = 1); v = log(expm1(z + zl)) and
  * x = v/beta (forward's product by ib + ibe, one rounding). Three ranges of z, each written as
- *   v = Zh + Zl + sgn log1p(q),   q >= 0 a float pair, log1p(q) = G + e + w by forward's bins (sp_bin,
- *                                 the G table and Q: relative error 2^-30.5),
- * so that one log1p serves them all and the pieces add without cancellation:
+ *   v = Zh + Zl + log1p(q),   q a float pair in [0, 1] (or in [-0x1.1p-6, 0), bin 0), log1p(q) = G + e + w by
+ *                             forward's bins (sp_bin, the G table and Q: relative error 2^-30.5),
+ * so that one log1p serves them all, no lane divides, and Zh + log1p(q) is a Fast2Sum:
  *   z < 1/2       log z + log(expm1(z)/z) = k ln2 + log1p(m - 1) + z/2 + z^2 LA(z^2) (+ zl/z (1 + z/2
  *                 + z^2/12), the first-order term of zl): z = 2^k m, m in [1, 2), q = m - 1 exact; v <= -0.43
  *   1/2 <= z < 1  log1p(E), E = 2 expm1(d) = e^z - 2, d = z + zl - ln2 (ln 2 in three floats, d a pair
  *                 exact to 2^-70: the zero of v at z = ln 2 comes out relatively exact), expm1(d) = d + d^2/2
- *                 + d^3 M(d) with d^2/2 exact; q = E (E >= 0) or |E|/(1 - |E|) with sgn = -1 (log1p(E) =
- *                 -log1p(-E/(1+E))), |v| <= 0.55
- *   z >= 1        z + zl + log(1 - t) = z + zl - log1p(t/(1 - t)), t = exp(-(z + zl)) by forward's exp
- *                 (sp_exp, stage 1); v >= 0.54, and for z > 128 t = 0: x = y
- * The quotients t/(1 - t) and |E|/(1 - |E|) are one IEEE division of 1 by the denominator's high part and an
- * exact residual (q = q0 + ql to about 2^-46), the same instructions for every lane (the denominator is 1
- * where there is nothing to divide). The magnitudes make every Fast2Sum valid: |k ln2 + z/2| >= 1.13 > log1p(q)
- * below 1/2, z >= 1 > log1p(q) above 1, Zh = 0 between.
+ *                 + d^3 M(d) with d^2/2 exact; q = E for E >= -0x1.1p-6 (-0.0166), else log(1 + E) =
+ *                 log1p(1 + 2E) - ln2 (q = 1 + 2E in [0.3, 0.97] by Fast2Sum; |v| >= 0.0167 there, so the
+ *                 bins' absolute error of ~2^-34 stays near 2^-28 of v); |v| <= 0.55
+ *   z >= 1        z + zl + log(1 - t) = z + zl - ln2 + log1p(1 - 2t), t = exp(-(z + zl)) by forward's exp
+ *                 (sp_exp, stage 1), q = 1 - 2t in [0.26, 1]; v >= 0.54, and for z > 128 t = 0: x = y
+ * Whole vectors branch (SP_LOOP_BITS of the range masks): the first range runs only when some lane is below
+ * 1/2, the second only when some lane is in neither of the others (NaN and special lanes count there), and
+ * without such a lane the selects of the second are left out; every lane that keeps its value gets the same
+ * operations either way, so the bits do not depend on the neighbours. Until December 2026 the second and
+ * third ranges took -log1p(n/(1 - n)) (n = t or |E|: one division per vector) and every lane ran all three
+ * (0.595 ULP at y = 0x1.5af7d2p-1; 0.36x backward's speed).
  * Lanes the scalar reference redoes: z not finite, z < 2^-100 (y <= 0 included: NaN, the limit -inf/beta,
  * and a z too small for the exponent split). |beta| outside [2^-20, 2^16] runs the scalar kernel for the
  * whole call (the quotient by beta as in forward, sp_f32_fwd_vector_ok). The threshold comes last:
@@ -456,21 +466,30 @@ static int sp_f32_bbeta_vector_ok(const sp_params_f32 *p)
  * Polynomials: tests/tools/softplus_f32_inverse_coeffs.sollya (LA degree 2 in z^2, absolute error 2^-33.6;
  * M degree 5, relative error 2^-34.2; ln 2's third float); the bins, G and Q are forward's.
  * Accuracy (tests/accuracy/ulp_sweep --op inv against tests/ulp.c's long double reference, thresholds inf
- * and 20; AVX2 = AVX-512 bits, NEON = the same digest under qemu; beta 1 on all 2^32 inputs, 181948 of them
- * over 0.5 ULP; the other betas on every 16th bit pattern, 2^28 inputs):
+ * and 20; AVX2 = AVX-512 bits, NEON = the same digest under qemu; beta 1 on all 2^32 inputs, @INVN05@ of them
+ * over 0.5 ULP; the other betas on every 256th bit pattern):
  *   beta   worst ULP  at y               got              want
- *   1      0.595      0x1.5af7d2p-1     -0x1.ff13cp-6    -0x1.ff13c130d38cep-6
- *   0.5    0.551      0x1.3de4aap+0     -0x1.3384a4p-2   -0x1.3384a51a2a9c8p-2
- *   2      0.551      0x1.3de4aap-2     -0x1.3384a4p-4   -0x1.3384a51a2a9c8p-4
- *   -1     0.551      -0x1.3de4aap-1    0x1.3384a4p-3    0x1.3384a51a2a9c8p-3
- *   7.3    0.569      0x1.162332p-4     -0x1.f1ec8ap-5   -0x1.f1ec8b23293d5p-5
- *   The worst cases sit around z = 1/2 (z from 0.49 to 0.62), where |v| is smallest away from ln 2 and the
- *   absolute errors of the log1p bins weigh most. A deliberately unnormalised E pair (log1p takes its low part
- *   to first order) measured 3637 ULP at z = 0.97: the sweep fails on it.
+ *   1      @INV1@
+ *   0.5    0.534      0x1.f15ffep-1     -0x1.e0b994p-1   -0x1.e0b992eed190ep-1
+ *   2      0.534      0x1.f15ffep-3     -0x1.e0b994p-3   -0x1.e0b992eed190ep-3
+ *   -1     0.534      -0x1.f15ffep-2    0x1.e0b994p-2    0x1.e0b992eed190ep-2
+ *   7.3    0.538      0x1.17af4ep-4     -0x1.ea0602p-5   -0x1.ea0603133a585p-5
+ *   Just past E = -0x1.1p-6 (z ~ 0.68) log1p(1 + 2E) - ln2 cancels to |v| ~ 0.017: there the bins' dropped
+ *   second-order term e el (up to 2^-30) measured 0.831 ULP (y = 0x1.5e993cp-1), hence w's FNMA below.
+ *   Deliberately dropping the low part of 1 + 2X (wl = 0) measured 8.5 ULP at y = 0x1.5be65ep-1 (every 4096th
+ *   input): the sweep, test_accuracy and test_digest fail on it.
  * SP_MAX_ULP{,_BETA}_F32_{AVX2,AVX512,NEON} = 1.0.
- * Speed (bench_softplus --size 1024, one run, AMD EPYC at load ~19): AVX-512 0.579 Gelem/s, AVX2 0.322, the
- * scalar kernel 0.081 (7.1x, 4.0x), backward 1.63 and 0.976 (0.36x, 0.33x): every lane computes all three
- * ranges and one division; skipping the ranges no lane of a vector needs is the obvious next step.
+ * Speed of the three 1.1 ops beside backward (bench_softplus --size 4096, kernel column, Gelem/s, one run per
+ * ISA on the 2-core EPYC at load 10-13, so the ratios rather than the rates; instructions per vector: AVX-512
+ * the loop bodies of stage 1 + stage 2 in objdump, AVX2 executed on the bench's inputs under callgrind):
+ *            backward        second derivative     beta gradient         inverse
+ *   AVX-512  1.68   32+43    1.55 (0.92x)  32+47   1.34 (0.80x)  28+71   0.89 (0.53x)  28+146 (the middle range's
+ *                                                                                      ~45 skipped by most vectors)
+ *   AVX2     1.02   68.2     0.89 (0.88x)  71.2    0.64 (0.63x)  105.4   0.43 (0.43x)  154.5
+ *   before   (AVX-512 28+64, 28+80, 29+140; AVX2 93.4, 112.4, 193.4 instructions) 0.85x, 0.67x, 0.36x of backward
+ *   on AVX-512. The second derivative is backward plus one quotient's residual; the beta gradient is forward's
+ *   cost plus a sigmoid; the inverse, forward's exp plus a log1p and the first range's log z: none of the
+ *   three reaches backward's rate in L1 yet (the issue's goal), the inverse least.
  */
 #define SP_INV_NBUF 2
 #define SP_INV_Z_TINY 0x1p-100f /* z below this (and z <= 0, NaN) goes to the scalar reference */
@@ -574,7 +593,9 @@ SP_INLINE vf sp_inv_finish(const sp_f32_k *k, int unit, vf y, vf th, vf tl, vm *
     const vf G = LOOKUP_J(j, sp_g_table);
     const vf e2 = MUL(e, e);
     const vf Q = FMA(FMA(F(SP_Q3), e, F(SP_Q2)), e2, FMA(F(SP_Q1), e, F(SP_Q0)));
-    const vf w = FMA(e2, Q, elb);
+    /* log1p(e + el) = log1p(e) + el (1 - e) to 2^-45: the e el term (up to 2^-30) counts here, where
+     * log1p(1 + 2E) - ln2 cancels to |v| ~ 0.017 (0.831 ULP without it) */
+    const vf w = FMA(e2, Q, FNMA(e, elb, elb));
     const vf S = ADD(G, e);
     const vf Sl = ADD(SUB(G, S), e);
 
