@@ -169,10 +169,6 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
                                   uint32_t e, size_t n, const uint16_t *in1, const uint16_t *in2)
 {
     _Alignas(64) float tsb[SP_HALF_FUSED_BLOCK], xb[SP_HALF_FUSED_BLOCK];
-    /* vectors of a block with lanes to redo: input patterns, position in the block, lanes */
-    vh save1[SP_HALF_FUSED_BLOCK / SP_LOOP_W], save2[SP_HALF_FUSED_BLOCK / SP_LOOP_W];
-    size_t spos[SP_HALF_FUSED_BLOCK / SP_LOOP_W];
-    uint64_t sbits[SP_HALF_FUSED_BLOCK / SP_LOOP_W], sspecial[SP_HALF_FUSED_BLOCK / SP_LOOP_W];
     sp_half_pending q;
     q.count = 0;
     uint16_t *out = c->out;
@@ -185,7 +181,6 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
             SP_LOOP_STOREA(tsb + j, sp_half_fused_front(k, f16, bwd, unit, HALF_LOAD(inx + i + j), &x));
             SP_LOOP_STOREA(xb + j, x);
         }
-        size_t ns = 0;
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             /* the inputs again from memory, not the widened x: a lane to redo saves its patterns */
             const vh h1 = HALF_LOAD(in1 + i + j), h2 = bwd ? HALF_LOAD(in2 + i + j) : h1;
@@ -193,16 +188,11 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
             const vh r = sp_half_fused_finish(k, f16, bwd, unit, e, h1, SP_LOOP_LOADA(xb + j), SP_LOOP_LOADA(tsb + j),
                                               &bits, &special);
             HALF_STORE(out + i + j, r);
-            if (bits) { /* noted after the block: no call in this loop */
-                save1[ns] = h1;
-                save2[ns] = h2;
-                spos[ns] = j;
-                sbits[ns] = bits;
-                sspecial[ns++] = special;
-            }
+            /* a call here (rare: a vector with a near lane) measured faster than saving the vectors
+             * for after the block, as the loop driver does */
+            if (bits)
+                sp_half_note(c, &q, i + j, h1, h2, bits, special);
         }
-        for (size_t v = 0; v < ns; v++)
-            sp_half_note(c, &q, i + spos[v], save1[v], save2[v], sbits[v], sspecial[v]);
         i += m;
     }
     if (i < n) { /* the last n mod W through a zero-padded copy: the same bits as in a full vector */
