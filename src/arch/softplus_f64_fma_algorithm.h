@@ -469,16 +469,12 @@ SP_INLINE vd sp_special_s1(vd kd, vd kf, vd es, vd e, const sp_f64_ctx *k, vd *p
     return s1;
 }
 
-/* The careful path for the lanes in m: exp(-a) and 1/beta carry separate powers of two, applied by
- * one final rounding. Recomputes all lanes and keeps those in m. */
-static SP_NOINLINE vd sp_fwd_special(vd x, vd y, vm m, const sp_f64_ctx *k)
+/* The careful paths' t = exp(-a) and log1p(t), both scaled: t = 2^es * (th + tl) with es = k>>4 once
+ * t < 2^-8, else 0, and sc = 2^max(es, -1000); log1p(t) = 2^es * (gh + gl) (lanes with es != 0 have
+ * t < 2^-8, so i = 0 and c = 1 there). Returns es. */
+SP_INLINE vd sp_special_t_log1p(vd kd, vd kf, vd e, const sp_f64_ctx *k, vd *pth, vd *ptl, vd *psc, vd *pgh,
+                                vd *pgl)
 {
-    const vd zero = ZERO();
-    const vd beta = F(k->beta);
-    vd z, zl, kd, e;
-    vm fin;
-    const vd kf = sp_special_kf(x, k, SP_F64_A_HUGE, &z, &fin, &zl, &kd, &e);
-    /* t = 2^es * (s1 + s2): es = k>>4 once t < 2^-8, else 0 */
     const vd ek = FLOOR(MUL(kf, F(0.0625)));
     const vd es = MASKZ(LT(ek, F(-8.0)), ek);
     vd s2;
@@ -486,8 +482,6 @@ static SP_NOINLINE vd sp_fwd_special(vd x, vd y, vm m, const sp_f64_ctx *k)
     const vd th = ADD(s1, s2);
     const vd tl = SUB(s2, SUB(th, s1));
     const vd sc = sp_pow2(MAX(es, F(-1000.0)));
-
-    /* g = 2^es * (G_hi + G_lo); lanes with es != 0 have t < 2^-8, so i = 0 and c = 1 there */
     const vd id = FMA(MIN(MUL(th, sc), F(SP_F64_IDX_MAX)), F(16.0), F(SP_F64_SHIFT));
     const vd c = LOOKUP(k->tab.c, id);
     const vd l = LOOKUP(k->tab.l, id);
@@ -499,8 +493,27 @@ static SP_NOINLINE vd sp_fwd_special(vd x, vd y, vm m, const sp_f64_ctx *k)
     const vd vt2 = MUL(vt, vt);
     const vd lq = MUL(vh, MUL(vt, sp_log_poly(vt, vt2)));
     const vd vl1 = FNMA(vl, vt, vl);
-    vd gh = ADD(l, vh);
-    vd gl = ADD(ADD(SUB(vh, SUB(gh, l)), lq), vl1);
+    const vd gh = ADD(l, vh);
+    *pgh = gh;
+    *pgl = ADD(ADD(SUB(vh, SUB(gh, l)), lq), vl1);
+    *pth = th;
+    *ptl = tl;
+    *psc = sc;
+    return es;
+}
+
+/* The careful path for the lanes in m: exp(-a) and 1/beta carry separate powers of two, applied by
+ * one final rounding. Recomputes all lanes and keeps those in m. */
+static SP_NOINLINE vd sp_fwd_special(vd x, vd y, vm m, const sp_f64_ctx *k)
+{
+    const vd zero = ZERO();
+    const vd beta = F(k->beta);
+    vd z, zl, kd, e;
+    vm fin;
+    const vd kf = sp_special_kf(x, k, SP_F64_A_HUGE, &z, &fin, &zl, &kd, &e);
+    /* t = 2^es * (th + tl), log1p(t) = 2^es * (gh + gl) */
+    vd th, tl, sc, gh, gl;
+    const vd es = sp_special_t_log1p(kd, kf, e, k, &th, &tl, &sc, &gh, &gl);
 
     /* z > 0: g joins max(z, 0) unscaled (it is far below z's ULP when es < -1000) */
     const vm pos = GT(z, zero);
@@ -644,29 +657,9 @@ static SP_NOINLINE vd sp_bbeta_special(vd dy, vd x, vd out, vm m, const sp_f64_c
     (void)fin;
     const vd ac = MIN(ABS(z), F(SP_F64_A_HUGE_11));
     const vd al = XOR(zl, AND(z, F(-0.0)));
-    /* t = 2^es * (th + tl): es = k>>4 once t < 2^-8, else 0 (as forward's careful path) */
-    const vd ek = FLOOR(MUL(kf, F(0.0625)));
-    const vd es = MASKZ(LT(ek, F(-8.0)), ek);
-    vd s2;
-    const vd s1 = sp_special_s1(kd, kf, es, e, k, &s2);
-    const vd th = ADD(s1, s2);
-    const vd tl = SUB(s2, SUB(th, s1));
-    const vd sc = sp_pow2(MAX(es, F(-1000.0)));
-
-    /* log1p(t) = 2^es * (gh + gl); lanes with es != 0 have t < 2^-8, so i = 0 and c = 1 there */
-    const vd id = FMA(MIN(MUL(th, sc), F(SP_F64_IDX_MAX)), F(16.0), F(SP_F64_SHIFT));
-    const vd c = LOOKUP(k->tab.c, id);
-    const vd l = LOOKUP(k->tab.l, id);
-    const vd ph = MUL(c, th);
-    const vd pl = FMS(c, th, ph);
-    const vd vh = ADD(ph, SUB(c, F(1.0)));
-    const vd vl = FMA(c, tl, pl);
-    const vd vt = MUL(vh, sc); /* the unscaled v */
-    const vd vt2 = MUL(vt, vt);
-    const vd lq = MUL(vh, MUL(vt, sp_log_poly(vt, vt2)));
-    const vd vl1 = FNMA(vl, vt, vl);
-    const vd gh = ADD(l, vh);
-    const vd gl = ADD(ADD(SUB(vh, SUB(gh, l)), lq), vl1);
+    /* t = 2^es * (th + tl), log1p(t) = 2^es * (gh + gl), as forward's careful path */
+    vd th, tl, sc, gh, gl;
+    const vd es = sp_special_t_log1p(kd, kf, e, k, &th, &tl, &sc, &gh, &gl);
     /* t/(1 + t) = 2^es * (nh + nl), 1/(1 + t) from t itself */
     vd r0, r1, nh0, nl0;
     sp_recip_1pt(MUL(th, sc), MUL(tl, sc), &r0, &r1, &nh0, &nl0);
