@@ -256,7 +256,7 @@ static inline int check_call_result(const sp_call *c, const sp_kernel_set *k, co
     size_t idx[SOFTPLUS_MAX_NDIM] = {0};
     if (!call_is_empty(c)) {
         do {
-            ptrdiff_t off[3];
+            ptrdiff_t off[3] = {0, 0, 0}; /* off[2] is read only for two-input ops */
             for (size_t j = 0; j <= nin; j++) {
                 off[j] = element_offset(c, j, arena, idx);
                 if (off[j] < 0 || (size_t)off[j] + es > size) {
