@@ -102,10 +102,12 @@ static int run_in_parallel(sp_job *job, size_t count)
 }
 
 /* Validates the tensors, then walks them with the active set's kernel for (op, dtype), on the caller's
- * thread or, for a large call with threads enabled, in parts on several. Operand order: output, inputs. */
-static softplus_status plan_and_run(sp_op op, sp_dtype dtype, size_t ndim, const size_t *shape,
-                                    size_t noperands, size_t elem_size, void *const *bases,
-                                    const ptrdiff_t *const *strides, const void *params)
+ * thread or, for a large call with threads enabled, in parts on several. Operand order: output, inputs.
+ * The general path: strided views, and contiguous calls large enough to be split (run_call takes the
+ * rest). */
+static SP_NOINLINE softplus_status plan_and_run(sp_op op, sp_dtype dtype, size_t ndim, const size_t *shape,
+                                                size_t noperands, size_t elem_size, void *const *bases,
+                                                const ptrdiff_t *const *strides, const void *params)
 {
     sp_job job;
     size_t count = 0;
@@ -153,6 +155,37 @@ static softplus_status plan_and_run(sp_op op, sp_dtype dtype, size_t ndim, const
     return status;
 }
 
+/* Every call: the common one (all views C-contiguous, too small to split: one kernel call on the
+ * caller's thread) here, inlined into each public function with its operand count and element size as
+ * constants, so that its checks unroll and no job is built; anything else in plan_and_run. The same
+ * checks in the same order (sp_check_contiguous), the same kernel, the same FP environment and errno
+ * handling: a short path, not another one. */
+SP_INLINE softplus_status run_call(sp_op op, sp_dtype dtype, size_t ndim, const size_t *shape,
+                                          size_t noperands, size_t elem_size, void *const *bases,
+                                          const ptrdiff_t *const *strides, const void *params)
+{
+    int all_contiguous = 1;
+    for (size_t k = 0; k < noperands; k++)
+        all_contiguous &= strides[k] == NULL;
+    size_t count = 0;
+    if (!all_contiguous)
+        return plan_and_run(op, dtype, ndim, shape, noperands, elem_size, bases, strides, params);
+    const softplus_status status = sp_check_contiguous(ndim, shape, noperands, elem_size, bases, &count);
+    if (status != SOFTPLUS_OK || count == 0)
+        return status;
+    if (count >= 2 * sp_parallel_grain) /* may be split: checked again there, cheap beside the call */
+        return plan_and_run(op, dtype, ndim, shape, noperands, elem_size, bases, strides, params);
+    const sp_run_fn run = sp_kernel_of(sp_active_kernels(), sp_active_accuracy(), op, dtype)->run;
+    const int saved_errno = errno;
+    sp_fpenv caller;
+    const int switched = sp_fpenv_enter(&caller);
+    run(count, bases, params);
+    if (switched)
+        sp_fpenv_leave(&caller);
+    errno = saved_errno;
+    return status;
+}
+
 /* The public functions, one per (op, dtype) of src/lists.h; their prototypes, with the parameter
  * names users read, are in include/softplus.h. */
 #define SP_PUBLIC_INPUTS_1(T) const T *in1, const ptrdiff_t *in1_strides,
@@ -173,8 +206,8 @@ static softplus_status plan_and_run(sp_op op, sp_dtype dtype, size_t ndim, const
         const sp_params_##ctag params = {beta, threshold};                                           \
         void *const bases[] = {out, SP_PUBLIC_BASES_##inputs};                                       \
         const ptrdiff_t *const strides[] = {out_strides, SP_PUBLIC_STRIDES_##inputs};                 \
-        return plan_and_run(SP_OP_##OTAG, SP_DTYPE_##DTAG, ndim, shape, 1 + (inputs), size, bases,     \
-                            strides, &params);                                                       \
+        return run_call(SP_OP_##OTAG, SP_DTYPE_##DTAG, ndim, shape, 1 + (inputs), size, bases, strides, \
+                        &params);                                                                    \
     }
 #define SP_PUBLIC(op, dtag, DTAG, T, size, C, ctag) SP_CALL(SP_PUBLIC_, SP_UNPACK op, dtag, DTAG, T, size, C, ctag)
 #define SP_PUBLIC_OP(ctx, otag, OTAG, public, inputs) SP_DTYPES(SP_PUBLIC, (otag, OTAG, public, inputs))
