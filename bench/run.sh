@@ -4,7 +4,8 @@
 #
 # Usage: bash bench/run.sh [bench_softplus options, e.g. --quick, --csv FILE, --isa avx2]
 # Then the peers: bench_peers (oneDNN, SLEEF, glibc libmvec/libm; each optional) and bench_torch.py
-# (PyTorch), on the same inputs, into build/peers.csv; --quick shrinks them too (no 32M-element size).
+# (PyTorch), on the same inputs, into build/peers.csv; --quick shrinks them too (no 32M-element size);
+# then bench_against: this build beside release 1.0 (built from this clone's history) in one process.
 # Run as root on a fresh Debian (or Ubuntu) machine it installs what the build needs with apt-get;
 # without root or apt-get it uses the tools already installed. Builds Release in ./build.
 # SOFTPLUS_SKIP_APT=1 skips the package step; JOBS=N sets the build parallelism (default: nproc).
@@ -31,7 +32,29 @@ configure_and_build() {
     cmake -S "$ROOT" -B "$BUILD" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
         -DSOFTPLUS_BUILD_TESTS=OFF -DSOFTPLUS_BUILD_BENCH=ON
     echo "== build: -j$JOBS"
-    cmake --build "$BUILD" -j "$JOBS" --target softplus softplus_demo bench_softplus bench_peers
+    cmake --build "$BUILD" -j "$JOBS" --target softplus softplus_demo bench_softplus bench_peers bench_against
+}
+
+# Release 1.0 (the last commit of that release, from this clone's history) built Release beside this
+# build, for bench_against: its library in $BUILD/release-1.0/build. Returns 1, with a message, when the
+# history is not there (a source tarball, a shallow clone).
+RELEASE_1_0=b0948b2f8d629f5605e9c7d6caf6d269345c7d97
+build_release_1_0() {
+    local src=$BUILD/release-1.0/src generator
+    if ! git -C "$ROOT" cat-file -e "$RELEASE_1_0^{commit}" 2>/dev/null; then
+        echo "== against release 1.0: skipped, commit ${RELEASE_1_0:0:7} is not in this clone's history"
+        return 1
+    fi
+    # called as an if condition, where set -e does not apply: every step checks its own status
+    rm -rf "$src" && mkdir -p "$src" || return 1
+    git -C "$ROOT" archive "$RELEASE_1_0" | tar -x -C "$src" || return 1
+    mapfile -t generator < <(generator_args "$BUILD/release-1.0/build")
+    if ! cmake -S "$src" -B "$BUILD/release-1.0/build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
+        -DSOFTPLUS_BUILD_TESTS=OFF -DSOFTPLUS_BUILD_BENCH=OFF >/dev/null ||
+        ! cmake --build "$BUILD/release-1.0/build" -j "$JOBS" --target softplus >/dev/null; then
+        echo "== against release 1.0: skipped, its build failed"
+        return 1
+    fi
 }
 
 install_packages "${PACKAGES[@]}"
@@ -84,6 +107,17 @@ echo "== peers: $BUILD/bench/peers/bench_peers ${peer_args[*]} --csv $PEERS_CSV"
 "$BUILD/bench/peers/bench_peers" "${peer_args[@]}" --csv "$PEERS_CSV"
 echo
 # Debian's python3-torch installs for /usr/bin/python3, which may not be the python3 on PATH.
+# This build against release 1.0 through the 1.0 API, in one process (issue 11: the strict f32 forward at
+# >= 1.15x the 1.0 kernels on every ISA).
+echo
+if build_release_1_0; then
+    echo "== against release 1.0: $BUILD/bench/bench_against $BUILD/release-1.0/build/libsoftplus.so.1"
+    against_args=()
+    [[ ${#peer_args[@]} -gt 0 ]] && against_args=(--reps 3)
+    "$BUILD/bench/bench_against" "$BUILD/release-1.0/build/libsoftplus.so.1" "${against_args[@]}"
+fi
+echo
+
 PYTHON=/usr/bin/python3
 [[ -x $PYTHON ]] || PYTHON=$(command -v python3 || true)
 if [[ -z $PYTHON ]]; then
