@@ -1,7 +1,7 @@
 /* bench_machine.h -- what every benchmark asks of the machine: a clock, the load, one pinned CPU, its name.
  * SPDX-License-Identifier: MIT
  *
- * Header-only, for bench_softplus, bench_threads and bench/peers/bench_peers; the including file defines _GNU_SOURCE
+ * Header-only, for bench_softplus, bench_threads, bench_against, bench_fpenv and bench/peers/bench_peers; the including file defines _GNU_SOURCE
  * before its first include (sched_getcpu, CPU_SET).
  */
 #ifndef SP_BENCH_MACHINE_H
@@ -30,6 +30,31 @@ static inline uint16_t bench_f16_bits(float v)
     e = e < -14 ? -14 : e;
     const long n = lrintf(ldexpf(a, 10 - e));
     return (uint16_t)((signbit(v) ? 0x8000 : 0) | (a < 0x1p-14f ? n : ((long)(e + 15) << 10) + n - 1024));
+}
+
+/* The benchmarks' inputs. xorshift64*: uniform in [0, 1) with 53 random bits; *state must start non-zero
+ * (BENCH_XORSHIFT_SEED: bench_softplus and bench_against draw the same values). */
+#define BENCH_XORSHIFT_SEED UINT64_C(0x9e3779b97f4a7c15)
+static inline double bench_uniform01(uint64_t *state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return (double)((*state * UINT64_C(0x2545f4914f6cdd1d)) >> 11) * 0x1p-53;
+}
+
+/* x: 90% uniform in [-20, 20], 10% uniform in (20, 40] -- the linear branch at beta 1, threshold 20 --
+ * drawn independently per element, so a branchy kernel mispredicts as it would on real activations. */
+static inline double bench_draw_x(uint64_t *state)
+{
+    const double u = bench_uniform01(state);
+    return bench_uniform01(state) < 0.1 ? 20.0 + 20.0 * (1.0 - u) : -20.0 + 40.0 * u;
+}
+
+/* dy: uniform in [-1, 1] */
+static inline double bench_draw_dy(uint64_t *state)
+{
+    return 2.0 * bench_uniform01(state) - 1.0;
 }
 
 static inline double now_seconds(void)

@@ -218,29 +218,7 @@ static void describe_machine(machine *m, const options *o)
 
 /* ---- inputs ------------------------------------------------------------------------------------- */
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15u;
-
-/* xorshift64*: uniform in [0, 1) with 53 random bits. */
-static double uniform01(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (double)((rng_state * 0x2545f4914f6cdd1du) >> 11) * 0x1p-53;
-}
-
-/* x: 90% uniform in [-20, 20], 10% uniform in (20, 40] -- the linear branch at beta 1, threshold 20 --
- * drawn independently per element, so a branchy kernel mispredicts as it would on real activations. */
-static double draw_x(void)
-{
-    const double u = uniform01();
-    return uniform01() < 0.1 ? 20.0 + 20.0 * (1.0 - u) : -20.0 + 40.0 * u;
-}
-
-static double draw_dy(void)
-{
-    return 2.0 * uniform01() - 1.0;
-}
+static uint64_t rng_state = BENCH_XORSHIFT_SEED; /* the inputs: bench_draw_x, bench_draw_dy (bench_machine.h) */
 
 /* ---- one measured cell -------------------------------------------------------------------------- */
 
@@ -539,9 +517,9 @@ static int make_buffers(buffers *b, dtype dt, size_t max_n)
         free(b->out);
         return 0;
     }
-    rng_state = 0x9e3779b97f4a7c15u; /* the same values for f32 and f64 */
+    rng_state = BENCH_XORSHIFT_SEED; /* the same values for f32 and f64 */
     for (size_t i = 0; i < b->cap; i++) {
-        const double x = draw_x(), dy = draw_dy();
+        const double x = bench_draw_x(&rng_state), dy = bench_draw_dy(&rng_state);
         if (half_dtype(dt)) {
             ((uint16_t *)b->x)[i] = half_bits(dt, (float)x);
             ((uint16_t *)b->dy)[i] = half_bits(dt, (float)dy);
