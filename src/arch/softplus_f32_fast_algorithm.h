@@ -265,3 +265,17 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int mode, vf dy, vf x, vf es, vm *
     const vf dx = MUL(DIV(dy, d), F(0x1p-64f));
     return mode == 2 ? dx : SELECT(GT(z, F(k->thr)), dy, dx);
 }
+
+/* Backward's block screen (arch/softplus_loop.h): acc + (dy 2^96 + z) stays finite over a block only if
+ * every z is finite and every |dy| < 2^32 (dy 2^96 is exact below, +-inf from 2^32 on: a power-of-two
+ * scaling rounds only when it overflows; an infinity or NaN never comes back to a finite sum). So a
+ * block whose sum is finite has no lane that sp_bwd_finish flags, and runs without reading the mask; a
+ * sum that overflows from finite terms only sends its block to the masked loop. Three operations per
+ * vector instead of the mask's five, its move to a general register, test and branch. */
+SP_INLINE vf sp_bwd_screen(const sp_f32_k *k, int mode, vf dy, vf x, vf acc)
+{
+    return ADD(acc, ADD(MUL(dy, F(0x1p96f)), sp_fast_z(k, mode != 0, x)));
+}
+#define SP_BWD_SCREEN sp_bwd_screen
+#define SP_BWD_SCREEN_INIT ZERO()
+#define SP_BWD_SCREEN_HIT(acc) SP_LOOP_BITS(NOT_FINITE(acc))

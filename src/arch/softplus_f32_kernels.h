@@ -94,6 +94,11 @@ static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bit
 #define SP_LOOP_STAGE1 sp_bwd_front
 #define SP_LOOP_STAGE2 sp_bwd_finish
 #define SP_LOOP_SPECIAL(k, unit, dy, x, dx, bits) sp_bwd_special(k, dy, x, dx, bits)
+#ifdef SP_BWD_SCREEN /* an algorithm whose backward has a block screen (arch/softplus_loop.h) */
+#define SP_LOOP_SCREEN SP_BWD_SCREEN
+#define SP_LOOP_SCREEN_INIT SP_BWD_SCREEN_INIT
+#define SP_LOOP_SCREEN_HIT SP_BWD_SCREEN_HIT
+#endif
 #include "arch/softplus_loop.h"
 
 #ifdef SP_DBWD_NBUF

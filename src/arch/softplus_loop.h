@@ -45,6 +45,17 @@
  *   SP_LOOP_SPECIAL(ctx, mode, i0, [i1, [i2,]] r, bits)   -> SP_LOOP_V
  *                         the careful path: returns r with the lanes set in bits (a uint64_t) redone.
  *                         Make it (or what it calls) SP_NOINLINE so that the fast loop stays small.
+ * Optional, all three or none: a screen that lets stage 2 drop its mask where a whole block is clean.
+ *   SP_LOOP_SCREEN_INIT   the screen's starting value, of type SP_LOOP_V
+ *   SP_LOOP_SCREEN(ctx, mode, i0, [i1, [i2,]] acc)   -> SP_LOOP_V
+ *                         acc with the vector's inputs screened in (run in stage 1's loop, before the
+ *                         block's first output is stored); it must mark acc (below) for every vector
+ *                         of which stage 2 could flag a lane. Marking more is allowed: it only costs the
+ *                         masked loop for that block.
+ *   SP_LOOP_SCREEN_HIT(acc)   nonzero when acc is marked.
+ *                         A block whose screen is not hit runs stage 2 without reading its mask (no
+ *                         bits, test or branch per vector: the compiler drops the mask's computation);
+ *                         a hit block runs the loop described below. Same stages, same results.
  *
  * What the driver guarantees:
  *   - Blocks of BLOCK elements: stage 1 runs over the whole block into stack buffers, then stage 2.
@@ -74,6 +85,9 @@
     !defined(SP_LOOP_STOREA) || !defined(SP_LOOP_BITS) || !defined(SP_LOOP_STAGE1) ||                    \
     !defined(SP_LOOP_STAGE2) || !defined(SP_LOOP_SPECIAL)
 #error "softplus_loop.h: a required SP_LOOP_* parameter is not defined (see the comment at the top)"
+#endif
+#if defined(SP_LOOP_SCREEN) && (!defined(SP_LOOP_SCREEN_INIT) || !defined(SP_LOOP_SCREEN_HIT))
+#error "softplus_loop.h: SP_LOOP_SCREEN needs SP_LOOP_SCREEN_INIT and SP_LOOP_SCREEN_HIT"
 #endif
 #ifndef SP_LOOP_BLOCK
 #define SP_LOOP_BLOCK 256
@@ -165,13 +179,32 @@ SP_INLINE void SP_LOOP_NAME(size_t n, SP_LOOP_IN_L_(SP_LOOP_PARAM_), SP_LOOP_T *
     size_t i = 0;
     while (n - i >= SP_LOOP_W) {
         const size_t m = n - i < SP_LOOP_BLOCK ? (n - i) & ~(size_t)(SP_LOOP_W - 1) : SP_LOOP_BLOCK;
+#ifdef SP_LOOP_SCREEN
+        SP_LOOP_V screen = SP_LOOP_SCREEN_INIT;
+#endif
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             SP_LOOP_IN_E_(SP_LOOP_LOAD_IN_)
             SP_LOOP_B_E_(SP_LOOP_BDECL_)
             SP_LOOP_CALL_(SP_LOOP_STAGE1, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_),
                           SP_LOOP_B_L_(SP_LOOP_BADDR_));
             SP_LOOP_B_E_(SP_LOOP_STORE_B_)
+#ifdef SP_LOOP_SCREEN
+            screen = SP_LOOP_CALL_(SP_LOOP_SCREEN, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_), screen);
+#endif
         }
+#ifdef SP_LOOP_SCREEN
+        if (!SP_LOOP_SCREEN_HIT(screen)) { /* no lane of the block is special: the mask is not read */
+            for (size_t j = 0; j < m; j += SP_LOOP_W) {
+                SP_LOOP_IN_E_(SP_LOOP_LOAD_IN_)
+                SP_LOOP_M sm;
+                SP_LOOP_STOREU(out + i + j, SP_LOOP_CALL_(SP_LOOP_STAGE2, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_),
+                                                          SP_LOOP_B_L_(SP_LOOP_LOAD_B_), &sm));
+                (void)sm;
+            }
+            i += m;
+            continue;
+        }
+#endif
         size_t ns = 0;
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             SP_LOOP_IN_E_(SP_LOOP_LOAD_IN_)
@@ -241,3 +274,6 @@ SP_INLINE void SP_LOOP_NAME(size_t n, SP_LOOP_IN_L_(SP_LOOP_PARAM_), SP_LOOP_T *
 #undef SP_LOOP_STAGE1
 #undef SP_LOOP_STAGE2
 #undef SP_LOOP_SPECIAL
+#undef SP_LOOP_SCREEN
+#undef SP_LOOP_SCREEN_INIT
+#undef SP_LOOP_SCREEN_HIT
