@@ -73,8 +73,10 @@
  *   the two FMA pipes for a cycle, and min, max, add, logic and integer adds go to other pipes): beta
  *   = 1, threshold 20, per vector (stage 1 + stage 2 of arch/softplus_loop.h, loop overhead
  *   included), forward 19 + 19 instructions (17 FMA and nothing else for the FMA pipes), backward
- *   21 + 25 (AVX2 21 + 24: 10 FMA, a division, a mask); before, 22 + 33 and 22 + 44 (23 and 24
- *   FMA-pipe slots). The constants of both stages stay in registers (AVX-512): GCC spilling them to
+ *   23 + 7 in a block its screen clears (AVX2 25 + 8: 11 FMA and a division; the screen, sp_bwd_screen,
+ *   replaced the per-vector mask, 20 + 18 and 21 + 17 with it); before, 22 + 33 and 22 + 44 (23 and 24
+ *   FMA-pipe slots). A 512-bit division occupies the divider ~11 cycles on Zen 4 (3.0 ns per vdivps
+ *   zmm measured back to back): the backward's ceiling there, about 5 Gelem/s at 3.6 GHz. The constants of both stages stay in registers (AVX-512): GCC spilling them to
  *   the stack once cost a third of the forward's speed, so check the objdump after a change.
  *   bench/peers: README.md.
  */
