@@ -75,6 +75,19 @@
 #define SP_G2 0x1.24ca56dc1d4fp-3        /*  0.14296406 */
 #define SP_G3 0x1.bc6aa9584900ep-4       /*  0.10850016 */
 #define SP_G4 0x1.dc3d0e86c772p-4        /*  0.11626917 */
+/* The inverse: ln 2 = SP_LN2D_HI + SP_LN2D_LO to 2^-110; log(expm1(z)/z) - z/2 = z^2 LB(z^2) on (0, 1/2],
+ * absolute error 2^-36.2; expm1(d) = d + d^2/2 + d^3 MB(d) on [-0.2, 0.31], relative error 2^-32.6 */
+#define SP_LN2D_HI 0x1.62e42fefa39efp-1  /* ln 2 rounded to double ~ 0.69314718 */
+#define SP_LN2D_LO 0x1.abc9e3b39803fp-56 /* ln 2 - SP_LN2D_HI ~ 2.3190468e-17 */
+#define SP_SQRT_HALF_BITS 0x3fe6a09e667f3bcdll /* the bits of sqrt(1/2) ~ 0.70710678 */
+#define SP_LB0 0x1.5555554e77c3cp-5      /*  0.041666666 */
+#define SP_LB1 -0x1.6c15c9d93bf2p-12     /* -0.00034721862 */
+#define SP_LB2 0x1.6f4881205c565p-18     /*  5.4729465e-06 */
+#define SP_MB0 0x1.555555885bb38p-3      /*  0.16666667 */
+#define SP_MB1 0x1.55554c60dff5cp-5      /*  0.041666653 */
+#define SP_MB2 0x1.110e93a86aa97p-7      /*  0.0083334636 */
+#define SP_MB3 0x1.6c6ddbfa4718bp-10     /*  0.0013901897 */
+#define SP_MB4 0x1.aee973a085bddp-13     /*  0.00020548889 */
 
 #define D(c) _mm_set1_pd(c)
 
@@ -131,6 +144,7 @@ SP_INLINE __m128d sp_exp_neg(__m128d a)
 typedef struct sp_f32_k {
     float beta, thr;
     double betad, ibd;
+    double nib2; /* -1/beta^2 (beta^2 is exact in double and normal, 2^-298 to 2^256) */
 } sp_f32_k;
 
 static sp_f32_k sp_f32_make_k(const sp_params_f32 *p)
@@ -140,11 +154,19 @@ static sp_f32_k sp_f32_make_k(const sp_params_f32 *p)
     k.thr = p->threshold;
     k.betad = (double)p->beta;
     k.ibd = 1.0 / (double)p->beta;
+    k.nib2 = -1.0 / ((double)p->beta * (double)p->beta);
     return k;
 }
 
-/* any finite beta keeps its exactness in double */
+/* any finite beta keeps its exactness in double (forward and the inverse) */
 static int sp_f32_fwd_vector_ok(const sp_params_f32 *p)
+{
+    (void)p;
+    return 1;
+}
+
+/* ... and the beta gradient's 1/beta^2 stays a normal double */
+static int sp_f32_bbeta_vector_ok(const sp_params_f32 *p)
 {
     (void)p;
     return 1;
@@ -174,18 +196,23 @@ SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *tlo, v
     sp_fwd_front(k, unit, x, tlo, thi);
 }
 
-/* Two lanes of softplus in double from t: y = (z > 0 ? x : 0) + log1p(t)/beta, z = beta*x exact. */
-SP_INLINE __m128d sp_fwd2(__m128d xd, __m128d t, const sp_f32_k *k, int unit)
+/* 2 atanh(s) = log((1 + s)/(1 - s)) for |s| <= 1/3: 2s + 2s w G(w), w = s^2 */
+SP_INLINE __m128d sp_log_ratio(__m128d s)
 {
-    const __m128d z = unit ? xd : _mm_mul_pd(D(k->betad), xd);
-    const __m128d s = _mm_div_pd(t, _mm_add_pd(t, D(2.0)));
     const __m128d w = _mm_mul_pd(s, s);
     __m128d G = _mm_add_pd(_mm_mul_pd(D(SP_G4), w), D(SP_G3));
     G = _mm_add_pd(_mm_mul_pd(G, w), D(SP_G2));
     G = _mm_add_pd(_mm_mul_pd(G, w), D(SP_G1));
     G = _mm_add_pd(_mm_mul_pd(G, w), D(SP_G0));
     const __m128d s2 = _mm_add_pd(s, s);
-    const __m128d g = _mm_add_pd(s2, _mm_mul_pd(s2, _mm_mul_pd(w, G))); /* log1p(t) */
+    return _mm_add_pd(s2, _mm_mul_pd(s2, _mm_mul_pd(w, G)));
+}
+
+/* Two lanes of softplus in double from t: y = (z > 0 ? x : 0) + log1p(t)/beta, z = beta*x exact. */
+SP_INLINE __m128d sp_fwd2(__m128d xd, __m128d t, const sp_f32_k *k, int unit)
+{
+    const __m128d z = unit ? xd : _mm_mul_pd(D(k->betad), xd);
+    const __m128d g = sp_log_ratio(_mm_div_pd(t, _mm_add_pd(t, D(2.0)))); /* log1p(t) */
     const __m128d xp = _mm_and_pd(_mm_cmpgt_pd(z, _mm_setzero_pd()), xd);
     return _mm_add_pd(xp, unit ? g : _mm_mul_pd(g, D(k->ibd)));
 }
@@ -225,6 +252,145 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf tlo, vf 
     return _mm_blendv_ps(dx, dy, _mm_cmpgt_ps(zf, _mm_set1_ps(k->thr)));
 }
 
+/* ---- release 1.1: the second derivative, the beta gradient and the inverse -------------------------
+ * All three take forward's stage 1 (t = exp(-min(|beta*x|, 600)) in double) and finish in double, rounded
+ * once to float; their methods are in the header comment. */
+#define SP_DBWD_NBUF 2
+#define SP_BBETA_NBUF 2
+#define SP_INV_NBUF 2
+
+SP_INLINE void sp_dbwd_front(const sp_f32_k *k, int unit, vf g, vf x, vf *tlo, vf *thi)
+{
+    (void)g;
+    sp_fwd_front(k, unit, x, tlo, thi);
+}
+
+SP_INLINE void sp_bbeta_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *tlo, vf *thi)
+{
+    (void)dy;
+    sp_fwd_front(k, unit, x, tlo, thi);
+}
+
+SP_INLINE void sp_inv_front(const sp_f32_k *k, int unit, vf y, vf *tlo, vf *thi)
+{
+    sp_fwd_front(k, unit, y, tlo, thi);
+}
+
+/* Two lanes of g beta t/(1+t)^2: g beta is exact in double, so the multiplier costs one rounding in double
+ * and the result one to float, as the reference's. */
+SP_INLINE __m128d sp_dbwd2(__m128d gd, __m128d t, const sp_f32_k *k, int unit)
+{
+    const __m128d u = _mm_add_pd(t, D(1.0));
+    const __m128d d = _mm_div_pd(t, _mm_mul_pd(u, u));
+    return _mm_mul_pd(unit ? gd : _mm_mul_pd(gd, D(k->betad)), d);
+}
+
+SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf tlo, vf thi, vm *special)
+{
+    const __m128 zf = unit ? x : _mm_mul_ps(_mm_set1_ps(k->beta), x);
+    *special = _mm_or_ps(SP_NOT_FINITE(zf), SP_NOT_FINITE(g));
+    const __m128d lo = sp_dbwd2(_mm_cvtps_pd(g), _mm_castps_pd(tlo), k, unit);
+    const __m128d hi = sp_dbwd2(_mm_cvtps_pd(_mm_movehl_ps(g, g)), _mm_castps_pd(thi), k, unit);
+    const __m128 r = _mm_movelh_ps(_mm_cvtpd_ps(lo), _mm_cvtpd_ps(hi));
+    return _mm_andnot_ps(_mm_cmpgt_ps(zf, _mm_set1_ps(k->thr)), r); /* +0 in the linear branch */
+}
+
+/* Two lanes of -dy h/beta^2, h = a t/(1+t) + log1p(t), a = min(|z|, 600): both terms positive, and one
+ * division for both quotients, q = 1/((1+t)(2+t)). Past the clamp every such result is a float zero (of
+ * -dy's sign), as the exact one: dy/beta^2 <= 2^426 and h(600) < 2^-856. */
+SP_INLINE __m128d sp_bbeta2(__m128d dyd, __m128d xd, __m128d t, const sp_f32_k *k, int unit)
+{
+    const __m128d z = unit ? xd : _mm_mul_pd(D(k->betad), xd);
+    const __m128d a = _mm_min_pd(_mm_andnot_pd(D(-0.0), z), D(SP_A_MAX));
+    const __m128d u1 = _mm_add_pd(t, D(1.0));
+    const __m128d u2 = _mm_add_pd(t, D(2.0));
+    const __m128d q = _mm_div_pd(t, _mm_mul_pd(u1, u2));
+    const __m128d sig = _mm_mul_pd(q, u2);                /* t/(1+t) = s(-a) */
+    const __m128d g = sp_log_ratio(_mm_mul_pd(q, u1));    /* log1p(t) = 2 atanh(t/(2+t)) */
+    const __m128d h = _mm_add_pd(_mm_mul_pd(a, sig), g);
+    const __m128d dh = _mm_mul_pd(dyd, h);
+    return unit ? _mm_xor_pd(dh, D(-0.0)) : _mm_mul_pd(dh, D(k->nib2));
+}
+
+SP_INLINE vf sp_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf tlo, vf thi, vm *special)
+{
+    const __m128 zf = unit ? x : _mm_mul_ps(_mm_set1_ps(k->beta), x);
+    *special = _mm_or_ps(SP_NOT_FINITE(zf), SP_NOT_FINITE(dy));
+    const __m128d lo = sp_bbeta2(_mm_cvtps_pd(dy), _mm_cvtps_pd(x), _mm_castps_pd(tlo), k, unit);
+    const __m128d hi =
+        sp_bbeta2(_mm_cvtps_pd(_mm_movehl_ps(dy, dy)), _mm_cvtps_pd(_mm_movehl_ps(x, x)), _mm_castps_pd(thi), k, unit);
+    const __m128 r = _mm_movelh_ps(_mm_cvtpd_ps(lo), _mm_cvtpd_ps(hi));
+    return _mm_andnot_ps(_mm_cmpgt_ps(zf, _mm_set1_ps(k->thr)), r); /* +0 in the linear branch */
+}
+
+/* Two lanes of the inverse, v = log(expm1(z)) and x = v/beta, for z > 0 (other lanes are special). Each
+ * range gives v = Z + log(N/D) with N/D in [0.63, 1.72], whose logarithm is one quotient and G:
+ *   z >= 1        Z = z,  N/D = 1 - t (s = -t/(2 - t))
+ *   1/2 <= z < 1  Z = 0,  N/D = 1 + E, E = 2 expm1(d) = e^z - 2, d = (z - ln2_hi) - ln2_lo (the first
+ *                 difference exact, Sterbenz): the zero of v at ln 2 comes out relatively exact
+ *   z < 1/2       Z = k ln2 + z/2 + z^2 LB(z^2), N/D = m, z = 2^k m with m in [sqrt(1/2), sqrt(2)): m - 1 exact
+ * The middle and the low ranges run only where the caller says some lane of the vector needs them (mid,
+ * low); a range that does not run leaves lanes that are not in it unchanged, so the bits do not depend
+ * on the neighbours. */
+SP_INLINE __m128d sp_inv2(__m128d yd, __m128d t, const sp_f32_k *k, int unit, int mid, int low)
+{
+    const __m128d z = unit ? yd : _mm_mul_pd(D(k->betad), yd);
+    const __m128d in_high = _mm_cmpge_pd(z, D(1.0));
+    __m128d num = _mm_xor_pd(t, D(-0.0)), den = _mm_sub_pd(D(2.0), t), Z = z;
+    if (mid) {
+        const __m128d d = _mm_sub_pd(_mm_sub_pd(z, D(SP_LN2D_HI)), D(SP_LN2D_LO));
+        const __m128d d2 = _mm_mul_pd(d, d);
+        __m128d M = _mm_add_pd(_mm_mul_pd(D(SP_MB4), d), D(SP_MB3));
+        M = _mm_add_pd(_mm_mul_pd(M, d), D(SP_MB2));
+        M = _mm_add_pd(_mm_mul_pd(M, d), D(SP_MB1));
+        M = _mm_add_pd(_mm_mul_pd(M, d), D(SP_MB0));
+        const __m128d em1 = _mm_add_pd(d, _mm_add_pd(_mm_mul_pd(d2, D(0.5)), _mm_mul_pd(_mm_mul_pd(d2, d), M)));
+        const __m128d E = _mm_add_pd(em1, em1);
+        num = _mm_blendv_pd(E, num, in_high);
+        den = _mm_blendv_pd(_mm_add_pd(E, D(2.0)), den, in_high);
+        Z = _mm_and_pd(in_high, Z);
+    }
+    if (low) {
+        const __m128d in_low = _mm_cmplt_pd(z, D(0.5));
+        const __m128i bits = _mm_castpd_si128(z);
+        const __m128i off = _mm_sub_epi64(bits, _mm_set1_epi64x(SP_SQRT_HALF_BITS));
+        /* k = off >> 52 (arithmetic: the high halves >> 20), m = z 2^-k */
+        const __m128i kv = _mm_shuffle_epi32(_mm_srai_epi32(off, 20), _MM_SHUFFLE(3, 1, 3, 1));
+        const __m128d kd = _mm_cvtepi32_pd(kv);
+        const __m128d m =
+            _mm_castsi128_pd(_mm_sub_epi64(bits, _mm_and_si128(off, _mm_set1_epi64x((long long)0xfff0000000000000ull))));
+        const __m128d z2 = _mm_mul_pd(z, z);
+        __m128d L = _mm_add_pd(_mm_mul_pd(D(SP_LB2), z2), D(SP_LB1));
+        L = _mm_add_pd(_mm_mul_pd(L, z2), D(SP_LB0));
+        const __m128d small = _mm_add_pd(_mm_mul_pd(kd, D(SP_LN2_LO)), _mm_add_pd(_mm_mul_pd(z, D(0.5)), _mm_mul_pd(z2, L)));
+        const __m128d Zl = _mm_add_pd(_mm_mul_pd(kd, D(SP_LN2_HI)), small); /* k SP_LN2_HI is exact */
+        num = _mm_blendv_pd(num, _mm_sub_pd(m, D(1.0)), in_low);
+        den = _mm_blendv_pd(den, _mm_add_pd(m, D(1.0)), in_low);
+        Z = _mm_blendv_pd(Z, Zl, in_low);
+    }
+    const __m128d v = _mm_add_pd(Z, sp_log_ratio(_mm_div_pd(num, den)));
+    return unit ? v : _mm_mul_pd(v, D(k->ibd));
+}
+
+SP_INLINE vf sp_inv_finish(const sp_f32_k *k, int unit, vf y, vf tlo, vf thi, vm *special)
+{
+    const __m128 zf = unit ? y : _mm_mul_ps(_mm_set1_ps(k->beta), y);
+    /* y <= 0 (NaN, the limit -inf/beta), beta*y rounding to 0 or overflowing: the reference */
+    *special = _mm_or_ps(_mm_cmpngt_ps(zf, _mm_setzero_ps()), SP_NOT_FINITE(zf));
+    const __m128d ylo = _mm_cvtps_pd(y), yhi = _mm_cvtps_pd(_mm_movehl_ps(y, y));
+    const __m128d zlo = unit ? ylo : _mm_mul_pd(D(k->betad), ylo);
+    const __m128d zhi = unit ? yhi : _mm_mul_pd(D(k->betad), yhi);
+    /* which ranges some lane needs, from the same double z the ranges' selects use (a lane in no range,
+     * NaN, counts as a middle one) */
+    const int low = _mm_movemask_pd(_mm_cmplt_pd(zlo, D(0.5))) | _mm_movemask_pd(_mm_cmplt_pd(zhi, D(0.5)));
+    const int mid = (_mm_movemask_pd(_mm_cmpnlt_pd(zlo, D(0.5))) & ~_mm_movemask_pd(_mm_cmpge_pd(zlo, D(1.0)))) |
+                    (_mm_movemask_pd(_mm_cmpnlt_pd(zhi, D(0.5))) & ~_mm_movemask_pd(_mm_cmpge_pd(zhi, D(1.0))));
+    const __m128d lo = sp_inv2(ylo, _mm_castps_pd(tlo), k, unit, mid, low);
+    const __m128d hi = sp_inv2(yhi, _mm_castps_pd(thi), k, unit, mid, low);
+    const __m128 x = _mm_movelh_ps(_mm_cvtpd_ps(lo), _mm_cvtpd_ps(hi));
+    return _mm_blendv_ps(x, y, _mm_cmpgt_ps(zf, _mm_set1_ps(k->thr)));
+}
+
 #include "arch/softplus_f32_kernels.h"
 
 void sp_fwd_f32_sse41(size_t n, const float *x, float *y, const sp_params_f32 *p)
@@ -235,4 +401,19 @@ void sp_fwd_f32_sse41(size_t n, const float *x, float *y, const sp_params_f32 *p
 void sp_bwd_f32_sse41(size_t n, const float *dy, const float *x, float *dx, const sp_params_f32 *p)
 {
     sp_f32_bwd(n, dy, x, dx, p);
+}
+
+void sp_dbwd_f32_sse41(size_t n, const float *g, const float *x, float *out, const sp_params_f32 *p)
+{
+    sp_f32_dbwd(n, g, x, out, p);
+}
+
+void sp_bbeta_f32_sse41(size_t n, const float *dy, const float *x, float *dbeta, const sp_params_f32 *p)
+{
+    sp_f32_bbeta(n, dy, x, dbeta, p);
+}
+
+void sp_inv_f32_sse41(size_t n, const float *y, float *x, const sp_params_f32 *p)
+{
+    sp_f32_inv(n, y, x, p);
 }
