@@ -11,8 +11,8 @@
  *     vector code at all), and the stages in the driver's argument order: sp_fwd_front/sp_fwd_finish
  *     with SP_FWD_NBUF vectors between them, sp_bwd_front/sp_bwd_finish with SP_BWD_NBUF.
  * It defines sp_f32_fwd and sp_f32_bwd, the bodies of the file's exported sp_fwd_f32_<isa> and
- * sp_bwd_f32_<isa>, and (release 1.1, FMA files only: the algorithm text provides their stages)
- * sp_f32_dbwd, sp_f32_bbeta and sp_f32_inv. The driver's guarantees (in-place calls, position-independent tails, no access
+ * sp_bwd_f32_<isa>, and (release 1.1, where the algorithm provides their stages, SP_DBWD_NBUF and SP_INV_NBUF:
+ * the FMA text and the SSE4.1 file) sp_f32_dbwd, sp_f32_bbeta and sp_f32_inv. The driver's guarantees (in-place calls, position-independent tails, no access
  * outside the arrays, special lanes redone after each block from saved inputs) are the kernels'.
  */
 
@@ -43,7 +43,7 @@ static SP_NOINLINE vf sp_bwd_special(const sp_f32_k *k, vf dy, vf x, vf dx, uint
     return SP_LOOP_LOADU(dxs);
 }
 
-#ifdef SP_DBWD_NBUF /* the FMA algorithm text has the second derivative and the beta gradient */
+#ifdef SP_DBWD_NBUF /* the algorithm has the second derivative and the beta gradient */
 /* Their special lanes, likewise. */
 static SP_NOINLINE vf sp_two_input_special(void (*scalar)(size_t, const float *, const float *, float *,
                                                           const sp_params_f32 *),
@@ -61,7 +61,7 @@ static SP_NOINLINE vf sp_two_input_special(void (*scalar)(size_t, const float *,
 }
 #endif
 
-#ifdef SP_INV_NBUF /* the FMA algorithm text has the inverse */
+#ifdef SP_INV_NBUF /* the algorithm has the inverse */
 static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bits)
 {
     const sp_params_f32 p = {k->beta, k->thr};

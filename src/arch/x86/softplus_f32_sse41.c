@@ -1,4 +1,4 @@
-/* softplus_f32_sse41.c -- f32 softplus forward and backward kernels for SSE4.1 (no FMA).
+/* softplus_f32_sse41.c -- f32 softplus kernels for SSE4.1 (no FMA): forward, backward and release 1.1's ops.
  * SPDX-License-Identifier: MIT
  *
  * Method. Without FMA the error-free steps of the FMA kernels cost too much, so this kernel works in
@@ -39,7 +39,56 @@
  * Loops, tails and the special lanes' deferral: arch/softplus_loop.h through the f32 kernels' shared
  *   shell, arch/softplus_f32_kernels.h; stage 1 is t = exp(-|beta*x|) in double (two vectors of two
  *   lanes, handed on as float vectors of the same bits), stage 2 the rest.
- * Speed (AMD EPYC Zen 5 at ~4.2 GHz, one core, contiguous f32, machine otherwise idle; measured with
+ * Release 1.1's ops, the same way: forward's stage 1 (t = exp(-min(|z|, 600)) in double), then in double,
+ *   rounded once to float:
+ *   second derivative  g beta t/(1+t)^2 (one division; g beta exact in double, so the multiplier costs one
+ *                      rounding in double and one to float, as the scalar reference's g*beta*d);
+ *   beta gradient      -dy h/beta^2, h = a t/(1+t) + log1p(t) = softplus(z) - z s(z), a = min(|z|, 600):
+ *                      two positive terms, nothing cancels; q = t/((1+t)(2+t)) is the one division, t/(1+t) =
+ *                      q (2+t) and log1p(t) = 2 atanh(q (1+t)) by forward's G; -1/beta^2 in double (beta^2 is
+ *                      exact and normal there for every finite float beta);
+ *   inverse            x = v/beta, v = log(expm1(z)) = Z + log(N/D) with log(N/D) = 2 atanh((N-D)/(N+D)) by G
+ *                      (one division) in three ranges: z >= 1: Z = z, N/D = 1 - t; 1/2 <= z < 1: Z = 0, N/D =
+ *                      1 + 2 expm1(d), d = (z - ln2_hi) - ln2_lo in double (the first difference exact), expm1(d)
+ *                      = d + d^2/2 + d^3 MB(d), so the zero at z = ln 2 is relatively exact for any beta; z < 1/2:
+ *                      Z = k ln2 + z/2 + z^2 LB(z^2), N/D = m, z = 2^k m, m in [sqrt(1/2), sqrt(2)) from the
+ *                      bits. A vector runs the middle and the low range only when one of its lanes needs it
+ *                      (the lanes' bits do not depend on it). |(N-D)/(N+D)| <= 0.27 everywhere: w <= 0.07.
+ *   Special lanes, redone by the scalar reference: fl(beta*x) not finite, the multiplier not finite, and for
+ *   the inverse fl(beta*y) <= 0 (NaN, the limit -inf/beta, beta*y rounding to 0). The linear branch gives +0
+ *   (second derivative, beta gradient) or y (inverse). Any finite beta runs the vector code.
+ * Polynomials of the inverse: tests/tools/softplus_f32_coeffs.sollya (LB degree 2 in z^2 on (0, 1/2], absolute
+ *   error of z^2 LB 2^-36.2; MB degree 4 on [-0.2, 0.31], relative error of expm1 2^-32.6).
+ * Accuracy of the 1.1 ops (tests/accuracy/ulp_sweep against tests/ulp.c's references, unit multiplier,
+ *   thresholds inf and 20; beta 1 on every 16th of the 2^32
+ *   inputs (2^28), the other betas on every 256th (2^24); every result within 0.537 ULP):
+ *   beta   op     worst ULP  at x               got              want
+ *   1      dbwd   0.5343     0x1.d47954p+3     0x1.d6e15cp-22   0x1.d6e15d1193e7dp-22
+ *   1      inv    0.5181     0x1.0282eep+0     0x1.1d14f8p-1    0x1.1d14f6f6bea6dp-1
+ *   1      bbeta  0.5365     0x1.0acbdcp+5     -0x1.fc1c98p-44  -0x1.fc1c9912ade27p-44
+ *   0.5    dbwd   0.5337     0x1.b1e342p+5     0x1.d62a02p-41   0x1.d62a03114468cp-41
+ *   0.5    inv    0.5146     0x1.033656p+1     0x1.1f48f4p+0    0x1.1f48f2f887eaep+0
+ *   0.5    bbeta  0.5366     0x1.ed8dccp+3     -0x1.feccap-7    -0x1.fecca112bbc33p-7
+ *   2, -1  the same errors at the same |beta x| as beta = 0.5 (every op is a function of beta x and beta)
+ *   7.3    dbwd   0.5308     0x1.253392p+1     0x1.aca6c8p-22   0x1.aca6c90fc4a39p-22
+ *   7.3    inv    0.5195     0x1.1b5ffep-3     0x1.38a75ap-4    0x1.38a758f6040b7p-4
+ *   7.3    bbeta  0.5347     0x1.d0b938p+0     -0x1.f88d7ap-22  -0x1.f88d7b11c1331p-22
+ *   i.e. one rounding of a double result good to ~2^-28.7, as forward and backward (t's exp dominates).
+ *   SP_MAX_ULP{,_BETA}_F32_SSE41 = 0.75 holds for them as for forward and backward.
+ *   The tests catch a broken kernel: deciding the middle range from the low two lanes only (a lane's bits
+ *   then depend on its neighbours) failed test_accuracy's tails and beta 2 / 7.3 sweeps.
+ * Speed of the 1.1 ops beside backward (bench_softplus --isa sse41, SOFTPLUS_ISA=sse41, kernel column,
+ *   Gelem/s, one run per size under /tmp/smt/hi.sh on the 2-core EPYC at load 12-20, so the ratios rather
+ *   than the rates):
+ *                 backward  second derivative  inverse        beta gradient   forward
+ *   1K  (L1)      0.395     0.422 (1.07x)      0.181 (0.46x)  0.173 (0.44x)   0.299
+ *   4K  (L1)      0.393     0.388 (0.99x)      0.180 (0.46x)  0.219 (0.56x)   0.228
+ *   32M (DRAM)    0.123*    0.274              0.124          0.160           0.104   (* +-23%: noise)
+ *   The scalar reference they replace (bench --isa scalar, 4K): 0.099, 0.056, 0.052-0.075 Gelem/s, so 3.9x,
+ *   3.2x and 3-4x. The second derivative is backward plus a multiplication; the inverse and the beta
+ *   gradient cost an exp, a quotient and forward's log polynomial (forward's own work, which runs at ~0.6x
+ *   backward's rate on this ISA) plus their range logic: short of the issue's "as fast as backward" in L1.
+ * Speed of forward and backward (AMD EPYC Zen 5 at ~4.2 GHz, one core, contiguous f32, machine otherwise idle; measured with
  * the one-vector-per-iteration loops this file had before arch/softplus_loop.h):
  *   Gelem/s (bench/bench_softplus)   L1 (1K)  L2 (16K)  LLC (512K)  DRAM (32M)
  *   forward  beta = 1                 0.25     0.27      0.27        0.27
