@@ -83,7 +83,8 @@
  *                 backward  second derivative  inverse        beta gradient   forward
  *   1K  (L1)      0.395     0.422 (1.07x)      0.181 (0.46x)  0.173 (0.44x)   0.299
  *   4K  (L1)      0.393     0.388 (0.99x)      0.180 (0.46x)  0.219 (0.56x)   0.228
- *   32M (DRAM)    0.123*    0.274              0.124          0.160           0.104   (* +-23%: noise)
+ *   32M (DRAM)    0.380     0.288 (0.76x)*     0.157 (0.41x)  0.172 (0.45x)   0.231   (a second run: the first
+ *                 had backward at 0.123 +-23%; * +-20%, its api column 0.375; compute-bound, as in L1)
  *   The scalar reference they replace (bench --isa scalar, 4K): 0.099, 0.056, 0.052-0.075 Gelem/s, so 3.9x,
  *   3.2x and 3-4x. The second derivative is backward plus a multiplication; the inverse and the beta
  *   gradient cost an exp, a quotient and forward's log polynomial (forward's own work, which runs at ~0.6x
