@@ -47,8 +47,10 @@
  *       log1p(v) = v + v^2*Q(v), Q of degree 7; g = g_hi + g_lo by a fast two-sum on l_i + v_hi.
  *   forward  S = max(z, 0) + z_lo[z > 0] + g as S_hi + S_lo (two-sum of max/min, both >= 0), then
  *            y = S/beta: q = S_hi*rb, r = fma(-q, beta, S_hi) + S_lo, y = fma(r, rb, q) (rb = 1/beta).
- *   backward s = 1/(1 + t) (z >= 0) or t/(1 + t) (z < 0): u = 1 + t as u_hi + u_lo, r0 = 1/u_hi
- *            and one FMA-residual Newton step, t*r with an FMA residual; dx = fma(dy, s_hi, dy*s_lo).
+ *   backward s = N/(1 + t), N = 1 (z >= 0) or t (z < 0): u = 1 + t as u_hi + u_lo, y = 1/u_hi (one
+ *            division), s_hi = RN(N y), s_lo = (N - s_hi u) y with the residual by FMAs (no Newton
+ *            step on 1/u: 3 fewer multiply-adds per vector, 1.03-1.08x in bench_against);
+ *            dx = fma(dy, s_hi, dy*s_lo).
  *   release 1.1, from the same t (the z_lo correction inside it) and the same pieces:
  *   double backward  out = g*beta*d, d = t/(1+t)^2 = (t/(1+t)) * (1/(1+t)), both factors from backward's
  *            Newton reciprocal as hi + lo, their product as dh + dl; g*beta = gbh + gbl (an FMA
@@ -325,13 +327,24 @@ SP_INLINE void sp_recip_1pt(vd th, vd tl, vd *pr0, vd *pr1, vd *pnh, vd *pnl)
     *pr1 = r1;
 }
 
-SP_INLINE void sp_sigmoid(vd z, vd th, vd tl, vd *psh, vd *psl)
+/* Backward's sigmoid from t = th + tl as sh + sl, without forming 1/u to double-double first:
+ * u = 1 + t = uh + ul, y = RN(1/uh) by one IEEE division, N = 1 (z >= 0) or th + tl (z < 0),
+ * y0 = RN(th y) or y, and N/u = y0 + (N - y0 u) y, the residual N - y0 u by fmas (its first product
+ * exact) and rounded once more, so sl = (N - y0 u) y carries the quotient to ~2^-100 relative (y's
+ * own error enters squared). Three fewer multiply-adds than a Newton step on 1/u and the product t r. */
+SP_INLINE void sp_bwd_sigmoid(vd z, vd th, vd tl, vd *psh, vd *psl)
 {
-    vd r0, r1, nh, nl;
-    sp_recip_1pt(th, tl, &r0, &r1, &nh, &nl);
+    const vd one = F(1.0);
+    const vd uh = ADD(one, th);
+    const vd ul = ADD(SUB(th, SUB(uh, one)), tl);
+    const vd y = DIV(one, uh);
     const vm neg = LT(z, ZERO());
-    *psh = SELECT(neg, nh, r0);
-    *psl = SELECT(neg, nl, r1);
+    const vd nh = SELECT(neg, th, one);
+    const vd nl = MASKZ(neg, tl);
+    const vd y0 = MUL(nh, y);
+    const vd rho = FNMA(y0, ul, ADD(FNMA(y0, uh, nh), nl));
+    *psh = y0;
+    *psl = MUL(rho, y);
 }
 
 /* backward from t: dx = dy*s */
@@ -339,7 +352,7 @@ SP_INLINE vd sp_bwd_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int m
 {
     const vd z = (mode & SP_F64_B1) ? x : MUL(F(k->beta), x);
     vd sh, sl;
-    sp_sigmoid(z, th, tl, &sh, &sl);
+    sp_bwd_sigmoid(z, th, tl, &sh, &sl);
     vd dx = FMA(dy, sh, MUL(dy, sl));
     /* s > 0, so dx has dy's sign; the FMA alone gives +0 for dy = -0 when dy*sl = +0 */
     dx = OR(dx, AND(dy, F(-0.0)));
@@ -575,7 +588,7 @@ static SP_NOINLINE vd sp_bwd_special(vd dy, vd x, vd dx, vm m, const sp_f64_ctx 
     if (ANY(MAND(small, m))) {
         vd th, tl, sh, sl, e1, e2;
         sp_stage1(x, k, 0, &th, &tl);
-        sp_sigmoid(z, th, tl, &sh, &sl);
+        sp_bwd_sigmoid(z, th, tl, &sh, &sl);
         const vd dmn = sp_normalise(dy, &e1);
         const vd sm = sp_normalise(sh, &e2);
         const vd sml = MUL(sl, sp_pow2(SUB(zero, e2)));
