@@ -12,8 +12,8 @@
  * backward on a contiguous tensor, the kernel set forced by softplus_set_isa in each, the strict tier
  * (SOFTPLUS_ACCURACY is removed from the environment before either library loads). A repetition times
  * each library for about 2 ms of calls, the two in alternating order, so that a change of the machine's
- * load hits both alike; a cell prints both median rates (Gelem/s) and the median over repetitions of
- * the ratio this / other. One CPU, pinned. Speed figures as ratios, never a test: nothing here fails on
+ * load hits both alike; a cell prints both median rates (Gelem/s), both median times per call (ns: the
+ * latency column for small sizes, e.g. --size 1) and the median over repetitions of the ratio this / other. One CPU, pinned. Speed figures as ratios, never a test: nothing here fails on
  * a slow machine.
  */
 #define _GNU_SOURCE /* dlmopen, LM_ID_NEWLM; sched_getcpu for bench_machine.h */
@@ -205,7 +205,7 @@ int main(int argc, char **argv)
     printf("CPU %s, pinned to cpu %d; %d repetitions per cell, ~2 ms per library per repetition; load "
            "average %.2f\n\n",
            model, cpu, reps, load_average());
-    printf("| isa | call | elements | this Gelem/s | other Gelem/s | this / other |\n|---|---|---:|---:|---:|---:|\n");
+    printf("| isa | call | elements | this Gelem/s | other Gelem/s | this ns/call | other ns/call | this / other |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
 
     /* the released enum values and names (include/softplus.h), not this build's list: both libraries
      * must know them */
@@ -237,7 +237,7 @@ int main(int argc, char **argv)
                 size_t calls = 1;
                 while (once * (double)calls < 2e-3 && calls < ((size_t)1 << 30))
                     calls *= 2;
-                double rate[2][MAX_REPS], ratio[MAX_REPS];
+                double rate[2][MAX_REPS], nanos[2][MAX_REPS], ratio[MAX_REPS];
                 for (int r = 0; r < reps; r++) {
                     double sec[2];
                     for (int j = 0; j < 2; j++) {
@@ -246,10 +246,13 @@ int main(int argc, char **argv)
                     }
                     rate[0][r] = (double)n / sec[0] * 1e-9;
                     rate[1][r] = (double)n / sec[1] * 1e-9;
+                    nanos[0][r] = sec[0] * 1e9;
+                    nanos[1][r] = sec[1] * 1e9;
                     ratio[r] = sec[1] / sec[0];
                 }
-                printf("| %s | %s | %zu | %.3f | %.3f | %.2fx |\n", name, call_names[kind], n,
-                       median(rate[0], (size_t)reps), median(rate[1], (size_t)reps), median(ratio, (size_t)reps));
+                printf("| %s | %s | %zu | %.3f | %.3f | %.1f | %.1f | %.2fx |\n", name, call_names[kind], n,
+                       median(rate[0], (size_t)reps), median(rate[1], (size_t)reps), median(nanos[0], (size_t)reps),
+                       median(nanos[1], (size_t)reps), median(ratio, (size_t)reps));
                 fflush(stdout);
             }
         }

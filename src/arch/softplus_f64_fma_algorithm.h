@@ -135,19 +135,30 @@ typedef struct sp_f64_ctx {
     sp_f64_tables tab;
 } sp_f64_ctx;
 
-static void sp_f64_ctx_init(sp_f64_ctx *k, const sp_params_f64 *p)
+/* The parts of the context beyond beta, threshold, a_fast and the tables, each built only for the ops
+ * that read it (a division costs more than the rest of a one-element call's setup): rb, read by
+ * forward's fast path when beta != 1 (with beta == 1 the B1 loops never read it); the beta gradient's
+ * b2h, b2l, ib2 and a_fast_bbeta (left unset by the other ops). rb is 1 when not built. */
+#define SP_F64_CTX_RB 1
+#define SP_F64_CTX_B2 2
+
+SP_INLINE void sp_f64_ctx_init(sp_f64_ctx *k, const sp_params_f64 *p, int parts)
 {
     k->beta = p->beta;
-    k->rb = 1.0 / p->beta;
     k->threshold = p->threshold;
     k->a_fast = sp_f64_a_fast(p->beta);
-    /* |beta| in [2^-480, 2^480]: beta^2 and its low part are normal, h/beta^2 <= 2^960 */
-    const double ab = fabs(p->beta);
-    const int b2_ok = ab >= 0x1p-480 && ab <= 0x1p480;
-    k->b2h = b2_ok ? p->beta * p->beta : 1.0;
-    k->b2l = b2_ok ? fma(p->beta, p->beta, -k->b2h) : 0.0;
-    k->ib2 = 1.0 / k->b2h;
-    k->a_fast_bbeta = b2_ok ? SP_F64_A_FAST_BBETA : -1.0;
+    k->rb = 1.0;
+    if ((parts & SP_F64_CTX_RB) && p->beta != 1.0)
+        k->rb = 1.0 / p->beta;
+    if (parts & SP_F64_CTX_B2) {
+        /* |beta| in [2^-480, 2^480]: beta^2 and its low part are normal, h/beta^2 <= 2^960 */
+        const double ab = fabs(p->beta);
+        const int b2_ok = ab >= 0x1p-480 && ab <= 0x1p480;
+        k->b2h = b2_ok ? p->beta * p->beta : 1.0;
+        k->b2l = b2_ok ? fma(p->beta, p->beta, -k->b2h) : 0.0;
+        k->ib2 = 1.0 / k->b2h;
+        k->a_fast_bbeta = b2_ok ? SP_F64_A_FAST_BBETA : -1.0;
+    }
     sp_f64_load_tables(&k->tab);
 }
 
@@ -754,14 +765,14 @@ static SP_NOINLINE vd sp_bbeta_special(vd dy, vd x, vd out, vm m, const sp_f64_c
 SP_INLINE void sp_f64_fwd(size_t n, const double *x, double *y, const sp_params_f64 *p)
 {
     sp_f64_ctx k;
-    sp_f64_ctx_init(&k, p);
+    sp_f64_ctx_init(&k, p, SP_F64_CTX_RB);
     SP_F64_RUN(p, sp_f64_fwd_loop, sp_f64_fwd_loop, n, x, y, &k);
 }
 
 SP_INLINE void sp_f64_bwd(size_t n, const double *dy, const double *x, double *dx, const sp_params_f64 *p)
 {
     sp_f64_ctx k;
-    sp_f64_ctx_init(&k, p);
+    sp_f64_ctx_init(&k, p, 0);
     SP_F64_RUN(p, sp_f64_bwd_loop, sp_f64_bwd_loop, n, dy, x, dx, &k);
 }
 
@@ -771,13 +782,13 @@ SP_INLINE void sp_f64_bwd(size_t n, const double *dy, const double *x, double *d
 SP_INLINE void sp_f64_dbwd(size_t n, const double *g, const double *x, double *out, const sp_params_f64 *p)
 {
     sp_f64_ctx k;
-    sp_f64_ctx_init(&k, p);
+    sp_f64_ctx_init(&k, p, 0);
     SP_F64_RUN_TF(p, p->threshold < INFINITY, sp_f64_dbwd_loop, sp_f64_dbwd_loop, n, g, x, out, &k);
 }
 
 SP_INLINE void sp_f64_bbeta(size_t n, const double *dy, const double *x, double *out, const sp_params_f64 *p)
 {
     sp_f64_ctx k;
-    sp_f64_ctx_init(&k, p);
+    sp_f64_ctx_init(&k, p, SP_F64_CTX_B2);
     SP_F64_RUN_TF(p, p->threshold < INFINITY, sp_f64_bbeta_loop, sp_f64_bbeta_loop, n, dy, x, out, &k);
 }
