@@ -127,11 +127,17 @@
  */
 
 /* ---- per-call context: parameters and the op layer's tables ------------------------------------- */
-typedef struct sp_f64_ctx {
+/* The scalars, in memory (the special paths read them); the tables, in a context whose address never
+ * leaves the inlined fast path, so that a small call loads them from the read-only tables into registers
+ * and never copies them through the stack (the special paths load their own). */
+typedef struct sp_f64_par {
     double beta, rb, threshold;
     double a_fast; /* lanes with a = |beta*x| above it (or NaN) take the special path */
     /* the beta gradient: beta^2 = b2h + b2l, ib2 = RN(1/b2h), and its a_fast (-1: every lane special) */
     double b2h, b2l, ib2, a_fast_bbeta;
+} sp_f64_par;
+typedef struct sp_f64_ctx {
+    const sp_f64_par *par;
     sp_f64_tables tab;
 } sp_f64_ctx;
 
@@ -142,7 +148,7 @@ typedef struct sp_f64_ctx {
 #define SP_F64_CTX_RB 1
 #define SP_F64_CTX_B2 2
 
-SP_INLINE void sp_f64_ctx_init(sp_f64_ctx *k, const sp_params_f64 *p, int parts)
+SP_INLINE void sp_f64_ctx_init(sp_f64_ctx *ctx, sp_f64_par *k, const sp_params_f64 *p, int parts)
 {
     k->beta = p->beta;
     k->threshold = p->threshold;
@@ -159,7 +165,8 @@ SP_INLINE void sp_f64_ctx_init(sp_f64_ctx *k, const sp_params_f64 *p, int parts)
         k->ib2 = 1.0 / k->b2h;
         k->a_fast_bbeta = b2_ok ? SP_F64_A_FAST_BBETA : -1.0;
     }
-    sp_f64_load_tables(&k->tab);
+    ctx->par = k;
+    sp_f64_load_tables(&ctx->tab);
 }
 
 /* ---- shared pieces ------------------------------------------------------------------------------ */
@@ -244,7 +251,7 @@ SP_INLINE vd sp_normalise(vd v, vd *e)
 SP_INLINE void sp_stage1(vd x, const sp_f64_ctx *k, int mode, vd *pth, vd *ptl)
 {
     const int b1 = mode & SP_F64_B1;
-    const vd beta = F(k->beta);
+    const vd beta = F(k->par->beta);
     const vd z = b1 ? x : MUL(beta, x);
     const vd a = ABS(z);
     const vd kd = FMA(a, F(-SP_F64_INV_L), F(SP_F64_SHIFT));
@@ -292,9 +299,9 @@ SP_INLINE vd sp_fwd_stage2(vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm
 {
     const int b1 = mode & SP_F64_B1;
     const vd zero = ZERO();
-    const vd beta = F(k->beta);
+    const vd beta = F(k->par->beta);
     const vd z = b1 ? x : MUL(beta, x);
-    *special = NLE(ABS(z), F(k->a_fast));
+    *special = NLE(ABS(z), F(k->par->a_fast));
 
     vd gh, gl;
     sp_log1p_t(th, tl, k, &gh, &gl);
@@ -312,14 +319,14 @@ SP_INLINE vd sp_fwd_stage2(vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm
         /* z > 0: the linear part is beta*x = z + z_lo; then y = S/beta with one FMA residual */
         const vd zl = FMS(beta, x, z);
         sl = ADD(sl, MASKZ(GT(z, zero), zl));
-        const vd rb = F(k->rb);
+        const vd rb = F(k->par->rb);
         const vd q = MUL(sh, rb);
         const vd res = ADD(FNMA(q, beta, sh), sl);
         y = FMA(res, rb, q);
     }
     if (!(mode & SP_F64_TF))
         return y;
-    return SELECT(GT(z, F(k->threshold)), x, y);
+    return SELECT(GT(z, F(k->par->threshold)), x, y);
 }
 
 /* sigmoid from t: s = 1/(1+t) (z >= 0) or t/(1+t) (z < 0), as sh + sl */
@@ -364,7 +371,7 @@ SP_INLINE void sp_bwd_sigmoid(vd z, vd th, vd tl, vd *psh, vd *psl)
 /* backward from t: dx = dy*s */
 SP_INLINE vd sp_bwd_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm *special)
 {
-    const vd z = (mode & SP_F64_B1) ? x : MUL(F(k->beta), x);
+    const vd z = (mode & SP_F64_B1) ? x : MUL(F(k->par->beta), x);
     vd sh, sl;
     sp_bwd_sigmoid(z, th, tl, &sh, &sl);
     vd dx = FMA(dy, sh, MUL(dy, sl));
@@ -376,7 +383,7 @@ SP_INLINE vd sp_bwd_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int m
     *special = MOR(NLE(ABS(z), F(SP_F64_A_FAST)), MAND(NEQ(dy, ZERO()), NGE(ABS(dx), F(SP_F64_DX_TINY))));
     if (!(mode & SP_F64_TF))
         return dx;
-    return SELECT(GT(z, F(k->threshold)), dy, dx);
+    return SELECT(GT(z, F(k->par->threshold)), dy, dx);
 }
 
 /* ---- release 1.1: the second derivative and the beta gradient, fast path ------------------------- */
@@ -385,7 +392,7 @@ SP_INLINE vd sp_bwd_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int m
 SP_INLINE vd sp_dbwd_stage2(vd g, vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm *special)
 {
     const int b1 = mode & SP_F64_B1;
-    const vd beta = F(k->beta);
+    const vd beta = F(k->par->beta);
     const vd z = b1 ? x : MUL(beta, x);
     vd r0, r1, nh, nl;
     sp_recip_1pt(th, tl, &r0, &r1, &nh, &nl);
@@ -409,7 +416,7 @@ SP_INLINE vd sp_dbwd_stage2(vd g, vd x, vd th, vd tl, const sp_f64_ctx *k, int m
                    MAND(NEQ(g, ZERO()), MOR(NGE(ao, F(SP_F64_DX_TINY)), NLE(ao, F(SP_F64_OUT_MAX)))));
     if (!(mode & SP_F64_TF))
         return out;
-    return SELECT(GT(z, F(k->threshold)), ZERO(), out);
+    return SELECT(GT(z, F(k->par->threshold)), ZERO(), out);
 }
 
 /* h = softplus(z) - z s(z) = a t/(1+t) + log1p(t) in 2^es units (a = |beta*x| = a + al, t = th + tl in
@@ -429,7 +436,7 @@ SP_INLINE void sp_bbeta_h(vd a, vd al, vd nh, vd nl, vd gh, vd gl, vd *phh, vd *
 SP_INLINE vd sp_bbeta_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm *special)
 {
     const int b1 = mode & SP_F64_B1;
-    const vd beta = F(k->beta);
+    const vd beta = F(k->par->beta);
     const vd z = b1 ? x : MUL(beta, x);
     const vd a = ABS(z);
     const vd al = b1 ? ZERO() : XOR(FMS(beta, x, z), AND(z, F(-0.0)));
@@ -438,13 +445,13 @@ SP_INLINE vd sp_bbeta_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int
     sp_log1p_t(th, tl, k, &gh, &gl);
     sp_bbeta_h(a, al, nh, nl, gh, gl, &hh, &hl);
     vd qh = hh, ql = hl;
-    vm sp = NLE(a, F(k->a_fast_bbeta));
+    vm sp = NLE(a, F(k->par->a_fast_bbeta));
     if (!b1) {
         /* q = h/beta^2: q0 = h*RN(1/beta^2) and one FMA-residual correction */
-        const vd q0 = MUL(hh, F(k->ib2));
-        const vd res = ADD(SUB(FNMA(q0, F(k->b2h), hh), MUL(q0, F(k->b2l))), hl);
+        const vd q0 = MUL(hh, F(k->par->ib2));
+        const vd res = ADD(SUB(FNMA(q0, F(k->par->b2h), hh), MUL(q0, F(k->par->b2l))), hl);
         qh = q0;
-        ql = MUL(res, F(k->ib2));
+        ql = MUL(res, F(k->par->ib2));
         sp = MOR(sp, NGE(q0, F(SP_F64_Q_MIN)));
     }
     vd out = FMA(dy, qh, MUL(dy, ql));
@@ -454,7 +461,7 @@ SP_INLINE vd sp_bbeta_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int
     *special = MOR(sp, MAND(NEQ(dy, ZERO()), MOR(NGE(ao, F(SP_F64_DX_TINY)), NLE(ao, F(SP_F64_OUT_MAX)))));
     if (!(mode & SP_F64_TF))
         return out;
-    return SELECT(GT(z, F(k->threshold)), ZERO(), out);
+    return SELECT(GT(z, F(k->par->threshold)), ZERO(), out);
 }
 
 /* ---- the careful path --------------------------------------------------------------------------- */
@@ -464,7 +471,7 @@ SP_INLINE vd sp_bbeta_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int
  * returns k. What stays in 2^(k/16) is the caller's choice of exponent split (sp_special_s1). */
 SP_INLINE vd sp_special_kf(vd x, const sp_f64_ctx *k, double a_huge, vd *pz, vm *pfin, vd *pzl, vd *pkd, vd *pe)
 {
-    const vd beta = F(k->beta);
+    const vd beta = F(k->par->beta);
     const vd z = MUL(beta, x);
     const vd a = ABS(z);
     const vm fin = LT(a, F(a_huge));
@@ -531,10 +538,14 @@ SP_INLINE vd sp_special_t_log1p(vd kd, vd kf, vd e, const sp_f64_ctx *k, vd *pth
 
 /* The careful path for the lanes in m: exp(-a) and 1/beta carry separate powers of two, applied by
  * one final rounding. Recomputes all lanes and keeps those in m. */
-static SP_NOINLINE vd sp_fwd_special(vd x, vd y, vm m, const sp_f64_ctx *k)
+static SP_NOINLINE vd sp_fwd_special(vd x, vd y, vm m, const sp_f64_par *par)
 {
+    sp_f64_ctx kc;
+    kc.par = par;
+    sp_f64_load_tables(&kc.tab);
+    const sp_f64_ctx *k = &kc;
     const vd zero = ZERO();
-    const vd beta = F(k->beta);
+    const vd beta = F(k->par->beta);
     vd z, zl, kd, e;
     vm fin;
     const vd kf = sp_special_kf(x, k, SP_F64_A_HUGE, &z, &fin, &zl, &kd, &e);
@@ -547,7 +558,7 @@ static SP_NOINLINE vd sp_fwd_special(vd x, vd y, vm m, const sp_f64_ctx *k)
     gh = SELECT(pos, MUL(gh, sc), gh);
     gl = SELECT(pos, MUL(gl, sc), gl);
     double mbs, rbms, ebs;
-    sp_f64_beta_split(k->beta, &mbs, &rbms, &ebs);
+    sp_f64_beta_split(k->par->beta, &mbs, &rbms, &ebs);
     const vd fe = SUB(SELECT(pos, zero, es), F(ebs));
     const vd lz = MAX(z, zero);
     const vd big = MAX(lz, gh);
@@ -566,15 +577,19 @@ static SP_NOINLINE vd sp_fwd_special(vd x, vd y, vm m, const sp_f64_ctx *k)
     vd alt = SELECT(pos, x, AND(beta, F(-0.0)));
     alt = SELECT(UNORD(z), ADD(x, x), alt);
     yc = SELECT(fin, yc, alt);
-    yc = SELECT(GT(z, F(k->threshold)), x, yc);
+    yc = SELECT(GT(z, F(k->par->threshold)), x, yc);
     return SELECT(m, yc, y);
 }
 
 /* Lanes with a > A_FAST or NaN: for z >= 0 the sigmoid is 1 - t with t < 2^-1009, so dx = dy; for
  * z < 0 it is t to 2^-1009 relative, carried as 2^es * (s1 + s2) with s1 in [1/2, 1) so that
  * dy*(s1 + s2) cannot overflow, then scaled with one rounding. */
-static SP_NOINLINE vd sp_bwd_special(vd dy, vd x, vd dx, vm m, const sp_f64_ctx *k)
+static SP_NOINLINE vd sp_bwd_special(vd dy, vd x, vd dx, vm m, const sp_f64_par *par)
 {
+    sp_f64_ctx kc;
+    kc.par = par;
+    sp_f64_load_tables(&kc.tab);
+    const sp_f64_ctx *k = &kc;
     const vd zero = ZERO();
     vd z, zl, kd, e;
     vm fin;
@@ -616,7 +631,7 @@ static SP_NOINLINE vd sp_bwd_special(vd dy, vd x, vd dx, vm m, const sp_f64_ctx 
      * both and over the threshold rule. */
     dc = SELECT(UNORD(dc), F(NAN), dc);
     dc = SELECT(UNORD(z), ADD(x, x), dc);
-    dc = SELECT(GT(z, F(k->threshold)), dy, dc);
+    dc = SELECT(GT(z, F(k->par->threshold)), dy, dc);
     dc = SELECT(UNORD(dy), ADD(dy, dy), dc);
     return SELECT(m, dc, dx);
 }
@@ -626,9 +641,13 @@ static SP_NOINLINE vd sp_bwd_special(vd dy, vd x, vd dx, vm m, const sp_f64_ctx 
  * final scaling that rounds once (also into the subnormals). a is clamped at SP_F64_A_HUGE_11. */
 
 /* m = mm * 2^em with |mm| in [1, 2) for a finite non-zero m (zero, inf, NaN: any value, replaced) */
-static SP_NOINLINE vd sp_dbwd_special(vd g, vd x, vd out, vm m, const sp_f64_ctx *k)
+static SP_NOINLINE vd sp_dbwd_special(vd g, vd x, vd out, vm m, const sp_f64_par *par)
 {
-    const vd beta = F(k->beta);
+    sp_f64_ctx kc;
+    kc.par = par;
+    sp_f64_load_tables(&kc.tab);
+    const sp_f64_ctx *k = &kc;
+    const vd beta = F(k->par->beta);
     vd z, zl, kd, e;
     vm fin;
     const vd kf = sp_special_kf(x, k, SP_F64_A_HUGE_11, &z, &fin, &zl, &kd, &e);
@@ -652,7 +671,7 @@ static SP_NOINLINE vd sp_dbwd_special(vd g, vd x, vd out, vm m, const sp_f64_ctx
     const vd m2l = FMA(m1h, r1, FMA(m1l, r0, FMS(m1h, r0, m2h)));
     /* g*beta*d = gm*mb * (m2h + m2l) * 2^(es + eg + eb), the mantissas' product in [1/8, 4) */
     double mbs, rbms, ebs;
-    sp_f64_beta_split(k->beta, &mbs, &rbms, &ebs);
+    sp_f64_beta_split(k->par->beta, &mbs, &rbms, &ebs);
     (void)rbms;
     vd eg;
     const vd gm = sp_normalise(g, &eg);
@@ -670,13 +689,17 @@ static SP_NOINLINE vd sp_dbwd_special(vd g, vd x, vd out, vm m, const sp_f64_ctx
     /* the NaN policy, as backward's: the NaN made here is the default NaN; then x's, then g's */
     oc = SELECT(UNORD(oc), F(NAN), oc);
     oc = SELECT(UNORD(z), ADD(x, x), oc);
-    oc = SELECT(GT(z, F(k->threshold)), ZERO(), oc);
+    oc = SELECT(GT(z, F(k->par->threshold)), ZERO(), oc);
     oc = SELECT(UNORD(g), ADD(g, g), oc);
     return SELECT(m, oc, out);
 }
 
-static SP_NOINLINE vd sp_bbeta_special(vd dy, vd x, vd out, vm m, const sp_f64_ctx *k)
+static SP_NOINLINE vd sp_bbeta_special(vd dy, vd x, vd out, vm m, const sp_f64_par *par)
 {
+    sp_f64_ctx kc;
+    kc.par = par;
+    sp_f64_load_tables(&kc.tab);
+    const sp_f64_ctx *k = &kc;
     const vd zero = ZERO();
     vd z, zl, kd, e;
     vm fin;
@@ -699,7 +722,7 @@ static SP_NOINLINE vd sp_bbeta_special(vd dy, vd x, vd out, vm m, const sp_f64_c
 
     /* dy*h/beta^2 = dm * (h/mb^2) * 2^(es + ed - 2 eb) */
     double mbs, rbms, ebs;
-    sp_f64_beta_split(k->beta, &mbs, &rbms, &ebs);
+    sp_f64_beta_split(k->par->beta, &mbs, &rbms, &ebs);
     const double mb2h = mbs * mbs, mb2l = fma(mbs, mbs, -mb2h), rmb2 = rbms * rbms;
     const vd q0 = MUL(hh, F(rmb2));
     const vd res = ADD(SUB(FNMA(q0, F(mb2h), hh), MUL(q0, F(mb2l))), hl);
@@ -717,7 +740,7 @@ static SP_NOINLINE vd sp_bbeta_special(vd dy, vd x, vd out, vm m, const sp_f64_c
     oc = SELECT(NLT(ABS(dy), F(INFINITY)), MUL(ndy, sgz), oc);
     oc = SELECT(UNORD(oc), F(NAN), oc);
     oc = SELECT(UNORD(z), ADD(x, x), oc);
-    oc = SELECT(GT(z, F(k->threshold)), zero, oc);
+    oc = SELECT(GT(z, F(k->par->threshold)), zero, oc);
     oc = SELECT(UNORD(dy), ADD(dy, dy), oc);
     return SELECT(m, oc, out);
 }
@@ -734,7 +757,7 @@ static SP_NOINLINE vd sp_bbeta_special(vd dy, vd x, vd out, vm m, const sp_f64_c
 #define SP_LOOP_NBUF 2
 #define SP_LOOP_STAGE1(k, mode, x, pth, ptl) sp_stage1(x, k, mode, pth, ptl)
 #define SP_LOOP_STAGE2(k, mode, x, th, tl, pm) sp_fwd_stage2(x, th, tl, k, mode, pm)
-#define SP_LOOP_SPECIAL(k, mode, x, y, bits) sp_fwd_special(x, y, MASK_FROM_BITS(bits), k)
+#define SP_LOOP_SPECIAL(k, mode, x, y, bits) sp_fwd_special(x, y, MASK_FROM_BITS(bits), (k)->par)
 #include "arch/softplus_loop.h"
 
 #define SP_LOOP_NAME sp_f64_bwd_loop
@@ -742,7 +765,7 @@ static SP_NOINLINE vd sp_bbeta_special(vd dy, vd x, vd out, vm m, const sp_f64_c
 #define SP_LOOP_NBUF 2
 #define SP_LOOP_STAGE1(k, mode, dy, x, pth, ptl) sp_stage1(x, k, mode, pth, ptl)
 #define SP_LOOP_STAGE2(k, mode, dy, x, th, tl, pm) sp_bwd_stage2(dy, x, th, tl, k, mode, pm)
-#define SP_LOOP_SPECIAL(k, mode, dy, x, dx, bits) sp_bwd_special(dy, x, dx, MASK_FROM_BITS(bits), k)
+#define SP_LOOP_SPECIAL(k, mode, dy, x, dx, bits) sp_bwd_special(dy, x, dx, MASK_FROM_BITS(bits), (k)->par)
 #include "arch/softplus_loop.h"
 
 #define SP_LOOP_NAME sp_f64_dbwd_loop
@@ -750,7 +773,7 @@ static SP_NOINLINE vd sp_bbeta_special(vd dy, vd x, vd out, vm m, const sp_f64_c
 #define SP_LOOP_NBUF 2
 #define SP_LOOP_STAGE1(k, mode, g, x, pth, ptl) sp_stage1(x, k, mode, pth, ptl)
 #define SP_LOOP_STAGE2(k, mode, g, x, th, tl, pm) sp_dbwd_stage2(g, x, th, tl, k, mode, pm)
-#define SP_LOOP_SPECIAL(k, mode, g, x, r, bits) sp_dbwd_special(g, x, r, MASK_FROM_BITS(bits), k)
+#define SP_LOOP_SPECIAL(k, mode, g, x, r, bits) sp_dbwd_special(g, x, r, MASK_FROM_BITS(bits), (k)->par)
 #include "arch/softplus_loop.h"
 
 #define SP_LOOP_NAME sp_f64_bbeta_loop
@@ -758,21 +781,23 @@ static SP_NOINLINE vd sp_bbeta_special(vd dy, vd x, vd out, vm m, const sp_f64_c
 #define SP_LOOP_NBUF 2
 #define SP_LOOP_STAGE1(k, mode, dy, x, pth, ptl) sp_stage1(x, k, mode, pth, ptl)
 #define SP_LOOP_STAGE2(k, mode, dy, x, th, tl, pm) sp_bbeta_stage2(dy, x, th, tl, k, mode, pm)
-#define SP_LOOP_SPECIAL(k, mode, dy, x, r, bits) sp_bbeta_special(dy, x, r, MASK_FROM_BITS(bits), k)
+#define SP_LOOP_SPECIAL(k, mode, dy, x, r, bits) sp_bbeta_special(dy, x, r, MASK_FROM_BITS(bits), (k)->par)
 #include "arch/softplus_loop.h"
 
 /* The bodies of sp_fwd_f64_<isa> and sp_bwd_f64_<isa>. */
 SP_INLINE void sp_f64_fwd(size_t n, const double *x, double *y, const sp_params_f64 *p)
 {
+    sp_f64_par par;
     sp_f64_ctx k;
-    sp_f64_ctx_init(&k, p, SP_F64_CTX_RB);
+    sp_f64_ctx_init(&k, &par, p, SP_F64_CTX_RB);
     SP_F64_RUN(p, sp_f64_fwd_loop, sp_f64_fwd_loop, n, x, y, &k);
 }
 
 SP_INLINE void sp_f64_bwd(size_t n, const double *dy, const double *x, double *dx, const sp_params_f64 *p)
 {
+    sp_f64_par par;
     sp_f64_ctx k;
-    sp_f64_ctx_init(&k, p, 0);
+    sp_f64_ctx_init(&k, &par, p, 0);
     SP_F64_RUN(p, sp_f64_bwd_loop, sp_f64_bwd_loop, n, dy, x, dx, &k);
 }
 
@@ -781,14 +806,16 @@ SP_INLINE void sp_f64_bwd(size_t n, const double *dy, const double *x, double *d
  * so every finite threshold is tested per lane */
 SP_INLINE void sp_f64_dbwd(size_t n, const double *g, const double *x, double *out, const sp_params_f64 *p)
 {
+    sp_f64_par par;
     sp_f64_ctx k;
-    sp_f64_ctx_init(&k, p, 0);
+    sp_f64_ctx_init(&k, &par, p, 0);
     SP_F64_RUN_TF(p, p->threshold < INFINITY, sp_f64_dbwd_loop, sp_f64_dbwd_loop, n, g, x, out, &k);
 }
 
 SP_INLINE void sp_f64_bbeta(size_t n, const double *dy, const double *x, double *out, const sp_params_f64 *p)
 {
+    sp_f64_par par;
     sp_f64_ctx k;
-    sp_f64_ctx_init(&k, p, SP_F64_CTX_B2);
+    sp_f64_ctx_init(&k, &par, p, SP_F64_CTX_B2);
     SP_F64_RUN_TF(p, p->threshold < INFINITY, sp_f64_bbeta_loop, sp_f64_bbeta_loop, n, dy, x, out, &k);
 }
