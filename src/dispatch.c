@@ -149,29 +149,23 @@ static int accuracy_from_environment(void)
 
 /* The tier: SP_ACCURACY_UNRESOLVED until the environment has been read or softplus_set_accuracy ran. */
 enum { SP_ACCURACY_UNRESOLVED = -1 };
-static atomic_int active_accuracy = SP_ACCURACY_UNRESOLVED;
+atomic_int sp_active_tier = SP_ACCURACY_UNRESOLVED;
 
 /* Reads SOFTPLUS_ACCURACY once; a softplus_set_accuracy that got there first wins. */
-static softplus_accuracy resolve_accuracy_first_time(void)
+softplus_accuracy sp_resolve_accuracy(void)
 {
     const int from_env = accuracy_from_environment();
     int expected = SP_ACCURACY_UNRESOLVED;
     const int mine = from_env >= 0 ? from_env : SOFTPLUS_ACCURACY_STRICT;
-    if (atomic_compare_exchange_strong_explicit(&active_accuracy, &expected, mine, memory_order_acq_rel,
+    if (atomic_compare_exchange_strong_explicit(&sp_active_tier, &expected, mine, memory_order_acq_rel,
                                                 memory_order_acquire))
         return (softplus_accuracy)mine;
     return (softplus_accuracy)expected;
 }
 
-softplus_accuracy sp_active_accuracy(void)
-{
-    const int a = atomic_load_explicit(&active_accuracy, memory_order_acquire);
-    return a >= 0 ? (softplus_accuracy)a : resolve_accuracy_first_time();
-}
+_Atomic(const sp_kernel_set *) sp_active_set;
 
-static _Atomic(const sp_kernel_set *) active_kernels;
-
-static const sp_kernel_set *resolve_first_time(void)
+const sp_kernel_set *sp_resolve_kernels(void)
 {
     /* the environment is read once, its three variables together */
     (void)sp_active_accuracy();
@@ -182,16 +176,10 @@ static const sp_kernel_set *resolve_first_time(void)
     const sp_kernel_set *mine = sp_kernels_for_isa(isa);
     const sp_kernel_set *expected = NULL;
     /* A softplus_set_isa (or another first call) that got there first wins. */
-    if (atomic_compare_exchange_strong_explicit(&active_kernels, &expected, mine, memory_order_acq_rel,
+    if (atomic_compare_exchange_strong_explicit(&sp_active_set, &expected, mine, memory_order_acq_rel,
                                                 memory_order_acquire))
         return mine;
     return expected;
-}
-
-const sp_kernel_set *sp_active_kernels(void)
-{
-    const sp_kernel_set *k = atomic_load_explicit(&active_kernels, memory_order_acquire);
-    return k ? k : resolve_first_time();
 }
 
 SOFTPLUS_API softplus_isa softplus_active_isa(void)
@@ -209,7 +197,7 @@ SOFTPLUS_API softplus_status softplus_set_isa(softplus_isa isa)
     const sp_kernel_set *k = sp_kernels_for_isa(isa == SOFTPLUS_ISA_AUTO ? sp_best_isa() : isa);
     if (!k)
         return SOFTPLUS_ERR_UNSUPPORTED;
-    atomic_store_explicit(&active_kernels, k, memory_order_release);
+    atomic_store_explicit(&sp_active_set, k, memory_order_release);
     return SOFTPLUS_OK;
 }
 
@@ -218,7 +206,7 @@ SOFTPLUS_API softplus_status softplus_set_accuracy(softplus_accuracy accuracy)
     /* on the bits' value, whatever the enum's underlying type */
     if ((unsigned)accuracy >= (unsigned)SP_ACCURACY_COUNT)
         return SOFTPLUS_ERR_PARAM;
-    atomic_store_explicit(&active_accuracy, (int)accuracy, memory_order_release);
+    atomic_store_explicit(&sp_active_tier, (int)accuracy, memory_order_release);
     return SOFTPLUS_OK;
 }
 

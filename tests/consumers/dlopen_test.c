@@ -140,7 +140,7 @@ static void test_unknown_version_does_not_resolve(void **state)
 static void test_internal_names_are_hidden(void **state)
 {
     static const char *const internal[] = {
-        "sp_plan_build", "sp_active_kernels", "sp_fwd_f32_scalar", "sp_fwd_f64_scalar",
+        "sp_plan_build", "sp_resolve_kernels", "sp_fwd_f32_scalar", "sp_fwd_f64_scalar",
         "sp_bwd_f32_scalar", "sp_kernels_for_isa", "sp_best_isa",
     };
     size_t i;
