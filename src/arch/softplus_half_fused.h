@@ -23,9 +23,16 @@
  * two stages (arch/softplus_loop.h): stage 1 widens x in registers and computes the fast tier's
  * ts = exp(-|beta x|) 2^64; stage 2 finishes the fast tier's forward or backward (bound B ULP, from the
  * set's registry entry: 4 on AVX2, AVX-512 and NEON), rounds to the format and checks, in registers.
- * A lane is redone when
+ * The loops run the fast f32 kernels' modes (arch/softplus_f32_kernels.h): 0 any beta, 1 beta = 1, 2
+ * beta = 1 with a threshold >= SP_FWD_THRESHOLD_FREE (backward SP_BWD_THRESHOLD_FREE), the defaults
+ * among them, where the threshold's compare and select are left out (the arithmetic returns x resp. dy
+ * there, which round to themselves and are never near). A lane is redone when
  *   - the f32 algorithm flags it special (z = beta*x not finite, backward's dy not finite or above 2^32):
- *     the block driver on that one element (NaNs, infinities: rare);
+ *     the block driver on that one element (NaNs, infinities: rare). Forward in mode 2 flags none, and
+ *     needs none: +inf gives inf, -inf +0 (sp_fwd_finish), and a NaN x comes out of the last fma as x
+ *     quieted, which rounds to the input's pattern quieted, the NaN policy's bits (bf16: its low 16
+ *     bits are 0, so adding mid + e below neither carries nor looks near; f16: vcvtps2ph / fcvtn keep
+ *     sign and top payload and set the quiet bit, and v's dropped bits are mid + e + 1, not near);
  *   - its result y is near a rounding boundary: the format's patterns, bf16 dropping 16 bits and f16 13
  *     (in its normal range, overflow threshold 65520 included), put every boundary of a binade at
  *     dropped bits = 1/2 of the dropped part (0x8000, 0x1000), so with v = bits(y) + half + E, y is
@@ -120,28 +127,28 @@ static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, 
 
 /* Stage 1 of one vector (the loop driver's split, arch/softplus_loop.h: two short dependency chains
  * per vector instead of one long one): x widened, and ts = exp(-|beta x|) 2^64. */
-SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int bwd, int unit, vh hx, vf *x)
+SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int bwd, int mode, vh hx, vf *x)
 {
     vf ts;
     *x = f16 ? WIDEN_F16(hx) : WIDEN_BF16(hx);
     if (bwd)
-        sp_bwd_front(k, unit, ZERO(), *x, &ts);
+        sp_bwd_front(k, mode, ZERO(), *x, &ts);
     else
-        sp_fwd_front(k, unit, *x, &ts);
+        sp_fwd_front(k, mode, *x, &ts);
     return ts;
 }
 
 /* Stage 2: the patterns of the result from x, ts and backward's dy patterns hdy, and the lanes to
  * redo in *bits (the special ones also in *special). */
-SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int bwd, int unit, uint32_t e, vh hdy, vf x, vf ts,
+SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int bwd, int mode, uint32_t e, vh hdy, vf x, vf ts,
                                   uint64_t *bits, uint64_t *special)
 {
     vf y;
     vm sm;
     if (bwd)
-        y = sp_bwd_finish(k, unit, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
+        y = sp_bwd_finish(k, mode, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
     else
-        y = sp_fwd_finish(k, unit, x, ts, &sm);
+        y = sp_fwd_finish(k, mode, x, ts, &sm);
     /* v = |y| (f16: moved up by 2^-14 below 2^-14) plus mid + e on the bits: near where the dropped
      * bits of v are at most 2e; bf16 rounds v's top half (the sum rounds half up, and differs from
      * round-to-nearest-even only on near lanes, which are redone) */
@@ -165,7 +172,7 @@ SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int bwd, int unit,
 /* elements per block of the two stages (x and ts of a block on the stack: 2 KiB) */
 #define SP_HALF_FUSED_BLOCK 256
 
-SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int f16, int bwd, int unit,
+SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int f16, int bwd, int mode,
                                   uint32_t e, size_t n, const uint16_t *in1, const uint16_t *in2)
 {
     _Alignas(64) float tsb[SP_HALF_FUSED_BLOCK], xb[SP_HALF_FUSED_BLOCK];
@@ -178,14 +185,14 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
         const size_t m = n - i < SP_HALF_FUSED_BLOCK ? (n - i) & ~(size_t)(SP_LOOP_W - 1) : SP_HALF_FUSED_BLOCK;
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             vf x;
-            SP_LOOP_STOREA(tsb + j, sp_half_fused_front(k, f16, bwd, unit, HALF_LOAD(inx + i + j), &x));
+            SP_LOOP_STOREA(tsb + j, sp_half_fused_front(k, f16, bwd, mode, HALF_LOAD(inx + i + j), &x));
             SP_LOOP_STOREA(xb + j, x);
         }
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             /* the inputs again from memory, not the widened x: a lane to redo saves its patterns */
             const vh h1 = HALF_LOAD(in1 + i + j), h2 = bwd ? HALF_LOAD(in2 + i + j) : h1;
             uint64_t bits, special;
-            const vh r = sp_half_fused_finish(k, f16, bwd, unit, e, h1, SP_LOOP_LOADA(xb + j), SP_LOOP_LOADA(tsb + j),
+            const vh r = sp_half_fused_finish(k, f16, bwd, mode, e, h1, SP_LOOP_LOADA(xb + j), SP_LOOP_LOADA(tsb + j),
                                               &bits, &special);
             HALF_STORE(out + i + j, r);
             /* a call here (rare: a vector with a near lane) measured faster than saving the vectors
@@ -204,8 +211,8 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
         const vh h1 = HALF_LOAD(a), h2 = HALF_LOAD(b);
         uint64_t bits, special;
         vf x;
-        const vf ts = sp_half_fused_front(k, f16, bwd, unit, bwd ? h2 : h1, &x);
-        HALF_STORE(a, sp_half_fused_finish(k, f16, bwd, unit, e, h1, x, ts, &bits, &special));
+        const vf ts = sp_half_fused_front(k, f16, bwd, mode, bwd ? h2 : h1, &x);
+        HALF_STORE(a, sp_half_fused_finish(k, f16, bwd, mode, e, h1, x, ts, &bits, &special));
         memcpy(out + i, a, t * sizeof *a);
         bits &= (UINT64_C(1) << t) - 1u;
         if (bits)
@@ -215,15 +222,18 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
         sp_half_flush(c, &q);
 }
 
-/* one function per constant combination (format, op, beta = 1), each with its own registers */
-#define SP_HALF_FUSED_LOOP_(f16_, bwd_, unit_)                                                       \
-    static SP_NOINLINE void sp_half_fused_##f16_##bwd_##unit_(const sp_half_call *c, const sp_f32_k *k, uint32_t e, \
+/* one function per constant combination (format, op, the loop's mode: arch/softplus_f32_kernels.h),
+ * each with its own registers */
+#define SP_HALF_FUSED_LOOP_(f16_, bwd_, mode_)                                                       \
+    static SP_NOINLINE void sp_half_fused_##f16_##bwd_##mode_(const sp_half_call *c, const sp_f32_k *k, uint32_t e, \
                                                              size_t n, const uint16_t *in1, const uint16_t *in2) \
     {                                                                                                \
-        sp_half_fused_loop(c, k, f16_, bwd_, unit_, e, n, in1, in2);                                 \
+        sp_half_fused_loop(c, k, f16_, bwd_, mode_, e, n, in1, in2);                                 \
     }
-SP_HALF_FUSED_LOOP_(0, 0, 1) SP_HALF_FUSED_LOOP_(0, 0, 0) SP_HALF_FUSED_LOOP_(0, 1, 1) SP_HALF_FUSED_LOOP_(0, 1, 0)
-SP_HALF_FUSED_LOOP_(1, 0, 1) SP_HALF_FUSED_LOOP_(1, 0, 0) SP_HALF_FUSED_LOOP_(1, 1, 1) SP_HALF_FUSED_LOOP_(1, 1, 0)
+#define SP_HALF_FUSED_MODES_(M)                                                                      \
+    M(0, 0, 0) M(0, 0, 1) M(0, 0, 2) M(0, 1, 0) M(0, 1, 1) M(0, 1, 2)                                \
+    M(1, 0, 0) M(1, 0, 1) M(1, 0, 2) M(1, 1, 0) M(1, 1, 1) M(1, 1, 2)
+SP_HALF_FUSED_MODES_(SP_HALF_FUSED_LOOP_)
 #undef SP_HALF_FUSED_LOOP_
 
 /* forward and backward of a half format: the fused loop for each constant combination */
@@ -241,16 +251,18 @@ static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op,
                             p, out};
     const uint32_t e = sp_half_steps(k32, c.inputs);
     const sp_f32_k k = sp_f32_make_k(p);
-    const int unit = p->beta == 1.0f;
-#define SP_HALF_FUSED_CASE_(f16_, bwd_, unit_)                                                       \
-    if (fmt->f16 == f16_ && bwd == bwd_ && unit == unit_) {                                          \
-        sp_half_fused_##f16_##bwd_##unit_(&c, &k, e, n, in1, in2);                                  \
+    /* the fast f32 kernels' modes: 2 where beta = 1 and the arithmetic itself gives the threshold
+     * rule's result (forward: its NaN lanes too, see sp_half_fused_finish) */
+    const float free = bwd ? SP_BWD_THRESHOLD_FREE : SP_FWD_THRESHOLD_FREE;
+    const int mode = p->beta != 1.0f ? 0 : p->threshold >= free ? 2 : 1;
+#define SP_HALF_FUSED_CASE_(f16_, bwd_, mode_)                                                       \
+    if (fmt->f16 == f16_ && bwd == bwd_ && mode == mode_) {                                          \
+        sp_half_fused_##f16_##bwd_##mode_(&c, &k, e, n, in1, in2);                                  \
         return;                                                                                      \
     }
-    SP_HALF_FUSED_CASE_(0, 0, 1) SP_HALF_FUSED_CASE_(0, 0, 0) SP_HALF_FUSED_CASE_(0, 1, 1)
-    SP_HALF_FUSED_CASE_(0, 1, 0) SP_HALF_FUSED_CASE_(1, 0, 1) SP_HALF_FUSED_CASE_(1, 0, 0)
-    SP_HALF_FUSED_CASE_(1, 1, 1) SP_HALF_FUSED_CASE_(1, 1, 0)
+    SP_HALF_FUSED_MODES_(SP_HALF_FUSED_CASE_)
 #undef SP_HALF_FUSED_CASE_
+#undef SP_HALF_FUSED_MODES_
 }
 
 /* every op of SP_HALF_KERNELS: forward and backward here, the rest by the block driver */
