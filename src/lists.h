@@ -69,6 +69,9 @@
 #define SP_IN_FILE_bbeta_f64_avx2 ~, 1
 #define SP_IN_FILE_bbeta_f64_avx512 ~, 1
 #define SP_IN_FILE_bbeta_f64_neon ~, 1
+#define SP_IN_FILE_inv_f64_avx2 ~, 1
+#define SP_IN_FILE_inv_f64_avx512 ~, 1
+#define SP_IN_FILE_inv_f64_neon ~, 1
 #define SP_SECOND_(a, b, ...) b
 #define SP_SECOND(...) SP_SECOND_(__VA_ARGS__)
 /* SP_IF(c, a, b): a when the token c is 1, b when it is 0 */

@@ -86,6 +86,33 @@ static const double sp_f64_log_l[16] = {
 #define SP_F64_Q_MIN 0x1p-900     /* h/beta^2 below it (fast path) takes the special path */
 #define SP_F64_OUT_MAX 0x1.fffffffffffffp1023 /* DBL_MAX: above it (inf, NaN) the special path */
 
+/* release 1.1's inverse (softplus_f64_fma_algorithm.h): tests/tools/softplus_f64_inverse_coeffs.sollya.
+ * ln2 in three doubles: LN2_1 + LN2_2 are 16 (SP_F64_L_HI + SP_F64_L_LO); LN2_3 carries d = z - ln2 near 0 */
+#define SP_F64_LN2_1 0x1.62e42fefa39efp-1  /* ~ 0.693147 */
+#define SP_F64_LN2_2 0x1.abc9e3b39803fp-56 /* ~ 2.32e-17 */
+#define SP_F64_LN2_3 0x1.7b57a079a1934p-111 /* ~ 5.71e-34 */
+/* LA(z^2) = (log(expm1(z)/z) - z/2)/z^2 on z in [0, 1/2], absolute error of z^2 LA 2^-65.0 */
+#define SP_F64_LA0 0x1.5555555555555p-5   /* ~ 1/24 */
+#define SP_F64_LA1 -0x1.6c16c16c15d14p-12 /* ~ -1/2880 */
+#define SP_F64_LA2 0x1.71de3a4f49accp-18  /* ~ 1/181440 */
+#define SP_F64_LA3 -0x1.bbd767cf345a5p-24 /* ~ -1.03e-7 */
+#define SP_F64_LA4 0x1.1ee17d09d55c1p-29  /* ~ 2.09e-9 */
+#define SP_F64_LA5 -0x1.7b3feaaf7ebeap-35 /* ~ -4.31e-11 */
+/* M(d) = (expm1(d) - d - d^2/2)/d^3 on [-0.1935, 0.2072], relative error of expm1 2^-61.9 */
+#define SP_F64_M0 0x1.5555555555555p-3    /* ~ 1/6 */
+#define SP_F64_M1 0x1.5555555555539p-5    /* ~ 1/24 */
+#define SP_F64_M2 0x1.1111111111618p-7    /* ~ 1/120 */
+#define SP_F64_M3 0x1.6c16c16c5f5a7p-10   /* ~ 1/720 */
+#define SP_F64_M4 0x1.a01a019bd714ap-13   /* ~ 1/5040 */
+#define SP_F64_M5 0x1.a019fb54dd82dp-16   /* ~ 1/40320 */
+#define SP_F64_M6 0x1.71de45036afefp-19   /* ~ 1/362880 */
+#define SP_F64_M7 0x1.2818eb990b5dbp-22   /* ~ 1/3628800 */
+#define SP_F64_M8 0x1.aed00beffc533p-26   /* ~ 1/39916800 */
+#define SP_F64_INV_LOW 0.5        /* z below it: log z + z/2 + z^2 LA(z^2) */
+#define SP_F64_INV_HIGH 0.9       /* z above it: z - ln2 + log1p(1 - 2t); between, log1p(2 expm1(z - ln2)) */
+#define SP_F64_INV_E_DIRECT -0x1.ep-6 /* -0.0293: E = 2 expm1(d) from here on is log1p's argument itself */
+#define SP_F64_INV_EXACT 40.0     /* z above it: x = y(1 - e^-z/z + ...) rounds to y */
+
 /* ---- per-call scalars ---------------------------------------------------------------------------- */
 
 /* The bound on a = |beta*x| of the fast path. The fast path needs 1/beta finite and g/beta normal

@@ -23,8 +23,7 @@
  *   SP_LOOP_W, SP_LOOP_LOADU/STOREU/LOADA/STOREA (and, optionally, SP_LOOP_LOAD_TAIL/STORE_TAIL)
  *                          the ISA's half of the loop driver's parameters (arch/softplus_loop.h).
  * It defines sp_f64_fwd and sp_f64_bwd, the bodies of the file's sp_fwd_f64_<isa> and sp_bwd_f64_<isa>,
- * and release 1.1's sp_f64_dbwd and sp_f64_bbeta (the f64 inverse has no FMA kernel yet: the scalar
- * reference serves it, src/lists.h).
+ * and release 1.1's sp_f64_dbwd, sp_f64_bbeta and sp_f64_inv.
  * Every kernel runs this one text, so the operations and their order are the same on every ISA: that
  * is what makes the AVX2, AVX-512 and NEON results bit-identical (tests/accuracy/test_digest.c pins
  * them to one committed digest, tests/accuracy/test_fma_identity.c compares AVX2 with AVX-512).
@@ -124,6 +123,37 @@
  * final scaling that rounds once. A zero multiplier gives the zero of the result's sign (g*beta's; -dy's
  * for the beta gradient), an infinite one the infinity of that sign for a finite x and the default NaN
  * for an infinite x (d and h are 0 there); then the NaN policy and the threshold as in backward.
+ *
+ * Release 1.1's inverse, x = log(expm1(beta*y))/beta (sp_inv_v, sp_inv_stage2, sp_inv_special). With
+ * z = fl(beta*y) and zl = beta*y - z, v = log(expm1(z + zl)) is Zh + Zl + log1p(w), one log1p (forward's
+ * table and Q) for three ranges, no division at beta = 1 (below 1/2, zl/z is one otherwise):
+ *   z < 1/2      log z + z/2 + z^2 LA(z^2): z = 2^kz m, w = m - 1 exact, kz ln2 as a pair (|v| >= 0.43)
+ *   1/2..0.9     log1p(E), E = 2 expm1(d) = e^z - 2, d = z + zl - ln2 as a pair (ln 2 in three doubles: the
+ *                zero of v at z = ln 2 comes out relatively exact; the double nearest ln 2 is 2^-55.3 from
+ *                it), expm1(d) = d + d^2/2 + d^3 M(d); E < -0.0293 as log1p(1 + 2E) - ln2 (no division)
+ *   z > 0.9      z + zl - ln2 + log1p(1 - 2t), t = exp(-(z + zl)) from stage 1 (forward's, with zl in it);
+ *                both terms >= 0. t's own error (~2^-58) costs t/(1 - t) 2^-58 absolute: under 0.05 ULP of
+ *                v from 0.9 on, which is why the middle range takes expm1(d) instead of 1 - 2t.
+ *   x = v/beta as forward's quotient; x = y where z > min(threshold, 40) (beyond 40 the exact x rounds to
+ *   y). A vector runs only the ranges its lanes need (bits of the range masks; the lanes' bits do not
+ *   depend on their neighbours). Polynomials: tests/tools/softplus_f64_inverse_coeffs.sollya, LA degree 5 in
+ *   z^2 (absolute error of z^2 LA 2^-65.0 on [0, 1/2]), M degree 8 (relative error of expm1 2^-61.9).
+ *   Careful path: z below 2^-1022 (y <= 0, beta*y < 0, subnormal or underflowed products) or NaN, a result
+ *   below 2^-969, every lane when |beta| < 2^-1000. There beta*y = mb*my 2^(eb + ey) is formed without
+ *   underflow (long double's range, as the scalar reference), v as above, and x = (v/mb) 2^-eb rounded
+ *   once (sp_scale: subnormal results, overflow to inf); then beta*y < 0 gives the default NaN, y = +-0
+ *   -inf/beta, z > threshold y, a NaN y itself quieted -- the scalar reference's order.
+ *   Accuracy (tests/accuracy/ulp_sweep --f64 --op inv against the long double reference; AVX2 = AVX-512 =
+ *   NEON by the digest; thresholds inf and 20 alike):
+ *     beta 1 (10^8 inputs): 0.582 ULP at y = 0x1.5d2a169b5dp-1, got -0x1.70990a8e0416ep-6, want
+ *       -0xb.84c8547020b74a7p-9 (z ~ 0.682: E just below -0.0293, where log1p(1 + 2E) - ln2 cancels);
+ *       968 of 10^8 results over 0.5 ULP
+ *     beta 0.5, 2, -1 (10^7 each): 0.564 at y = 0x1.66920bfa7c3dp+0 (beta 0.5), got 0x1.d53ff4a9eae04p-6,
+ *       want 0xe.a9ffa54f5702483p-9, the same z for 2 and -1; beta 7.3: 0.554 at y = 0x1.8bf0910a5e3c6p-4,
+ *       got 0x1.be5b808b339c8p-9, want 0xd.f2dc04599ce3b91p-12; beta -2.7: 0.533
+ *     beta 1e-305 (every lane careful), 1e-300, 1e300, -7.3e200, 1.5e-9, 3e150 (3*10^5 each): at most
+ *       0.5625 (1e-305: y = 0x1.8d97c42b39fe8p+1012, got -0x1.b01f08b725c11p+1007)
+ *   Bounds SP_MAX_ULP{,_BETA}_F64_{AVX2,AVX512,NEON} = 1.0 (kernels.h).
  */
 
 /* ---- per-call context: parameters and the op layer's tables ------------------------------------- */
@@ -135,6 +165,9 @@ typedef struct sp_f64_par {
     double a_fast; /* lanes with a = |beta*x| above it (or NaN) take the special path */
     /* the beta gradient: beta^2 = b2h + b2l, ib2 = RN(1/b2h), and its a_fast (-1: every lane special) */
     double b2h, b2l, ib2, a_fast_bbeta;
+    /* the inverse: x = y where z > inv_cut = min(threshold, 40); fast-path results below inv_x_min (NaN:
+     * every lane, when |beta| < 2^-1000) take the careful path; inv_at_zero = -inf/beta (y = +-0) */
+    double inv_cut, inv_x_min, inv_at_zero;
 } sp_f64_par;
 typedef struct sp_f64_ctx {
     const sp_f64_par *par;
@@ -147,6 +180,7 @@ typedef struct sp_f64_ctx {
  * b2h, b2l, ib2 and a_fast_bbeta (left unset by the other ops). rb is 1 when not built. */
 #define SP_F64_CTX_RB 1
 #define SP_F64_CTX_B2 2
+#define SP_F64_CTX_INV 4 /* the inverse's inv_cut, inv_x_min, inv_at_zero */
 
 SP_INLINE void sp_f64_ctx_init(sp_f64_ctx *ctx, sp_f64_par *k, const sp_params_f64 *p, int parts)
 {
@@ -164,6 +198,11 @@ SP_INLINE void sp_f64_ctx_init(sp_f64_ctx *ctx, sp_f64_par *k, const sp_params_f
         k->b2l = b2_ok ? fma(p->beta, p->beta, -k->b2h) : 0.0;
         k->ib2 = 1.0 / k->b2h;
         k->a_fast_bbeta = b2_ok ? SP_F64_A_FAST_BBETA : -1.0;
+    }
+    if (parts & SP_F64_CTX_INV) {
+        k->inv_cut = p->threshold < SP_F64_INV_EXACT ? p->threshold : SP_F64_INV_EXACT; /* NaN -> 40 */
+        k->inv_x_min = k->a_fast < 0.0 ? NAN : SP_F64_DX_TINY;
+        k->inv_at_zero = -INFINITY / p->beta;
     }
     ctx->par = k;
     sp_f64_load_tables(&ctx->tab);
@@ -464,6 +503,149 @@ SP_INLINE vd sp_bbeta_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int
     return SELECT(GT(z, F(k->par->threshold)), ZERO(), out);
 }
 
+/* ---- release 1.1: the inverse, fast path ------------------------------------------------------------ */
+
+/* v = log(expm1(z + zl)) as vh + vl for z >= 2^-1022 (other lanes: any value), t = exp(-(z + zl)) = th + tl
+ * from stage 1. Three ranges, each Zh + Zl + log1p(wh + wl) with one log1p (forward's table) for all:
+ *   z < 1/2      log z + z/2 + z^2 LA(z^2): z = 2^kz m, w = m - 1 (exact), Z = kz ln2 + z/2 + z^2 LA +
+ *                zl (1/z + 1/2 + z/12) (the first-order term of zl, left out when has_zl is 0; kofs is added
+ *                to kz: the careful path's scaled z, has_kofs; both flags constants)
+ *   1/2 <= z <= 0.9   log1p(E), E = 2 expm1(d) = e^z - 2, d = z + zl - ln2 as D + Dl (ln 2 in three doubles:
+ *                the zero at z = ln 2 comes out relatively exact), expm1(d) = d + d^2/2 + d^3 M(d); w = E
+ *                for E >= -0.0293 (Z = 0), else log(1 + E) = log1p(1 + 2E) - ln2 (w = 1 + 2E, Z = -ln 2)
+ *   z > 0.9      z + zl + log(1 - t) = z + zl - ln2 + log1p(1 - 2t): w = 1 - 2t, Z = z + zl - ln 2
+ * Only the ranges some lane of the vector needs run (a lane in none -- NaN -- counts as the middle one):
+ * every lane that keeps its value gets the same operations either way, so its bits do not depend on its
+ * neighbours. */
+SP_INLINE void sp_inv_v(vd z, vd zl, int has_zl, vd th, vd tl, vd kofs, int has_kofs, const sp_f64_ctx *k, vd *pvh,
+                        vd *pvl)
+{
+    const vd one = F(1.0), zero = ZERO();
+    const vm low = LT(z, F(SP_F64_INV_LOW));
+    const vm high = GT(z, F(SP_F64_INV_HIGH));
+    const uint64_t lanes = SP_LOOP_W == 64 ? ~(uint64_t)0 : ((uint64_t)1 << SP_LOOP_W) - 1u;
+    const uint64_t low_bits = BITS(low), high_bits = BITS(high);
+    const int any_mid = (low_bits | high_bits) != lanes;
+
+    /* z < 1/2: kz <= -2, so |Za| >= 2 ln2 - 1/4 > log(m): Za + log1p(w) below is a Fast2Sum */
+    vd wa = zero, Za = zero, Zal = zero;
+    if (low_bits) {
+        vd kz;
+        const vd mz = sp_split_exp(z, &kz);
+        if (has_kofs)
+            kz = ADD(kz, kofs);
+        wa = SUB(mz, one); /* exact */
+        const vd kh = MUL(kz, F(SP_F64_LN2_1));
+        const vd kl = FMA(kz, F(SP_F64_LN2_2), FMS(kz, F(SP_F64_LN2_1), kh));
+        const vd zhalf = MUL(z, F(0.5));
+        Za = ADD(kh, zhalf);
+        const vd z2 = MUL(z, z);
+        const vd z4 = MUL(z2, z2);
+        const vd a01 = FMA(F(SP_F64_LA1), z2, F(SP_F64_LA0));
+        const vd a23 = FMA(F(SP_F64_LA3), z2, F(SP_F64_LA2));
+        const vd a45 = FMA(F(SP_F64_LA5), z2, F(SP_F64_LA4));
+        const vd la = FMA(FMA(a45, z4, a23), z4, a01);
+        Zal = ADD(ADD(SUB(kh, Za), zhalf), FMA(z2, la, kl));
+        /* d/dz log(expm1(z)) = 1/z + 1/2 + z/12 - ...: zl/z <= 2^-53 needs only a few bits of the factor */
+        if (has_zl) /* (beta = 1: zl = 0, and the division is left out) */
+            Zal = FMA(DIV(zl, z), FMA(z, FMA(z, F(0x1.5555555555555p-4 /* 1/12 */), F(0.5)), one), Zal);
+    }
+
+    /* 1/2 <= z <= 0.9: E/2 = expm1(D + Dl) = eh + el. z - ln2_1 is exact (Sterbenz) and a multiple of 2^-53
+     * larger than |zl| <= 2^-54 unless zero (Fast2Sum); then a 2Sum with -ln2_2 */
+    vd Eh = zero, El = zero;
+    if (any_mid) {
+        const vd dh = SUB(z, F(SP_F64_LN2_1));
+        const vd s1 = ADD(dh, zl);
+        const vd s1l = ADD(SUB(dh, s1), zl);
+        const vd D = SUB(s1, F(SP_F64_LN2_2));
+        const vd bb = SUB(D, s1);
+        const vd Dl = ADD(ADD(SUB(s1, SUB(D, bb)), SUB(F(-SP_F64_LN2_2), bb)), SUB(s1l, F(SP_F64_LN2_3)));
+        /* expm1(D + Dl) = D + D^2/2 + D^3 M(D) + Dl (1 + D), D^2/2 exact as a pair */
+        const vd sq = MUL(D, D);
+        const vd sql = FMS(D, D, sq);
+        const vd hsq = MUL(sq, F(0.5));
+        const vd d4 = MUL(sq, sq);
+        const vd m01 = FMA(F(SP_F64_M1), D, F(SP_F64_M0));
+        const vd m23 = FMA(F(SP_F64_M3), D, F(SP_F64_M2));
+        const vd m45 = FMA(F(SP_F64_M5), D, F(SP_F64_M4));
+        const vd m67 = FMA(F(SP_F64_M7), D, F(SP_F64_M6));
+        const vd m48 = FMA(FMA(F(SP_F64_M8), sq, m67), sq, m45);
+        const vd M = FMA(m48, d4, FMA(m23, sq, m01));
+        const vd eh = ADD(D, hsq); /* |D| <= 0.21: |D| > D^2/2 */
+        const vd el = ADD(ADD(SUB(D, eh), hsq), FMA(sql, F(0.5), FMA(Dl, ADD(one, D), MUL(MUL(sq, D), M))));
+        const vd e2 = ADD(eh, el); /* renormalised (Fast2Sum): log1p takes its low part to first order */
+        Eh = ADD(e2, e2);
+        El = MUL(ADD(SUB(eh, e2), el), F(2.0));
+    }
+
+    /* The wide lanes (z > 0.9, and E < -0.0293 between) take log(1 + X) = log1p(1 + 2X) - ln2 with X = -t or
+     * E: 1 + 2X = wh + wl, where 1 - wh is exact (Sterbenz when wh >= 1/2; else 1 + 2Xh is a multiple of 2^-53
+     * and wh = 1 + 2Xh) and the fma adds 2Xh to it exactly. E >= -0.0293 is log1p's argument itself (table
+     * entry 0, Q holds down to -0.0295). Z = z + zl - ln 2 (z > 0.9) or -ln 2 (E < -0.0293) is Zwh + Zwl,
+     * z - ln2_1 by Fast2Sum. Without a middle lane the wide lanes are the high ones: the same operations on
+     * every lane that keeps its value, with the middle's selects left out. */
+    vd wh, wl, Zh, Zl;
+    if (any_mid) {
+        const vd Xh = SELECT(high, XOR(th, F(-0.0)), Eh);
+        const vd Xl = SELECT(high, XOR(tl, F(-0.0)), El);
+        const vm wide = MOR(high, LT(Eh, F(SP_F64_INV_E_DIRECT)));
+        const vd w1h = FMA(F(2.0), Xh, one);
+        const vd w1l = FMA(F(2.0), Xl, FMA(F(2.0), Xh, SUB(one, w1h)));
+        const vd zs = MASKZ(high, z);
+        const vd Zwh = SUB(zs, F(SP_F64_LN2_1));
+        const vd Zwl = ADD(SUB(SUB(zs, Zwh), F(SP_F64_LN2_1)), SUB(MASKZ(high, zl), F(SP_F64_LN2_2)));
+        wh = SELECT(low, wa, SELECT(wide, w1h, Eh));
+        wl = SELECT(low, zero, SELECT(wide, w1l, El));
+        Zh = SELECT(low, Za, SELECT(wide, Zwh, zero));
+        Zl = SELECT(low, Zal, SELECT(wide, Zwl, zero));
+    } else {
+        const vd w1h = FNMA(F(2.0), th, one);
+        const vd w1l = FNMA(F(2.0), tl, FNMA(F(2.0), th, SUB(one, w1h)));
+        const vd Zwh = SUB(z, F(SP_F64_LN2_1));
+        const vd Zwl = ADD(SUB(SUB(z, Zwh), F(SP_F64_LN2_1)), SUB(zl, F(SP_F64_LN2_2)));
+        wh = SELECT(low, wa, w1h);
+        wl = SELECT(low, zero, w1l);
+        Zh = SELECT(low, Za, Zwh);
+        Zl = SELECT(low, Zal, Zwl);
+    }
+
+    /* v = Zh + log1p(w) + Zl: Fast2Sum, |Zh| >= log1p(w) (z > 0.9: z - ln2 - log(2 - 2e^-z) =
+     * log(e^2z / (4 (e^z - 1))) >= 0; between: ln2 > log1p(w), w < 0.95; below 1/2 above; else Zh = 0) */
+    vd gh, gl;
+    sp_log1p_t(wh, wl, k, &gh, &gl);
+    const vd vh = ADD(Zh, gh);
+    *pvh = vh;
+    *pvl = ADD(ADD(SUB(Zh, vh), gh), ADD(Zl, gl));
+}
+
+/* inverse from t: x = v/beta (forward's quotient); x = y where z > min(threshold, 40) */
+SP_INLINE vd sp_inv_stage2(vd y, vd th, vd tl, const sp_f64_ctx *k, int mode, vm *special)
+{
+    const int b1 = mode & SP_F64_B1;
+    const vd beta = F(k->par->beta);
+    const vd z = b1 ? y : MUL(beta, y);
+    const vd zl = b1 ? ZERO() : FMS(beta, y, z);
+    vd vh, vl;
+    sp_inv_v(z, zl, !b1, th, tl, ZERO(), 0, k, &vh, &vl);
+    /* z < 2^-1022 (y <= 0, beta*y < 0 or subnormal) or NaN: the careful path */
+    vm sp = NGE(z, F(0x1p-1022));
+    vd x;
+    if (b1) {
+        x = ADD(vh, vl); /* |x| >= 2^-55: never below inv_x_min */
+    } else {
+        const vd rb = F(k->par->rb);
+        const vd q = MUL(vh, rb);
+        const vd res = ADD(FNMA(q, beta, vh), vl);
+        x = FMA(res, rb, q);
+        /* a result below 2^-969 (q's residual would round on the subnormal grid), or every lane when
+         * inv_x_min is NaN */
+        sp = MOR(sp, MAND(LE(z, F(k->par->inv_cut)), NGE(ABS(x), F(k->par->inv_x_min))));
+    }
+    *special = sp;
+    return SELECT(GT(z, F(k->par->inv_cut)), y, x);
+}
+
 /* ---- the careful path --------------------------------------------------------------------------- */
 
 /* The front of the special paths: z = fl(beta*x), the lanes with |z| < a_huge (fin), z_lo there (0
@@ -745,6 +927,46 @@ static SP_NOINLINE vd sp_bbeta_special(vd dy, vd x, vd out, vm m, const sp_f64_p
     return SELECT(m, oc, out);
 }
 
+/* The inverse's careful path: z = fl(beta*y) normal takes the fast path's v; 0 < beta*y with z below 2^-1022
+ * (rounded on the subnormal grid or to 0) is P 2^(eb + ey), P = mb*my in [1, 4) rounded once (2^-53 of z:
+ * 2^-53 absolute in v ~ -708 and below, whose ulp is 2^-43 or more), run as z = P 2^-600 with eb + ey + 600
+ * added to its exponent (z/2 and the z^2 terms are far below v's ulp either way). x = (v/mb) 2^-eb rounded
+ * once (sp_scale: overflow to inf, subnormals). Then beta*y < 0 gives the default NaN, y = +-0 the limit
+ * -inf/beta, z > min(threshold, 40) y, and a NaN y itself, quieted. */
+static SP_NOINLINE vd sp_inv_special(vd y, vd x, vm m, const sp_f64_par *par)
+{
+    sp_f64_ctx kc;
+    kc.par = par;
+    sp_f64_load_tables(&kc.tab);
+    const sp_f64_ctx *k = &kc;
+    const vd zero = ZERO();
+    const vd beta = F(k->par->beta);
+    const vd z = MUL(beta, y);
+    double mbs, rbms, ebs;
+    sp_f64_beta_split(k->par->beta, &mbs, &rbms, &ebs);
+    const vm tiny = NGE(z, F(0x1p-1022)); /* lanes not positive and NaN too: replaced below */
+    vd ey;
+    const vd my = sp_normalise(y, &ey);
+    const vd zs = SELECT(tiny, MUL(MUL(my, F(mbs)), F(0x1p-600)), z);
+    const vd zl = SELECT(tiny, zero, FMS(beta, y, z));
+    const vd kofs = MASKZ(tiny, ADD(ey, F(ebs + 600.0)));
+    vd th, tl, vh, vl;
+    sp_stage1(y, k, 0, &th, &tl);
+    sp_inv_v(zs, zl, 1, th, tl, kofs, 1, k, &vh, &vl);
+    const vd mb = F(mbs), rbm = F(rbms);
+    const vd q = MUL(vh, rbm);
+    const vd res = ADD(FNMA(q, mb, vh), vl);
+    const vd wh = FMA(res, rbm, q);
+    const vd wl = SUB(MUL(res, rbm), SUB(wh, q));
+    vd xc = sp_scale(wh, wl, F(-ebs));
+    /* y*sign(beta) < 0: beta*y < 0, outside softplus's range */
+    xc = SELECT(LT(XOR(y, AND(beta, F(-0.0))), zero), F(NAN), xc);
+    xc = SELECT(NEQ(y, zero), xc, F(k->par->inv_at_zero));
+    xc = SELECT(GT(z, F(k->par->inv_cut)), y, xc);
+    xc = SELECT(UNORD(y), ADD(y, y), xc);
+    return SELECT(m, xc, x);
+}
+
 /* ---- the loops (arch/softplus_loop.h) and the kernels' bodies ----------------------------------- */
 #define SP_LOOP_T double
 #define SP_LOOP_V vd
@@ -784,6 +1006,14 @@ static SP_NOINLINE vd sp_bbeta_special(vd dy, vd x, vd out, vm m, const sp_f64_p
 #define SP_LOOP_SPECIAL(k, mode, dy, x, r, bits) sp_bbeta_special(dy, x, r, MASK_FROM_BITS(bits), (k)->par)
 #include "arch/softplus_loop.h"
 
+#define SP_LOOP_NAME sp_f64_inv_loop
+#define SP_LOOP_NIN 1
+#define SP_LOOP_NBUF 2
+#define SP_LOOP_STAGE1(k, mode, y, pth, ptl) sp_stage1(y, k, mode, pth, ptl)
+#define SP_LOOP_STAGE2(k, mode, y, th, tl, pm) sp_inv_stage2(y, th, tl, k, mode, pm)
+#define SP_LOOP_SPECIAL(k, mode, y, x, bits) sp_inv_special(y, x, MASK_FROM_BITS(bits), (k)->par)
+#include "arch/softplus_loop.h"
+
 /* The bodies of sp_fwd_f64_<isa> and sp_bwd_f64_<isa>. */
 SP_INLINE void sp_f64_fwd(size_t n, const double *x, double *y, const sp_params_f64 *p)
 {
@@ -818,4 +1048,13 @@ SP_INLINE void sp_f64_bbeta(size_t n, const double *dy, const double *x, double 
     sp_f64_ctx k;
     sp_f64_ctx_init(&k, &par, p, SP_F64_CTX_B2);
     SP_F64_RUN_TF(p, p->threshold < INFINITY, sp_f64_bbeta_loop, sp_f64_bbeta_loop, n, dy, x, out, &k);
+}
+
+/* release 1.1: the body of sp_inv_f64_<isa>; its threshold test (min(threshold, 40)) is always per lane */
+SP_INLINE void sp_f64_inv(size_t n, const double *y, double *x, const sp_params_f64 *p)
+{
+    sp_f64_par par;
+    sp_f64_ctx k;
+    sp_f64_ctx_init(&k, &par, p, SP_F64_CTX_RB | SP_F64_CTX_INV);
+    SP_F64_RUN_TF(p, 0, sp_f64_inv_loop, sp_f64_inv_loop, n, y, x, &k);
 }

@@ -79,13 +79,14 @@
  * degree-5 polynomial at beta = 1 (scaled by an integer add), the backward divides dy by 1 + exp(-z). */
 #define DIGEST_FWD_F32_FAST 0x57d2aed081a28006ull
 #define DIGEST_BWD_F32_FAST 0x5df477fa70d668a9ull
-/* release 1.1's second derivative, beta gradient and inverse (f64: no FMA inverse; the SSE4.1 set keeps
- * the scalar reference for all three) */
+/* release 1.1's second derivative, beta gradient and inverse (the SSE4.1 set keeps the scalar reference for
+ * all three) */
 #define DIGEST_DBWD_F32 0xe382a85f1663e2d4ull /* Dec 2026: backward's exp(-|z|) and quotient */
 #define DIGEST_BBETA_F32 0x30d661845e784681ull
 #define DIGEST_INV_F32 0xe889728cba97a813ull /* Dec 2026: log1p(1 + 2X) - ln2, no quotient */
 #define DIGEST_DBWD_F64 0x48b069041fa12ef3ull
 #define DIGEST_BBETA_F64 0x9d3f73493fb52315ull
+#define DIGEST_INV_F64 0x4ff650dd1a9ba26eull /* Dec 2026: the f64 FMA inverse */
 
 /* ---- FNV-1a 64 ---------------------------------------------------------------------------------- */
 #define FNV_OFFSET 0xcbf29ce484222325ull
@@ -664,7 +665,8 @@ static const uint64_t digest_want[SP_ACCURACY_COUNT][SP_DTYPE_COUNT][SP_OP_COUNT
                                                     [SP_OP_DBWD] = DIGEST_DBWD_F32, [SP_OP_BBETA] = DIGEST_BBETA_F32,
                                                     [SP_OP_INV] = DIGEST_INV_F32},
                                   [SP_DTYPE_F64] = {[SP_OP_FWD] = DIGEST_FWD_F64, [SP_OP_BWD] = DIGEST_BWD_F64,
-                                                    [SP_OP_DBWD] = DIGEST_DBWD_F64, [SP_OP_BBETA] = DIGEST_BBETA_F64}},
+                                                    [SP_OP_DBWD] = DIGEST_DBWD_F64, [SP_OP_BBETA] = DIGEST_BBETA_F64,
+                                                    [SP_OP_INV] = DIGEST_INV_F64}},
     [SOFTPLUS_ACCURACY_FAST] = {[SP_DTYPE_F32] = {[SP_OP_FWD] = DIGEST_FWD_F32_FAST,
                                                   [SP_OP_BWD] = DIGEST_BWD_F32_FAST}},
 };

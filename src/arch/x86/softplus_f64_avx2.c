@@ -161,3 +161,8 @@ void sp_bbeta_f64_avx2(size_t n, const double *dy, const double *x, double *out,
 {
     sp_f64_bbeta(n, dy, x, out, p);
 }
+
+void sp_inv_f64_avx2(size_t n, const double *y, double *x, const sp_params_f64 *p)
+{
+    sp_f64_inv(n, y, x, p);
+}
