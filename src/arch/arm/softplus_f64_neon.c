@@ -1,5 +1,5 @@
-/* softplus_f64_neon.c -- f64 softplus forward, backward, second derivative and beta gradient,
- * 2 lanes of AArch64 Advanced SIMD (NEON).
+/* softplus_f64_neon.c -- f64 softplus forward, backward, second derivative, inverse and beta
+ * gradient, 2 lanes of AArch64 Advanced SIMD (NEON).
  * SPDX-License-Identifier: MIT
  *
  * The algorithm, its error analysis and its special-value handling are in
