@@ -274,12 +274,78 @@ static void byte_range_limit_scales_with_element_size(void **state)
     }
 }
 
+/* Every ISA's copies (sp_strided_copy_for) on their own, for 4- and 8-byte elements at strides +-1, +-2
+ * (the vector paths), +-3 and 0 (gather), every length 0..70 (every tail of a 16- or 8-lane block, several
+ * whole blocks), the view at the start, middle and end of its arena: a gather must fill dst[0..n) and not
+ * one byte past it; a scatter must put exactly the n elements at the view's places and leave every byte
+ * between and around them as it was (a masked lane or a tail that spills shows here). */
+static void isa_copies_touch_exactly_their_elements(void **state)
+{
+    (void)state;
+    enum { MAX_N = 70, MARGIN = 24, MAX_STRIDE = 3 };
+    static unsigned char view_arena[(MAX_N * MAX_STRIDE + 2 * MARGIN) * 8], view_want[sizeof view_arena];
+    static unsigned char buf[(MAX_N + MARGIN) * 8], buf_want[sizeof buf];
+    static const ptrdiff_t strides[] = {1, -1, 2, -2, 3, -3, 0};
+    size_t copies = 0;
+    for (int isa = SOFTPLUS_ISA_SCALAR; isa <= SOFTPLUS_ISA_NEON; isa++) {
+        if (!softplus_isa_supported((softplus_isa)isa))
+            continue;
+        const sp_strided_copy *copy = sp_strided_copy_for((softplus_isa)isa);
+        for (size_t es = 4; es <= 8; es += 4)
+            for (size_t si = 0; si < sizeof strides / sizeof strides[0]; si++)
+                for (size_t n = 0; n <= MAX_N; n++)
+                    for (int place = 0; place < 3; place++) {
+                        const ptrdiff_t st = strides[si];
+                        const size_t m = (size_t)(st < 0 ? -st : st), span = n ? (n - 1) * m + 1 : 0;
+                        const size_t view_elems = sizeof view_arena / es;
+                        /* the view's lowest element: at the arena's start, its middle or flush with its end */
+                        const size_t low = place == 0 ? 0 : place == 1 ? MARGIN : view_elems - span;
+                        const size_t first = st < 0 ? low + span - 1 : low; /* element 0 of the view */
+                        for (size_t i = 0; i < sizeof view_arena; i++)
+                            view_arena[i] = (unsigned char)next_random();
+                        for (size_t i = 0; i < sizeof buf; i++)
+                            buf[i] = (unsigned char)next_random();
+                        memcpy(view_want, view_arena, sizeof view_arena);
+                        memcpy(buf_want, buf, sizeof buf);
+                        char *view = (char *)view_arena + first * es;
+                        const ptrdiff_t sb = st * (ptrdiff_t)es;
+                        if (n == 0) /* a zero-length copy may be handed any pointers; nothing moves */
+                            view = (char *)view_arena;
+                        /* gather: buf[0..n) from the view; the view is left alone */
+                        for (size_t j = 0; j < n; j++)
+                            memcpy(buf_want + j * es, view + (ptrdiff_t)j * sb, es);
+                        copy->gather(buf, view, sb, n, es);
+                        if (memcmp(buf, buf_want, sizeof buf) != 0 || memcmp(view_arena, view_want, sizeof view_arena) != 0) {
+                            fprintf(stderr, "%s gather: elem_size %zu stride %td n %zu place %d\n",
+                                    softplus_isa_name((softplus_isa)isa), es, st, n, place);
+                            fail();
+                        }
+                        if (st == 0)
+                            continue; /* an output view never repeats an element */
+                        /* scatter: new values from buf to the view's elements only */
+                        for (size_t i = 0; i < sizeof buf; i++)
+                            buf[i] = (unsigned char)next_random();
+                        for (size_t j = 0; j < n; j++)
+                            memcpy(view_want + ((ptrdiff_t)first * (ptrdiff_t)es + (ptrdiff_t)j * sb), buf + j * es, es);
+                        copy->scatter(view, sb, buf, n, es);
+                        if (memcmp(view_arena, view_want, sizeof view_arena) != 0) {
+                            fprintf(stderr, "%s scatter: elem_size %zu stride %td n %zu place %d\n",
+                                    softplus_isa_name((softplus_isa)isa), es, st, n, place);
+                            fail();
+                        }
+                        copies++;
+                    }
+    }
+    printf("isa copies: %zu gather+scatter cases\n", copies);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(engine_walks_every_element_size),
         cmocka_unit_test(converting_hook_covers_contiguous_and_strided_runs),
         cmocka_unit_test(byte_range_limit_scales_with_element_size),
+        cmocka_unit_test(isa_copies_touch_exactly_their_elements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
