@@ -41,36 +41,52 @@
 #define SP_F64_G8 -0x1.006aa6b5b68dep-3   /* ~ -1/8 */
 #define SP_F64_G9 0x1.c4e25d9b5bd76p-4    /* ~ 1/9 */
 
-/* bits of T_j = RN(2^(j/16)) minus j<<48: adding k<<48 (k = 16e + j) yields T_j * 2^e */
-static const uint64_t sp_f64_exp_tbits[16] = {
-    0x3ff0000000000000ULL, 0x3fefb5586cf9890fULL, 0x3fef72b83c7d517bULL, 0x3fef387a6e756238ULL,
-    0x3fef06fe0a31b715ULL, 0x3feedea64c123422ULL, 0x3feebfdad5362a27ULL, 0x3feeab07dd485429ULL,
-    0x3feea09e667f3bcdULL, 0x3feea11473eb0187ULL, 0x3feeace5422aa0dbULL, 0x3feec49182a3f090ULL,
-    0x3feee89f995ad3adULL, 0x3fef199bdd85529cULL, 0x3fef5818dcfba487ULL, 0x3fefa4afa2a490daULL,
-};
-/* (2^(j/16) - T_j) / T_j, all below 2^-53 */
-static const double sp_f64_exp_trel[16] = {
-    0x0p+0,                 0x1.79aa65d837b6dp-54,  -0x1.01b15eaa59348p-55, 0x1.68efde3a8a894p-54,
-    0x1.34d754db0abb6p-55,  0x1.59f48a72a4c6dp-55,  0x1.690cebb7aafbp-56,   0x1.063e1e21c5409p-54,
-    -0x1.3b3efbf5e2228p-54, -0x1.b32dcb94da51dp-56, 0x1.db72fc1f0eab4p-55,  0x1.1affc2b91ce27p-56,
-    0x1.c1a7792cb3387p-55,  0x1.36eae30af0cb3p-56,  0x1.4a385a63d07a7p-56,  -0x1.ff7128fd391fp-55,
-};
-/* c_i ~ 1/(1 + i/16) (c_15 ~ 1/(1 + 61/64)), 26 significant bits */
-static const double sp_f64_log_c[16] = {
-    0x1p0 /* 1 */,           0x1.e1dcc78p-1 /* 0.941 */, 0x1.c71bcp-1 /* 0.889 */,
-    0x1.af27078p-1 /* 0.842 */, 0x1.999b51p-1 /* 0.800 */, 0x1.860eb58p-1 /* 0.762 */,
-    0x1.745c428p-1 /* 0.727 */, 0x1.6431dbp-1 /* 0.696 */, 0x1.55510fp-1 /* 0.667 */,
-    0x1.47ad368p-1 /* 0.640 */, 0x1.3b0e8ep-1 /* 0.615 */, 0x1.2f697d8p-1 /* 0.593 */,
-    0x1.2490e8p-1 /* 0.571 */,  0x1.1a7c84p-1 /* 0.552 */, 0x1.1111628p-1 /* 0.533 */,
-    0x1.062801p-1 /* 0.512 */,
-};
-/* -log(c_i), each within 2^-13 ULP of the exact value */
-static const double sp_f64_log_l[16] = {
-    0x0p+0,                0x1.f0f9ccf6ae99fp-5, 0x1.e276b6e3e7aebp-4, 0x1.5ff9a36d347f1p-3,
-    0x1.c8f6e77e440a6p-3,  0x1.168f2e9b4ed0fp-2, 0x1.461b05426d18dp-2, 0x1.738e29e92161cp-2,
-    0x1.9f3f11e0886ddp-2,  0x1.c902322a9498dp-2, 0x1.f139a89dca5e9p-2, 0x1.0be52a7b56731p-1,
-    0x1.1e885fe879073p-1,  0x1.307bc3f5a6a9ap-1, 0x1.41d865d47def4p-1, 0x1.56b97b70a6229p-1,
-};
+/* The tables as lists of (first, second) entries, j = 0..15, from which each kernel builds the layout
+ * its lookup wants: the arrays below, and (AVX2) rows of (first, second) pairs, one load per lane.
+ * Exp: (bits of T_j = RN(2^(j/16)) minus j<<48, so that adding k<<48 (k = 16e + j) yields T_j * 2^e;
+ * Tr_j = (2^(j/16) - T_j) / T_j, all below 2^-53). */
+#define SP_F64_EXP_TABLE(X) \
+    X(0x3ff0000000000000ULL, 0x0p+0) \
+    X(0x3fefb5586cf9890fULL, 0x1.79aa65d837b6dp-54) \
+    X(0x3fef72b83c7d517bULL, -0x1.01b15eaa59348p-55) \
+    X(0x3fef387a6e756238ULL, 0x1.68efde3a8a894p-54) \
+    X(0x3fef06fe0a31b715ULL, 0x1.34d754db0abb6p-55) \
+    X(0x3feedea64c123422ULL, 0x1.59f48a72a4c6dp-55) \
+    X(0x3feebfdad5362a27ULL, 0x1.690cebb7aafbp-56) \
+    X(0x3feeab07dd485429ULL, 0x1.063e1e21c5409p-54) \
+    X(0x3feea09e667f3bcdULL, -0x1.3b3efbf5e2228p-54) \
+    X(0x3feea11473eb0187ULL, -0x1.b32dcb94da51dp-56) \
+    X(0x3feeace5422aa0dbULL, 0x1.db72fc1f0eab4p-55) \
+    X(0x3feec49182a3f090ULL, 0x1.1affc2b91ce27p-56) \
+    X(0x3feee89f995ad3adULL, 0x1.c1a7792cb3387p-55) \
+    X(0x3fef199bdd85529cULL, 0x1.36eae30af0cb3p-56) \
+    X(0x3fef5818dcfba487ULL, 0x1.4a385a63d07a7p-56) \
+    X(0x3fefa4afa2a490daULL, -0x1.ff7128fd391fp-55)
+/* Log: (c_i ~ 1/(1 + i/16) (c_15 ~ 1/(1 + 61/64)), 26 significant bits; l_i = -log(c_i), each within
+ * 2^-13 ULP of the exact value) */
+#define SP_F64_LOG_TABLE(X) \
+    X(0x1p0 /* 1 */, 0x0p+0) \
+    X(0x1.e1dcc78p-1 /* 0.941 */, 0x1.f0f9ccf6ae99fp-5) \
+    X(0x1.c71bcp-1 /* 0.889 */, 0x1.e276b6e3e7aebp-4) \
+    X(0x1.af27078p-1 /* 0.842 */, 0x1.5ff9a36d347f1p-3) \
+    X(0x1.999b51p-1 /* 0.800 */, 0x1.c8f6e77e440a6p-3) \
+    X(0x1.860eb58p-1 /* 0.762 */, 0x1.168f2e9b4ed0fp-2) \
+    X(0x1.745c428p-1 /* 0.727 */, 0x1.461b05426d18dp-2) \
+    X(0x1.6431dbp-1 /* 0.696 */, 0x1.738e29e92161cp-2) \
+    X(0x1.55510fp-1 /* 0.667 */, 0x1.9f3f11e0886ddp-2) \
+    X(0x1.47ad368p-1 /* 0.640 */, 0x1.c902322a9498dp-2) \
+    X(0x1.3b0e8ep-1 /* 0.615 */, 0x1.f139a89dca5e9p-2) \
+    X(0x1.2f697d8p-1 /* 0.593 */, 0x1.0be52a7b56731p-1) \
+    X(0x1.2490e8p-1 /* 0.571 */, 0x1.1e885fe879073p-1) \
+    X(0x1.1a7c84p-1 /* 0.552 */, 0x1.307bc3f5a6a9ap-1) \
+    X(0x1.1111628p-1 /* 0.533 */, 0x1.41d865d47def4p-1) \
+    X(0x1.062801p-1 /* 0.512 */, 0x1.56b97b70a6229p-1)
+#define SP_F64_TAB_FIRST(a, b) a,
+#define SP_F64_TAB_SECOND(a, b) b,
+static const uint64_t sp_f64_exp_tbits[16] = {SP_F64_EXP_TABLE(SP_F64_TAB_FIRST)};
+static const double sp_f64_exp_trel[16] = {SP_F64_EXP_TABLE(SP_F64_TAB_SECOND)};
+static const double sp_f64_log_c[16] = {SP_F64_LOG_TABLE(SP_F64_TAB_FIRST)};
+static const double sp_f64_log_l[16] = {SP_F64_LOG_TABLE(SP_F64_TAB_SECOND)};
 
 #define SP_F64_SHIFT 0x1.8p52     /* 2^52 + 2^51: adding it rounds to an integer kept in the low bits */
 #define SP_F64_A_FAST 700.0       /* exp(-700) ~ 2^-1009.9: t, s2 and the results stay normal */

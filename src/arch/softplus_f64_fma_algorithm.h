@@ -20,6 +20,10 @@
  *   SELECT(m, a, b)        m ? a : b; MASKZ(m, a) = m ? a : +0;
  *   LOOKUP(tab, i)         tab[bits(i) & 15] per lane: the low 4 bits of each lane's bits pick the
  *                          entry, the bits above are ignored (as vpermt2pd does);
+ *   LOOKUP2(t, na, nb, i, a, b)  optional: a = LOOKUP(t.na, i), b = LOOKUP(t.nb, i), the two tables one
+ *                          index reads (tb and tr, c and l) looked up together; the default is two
+ *                          LOOKUPs, and an ISA whose lookups are dear defines it from paired rows
+ *                          (AVX2: one 16-byte load per lane for both tables);
  *   SP_LOOP_W, SP_LOOP_LOADU/STOREU/LOADA/STOREA (and, optionally, SP_LOOP_LOAD_TAIL/STORE_TAIL)
  *                          the ISA's half of the loop driver's parameters (arch/softplus_loop.h).
  * It defines sp_f64_fwd and sp_f64_bwd, the bodies of the file's sp_fwd_f64_<isa> and sp_bwd_f64_<isa>,
@@ -208,6 +212,10 @@ SP_INLINE void sp_f64_ctx_init(sp_f64_ctx *ctx, sp_f64_par *k, const sp_params_f
     sp_f64_load_tables(&ctx->tab);
 }
 
+#ifndef LOOKUP2 /* the two tables indexed by i, looked up one by one */
+#define LOOKUP2(t, na, nb, i, a, b) ((a) = LOOKUP((t).na, i), (b) = LOOKUP((t).nb, i))
+#endif
+
 /* ---- shared pieces ------------------------------------------------------------------------------ */
 
 /* E(r) = exp(-r) - 1 */
@@ -305,8 +313,8 @@ SP_INLINE void sp_stage1(vd x, const sp_f64_ctx *k, int mode, vd *pth, vd *ptl)
         rl = FMA(kf, F(SP_F64_L_LO), al);
     }
     const vd e = sp_exp_poly(ADD(rho, rl));
-    const vd tb = LOOKUP(k->tab.tb, kd);
-    const vd tr = LOOKUP(k->tab.tr, kd);
+    vd tb, tr;
+    LOOKUP2(k->tab, tb, tr, kd, tb, tr);
     const vd s1 = IADD(tb, ISHL(kd, 48));
     const vd s2 = MUL(s1, ADD(e, tr));
     const vd th = ADD(s1, s2);
@@ -319,8 +327,8 @@ SP_INLINE void sp_log1p_t(vd th, vd tl, const sp_f64_ctx *k, vd *pgh, vd *pgl)
 {
     /* adding 1.5*2^48 leaves round(16 t) in the low bits */
     const vd id = ADD(MIN(th, F(SP_F64_IDX_MAX)), F(0x1.8p48));
-    const vd c = LOOKUP(k->tab.c, id);
-    const vd l = LOOKUP(k->tab.l, id);
+    vd c, l;
+    LOOKUP2(k->tab, c, l, id, c, l);
     const vd ph = MUL(c, th);
     const vd pl = FMS(c, th, ph);
     const vd vh = ADD(ph, SUB(c, F(1.0))); /* exact */
@@ -677,8 +685,8 @@ SP_INLINE vd sp_special_kf(vd x, const sp_f64_ctx *k, double a_huge, vd *pz, vm 
  * chosen by the caller so that s1 stays normal) and s2 = s1*(E + Tr) */
 SP_INLINE vd sp_special_s1(vd kd, vd kf, vd es, vd e, const sp_f64_ctx *k, vd *ps2)
 {
-    const vd tb = LOOKUP(k->tab.tb, kd);
-    const vd tr = LOOKUP(k->tab.tr, kd);
+    vd tb, tr;
+    LOOKUP2(k->tab, tb, tr, kd, tb, tr);
     const vd ks = ADD(FMA(es, F(-16.0), kf), F(SP_F64_SHIFT));
     const vd s1 = IADD(tb, ISHL(ks, 48));
     *ps2 = MUL(s1, ADD(e, tr));
@@ -699,8 +707,8 @@ SP_INLINE vd sp_special_t_log1p(vd kd, vd kf, vd e, const sp_f64_ctx *k, vd *pth
     const vd tl = SUB(s2, SUB(th, s1));
     const vd sc = sp_pow2(MAX(es, F(-1000.0)));
     const vd id = FMA(MIN(MUL(th, sc), F(SP_F64_IDX_MAX)), F(16.0), F(SP_F64_SHIFT));
-    const vd c = LOOKUP(k->tab.c, id);
-    const vd l = LOOKUP(k->tab.l, id);
+    vd c, l;
+    LOOKUP2(k->tab, c, l, id, c, l);
     const vd ph = MUL(c, th);
     const vd pl = FMS(c, th, ph);
     const vd vh = ADD(ph, SUB(c, F(1.0)));

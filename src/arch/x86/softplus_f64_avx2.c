@@ -5,8 +5,16 @@
  * The algorithm, its error analysis and its special-value handling are in
  * arch/softplus_f64_fma_algorithm.h; this file spells its operations in AVX2 and runs it through
  * arch/softplus_loop.h, so its results are those of softplus_f64_avx512.c bit for bit. The spelling:
- * a 16-entry table lookup is four vpermps on 32-bit halves and three blends (a gather was no
- * faster); masks are all-ones/all-zeros vectors, turned into lane bits by vmovmskpd; the tail is
+ * the two tables one index reads (T_j's bits and Tr_j; c_i and l_i) are looked up together (LOOKUP2)
+ * from 16-byte rows of pairs: the row indices through the stack, four loads, two inserts and two
+ * unpacks, 5 vector-pipe operations for both tables where the register lookup (four vpermps on
+ * 32-bit halves and three blends per table, with its index and blend masks) took 21. Loop bodies per
+ * vector (objdump, stage 1 + stage 2): forward 45 + 72 instructions (was 50 + 75), backward 45 + 45
+ * (was 51 + 45). Alternated in one process with the register lookup (4K elements, Zen 4, load ~6,
+ * medians of 41; a copy of the old library as control: 0.995-1.04x): forward 1.10-1.14x, backward
+ * 1.14-1.16x. Not faster than the register lookup, the same run: a 4-lane gather per table
+ * (vgatherqpd; 34 instructions in stage 1, 1.01x forward, 1.03x backward) and four scalar loads per
+ * table (0.95x). Masks are all-ones/all-zeros vectors, turned into lane bits by vmovmskpd; the tail is
  * built in a register (see sp_load_tail).
  * Speed: with the special path moved out of the fast loop to after each block (arch/softplus_loop.h),
  * backward runs 3% faster at 1K and 32K elements and forward 0.7% slower (new/old medians of 21
@@ -22,45 +30,45 @@
 typedef __m256d vd;
 typedef __m256d vm; /* lane masks are all-ones/all-zeros vectors */
 
-/* A 16-entry table of doubles in four registers; a lookup is four in-register permutes (vpermps on
- * pairs of 32-bit halves) and three blends, cheaper here than a gather. */
-typedef struct sp_tab16 {
-    __m256 q0, q1, q2, q3;
-} sp_tab16;
-typedef struct sp_f64_tables {
-    sp_tab16 tb, tr, c, l;
-} sp_f64_tables;
+/* The tables as rows of pairs, the two entries one index reads side by side, from the lists in
+ * softplus_f64_common.h (the same values as the arrays the other kernels read) */
+#define SP_F64_ROW(a, b) {a, b},
+static const struct sp_f64_exp_row {
+    _Alignas(16) uint64_t tbits;
+    double trel;
+} sp_f64_exp_rows[16] = {SP_F64_EXP_TABLE(SP_F64_ROW)};
+static const struct sp_f64_log_row {
+    _Alignas(16) double c;
+    double l;
+} sp_f64_log_rows[16] = {SP_F64_LOG_TABLE(SP_F64_ROW)};
 
-static void sp_tab16_load(sp_tab16 *q, const void *tab)
-{
-    const float *f = (const float *)tab;
-    q->q0 = _mm256_loadu_ps(f);
-    q->q1 = _mm256_loadu_ps(f + 8);
-    q->q2 = _mm256_loadu_ps(f + 16);
-    q->q3 = _mm256_loadu_ps(f + 24);
-}
+typedef struct sp_f64_tables {
+    const struct sp_f64_exp_row *tb; /* the exp rows (T_j bits, Tr_j) */
+    const struct sp_f64_log_row *c;  /* the log rows (c_i, l_i) */
+} sp_f64_tables;
 
 static void sp_f64_load_tables(sp_f64_tables *t)
 {
-    sp_tab16_load(&t->tb, sp_f64_exp_tbits);
-    sp_tab16_load(&t->tr, sp_f64_exp_trel);
-    sp_tab16_load(&t->c, sp_f64_log_c);
-    sp_tab16_load(&t->l, sp_f64_log_l);
+    t->tb = sp_f64_exp_rows;
+    t->c = sp_f64_log_rows;
 }
 
-/* tab[i & 15] for the low 4 bits i of each 64-bit lane (the bits above are ignored, as vpermt2pd does) */
-SP_INLINE __m256d sp_lut(const sp_tab16 *q, __m256i i)
+/* a = rows[i & 15].first, b = rows[i & 15].second per lane, for the low 4 bits i of each 64-bit lane
+ * (the bits above are ignored). The indices go to the stack through an asm store, so that the compiler
+ * reads them back with four integer loads instead of turning the round trip into vmovq/vpextrq (vector
+ * pipe operations, the resource this lookup saves). */
+SP_INLINE void sp_lookup_rows(const void *rows, __m256i i, __m256d *a, __m256d *b)
 {
-    /* 32-bit indices 2i, 2i+1 (mod 8 picks the double i mod 4 of a 4-entry quarter) */
-    const __m256i i2 = _mm256_add_epi64(i, i);
-    const __m256i pair = _mm256_add_epi32(_mm256_shuffle_epi32(i2, 0xa0), _mm256_set1_epi64x(1LL << 32));
-    const __m256d b2 = _mm256_castsi256_pd(_mm256_slli_epi64(i, 61)); /* bit 2 in the sign */
-    const __m256d b3 = _mm256_castsi256_pd(_mm256_slli_epi64(i, 60)); /* bit 3 in the sign */
-    const __m256d v0 = _mm256_castps_pd(_mm256_permutevar8x32_ps(q->q0, pair));
-    const __m256d v1 = _mm256_castps_pd(_mm256_permutevar8x32_ps(q->q1, pair));
-    const __m256d v2 = _mm256_castps_pd(_mm256_permutevar8x32_ps(q->q2, pair));
-    const __m256d v3 = _mm256_castps_pd(_mm256_permutevar8x32_ps(q->q3, pair));
-    return _mm256_blendv_pd(_mm256_blendv_pd(v0, v1, b2), _mm256_blendv_pd(v2, v3, b2), b3);
+    _Alignas(32) uint64_t j[4];
+    const __m256i m = _mm256_and_si256(i, _mm256_set1_epi64x(15));
+    __asm__("vmovdqa %1, %0" : "=m"(j) : "x"(m));
+    const __m128i *row = (const __m128i *)rows;
+    const __m256d r02 = _mm256_castsi256_pd(_mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_load_si128(row + j[0])), _mm_load_si128(row + j[2]), 1));
+    const __m256d r13 = _mm256_castsi256_pd(_mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_load_si128(row + j[1])), _mm_load_si128(row + j[3]), 1));
+    *a = _mm256_unpacklo_pd(r02, r13);
+    *b = _mm256_unpackhi_pd(r02, r13);
 }
 
 /* lane i all ones where bit i of u is set */
@@ -109,7 +117,7 @@ SP_INLINE vm sp_mask_from_bits(uint64_t u)
 #define MASK_FROM_BITS(u) sp_mask_from_bits(u)
 #define SELECT(m, a, b) _mm256_blendv_pd(b, a, m)
 #define MASKZ(m, a) _mm256_and_pd(m, a)
-#define LOOKUP(t, i) sp_lut(&(t), SP_I(i))
+#define LOOKUP2(t, na, nb, i, a, b) sp_lookup_rows((t).na, SP_I(i), &(a), &(b))
 
 /* The k = 1..3 elements at p as a vector with zeros above (the tail's zero-padded copy, built in a
  * register: a store of single elements followed by one vector load would stall store forwarding),
