@@ -10,12 +10,16 @@
 
 /* Elements per gather/scatter chunk buffer: 4 KiB per operand, enough to amortise a kernel call. */
 #define SP_CHUNK_BYTES 4096
-/* A transposed view runs in 2-D tiles of SP_TILE_EDGE x (SP_CHUNK_BYTES / element size / SP_TILE_EDGE)
- * elements (dimension 1 x dimension 0), one chunk buffer per operand (sp_plan_execute): for f32 64 x 16,
- * so that a transposed input's runs are 256 bytes (four lines of one page) and a tile touches 16 of its
- * pages, not 32 (32 x 32 measured 15-25% slower at 32M elements, f32 backward and forward, AVX2 and
- * AVX-512). */
-#define SP_TILE_EDGE 64
+/* A transposed view runs in 2-D tiles of edge1 x (SP_CHUNK_BYTES / element size / edge1) elements
+ * (dimension 1 x dimension 0), one chunk buffer per operand (sp_plan_execute). edge1 is SP_TILE_EDGE, or
+ * SP_TILE_EDGE_FAR when the tiled dimensions span more than SP_TILE_FAR_BYTES (a cache's worth): f32
+ * tiles 64 x 16 there, so that a transposed input's runs are 256 bytes (four lines of one page) and a
+ * tile touches 16 of its pages, not 32 (32 x 32 measured 15-25% slower at 32M elements, f32 backward and
+ * forward, AVX2 and AVX-512); in cache 32 x 32, half as many rows to copy out per tile (64 x 16 was
+ * slower at 512 elements, where a 16 x 32 view became two tiles instead of one). */
+#define SP_TILE_EDGE 32
+#define SP_TILE_EDGE_FAR 64
+#define SP_TILE_FAR_BYTES ((size_t)1 << 20)
 #define SP_TILE_GROUP 4
 #define SP_LINE_BYTES 64
 
@@ -413,8 +417,10 @@ static void run_tiles(const sp_plan *plan, char *const *ptrs, sp_run_fn fn, cons
                       const sp_strided_copy *copy)
 {
     const size_t es = plan->elem_size, nops = plan->noperands;
-    const size_t edge0 = SP_CHUNK_BYTES / (convert ? convert->compute_size : es) / SP_TILE_EDGE, edge1 = SP_TILE_EDGE;
     const size_t shape0 = plan->shape[0], shape1 = plan->shape[1];
+    /* shape0 * shape1 * es fits: every view's byte range was checked */
+    const size_t edge1 = shape0 * shape1 * es > SP_TILE_FAR_BYTES / nops ? SP_TILE_EDGE_FAR : SP_TILE_EDGE;
+    const size_t edge0 = SP_CHUNK_BYTES / (convert ? convert->compute_size : es) / edge1;
     char *pending[SP_MAX_OPERANDS];
     size_t pending0 = 0, pending1 = 0; /* extents of the tile prefetched and not yet run; 0: none */
     for (size_t g1 = 0; g1 < shape1; g1 += SP_TILE_GROUP * edge1)
