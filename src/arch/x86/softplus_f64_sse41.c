@@ -37,6 +37,7 @@
  * |z| >= 2048, inf or NaN gives y = x (z > 0), 0 with beta's sign (z < 0) or NaN, dx = dy or dy*0
  * (dy*0 only for an infinite x: an infinite dy stays infinite for every finite x).
  */
+#include <float.h>
 #include <smmintrin.h>
 
 #include "arch/softplus_f64_common.h"
@@ -50,6 +51,11 @@ typedef struct sp_f64_setup {
     double a_fast;        /* lanes with a = |beta*x| above it (or NaN) take the special path */
     double mbh, mbl, p2eb; /* beta = (mbh + mbl) * p2eb, |mbh + mbl| in [1, 2), mbh and mbl 26 bits */
     double rp2eb;          /* 1/p2eb */
+    double bh, bl;         /* beta = bh + bl, 26 bits each (mbh*p2eb, mbl*p2eb) */
+    /* the beta gradient (sp_f64_setup_bbeta): mb^2 = m2hh + m2hl + m2l (m2hh 26 bits, m2hl 27, m2h =
+     * m2hh + m2hl = RN(mb^2)), rm2 = RN(1/m2h), sc2 = 1/p2eb^2 (beta^2 = mb^2 / sc2), and the bound on a
+     * of its fast path (-1: every lane special) */
+    double m2hh, m2hl, m2l, rm2, sc2, a_fast_bbeta;
 } sp_f64_setup;
 
 static void sp_f64_setup_init(sp_f64_setup *s, const sp_params_f64 *p)
@@ -66,7 +72,29 @@ static void sp_f64_setup_init(sp_f64_setup *s, const sp_params_f64 *p)
         s->mbl = m - s->mbh;
         s->p2eb = ldexp(1.0, eb - 1);
         s->rp2eb = ldexp(1.0, 1 - eb);
+        s->bh = s->mbh * s->p2eb;
+        s->bl = s->mbl * s->p2eb;
     }
+}
+
+/* The beta gradient's constants: |beta| in [2^-480, 2^480] keeps beta^2's parts and h/beta^2 >= 2^-900
+ * normal (sc2 in [2^-962, 2^960]); outside, every lane takes the special path. */
+static void sp_f64_setup_bbeta(sp_f64_setup *s, const sp_params_f64 *p)
+{
+    const double ab = fabs(p->beta);
+    s->a_fast_bbeta = ab >= 0x1p-480 && ab <= 0x1p480 ? SP_F64_A_FAST_BBETA : -1.0;
+    if (p->beta == 1.0 || s->a_fast_bbeta < 0)
+        return;
+    /* Dekker's square of mb = mbh + mbl (26 bits each): every partial product is exact */
+    const double m2h = (s->mbh + s->mbl) * (s->mbh + s->mbl);
+    s->m2l = ((s->mbh * s->mbh - m2h) + 2.0 * s->mbh * s->mbl) + s->mbl * s->mbl;
+    uint64_t b;
+    memcpy(&b, &m2h, sizeof b);
+    b &= 0xfffffffff8000000ULL;
+    memcpy(&s->m2hh, &b, sizeof b);
+    s->m2hl = m2h - s->m2hh;
+    s->rm2 = 1.0 / m2h;
+    s->sc2 = s->rp2eb * s->rp2eb;
 }
 
 #define SP_SET1(c) _mm_set1_pd(c)
@@ -170,15 +198,9 @@ SP_INLINE void sp_stage1_b(__m128d x, const sp_f64_setup *s, int b1, __m128d *pt
     sp_stage1(x, s, b1, pth, ptl, &zl);
 }
 
-/* forward from t: y = (max(z, 0) + z_lo[z > 0] + log1p(t)) / beta */
-SP_INLINE __m128d sp_fwd_stage2(__m128d x, __m128d th, __m128d tl, __m128d zl, const sp_f64_setup *s,
-                                int b1, int tf, int *special)
+/* g = log1p(t) = l_i + log1p(v) = gh + gl for t = th + tl in [0, 1] (forward's stage 2) */
+SP_INLINE void sp_log1p_t(__m128d th, __m128d tl, __m128d *pgh, __m128d *pgl)
 {
-    const __m128d zero = _mm_setzero_pd();
-    const __m128d beta = SP_SET1(s->beta);
-    const __m128d z = b1 ? x : _mm_mul_pd(beta, x);
-    *special = _mm_movemask_pd(_mm_cmpnle_pd(SP_ABS(z), SP_SET1(s->a_fast)));
-
     const __m128d id = _mm_add_pd(_mm_min_pd(th, SP_SET1(SP_F64_IDX_MAX)), SP_SET1(0x1.8p48));
     const __m128i idi = _mm_castpd_si128(id);
     const __m128d c = sp_lut(sp_f64_log_c, idi);
@@ -194,7 +216,21 @@ SP_INLINE __m128d sp_fwd_stage2(__m128d x, __m128d th, __m128d tl, __m128d zl, c
     const __m128d lq = _mm_mul_pd(v2, sp_log_poly(vh, v2));
     const __m128d vl1 = _mm_sub_pd(vl, _mm_mul_pd(vl, vh));
     const __m128d gh = _mm_add_pd(l, vh);
-    const __m128d gl = _mm_add_pd(_mm_add_pd(_mm_sub_pd(vh, _mm_sub_pd(gh, l)), lq), vl1);
+    *pgh = gh;
+    *pgl = _mm_add_pd(_mm_add_pd(_mm_sub_pd(vh, _mm_sub_pd(gh, l)), lq), vl1);
+}
+
+/* forward from t: y = (max(z, 0) + z_lo[z > 0] + log1p(t)) / beta */
+SP_INLINE __m128d sp_fwd_stage2(__m128d x, __m128d th, __m128d tl, __m128d zl, const sp_f64_setup *s,
+                                int b1, int tf, int *special)
+{
+    const __m128d zero = _mm_setzero_pd();
+    const __m128d beta = SP_SET1(s->beta);
+    const __m128d z = b1 ? x : _mm_mul_pd(beta, x);
+    *special = _mm_movemask_pd(_mm_cmpnle_pd(SP_ABS(z), SP_SET1(s->a_fast)));
+
+    __m128d gh, gl;
+    sp_log1p_t(th, tl, &gh, &gl);
 
     const __m128d lz = _mm_max_pd(z, zero);
     const __m128d big = _mm_max_pd(lz, gh);
@@ -216,13 +252,10 @@ SP_INLINE __m128d sp_fwd_stage2(__m128d x, __m128d th, __m128d tl, __m128d zl, c
     return tf ? _mm_blendv_pd(y, x, _mm_cmpgt_pd(z, SP_SET1(s->threshold))) : y;
 }
 
-/* backward from t: s = 1/(1+t) (z >= 0) or t/(1+t) (z < 0), dx = dy*s */
-SP_INLINE __m128d sp_bwd_stage2(__m128d dy, __m128d x, __m128d th, __m128d tl, const sp_f64_setup *s,
-                                int b1, int tf, int *special)
+/* 1/(1 + t) = r0 + r1 with r0 of 26 bits, and t/(1 + t) = nh + nl with nh = thh*r0 exact (52 bits),
+ * for t = th + tl >= 0 */
+SP_INLINE void sp_recip_1pt(__m128d th, __m128d tl, __m128d *pr0, __m128d *pr1, __m128d *pnh, __m128d *pnl)
 {
-    const __m128d z = b1 ? x : _mm_mul_pd(SP_SET1(s->beta), x);
-    const __m128d sp0 = _mm_or_pd(_mm_cmpnle_pd(SP_ABS(z), SP_SET1(SP_F64_A_FAST)),
-                                  _mm_cmpnle_pd(SP_ABS(dy), SP_SET1(SP_F64_DY_MAX)));
     const __m128d one = SP_SET1(1.0);
     const __m128d uh = _mm_add_pd(one, th);
     const __m128d ul = _mm_add_pd(_mm_sub_pd(th, _mm_sub_pd(uh, one)), tl);
@@ -234,9 +267,22 @@ SP_INLINE __m128d sp_bwd_stage2(__m128d dy, __m128d x, __m128d th, __m128d tl, c
                                   _mm_mul_pd(r0, ul));
     const __m128d r1 = _mm_mul_pd(r0, _mm_add_pd(rr, _mm_mul_pd(rr, rr)));
     /* z < 0: s = t/u = th*r0 + (tl*r0 + th*r1), th*r0 = thh*r0 + thl*r0 exactly */
-    const __m128d nh = _mm_mul_pd(thh, r0);
-    const __m128d nl = _mm_add_pd(_mm_add_pd(_mm_mul_pd(_mm_sub_pd(th, thh), r0), _mm_mul_pd(tl, r0)),
+    *pnh = _mm_mul_pd(thh, r0);
+    *pnl = _mm_add_pd(_mm_add_pd(_mm_mul_pd(_mm_sub_pd(th, thh), r0), _mm_mul_pd(tl, r0)),
                                   _mm_mul_pd(th, r1));
+    *pr0 = r0;
+    *pr1 = r1;
+}
+
+/* backward from t: s = 1/(1+t) (z >= 0) or t/(1+t) (z < 0), dx = dy*s */
+SP_INLINE __m128d sp_bwd_stage2(__m128d dy, __m128d x, __m128d th, __m128d tl, const sp_f64_setup *s,
+                                int b1, int tf, int *special)
+{
+    const __m128d z = b1 ? x : _mm_mul_pd(SP_SET1(s->beta), x);
+    const __m128d sp0 = _mm_or_pd(_mm_cmpnle_pd(SP_ABS(z), SP_SET1(SP_F64_A_FAST)),
+                                  _mm_cmpnle_pd(SP_ABS(dy), SP_SET1(SP_F64_DY_MAX)));
+    __m128d r0, r1, nh, nl;
+    sp_recip_1pt(th, tl, &r0, &r1, &nh, &nl);
     const __m128d neg = _mm_cmplt_pd(z, _mm_setzero_pd());
     const __m128d sh0 = _mm_blendv_pd(r0, nh, neg);
     const __m128d sl0 = _mm_blendv_pd(r1, nl, neg);
@@ -254,18 +300,130 @@ SP_INLINE __m128d sp_bwd_stage2(__m128d dy, __m128d x, __m128d th, __m128d tl, c
     return tf ? _mm_blendv_pd(dx, dy, _mm_cmpgt_pd(z, SP_SET1(s->threshold))) : dx;
 }
 
+/* ---- release 1.1: the second derivative and the beta gradient, fast path ------------------------- */
+
+#define SP_F64_W_MIN 0x1p-1000 /* |beta*d| below it (beta != 1): its low part would lose bits */
+
+/* second derivative from t: out = g*beta*d, d = t/(1+t)^2 = (t/(1+t)) * (1/(1+t)) as dh + dl; then
+ * w = beta*d as wh + wl (beta != 1) and out = g*w with one rounding that counts, as backward's dy*s */
+SP_INLINE __m128d sp_dbwd_stage2(__m128d g, __m128d x, __m128d th, __m128d tl, const sp_f64_setup *s,
+                                 int b1, int tf, int *special)
+{
+    const __m128d zero = _mm_setzero_pd();
+    const __m128d beta = SP_SET1(s->beta);
+    const __m128d z = b1 ? x : _mm_mul_pd(beta, x);
+    __m128d sp = _mm_or_pd(_mm_cmpnle_pd(SP_ABS(z), SP_SET1(SP_F64_A_FAST)),
+                           _mm_cmpnle_pd(SP_ABS(g), SP_SET1(SP_F64_DY_MAX)));
+    __m128d r0, r1, nh, nl;
+    sp_recip_1pt(th, tl, &r0, &r1, &nh, &nl);
+    /* nh (52 bits) times r0 (26 bits) as two exact products, summed by a fast two-sum; nl and r1 are
+     * both ~2^-26 relative (r0 has 26 bits), so nl*r1 counts too (2^-50) */
+    const __m128d nhh = sp_trunc26(nh);
+    const __m128d p1 = _mm_mul_pd(nhh, r0);
+    const __m128d p2 = _mm_mul_pd(_mm_sub_pd(nh, nhh), r0);
+    const __m128d dh = _mm_add_pd(p1, p2);
+    const __m128d dl = _mm_add_pd(_mm_add_pd(_mm_sub_pd(p2, _mm_sub_pd(dh, p1)), _mm_mul_pd(nl, r0)),
+                                  _mm_mul_pd(_mm_add_pd(nh, nl), r1));
+    __m128d wh = dh, wl = dl;
+    if (!b1) {
+        /* beta*dh exactly as wh + its Dekker residual (beta split per call, dh cut to 26 + 27 bits) */
+        const __m128d dhh = sp_trunc26(dh);
+        wh = _mm_mul_pd(dh, beta);
+        wl = _mm_add_pd(sp_prod_err(wh, SP_SET1(s->bh), SP_SET1(s->bl), dhh, _mm_sub_pd(dh, dhh)),
+                        _mm_mul_pd(dl, beta));
+        sp = _mm_or_pd(sp, _mm_and_pd(_mm_cmplt_pd(SP_ABS(wh), SP_SET1(SP_F64_W_MIN)), _mm_cmpneq_pd(g, zero)));
+    }
+    /* out = g*w with g*wh exact: wh to 26 bits, g split */
+    const __m128d wht = sp_trunc26(wh);
+    const __m128d wlt = _mm_add_pd(_mm_sub_pd(wh, wht), wl);
+    __m128d gh, gl;
+    sp_split(g, &gh, &gl);
+    __m128d out = _mm_add_pd(_mm_mul_pd(gh, wht), _mm_add_pd(_mm_mul_pd(gl, wht), _mm_mul_pd(g, wlt)));
+    /* results that overflow or fall below 2^-969 (partial products rounded on the subnormal grid) with
+     * g != 0 take the special path, as in backward */
+    const __m128d ao = SP_ABS(out);
+    sp = _mm_or_pd(sp, _mm_and_pd(_mm_or_pd(_mm_cmplt_pd(ao, SP_SET1(SP_F64_DX_TINY)),
+                                            _mm_cmpnle_pd(ao, SP_SET1(SP_F64_OUT_MAX))),
+                                  _mm_cmpneq_pd(g, zero)));
+    *special = _mm_movemask_pd(sp);
+    /* d > 0: out has the sign of g*beta, also where it is zero */
+    out = _mm_or_pd(out, _mm_and_pd(_mm_xor_pd(g, beta), SP_SET1(-0.0)));
+    return tf ? _mm_blendv_pd(out, zero, _mm_cmpgt_pd(z, SP_SET1(s->threshold))) : out;
+}
+
+/* beta gradient from t: out = -dy * h/beta^2, h = softplus(z) - z s(z) = a t/(1+t) + log1p(t) for
+ * either sign of z (a = |beta*x| = |z| + a_lo): two positive terms, nothing cancels */
+SP_INLINE __m128d sp_bbeta_stage2(__m128d dy, __m128d x, __m128d th, __m128d tl, __m128d zl,
+                                  const sp_f64_setup *s, int b1, int tf, int *special)
+{
+    const __m128d zero = _mm_setzero_pd();
+    const __m128d z = b1 ? x : _mm_mul_pd(SP_SET1(s->beta), x);
+    const __m128d a = SP_ABS(z);
+    __m128d sp = _mm_or_pd(_mm_cmpnle_pd(a, SP_SET1(s->a_fast_bbeta)),
+                           _mm_cmpnle_pd(SP_ABS(dy), SP_SET1(SP_F64_DY_MAX)));
+    __m128d r0, r1, nh, nl, gh, gl;
+    sp_recip_1pt(th, tl, &r0, &r1, &nh, &nl);
+    sp_log1p_t(th, tl, &gh, &gl);
+    /* a*(nh + nl) + a_lo*nh as ph + pl: a split (a <= 600), nh (52 bits) cut to 26 + 26 */
+    __m128d ah, al;
+    sp_split(a, &ah, &al);
+    const __m128d nhh = sp_trunc26(nh);
+    const __m128d ph = _mm_mul_pd(a, nh);
+    __m128d pl = _mm_add_pd(sp_prod_err(ph, ah, al, nhh, _mm_sub_pd(nh, nhh)), _mm_mul_pd(a, nl));
+    if (!b1)
+        pl = _mm_add_pd(pl, _mm_mul_pd(_mm_xor_pd(zl, _mm_and_pd(z, SP_SET1(-0.0))), nh));
+    /* h = ph + g, both >= 0: a two-sum on (max, min) is exact */
+    const __m128d big = _mm_max_pd(ph, gh);
+    const __m128d small = _mm_min_pd(ph, gh);
+    const __m128d hh = _mm_add_pd(big, small);
+    const __m128d hl = _mm_add_pd(_mm_add_pd(_mm_sub_pd(small, _mm_sub_pd(hh, big)), pl), gl);
+    __m128d qh = hh, ql = hl;
+    if (!b1) {
+        /* h/mb^2 to 26 bits as q0, then one residual against mb^2 = m2hh + m2hl + m2l: q0*m2hh and
+         * q0*m2hl are exact, hh - q0*m2hh is exact (Sterbenz); scaled by 1/p2eb^2 exactly */
+        const __m128d rm2 = SP_SET1(s->rm2), sc2 = SP_SET1(s->sc2);
+        const __m128d q0 = sp_trunc26(_mm_mul_pd(hh, rm2));
+        const __m128d res = _mm_add_pd(_mm_sub_pd(_mm_sub_pd(_mm_sub_pd(hh, _mm_mul_pd(q0, SP_SET1(s->m2hh))),
+                                                             _mm_mul_pd(q0, SP_SET1(s->m2hl))),
+                                                  _mm_mul_pd(q0, SP_SET1(s->m2l))),
+                                       hl);
+        qh = _mm_mul_pd(q0, sc2);
+        ql = _mm_mul_pd(_mm_mul_pd(res, rm2), sc2);
+        sp = _mm_or_pd(sp, _mm_cmplt_pd(qh, SP_SET1(SP_F64_Q_MIN)));
+    }
+    /* dy*q with dy*qh exact: qh to 26 bits, dy split */
+    const __m128d qht = sp_trunc26(qh);
+    const __m128d qlt = _mm_add_pd(_mm_sub_pd(qh, qht), ql);
+    __m128d dyh, dyl;
+    sp_split(dy, &dyh, &dyl);
+    __m128d out = _mm_add_pd(_mm_mul_pd(dyh, qht), _mm_add_pd(_mm_mul_pd(dyl, qht), _mm_mul_pd(dy, qlt)));
+    const __m128d ao = SP_ABS(out);
+    sp = _mm_or_pd(sp, _mm_and_pd(_mm_or_pd(_mm_cmplt_pd(ao, SP_SET1(SP_F64_DX_TINY)),
+                                            _mm_cmpnle_pd(ao, SP_SET1(SP_F64_OUT_MAX))),
+                                  _mm_cmpneq_pd(dy, zero)));
+    *special = _mm_movemask_pd(sp);
+    /* h > 0: out = -(dy*q) has the opposite sign of dy, also where it is zero */
+    out = _mm_xor_pd(_mm_or_pd(out, _mm_and_pd(dy, SP_SET1(-0.0))), SP_SET1(-0.0));
+    return tf ? _mm_blendv_pd(out, zero, _mm_cmpgt_pd(z, SP_SET1(s->threshold))) : out;
+}
+
 /* ---- the special path: one lane at a time in long double -------------------------------------- */
 
 /* exp(-|beta*x|) with the rounding error of beta*x applied (|a_lo| < 2^-42, so e^-a_lo = 1 - a_lo to
  * 2^-85) */
-static long double sp_exp_neg_abs(double x, double z, double beta)
+static long double sp_exp_neg_abs_to(double x, double z, double beta, double a_huge)
 {
     const double a = fabs(z);
-    if (!(a < SP_F64_A_HUGE))
+    if (!(a < a_huge))
         return 0.0L;
     const double zl = fma(beta, x, -z);
     const double al = z < 0 ? -zl : zl;
     return expl(-(long double)a) * (1.0L - (long double)al);
+}
+
+static long double sp_exp_neg_abs(double x, double z, double beta)
+{
+    return sp_exp_neg_abs_to(x, z, beta, SP_F64_A_HUGE);
 }
 
 static SP_NOINLINE __m128d sp_fwd_special(__m128d xv, __m128d yv, int m, const sp_f64_setup *s)
@@ -319,6 +477,71 @@ static SP_NOINLINE __m128d sp_bwd_special(__m128d dyv, __m128d xv, __m128d dxv, 
     return _mm_loadu_pd(dx);
 }
 
+/* Release 1.1's careful paths, as the scalar reference computes them: the multipliers g*beta and
+ * dy/beta^2 reach 2^2048 and 2^3172, so exp(-a) is carried up to a = SP_F64_A_HUGE_11 (long double's
+ * exponent range holds it and the products); a result that underflows in long double for a finite x
+ * counts as the smallest positive number, so an infinite multiplier gives an infinity. */
+static SP_NOINLINE __m128d sp_dbwd_special(__m128d gv, __m128d xv, __m128d ov, int m, const sp_f64_setup *s)
+{
+    double g[2], x[2], o[2];
+    _mm_storeu_pd(g, gv);
+    _mm_storeu_pd(x, xv);
+    _mm_storeu_pd(o, ov);
+    for (int k = 0; k < 2; k++) {
+        if (!(m >> k & 1))
+            continue;
+        const double z = s->beta * x[k];
+        /* the NaN policy (softplus.h): g's NaN, then x's, quieted; inf * 0 gives the positive one */
+        if (g[k] != g[k])
+            o[k] = g[k] + g[k];
+        else if (z > s->threshold)
+            o[k] = 0.0;
+        else if (z != z)
+            o[k] = x[k] + x[k];
+        else {
+            const long double t = sp_exp_neg_abs_to(x[k], z, s->beta, SP_F64_A_HUGE_11);
+            const long double u = 1.0L + t;
+            const long double d = t / (u * u);
+            const long double out = (long double)g[k] * s->beta * (d == 0 && isfinite(x[k]) ? LDBL_TRUE_MIN : d);
+            o[k] = isnan(out) ? (double)NAN : (double)out;
+        }
+    }
+    return _mm_loadu_pd(o);
+}
+
+static SP_NOINLINE __m128d sp_bbeta_special(__m128d dyv, __m128d xv, __m128d ov, int m, const sp_f64_setup *s)
+{
+    double dy[2], x[2], o[2];
+    _mm_storeu_pd(dy, dyv);
+    _mm_storeu_pd(x, xv);
+    _mm_storeu_pd(o, ov);
+    for (int k = 0; k < 2; k++) {
+        if (!(m >> k & 1))
+            continue;
+        const double z = s->beta * x[k];
+        if (dy[k] != dy[k])
+            o[k] = dy[k] + dy[k];
+        else if (z > s->threshold)
+            o[k] = 0.0;
+        else if (z != z)
+            o[k] = x[k] + x[k];
+        else {
+            const long double t = sp_exp_neg_abs_to(x[k], z, s->beta, SP_F64_A_HUGE_11);
+            /* t > 0: |z| < A_HUGE_11, z finite, z_lo exact; h = 0 otherwise (and for an infinite x) */
+            long double h = 0.0L;
+            if (t > 0) {
+                const double zl = fma(s->beta, x[k], -z);
+                const long double a = (long double)fabs(z) + (long double)(z < 0 ? -zl : zl);
+                h = a * t / (1.0L + t) + log1pl(t);
+            }
+            const long double out = -(long double)dy[k] * (h == 0 && isfinite(x[k]) ? LDBL_TRUE_MIN : h) /
+                                    ((long double)s->beta * s->beta);
+            o[k] = isnan(out) ? (double)NAN : (double)out;
+        }
+    }
+    return _mm_loadu_pd(o);
+}
+
 /* ---- loops (arch/softplus_loop.h) ---------------------------------------------------------------- */
 #define SP_LOOP_T double
 #define SP_LOOP_V __m128d
@@ -361,6 +584,34 @@ static SP_NOINLINE __m128d sp_bwd_special(__m128d dyv, __m128d xv, __m128d dxv, 
 #define SP_LOOP_SPECIAL(s, mode, dy, x, dx, bits) sp_bwd_special(dy, x, dx, (int)(bits), s)
 #include "arch/softplus_loop.h"
 
+#define SP_LOOP_NAME sp_dbwd_loop
+#define SP_LOOP_NIN 2
+#define SP_LOOP_NBUF 2
+#define SP_LOOP_STAGE1(s, mode, g, x, pth, ptl) sp_stage1_b(x, s, (mode) & SP_F64_B1, pth, ptl)
+#define SP_LOOP_STAGE2(s, mode, g, x, th, tl, pm)                                                     \
+    sp_dbwd_stage2(g, x, th, tl, s, (mode) & SP_F64_B1, (mode) & SP_F64_TF, pm)
+#define SP_LOOP_SPECIAL(s, mode, g, x, r, bits) sp_dbwd_special(g, x, r, (int)(bits), s)
+#include "arch/softplus_loop.h"
+
+/* The beta gradient reads a_lo in stage 2: z_lo from stage 1 as a third buffer, except for beta = 1 */
+#define SP_LOOP_NAME sp_bbeta_loop_b1
+#define SP_LOOP_NIN 2
+#define SP_LOOP_NBUF 2
+#define SP_LOOP_STAGE1(s, mode, dy, x, pth, ptl) sp_stage1_b(x, s, 1, pth, ptl)
+#define SP_LOOP_STAGE2(s, mode, dy, x, th, tl, pm)                                                    \
+    sp_bbeta_stage2(dy, x, th, tl, _mm_setzero_pd(), s, 1, (mode) & SP_F64_TF, pm)
+#define SP_LOOP_SPECIAL(s, mode, dy, x, r, bits) sp_bbeta_special(dy, x, r, (int)(bits), s)
+#include "arch/softplus_loop.h"
+
+#define SP_LOOP_NAME sp_bbeta_loop
+#define SP_LOOP_NIN 2
+#define SP_LOOP_NBUF 3
+#define SP_LOOP_STAGE1(s, mode, dy, x, pth, ptl, pzl) sp_stage1(x, s, 0, pth, ptl, pzl)
+#define SP_LOOP_STAGE2(s, mode, dy, x, th, tl, zl, pm)                                                \
+    sp_bbeta_stage2(dy, x, th, tl, zl, s, 0, (mode) & SP_F64_TF, pm)
+#define SP_LOOP_SPECIAL(s, mode, dy, x, r, bits) sp_bbeta_special(dy, x, r, (int)(bits), s)
+#include "arch/softplus_loop.h"
+
 void sp_fwd_f64_sse41(size_t n, const double *x, double *y, const sp_params_f64 *p)
 {
     sp_f64_setup s;
@@ -373,4 +624,20 @@ void sp_bwd_f64_sse41(size_t n, const double *dy, const double *x, double *dx, c
     sp_f64_setup s;
     sp_f64_setup_init(&s, p);
     SP_F64_RUN(p, sp_bwd_loop, sp_bwd_loop, n, dy, x, dx, &s);
+}
+
+/* release 1.1: both are 0 in the linear branch, so every finite threshold is tested per lane */
+void sp_dbwd_f64_sse41(size_t n, const double *g, const double *x, double *out, const sp_params_f64 *p)
+{
+    sp_f64_setup s;
+    sp_f64_setup_init(&s, p);
+    SP_F64_RUN_TF(p, p->threshold < INFINITY, sp_dbwd_loop, sp_dbwd_loop, n, g, x, out, &s);
+}
+
+void sp_bbeta_f64_sse41(size_t n, const double *dy, const double *x, double *out, const sp_params_f64 *p)
+{
+    sp_f64_setup s;
+    sp_f64_setup_init(&s, p);
+    sp_f64_setup_bbeta(&s, p);
+    SP_F64_RUN_TF(p, p->threshold < INFINITY, sp_bbeta_loop_b1, sp_bbeta_loop, n, dy, x, out, &s);
 }
