@@ -1,4 +1,5 @@
-/* softplus_f64_sse41.c -- f64 softplus forward and backward, 2 lanes of SSE4.1 (no FMA).
+/* softplus_f64_sse41.c -- f64 softplus forward, backward, second derivative and beta gradient, 2 lanes of
+ * SSE4.1 (no FMA); the inverse is the scalar reference's (src/lists.h).
  * SPDX-License-Identifier: MIT
  *
  * Method: the one of arch/softplus_f64_fma_algorithm.h (read its header), with the FMAs replaced by exact
@@ -12,6 +13,24 @@
  *                        S - q*beta and 1 - r0*u are exact (1/u then takes r0*(1 + rr + rr^2)).
  * Rounding differs from the FMA kernels (products rounded before the adds), so the bits are not
  * those of avx2/avx512; the bounds are the same.
+ * Release 1.1's ops, from the same stage 1 (t = exp(-|z|) with z_lo inside it) and the same pieces:
+ *   second derivative  out = g*beta*d, d = t/(1+t)^2 = (t/(1+t)) * (1/(1+t)): backward's 1/(1+t) =
+ *            r0 + r1 (r0 26 bits) and t/(1+t) = nh + nl (nh = thh*r0, 52 bits), their product as
+ *            dh + dl from two exact products nhh*r0, nhl*r0 and the cross terms (nl*r1 included: both
+ *            are ~2^-26 relative, 11 ULP without it); beta != 1: w = beta*d = wh + wl by Dekker against
+ *            beta's per-call halves; then g*w as backward's dy*s (w_hi to 26 bits, g split), one rounding
+ *            that counts. Never s*(1 - s): accurate down to the underflow.
+ *   beta gradient  out = -dy*h/beta^2, h = a t/(1+t) + log1p(t) (a = |z| + a_lo; a_lo from stage 1 as a
+ *            third buffer when beta != 1): a*(t/(1+t)) by Dekker (a split, nh cut to 26 + 26 bits),
+ *            log1p(t) = forward's gh + gl, a two-sum on (max, min) of the two positive terms; h/beta^2
+ *            in beta's mantissa units mb^2 = m2hh + m2hl + m2l (per call): q0 = h*RN(1/mb^2) to 26 bits,
+ *            one residual, scaled by 2^-2eb exactly; then dy*q as backward's dy*s.
+ *   Both are +0 where fl(beta*x) > threshold (every finite threshold tested per lane). Lanes with
+ *   |z| > 700 (beta gradient: 600, and every lane when |beta| is outside [2^-480, 2^480]) or NaN, a
+ *   multiplier above 2^990, inf or NaN, |beta*d| < 2^-1000 (beta != 1), h/beta^2 < 2^-900, and results
+ *   that overflow or fall below 2^-969 with a non-zero multiplier go to the careful paths: the scalar
+ *   reference's long double formulas with exp(-a) carried to a = 3000 (the multipliers g*beta and
+ *   dy/beta^2 reach 2^2048 and 2^3172), rounded once to double.
  *
  * Accuracy (bounds SP_MAX_ULP_F64_SSE41 and SP_MAX_ULP_BETA_F64_SSE41, 1.0, in kernels.h), measured
  * against a long double reference:
@@ -21,9 +40,21 @@
  *   backward beta 1: max 0.551 ULP at x = -0x1.63a5ee69dbe0bp+8, got 0x1.e06b5219528p-514, want
  *            0xf.035a90ca9400469p-517; beta 0.5, 2 the same z; beta -1: 0.552 at x = 0x1.4041f5d8f3008p+8;
  *            beta 7.3: 0.550 at x = -0x1.2a8adcc47c4d7p+6.
+ *   double backward (g = 1) beta 1: max 0.5518 ULP at x = 0x1.750af68fb55f8p+7, got
+ *            0x1.dfdd51bd4990ep-270, want 0xe.feea8dea4c8746ap-273 (the FMA kernels' worst case too);
+ *            beta 0.5: 0.5513 at x = -0x1.63a5ee69dbe0bp+9; 2: 0.5537 at x = 0x1.b62a308056f7p+5; -1:
+ *            0.5518 at beta 1's x; 7.3: 0.5615 at x = 0x1.005ac72eb4535p+6, got 0x1.e014e2adfa068p-673,
+ *            want 0xf.00a7156fd033b82p-676.
+ *   beta gradient (dy = 1) beta 1: max 0.5625 ULP at x = -0x1.b73d16b33627p+7, got
+ *            -0x1.ebbab01d6308fp-310, want -0xf.5dd580eb184738p-313 (as the FMA kernels); 0.5: 0.5610 at
+ *            x = 0x1.8da0193cd9993p+3; 2: 0.5610 at the same z; -1: 0.5625; 7.3: 0.5601 at
+ *            x = -0x1.bddd7192d5dedp+5, got -0x1.f68190def0c96p-585, want -0xf.b40c86f7864ab85p-588.
  *   (tests/accuracy/ulp_sweep --f64, 10^8 inputs per beta: dense over [-750, 750], log-uniform
  *   magnitudes and the edges.) beta in {1e-300, 1e300, -7.3e200, 1.5e-9}: at most 0.59 (fwd) and
- *   0.54 (bwd) on 3*10^5 inputs each.
+ *   0.54 (bwd) on 3*10^5 inputs each; the double backward at most 0.539 for beta in {1e-300, 1e300,
+ *   -7.3e200, 1.5e-9, 3e150, 1e-200}, the beta gradient 0.533 for 1.5e-9 and 3e150 (1e300 and -7.3e200:
+ *   every result rounds to 0; 1e-300 and 1e-200: -inf where ln2/beta^2 > DBL_MAX, which ulp_sweep counts
+ *   against the finite long double reference, for the scalar kernel too).
  *
  * Special values. Lanes outside the fast path (NaN, +-inf, |beta*x| > A_fast, every lane when
  * |beta| < 2^-1000; backward also |dy| > 2^990, inf or NaN, and 0 < |dx| < 2^-969 with dy != 0, where
