@@ -300,7 +300,7 @@ SP_INLINE void sp_recip_1pt(__m128d th, __m128d tl, __m128d *pr0, __m128d *pr1, 
     /* z < 0: s = t/u = th*r0 + (tl*r0 + th*r1), th*r0 = thh*r0 + thl*r0 exactly */
     *pnh = _mm_mul_pd(thh, r0);
     *pnl = _mm_add_pd(_mm_add_pd(_mm_mul_pd(_mm_sub_pd(th, thh), r0), _mm_mul_pd(tl, r0)),
-                                  _mm_mul_pd(th, r1));
+                      _mm_mul_pd(th, r1));
     *pr0 = r0;
     *pr1 = r1;
 }
