@@ -22,7 +22,9 @@
  * of widened inputs and float results. Per block of SP_HALF_FUSED_BLOCK elements, in the loop driver's
  * two stages (arch/softplus_loop.h): stage 1 widens x in registers and computes the fast tier's
  * ts = exp(-|beta x|) 2^64; stage 2 finishes the fast tier's forward or backward (bound B ULP, from the
- * set's registry entry: 4 on AVX2, AVX-512 and NEON), rounds to the format and checks, in registers.
+ * set's registry entry: 4 on AVX2, AVX-512 and NEON), rounds to the format and checks, in registers;
+ * forward with beta = 1 (modes 1 and 2) runs a cheaper evaluation instead, with its own proven bound
+ * (sp_half_cheap_front/finish below: bf16 28 ULP, f16 6.5, so E = 58 and 16).
  * The loops run the fast f32 kernels' modes (arch/softplus_f32_kernels.h): 0 any beta, 1 beta = 1, 2
  * beta = 1 with a threshold >= SP_FWD_THRESHOLD_FREE (backward SP_BWD_THRESHOLD_FREE), the defaults
  * among them, where the threshold's compare and select are left out (the arithmetic returns x resp. dy
@@ -125,6 +127,102 @@ static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, 
     }
 }
 
+/* ---- the cheap forward: beta = 1 (the loop's modes 1 and 2) ------------------------------------------
+ * A bf16 or f16 result needs 8 or 11 good bits, and the near check redoes whatever a looser bound leaves
+ * undecided: the fast tier's shapes (arch/softplus_f32_fast_algorithm.h) with a one-step reduction and
+ * a shorter log1p, under a bound of its own, SP_HALF_CHEAP_ULP_BF16 / _F16 (src/kernels.h, ULP of the
+ * float result), from which the near window E = 2B + 2 follows as for the fast tier's B.
+ *   ts = exp(-a) 2^64, a = min(|x|, 128): n = round(-a/ln2) by the 0x1.8p23 shift, r = a + n ln2f in
+ *   ONE fma with ln2 rounded to float (|ln2f - ln2| = 1.9e-9 and |n| <= 185 move r by at most 2^-21.4
+ *   absolute: ~2^-21.4 relative in exp; the fast tier's two-step r costs one more fma), E(r) ~ exp(-r)
+ *   the fast tier's degree 5 (2^-23.2); y = max(x, 0) + ts (H(t) 2^-64) in one fma, H ~ log1p(t)/t on
+ *   [0, 1] at t' = max(t, 2^-30), degree 6 for bf16 (2^-19.4) and 7 for f16 (2^-22.0), the fast tier's
+ *   8 (2^-24.7). NaN, +-inf and the threshold exactly as sp_fwd_finish (mode 2 flags no lane).
+ *   (E degree 4, 2^-18.25, for bf16 measured 68.2 ULP: E = 140 made 0.56% of the benchmark's lanes
+ *   near and ran slower than degree 5's 0.32%.)
+ * Polynomials: tests/tools/softplus_half_cheap_coeffs.sollya (fpminimax, float coefficients, relative).
+ * Bound: tests/accuracy/test_half_cheap.c runs this text's AVX2 and AVX-512 instantiations (NEON under
+ *   qemu, sampled; the three give the same bits) at every finite float x against max(x, 0) +
+ *   log1p(exp(-|x|)) in double and asserts SP_HALF_CHEAP_ULP_*. Worst over all 2^32 - 2^24 finite floats:
+ *     bf16 (H degree 6)  26.945 ULP at x = -0x1.b9b98p+1: 0x1.ff8bb2p-6, want 0x1.ff8b7c1c5a1fbp-6 (B 28)
+ *     f16  (H degree 7)   6.220 ULP at x = -0x1.02478ep+1: 0x1.ff4508p-4, want 0x1.ff451470a4ce7p-4 (B 6.5)
+ *   (57 s CPU; a coefficient of H changed in its 5th hex digit: 529 ULP, caught.) The exhaustive
+ *   tests/accuracy/test_half.c alone does not pin E: its beta = 1 inputs first misround at E = 2
+ *   (bf16 forward, x = 0x39de), so the window's soundness rests on this sweep.
+ *   Near lanes at beta = 1, threshold 20 (E = 58 bf16, 16 f16; was 10): all finite patterns up to 20 /
+ *   bench_softplus's inputs, bf16 0.030% / 0.32%, f16 0.39% / 0.31%.
+ * Per 16 lanes (AVX-512, bf16 mode 2): 20 + 25 instructions in the two stages, the fast tier's 22 + 27;
+ *   14 FMA-pipe operations instead of 17 (f16 15).
+ */
+#define SP_HALF_LN2 0x1.62e43p-1f        /* ln2 rounded to float = 0.693147182 */
+#define SP_HALF_H6_6 0x1.daccbap-7f      /* 0.0144897373 */
+#define SP_HALF_H6_5 -0x1.14ad9cp-4f     /* -0.0675483793 */
+#define SP_HALF_H6_4 0x1.349664p-3f      /* 0.150677472 */
+#define SP_HALF_H6_3 -0x1.e32d42p-3f     /* -0.235926166 */
+#define SP_HALF_H6_2 0x1.534fd4p-2f      /* 0.331359208 */
+#define SP_HALF_H6_1 -0x1.ffe6c4p-2f     /* -0.499903738 */
+#define SP_HALF_H7_7 -0x1.1ddc92p-7f     /* -0.00872380380 */
+#define SP_HALF_H7_6 0x1.6ee92ap-5f      /* 0.0447889157 */
+#define SP_HALF_H7_5 -0x1.bd6986p-4f     /* -0.108743213 */
+#define SP_HALF_H7_4 0x1.6d1b64p-3f      /* 0.178274900 */
+#define SP_HALF_H7_3 -0x1.f65e42p-3f     /* -0.245296970 */
+#define SP_HALF_H7_2 0x1.54d0eep-2f      /* 0.332828254 */
+#define SP_HALF_H7_1 -0x1.fffb08p-2f     /* -0.499981046 */
+
+/* stage 1: ts = exp(-min(|x|, 128)) 2^64 (a NaN x gives 128: MIN's unordered rule) */
+SP_INLINE vf sp_half_cheap_front(vf x)
+{
+    const vf a = MIN(ABS(x), F(SP_FAST_A_MAX));
+    const vf kshift = FMA(a, F(-SP_FAST_INV_LN2), F(SP_FAST_SHIFT + 64.0f));
+    const vf kf = SUB(kshift, F(SP_FAST_SHIFT + 64.0f));
+    const vf r = FMA(kf, F(SP_HALF_LN2), a);
+    vf e = FMA(F(SP_FAST_E5_5), r, F(SP_FAST_E5_4));
+    e = FMA(e, r, F(SP_FAST_E5_3));
+    e = FMA(e, r, F(SP_FAST_E5_2));
+    e = FMA(e, r, F(SP_FAST_E5_1));
+    e = FMA(e, r, F(1.0f));
+    return IADD(e, ISHL(kshift, 23));
+}
+
+/* stage 2: y = max(x, 0) + t H(t) in one rounding; special lanes and the threshold as sp_fwd_finish */
+SP_INLINE vf sp_half_cheap_finish(const sp_f32_k *k, int f16, int mode, vf x, vf ts, vm *special)
+{
+    *special = mode == 2 ? NO_LANES() : NOT_FINITE(x);
+    const vf t = IADD(MAX(ts, F(0x1p34f)), F(SP_FAST_EXP_MINUS_64)); /* max(t, 2^-30): H(t) is 1 below */
+    vf h;
+    if (f16) {
+        h = FMA(F(SP_HALF_H7_7), t, F(SP_HALF_H7_6));
+        h = FMA(h, t, F(SP_HALF_H7_5));
+        h = FMA(h, t, F(SP_HALF_H7_4));
+        h = FMA(h, t, F(SP_HALF_H7_3));
+        h = FMA(h, t, F(SP_HALF_H7_2));
+        h = FMA(h, t, F(SP_HALF_H7_1));
+    } else {
+        h = FMA(F(SP_HALF_H6_6), t, F(SP_HALF_H6_5));
+        h = FMA(h, t, F(SP_HALF_H6_4));
+        h = FMA(h, t, F(SP_HALF_H6_3));
+        h = FMA(h, t, F(SP_HALF_H6_2));
+        h = FMA(h, t, F(SP_HALF_H6_1));
+    }
+    h = FMA(h, t, F(1.0f));
+    const vf y = FMA(ts, IADD(h, F(SP_FAST_EXP_MINUS_64)), MAX(ZERO(), x));
+    return mode == 2 ? y : SELECT(GT(x, F(k->thr)), x, y);
+}
+
+/* The cheap evaluation on n floats (n a multiple of SP_LOOP_W), mode 2: tests/accuracy/test_half_cheap.c
+ * sweeps it (sp_half_cheap_fwd_<isa>, declared in kernels.h). */
+#define SP_HALF_CHEAP_EVAL(isa)                                                                      \
+    void sp_half_cheap_fwd_##isa(int f16, size_t n, const float *x, float *y)                        \
+    {                                                                                                \
+        for (size_t i = 0; i < n; i += SP_LOOP_W) {                                                  \
+            vm sm;                                                                                   \
+            const vf v = SP_LOOP_LOADU(x + i);                                                       \
+            const vf r = f16 ? sp_half_cheap_finish(NULL, 1, 2, v, sp_half_cheap_front(v), &sm)  \
+                             : sp_half_cheap_finish(NULL, 0, 2, v, sp_half_cheap_front(v), &sm); \
+            SP_LOOP_STOREU(y + i, r);                                                                \
+        }                                                                                            \
+    }
+
 /* Stage 1 of one vector (the loop driver's split, arch/softplus_loop.h: two short dependency chains
  * per vector instead of one long one): x widened, and ts = exp(-|beta x|) 2^64. */
 SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int bwd, int mode, vh hx, vf *x)
@@ -133,6 +231,8 @@ SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int bwd, int mode, 
     *x = f16 ? WIDEN_F16(hx) : WIDEN_BF16(hx);
     if (bwd)
         sp_bwd_front(k, mode, ZERO(), *x, &ts);
+    else if (mode != 0)
+        ts = sp_half_cheap_front(*x);
     else
         sp_fwd_front(k, mode, *x, &ts);
     return ts;
@@ -147,6 +247,8 @@ SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int bwd, int mode,
     vm sm;
     if (bwd)
         y = sp_bwd_finish(k, mode, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
+    else if (mode != 0)
+        y = sp_half_cheap_finish(k, f16, mode, x, ts, &sm);
     else
         y = sp_fwd_finish(k, mode, x, ts, &sm);
     /* v = |y| (f16: moved up by 2^-14 below 2^-14) plus mid + e on the bits: near where the dropped
@@ -249,12 +351,14 @@ static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op,
     const sp_kernel *k32 = sp_kernel_of(set, SOFTPLUS_ACCURACY_FAST, op, SP_DTYPE_F32);
     const sp_half_call c = {fmt, isa, op, bwd ? 2 : 1, sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, op, SP_DTYPE_F64),
                             p, out};
-    const uint32_t e = sp_half_steps(k32, c.inputs);
     const sp_f32_k k = sp_f32_make_k(p);
     /* the fast f32 kernels' modes: 2 where beta = 1 and the arithmetic itself gives the threshold
      * rule's result (forward: its NaN lanes too, see sp_half_fused_finish) */
     const float free = bwd ? SP_BWD_THRESHOLD_FREE : SP_FWD_THRESHOLD_FREE;
     const int mode = p->beta != 1.0f ? 0 : p->threshold >= free ? 2 : 1;
+    /* the near window: from the fast tier's bound, or the cheap forward's own (modes 1 and 2) */
+    const uint32_t e = !bwd && mode != 0 ? sp_half_steps_of(fmt->f16 ? SP_HALF_CHEAP_ULP_F16 : SP_HALF_CHEAP_ULP_BF16, 1)
+                                         : sp_half_steps(k32, c.inputs);
 #define SP_HALF_FUSED_CASE_(f16_, bwd_, mode_)                                                       \
     if (fmt->f16 == f16_ && bwd == bwd_ && mode == mode_) {                                          \
         sp_half_fused_##f16_##bwd_##mode_(&c, &k, e, n, in1, in2);                                  \

@@ -292,11 +292,15 @@ static void sp_half_redo(const sp_half_format *fmt, sp_op op, const sp_kernel *k
 }
 
 /* Steps of the check: ceil of the float kernel's bound (any beta), then E as the header says. */
-static uint32_t sp_half_steps(const sp_kernel *k32, int inputs)
+static uint32_t sp_half_steps_of(double b, int inputs)
 {
-    const double b = k32->max_ulp > k32->max_ulp_beta ? k32->max_ulp : k32->max_ulp_beta;
     const uint32_t bound = (uint32_t)ceil(b);
     return inputs == 1 ? 2u * bound + 2u : 4u * bound + 3u;
+}
+
+static uint32_t sp_half_steps(const sp_kernel *k32, int inputs)
+{
+    return sp_half_steps_of(k32->max_ulp > k32->max_ulp_beta ? k32->max_ulp : k32->max_ulp_beta, inputs);
 }
 
 /* n elements of op over half arrays: in2 NULL for the one-input ops (in1 = x or y), else in1 = dy,

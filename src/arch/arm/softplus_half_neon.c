@@ -30,3 +30,4 @@ typedef uint16x4_t vh;
 #include "arch/softplus_half_kernels.h"
 
 SP_HALF_KERNELS(neon, NEON)
+SP_HALF_CHEAP_EVAL(neon)

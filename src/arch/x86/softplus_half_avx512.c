@@ -34,3 +34,4 @@ typedef __m256i vh;
 #include "arch/softplus_half_kernels.h"
 
 SP_HALF_KERNELS(avx512, AVX512)
+SP_HALF_CHEAP_EVAL(avx512)

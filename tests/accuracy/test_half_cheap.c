@@ -1,0 +1,211 @@
+/* test_half_cheap.c -- the bound of the half formats' cheap forward at every finite float.
+ * SPDX-License-Identifier: MIT
+ *
+ * The bf16 and f16 forward with beta = 1 (arch/softplus_half_fused.h, sp_half_cheap_front/finish) is a
+ * cheaper evaluation than the fast f32 tier's; its results are correct only because the fused loop's
+ * near-boundary check redoes every lane within E = 2B + 2 float steps of a rounding boundary, with B
+ * = SP_HALF_CHEAP_ULP_BF16 / _F16 (src/kernels.h). This test is that bound's proof: it runs the
+ * evaluation (sp_half_cheap_fwd_<isa>, mode 2, no threshold) of every vector set this CPU runs at every
+ * finite float x (--step K: every K-th bit pattern), compares with max(x, 0) + log1p(exp(-|x|)) in
+ * double (error below 2^-50 relative: far below the bounds) and fails if any error exceeds B ULP of the
+ * float result (ulp of the reference, 2^-149 in the subnormal range), or if two sets differ in a bit.
+ * The half kernels widen exactly, so every x a bf16 or f16 input gives (any beta: this path runs only
+ * where beta = 1) is among these; NaN and infinite x are the fused loop's special lanes.
+ * Options: --step K, --threads N. The CMake entries: every float under the label exhaustive, a sample
+ * in the normal suite, under the emulator and the sanitizers. Prints the worst error and its input.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "softplus.h"
+#include "kernels.h"
+
+typedef void (*eval_fn)(int f16, size_t n, const float *x, float *y);
+
+typedef struct set {
+    const char *name;
+    eval_fn run;
+} set;
+
+static set sets[3];
+static int nsets;
+
+#define CHUNK 4096 /* a multiple of every vector width */
+
+typedef struct worst {
+    double ulp;
+    float x, got;
+    double want;
+} worst;
+
+typedef struct job {
+    uint64_t first, last, step; /* patterns first, first + step, ... below last */
+    worst w[3][2];              /* [set][f16] */
+    uint64_t checked, differ;
+} job;
+
+static float f32_bits(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static uint32_t bits_f32(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+/* 1 / the float ulp at a positive double (at its float rounding): 2^(23 - exponent), 2^149 in the
+ * subnormal range */
+static double inverse_ulp_f32(double a)
+{
+    const uint32_t e = bits_f32((float)a) >> 23 & 0xffu;
+    uint64_t u = (uint64_t)(1023 + 23 + 127 - (e ? e : 1u)) << 52;
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+/* softplus(x) = max(x, 0) + log1p(exp(-|x|)) in double, relative error below 2^-50; the tails in
+ * closed form, so that the 4 billion inputs cost little where the function is trivial: below 2^-20 in
+ * magnitude ln2 + x/2 + x^2/8 (the next term x^4/192 < 2^-87), beyond 128 x resp. exp(x) (the rest
+ * below 2^-184 relative) */
+static double reference(float v)
+{
+    const double x = v, a = fabs(x);
+    if (a < 0x1p-20)
+        return 0x1.62e42fefa39efp-1 + x * 0.5 + x * x * 0.125;
+    if (a > 128.0)
+        return x > 0 ? x : exp(x);
+    return fmax(x, 0.0) + log1p(exp(-a));
+}
+
+static void *sweep(void *arg)
+{
+    job *j = arg;
+    static _Thread_local float x[CHUNK], y[CHUNK];
+    static _Thread_local double ref[CHUNK], iulp[CHUNK];
+    uint64_t p = j->first;
+    while (p < j->last) {
+        size_t m = 0;
+        for (; m < CHUNK && p < j->last; p += j->step) {
+            const float v = f32_bits((uint32_t)p);
+            if (!isfinite(v))
+                continue;
+            x[m] = v;
+            ref[m] = reference(v);
+            iulp[m] = inverse_ulp_f32(ref[m]);
+            m++;
+        }
+        for (size_t i = m; i < CHUNK; i++)
+            x[i] = 0.0f;
+        j->checked += m;
+        for (int f16 = 0; f16 < 2; f16++) {
+            static _Thread_local uint32_t first_bits[CHUNK];
+            for (int s = 0; s < nsets; s++) {
+                sets[s].run(f16, CHUNK, x, y);
+                worst *w = &j->w[s][f16];
+                for (size_t i = 0; i < m; i++) {
+                    const double e = fabs((double)y[i] - ref[i]) * iulp[i];
+                    if (e > w->ulp) {
+                        w->ulp = e;
+                        w->x = x[i];
+                        w->got = y[i];
+                        w->want = ref[i];
+                    }
+                    if (s == 0)
+                        first_bits[i] = bits_f32(y[i]);
+                    else if (bits_f32(y[i]) != first_bits[i])
+                        j->differ++;
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t step = 1;
+    int threads = 2;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--step") && i + 1 < argc)
+            step = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "usage: %s [--step K] [--threads N]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (step < 1 || threads < 1 || threads > 16)
+        return 2;
+#if defined(SP_HAVE_AVX2_BF16)
+    if (softplus_isa_supported(SOFTPLUS_ISA_AVX2))
+        sets[nsets++] = (set){"avx2", sp_half_cheap_fwd_avx2};
+#endif
+#if defined(SP_HAVE_AVX512_BF16)
+    if (softplus_isa_supported(SOFTPLUS_ISA_AVX512))
+        sets[nsets++] = (set){"avx512", sp_half_cheap_fwd_avx512};
+#endif
+#if defined(SP_HAVE_NEON_BF16)
+    if (softplus_isa_supported(SOFTPLUS_ISA_NEON))
+        sets[nsets++] = (set){"neon", sp_half_cheap_fwd_neon};
+#endif
+    if (!nsets) {
+        printf("no vector set with the cheap half forward on this CPU: skipped\n");
+        return 77;
+    }
+    /* the threads take interleaved slices of the patterns, so each has its share of every binade */
+    pthread_t tid[16];
+    job jobs[16];
+    const uint64_t total = UINT64_C(1) << 32, slice = (total / step + (uint64_t)threads - 1) / (uint64_t)threads * step;
+    for (int t = 0; t < threads; t++) {
+        memset(&jobs[t], 0, sizeof jobs[t]);
+        jobs[t].first = (uint64_t)t * slice;
+        jobs[t].last = jobs[t].first + slice < total ? jobs[t].first + slice : total;
+        jobs[t].step = step;
+        if (t == threads - 1)
+            sweep(&jobs[t]);
+        else if (pthread_create(&tid[t], NULL, sweep, &jobs[t]))
+            sweep(&jobs[t]);
+        else
+            continue;
+        tid[t] = 0;
+    }
+    for (int t = 0; t < threads - 1; t++)
+        if (tid[t])
+            pthread_join(tid[t], NULL);
+    uint64_t checked = 0, differ = 0;
+    int fail = 0;
+    for (int t = 0; t < threads; t++) {
+        checked += jobs[t].checked;
+        differ += jobs[t].differ;
+    }
+    const double bound[2] = {SP_HALF_CHEAP_ULP_BF16, SP_HALF_CHEAP_ULP_F16};
+    for (int s = 0; s < nsets; s++)
+        for (int f16 = 0; f16 < 2; f16++) {
+            worst w = {0};
+            for (int t = 0; t < threads; t++)
+                if (jobs[t].w[s][f16].ulp > w.ulp)
+                    w = jobs[t].w[s][f16];
+            const int bad = !(w.ulp <= bound[f16]);
+            fail |= bad;
+            printf("%s %-6s %s worst %.3f ULP (bound %.1f) at x = %a: got %a want %a\n", bad ? "FAIL" : "ok  ",
+                   sets[s].name, f16 ? "f16 " : "bf16", w.ulp, bound[f16], (double)w.x, (double)w.got, w.want);
+        }
+    if (differ) {
+        printf("FAIL the sets differ in %llu results\n", (unsigned long long)differ);
+        fail = 1;
+    }
+    printf("%llu finite floats (every %llu-th pattern), %d sets\n", (unsigned long long)checked,
+           (unsigned long long)step, nsets);
+    return fail;
+}
