@@ -151,7 +151,8 @@ static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, 
  *   (bf16 forward, x = 0x39de), so the window's soundness rests on this sweep.
  *   Near lanes at beta = 1, threshold 20 (E = 58 bf16, 16 f16; was 10): all finite patterns up to 20 /
  *   bench_softplus's inputs, bf16 0.030% / 0.32%, f16 0.39% / 0.31%.
- * Per 16 lanes (AVX-512, bf16 mode 2): 20 + 25 instructions in the two stages, the fast tier's 22 + 27;
+ * Per 16 lanes (AVX-512, mode 2): bf16 21 + 25 instructions in the two stages (f16 20 + 29), the fast
+ *   tier's 22 + 27 (21 + 30);
  *   14 FMA-pipe operations instead of 17 (f16 15).
  */
 #define SP_HALF_LN2 0x1.62e43p-1f        /* ln2 rounded to float = 0.693147182 */
