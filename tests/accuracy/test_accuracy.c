@@ -50,7 +50,7 @@ typedef struct dtype_inputs {
     double any_dy_betas[8];
     uint64_t any_dy_seed;
     int any_dy_rounds;
-    double witnesses[8][3];    /* the fuzzer's backward witnesses: dy, x, beta */
+    double witnesses[12][3];   /* the fuzzer's backward witnesses: dy, x, beta */
     size_t n_witnesses;
     double tiny_betas[6];
     double tiny_z[2];          /* forward with a tiny beta: z = beta*x over [lo, lo + span) */
@@ -214,8 +214,10 @@ static const dtype_inputs inputs_f32 = {
     .witnesses = {{0x1.effcc6p+1f, -0x1.b3c7c6p+1f, 1.0f}, {0x1p+100f, -110.0f, 1.0f}, {1e30f, -110.0f, 1.0f},
                   {-0x1.a3862ep+6f, -0x1.a3862ep+6f, 1.0f}, {-0x1.d0e57p+29f, -0x1.d0e57p+29f, 1.0f},
                   {0x1p+127f, -0x1p+100f, 0x1p-20f}, {INFINITY, -0x1p+100f, 0x1p+100f},
-                  {-INFINITY, 0x1p+120f, -0x1p+120f}},
-    .n_witnesses = 8,
+                  {-INFINITY, 0x1p+120f, -0x1p+120f},
+                  /* F6's shape in f32: a zero or unit multiplier with the largest |beta| */
+                  {0.0f, 0.0f, FLT_MAX}, {-0.0f, 0x1p-149f, -FLT_MAX}, {1.0f, 0.0f, FLT_MAX}},
+    .n_witnesses = 11,
     .tiny_betas = {0x1p-100f, -0x1p-100f, 0x1p-119f, 0x1.8p-126f, -0x1p-140f, 0x1p-149f},
     .tiny_z = {-60.0, -240.0},
     .tiny_seed = 0xf3,
@@ -240,12 +242,16 @@ static const dtype_inputs inputs_f64 = {
     .any_dy_betas = {1.0, 0.5, -1.0, 7.3, 1e-300, -7.3e200, 0x1p-1010, 1.5e-9},
     .any_dy_seed = 0xd2,
     .any_dy_rounds = 4,
-    /* F4 (dy = +-inf, beta*x overflowing to -inf for a finite x), F5 (a subnormal result rounded twice) */
+    /* F4 (dy = +-inf, beta*x overflowing to -inf for a finite x), F5 (a subnormal result rounded twice),
+     * F6 (SSE4.1 double backward: |beta| near DBL_MAX with g = 0 gave NaN) */
     .witnesses = {{INFINITY, -0x1p+1021, 0x1p+531}, {-INFINITY, 1e300, -1e300}, {INFINITY, -1e300, 1e300},
                   {0x0.60067faddd364p-1022, -0x1.cb44b5a86af62p+3, 1.0},
                   {-0x0.fce1bb7d7013fp-1022, -0x1.ef760845af14p+3, 1.0},
-                  {-0x0.0000068f9072dp-1022, 0x1.2bf849e2a0f0cp+5, 0x1.999999999999ap-4}},
-    .n_witnesses = 6,
+                  {-0x0.0000068f9072dp-1022, 0x1.2bf849e2a0f0cp+5, 0x1.999999999999ap-4},
+                  /* F6 (beta's 26-bit split overflowing to inf, times g = 0: NaN), and its neighbours */
+                  {0.0, 0.0, DBL_MAX}, {-0.0, 0x1p-1074, -DBL_MAX}, {0.0, -1.0, 0x1.fffffffp+1023},
+                  {1.0, 0.0, DBL_MAX}, {-3.0, 0x1p-1074, -DBL_MAX}, {0x1p-1074, 0.0, 0x1.ffffffep+1023}},
+    .n_witnesses = 12,
     .tiny_betas = {0x1p-1000, -1e-300, 0x1.8p-1022, 0x1p-1040, -0x1p-1074, 1e-200},
     .tiny_z = {-500.0, -1000.0},
     .tiny_seed = 0xf4,

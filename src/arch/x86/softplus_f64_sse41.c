@@ -370,12 +370,12 @@ SP_INLINE __m128d sp_dbwd_stage2(__m128d g, __m128d x, __m128d th, __m128d tl, c
     __m128d gh, gl;
     sp_split(g, &gh, &gl);
     __m128d out = _mm_add_pd(_mm_mul_pd(gh, wht), _mm_add_pd(_mm_mul_pd(gl, wht), _mm_mul_pd(g, wlt)));
-    /* results that overflow or fall below 2^-969 (partial products rounded on the subnormal grid) with
-     * g != 0 take the special path, as in backward */
+    /* results below 2^-969 with g != 0 (partial products rounded on the subnormal grid) take the
+     * special path, as in backward, and so does every result that overflows or is NaN whatever g: for
+     * |beta| within 2^-27 of 2^1024 the split's bh rounds up to inf and wl is NaN even for g = 0 */
     const __m128d ao = SP_ABS(out);
-    sp = _mm_or_pd(sp, _mm_and_pd(_mm_or_pd(_mm_cmplt_pd(ao, SP_SET1(SP_F64_DX_TINY)),
-                                            _mm_cmpnle_pd(ao, SP_SET1(SP_F64_OUT_MAX))),
-                                  _mm_cmpneq_pd(g, zero)));
+    sp = _mm_or_pd(sp, _mm_or_pd(_mm_and_pd(_mm_cmplt_pd(ao, SP_SET1(SP_F64_DX_TINY)), _mm_cmpneq_pd(g, zero)),
+                                 _mm_cmpnle_pd(ao, SP_SET1(SP_F64_OUT_MAX))));
     *special = _mm_movemask_pd(sp);
     /* d > 0: out has the sign of g*beta, also where it is zero */
     out = _mm_or_pd(out, _mm_and_pd(_mm_xor_pd(g, beta), SP_SET1(-0.0)));
