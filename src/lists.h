@@ -71,6 +71,7 @@
 #define SP_IN_FILE_bbeta_f64_avx2 ~, 1
 #define SP_IN_FILE_bbeta_f64_avx512 ~, 1
 #define SP_IN_FILE_bbeta_f64_neon ~, 1
+#define SP_IN_FILE_inv_f64_sse41 ~, 1
 #define SP_IN_FILE_inv_f64_avx2 ~, 1
 #define SP_IN_FILE_inv_f64_avx512 ~, 1
 #define SP_IN_FILE_inv_f64_neon ~, 1

@@ -87,6 +87,10 @@ typedef struct sp_f64_setup {
      * m2hh + m2hl = RN(mb^2)), rm2 = RN(1/m2h), sc2 = 1/p2eb^2 (beta^2 = mb^2 / sc2), and the bound on a
      * of its fast path (-1: every lane special) */
     double m2hh, m2hl, m2l, rm2, sc2, a_fast_bbeta;
+    /* the inverse (sp_f64_setup_inv): x = y where z > inv_cut = min(threshold, 40); fast-path results
+     * below inv_x_min (NaN: every lane, when |beta| < 2^-1000) take the careful path; inv_at_zero =
+     * -inf/beta (y = +-0) */
+    double inv_cut, inv_x_min, inv_at_zero;
 } sp_f64_setup;
 
 static void sp_f64_setup_init(sp_f64_setup *s, const sp_params_f64 *p)
@@ -126,6 +130,14 @@ static void sp_f64_setup_bbeta(sp_f64_setup *s, const sp_params_f64 *p)
     s->m2hl = m2h - s->m2hh;
     s->rm2 = 1.0 / m2h;
     s->sc2 = s->rp2eb * s->rp2eb;
+}
+
+/* The inverse's constants, as the FMA kernels' (sp_f64_ctx_init) */
+static void sp_f64_setup_inv(sp_f64_setup *s, const sp_params_f64 *p)
+{
+    s->inv_cut = p->threshold < SP_F64_INV_EXACT ? p->threshold : SP_F64_INV_EXACT; /* NaN -> 40 */
+    s->inv_x_min = s->a_fast < 0.0 ? NAN : SP_F64_DX_TINY;
+    s->inv_at_zero = -INFINITY / p->beta;
 }
 
 #define SP_SET1(c) _mm_set1_pd(c)
@@ -438,6 +450,157 @@ SP_INLINE __m128d sp_bbeta_stage2(__m128d dy, __m128d x, __m128d th, __m128d tl,
     return tf ? _mm_blendv_pd(out, zero, _mm_cmpgt_pd(z, SP_SET1(s->threshold))) : out;
 }
 
+/* ---- release 1.1: the inverse, fast path ------------------------------------------------------------ */
+
+#define SP_F64_LN2_CW_HI 0x1.62e42fefap-1      /* ln 2 to 37 bits (16 SP_F64_L_CW_HI): kz times it is exact */
+#define SP_F64_LN2_CW_LO 0x1.cf79abc9e3b3ap-40 /* ln 2 - SP_F64_LN2_CW_HI ~ 2.64e-12 */
+
+/* v = log(expm1(z + zl)) as vh + vl for z >= 2^-1022 (other lanes: any value), t = exp(-(z + zl)) = th + tl
+ * from stage 1: the FMA kernels' sp_inv_v (arch/softplus_f64_fma_algorithm.h, its three ranges and
+ * their invariants), with each FMA whose residual counts made exact without one:
+ *   kz ln2 (z < 1/2): ln 2 as a 37-bit head and a tail, so kz*head is exact (|kz| <= 1022);
+ *   D^2 (1/2 <= z <= 0.9): Dekker's square of D split in halves;
+ *   1 + 2X: 2X is exact, so the FMA kernels' fma(2, X, c) is one rounding of the same sum here too.
+ * The polynomials' multiply-adds round twice instead of once: their terms are at most 0.0104 (z^2 LA)
+ * and 0.0093 (D^3 M) against |v| >= 0.43 (low range) and |E| (middle), far below v's ULP. */
+SP_INLINE void sp_inv_v(__m128d z, __m128d zl, int has_zl, __m128d th, __m128d tl, __m128d *pvh, __m128d *pvl)
+{
+    const __m128d one = SP_SET1(1.0), zero = _mm_setzero_pd();
+    const __m128d low = _mm_cmplt_pd(z, SP_SET1(SP_F64_INV_LOW));
+    const __m128d high = _mm_cmpgt_pd(z, SP_SET1(SP_F64_INV_HIGH));
+    const int low_bits = _mm_movemask_pd(low), high_bits = _mm_movemask_pd(high);
+    const int any_mid = (low_bits | high_bits) != 3;
+
+    /* z < 1/2: z = 2^kz m, w = m - 1 (exact), Z = kz ln2 + z/2 + z^2 LA(z^2) + zl (1/z + 1/2 + z/12);
+     * kz <= -2, so |kz ln2| >= 1.38 > z/2 (Fast2Sum) */
+    __m128d wa = zero, Za = zero, Zal = zero;
+    if (low_bits) {
+        const __m128d ebits = _mm_and_pd(z, _mm_castsi128_pd(_mm_set1_epi64x(0x7ff0000000000000LL)));
+        const __m128d kz = _mm_sub_pd(_mm_or_pd(_mm_castsi128_pd(_mm_srli_epi64(_mm_castpd_si128(ebits), 52)),
+                                                SP_SET1(SP_F64_SHIFT)),
+                                      SP_SET1(SP_F64_SHIFT + 1023.0));
+        wa = _mm_sub_pd(_mm_or_pd(_mm_andnot_pd(ebits, z), one), one); /* exact */
+        const __m128d kh = _mm_mul_pd(kz, SP_SET1(SP_F64_LN2_CW_HI));   /* exact */
+        const __m128d kl = _mm_mul_pd(kz, SP_SET1(SP_F64_LN2_CW_LO));
+        const __m128d zhalf = _mm_mul_pd(z, SP_SET1(0.5));
+        Za = _mm_add_pd(kh, zhalf);
+        const __m128d z2 = _mm_mul_pd(z, z);
+        const __m128d z4 = _mm_mul_pd(z2, z2);
+        const __m128d a01 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_LA1), z2), SP_SET1(SP_F64_LA0));
+        const __m128d a23 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_LA3), z2), SP_SET1(SP_F64_LA2));
+        const __m128d a45 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_LA5), z2), SP_SET1(SP_F64_LA4));
+        const __m128d la = _mm_add_pd(_mm_mul_pd(_mm_add_pd(_mm_mul_pd(a45, z4), a23), z4), a01);
+        Zal = _mm_add_pd(_mm_add_pd(_mm_sub_pd(kh, Za), zhalf), _mm_add_pd(_mm_mul_pd(z2, la), kl));
+        /* zl/z <= 2^-53 needs only a few bits of the factor (beta = 1: zl = 0, no division) */
+        if (has_zl) {
+            const __m128d f = _mm_add_pd(_mm_mul_pd(z, _mm_add_pd(_mm_mul_pd(z, SP_SET1(0x1.5555555555555p-4 /* 1/12 */)),
+                                                                  SP_SET1(0.5))),
+                                         one);
+            Zal = _mm_add_pd(_mm_mul_pd(_mm_div_pd(zl, z), f), Zal);
+        }
+    }
+
+    /* 1/2 <= z <= 0.9: E/2 = expm1(D + Dl) = eh + el, D + Dl = z + zl - ln 2 (z - ln2_1 exact by Sterbenz,
+     * then Fast2Sum with zl and 2Sum with -ln2_2); expm1 = D + D^2/2 + D^3 M(D) + Dl (1 + D) */
+    __m128d Eh = zero, El = zero;
+    if (any_mid) {
+        const __m128d dh = _mm_sub_pd(z, SP_SET1(SP_F64_LN2_1));
+        const __m128d s1 = _mm_add_pd(dh, zl);
+        const __m128d s1l = _mm_add_pd(_mm_sub_pd(dh, s1), zl);
+        const __m128d D = _mm_sub_pd(s1, SP_SET1(SP_F64_LN2_2));
+        const __m128d bb = _mm_sub_pd(D, s1);
+        const __m128d Dl = _mm_add_pd(_mm_add_pd(_mm_sub_pd(s1, _mm_sub_pd(D, bb)), _mm_sub_pd(SP_SET1(-SP_F64_LN2_2), bb)),
+                                      _mm_sub_pd(s1l, SP_SET1(SP_F64_LN2_3)));
+        __m128d Dh2, Dl2;
+        sp_split(D, &Dh2, &Dl2);
+        const __m128d sq = _mm_mul_pd(D, D);
+        const __m128d sql = sp_prod_err(sq, Dh2, Dl2, Dh2, Dl2); /* D^2 - sq exactly */
+        const __m128d hsq = _mm_mul_pd(sq, SP_SET1(0.5));
+        const __m128d d4 = _mm_mul_pd(sq, sq);
+        const __m128d m01 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_M1), D), SP_SET1(SP_F64_M0));
+        const __m128d m23 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_M3), D), SP_SET1(SP_F64_M2));
+        const __m128d m45 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_M5), D), SP_SET1(SP_F64_M4));
+        const __m128d m67 = _mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_M7), D), SP_SET1(SP_F64_M6));
+        const __m128d m48 = _mm_add_pd(_mm_mul_pd(_mm_add_pd(_mm_mul_pd(SP_SET1(SP_F64_M8), sq), m67), sq), m45);
+        const __m128d M = _mm_add_pd(_mm_mul_pd(m48, d4), _mm_add_pd(_mm_mul_pd(m23, sq), m01));
+        const __m128d eh = _mm_add_pd(D, hsq); /* |D| <= 0.21: |D| > D^2/2 */
+        const __m128d el = _mm_add_pd(_mm_add_pd(_mm_sub_pd(D, eh), hsq),
+                                      _mm_add_pd(_mm_mul_pd(sql, SP_SET1(0.5)),
+                                                 _mm_add_pd(_mm_mul_pd(Dl, _mm_add_pd(one, D)),
+                                                            _mm_mul_pd(_mm_mul_pd(sq, D), M))));
+        const __m128d e2 = _mm_add_pd(eh, el); /* renormalised: log1p takes its low part to first order */
+        Eh = _mm_add_pd(e2, e2);
+        El = _mm_mul_pd(_mm_add_pd(_mm_sub_pd(eh, e2), el), SP_SET1(2.0));
+    }
+
+    /* The wide lanes (z > 0.9, and E < -0.0293 between): log(1 + X) = log1p(1 + 2X) - ln2, X = -t or E,
+     * 1 + 2X = wh + wl (1 - wh exact, 2X exact); Z = z + zl - ln 2 (z > 0.9) or -ln 2. E >= -0.0293 is
+     * log1p's argument itself. Without a middle lane the wide lanes are the high ones. */
+    __m128d wh, wl, Zh, Zl;
+    if (any_mid) {
+        const __m128d Xh = _mm_blendv_pd(Eh, _mm_xor_pd(th, SP_SET1(-0.0)), high);
+        const __m128d Xl = _mm_blendv_pd(El, _mm_xor_pd(tl, SP_SET1(-0.0)), high);
+        const __m128d wide = _mm_or_pd(high, _mm_cmplt_pd(Eh, SP_SET1(SP_F64_INV_E_DIRECT)));
+        const __m128d x2 = _mm_add_pd(Xh, Xh);
+        const __m128d w1h = _mm_add_pd(x2, one);
+        const __m128d w1l = _mm_add_pd(_mm_add_pd(Xl, Xl), _mm_add_pd(x2, _mm_sub_pd(one, w1h)));
+        const __m128d zs = _mm_and_pd(high, z);
+        const __m128d Zwh = _mm_sub_pd(zs, SP_SET1(SP_F64_LN2_1));
+        const __m128d Zwl = _mm_add_pd(_mm_sub_pd(_mm_sub_pd(zs, Zwh), SP_SET1(SP_F64_LN2_1)),
+                                       _mm_sub_pd(_mm_and_pd(high, zl), SP_SET1(SP_F64_LN2_2)));
+        wh = _mm_blendv_pd(_mm_blendv_pd(Eh, w1h, wide), wa, low);
+        wl = _mm_blendv_pd(_mm_blendv_pd(El, w1l, wide), zero, low);
+        Zh = _mm_blendv_pd(_mm_and_pd(wide, Zwh), Za, low);
+        Zl = _mm_blendv_pd(_mm_and_pd(wide, Zwl), Zal, low);
+    } else {
+        const __m128d t2 = _mm_add_pd(th, th);
+        const __m128d w1h = _mm_sub_pd(one, t2);
+        const __m128d w1l = _mm_sub_pd(_mm_sub_pd(_mm_sub_pd(one, w1h), t2), _mm_add_pd(tl, tl));
+        const __m128d Zwh = _mm_sub_pd(z, SP_SET1(SP_F64_LN2_1));
+        const __m128d Zwl = _mm_add_pd(_mm_sub_pd(_mm_sub_pd(z, Zwh), SP_SET1(SP_F64_LN2_1)),
+                                       _mm_sub_pd(zl, SP_SET1(SP_F64_LN2_2)));
+        wh = _mm_blendv_pd(w1h, wa, low);
+        wl = _mm_blendv_pd(w1l, zero, low);
+        Zh = _mm_blendv_pd(Zwh, Za, low);
+        Zl = _mm_blendv_pd(Zwl, Zal, low);
+    }
+
+    /* v = Zh + log1p(w) + Zl: Fast2Sum, |Zh| >= log1p(w) (or Zh = 0) */
+    __m128d gh, gl;
+    sp_log1p_t(wh, wl, &gh, &gl);
+    const __m128d vh = _mm_add_pd(Zh, gh);
+    *pvh = vh;
+    *pvl = _mm_add_pd(_mm_add_pd(_mm_sub_pd(Zh, vh), gh), _mm_add_pd(Zl, gl));
+}
+
+/* inverse from t: x = v/beta (forward's quotient); x = y where z > min(threshold, 40), beyond 40 because
+ * the exact x = y + log1p(-e^-z)/beta = y (1 - e^-z/z (1 + ...)) is within 2^-63 y of y and rounds to it */
+SP_INLINE __m128d sp_inv_stage2(__m128d y, __m128d th, __m128d tl, __m128d zl, const sp_f64_setup *s, int b1,
+                                int *special)
+{
+    const __m128d z = b1 ? y : _mm_mul_pd(SP_SET1(s->beta), y);
+    __m128d vh, vl;
+    sp_inv_v(z, zl, !b1, th, tl, &vh, &vl);
+    /* z < 2^-1022 (y <= 0, beta*y < 0 or subnormal) or NaN: the careful path */
+    __m128d sp = _mm_cmpnge_pd(z, SP_SET1(0x1p-1022));
+    __m128d x;
+    if (b1) {
+        x = _mm_add_pd(vh, vl); /* |x| >= 2^-55: never below inv_x_min */
+    } else {
+        /* q = v/beta to 26 bits as qs = q 2^eb (exact, ~v/mb): vh - qs*mbh is exact (Sterbenz) */
+        const __m128d qs = sp_trunc26(_mm_mul_pd(_mm_mul_pd(vh, SP_SET1(s->rb)), SP_SET1(s->p2eb)));
+        const __m128d q = _mm_mul_pd(qs, SP_SET1(s->rp2eb));
+        const __m128d res = _mm_sub_pd(_mm_sub_pd(vh, _mm_mul_pd(qs, SP_SET1(s->mbh))), _mm_mul_pd(qs, SP_SET1(s->mbl)));
+        x = _mm_add_pd(q, _mm_mul_pd(_mm_add_pd(res, vl), SP_SET1(s->rb)));
+        /* a result below 2^-969 (the residual's product would round on the subnormal grid), or every lane
+         * when inv_x_min is NaN (|beta| < 2^-1000) */
+        sp = _mm_or_pd(sp, _mm_and_pd(_mm_cmple_pd(z, SP_SET1(s->inv_cut)),
+                                      _mm_cmpnge_pd(SP_ABS(x), SP_SET1(s->inv_x_min))));
+    }
+    *special = _mm_movemask_pd(sp);
+    return _mm_blendv_pd(x, y, _mm_cmpgt_pd(z, SP_SET1(s->inv_cut)));
+}
+
 /* ---- the special path: one lane at a time in long double -------------------------------------- */
 
 /* exp(-|beta*x|) with the rounding error of beta*x applied (|a_lo| < 2^-42, so e^-a_lo = 1 - a_lo to
@@ -573,6 +736,65 @@ static SP_NOINLINE __m128d sp_bbeta_special(__m128d dyv, __m128d xv, __m128d ov,
     return _mm_loadu_pd(o);
 }
 
+/* The inverse's careful path, the scalar reference's long double formulas: z = beta*y as zh + zl in long
+ * double (its range: no underflow for subnormal y or tiny beta; zl by Dekker on 32-bit halves, exact in
+ * 64 bits), log(expm1(z)) = log(expm1(zh)) + zl (1 + 1/expm1(zh)) for zh <= 0.35, log1p(2 expm1(z - ln 2))
+ * to 1.4, y + log1p(-e^-z)/beta above, rounded once to double. Then beta*y < 0 gives the default NaN,
+ * y = +-0 -inf/beta, z > min(threshold, 40) y, and a NaN y itself, quieted: the scalar reference's order. */
+static double sp_head32(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    b &= ~(((uint64_t)1 << 21) - 1);
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+static SP_NOINLINE __m128d sp_inv_special(__m128d yv, __m128d xv, int m, const sp_f64_setup *s)
+{
+    double y[2], x[2];
+    _mm_storeu_pd(y, yv);
+    _mm_storeu_pd(x, xv);
+    const double beta = s->beta;
+    for (int k = 0; k < 2; k++) {
+        if (!(m >> k & 1))
+            continue;
+        const double yk = y[k];
+        if (yk != yk) {
+            x[k] = yk + yk;
+            continue;
+        }
+        if (beta * yk > s->inv_cut) {
+            x[k] = yk;
+            continue;
+        }
+        const long double zh = (long double)beta * (long double)yk;
+        if (zh < 0) {
+            x[k] = (double)NAN;
+        } else if (zh == 0) {
+            x[k] = s->inv_at_zero;
+        } else {
+            /* zh <= 40: finite */
+            const long double yh = sp_head32(yk), yl = (long double)yk - yh;
+            const long double bh = sp_head32(beta), bl = (long double)beta - bh;
+            const long double zl = (((bh * yh - zh) + bh * yl) + bl * yh) + bl * yl;
+            long double v;
+            if (zh <= 0.35L) {
+                const long double e = expm1l(zh);
+                v = logl(e) + zl * (1.0L + 1.0L / e);
+            } else if (zh <= 1.4L) {
+                const long double ln2_hi = 0xb.17217f7d1cf79acp-4L, ln2_lo = -0xd.871319ff0342543p-70L;
+                v = log1pl(2.0L * expm1l(((zh - ln2_hi) + zl) - ln2_lo));
+            } else {
+                x[k] = (double)(yk + log1pl(-expl(-zh) * (1.0L - zl)) / beta);
+                continue;
+            }
+            x[k] = (double)(v / beta);
+        }
+    }
+    return _mm_loadu_pd(x);
+}
+
 /* ---- loops (arch/softplus_loop.h) ---------------------------------------------------------------- */
 #define SP_LOOP_T double
 #define SP_LOOP_V __m128d
@@ -643,6 +865,24 @@ static SP_NOINLINE __m128d sp_bbeta_special(__m128d dyv, __m128d xv, __m128d ov,
 #define SP_LOOP_SPECIAL(s, mode, dy, x, r, bits) sp_bbeta_special(dy, x, r, (int)(bits), s)
 #include "arch/softplus_loop.h"
 
+/* The inverse reads zl in stage 2 (the low range's zl/z, the middle range's D): from stage 1 as a third
+ * buffer, except for beta = 1 */
+#define SP_LOOP_NAME sp_inv_loop_b1
+#define SP_LOOP_NIN 1
+#define SP_LOOP_NBUF 2
+#define SP_LOOP_STAGE1(s, mode, y, pth, ptl) sp_stage1_b(y, s, 1, pth, ptl)
+#define SP_LOOP_STAGE2(s, mode, y, th, tl, pm) sp_inv_stage2(y, th, tl, _mm_setzero_pd(), s, (mode) & SP_F64_B1, pm)
+#define SP_LOOP_SPECIAL(s, mode, y, x, bits) sp_inv_special(y, x, (int)(bits), s)
+#include "arch/softplus_loop.h"
+
+#define SP_LOOP_NAME sp_inv_loop
+#define SP_LOOP_NIN 1
+#define SP_LOOP_NBUF 3
+#define SP_LOOP_STAGE1(s, mode, y, pth, ptl, pzl) sp_stage1(y, s, 0, pth, ptl, pzl)
+#define SP_LOOP_STAGE2(s, mode, y, th, tl, zl, pm) sp_inv_stage2(y, th, tl, zl, s, (mode) & SP_F64_B1, pm)
+#define SP_LOOP_SPECIAL(s, mode, y, x, bits) sp_inv_special(y, x, (int)(bits), s)
+#include "arch/softplus_loop.h"
+
 void sp_fwd_f64_sse41(size_t n, const double *x, double *y, const sp_params_f64 *p)
 {
     sp_f64_setup s;
@@ -671,4 +911,13 @@ void sp_bbeta_f64_sse41(size_t n, const double *dy, const double *x, double *out
     sp_f64_setup_init(&s, p);
     sp_f64_setup_bbeta(&s, p);
     SP_F64_RUN_TF(p, p->threshold < INFINITY, sp_bbeta_loop_b1, sp_bbeta_loop, n, dy, x, out, &s);
+}
+
+/* release 1.1: the inverse's threshold test (min(threshold, 40)) is always per lane */
+void sp_inv_f64_sse41(size_t n, const double *y, double *x, const sp_params_f64 *p)
+{
+    sp_f64_setup s;
+    sp_f64_setup_init(&s, p);
+    sp_f64_setup_inv(&s, p);
+    SP_F64_RUN_TF(p, 0, sp_inv_loop_b1, sp_inv_loop, n, y, x, &s);
 }
