@@ -107,11 +107,11 @@ typedef struct sp_kernel_set {
  * dy*sigmoid(beta*x) exactly; release 1.1's ops against theirs (the second derivative and the beta
  * gradient with a unit multiplier, the inverse against log(expm1(beta*y))/beta), within the same bound
  * as the file's forward and backward: 1.0 everywhere they have kernels (the scalar reference, the
- * f32 FMA files and the f64 FMA files, the inverse included, and the SSE4.1 f64 file's second
- * derivative and beta gradient), 0.75 for the SSE4.1 f32 file's three (measured worst cases in README.md,
- * arch/softplus_f32_fma_algorithm.h, arch/softplus_f64_fma_algorithm.h, arch/x86/softplus_f32_sse41.c and
- * arch/x86/softplus_f64_sse41.c). A kernel file's header states what it measured; these are the
- * contract, and a kernel that cannot meet one says so in its issue rather than loosening it.
+ * f32 FMA files and the f64 FMA files, the inverse included, and the SSE4.1 f64 file's three), 0.75
+ * for the SSE4.1 f32 file's three (measured worst cases in README.md, arch/softplus_f32_fma_algorithm.h,
+ * arch/softplus_f64_fma_algorithm.h, arch/x86/softplus_f32_sse41.c and arch/x86/softplus_f64_sse41.c).
+ * A kernel file's header states what it measured; these are the contract, and a kernel that cannot meet
+ * one says so in its issue rather than loosening it.
  * The registry (registry.c) carries them into each sp_kernel. */
 /* A kernel of another tier than strict has its own pair, SP_MAX_ULP_<DTYPE>_<ISA>_<TIER>. */
 #define SP_MAX_ULP_F32_SCALAR 1.0

@@ -1,5 +1,5 @@
-/* softplus_f64_sse41.c -- f64 softplus forward, backward, second derivative and beta gradient, 2 lanes of
- * SSE4.1 (no FMA); the inverse is the scalar reference's (src/lists.h).
+/* softplus_f64_sse41.c -- f64 softplus forward, backward, second derivative, inverse and beta gradient,
+ * 2 lanes of SSE4.1 (no FMA).
  * SPDX-License-Identifier: MIT
  *
  * Method: the one of arch/softplus_f64_fma_algorithm.h (read its header), with the FMAs replaced by exact
@@ -31,6 +31,18 @@
  *   that overflow or fall below 2^-969 with a non-zero multiplier go to the careful paths: the scalar
  *   reference's long double formulas with exp(-a) carried to a = 3000 (the multipliers g*beta and
  *   dy/beta^2 reach 2^2048 and 2^3172), rounded once to double.
+ *   inverse  x = log(expm1(beta*y))/beta by the FMA kernels' three ranges (sp_inv_v in
+ *            arch/softplus_f64_fma_algorithm.h: log z + z/2 + z^2 LA(z^2) below 1/2, log1p(2 expm1(z - ln2))
+ *            up to 0.9, z - ln2 + log1p(1 - 2t) above with stage 1's t; z_lo carried in all three, from
+ *            stage 1 as a third buffer when beta != 1; one log1p table), with the FMA residuals that count
+ *            made exact: kz*ln2 against a 37-bit head of ln 2 (|kz| <= 1022) and D^2 by Dekker's square;
+ *            1 + 2X needs none (2X is exact). Then forward's quotient by beta (none at beta = 1). x = y
+ *            where z > min(threshold, 40): beyond 40 the exact x = y (1 - e^-z/z + ...) is within 2^-63 y
+ *            of y and rounds to it, so no arithmetic (FMA or not) is involved. Careful path, the scalar
+ *            reference's long double formulas and its order of special cases (NaN y, z > the cut, beta*y
+ *            < 0 the default NaN, y = +-0 -inf/beta): z < 2^-1022 (y <= 0, beta*y < 0, subnormal or
+ *            underflowed products) or NaN, a result below 2^-969 (beta != 1), every lane when |beta| <
+ *            2^-1000. No input of the bench (y = softplus(x), x in [-20, 40], beta 1) takes it.
  *
  * Accuracy (bounds SP_MAX_ULP_F64_SSE41 and SP_MAX_ULP_BETA_F64_SSE41, 1.0, in kernels.h), measured
  * against a long double reference:
@@ -49,6 +61,16 @@
  *            -0x1.ebbab01d6308fp-310, want -0xf.5dd580eb184738p-313 (as the FMA kernels); 0.5: 0.5610 at
  *            x = 0x1.8da0193cd9993p+3; 2: 0.5610 at the same z; -1: 0.5625; 7.3: 0.5601 at
  *            x = -0x1.bddd7192d5dedp+5, got -0x1.f68190def0c96p-585, want -0xf.b40c86f7864ab85p-588.
+ *   inverse  beta 1: max 0.5815 ULP at y = 0x1.5d2a169b5dp-1, got -0x1.70990a8e0416ep-6, want
+ *            -0xb.84c8547020b74a7p-9 (the FMA kernels' worst case: z ~ 0.682, E just below -0.0293, where
+ *            log1p(1 + 2E) - ln2 cancels; 952 of 10^8 results over 0.5 ULP); beta 0.5: 0.5811 at
+ *            y = 0x1.66c7a15f4d41p+0, got 0x1.efd8857b65e78p-6, want 0xf.7ec42bdb2f3c4a6p-9; 2: the same z;
+ *            -1: 0.5830 at y = -0x1.5f67894195478p-1, got 0x1.bfdb15a7e827ep-7, want
+ *            0xd.fed8ad3f413eb56p-10; 7.3: 0.5845 at y = 0x1.152095e0fa2cap-4, got -0x1.f719b5d41df76p-5,
+ *            want -0xf.b8cdaea0efbab53p-8. beta in {1e-300, 1e300, -7.3e200, 1.5e-9, 3e150, 1e-305} (10^6
+ *            each): at most 0.551 (-7.3e200, y = -0x1.80d382fb44f03p-669); subnormal beta (2^-1040,
+ *            -2^-1074, 1.5*2^-1022: every lane careful) and 1e300, -DBL_MAX (every result below 2^-969)
+ *            bit-identical to the scalar kernel on 2^20 inputs per threshold in {inf, 20, -3.5, 0, 50, 40}.
  *   (tests/accuracy/ulp_sweep --f64, 10^8 inputs per beta: dense over [-750, 750], log-uniform
  *   magnitudes and the edges.) beta in {1e-300, 1e300, -7.3e200, 1.5e-9}: at most 0.59 (fwd) and
  *   0.54 (bwd) on 3*10^5 inputs each; the double backward at most 0.539 for beta in {1e-300, 1e300,
