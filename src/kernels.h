@@ -172,6 +172,14 @@ typedef struct sp_kernel_set {
 void sp_half_cheap_fwd_avx2(int f16, size_t n, const float *x, float *y);
 void sp_half_cheap_fwd_avx512(int f16, size_t n, const float *x, float *y);
 void sp_half_cheap_fwd_neon(int f16, size_t n, const float *x, float *y);
+/* The cheap backward (beta = 1): its bound in ULP of the float dx at dy = 1, which sets the window of
+ * the product dy*s as the fast tier's does; sp_half_cheap_bwd_<isa>: dx at dy = 1 of n floats, for the
+ * same test. */
+#define SP_HALF_CHEAP_BWD_ULP_BF16 6.5
+#define SP_HALF_CHEAP_BWD_ULP_F16 4.0
+void sp_half_cheap_bwd_avx2(int f16, size_t n, const float *x, float *y);
+void sp_half_cheap_bwd_avx512(int f16, size_t n, const float *x, float *y);
+void sp_half_cheap_bwd_neon(int f16, size_t n, const float *x, float *y);
 
 #define SP_MAX_ULP_F32_NEON 1.0
 #define SP_MAX_ULP_BETA_F32_NEON 1.0

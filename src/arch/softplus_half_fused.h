@@ -23,8 +23,9 @@
  * two stages (arch/softplus_loop.h): stage 1 widens x in registers and computes the fast tier's
  * ts = exp(-|beta x|) 2^64; stage 2 finishes the fast tier's forward or backward (bound B ULP, from the
  * set's registry entry: 4 on AVX2, AVX-512 and NEON), rounds to the format and checks, in registers;
- * forward with beta = 1 (modes 1 and 2) runs a cheaper evaluation instead, with its own proven bound
- * (sp_half_cheap_front/finish below: bf16 28 ULP, f16 6.5, so E = 58 and 16).
+ * with beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
+ * (sp_half_cheap_front/finish below: bf16 28 ULP, f16 6.5, so E = 58 and 16), and backward the fast
+ * tier's with a cheaper exponential (sp_half_cheap_bwd_front: bf16 6.5 ULP, f16 4, so E = 31 and 19).
  * The loops run the fast f32 kernels' modes (arch/softplus_f32_kernels.h): 0 any beta, 1 beta = 1, 2
  * beta = 1 with a threshold >= SP_FWD_THRESHOLD_FREE (backward SP_BWD_THRESHOLD_FREE), the defaults
  * among them, where the threshold's compare and select are left out (the arithmetic returns x resp. dy
@@ -47,9 +48,10 @@
  *     with E + 1 (f16 rounds with vcvtps2ph / fcvtn, RNE).
  *   Near lanes are collected (their input patterns and position) across vectors and blocks and redone
  *   together by sp_half_redo with the set's strict f64 kernel, SP_HALF_PENDING at a time: one f64 call
- *   per batch, not per lane. Fraction redone at beta = 1, threshold 20 (the fast tier's results, the
- *   E above), over all finite patterns with dy = 1 / over bench_softplus's inputs: bf16 forward
- *   0.008% / 0.023%, backward 0.011% / 0.043%; f16 forward 0.20% / 0.18%, backward 0.27% / 0.31%.
+ *   per batch, not per lane. Fraction redone at beta = 1, threshold 20: the cheap evaluations' figures
+ *   below (with the fast tier's results and E = 10 / 19 it was, over all finite patterns with dy = 1 /
+ *   over bench_softplus's inputs: bf16 forward 0.008% / 0.023%, backward 0.011% / 0.043%; f16 forward
+ *   0.20% / 0.18%, backward 0.27% / 0.31%).
  * Forward with |beta| outside the fast tier's vector range (sp_f32_fwd_vector_ok) runs the block driver.
  * In-place calls (out == in1 or in2): stage 2 reads each vector's input patterns before its output is
  * stored, and a redone lane's patterns are saved from those registers.
@@ -170,19 +172,25 @@ static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, 
 #define SP_HALF_H7_2 0x1.54d0eep-2f      /* 0.332828254 */
 #define SP_HALF_H7_1 -0x1.fffb08p-2f     /* -0.499981046 */
 
-/* stage 1: ts = exp(-min(|x|, 128)) 2^64 (a NaN x gives 128: MIN's unordered rule) */
-SP_INLINE vf sp_half_cheap_front(vf x)
+/* exp(-v) 2^s, v in [-128, 128], from shift = SP_FAST_SHIFT + s (sp_fast_exp's shapes, the one-step r
+ * and degree 5; the caller keeps the result normal) */
+SP_INLINE vf sp_half_cheap_exp(vf v, float shift)
 {
-    const vf a = MIN(ABS(x), F(SP_FAST_A_MAX));
-    const vf kshift = FMA(a, F(-SP_FAST_INV_LN2), F(SP_FAST_SHIFT + 64.0f));
-    const vf kf = SUB(kshift, F(SP_FAST_SHIFT + 64.0f));
-    const vf r = FMA(kf, F(SP_HALF_LN2), a);
+    const vf kshift = FMA(v, F(-SP_FAST_INV_LN2), F(shift));
+    const vf kf = SUB(kshift, F(shift));
+    const vf r = FMA(kf, F(SP_HALF_LN2), v);
     vf e = FMA(F(SP_FAST_E5_5), r, F(SP_FAST_E5_4));
     e = FMA(e, r, F(SP_FAST_E5_3));
     e = FMA(e, r, F(SP_FAST_E5_2));
     e = FMA(e, r, F(SP_FAST_E5_1));
     e = FMA(e, r, F(1.0f));
     return IADD(e, ISHL(kshift, 23));
+}
+
+/* stage 1: ts = exp(-min(|x|, 128)) 2^64 (a NaN x gives 128: MIN's unordered rule) */
+SP_INLINE vf sp_half_cheap_front(vf x)
+{
+    return sp_half_cheap_exp(MIN(ABS(x), F(SP_FAST_A_MAX)), SP_FAST_SHIFT + 64.0f);
 }
 
 /* stage 2: y = max(x, 0) + t H(t) in one rounding; special lanes and the threshold as sp_fwd_finish */
@@ -210,8 +218,37 @@ SP_INLINE vf sp_half_cheap_finish(const sp_f32_k *k, int f16, int mode, vf x, vf
     return mode == 2 ? y : SELECT(GT(x, F(k->thr)), x, y);
 }
 
-/* The cheap evaluation on n floats (n a multiple of SP_LOOP_W), mode 2: tests/accuracy/test_half_cheap.c
- * sweeps it (sp_half_cheap_fwd_<isa>, declared in kernels.h). */
+/* ---- the cheap backward: beta = 1 (the loop's modes 1 and 2) -----------------------------------------
+ * The fast tier's backward (sp_bwd_front/finish: es = exp(-v) 2^-64, v = x clamped to [-128, 20],
+ * d = es + 2^-64, dx = (dy / d) 2^-64) with a cheaper exponential, under a bound of its own,
+ * SP_HALF_CHEAP_BWD_ULP_BF16 / _F16 (src/kernels.h, ULP of the float dx at dy = 1), from which the window
+ * E = 4B + 3 follows as for the fast tier's B: the exp's degree 5 (2^-23.2) instead of 6 (2^-28.0), and
+ * for bf16 also the one-step reduction of the cheap forward (sp_half_cheap_exp; |n| <= 185: 2^-21.4).
+ * The division stays: a division-free sigmoid (degree-4 1/(1 + t) and one Newton step, 6.39 ULP over
+ * every float) took 64 instructions per 16 lanes against the division's 52 and ran at 0.75-0.80x (the
+ * loop is bound by its vector operations, not by the divider). Special lanes, the threshold and mode 2
+ * exactly as sp_bwd_finish (x >= 18 has es < 2^-89.9: d rounds to 2^-64, dx is dy).
+ * Polynomial: the fast tier's degree 5, SP_FAST_E5_* (tests/tools/softplus_f32_fast_coeffs.sollya).
+ * Bound: tests/accuracy/test_half_cheap.c, dy = 1, against sigmoid(x) in double, every finite float x
+ *   (the AVX2 and AVX-512 instantiations; NEON under qemu, sampled; the same bits):
+ *     bf16 (one-step r)  6.357 ULP at x = -0x1.5b1346p+6: 0x1.c3a5a2p-126, want 0x1.c3a595490542ep-126 (B 6.5)
+ *     f16  (two-step r)  3.612 ULP at x = -0x1.0c5c26p+4: 0x1.be76ecp-25, want 0x1.be76e4c6a20dap-25 (B 4)
+ *   so E = 31 (bf16) and 19 (f16, the fast tier's window). Near lanes at beta = 1, threshold 20, all
+ *   finite patterns with dy = 1 / bench_softplus's inputs: bf16 0.014% / 0.062% (was 0.011% / 0.038%),
+ *   f16 0.28% / 0.31% (unchanged).
+ * Per 16 lanes (AVX-512, mode 2): bf16 21 + 29 instructions in the two stages, 8 FMA-pipe operations and
+ *   the division (the fast tier's text 23 + 29, 10); f16 21 + 30, 9 (22 + 30, 10).
+ *   (E degree 4 for bf16, 46.8 ULP on a sample, E = 191: 0.95-0.96x of degree 5; the one-step
+ *   reduction for f16 too, 6.2 ULP, E = 31: its near lanes cost what the saved fma gains.)
+ */
+SP_INLINE vf sp_half_cheap_bwd_front(int f16, vf x)
+{
+    const vf v = MIN(MAX(x, F(-SP_FAST_A_MAX)), F(SP_FAST_Z_MAX));
+    return f16 ? sp_fast_exp(v, ZERO(), 1, SP_FAST_SHIFT - 64.0f, 0) : sp_half_cheap_exp(v, SP_FAST_SHIFT - 64.0f);
+}
+
+/* The cheap evaluations on n floats (n a multiple of SP_LOOP_W), mode 2: tests/accuracy/test_half_cheap.c
+ * sweeps them (sp_half_cheap_fwd_<isa>; sp_half_cheap_bwd_<isa>, dy = 1; declared in kernels.h). */
 #define SP_HALF_CHEAP_EVAL(isa)                                                                      \
     void sp_half_cheap_fwd_##isa(int f16, size_t n, const float *x, float *y)                        \
     {                                                                                                \
@@ -222,6 +259,14 @@ SP_INLINE vf sp_half_cheap_finish(const sp_f32_k *k, int f16, int mode, vf x, vf
                              : sp_half_cheap_finish(NULL, 0, 2, v, sp_half_cheap_front(v), &sm); \
             SP_LOOP_STOREU(y + i, r);                                                                \
         }                                                                                            \
+    }                                                                                                \
+    void sp_half_cheap_bwd_##isa(int f16, size_t n, const float *x, float *y)                       \
+    {                                                                                                \
+        for (size_t i = 0; i < n; i += SP_LOOP_W) {                                                  \
+            vm sm;                                                                                   \
+            const vf v = SP_LOOP_LOADU(x + i);                                                       \
+            SP_LOOP_STOREU(y + i, sp_bwd_finish(NULL, 2, F(1.0f), v, sp_half_cheap_bwd_front(f16, v), &sm)); \
+        }                                                                                            \
     }
 
 /* Stage 1 of one vector (the loop driver's split, arch/softplus_loop.h: two short dependency chains
@@ -230,7 +275,9 @@ SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int bwd, int mode, 
 {
     vf ts;
     *x = f16 ? WIDEN_F16(hx) : WIDEN_BF16(hx);
-    if (bwd)
+    if (bwd && mode != 0)
+        ts = sp_half_cheap_bwd_front(f16, *x);
+    else if (bwd)
         sp_bwd_front(k, mode, ZERO(), *x, &ts);
     else if (mode != 0)
         ts = sp_half_cheap_front(*x);
@@ -358,8 +405,9 @@ static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op,
     const float free = bwd ? SP_BWD_THRESHOLD_FREE : SP_FWD_THRESHOLD_FREE;
     const int mode = p->beta != 1.0f ? 0 : p->threshold >= free ? 2 : 1;
     /* the near window: from the fast tier's bound, or the cheap forward's own (modes 1 and 2) */
-    const uint32_t e = !bwd && mode != 0 ? sp_half_steps_of(fmt->f16 ? SP_HALF_CHEAP_ULP_F16 : SP_HALF_CHEAP_ULP_BF16, 1)
-                                         : sp_half_steps(k32, c.inputs);
+    const double cheap = bwd ? (fmt->f16 ? SP_HALF_CHEAP_BWD_ULP_F16 : SP_HALF_CHEAP_BWD_ULP_BF16)
+                             : fmt->f16 ? SP_HALF_CHEAP_ULP_F16 : SP_HALF_CHEAP_ULP_BF16;
+    const uint32_t e = mode != 0 ? sp_half_steps_of(cheap, c.inputs) : sp_half_steps(k32, c.inputs);
 #define SP_HALF_FUSED_CASE_(f16_, bwd_, mode_)                                                       \
     if (fmt->f16 == f16_ && bwd == bwd_ && mode == mode_) {                                          \
         sp_half_fused_##f16_##bwd_##mode_(&c, &k, e, n, in1, in2);                                  \

@@ -1,4 +1,4 @@
-/* test_half_cheap.c -- the bound of the half formats' cheap forward at every finite float.
+/* test_half_cheap.c -- the bounds of the half formats' cheap forward and backward at every finite float.
  * SPDX-License-Identifier: MIT
  *
  * The bf16 and f16 forward with beta = 1 (arch/softplus_half_fused.h, sp_half_cheap_front/finish) is a
@@ -9,6 +9,10 @@
  * finite float x (--step K: every K-th bit pattern), compares with max(x, 0) + log1p(exp(-|x|)) in
  * double (error below 2^-50 relative: far below the bounds) and fails if any error exceeds B ULP of the
  * float result (ulp of the reference, 2^-149 in the subnormal range), or if two sets differ in a bit.
+ * The backward with beta = 1 (sp_half_cheap_bwd_front with the fast tier's sp_bwd_finish) is checked
+ * the same way at dy = 1 (sp_half_cheap_bwd_<isa>) against sigmoid(x) = (x < 0 ? e : 1) / (1 + e) in
+ * double, e = exp(-|x|) shared with the forward's reference, under SP_HALF_CHEAP_BWD_ULP_BF16 / _F16:
+ * the fused loop's window for the product dy*s, E = 4B + 3, rests on that bound.
  * The half kernels widen exactly, so every x a bf16 or f16 input gives (any beta: this path runs only
  * where beta = 1) is among these; NaN and infinite x are the fused loop's special lanes.
  * Options: --step K, --threads N. The CMake entries: every float under the label exhaustive, a sample
@@ -28,7 +32,7 @@ typedef void (*eval_fn)(int f16, size_t n, const float *x, float *y);
 
 typedef struct set {
     const char *name;
-    eval_fn run;
+    eval_fn run[2]; /* forward, backward at dy = 1 */
 } set;
 
 static set sets[3];
@@ -44,7 +48,7 @@ typedef struct worst {
 
 typedef struct job {
     uint64_t first, last, step; /* patterns first, first + step, ... below last */
-    worst w[3][2];              /* [set][f16] */
+    worst w[3][2][2];           /* [set][backward][f16] */
     uint64_t checked, differ;
 } job;
 
@@ -73,25 +77,33 @@ static double inverse_ulp_f32(double a)
     return d;
 }
 
-/* softplus(x) = max(x, 0) + log1p(exp(-|x|)) in double, relative error below 2^-50; the tails in
- * closed form, so that the 4 billion inputs cost little where the function is trivial: below 2^-20 in
- * magnitude ln2 + x/2 + x^2/8 (the next term x^4/192 < 2^-87), beyond 128 x resp. exp(x) (the rest
- * below 2^-184 relative) */
-static double reference(float v)
+/* softplus(x) = max(x, 0) + log1p(exp(-|x|)) and sigmoid(x) = (x < 0 ? e : 1) / (1 + e), e = exp(-|x|),
+ * in double, relative error below 2^-50; the tails in closed form, so that the 4 billion inputs cost
+ * little where the functions are trivial: below 2^-20 in magnitude ln2 + x/2 + x^2/8 (the next term
+ * x^4/192 < 2^-87) and 1/2 + x/4 (the next x^3/48 < 2^-65), beyond 128 x resp. exp(x), and 1 resp.
+ * exp(x) (the rest below 2^-184 relative) */
+static double reference(float v, double *sigmoid)
 {
     const double x = v, a = fabs(x);
-    if (a < 0x1p-20)
+    if (a < 0x1p-20) {
+        *sigmoid = 0.5 + x * 0.25;
         return 0x1.62e42fefa39efp-1 + x * 0.5 + x * x * 0.125;
-    if (a > 128.0)
+    }
+    if (a > 128.0) {
+        *sigmoid = x > 0 ? 1.0 : exp(x);
         return x > 0 ? x : exp(x);
-    return fmax(x, 0.0) + log1p(exp(-a));
+    }
+    const double e = exp(-a);
+    *sigmoid = (x < 0 ? e : 1.0) / (1.0 + e);
+    return fmax(x, 0.0) + log1p(e);
 }
 
 static void *sweep(void *arg)
 {
     job *j = arg;
     static _Thread_local float x[CHUNK], y[CHUNK];
-    static _Thread_local double ref[CHUNK], iulp[CHUNK];
+    static _Thread_local double ref[2][CHUNK], iulp[2][CHUNK]; /* [backward] */
+    static _Thread_local uint32_t first_bits[CHUNK];
     uint64_t p = j->first;
     while (p < j->last) {
         size_t m = 0;
@@ -100,25 +112,26 @@ static void *sweep(void *arg)
             if (!isfinite(v))
                 continue;
             x[m] = v;
-            ref[m] = reference(v);
-            iulp[m] = inverse_ulp_f32(ref[m]);
+            ref[0][m] = reference(v, &ref[1][m]);
+            iulp[0][m] = inverse_ulp_f32(ref[0][m]);
+            iulp[1][m] = inverse_ulp_f32(ref[1][m]);
             m++;
         }
         for (size_t i = m; i < CHUNK; i++)
             x[i] = 0.0f;
         j->checked += m;
-        for (int f16 = 0; f16 < 2; f16++) {
-            static _Thread_local uint32_t first_bits[CHUNK];
+        for (int k = 0; k < 4; k++) {
+            const int bwd = k >> 1, f16 = k & 1;
             for (int s = 0; s < nsets; s++) {
-                sets[s].run(f16, CHUNK, x, y);
-                worst *w = &j->w[s][f16];
+                sets[s].run[bwd](f16, CHUNK, x, y);
+                worst *w = &j->w[s][bwd][f16];
                 for (size_t i = 0; i < m; i++) {
-                    const double e = fabs((double)y[i] - ref[i]) * iulp[i];
+                    const double e = fabs((double)y[i] - ref[bwd][i]) * iulp[bwd][i];
                     if (e > w->ulp) {
                         w->ulp = e;
                         w->x = x[i];
                         w->got = y[i];
-                        w->want = ref[i];
+                        w->want = ref[bwd][i];
                     }
                     if (s == 0)
                         first_bits[i] = bits_f32(y[i]);
@@ -149,15 +162,15 @@ int main(int argc, char **argv)
         return 2;
 #if defined(SP_HAVE_AVX2_BF16)
     if (softplus_isa_supported(SOFTPLUS_ISA_AVX2))
-        sets[nsets++] = (set){"avx2", sp_half_cheap_fwd_avx2};
+        sets[nsets++] = (set){"avx2", {sp_half_cheap_fwd_avx2, sp_half_cheap_bwd_avx2}};
 #endif
 #if defined(SP_HAVE_AVX512_BF16)
     if (softplus_isa_supported(SOFTPLUS_ISA_AVX512))
-        sets[nsets++] = (set){"avx512", sp_half_cheap_fwd_avx512};
+        sets[nsets++] = (set){"avx512", {sp_half_cheap_fwd_avx512, sp_half_cheap_bwd_avx512}};
 #endif
 #if defined(SP_HAVE_NEON_BF16)
     if (softplus_isa_supported(SOFTPLUS_ISA_NEON))
-        sets[nsets++] = (set){"neon", sp_half_cheap_fwd_neon};
+        sets[nsets++] = (set){"neon", {sp_half_cheap_fwd_neon, sp_half_cheap_bwd_neon}};
 #endif
     if (!nsets) {
         printf("no vector set with the cheap half forward on this CPU: skipped\n");
@@ -189,17 +202,20 @@ int main(int argc, char **argv)
         checked += jobs[t].checked;
         differ += jobs[t].differ;
     }
-    const double bound[2] = {SP_HALF_CHEAP_ULP_BF16, SP_HALF_CHEAP_ULP_F16};
+    const double bound[2][2] = {{SP_HALF_CHEAP_ULP_BF16, SP_HALF_CHEAP_ULP_F16},
+                                {SP_HALF_CHEAP_BWD_ULP_BF16, SP_HALF_CHEAP_BWD_ULP_F16}};
     for (int s = 0; s < nsets; s++)
-        for (int f16 = 0; f16 < 2; f16++) {
+        for (int k = 0; k < 4; k++) {
+            const int bwd = k >> 1, f16 = k & 1;
             worst w = {0};
             for (int t = 0; t < threads; t++)
-                if (jobs[t].w[s][f16].ulp > w.ulp)
-                    w = jobs[t].w[s][f16];
-            const int bad = !(w.ulp <= bound[f16]);
+                if (jobs[t].w[s][bwd][f16].ulp > w.ulp)
+                    w = jobs[t].w[s][bwd][f16];
+            const int bad = !(w.ulp <= bound[bwd][f16]);
             fail |= bad;
-            printf("%s %-6s %s worst %.3f ULP (bound %.1f) at x = %a: got %a want %a\n", bad ? "FAIL" : "ok  ",
-                   sets[s].name, f16 ? "f16 " : "bf16", w.ulp, bound[f16], (double)w.x, (double)w.got, w.want);
+            printf("%s %-6s %s %s worst %.3f ULP (bound %.1f) at x = %a: got %a want %a\n", bad ? "FAIL" : "ok  ",
+                   sets[s].name, f16 ? "f16 " : "bf16", bwd ? "backward" : "forward ", w.ulp, bound[bwd][f16],
+                   (double)w.x, (double)w.got, w.want);
         }
     if (differ) {
         printf("FAIL the sets differ in %llu results\n", (unsigned long long)differ);
