@@ -148,9 +148,9 @@ static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, 
  *   log1p(exp(-|x|)) in double and asserts SP_HALF_CHEAP_ULP_*. Worst over all 2^32 - 2^24 finite floats:
  *     bf16 (H degree 6)  26.945 ULP at x = -0x1.b9b98p+1: 0x1.ff8bb2p-6, want 0x1.ff8b7c1c5a1fbp-6 (B 28)
  *     f16  (H degree 7)   6.220 ULP at x = -0x1.02478ep+1: 0x1.ff4508p-4, want 0x1.ff451470a4ce7p-4 (B 6.5)
- *   (57 s CPU; a coefficient of H changed in its 5th hex digit: 529 ULP, caught.) The exhaustive
- *   tests/accuracy/test_half.c alone does not pin E: its beta = 1 inputs first misround at E = 2
- *   (bf16 forward, x = 0x39de), so the window's soundness rests on this sweep.
+ *   (57 s CPU, 60 s with the backward's sweep; a coefficient of H changed in its 5th hex digit: 529
+ *   ULP, caught.) The exhaustive tests/accuracy/test_half.c alone does not pin E: its beta = 1 inputs
+ *   first misround at E = 2 (bf16 forward, x = 0x39de), so the window's soundness rests on this sweep.
  *   Near lanes at beta = 1, threshold 20 (E = 58 bf16, 16 f16; was 10): all finite patterns up to 20 /
  *   bench_softplus's inputs, bf16 0.030% / 0.32%, f16 0.39% / 0.31%.
  * Per 16 lanes (AVX-512, mode 2): bf16 21 + 25 instructions in the two stages (f16 20 + 29), the fast
@@ -231,7 +231,8 @@ SP_INLINE vf sp_half_cheap_finish(const sp_f32_k *k, int f16, int mode, vf x, vf
  * Polynomial: the fast tier's degree 5, SP_FAST_E5_* (tests/tools/softplus_f32_fast_coeffs.sollya).
  * Bound: tests/accuracy/test_half_cheap.c, dy = 1, against sigmoid(x) in double, every finite float x
  *   (the AVX2 and AVX-512 instantiations; NEON under qemu, sampled; the same bits):
- *     bf16 (one-step r)  6.357 ULP at x = -0x1.5b1346p+6: 0x1.c3a5a2p-126, want 0x1.c3a595490542ep-126 (B 6.5)
+ *     bf16 (one-step r)  6.357 ULP at x = -0x1.5b1346p+6: 0x1.c3a5a2p-126, want 0x1.c3a595490542ep-126
+ *                        (B 6.5)
  *     f16  (two-step r)  3.612 ULP at x = -0x1.0c5c26p+4: 0x1.be76ecp-25, want 0x1.be76e4c6a20dap-25 (B 4)
  *   so E = 31 (bf16) and 19 (f16, the fast tier's window). Near lanes at beta = 1, threshold 20, all
  *   finite patterns with dy = 1 / bench_softplus's inputs: bf16 0.014% / 0.062% (was 0.011% / 0.038%),
@@ -244,7 +245,8 @@ SP_INLINE vf sp_half_cheap_finish(const sp_f32_k *k, int f16, int mode, vf x, vf
 SP_INLINE vf sp_half_cheap_bwd_front(int f16, vf x)
 {
     const vf v = MIN(MAX(x, F(-SP_FAST_A_MAX)), F(SP_FAST_Z_MAX));
-    return f16 ? sp_fast_exp(v, ZERO(), 1, SP_FAST_SHIFT - 64.0f, 0) : sp_half_cheap_exp(v, SP_FAST_SHIFT - 64.0f);
+    return f16 ? sp_fast_exp(v, ZERO(), 1, SP_FAST_SHIFT - 64.0f, 0) /* two-step r, degree 5 */
+               : sp_half_cheap_exp(v, SP_FAST_SHIFT - 64.0f);
 }
 
 /* The cheap evaluations on n floats (n a multiple of SP_LOOP_W), mode 2: tests/accuracy/test_half_cheap.c
