@@ -21,7 +21,7 @@
  * Method: the block driver's (arch/softplus_half_kernels.h, Ziv's strategy), without its scratch arrays
  * of widened inputs and float results. Per block of SP_HALF_FUSED_BLOCK elements, in the loop driver's
  * two stages (arch/softplus_loop.h): stage 1 widens x in registers and computes the fast tier's
- * ts = exp(-|beta x|) 2^64; stage 2 finishes the fast tier's forward or backward (bound B ULP, from the
+ * exponential (forward ts = exp(-|beta x|) 2^64, backward es = exp(-beta x) 2^-64); stage 2 finishes the fast tier's forward or backward (bound B ULP, from the
  * set's registry entry: 4 on AVX2, AVX-512 and NEON), rounds to the format and checks, in registers;
  * with beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
  * (sp_half_cheap_front/finish below: bf16 28 ULP, f16 6.5, so E = 58 and 16), and backward the fast
@@ -272,7 +272,8 @@ SP_INLINE vf sp_half_cheap_bwd_front(int f16, vf x)
     }
 
 /* Stage 1 of one vector (the loop driver's split, arch/softplus_loop.h: two short dependency chains
- * per vector instead of one long one): x widened, and ts = exp(-|beta x|) 2^64. */
+ * per vector instead of one long one): x widened, and forward's ts = exp(-|beta x|) 2^64 or backward's
+ * es = exp(-beta x) 2^-64 (beta x clamped to [-128, 20]). */
 SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int bwd, int mode, vh hx, vf *x)
 {
     vf ts;
