@@ -283,7 +283,10 @@ double ulp_error_f32(float got, double ref)
         return (double)got == ref ? 0.0 : INFINITY;
     if (ulp_zero_sign_wrong_f32(got, ref))
         return INFINITY;
-    /* An infinite result for a finite reference sits one binade above FLT_MAX. */
+    /* A reference at or above FLT_MAX + ulp/2 rounds to infinity: that infinity is exact. Otherwise an
+     * infinite result for a finite reference sits one binade above FLT_MAX. */
+    if (isinf(got) && fabs(ref) >= 0x1p128 - 0x1p103 && (got > 0) == (ref > 0))
+        return 0.0;
     const double g = isinf(got) ? copysign(0x1p128, (double)got) : (double)got;
     /* The binade of |ref| from its double exponent field (the exhaustive sweep calls this 2^34 times,
      * so no ilogb/ldexp); a double below 2^-126, subnormal or zero included, gets the float ulp 2^-149. */
@@ -302,6 +305,9 @@ double ulp_error_f64(double got, long double ref)
         return (long double)got == ref ? 0.0 : INFINITY;
     if (ulp_zero_sign_wrong_f64(got, ref))
         return INFINITY;
+    /* As in f32: a reference at or above DBL_MAX + ulp/2 rounds to the infinity of its sign. */
+    if (isinf(got) && fabsl(ref) >= 0x1p1024L - 0x1p970L && (got > 0) == (ref > 0))
+        return 0.0;
     const long double g = isinf(got) ? copysignl(0x1p1024L, (long double)got) : (long double)got;
     /* The binade of |ref| from the exponent field of ref rounded to double (the sweeps call this 10^9
      * times: no ilogbl/ldexpl), one lower where that rounding carried into the next binade; below

@@ -392,7 +392,9 @@ static int parse_double(const char *s, double *out)
     char *end;
     errno = 0;
     *out = strtod(s, &end);
-    return !errno && *end == '\0' && end != s;
+    /* strtod reports ERANGE for a subnormal result too: that one is a valid beta or threshold */
+    const int subnormal = errno == ERANGE && *out != 0.0 && fabs(*out) < DBL_MIN;
+    return (!errno || subnormal) && *end == '\0' && end != s;
 }
 
 /* NAME or NAME:K for --op: the first --op drops the default (every op, every input). */
