@@ -1,7 +1,7 @@
 # _scalar.py -- beta and threshold as the library's C types, by exact integer arithmetic on their bits.
 # SPDX-License-Identifier: MIT
 """Real scalars to C float/double with no floating-point instruction, so that the values passed to the
-library do not depend on the caller's FP environment (an extension built with fast-math options, loaded
+library do not depend on the caller's FP environment (an extension built with unsafe-math compiler options, loaded
 into the process, can set flush-to-zero and denormals-are-zero; fesetround can change the rounding
 direction). Python's float() of a numpy float32, numpy's float32() of a Python float and ctypes' c_float(x) all convert with
 the SSE unit, in the current modes; here a value is read as its IEEE bits, rounded to nearest-even in
