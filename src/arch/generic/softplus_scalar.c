@@ -48,6 +48,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "arch/generic/softplus_f64_reference.h"
 #include "kernels.h"
 
 /* exp(-a) for a >= 0: +0 past 746 (double) or 11400 (long double, x87 or quad), where the exact value is
@@ -56,30 +57,6 @@
 static double exp_neg(double a)
 {
     return a > 746.0 ? 0.0 : exp(-a);
-}
-
-static long double expl_neg(long double a)
-{
-    return a > 11400.0L ? 0.0L : expl(-a);
-}
-
-/* beta*x - hi exactly, for hi = beta*x rounded to long double and finite: Dekker's product, both factors cut
- * into halves of at most 32 bits, so that every partial product and step is exact in a significand of 64
- * bits or more. fmal gives the same, but glibc's saves and restores the FP environment around a software
- * FMA: most of an f64 element's time. */
-static double head32(double v)
-{
-    uint64_t b;
-    memcpy(&b, &v, sizeof b);
-    b &= ~(((uint64_t)1 << 21) - 1);
-    memcpy(&v, &b, sizeof v);
-    return v;
-}
-
-static long double product_lo(double beta, double x, long double hi)
-{
-    const long double xh = head32(x), xl = (long double)x - xh, bh = head32(beta), bl = (long double)beta - bh;
-    return (((bh * xh - hi) + bh * xl) + bl * xh) + bl * xl;
 }
 
 /* The NaN policy (include/softplus.h): a NaN result is an input NaN, quieted, with its sign and payload;
@@ -125,7 +102,7 @@ static double fwd_f64(double x, double beta, double threshold)
     /* |z|_lo: the part of |beta*x| that fl() dropped, 0 once z overflowed (where t = 0 anyway). */
     const double z_lo = isfinite(z) ? fma(beta, x, -z) : 0.0;
     const long double abs_lo = z >= 0 ? z_lo : -z_lo;
-    const long double t = expl_neg(fabsl((long double)z));
+    const long double t = sp_ref_expl_neg(fabsl((long double)z));
     const long double g = (log1pl(t) - abs_lo * t / (1.0L + t)) / beta;
     return (double)(z > 0 ? x + g : g);
 }
@@ -140,7 +117,7 @@ static double bwd_f64(double dy, double x, double beta, double threshold)
     if (z > threshold)
         return dy;
     const double z_lo = isfinite(z) ? fma(beta, x, -z) : 0.0;
-    const long double t = expl_neg(fabsl((long double)z));
+    const long double t = sp_ref_expl_neg(fabsl((long double)z));
     const long double u = 1.0L + t;
     const long double s = (z >= 0 ? 1.0L : t) / u + z_lo * t / (u * u);
     /* as in bwd_f32, but decided on x: beta*x may overflow to -inf in double for a finite x, whose
@@ -231,10 +208,10 @@ static float bbeta_f32(float dy, float x, float beta, float threshold)
 static long double t_of_f64(double x, double beta, long double *a_out)
 {
     const long double zh = (long double)beta * (long double)x;
-    const long double zl = isfinite(zh) ? product_lo(beta, x, zh) : 0.0L;
+    const long double zl = isfinite(zh) ? sp_ref_product_lo(beta, x, zh) : 0.0L;
     const long double a = fabsl(zh), al = zh >= 0 ? zl : -zl;
     *a_out = a + al;
-    return expl_neg(a) * (1.0L - al);
+    return sp_ref_expl_neg(a) * (1.0L - al);
 }
 
 static double dbwd_f64(double g, double x, double beta, double threshold)
@@ -252,31 +229,10 @@ static double dbwd_f64(double g, double x, double beta, double threshold)
     return isnan(out) ? (double)NAN : (double)out;
 }
 
-static long double log_expm1_ld(long double zh, long double zl)
-{
-    if (zh <= 0.35L) /* d/dz log(expm1(z)) = e^z/(e^z - 1) = 1 + 1/expm1(z) */
-        return logl(expm1l(zh)) + zl * (1.0L + 1.0L / expm1l(zh));
-    const long double ln2_hi = 0xb.17217f7d1cf79acp-4L, ln2_lo = -0xd.871319ff0342543p-70L;
-    return log1pl(2.0L * expm1l(((zh - ln2_hi) + zl) - ln2_lo));
-}
-
+/* the inverse is written in softplus_f64_reference.h: the SSE4.1 kernel's careful lanes run it too */
 static double inv_f64(double y, double beta, double threshold)
 {
-    if (isnan(y))
-        return y + y;
-    if (beta * y > threshold)
-        return y;
-    const long double zh = (long double)beta * (long double)y;
-    if (zh < 0)
-        return NAN;
-    if (zh == 0)
-        return -INFINITY / beta;
-    const long double zl = isfinite(zh) ? product_lo(beta, y, zh) : 0.0L;
-    if (zh <= 1.4L)
-        return (double)(log_expm1_ld(zh, zl) / beta);
-    /* log1p(-t) with t = exp(-(zh + zl)) */
-    const long double t = expl_neg(zh) * (1.0L - zl);
-    return (double)(y + log1pl(-t) / beta);
+    return sp_ref_inv_f64(y, beta, threshold);
 }
 
 static double bbeta_f64(double dy, double x, double beta, double threshold)

@@ -91,9 +91,13 @@
  * (dy*0 only for an infinite x: an infinite dy stays infinite for every finite x).
  */
 #include <float.h>
+#include <math.h>
 #include <smmintrin.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "arch/softplus_f64_common.h"
+#include "arch/generic/softplus_f64_reference.h"
 
 #define SP_F64_SPLIT 0x1.0000002p27 /* 2^27 + 1, Veltkamp's splitter */
 #define SP_F64_DY_MAX 0x1p990     /* larger |dy| would overflow the splitter */
@@ -110,9 +114,8 @@ typedef struct sp_f64_setup {
      * of its fast path (-1: every lane special) */
     double m2hh, m2hl, m2l, rm2, sc2, a_fast_bbeta;
     /* the inverse (sp_f64_setup_inv): x = y where z > inv_cut = min(threshold, 40); fast-path results
-     * below inv_x_min (NaN: every lane, when |beta| < 2^-1000) take the careful path; inv_at_zero =
-     * -inf/beta (y = +-0) */
-    double inv_cut, inv_x_min, inv_at_zero;
+     * below inv_x_min (NaN: every lane, when |beta| < 2^-1000) take the careful path */
+    double inv_cut, inv_x_min;
 } sp_f64_setup;
 
 static void sp_f64_setup_init(sp_f64_setup *s, const sp_params_f64 *p)
@@ -159,7 +162,6 @@ static void sp_f64_setup_inv(sp_f64_setup *s, const sp_params_f64 *p)
 {
     s->inv_cut = p->threshold < SP_F64_INV_EXACT ? p->threshold : SP_F64_INV_EXACT; /* NaN -> 40 */
     s->inv_x_min = s->a_fast < 0.0 ? NAN : SP_F64_DX_TINY;
-    s->inv_at_zero = -INFINITY / p->beta;
 }
 
 #define SP_SET1(c) _mm_set1_pd(c)
@@ -758,62 +760,17 @@ static SP_NOINLINE __m128d sp_bbeta_special(__m128d dyv, __m128d xv, __m128d ov,
     return _mm_loadu_pd(o);
 }
 
-/* The inverse's careful path, the scalar reference's long double formulas: z = beta*y as zh + zl in long
- * double (its range: no underflow for subnormal y or tiny beta; zl by Dekker on 32-bit halves, exact in
- * 64 bits), log(expm1(z)) = log(expm1(zh)) + zl (1 + 1/expm1(zh)) for zh <= 0.35, log1p(2 expm1(z - ln 2))
- * to 1.4, y + log1p(-e^-z)/beta above, rounded once to double. Then beta*y < 0 gives the default NaN,
- * y = +-0 -inf/beta, z > min(threshold, 40) y, and a NaN y itself, quieted: the scalar reference's order. */
-static double sp_head32(double v)
-{
-    uint64_t b;
-    memcpy(&b, &v, sizeof b);
-    b &= ~(((uint64_t)1 << 21) - 1);
-    memcpy(&v, &b, sizeof v);
-    return v;
-}
-
+/* The inverse's careful path: the scalar reference's element function (arch/generic/
+ * softplus_f64_reference.h), so these lanes give its bits. It switches to y at the threshold itself rather
+ * than at inv_cut = min(threshold, 40): above 40 its y + log1p(-e^-z)/beta rounds to y, the same bits. */
 static SP_NOINLINE __m128d sp_inv_special(__m128d yv, __m128d xv, int m, const sp_f64_setup *s)
 {
     double y[2], x[2];
     _mm_storeu_pd(y, yv);
     _mm_storeu_pd(x, xv);
-    const double beta = s->beta;
-    for (int k = 0; k < 2; k++) {
-        if (!(m >> k & 1))
-            continue;
-        const double yk = y[k];
-        if (yk != yk) {
-            x[k] = yk + yk;
-            continue;
-        }
-        if (beta * yk > s->inv_cut) {
-            x[k] = yk;
-            continue;
-        }
-        const long double zh = (long double)beta * (long double)yk;
-        if (zh < 0) {
-            x[k] = (double)NAN;
-        } else if (zh == 0) {
-            x[k] = s->inv_at_zero;
-        } else {
-            /* zh <= 40: finite */
-            const long double yh = sp_head32(yk), yl = (long double)yk - yh;
-            const long double bh = sp_head32(beta), bl = (long double)beta - bh;
-            const long double zl = (((bh * yh - zh) + bh * yl) + bl * yh) + bl * yl;
-            long double v;
-            if (zh <= 0.35L) {
-                const long double e = expm1l(zh);
-                v = logl(e) + zl * (1.0L + 1.0L / e);
-            } else if (zh <= 1.4L) {
-                const long double ln2_hi = 0xb.17217f7d1cf79acp-4L, ln2_lo = -0xd.871319ff0342543p-70L;
-                v = log1pl(2.0L * expm1l(((zh - ln2_hi) + zl) - ln2_lo));
-            } else {
-                x[k] = (double)(yk + log1pl(-expl(-zh) * (1.0L - zl)) / beta);
-                continue;
-            }
-            x[k] = (double)(v / beta);
-        }
-    }
+    for (int k = 0; k < 2; k++)
+        if (m >> k & 1)
+            x[k] = sp_ref_inv_f64(y[k], s->beta, s->threshold);
     return _mm_loadu_pd(x);
 }
 

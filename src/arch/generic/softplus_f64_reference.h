@@ -1,0 +1,72 @@
+/* softplus_f64_reference.h -- the scalar reference's long double pieces that the SSE4.1 f64 kernel's
+ * careful path runs too, written once.
+ * SPDX-License-Identifier: MIT
+ *
+ * Included by arch/generic/softplus_scalar.c (the reference kernels) and arch/x86/softplus_f64_sse41.c
+ * (the inverse's careful lanes, which must give the reference's bits). Needs <math.h>, <stdint.h> and
+ * <string.h> before it. Every function is static inline: each file compiles its own copy with its own
+ * flags, and none is exported.
+ */
+#ifndef SOFTPLUS_F64_REFERENCE_H
+#define SOFTPLUS_F64_REFERENCE_H
+
+/* exp(-a) for a >= 0: +0 past 11400 (long double, x87 or quad), where the exact value is below half the
+ * smallest subnormal; libm's underflow path there costs more than the rest of the element and sets errno. */
+static inline long double sp_ref_expl_neg(long double a)
+{
+    return a > 11400.0L ? 0.0L : expl(-a);
+}
+
+/* beta*x - hi exactly, for hi = beta*x rounded to long double and finite: Dekker's product, both factors cut
+ * into halves of at most 32 bits, so that every partial product and step is exact in a significand of 64
+ * bits or more. fmal gives the same, but glibc's saves and restores the FP environment around a software
+ * FMA: most of an f64 element's time. */
+static inline double sp_ref_head32(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    b &= ~(((uint64_t)1 << 21) - 1);
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+static inline long double sp_ref_product_lo(double beta, double x, long double hi)
+{
+    const long double xh = sp_ref_head32(x), xl = (long double)x - xh;
+    const long double bh = sp_ref_head32(beta), bl = (long double)beta - bh;
+    return (((bh * xh - hi) + bh * xl) + bl * xh) + bl * xl;
+}
+
+/* log(expm1(zh + zl)) for 0 < zh <= 1.4: log(expm1(zh)) + zl (1 + 1/expm1(zh)) to 0.35 (the derivative
+ * e^z/(e^z - 1)), log1p(2 expm1(z - ln 2)) above (ln 2 in two long doubles) */
+static inline long double sp_ref_log_expm1_ld(long double zh, long double zl)
+{
+    if (zh <= 0.35L)
+        return logl(expm1l(zh)) + zl * (1.0L + 1.0L / expm1l(zh));
+    const long double ln2_hi = 0xb.17217f7d1cf79acp-4L, ln2_lo = -0xd.871319ff0342543p-70L;
+    return log1pl(2.0L * expm1l(((zh - ln2_hi) + zl) - ln2_lo));
+}
+
+/* The inverse: y where fl(beta*y) > threshold, else log(expm1(beta*y))/beta with z = beta*y as zh + zl in
+ * long double (no underflow for subnormal y or tiny beta), rounded once to double. A NaN y comes back
+ * quieted, beta*y < 0 gives the default NaN, y = +-0 the limit -inf/beta. */
+static inline double sp_ref_inv_f64(double y, double beta, double threshold)
+{
+    if (isnan(y))
+        return y + y;
+    if (beta * y > threshold)
+        return y;
+    const long double zh = (long double)beta * (long double)y;
+    if (zh < 0)
+        return NAN;
+    if (zh == 0)
+        return -INFINITY / beta;
+    const long double zl = isfinite(zh) ? sp_ref_product_lo(beta, y, zh) : 0.0L;
+    if (zh <= 1.4L)
+        return (double)(sp_ref_log_expm1_ld(zh, zl) / beta);
+    /* log1p(-t) with t = exp(-(zh + zl)) */
+    const long double t = sp_ref_expl_neg(zh) * (1.0L - zl);
+    return (double)(y + log1pl(-t) / beta);
+}
+
+#endif
