@@ -1,11 +1,13 @@
-/* softplus_f64_reference.h -- the scalar reference's long double pieces that the SSE4.1 f64 kernel's
- * careful path runs too, written once.
+/* softplus_f64_reference.h -- the scalar reference's f64 element functions, in long double, written once
+ * for the two kernels that run them.
  * SPDX-License-Identifier: MIT
  *
- * Included by arch/generic/softplus_scalar.c (the reference kernels) and arch/x86/softplus_f64_sse41.c
- * (the inverse's careful lanes, which must give the reference's bits). Needs <math.h>, <stdint.h> and
- * <string.h> before it. Every function is static inline: each file compiles its own copy with its own
- * flags, and none is exported.
+ * sp_ref_<op>_f64(inputs in the public order, beta, threshold) is one element of op, the scalar kernel's
+ * whole method (its header, arch/generic/softplus_scalar.c, has the analysis and the measured errors).
+ * Included by arch/generic/softplus_scalar.c (the reference kernels loop over them) and
+ * arch/x86/softplus_f64_sse41.c (its careful lanes run them, so they give the reference's bits). Needs
+ * <float.h>, <math.h>, <stdint.h> and <string.h> before it. Every function is static inline: each file
+ * compiles its own copy with its own flags, and none is exported.
  */
 #ifndef SOFTPLUS_F64_REFERENCE_H
 #define SOFTPLUS_F64_REFERENCE_H
@@ -67,6 +69,82 @@ static inline double sp_ref_inv_f64(double y, double beta, double threshold)
     /* log1p(-t) with t = exp(-(zh + zl)) */
     const long double t = sp_ref_expl_neg(zh) * (1.0L - zl);
     return (double)(y + log1pl(-t) / beta);
+}
+
+static inline double sp_ref_fwd_f64(double x, double beta, double threshold)
+{
+    if (isnan(x))
+        return x + x;
+    const double z = beta * x;
+    if (z > threshold)
+        return x;
+    /* |z|_lo: the part of |beta*x| that fl() dropped, 0 once z overflowed (where t = 0 anyway). */
+    const double z_lo = isfinite(z) ? fma(beta, x, -z) : 0.0;
+    const long double abs_lo = z >= 0 ? z_lo : -z_lo;
+    const long double t = sp_ref_expl_neg(fabsl((long double)z));
+    const long double g = (log1pl(t) - abs_lo * t / (1.0L + t)) / beta;
+    return (double)(z > 0 ? x + g : g);
+}
+
+static inline double sp_ref_bwd_f64(double dy, double x, double beta, double threshold)
+{
+    if (isnan(dy))
+        return dy + dy;
+    if (isnan(x))
+        return x + x;
+    const double z = beta * x;
+    if (z > threshold)
+        return dy;
+    const double z_lo = isfinite(z) ? fma(beta, x, -z) : 0.0;
+    const long double t = sp_ref_expl_neg(fabsl((long double)z));
+    const long double u = 1.0L + t;
+    const long double s = (z >= 0 ? 1.0L : t) / u + z_lo * t / (u * u);
+    /* as in softplus_scalar.c's sp_ref_bwd_f32, but decided on x: beta*x may overflow to -inf in double for a finite x, whose
+     * sigmoid is still > 0 (so dy = +-inf gives +-inf, not NaN) */
+    const long double dx = dy * (s == 0 && isfinite(x) ? LDBL_TRUE_MIN : s);
+    return isnan(dx) ? (double)NAN : (double)dx;
+}
+
+/* f64 in long double: z = zh + zl (zl = beta*x - zh exactly, an fma in long double), a = |zh| + al;
+ * t = exp(-a) is formed as exp(-|zh|) (1 - al), exact to second order in al (|al| <= 2^-64 a). */
+static inline long double sp_ref_t_f64(double x, double beta, long double *a_out)
+{
+    const long double zh = (long double)beta * (long double)x;
+    const long double zl = isfinite(zh) ? sp_ref_product_lo(beta, x, zh) : 0.0L;
+    const long double a = fabsl(zh), al = zh >= 0 ? zl : -zl;
+    *a_out = a + al;
+    return sp_ref_expl_neg(a) * (1.0L - al);
+}
+
+static inline double sp_ref_dbwd_f64(double g, double x, double beta, double threshold)
+{
+    if (isnan(g))
+        return g + g;
+    if (isnan(x))
+        return x + x;
+    if (beta * x > threshold)
+        return 0.0;
+    long double a;
+    const long double t = sp_ref_t_f64(x, beta, &a), u = 1.0L + t;
+    const long double d = t / (u * u);
+    const long double out = (long double)g * beta * (d == 0 && isfinite(x) ? LDBL_TRUE_MIN : d);
+    return isnan(out) ? (double)NAN : (double)out;
+}
+
+static inline double sp_ref_bbeta_f64(double dy, double x, double beta, double threshold)
+{
+    if (isnan(dy))
+        return dy + dy;
+    if (isnan(x))
+        return x + x;
+    if (beta * x > threshold)
+        return 0.0;
+    long double a;
+    const long double t = sp_ref_t_f64(x, beta, &a);
+    const long double h = isinf(x) ? 0.0L : a * t / (1.0L + t) + log1pl(t);
+    const long double out =
+        -(long double)dy * (h == 0 && isfinite(x) ? LDBL_TRUE_MIN : h) / ((long double)beta * beta);
+    return isnan(out) ? (double)NAN : (double)out;
 }
 
 #endif

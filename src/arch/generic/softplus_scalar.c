@@ -61,7 +61,7 @@ static double exp_neg(double a)
 
 /* The NaN policy (include/softplus.h): a NaN result is an input NaN, quieted, with its sign and payload;
  * backward takes dy's when both are NaN. x + x quiets a NaN and keeps the rest. */
-static float fwd_f32(float x, float beta, float threshold)
+static float sp_ref_fwd_f32(float x, float beta, float threshold)
 {
     if (isnan(x))
         return x + x;
@@ -72,7 +72,7 @@ static float fwd_f32(float x, float beta, float threshold)
     return (float)(z > 0 ? (double)x + g : g);
 }
 
-static float bwd_f32(float dy, float x, float beta, float threshold)
+static float sp_ref_bwd_f32(float dy, float x, float beta, float threshold)
 {
     if (isnan(dy))
         return dy + dy;
@@ -90,40 +90,6 @@ static float bwd_f32(float dy, float x, float beta, float threshold)
     const double dx = (double)dy * (s == 0 && z > -INFINITY ? DBL_TRUE_MIN : s);
     /* the one NaN made here, +-inf times the sigmoid 0 of an infinite x: the policy's default NaN */
     return isnan(dx) ? NAN : (float)dx;
-}
-
-static double fwd_f64(double x, double beta, double threshold)
-{
-    if (isnan(x))
-        return x + x;
-    const double z = beta * x;
-    if (z > threshold)
-        return x;
-    /* |z|_lo: the part of |beta*x| that fl() dropped, 0 once z overflowed (where t = 0 anyway). */
-    const double z_lo = isfinite(z) ? fma(beta, x, -z) : 0.0;
-    const long double abs_lo = z >= 0 ? z_lo : -z_lo;
-    const long double t = sp_ref_expl_neg(fabsl((long double)z));
-    const long double g = (log1pl(t) - abs_lo * t / (1.0L + t)) / beta;
-    return (double)(z > 0 ? x + g : g);
-}
-
-static double bwd_f64(double dy, double x, double beta, double threshold)
-{
-    if (isnan(dy))
-        return dy + dy;
-    if (isnan(x))
-        return x + x;
-    const double z = beta * x;
-    if (z > threshold)
-        return dy;
-    const double z_lo = isfinite(z) ? fma(beta, x, -z) : 0.0;
-    const long double t = sp_ref_expl_neg(fabsl((long double)z));
-    const long double u = 1.0L + t;
-    const long double s = (z >= 0 ? 1.0L : t) / u + z_lo * t / (u * u);
-    /* as in bwd_f32, but decided on x: beta*x may overflow to -inf in double for a finite x, whose
-     * sigmoid is still > 0 (so dy = +-inf gives +-inf, not NaN) */
-    const long double dx = dy * (s == 0 && isfinite(x) ? LDBL_TRUE_MIN : s);
-    return isnan(dx) ? (double)NAN : (double)dx;
 }
 
 /* ---- release 1.1: the second derivative, the inverse and the gradient with respect to beta ------------
@@ -145,7 +111,7 @@ static double bwd_f64(double dy, double x, double beta, double threshold)
  * positive number, so an infinite multiplier gives an infinity (only an infinite x gives multiplier * 0).
  * Measured worst errors: README.md and tests/accuracy (ulp_sweep), f32 all 2^32 inputs at beta = 1.
  */
-static float dbwd_f32(float g, float x, float beta, float threshold)
+static float sp_ref_dbwd_f32(float g, float x, float beta, float threshold)
 {
     if (isnan(g))
         return g + g;
@@ -171,7 +137,7 @@ static double log_expm1(double z)
     return log1p(2.0 * expm1((z - ln2_hi) - ln2_lo));
 }
 
-static float inv_f32(float y, float beta, float threshold)
+static float sp_ref_inv_f32(float y, float beta, float threshold)
 {
     if (isnan(y))
         return y + y;
@@ -187,7 +153,7 @@ static float inv_f32(float y, float beta, float threshold)
     return (float)((double)y + log1p(-exp(-z)) / (double)beta);
 }
 
-static float bbeta_f32(float dy, float x, float beta, float threshold)
+static float sp_ref_bbeta_f32(float dy, float x, float beta, float threshold)
 {
     if (isnan(dy))
         return dy + dy;
@@ -203,68 +169,20 @@ static float bbeta_f32(float dy, float x, float beta, float threshold)
     return isnan(out) ? NAN : (float)out;
 }
 
-/* f64 in long double: z = zh + zl (zl = beta*x - zh exactly, an fma in long double), a = |zh| + al;
- * t = exp(-a) is formed as exp(-|zh|) (1 - al), exact to second order in al (|al| <= 2^-64 a). */
-static long double t_of_f64(double x, double beta, long double *a_out)
-{
-    const long double zh = (long double)beta * (long double)x;
-    const long double zl = isfinite(zh) ? sp_ref_product_lo(beta, x, zh) : 0.0L;
-    const long double a = fabsl(zh), al = zh >= 0 ? zl : -zl;
-    *a_out = a + al;
-    return sp_ref_expl_neg(a) * (1.0L - al);
-}
-
-static double dbwd_f64(double g, double x, double beta, double threshold)
-{
-    if (isnan(g))
-        return g + g;
-    if (isnan(x))
-        return x + x;
-    if (beta * x > threshold)
-        return 0.0;
-    long double a;
-    const long double t = t_of_f64(x, beta, &a), u = 1.0L + t;
-    const long double d = t / (u * u);
-    const long double out = (long double)g * beta * (d == 0 && isfinite(x) ? LDBL_TRUE_MIN : d);
-    return isnan(out) ? (double)NAN : (double)out;
-}
-
-/* the inverse is written in softplus_f64_reference.h: the SSE4.1 kernel's careful lanes run it too */
-static double inv_f64(double y, double beta, double threshold)
-{
-    return sp_ref_inv_f64(y, beta, threshold);
-}
-
-static double bbeta_f64(double dy, double x, double beta, double threshold)
-{
-    if (isnan(dy))
-        return dy + dy;
-    if (isnan(x))
-        return x + x;
-    if (beta * x > threshold)
-        return 0.0;
-    long double a;
-    const long double t = t_of_f64(x, beta, &a);
-    const long double h = isinf(x) ? 0.0L : a * t / (1.0L + t) + log1pl(t);
-    const long double out =
-        -(long double)dy * (h == 0 && isfinite(x) ? LDBL_TRUE_MIN : h) / ((long double)beta * beta);
-    return isnan(out) ? (double)NAN : (double)out;
-}
-
 /* The kernels: one loop per (op, dtype computed in its storage type; the half dtypes' scalar kernels are
- * arch/generic/softplus_half_scalar.c) of lists.h over the element functions above, <op>_<dtype>(inputs
- * in the public order, beta, threshold). */
+ * arch/generic/softplus_half_scalar.c) of lists.h over the element functions sp_ref_<op>_<dtype>(inputs
+ * in the public order, beta, threshold): f32's above, f64's in softplus_f64_reference.h. */
 #define SP_SCALAR_KERNEL_1(otag, dtag, T, P)                                                         \
     void sp_##otag##_##dtag##_scalar(size_t n, const T *in, T *out, const P *p)                      \
     {                                                                                                \
         for (size_t i = 0; i < n; i++)                                                               \
-            out[i] = otag##_##dtag(in[i], p->beta, p->threshold);                                    \
+            out[i] = sp_ref_##otag##_##dtag(in[i], p->beta, p->threshold);                           \
     }
 #define SP_SCALAR_KERNEL_2(otag, dtag, T, P)                                                         \
     void sp_##otag##_##dtag##_scalar(size_t n, const T *in1, const T *in2, T *out, const P *p)       \
     {                                                                                                \
         for (size_t i = 0; i < n; i++)                                                               \
-            out[i] = otag##_##dtag(in1[i], in2[i], p->beta, p->threshold);                           \
+            out[i] = sp_ref_##otag##_##dtag(in1[i], in2[i], p->beta, p->threshold);                  \
     }
 #define SP_SCALAR_KERNEL(dtag, compute, ctag, otag, inputs)                                          \
     SP_SCALAR_KERNEL_##inputs(otag, dtag, compute, sp_params_##ctag)

@@ -28,9 +28,9 @@
  *   Both are +0 where fl(beta*x) > threshold (every finite threshold tested per lane). Lanes with
  *   |z| > 700 (beta gradient: 600, and every lane when |beta| is outside [2^-480, 2^480]) or NaN, a
  *   multiplier above 2^990, inf or NaN, |beta*d| < 2^-1000 (beta != 1), h/beta^2 < 2^-900, and results
- *   that overflow or fall below 2^-969 with a non-zero multiplier go to the careful paths: the scalar
- *   reference's long double formulas with exp(-a) carried to a = 3000 (the multipliers g*beta and
- *   dy/beta^2 reach 2^2048 and 2^3172), rounded once to double.
+ *   that overflow or fall below 2^-969 with a non-zero multiplier go to the careful path: the scalar
+ *   reference's element functions in long double, whose exp(-a) is carried to a = 11400 (the multipliers
+ *   g*beta and dy/beta^2 reach 2^2048 and 2^3172), rounded once to double.
  *   inverse  x = log(expm1(beta*y))/beta by the FMA kernels' three ranges (sp_inv_v in
  *            arch/softplus_f64_fma_algorithm.h: log z + z/2 + z^2 LA(z^2) below 1/2, log1p(2 expm1(z - ln2))
  *            up to 0.9, z - ln2 + log1p(1 - 2t) above with stage 1's t; z_lo carried in all three, from
@@ -39,7 +39,7 @@
  *            1 + 2X needs none (2X is exact). Then forward's quotient by beta (none at beta = 1). x = y
  *            where z > min(threshold, 40): beyond 40 the exact x = y (1 - e^-z/z + ...) is within 2^-63 y
  *            of y and rounds to it, so no arithmetic (FMA or not) is involved. Careful path, the scalar
- *            reference's long double formulas and its order of special cases (NaN y, z > the cut, beta*y
+ *            reference's element function with its order of special cases (NaN y, z > the cut, beta*y
  *            < 0 the default NaN, y = +-0 -inf/beta): z < 2^-1022 (y <= 0, beta*y < 0, subnormal or
  *            underflowed products) or NaN, a result below 2^-969 (beta != 1), every lane when |beta| <
  *            2^-1000. No input of the bench (y = softplus(x), x in [-20, 40], beta 1) takes it.
@@ -81,9 +81,10 @@
  * Special values. Lanes outside the fast path (NaN, +-inf, |beta*x| > A_fast, every lane when
  * |beta| < 2^-1000; backward also |dy| > 2^990, inf or NaN, and 0 < |dx| < 2^-969 with dy != 0, where
  * the partial products of dy*s would round on the subnormal grid) are flagged and, after each block
- * (arch/softplus_loop.h, as for the FMA kernels), recomputed one by one in x87 long double (64-bit
- * significand, wide exponent) from expl/log1pl and libm's fma, then rounded once to double: there is
- * no range to manage and the error stays below 0.51 ULP.
+ * (arch/softplus_loop.h, as for the FMA kernels), recomputed one by one by the scalar reference's element
+ * functions (arch/generic/softplus_f64_reference.h: x87 long double, 64-bit significand and wide exponent,
+ * expl/log1pl, beta*x's rounding error by Dekker's product), rounded once to double: there is no range
+ * to manage, and those lanes get the reference's bits (at most 0.5015 ULP).
  * Speed: the move to the shared driver (deferred special lanes) left 1K and 32K elements within +-2%
  * (new/old medians of interleaved pairs); at 2M and 32M elements forward measured 5-15% slower in four
  * runs, on a machine whose noise floor there is +-5% (an old/old control gave 1.055), not resolved.
@@ -625,153 +626,37 @@ SP_INLINE __m128d sp_inv_stage2(__m128d y, __m128d th, __m128d tl, __m128d zl, c
     return _mm_blendv_pd(x, y, _mm_cmpgt_pd(z, SP_SET1(s->inv_cut)));
 }
 
-/* ---- the special path: one lane at a time in long double -------------------------------------- */
+/* ---- the careful path: one lane at a time, the scalar reference's element functions ------------------ */
 
-/* exp(-|beta*x|) with the rounding error of beta*x applied (|a_lo| < 2^-42, so e^-a_lo = 1 - a_lo to
- * 2^-85) */
-static long double sp_exp_neg_abs_to(double x, double z, double beta, double a_huge)
-{
-    const double a = fabs(z);
-    if (!(a < a_huge))
-        return 0.0L;
-    const double zl = fma(beta, x, -z);
-    const double al = z < 0 ? -zl : zl;
-    return expl(-(long double)a) * (1.0L - (long double)al);
-}
+/* The lanes set in m of r, redone by the scalar reference's element function for the op (arch/generic/
+ * softplus_f64_reference.h, long double): those lanes get the reference's bits, special values and NaN
+ * policy included. The inverse switches to y at the threshold itself rather than at inv_cut =
+ * min(threshold, 40): above 40 its y + log1p(-e^-z)/beta rounds to y, the same bits. */
+typedef double (*sp_ref_unary)(double in, double beta, double threshold);
+typedef double (*sp_ref_binary)(double in1, double in2, double beta, double threshold);
 
-static long double sp_exp_neg_abs(double x, double z, double beta)
+static SP_NOINLINE __m128d sp_special_unary(sp_ref_unary op, __m128d inv, __m128d rv, int m, const sp_f64_setup *s)
 {
-    return sp_exp_neg_abs_to(x, z, beta, SP_F64_A_HUGE);
-}
-
-static SP_NOINLINE __m128d sp_fwd_special(__m128d xv, __m128d yv, int m, const sp_f64_setup *s)
-{
-    double x[2], y[2];
-    _mm_storeu_pd(x, xv);
-    _mm_storeu_pd(y, yv);
-    for (int k = 0; k < 2; k++) {
-        if (!(m >> k & 1))
-            continue;
-        const double z = s->beta * x[k];
-        if (z > s->threshold)
-            y[k] = x[k];
-        else if (z != z)
-            y[k] = x[k] + x[k];
-        else {
-            const long double g = log1pl(sp_exp_neg_abs(x[k], z, s->beta)) / (long double)s->beta;
-            y[k] = z > 0 ? (double)((long double)x[k] + g) : (double)g;
-        }
-    }
-    return _mm_loadu_pd(y);
-}
-
-static SP_NOINLINE __m128d sp_bwd_special(__m128d dyv, __m128d xv, __m128d dxv, int m, const sp_f64_setup *s)
-{
-    double dy[2], x[2], dx[2];
-    _mm_storeu_pd(dy, dyv);
-    _mm_storeu_pd(x, xv);
-    _mm_storeu_pd(dx, dxv);
-    for (int k = 0; k < 2; k++) {
-        if (!(m >> k & 1))
-            continue;
-        const double z = s->beta * x[k];
-        /* the NaN policy (softplus.h): dy's NaN, then x's, quieted; inf * 0 gives the positive one */
-        if (dy[k] != dy[k])
-            dx[k] = dy[k] + dy[k];
-        else if (z > s->threshold)
-            dx[k] = dy[k];
-        else if (z != z)
-            dx[k] = x[k] + x[k];
-        else if (isinf(dy[k]))
-            /* an infinite dy meets the sign of the exact sigmoid: > 0 for every finite x (also where
-             * beta*x overflows to -inf), 0 only for an infinite x with z < 0 */
-            dx[k] = z < 0 && isinf(x[k]) ? (double)NAN : dy[k];
-        else {
-            const long double t = sp_exp_neg_abs(x[k], z, s->beta);
-            const long double sig = z >= 0 ? 1.0L / (1.0L + t) : t / (1.0L + t);
-            dx[k] = (double)((long double)dy[k] * sig);
-        }
-    }
-    return _mm_loadu_pd(dx);
-}
-
-/* Release 1.1's careful paths, as the scalar reference computes them: the multipliers g*beta and
- * dy/beta^2 reach 2^2048 and 2^3172, so exp(-a) is carried up to a = SP_F64_A_HUGE_11 (long double's
- * exponent range holds it and the products); a result that underflows in long double for a finite x
- * counts as the smallest positive number, so an infinite multiplier gives an infinity. */
-static SP_NOINLINE __m128d sp_dbwd_special(__m128d gv, __m128d xv, __m128d ov, int m, const sp_f64_setup *s)
-{
-    double g[2], x[2], o[2];
-    _mm_storeu_pd(g, gv);
-    _mm_storeu_pd(x, xv);
-    _mm_storeu_pd(o, ov);
-    for (int k = 0; k < 2; k++) {
-        if (!(m >> k & 1))
-            continue;
-        const double z = s->beta * x[k];
-        /* the NaN policy (softplus.h): g's NaN, then x's, quieted; inf * 0 gives the positive one */
-        if (g[k] != g[k])
-            o[k] = g[k] + g[k];
-        else if (z > s->threshold)
-            o[k] = 0.0;
-        else if (z != z)
-            o[k] = x[k] + x[k];
-        else {
-            const long double t = sp_exp_neg_abs_to(x[k], z, s->beta, SP_F64_A_HUGE_11);
-            const long double u = 1.0L + t;
-            const long double d = t / (u * u);
-            const long double out = (long double)g[k] * s->beta * (d == 0 && isfinite(x[k]) ? LDBL_TRUE_MIN : d);
-            o[k] = isnan(out) ? (double)NAN : (double)out;
-        }
-    }
-    return _mm_loadu_pd(o);
-}
-
-static SP_NOINLINE __m128d sp_bbeta_special(__m128d dyv, __m128d xv, __m128d ov, int m, const sp_f64_setup *s)
-{
-    double dy[2], x[2], o[2];
-    _mm_storeu_pd(dy, dyv);
-    _mm_storeu_pd(x, xv);
-    _mm_storeu_pd(o, ov);
-    for (int k = 0; k < 2; k++) {
-        if (!(m >> k & 1))
-            continue;
-        const double z = s->beta * x[k];
-        if (dy[k] != dy[k])
-            o[k] = dy[k] + dy[k];
-        else if (z > s->threshold)
-            o[k] = 0.0;
-        else if (z != z)
-            o[k] = x[k] + x[k];
-        else {
-            const long double t = sp_exp_neg_abs_to(x[k], z, s->beta, SP_F64_A_HUGE_11);
-            /* t > 0: |z| < A_HUGE_11, z finite, z_lo exact; h = 0 otherwise (and for an infinite x) */
-            long double h = 0.0L;
-            if (t > 0) {
-                const double zl = fma(s->beta, x[k], -z);
-                const long double a = (long double)fabs(z) + (long double)(z < 0 ? -zl : zl);
-                h = a * t / (1.0L + t) + log1pl(t);
-            }
-            const long double out = -(long double)dy[k] * (h == 0 && isfinite(x[k]) ? LDBL_TRUE_MIN : h) /
-                                    ((long double)s->beta * s->beta);
-            o[k] = isnan(out) ? (double)NAN : (double)out;
-        }
-    }
-    return _mm_loadu_pd(o);
-}
-
-/* The inverse's careful path: the scalar reference's element function (arch/generic/
- * softplus_f64_reference.h), so these lanes give its bits. It switches to y at the threshold itself rather
- * than at inv_cut = min(threshold, 40): above 40 its y + log1p(-e^-z)/beta rounds to y, the same bits. */
-static SP_NOINLINE __m128d sp_inv_special(__m128d yv, __m128d xv, int m, const sp_f64_setup *s)
-{
-    double y[2], x[2];
-    _mm_storeu_pd(y, yv);
-    _mm_storeu_pd(x, xv);
+    double in[2], r[2];
+    _mm_storeu_pd(in, inv);
+    _mm_storeu_pd(r, rv);
     for (int k = 0; k < 2; k++)
         if (m >> k & 1)
-            x[k] = sp_ref_inv_f64(y[k], s->beta, s->threshold);
-    return _mm_loadu_pd(x);
+            r[k] = op(in[k], s->beta, s->threshold);
+    return _mm_loadu_pd(r);
+}
+
+static SP_NOINLINE __m128d sp_special_binary(sp_ref_binary op, __m128d in1v, __m128d in2v, __m128d rv, int m,
+                                             const sp_f64_setup *s)
+{
+    double in1[2], in2[2], r[2];
+    _mm_storeu_pd(in1, in1v);
+    _mm_storeu_pd(in2, in2v);
+    _mm_storeu_pd(r, rv);
+    for (int k = 0; k < 2; k++)
+        if (m >> k & 1)
+            r[k] = op(in1[k], in2[k], s->beta, s->threshold);
+    return _mm_loadu_pd(r);
 }
 
 /* ---- loops (arch/softplus_loop.h) ---------------------------------------------------------------- */
@@ -796,7 +681,7 @@ static SP_NOINLINE __m128d sp_inv_special(__m128d yv, __m128d xv, int m, const s
 #define SP_LOOP_STAGE1(s, mode, x, pth, ptl) sp_stage1_b(x, s, 1, pth, ptl)
 #define SP_LOOP_STAGE2(s, mode, x, th, tl, pm)                                                        \
     sp_fwd_stage2(x, th, tl, _mm_setzero_pd(), s, 1, (mode) & SP_F64_TF, pm)
-#define SP_LOOP_SPECIAL(s, mode, x, y, bits) sp_fwd_special(x, y, (int)(bits), s)
+#define SP_LOOP_SPECIAL(s, mode, x, y, bits) sp_special_unary(sp_ref_fwd_f64, x, y, (int)(bits), s)
 #include "arch/softplus_loop.h"
 
 #define SP_LOOP_NAME sp_fwd_loop
@@ -804,7 +689,7 @@ static SP_NOINLINE __m128d sp_inv_special(__m128d yv, __m128d xv, int m, const s
 #define SP_LOOP_NBUF 3
 #define SP_LOOP_STAGE1(s, mode, x, pth, ptl, pzl) sp_stage1(x, s, 0, pth, ptl, pzl)
 #define SP_LOOP_STAGE2(s, mode, x, th, tl, zl, pm) sp_fwd_stage2(x, th, tl, zl, s, 0, (mode) & SP_F64_TF, pm)
-#define SP_LOOP_SPECIAL(s, mode, x, y, bits) sp_fwd_special(x, y, (int)(bits), s)
+#define SP_LOOP_SPECIAL(s, mode, x, y, bits) sp_special_unary(sp_ref_fwd_f64, x, y, (int)(bits), s)
 #include "arch/softplus_loop.h"
 
 #define SP_LOOP_NAME sp_bwd_loop
@@ -813,7 +698,7 @@ static SP_NOINLINE __m128d sp_inv_special(__m128d yv, __m128d xv, int m, const s
 #define SP_LOOP_STAGE1(s, mode, dy, x, pth, ptl) sp_stage1_b(x, s, (mode) & SP_F64_B1, pth, ptl)
 #define SP_LOOP_STAGE2(s, mode, dy, x, th, tl, pm)                                                    \
     sp_bwd_stage2(dy, x, th, tl, s, (mode) & SP_F64_B1, (mode) & SP_F64_TF, pm)
-#define SP_LOOP_SPECIAL(s, mode, dy, x, dx, bits) sp_bwd_special(dy, x, dx, (int)(bits), s)
+#define SP_LOOP_SPECIAL(s, mode, dy, x, dx, bits) sp_special_binary(sp_ref_bwd_f64, dy, x, dx, (int)(bits), s)
 #include "arch/softplus_loop.h"
 
 #define SP_LOOP_NAME sp_dbwd_loop
@@ -822,7 +707,7 @@ static SP_NOINLINE __m128d sp_inv_special(__m128d yv, __m128d xv, int m, const s
 #define SP_LOOP_STAGE1(s, mode, g, x, pth, ptl) sp_stage1_b(x, s, (mode) & SP_F64_B1, pth, ptl)
 #define SP_LOOP_STAGE2(s, mode, g, x, th, tl, pm)                                                     \
     sp_dbwd_stage2(g, x, th, tl, s, (mode) & SP_F64_B1, (mode) & SP_F64_TF, pm)
-#define SP_LOOP_SPECIAL(s, mode, g, x, r, bits) sp_dbwd_special(g, x, r, (int)(bits), s)
+#define SP_LOOP_SPECIAL(s, mode, g, x, r, bits) sp_special_binary(sp_ref_dbwd_f64, g, x, r, (int)(bits), s)
 #include "arch/softplus_loop.h"
 
 /* The beta gradient reads a_lo in stage 2: z_lo from stage 1 as a third buffer, except for beta = 1 */
@@ -832,7 +717,7 @@ static SP_NOINLINE __m128d sp_inv_special(__m128d yv, __m128d xv, int m, const s
 #define SP_LOOP_STAGE1(s, mode, dy, x, pth, ptl) sp_stage1_b(x, s, 1, pth, ptl)
 #define SP_LOOP_STAGE2(s, mode, dy, x, th, tl, pm)                                                    \
     sp_bbeta_stage2(dy, x, th, tl, _mm_setzero_pd(), s, 1, (mode) & SP_F64_TF, pm)
-#define SP_LOOP_SPECIAL(s, mode, dy, x, r, bits) sp_bbeta_special(dy, x, r, (int)(bits), s)
+#define SP_LOOP_SPECIAL(s, mode, dy, x, r, bits) sp_special_binary(sp_ref_bbeta_f64, dy, x, r, (int)(bits), s)
 #include "arch/softplus_loop.h"
 
 #define SP_LOOP_NAME sp_bbeta_loop
@@ -841,7 +726,7 @@ static SP_NOINLINE __m128d sp_inv_special(__m128d yv, __m128d xv, int m, const s
 #define SP_LOOP_STAGE1(s, mode, dy, x, pth, ptl, pzl) sp_stage1(x, s, 0, pth, ptl, pzl)
 #define SP_LOOP_STAGE2(s, mode, dy, x, th, tl, zl, pm)                                                \
     sp_bbeta_stage2(dy, x, th, tl, zl, s, 0, (mode) & SP_F64_TF, pm)
-#define SP_LOOP_SPECIAL(s, mode, dy, x, r, bits) sp_bbeta_special(dy, x, r, (int)(bits), s)
+#define SP_LOOP_SPECIAL(s, mode, dy, x, r, bits) sp_special_binary(sp_ref_bbeta_f64, dy, x, r, (int)(bits), s)
 #include "arch/softplus_loop.h"
 
 /* The inverse reads zl in stage 2 (the low range's zl/z, the middle range's D): from stage 1 as a third
@@ -851,7 +736,7 @@ static SP_NOINLINE __m128d sp_inv_special(__m128d yv, __m128d xv, int m, const s
 #define SP_LOOP_NBUF 2
 #define SP_LOOP_STAGE1(s, mode, y, pth, ptl) sp_stage1_b(y, s, 1, pth, ptl)
 #define SP_LOOP_STAGE2(s, mode, y, th, tl, pm) sp_inv_stage2(y, th, tl, _mm_setzero_pd(), s, (mode) & SP_F64_B1, pm)
-#define SP_LOOP_SPECIAL(s, mode, y, x, bits) sp_inv_special(y, x, (int)(bits), s)
+#define SP_LOOP_SPECIAL(s, mode, y, x, bits) sp_special_unary(sp_ref_inv_f64, y, x, (int)(bits), s)
 #include "arch/softplus_loop.h"
 
 #define SP_LOOP_NAME sp_inv_loop
@@ -859,7 +744,7 @@ static SP_NOINLINE __m128d sp_inv_special(__m128d yv, __m128d xv, int m, const s
 #define SP_LOOP_NBUF 3
 #define SP_LOOP_STAGE1(s, mode, y, pth, ptl, pzl) sp_stage1(y, s, 0, pth, ptl, pzl)
 #define SP_LOOP_STAGE2(s, mode, y, th, tl, zl, pm) sp_inv_stage2(y, th, tl, zl, s, (mode) & SP_F64_B1, pm)
-#define SP_LOOP_SPECIAL(s, mode, y, x, bits) sp_inv_special(y, x, (int)(bits), s)
+#define SP_LOOP_SPECIAL(s, mode, y, x, bits) sp_special_unary(sp_ref_inv_f64, y, x, (int)(bits), s)
 #include "arch/softplus_loop.h"
 
 void sp_fwd_f64_sse41(size_t n, const double *x, double *y, const sp_params_f64 *p)
