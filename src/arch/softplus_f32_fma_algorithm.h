@@ -70,11 +70,15 @@
  *   loses bits, or where a subnormal result is rounded twice (once to 24 bits, once by the scaling);
  *   for results >= 2^-120 (beta = 1) the worst is 0.604 ULP forward (x = -0x1.c1e8cep+1, got
  *   0x1.e05188p-6 want 0x1.e0518935198c4p-6). Backward's sigmoid is one rounding of a value good to
- *   about 2^-27 relative everywhere (its subnormal results are the scalar kernel's).
+ *   about 2^-27 relative everywhere. Its results for z < -87 (a subnormal sigmoid) come from its deep
+ *   path (sp_bwd_deep): every such input at beta 1, 0.5, -1 and 7.3 with dy = 1 (10^7 each) within
+ *   0.556 ULP (x = -0x1.5c0236p+6, got 0x1.65a726p-126), and with random dy (2^-149..2^73, 10^7 per
+ *   beta) within 0.074 |dy| ulp'(s) + ulp(dx)/2 of the exact dy*s, the contract's form with B = 1.
  *   SP_MAX_ULP{,_BETA}_F32_{AVX2,AVX512,NEON} (src/kernels.h, enforced by the tests): 1.0.
  * Special values: lanes where z is not finite (NaN, +-inf, beta*x overflowing) and, backward, where
- *   dy is not finite, are flagged in a mask and redone after each block by the reference scalar
- *   kernel (arch/softplus_f32_kernels.h, arch/softplus_loop.h). +-0, subnormal x and any finite z take the fast path
+ *   dy is not finite or z < -87, are flagged in a mask and redone after each block
+ *   (arch/softplus_f32_kernels.h, arch/softplus_loop.h): backward's z < -87 with |dy| <= 2^64 by its
+ *   deep path, in vectors; every other flagged lane by the reference scalar kernel. +-0, subnormal x and any finite z take the fast path
  *   (|z| > 128 is clamped: t rounds to 0). Forward with |beta| outside [2^-20, 2^16] runs the scalar
  *   kernel (see sp_f32_fwd_vector_ok). The threshold rule comes last: fl(beta*x) > threshold returns
  *   x (or dy) unchanged.
@@ -237,11 +241,11 @@ SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf th, vf tl, vm *
  * 2^-34, the product's small part folded into tl;
  * and 2^-k as a float (normal: k <= 126 after the clamp). t itself is never formed: for z down to -87
  * every intermediate stays normal (on Intel a subnormal result costs a ~70 ns microcode assist). */
-SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *pth, vf *ptl, vf *ppk)
+/* t = exp(-min(|beta*x|, a_max)) = 2^-k (th + tl) as described above, and kd, which holds -k in its low
+ * mantissa bits (backward's stage 1 with a_max = 87; its deep lanes with a_max = 190). */
+SP_INLINE vf sp_sig_exp(const sp_f32_k *k, int unit, vf x, vf z, float a_max, vf *pth, vf *ptl)
 {
-    (void)dy;
-    const vf z = unit ? x : MUL(F(k->beta), x);
-    const vf a = MIN(ABS(z), F(-SP_Z_SIGMOID_SUBNORMAL));
+    const vf a = MIN(ABS(z), F(a_max));
     /* kd holds -k in its low mantissa bits; kf = -k */
     const vf kd = FMA(a, F(-SP_INV_LN2), F(SP_KSHIFT));
     const vf kf = SUB(kd, F(SP_KSHIFT));
@@ -261,13 +265,22 @@ SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *pth, v
     const vf th = ADD(h, l);
     *pth = th;
     *ptl = FNMA(rl, th, ADD(SUB(h, th), l)); /* |tl| < 2^-15 th: small beside th, all that matters */
+    return kd;
+}
+
+SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *pth, vf *ptl, vf *ppk)
+{
+    (void)dy;
+    const vf z = unit ? x : MUL(F(k->beta), x);
+    const vf kd = sp_sig_exp(k, unit, x, z, -SP_Z_SIGMOID_SUBNORMAL, pth, ptl);
     *ppk = IADD(ISHL(kd, 23), F(1.0f)); /* 2^-k: -k << 23 added to the bits of 1.0 */
 }
 
-/* dx = dy * sigmoid(beta*x) from t = pk (th + tl); *special flags the lanes the scalar reference
- * must redo: z below SP_Z_SIGMOID_SUBNORMAL or NaN (there s is subnormal and dy*s would carry its
- * lost bits into dx for any dy that scales it up; the scalar kernel forms dy*s in double and rounds
- * once), and an infinite or NaN dy (inf times an underflowed sigmoid must not become NaN). z = +inf
+/* dx = dy * sigmoid(beta*x) from t = pk (th + tl); *special flags the lanes the careful path must redo
+ * (the deep path, sp_bwd_deep, or the scalar reference): z below SP_Z_SIGMOID_SUBNORMAL or NaN (there s
+ * is subnormal and dy*s would carry its lost bits into dx for any dy that scales it up; both careful
+ * paths round the product once), and an infinite or NaN dy (inf times an underflowed sigmoid must not
+ * become NaN). z = +inf
  * (x = +inf, or beta*x overflowing) gives s = 1 here, as there.
  * u = 1 + t = uh + ul to 2^-48, q = 1/uh (one division); the numerator is N = 1 (z >= 0) or th + tl
  * (z < 0, the sigmoid t/(1+t) then carries the factor pk, applied exactly at the end); y0 = N q,
@@ -288,6 +301,42 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf t
     const vf rho = FNMA(y0, ul, ADD(FNMA(y0, uh, nh), nl));
     const vf s = MUL(FMA(rho, q, y0), SELECT(neg, pk, one)); /* the scaling is exact: s is normal */
     return SELECT(GT(z, F(k->thr)), dy, MUL(dy, s));
+}
+
+/* Backward's deep lanes, redone after the block (arch/softplus_f32_kernels.h) instead of by the scalar
+ * reference: z = fl(beta*x) < -87 (finite, or -inf) with |dy| <= 2^64, the lanes whose sigmoid is subnormal
+ * or nearly. There s = t/(1+t) = t (1 - t) with t < 2^-125.5, so s is t itself to 2^-125, and
+ * t = 2^-k (th + tl) comes from backward's own exp with |z| clamped at 190 instead of 87 (k <= 274).
+ * S1 = (th + tl) 2^(175 - k) (normal: 175 - k in [-99, 50]) as a renormalised pair, and dx = dy S1 2^-175
+ * rounded once onto the format: where |dy| S1 >= 2^49 (dx normal) by the product's own rounding, below it
+ * onto the multiples of 2^26, the subnormal grid scaled: one fma with 2^49 rounds |dy| S1h (the sum stays
+ * in [2^49, 2^50], spaced 2^26), and the residual with |dy| S1l moves it by one step where it crosses half
+ * of one. The scalings back are exact. So dx is dy times a sigmoid good to 2^-33, rounded once (a residual
+ * within 2^-24 of half a step aside). Lanes where fl(beta*x) > threshold get dy. *deep gets the lanes this
+ * applies to (the others -- NaN, infinite or huge dy, NaN z -- stay with the scalar reference). */
+#define SP_BWD_DEEP 1
+SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
+{
+    const vf z = unit ? x : MUL(F(k->beta), x);
+    /* z < -87 where |dy| <= 2^64 (z replaced by 0 elsewhere: NaN and huge dy are not deep) */
+    *deep = LT(SELECT(NGE(F(SP_DEEP_DY_MAX), ABS(dy)), ZERO(), z), F(SP_Z_SIGMOID_SUBNORMAL));
+    vf th, tl;
+    const vf kd = sp_sig_exp(k, unit, x, z, SP_DEEP_A_MAX, &th, &tl);
+    /* t 2^(175 - k) = S1h + S1l, renormalised (Fast2Sum) so that |S1l| <= ulp(S1h)/2; the scaling is exact */
+    const vf Sh = ADD(th, tl);
+    const vf p2 = IADD(ISHL(kd, 23), F(SP_DEEP_POW2_BITS));
+    const vf S1h = MUL(Sh, p2);
+    const vf S1l = MUL(ADD(SUB(th, Sh), tl), p2);
+    const vf ady = ABS(dy);
+    const vf P = FMA(ady, S1h, MUL(ady, S1l)); /* |dy| S1, one rounding */
+    /* below 2^49: |dy| S1h onto the grid (q0), then what q0 left out, |dy| S1h - q0 + |dy| S1l (to 2^-24;
+     * |R| < 2^26), moves q0 by one step where it exceeds half of one */
+    const vf q0 = SUB(FMA(ady, S1h, F(SP_DEEP_GRID_BASE)), F(SP_DEEP_GRID_BASE));
+    const vf R = FMA(ady, S1l, FMS(ady, S1h, q0));
+    const vf step = SELECT(GT(R, F(0x1p25f)), F(0x1p26f), SELECT(LT(R, F(-0x1p25f)), F(-0x1p26f), ZERO()));
+    const vf q = SELECT(LT(P, F(SP_DEEP_GRID_BASE)), ADD(q0, step), P);
+    const vf dx = XOR(MUL(MUL(q, F(0x1p-100f)), F(0x1p-75f)), SIGN(dy)); /* exact: q 2^-175 */
+    return SELECT(GT(z, F(k->thr)), dy, dx);
 }
 
 /* ---- release 1.1: the second derivative and the beta gradient --------------------------------------

@@ -73,9 +73,16 @@ static const float sp_t_lo[16] = {
  * whose -log is closest to a float (within 2^-11 ulp), and c_1 >= 15/16 so that c*t + (c - 1) is
  * exact for every t in bin 1 (Sterbenz); j = 0 is c = 1, G = 0. */
 /* Backward: below this z the sigmoid t/(1+t) is under FLT_MIN (t < 2^-126 from |z| > 126 ln 2 = 87.34),
- * so those lanes go to the scalar reference (sp_bwd_finish); 0.34 of margin. It is also backward's
+ * so those lanes go to the careful path (sp_bwd_finish, sp_bwd_deep); 0.34 of margin. It is also backward's
  * clamp of |z|: k = round(87/ln2) = 126 keeps 2^-k normal. */
 #define SP_Z_SIGMOID_SUBNORMAL -0x1.5cp+6f /* -87.0 */
+/* Backward's deep lanes (sp_bwd_deep): z < -87 with |dy| <= SP_DEEP_DY_MAX. |z| is clamped at SP_DEEP_A_MAX,
+ * where e^-190 2^64 < 2^-210 rounds to 0 for every such dy; the result is formed scaled by 2^175, where the
+ * format's subnormal grid (2^-149) is the spacing of the binade [2^49, 2^50). */
+#define SP_DEEP_A_MAX 0x1.7cp+7f      /* 190 */
+#define SP_DEEP_DY_MAX 0x1p+64f
+#define SP_DEEP_POW2_BITS -0x1p-81f   /* bit pattern 302 << 23: plus -k << 23, the float 2^(175 - k) */
+#define SP_DEEP_GRID_BASE 0x1p+49f    /* 2^-126 scaled by 2^175 */
 
 static const float sp_c_table[16] = {
     0x1p+0f,        0x1.e01facp-1f, 0x1.c3cdfap-1f, 0x1.aaae7cp-1f,

@@ -30,7 +30,7 @@ static SP_NOINLINE vf sp_fwd_special(const sp_f32_k *k, vf x, vf y, uint64_t bit
     return SP_LOOP_LOADU(ys);
 }
 
-static SP_NOINLINE vf sp_bwd_special(const sp_f32_k *k, vf dy, vf x, vf dx, uint64_t bits)
+static SP_NOINLINE vf sp_bwd_special_scalar(const sp_f32_k *k, vf dy, vf x, vf dx, uint64_t bits)
 {
     const sp_params_f32 p = {k->beta, k->thr};
     float dys[SP_LOOP_W], xs[SP_LOOP_W], dxs[SP_LOOP_W];
@@ -41,6 +41,25 @@ static SP_NOINLINE vf sp_bwd_special(const sp_f32_k *k, vf dy, vf x, vf dx, uint
         if (bits >> i & 1u)
             sp_bwd_f32_scalar(1, &dys[i], &xs[i], &dxs[i], &p);
     return SP_LOOP_LOADU(dxs);
+}
+
+/* Backward's: where the algorithm has a vector path for the deep lanes (SP_BWD_DEEP: z < -87, a subnormal
+ * sigmoid, with a finite dy of moderate size), those lanes take it, inline, so that the redone vectors of
+ * a block overlap -- the scalar reference costs 30-40 ns a lane there, most of a vector's time when one
+ * lane in a few hundred is that deep -- and the rest (NaN, infinities, huge dy) the scalar reference. */
+SP_INLINE vf sp_bwd_special(const sp_f32_k *k, int unit, vf dy, vf x, vf dx, uint64_t bits)
+{
+#ifdef SP_BWD_DEEP
+    vm deep;
+    const vf deep_dx = sp_bwd_deep(k, unit, dy, x, &deep);
+    dx = SELECT(deep, deep_dx, dx);
+    bits &= ~SP_LOOP_BITS(deep);
+    if (!bits)
+        return dx;
+#else
+    (void)unit;
+#endif
+    return sp_bwd_special_scalar(k, dy, x, dx, bits);
 }
 
 #ifdef SP_DBWD_NBUF /* the algorithm has the second derivative and the beta gradient */
@@ -93,7 +112,7 @@ static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bit
 #define SP_LOOP_NBUF SP_BWD_NBUF
 #define SP_LOOP_STAGE1 sp_bwd_front
 #define SP_LOOP_STAGE2 sp_bwd_finish
-#define SP_LOOP_SPECIAL(k, unit, dy, x, dx, bits) sp_bwd_special(k, dy, x, dx, bits)
+#define SP_LOOP_SPECIAL(k, unit, dy, x, dx, bits) sp_bwd_special(k, unit, dy, x, dx, bits)
 #ifdef SP_BWD_SCREEN /* an algorithm whose backward has a block screen (arch/softplus_loop.h) */
 #define SP_LOOP_SCREEN SP_BWD_SCREEN
 #define SP_LOOP_SCREEN_INIT SP_BWD_SCREEN_INIT
