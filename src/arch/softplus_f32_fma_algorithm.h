@@ -95,6 +95,7 @@ typedef struct sp_f32_k {
     float ib2, ib2e; /* 1/beta^2 = ib2 + ib2e, for the beta gradient (0 outside its vector range) */
 } sp_f32_k;
 
+/* The other ops leave ib2, ib2e at 0: their double division would cost each call its latency. */
 static sp_f32_k sp_f32_make_k(const sp_params_f32 *p)
 {
     sp_f32_k k;
@@ -107,8 +108,16 @@ static sp_f32_k sp_f32_make_k(const sp_params_f32 *p)
     k.ibe = eps * ib;
     k.bsign = copysignf(0.0f, p->beta);
     k.thr = p->threshold;
-    /* 1/beta^2 in double (beta^2 exact there), split into two floats; only used for |beta| in
-     * [2^-20, 2^16], where both are normal */
+    k.ib2 = k.ib2e = 0.0f;
+    return k;
+}
+
+/* sp_f32_make_k and 1/beta^2 in double (beta^2 exact there) split into two floats: only used for |beta|
+ * in [2^-20, 2^16], where both are normal */
+static sp_f32_k sp_f32_make_k_bbeta(const sp_params_f32 *p)
+{
+    sp_f32_k k = sp_f32_make_k(p);
+    const float ab = fabsf(p->beta);
     const double ib2 = sp_f32_bbeta_range_ok(ab) ? 1.0 / ((double)ab * (double)ab) : 0.0;
     k.ib2 = (float)ib2;
     k.ib2e = (float)(ib2 - (double)k.ib2);

@@ -192,7 +192,7 @@ SP_INLINE __m128d sp_exp_neg(__m128d a)
 typedef struct sp_f32_k {
     float beta, thr;
     double betad, ibd;
-    double nib2; /* -1/beta^2 (beta^2 is exact in double and normal, 2^-298 to 2^256) */
+    double nib2; /* -1/beta^2 for the beta gradient (sp_f32_make_k_bbeta), else 0 */
 } sp_f32_k;
 
 static sp_f32_k sp_f32_make_k(const sp_params_f32 *p)
@@ -202,6 +202,15 @@ static sp_f32_k sp_f32_make_k(const sp_params_f32 *p)
     k.thr = p->threshold;
     k.betad = (double)p->beta;
     k.ibd = 1.0 / (double)p->beta;
+    k.nib2 = 0.0;
+    return k;
+}
+
+/* sp_f32_make_k and -1/beta^2 (beta^2 is exact in double and normal, 2^-298 to 2^256), which only the beta
+ * gradient reads: the other ops' calls do without its division */
+static sp_f32_k sp_f32_make_k_bbeta(const sp_params_f32 *p)
+{
+    sp_f32_k k = sp_f32_make_k(p);
     k.nib2 = -1.0 / ((double)p->beta * (double)p->beta);
     return k;
 }
