@@ -8,8 +8,9 @@
  *   - its algorithm (arch/softplus_f32_fma_algorithm.h, or the SSE4.1 file's own), which provides
  *     the context type sp_f32_k (with float members beta and thr: the call's parameters) and
  *     sp_f32_make_k (and sp_f32_make_k_bbeta, which adds what only the beta gradient reads), the
- *     predicate sp_f32_fwd_vector_ok (whether forward with this beta runs the vector code at all), and the stages in the driver's argument order: sp_fwd_front/sp_fwd_finish
- *     with SP_FWD_NBUF vectors between them, sp_bwd_front/sp_bwd_finish with SP_BWD_NBUF.
+ *     predicate sp_f32_fwd_vector_ok (whether forward with this beta runs the vector code at all),
+ *     and the stages in the driver's argument order: sp_fwd_front/sp_fwd_finish with SP_FWD_NBUF
+ *     vectors between them, sp_bwd_front/sp_bwd_finish with SP_BWD_NBUF.
  * It defines sp_f32_fwd and sp_f32_bwd, the bodies of the file's exported sp_fwd_f32_<isa> and
  * sp_bwd_f32_<isa>, and (release 1.1, where the algorithm provides their stages, SP_DBWD_NBUF and SP_INV_NBUF:
  * the FMA text and the SSE4.1 file) sp_f32_dbwd, sp_f32_bbeta and sp_f32_inv. The driver's guarantees (in-place calls, position-independent tails, no access
