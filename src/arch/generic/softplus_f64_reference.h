@@ -116,35 +116,39 @@ static inline long double sp_ref_t_f64(double x, double beta, long double *a_out
     return sp_ref_expl_neg(a) * (1.0L - al);
 }
 
-static inline double sp_ref_dbwd_f64(double g, double x, double beta, double threshold)
+/* The second derivative (bbeta = 0) and the beta gradient (bbeta = 1), both a multiplier m times a unit
+ * result: g * beta * t/(1+t)^2, or -dy * (a t/(1+t) + log1p(t))/beta^2. The NaN policy first (m's NaN,
+ * then x's, quieted), +0 in the linear branch; a unit result that underflows for a finite x counts as
+ * the smallest positive number, so an infinite multiplier gives an infinity. */
+static inline double sp_ref_times_unit_f64(double m, double x, double beta, double threshold, int bbeta)
 {
-    if (isnan(g))
-        return g + g;
+    if (isnan(m))
+        return m + m;
     if (isnan(x))
         return x + x;
     if (beta * x > threshold)
         return 0.0;
     long double a;
     const long double t = sp_ref_t_f64(x, beta, &a), u = 1.0L + t;
-    const long double d = t / (u * u);
-    const long double out = (long double)g * beta * (d == 0 && isfinite(x) ? LDBL_TRUE_MIN : d);
+    long double out;
+    if (bbeta) {
+        const long double h = isinf(x) ? 0.0L : a * t / u + log1pl(t);
+        out = -(long double)m * (h == 0 && isfinite(x) ? LDBL_TRUE_MIN : h) / ((long double)beta * beta);
+    } else {
+        const long double d = t / (u * u);
+        out = (long double)m * beta * (d == 0 && isfinite(x) ? LDBL_TRUE_MIN : d);
+    }
     return isnan(out) ? (double)NAN : (double)out;
+}
+
+static inline double sp_ref_dbwd_f64(double g, double x, double beta, double threshold)
+{
+    return sp_ref_times_unit_f64(g, x, beta, threshold, 0);
 }
 
 static inline double sp_ref_bbeta_f64(double dy, double x, double beta, double threshold)
 {
-    if (isnan(dy))
-        return dy + dy;
-    if (isnan(x))
-        return x + x;
-    if (beta * x > threshold)
-        return 0.0;
-    long double a;
-    const long double t = sp_ref_t_f64(x, beta, &a);
-    const long double h = isinf(x) ? 0.0L : a * t / (1.0L + t) + log1pl(t);
-    const long double out =
-        -(long double)dy * (h == 0 && isfinite(x) ? LDBL_TRUE_MIN : h) / ((long double)beta * beta);
-    return isnan(out) ? (double)NAN : (double)out;
+    return sp_ref_times_unit_f64(dy, x, beta, threshold, 1);
 }
 
 #endif
