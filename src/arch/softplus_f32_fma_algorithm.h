@@ -78,10 +78,10 @@
  * Special values: lanes where z is not finite (NaN, +-inf, beta*x overflowing) and, backward, where
  *   dy is not finite or z < -87, are flagged in a mask and redone after each block
  *   (arch/softplus_f32_kernels.h, arch/softplus_loop.h): backward's z < -87 with |dy| <= 2^64 by its
- *   deep path, in vectors; every other flagged lane by the reference scalar kernel. +-0, subnormal x and any finite z take the fast path
- *   (|z| > 128 is clamped: t rounds to 0). Forward with |beta| outside [2^-20, 2^16] runs the scalar
- *   kernel (see sp_f32_fwd_vector_ok). The threshold rule comes last: fl(beta*x) > threshold returns
- *   x (or dy) unchanged.
+ *   deep path, in vectors; every other flagged lane by the reference scalar kernel. +-0, subnormal x and
+ *   any finite z take the fast path (|z| > 128 is clamped: t rounds to 0). Forward with |beta| outside
+ *   [2^-20, 2^16] runs the scalar kernel (see sp_f32_fwd_vector_ok). The threshold rule comes last:
+ *   fl(beta*x) > threshold returns x (or dy) unchanged.
  */
 
 static int sp_f32_bbeta_range_ok(float abs_beta)

@@ -99,8 +99,8 @@ static inline double sp_ref_bwd_f64(double dy, double x, double beta, double thr
     const long double t = sp_ref_expl_neg(fabsl((long double)z));
     const long double u = 1.0L + t;
     const long double s = (z >= 0 ? 1.0L : t) / u + z_lo * t / (u * u);
-    /* as in softplus_scalar.c's sp_ref_bwd_f32, but decided on x: beta*x may overflow to -inf in double for a finite x, whose
-     * sigmoid is still > 0 (so dy = +-inf gives +-inf, not NaN) */
+    /* as in softplus_scalar.c's sp_ref_bwd_f32, but decided on x: beta*x may overflow to -inf in double
+     * for a finite x, whose sigmoid is still > 0 (so dy = +-inf gives +-inf, not NaN) */
     const long double dx = dy * (s == 0 && isfinite(x) ? LDBL_TRUE_MIN : s);
     return isnan(dx) ? (double)NAN : (double)dx;
 }
