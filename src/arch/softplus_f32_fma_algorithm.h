@@ -289,8 +289,7 @@ SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *pth, v
  * (the deep path, sp_bwd_deep, or the scalar reference): z below SP_Z_SIGMOID_SUBNORMAL or NaN (there s
  * is subnormal and dy*s would carry its lost bits into dx for any dy that scales it up; both careful
  * paths round the product once), and an infinite or NaN dy (inf times an underflowed sigmoid must not
- * become NaN). z = +inf
- * (x = +inf, or beta*x overflowing) gives s = 1 here, as there.
+ * become NaN). z = +inf (x = +inf, or beta*x overflowing) gives s = 1 here, as there.
  * u = 1 + t = uh + ul to 2^-48, q = 1/uh (one division); the numerator is N = 1 (z >= 0) or th + tl
  * (z < 0, the sigmoid t/(1+t) then carries the factor pk, applied exactly at the end); y0 = N q,
  * s = y0 + (N - y0 u) q, the residual exact to 2^-47 (FMAs), so s is one rounding of a value good to
@@ -339,10 +338,12 @@ SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
     const vf ady = ABS(dy);
     const vf P = FMA(ady, S1h, MUL(ady, S1l)); /* |dy| S1, one rounding */
     /* below 2^49: |dy| S1h onto the grid (q0), then what q0 left out, |dy| S1h - q0 + |dy| S1l (to 2^-24;
-     * |R| < 2^26), moves q0 by one step where it exceeds half of one */
+     * |R| < one step), moves q0 by one step where it exceeds half of one */
     const vf q0 = SUB(FMA(ady, S1h, F(SP_DEEP_GRID_BASE)), F(SP_DEEP_GRID_BASE));
     const vf R = FMA(ady, S1l, FMS(ady, S1h, q0));
-    const vf step = SELECT(GT(R, F(0x1p25f)), F(0x1p26f), SELECT(LT(R, F(-0x1p25f)), F(-0x1p26f), ZERO()));
+    const float half = 0.5f * SP_DEEP_GRID_STEP;
+    const vf step = SELECT(GT(R, F(half)), F(SP_DEEP_GRID_STEP),
+                           SELECT(LT(R, F(-half)), F(-SP_DEEP_GRID_STEP), ZERO()));
     const vf q = SELECT(LT(P, F(SP_DEEP_GRID_BASE)), ADD(q0, step), P);
     const vf dx = XOR(MUL(MUL(q, F(0x1p-100f)), F(0x1p-75f)), SIGN(dy)); /* exact: q 2^-175 */
     return SELECT(GT(z, F(k->thr)), dy, dx);

@@ -83,6 +83,7 @@ static const float sp_t_lo[16] = {
 #define SP_DEEP_DY_MAX 0x1p+64f
 #define SP_DEEP_POW2_BITS -0x1p-81f   /* bit pattern 302 << 23: plus -k << 23, the float 2^(175 - k) */
 #define SP_DEEP_GRID_BASE 0x1p+49f    /* 2^-126 scaled by 2^175 */
+#define SP_DEEP_GRID_STEP 0x1p+26f    /* the spacing there: 2^-149 scaled by 2^175 */
 
 static const float sp_c_table[16] = {
     0x1p+0f,        0x1.e01facp-1f, 0x1.c3cdfap-1f, 0x1.aaae7cp-1f,

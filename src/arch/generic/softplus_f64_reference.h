@@ -71,6 +71,15 @@ static inline double sp_ref_inv_f64(double y, double beta, double threshold)
     return (double)(y + log1pl(-t) / beta);
 }
 
+/* Forward's and backward's t = exp(-|z|) for z = fl(beta*x) in double, and *z_lo = beta*x - z exactly: the
+ * part of beta*x that fl() dropped, applied by the caller to first order (0 once z overflowed, where t = 0
+ * anyway). */
+static inline long double sp_ref_t_of_double_z(double x, double beta, double z, double *z_lo)
+{
+    *z_lo = isfinite(z) ? fma(beta, x, -z) : 0.0;
+    return sp_ref_expl_neg(fabsl((long double)z));
+}
+
 static inline double sp_ref_fwd_f64(double x, double beta, double threshold)
 {
     if (isnan(x))
@@ -78,10 +87,9 @@ static inline double sp_ref_fwd_f64(double x, double beta, double threshold)
     const double z = beta * x;
     if (z > threshold)
         return x;
-    /* |z|_lo: the part of |beta*x| that fl() dropped, 0 once z overflowed (where t = 0 anyway). */
-    const double z_lo = isfinite(z) ? fma(beta, x, -z) : 0.0;
-    const long double abs_lo = z >= 0 ? z_lo : -z_lo;
-    const long double t = sp_ref_expl_neg(fabsl((long double)z));
+    double z_lo;
+    const long double t = sp_ref_t_of_double_z(x, beta, z, &z_lo);
+    const long double abs_lo = z >= 0 ? z_lo : -z_lo; /* |z|_lo */
     const long double g = (log1pl(t) - abs_lo * t / (1.0L + t)) / beta;
     return (double)(z > 0 ? x + g : g);
 }
@@ -95,8 +103,8 @@ static inline double sp_ref_bwd_f64(double dy, double x, double beta, double thr
     const double z = beta * x;
     if (z > threshold)
         return dy;
-    const double z_lo = isfinite(z) ? fma(beta, x, -z) : 0.0;
-    const long double t = sp_ref_expl_neg(fabsl((long double)z));
+    double z_lo;
+    const long double t = sp_ref_t_of_double_z(x, beta, z, &z_lo);
     const long double u = 1.0L + t;
     const long double s = (z >= 0 ? 1.0L : t) / u + z_lo * t / (u * u);
     /* as in softplus_scalar.c's sp_ref_bwd_f32, but decided on x: beta*x may overflow to -inf in double
