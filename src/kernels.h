@@ -180,6 +180,13 @@ void sp_half_cheap_fwd_neon(int f16, size_t n, const float *x, float *y);
 void sp_half_cheap_bwd_avx2(int f16, size_t n, const float *x, float *y);
 void sp_half_cheap_bwd_avx512(int f16, size_t n, const float *x, float *y);
 void sp_half_cheap_bwd_neon(int f16, size_t n, const float *x, float *y);
+/* The second derivative's evaluation of the fused loop (any beta of the fast tier's vector range, both
+ * formats): its bound in ULP of the float d at g = 1, which sets the window of the product g*d;
+ * sp_half_cheap_dbwd_<isa>: d at g = 1 of n floats at that beta, threshold inf, for the same test. */
+#define SP_HALF_CHEAP_DBWD_ULP 3.5
+void sp_half_cheap_dbwd_avx2(float beta, size_t n, const float *x, float *y);
+void sp_half_cheap_dbwd_avx512(float beta, size_t n, const float *x, float *y);
+void sp_half_cheap_dbwd_neon(float beta, size_t n, const float *x, float *y);
 
 #define SP_MAX_ULP_F32_NEON 1.0
 #define SP_MAX_ULP_BETA_F32_NEON 1.0

@@ -1,5 +1,6 @@
-/* softplus_half_fused.h -- bfloat16 and float16 forward and backward in one vector loop: widen in
- * registers, the fast tier's f32 algorithm, narrow and check in registers; written once in vector ops.
+/* softplus_half_fused.h -- bfloat16 and float16 forward, backward and second derivative in one vector
+ * loop: widen in registers, the fast tier's f32 algorithm (or a cheaper one with a bound of its own),
+ * narrow and check in registers; written once in vector ops.
  * SPDX-License-Identifier: MIT
  *
  * Not a standalone header: arch/x86/softplus_half_avx2.c, arch/x86/softplus_half_avx512.c and
@@ -15,8 +16,8 @@
  *       TOP_HALVES(a)         the top 16 bits of each lane's pattern
  *       LOW_BITS_LE(a, low, bound)           vm: lanes where (bits(a) & low) <= bound, unsigned
  * and SP_HALF_FUSED defined; arch/softplus_half_kernels.h includes it then (it uses the formats, sp_half_run,
- * sp_half_redo and sp_half_steps) and calls its SP_HALF_FUSED_RUN for every op: forward and backward
- * run here, the other ops the block driver (sp_half_run).
+ * sp_half_redo and sp_half_steps) and calls its SP_HALF_FUSED_RUN for every op: forward, backward and
+ * the second derivative run here, the inverse and the beta gradient the block driver (sp_half_run).
  *
  * Method: the block driver's (arch/softplus_half_kernels.h, Ziv's strategy), without its scratch arrays
  * of widened inputs and float results. Per block of SP_HALF_FUSED_BLOCK elements, in the loop driver's
@@ -26,11 +27,15 @@
  * with beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
  * (sp_half_cheap_front/finish below: bf16 28 ULP, f16 6.5, so E = 58 and 16), and backward the fast
  * tier's with a cheaper exponential (sp_half_cheap_bwd_front: bf16 6.5 ULP, f16 4, so E = 31 and 19).
+ * The second derivative has no fast f32 kernel: it runs an evaluation of its own at every beta
+ * (sp_half_dbwd_front/finish: forward's exponential, then g t / (1 + t)^2 with one division; 3.5 ULP,
+ * E = 19).
  * The loops run the fast f32 kernels' modes (arch/softplus_f32_kernels.h): 0 any beta, 1 beta = 1, 2
  * beta = 1 with a threshold >= SP_FWD_THRESHOLD_FREE (backward SP_BWD_THRESHOLD_FREE), the defaults
  * among them, where the threshold's compare and select are left out (the arithmetic returns x resp. dy
- * there, which round to themselves and are never near). A lane is redone when
- *   - the f32 algorithm flags it special (z = beta*x not finite, backward's dy not finite or above 2^32):
+ * there, which round to themselves and are never near; the second derivative has no mode 2). A lane
+ * is redone when
+ *   - the f32 algorithm flags it special (z = beta*x not finite, the multiplier not finite or above 2^32):
  *     the block driver on that one element (NaNs, infinities: rare). Forward in mode 2 flags none, and
  *     needs none: +inf gives inf, -inf +0 (sp_fwd_finish), and a NaN x comes out of the last fma as x
  *     quieted, which rounds to the input's pattern quieted, the NaN policy's bits (bf16: its low 16
@@ -249,8 +254,45 @@ SP_INLINE vf sp_half_cheap_bwd_front(int f16, vf x)
                : sp_half_cheap_exp(v, SP_FAST_SHIFT - 64.0f);
 }
 
+/* ---- the second derivative: any beta the fast tier's forward takes (sp_f32_fwd_vector_ok) ------------
+ * d = g beta s(z) s(-z) = g beta t / (1 + t)^2, t = exp(-|z|), z = fl(beta*x): both factors of the
+ * product are sigmoids of one sign, so nothing cancels where s(z) rounds to 1. Stage 1 is the fast
+ * tier's forward exponential with E of degree 6 for every beta (sp_fast_exp: ts = exp(-(a + al)) 2^64,
+ * a = min(|z|, 128), al the product's error to first order); stage 2 forms u = 1 + t rounded once (an
+ * fma on ts 2^-64), the quotient (g ts) / (u u) (one IEEE division: the same bits on every ISA) and
+ * scales it by beta 2^-64 (exact for beta = 1 unless the result is subnormal, one rounding else), under
+ * a bound of its own, SP_HALF_CHEAP_DBWD_ULP (src/kernels.h, ULP of the float d at g = 1; the roundings
+ * of t, u, u u, the quotient and the scaling), from which the window E = 4B + 3 follows as for the
+ * backward's product. Lanes redone (the block driver, one by one): z not finite, g NaN, infinite or
+ * above 2^32 (g ts stays below 2^96). Where g ts underflows, |d| < 2^-126 2^16 2^-64 rounds to a zero
+ * of the right sign in every format, and |z| > 128 has |d| < 2^48 2^-184.7: zero too. The threshold
+ * rule comes last, in every mode: +0 where fl(beta*x) > threshold (the arithmetic does not give it:
+ * t/(1 + t)^2 is ~2^-28.9 at z = 20).
+ * Bound: tests/accuracy/test_half_cheap.c, g = 1, against beta e/(1 + e)^2 in double (e = exp(-|beta
+ * x|), the product exact), every finite float at beta = 1 and a sample at the other betas (AVX2 and
+ * AVX-512 instantiations; NEON under qemu, sampled; the same bits): see SP_HALF_CHEAP_DBWD_ULP.
+ */
+SP_INLINE vf sp_half_dbwd_front(const sp_f32_k *k, int unit, vf x)
+{
+    const vf z = sp_fast_z(k, unit, x);
+    const vf a = MIN(ABS(z), F(SP_FAST_A_MAX));
+    return sp_fast_exp(a, unit ? ZERO() : XOR(sp_fast_zl(k, x, z), SIGN(z)), unit, SP_FAST_SHIFT + 64.0f, 1);
+}
+
+SP_INLINE vf sp_half_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf ts, vm *special)
+{
+    const vf z = sp_fast_z(k, unit, x);
+    *special = SIGN_MASK(OR(IADD(ABS(z), F(SP_FAST_EXP_PLUS_1)), IADD(ABS(g), F(SP_FAST_DY_LIMIT))));
+    const vf t = MUL(ts, F(0x1p-64f));
+    const vf uu = FMA(t, ADD(t, F(2.0f)), F(1.0f)); /* (1 + t)^2 rounded once, 2 + t's rounding ~t 2^-24 */
+    const vf q = DIV(MUL(g, ts), uu);
+    const vf d = MUL(q, F(unit ? 0x1p-64f : k->beta * 0x1p-64f)); /* beta 2^-64: normal, exact */
+    return SELECT(GT(z, F(k->thr)), ZERO(), d);
+}
+
 /* The cheap evaluations on n floats (n a multiple of SP_LOOP_W), mode 2: tests/accuracy/test_half_cheap.c
- * sweeps them (sp_half_cheap_fwd_<isa>; sp_half_cheap_bwd_<isa>, dy = 1; declared in kernels.h). */
+ * sweeps them (sp_half_cheap_fwd_<isa>; sp_half_cheap_bwd_<isa>, dy = 1; sp_half_cheap_dbwd_<isa>, g = 1,
+ * any beta, threshold inf; declared in kernels.h). */
 #define SP_HALF_CHEAP_EVAL(isa)                                                                      \
     void sp_half_cheap_fwd_##isa(int f16, size_t n, const float *x, float *y)                        \
     {                                                                                                \
@@ -269,16 +311,36 @@ SP_INLINE vf sp_half_cheap_bwd_front(int f16, vf x)
             const vf v = SP_LOOP_LOADU(x + i);                                                       \
             SP_LOOP_STOREU(y + i, sp_bwd_finish(NULL, 2, F(1.0f), v, sp_half_cheap_bwd_front(f16, v), &sm)); \
         }                                                                                            \
+    }                                                                                                \
+    void sp_half_cheap_dbwd_##isa(float beta, size_t n, const float *x, float *y)                    \
+    {                                                                                                \
+        const sp_params_f32 p = {beta, INFINITY};                                                    \
+        const sp_f32_k k = sp_f32_make_k(&p);                                                        \
+        const int unit = beta == 1.0f;                                                               \
+        for (size_t i = 0; i < n; i += SP_LOOP_W) {                                                  \
+            vm sm;                                                                                   \
+            const vf v = SP_LOOP_LOADU(x + i);                                                       \
+            SP_LOOP_STOREU(y + i, unit ? sp_half_dbwd_finish(&k, 1, F(1.0f), v, sp_half_dbwd_front(&k, 1, v), &sm) \
+                                       : sp_half_dbwd_finish(&k, 0, F(1.0f), v, sp_half_dbwd_front(&k, 0, v), &sm)); \
+        }                                                                                            \
     }
 
+/* the fused loop's ops (sp_op's order) */
+#define SP_HALF_FUSED_FWD 0
+#define SP_HALF_FUSED_BWD 1
+#define SP_HALF_FUSED_DBWD 2
+
 /* Stage 1 of one vector (the loop driver's split, arch/softplus_loop.h: two short dependency chains
- * per vector instead of one long one): x widened, and forward's ts = exp(-|beta x|) 2^64 or backward's
- * es = exp(-beta x) 2^-64 (beta x clamped to [-128, 20]). */
-SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int bwd, int mode, vh hx, vf *x)
+ * per vector instead of one long one): x widened, and forward's and the second derivative's ts =
+ * exp(-|beta x|) 2^64 or backward's es = exp(-beta x) 2^-64 (beta x clamped to [-128, 20]). */
+SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int op, int mode, vh hx, vf *x)
 {
     vf ts;
+    const int bwd = op == SP_HALF_FUSED_BWD;
     *x = f16 ? WIDEN_F16(hx) : WIDEN_BF16(hx);
-    if (bwd && mode != 0)
+    if (op == SP_HALF_FUSED_DBWD)
+        ts = sp_half_dbwd_front(k, mode != 0, *x);
+    else if (bwd && mode != 0)
         ts = sp_half_cheap_bwd_front(f16, *x);
     else if (bwd)
         sp_bwd_front(k, mode, ZERO(), *x, &ts);
@@ -289,14 +351,16 @@ SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int bwd, int mode, 
     return ts;
 }
 
-/* Stage 2: the patterns of the result from x, ts and backward's dy patterns hdy, and the lanes to
- * redo in *bits (the special ones also in *special). */
-SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int bwd, int mode, uint32_t e, vh hdy, vf x, vf ts,
+/* Stage 2: the patterns of the result from x, ts and the multiplier's patterns hdy (backward, second
+ * derivative), and the lanes to redo in *bits (the special ones also in *special). */
+SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int op, int mode, uint32_t e, vh hdy, vf x, vf ts,
                                   uint64_t *bits, uint64_t *special)
 {
     vf y;
     vm sm;
-    if (bwd)
+    if (op == SP_HALF_FUSED_DBWD)
+        y = sp_half_dbwd_finish(k, mode != 0, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
+    else if (op == SP_HALF_FUSED_BWD)
         y = sp_bwd_finish(k, mode, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
     else if (mode != 0)
         y = sp_half_cheap_finish(k, f16, mode, x, ts, &sm);
@@ -325,27 +389,28 @@ SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int bwd, int mode,
 /* elements per block of the two stages (x and ts of a block on the stack: 2 KiB) */
 #define SP_HALF_FUSED_BLOCK 256
 
-SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int f16, int bwd, int mode,
+SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int f16, int op, int mode,
                                   uint32_t e, size_t n, const uint16_t *in1, const uint16_t *in2)
 {
+    const int binary = op != SP_HALF_FUSED_FWD; /* the multiplier in1, x in2 */
     _Alignas(64) float tsb[SP_HALF_FUSED_BLOCK], xb[SP_HALF_FUSED_BLOCK];
     sp_half_pending q;
     q.count = 0;
     uint16_t *out = c->out;
-    const uint16_t *inx = bwd ? in2 : in1;
+    const uint16_t *inx = binary ? in2 : in1;
     size_t i = 0;
     while (n - i >= SP_LOOP_W) {
         const size_t m = n - i < SP_HALF_FUSED_BLOCK ? (n - i) & ~(size_t)(SP_LOOP_W - 1) : SP_HALF_FUSED_BLOCK;
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             vf x;
-            SP_LOOP_STOREA(tsb + j, sp_half_fused_front(k, f16, bwd, mode, HALF_LOAD(inx + i + j), &x));
+            SP_LOOP_STOREA(tsb + j, sp_half_fused_front(k, f16, op, mode, HALF_LOAD(inx + i + j), &x));
             SP_LOOP_STOREA(xb + j, x);
         }
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             /* the inputs again from memory, not the widened x: a lane to redo saves its patterns */
-            const vh h1 = HALF_LOAD(in1 + i + j), h2 = bwd ? HALF_LOAD(in2 + i + j) : h1;
+            const vh h1 = HALF_LOAD(in1 + i + j), h2 = binary ? HALF_LOAD(in2 + i + j) : h1;
             uint64_t bits, special;
-            const vh r = sp_half_fused_finish(k, f16, bwd, mode, e, h1, SP_LOOP_LOADA(xb + j), SP_LOOP_LOADA(tsb + j),
+            const vh r = sp_half_fused_finish(k, f16, op, mode, e, h1, SP_LOOP_LOADA(xb + j), SP_LOOP_LOADA(tsb + j),
                                               &bits, &special);
             HALF_STORE(out + i + j, r);
             /* a call here (rare: a vector with a near lane) measured faster than saving the vectors
@@ -359,13 +424,13 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
         const size_t t = n - i;
         uint16_t a[SP_LOOP_W] = {0}, b[SP_LOOP_W] = {0};
         memcpy(a, in1 + i, t * sizeof *a);
-        if (bwd)
+        if (binary)
             memcpy(b, in2 + i, t * sizeof *b);
         const vh h1 = HALF_LOAD(a), h2 = HALF_LOAD(b);
         uint64_t bits, special;
         vf x;
-        const vf ts = sp_half_fused_front(k, f16, bwd, mode, bwd ? h2 : h1, &x);
-        HALF_STORE(a, sp_half_fused_finish(k, f16, bwd, mode, e, h1, x, ts, &bits, &special));
+        const vf ts = sp_half_fused_front(k, f16, op, mode, binary ? h2 : h1, &x);
+        HALF_STORE(a, sp_half_fused_finish(k, f16, op, mode, e, h1, x, ts, &bits, &special));
         memcpy(out + i, a, t * sizeof *a);
         bits &= (UINT64_C(1) << t) - 1u;
         if (bits)
@@ -377,43 +442,48 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
 
 /* one function per constant combination (format, op, the loop's mode: arch/softplus_f32_kernels.h),
  * each with its own registers */
-#define SP_HALF_FUSED_LOOP_(f16_, bwd_, mode_)                                                       \
-    static SP_NOINLINE void sp_half_fused_##f16_##bwd_##mode_(const sp_half_call *c, const sp_f32_k *k, uint32_t e, \
-                                                             size_t n, const uint16_t *in1, const uint16_t *in2) \
+#define SP_HALF_FUSED_LOOP_(f16_, op_, mode_)                                                        \
+    static SP_NOINLINE void sp_half_fused_##f16_##op_##mode_(const sp_half_call *c, const sp_f32_k *k, uint32_t e, \
+                                                            size_t n, const uint16_t *in1, const uint16_t *in2) \
     {                                                                                                \
-        sp_half_fused_loop(c, k, f16_, bwd_, mode_, e, n, in1, in2);                                 \
+        sp_half_fused_loop(c, k, f16_, op_, mode_, e, n, in1, in2);                                  \
     }
+/* the second derivative has modes 0 and 1 (its threshold rule is never free) */
 #define SP_HALF_FUSED_MODES_(M)                                                                      \
-    M(0, 0, 0) M(0, 0, 1) M(0, 0, 2) M(0, 1, 0) M(0, 1, 1) M(0, 1, 2)                                \
-    M(1, 0, 0) M(1, 0, 1) M(1, 0, 2) M(1, 1, 0) M(1, 1, 1) M(1, 1, 2)
+    M(0, 0, 0) M(0, 0, 1) M(0, 0, 2) M(0, 1, 0) M(0, 1, 1) M(0, 1, 2) M(0, 2, 0) M(0, 2, 1)          \
+    M(1, 0, 0) M(1, 0, 1) M(1, 0, 2) M(1, 1, 0) M(1, 1, 1) M(1, 1, 2) M(1, 2, 0) M(1, 2, 1)
 SP_HALF_FUSED_MODES_(SP_HALF_FUSED_LOOP_)
 #undef SP_HALF_FUSED_LOOP_
 
-/* forward and backward of a half format: the fused loop for each constant combination */
+/* forward, backward and the second derivative of a half format: the fused loop for each constant
+ * combination */
 static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op, size_t n, const uint16_t *in1,
                           const uint16_t *in2, uint16_t *out, const sp_params_f32 *p)
 {
-    const int bwd = op == SP_OP_BWD;
+    const int bwd = op == SP_OP_BWD, dbwd = op == SP_OP_DBWD;
+    const int fop = dbwd ? SP_HALF_FUSED_DBWD : bwd ? SP_HALF_FUSED_BWD : SP_HALF_FUSED_FWD;
     if (!bwd && !sp_f32_fwd_vector_ok(p)) {
         sp_half_run(fmt, isa, op, n, in1, in2, out, p);
         return;
     }
     const sp_kernel_set *set = sp_registry_set(isa);
     const sp_kernel *k32 = sp_kernel_of(set, SOFTPLUS_ACCURACY_FAST, op, SP_DTYPE_F32);
-    const sp_half_call c = {fmt, isa, op, bwd ? 2 : 1, sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, op, SP_DTYPE_F64),
+    const sp_half_call c = {fmt, isa, op, fop == SP_HALF_FUSED_FWD ? 1 : 2, sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, op, SP_DTYPE_F64),
                             p, out};
     const sp_f32_k k = sp_f32_make_k(p);
     /* the fast f32 kernels' modes: 2 where beta = 1 and the arithmetic itself gives the threshold
      * rule's result (forward: its NaN lanes too, see sp_half_fused_finish) */
     const float free = bwd ? SP_BWD_THRESHOLD_FREE : SP_FWD_THRESHOLD_FREE;
-    const int mode = p->beta != 1.0f ? 0 : p->threshold >= free ? 2 : 1;
-    /* the near window: from the fast tier's bound, or the cheap forward's own (modes 1 and 2) */
-    const double cheap = bwd ? (fmt->f16 ? SP_HALF_CHEAP_BWD_ULP_F16 : SP_HALF_CHEAP_BWD_ULP_BF16)
-                             : fmt->f16 ? SP_HALF_CHEAP_ULP_F16 : SP_HALF_CHEAP_ULP_BF16;
-    const uint32_t e = mode != 0 ? sp_half_steps_of(cheap, c.inputs) : sp_half_steps(k32, c.inputs);
-#define SP_HALF_FUSED_CASE_(f16_, bwd_, mode_)                                                       \
-    if (fmt->f16 == f16_ && bwd == bwd_ && mode == mode_) {                                          \
-        sp_half_fused_##f16_##bwd_##mode_(&c, &k, e, n, in1, in2);                                  \
+    const int mode = p->beta != 1.0f ? 0 : p->threshold >= free && !dbwd ? 2 : 1;
+    /* the near window: from the fast tier's bound, or the cheap evaluations' own (forward and backward
+     * in modes 1 and 2, the second derivative always) */
+    const double cheap = dbwd  ? SP_HALF_CHEAP_DBWD_ULP
+                         : bwd ? (fmt->f16 ? SP_HALF_CHEAP_BWD_ULP_F16 : SP_HALF_CHEAP_BWD_ULP_BF16)
+                               : fmt->f16 ? SP_HALF_CHEAP_ULP_F16 : SP_HALF_CHEAP_ULP_BF16;
+    const uint32_t e = mode != 0 || dbwd ? sp_half_steps_of(cheap, c.inputs) : sp_half_steps(k32, c.inputs);
+#define SP_HALF_FUSED_CASE_(f16_, op_, mode_)                                                        \
+    if (fmt->f16 == f16_ && fop == op_ && mode == mode_) {                                           \
+        sp_half_fused_##f16_##op_##mode_(&c, &k, e, n, in1, in2);                                   \
         return;                                                                                      \
     }
     SP_HALF_FUSED_MODES_(SP_HALF_FUSED_CASE_)
@@ -421,11 +491,12 @@ static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op,
 #undef SP_HALF_FUSED_MODES_
 }
 
-/* every op of SP_HALF_KERNELS: forward and backward here, the rest by the block driver */
+/* every op of SP_HALF_KERNELS: forward, backward and the second derivative here, the rest by the block
+ * driver */
 SP_INLINE void sp_half_fused_run(const sp_half_format *fmt, softplus_isa isa, sp_op op, size_t n,
                                  const uint16_t *in1, const uint16_t *in2, uint16_t *out, const sp_params_f32 *p)
 {
-    if (op == SP_OP_FWD || op == SP_OP_BWD)
+    if (op == SP_OP_FWD || op == SP_OP_BWD || op == SP_OP_DBWD)
         sp_half_fused(fmt, isa, op, n, in1, in2, out, p);
     else
         sp_half_run(fmt, isa, op, n, in1, in2, out, p);

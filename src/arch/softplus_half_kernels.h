@@ -344,8 +344,8 @@ static void sp_half_run(const sp_half_format *fmt, softplus_isa isa, sp_op op, s
 }
 
 /* ---- the kernels: sp_<op>_<bf16|f16>_<isa> ------------------------------------------------------ */
-/* the ISA file's fused forward and backward, where it asks for them (SP_HALF_FUSED, after its vector
- * ops: arch/softplus_half_fused.h) */
+/* the ISA file's fused forward, backward and second derivative, where it asks for them (SP_HALF_FUSED,
+ * after its vector ops: arch/softplus_half_fused.h) */
 #ifdef SP_HALF_FUSED
 #include "arch/softplus_half_fused.h"
 #else

@@ -13,6 +13,10 @@
  * the same way at dy = 1 (sp_half_cheap_bwd_<isa>) against sigmoid(x) = (x < 0 ? e : 1) / (1 + e) in
  * double, e = exp(-|x|) shared with the forward's reference, under SP_HALF_CHEAP_BWD_ULP_BF16 / _F16:
  * the fused loop's window for the product dy*s, E = 4B + 3, rests on that bound.
+ * The second derivative (sp_half_dbwd_front/finish, any beta of the fast tier's vector range, both formats)
+ * is checked at g = 1 against beta e / (1 + e)^2 in double (e = exp(-|beta x|), beta x exact in double)
+ * under SP_HALF_CHEAP_DBWD_ULP: at beta = 1 at the same patterns, at the other betas of dbwd_betas at every
+ * 16th of them (the lanes where fl(beta*x) is not finite are the fused loop's special lanes: skipped).
  * The half kernels widen exactly, so every x a bf16 or f16 input gives (any beta: this path runs only
  * where beta = 1) is among these; NaN and infinite x are the fused loop's special lanes.
  * Options: --step K, --threads N. The CMake entries: every float under the label exhaustive, a sample
@@ -29,11 +33,17 @@
 #include "kernels.h"
 
 typedef void (*eval_fn)(int f16, size_t n, const float *x, float *y);
+typedef void (*eval_beta_fn)(float beta, size_t n, const float *x, float *y);
 
 typedef struct set {
     const char *name;
-    eval_fn run[2]; /* forward, backward at dy = 1 */
+    eval_fn run[2];     /* forward, backward at dy = 1 */
+    eval_beta_fn dbwd;  /* the second derivative at g = 1 */
 } set;
+
+/* the second derivative's betas: 1 at every pattern the sweep takes, the others at every 16th */
+static const float dbwd_betas[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f, 0x1p-20f, 1000.0f};
+#define NBETAS (sizeof dbwd_betas / sizeof dbwd_betas[0])
 
 static set sets[3];
 static int nsets;
@@ -49,6 +59,7 @@ typedef struct worst {
 typedef struct job {
     uint64_t first, last, step; /* patterns first, first + step, ... below last */
     worst w[2][2];              /* the first set's, [backward][f16] */
+    worst wd[NBETAS];           /* the first set's second derivative, per beta */
     uint64_t checked, differ;
 } job;
 
@@ -99,6 +110,33 @@ static double reference(float v, double *sigmoid)
     return fmax(x, 0.0) + log1p(e);
 }
 
+/* One set's results y of a chunk's m inputs against the reference: the first set's errors (the worst
+ * input is looked for only in a chunk whose maximum is a new worst) and bits; the other sets must give
+ * those bits (so those errors). */
+static void tally(job *j, worst *w, int first, size_t m, const float *x, const float *y, const double *ref,
+                  const double *iulp, uint32_t *first_bits)
+{
+    if (!first) {
+        uint64_t differ = 0;
+        for (size_t i = 0; i < m; i++)
+            differ += bits_f32(y[i]) != first_bits[i];
+        j->differ += differ;
+        return;
+    }
+    double most = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        const double e = fabs((double)y[i] - ref[i]) * iulp[i];
+        most = e > most ? e : most;
+        first_bits[i] = bits_f32(y[i]);
+    }
+    if (most > w->ulp)
+        for (size_t i = 0; i < m; i++)
+            if (fabs((double)y[i] - ref[i]) * iulp[i] == most) {
+                *w = (worst){most, x[i], y[i], ref[i]};
+                break;
+            }
+}
+
 static void *sweep(void *arg)
 {
     job *j = arg;
@@ -123,36 +161,60 @@ static void *sweep(void *arg)
         j->checked += m;
         for (int k = 0; k < 4; k++) {
             const int bwd = k >> 1, f16 = k & 1;
-            /* the first set's errors; the others must give its bits (so its errors). The loops are
-             * branch-free; the worst input is looked for only in a chunk whose maximum is a new worst. */
             for (int s = 0; s < nsets; s++) {
                 sets[s].run[bwd](f16, CHUNK, x, y);
-                if (s > 0) {
-                    uint64_t differ = 0;
-                    for (size_t i = 0; i < m; i++)
-                        differ += bits_f32(y[i]) != first_bits[i];
-                    j->differ += differ;
-                    continue;
-                }
-                worst *w = &j->w[bwd][f16];
-                double most = 0.0;
-                for (size_t i = 0; i < m; i++) {
-                    const double e = fabs((double)y[i] - ref[bwd][i]) * iulp[bwd][i];
-                    most = e > most ? e : most;
-                    first_bits[i] = bits_f32(y[i]);
-                }
-                if (most > w->ulp) {
-                    w->ulp = most;
-                    for (size_t i = 0; i < m; i++)
-                        if (fabs((double)y[i] - ref[bwd][i]) * iulp[bwd][i] == most) {
-                            *w = (worst){most, x[i], y[i], ref[bwd][i]};
-                            break;
-                        }
-                }
+                tally(j, &j->w[bwd][f16], s == 0, m, x, y, ref[bwd], iulp[bwd], first_bits);
             }
         }
     }
     return NULL;
+}
+
+/* beta e / (1 + e)^2, e = exp(-|beta x|), in double: beta x is exact, the error below 2^-50 relative */
+static double reference_dbwd(float beta, float v)
+{
+    const double z = fabs((double)beta * (double)v);
+    const double e = z > 746.0 ? 0.0 : exp(-z);
+    return (double)beta * e / ((1.0 + e) * (1.0 + e));
+}
+
+static void *sweep_dbwd(void *arg)
+{
+    job *j = arg;
+    static _Thread_local float x[CHUNK], y[CHUNK];
+    static _Thread_local double ref[CHUNK], iulp[CHUNK];
+    static _Thread_local uint32_t first_bits[CHUNK];
+    for (size_t b = 0; b < NBETAS; b++) {
+        const float beta = dbwd_betas[b];
+        const uint64_t step = b == 0 ? j->step : j->step * 16u;
+        uint64_t p = j->first;
+        while (p < j->last) {
+            size_t m = 0;
+            for (; m < CHUNK && p < j->last; p += step) {
+                const float v = f32_bits((uint32_t)p);
+                if (!isfinite(beta * v))
+                    continue;
+                x[m] = v;
+                ref[m] = reference_dbwd(beta, v);
+                iulp[m] = inverse_ulp_f32(fabs(ref[m]));
+                m++;
+            }
+            for (size_t i = m; i < CHUNK; i++)
+                x[i] = 0.0f;
+            j->checked += m;
+            for (int s = 0; s < nsets; s++) {
+                sets[s].dbwd(beta, CHUNK, x, y);
+                tally(j, &j->wd[b], s == 0, m, x, y, ref, iulp, first_bits);
+            }
+        }
+    }
+    return NULL;
+}
+
+static void *sweep_all(void *arg)
+{
+    sweep(arg);
+    return sweep_dbwd(arg);
 }
 
 int main(int argc, char **argv)
@@ -173,15 +235,16 @@ int main(int argc, char **argv)
         return 2;
 #if defined(SP_HAVE_AVX2_BF16)
     if (softplus_isa_supported(SOFTPLUS_ISA_AVX2))
-        sets[nsets++] = (set){"avx2", {sp_half_cheap_fwd_avx2, sp_half_cheap_bwd_avx2}};
+        sets[nsets++] = (set){"avx2", {sp_half_cheap_fwd_avx2, sp_half_cheap_bwd_avx2}, sp_half_cheap_dbwd_avx2};
 #endif
 #if defined(SP_HAVE_AVX512_BF16)
     if (softplus_isa_supported(SOFTPLUS_ISA_AVX512))
-        sets[nsets++] = (set){"avx512", {sp_half_cheap_fwd_avx512, sp_half_cheap_bwd_avx512}};
+        sets[nsets++] = (set){"avx512", {sp_half_cheap_fwd_avx512, sp_half_cheap_bwd_avx512},
+                              sp_half_cheap_dbwd_avx512};
 #endif
 #if defined(SP_HAVE_NEON_BF16)
     if (softplus_isa_supported(SOFTPLUS_ISA_NEON))
-        sets[nsets++] = (set){"neon", {sp_half_cheap_fwd_neon, sp_half_cheap_bwd_neon}};
+        sets[nsets++] = (set){"neon", {sp_half_cheap_fwd_neon, sp_half_cheap_bwd_neon}, sp_half_cheap_dbwd_neon};
 #endif
     if (!nsets) {
         printf("no vector set with the cheap half forward on this CPU: skipped\n");
@@ -197,9 +260,9 @@ int main(int argc, char **argv)
         jobs[t].last = jobs[t].first + slice < total ? jobs[t].first + slice : total;
         jobs[t].step = step;
         if (t == threads - 1)
-            sweep(&jobs[t]);
-        else if (pthread_create(&tid[t], NULL, sweep, &jobs[t]))
-            sweep(&jobs[t]);
+            sweep_all(&jobs[t]);
+        else if (pthread_create(&tid[t], NULL, sweep_all, &jobs[t]))
+            sweep_all(&jobs[t]);
         else
             continue;
         tid[t] = 0;
@@ -226,6 +289,17 @@ int main(int argc, char **argv)
         printf("%s %-6s %s %s worst %.3f ULP (bound %.1f) at x = %a: got %a want %a\n", bad ? "FAIL" : "ok  ",
                sets[0].name, f16 ? "f16 " : "bf16", bwd ? "backward" : "forward ", w.ulp, bound[bwd][f16],
                (double)w.x, (double)w.got, w.want);
+    }
+    for (size_t b = 0; b < NBETAS; b++) {
+        worst w = {0};
+        for (int t = 0; t < threads; t++)
+            if (jobs[t].wd[b].ulp > w.ulp)
+                w = jobs[t].wd[b];
+        const int bad = !(w.ulp <= SP_HALF_CHEAP_DBWD_ULP);
+        fail |= bad;
+        printf("%s %-6s second derivative, beta %a: worst %.3f ULP (bound %.1f) at x = %a: got %a want %a\n",
+               bad ? "FAIL" : "ok  ", sets[0].name, (double)dbwd_betas[b], w.ulp, SP_HALF_CHEAP_DBWD_ULP, (double)w.x,
+               (double)w.got, w.want);
     }
     for (int s = 1; s < nsets; s++)
         printf("%s %-6s the bits of %s\n", differ ? "FAIL" : "ok  ", sets[s].name, sets[0].name);
