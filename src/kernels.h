@@ -187,6 +187,11 @@ void sp_half_cheap_bwd_neon(int f16, size_t n, const float *x, float *y);
 void sp_half_cheap_dbwd_avx2(float beta, size_t n, const float *x, float *y);
 void sp_half_cheap_dbwd_avx512(float beta, size_t n, const float *x, float *y);
 void sp_half_cheap_dbwd_neon(float beta, size_t n, const float *x, float *y);
+/* The beta gradient's (the same): ULP of the float dbeta at dy = 1; sp_half_cheap_bbeta_<isa>. */
+#define SP_HALF_CHEAP_BBETA_ULP 4.0
+void sp_half_cheap_bbeta_avx2(float beta, size_t n, const float *x, float *y);
+void sp_half_cheap_bbeta_avx512(float beta, size_t n, const float *x, float *y);
+void sp_half_cheap_bbeta_neon(float beta, size_t n, const float *x, float *y);
 
 #define SP_MAX_ULP_F32_NEON 1.0
 #define SP_MAX_ULP_BETA_F32_NEON 1.0

@@ -114,9 +114,11 @@
 #define SP_FAST_DY_LIMIT 0x1.fffffep-32f  /* 0x307fffff: sign set from patterns above 2^32 (0x4f800000) */
 
 /* Per-call scalars, broadcast where used: ib + ibe = 1/|beta|, the same times 2^-64 (ibes flushed to 0
- * where it would be subnormal: a correction below 2^-46 relative), bsign = sign bit of beta. */
+ * where it would be subnormal: a correction below 2^-46 relative), bsign = sign bit of beta; nib2s +
+ * nib2se = -2^-64/beta^2, which only the half formats' beta gradient reads (arch/softplus_half_fused.h
+ * sets them: a double division the other calls do not pay; 0 here). */
 typedef struct sp_f32_k {
-    float beta, thr, ib, ibe, ibs, ibes, bsign;
+    float beta, thr, ib, ibe, ibs, ibes, bsign, nib2s, nib2se;
 } sp_f32_k;
 
 static sp_f32_k sp_f32_make_k(const sp_params_f32 *p)
@@ -135,6 +137,7 @@ static sp_f32_k sp_f32_make_k(const sp_params_f32 *p)
     if (fabsf(k.ibes) < 0x1p-126f)
         k.ibes = 0.0f;
     k.bsign = copysignf(0.0f, p->beta);
+    k.nib2s = k.nib2se = 0.0f;
     return k;
 }
 

@@ -1,6 +1,6 @@
-/* softplus_half_fused.h -- bfloat16 and float16 forward, backward and second derivative in one vector
- * loop: widen in registers, the fast tier's f32 algorithm (or a cheaper one with a bound of its own),
- * narrow and check in registers; written once in vector ops.
+/* softplus_half_fused.h -- bfloat16 and float16 forward, backward, second derivative and beta gradient in
+ * one vector loop: widen in registers, the fast tier's f32 algorithm (or a cheaper one with a bound of
+ * its own), narrow and check in registers; written once in vector ops.
  * SPDX-License-Identifier: MIT
  *
  * Not a standalone header: arch/x86/softplus_half_avx2.c, arch/x86/softplus_half_avx512.c and
@@ -17,7 +17,7 @@
  *       LOW_BITS_LE(a, low, bound)           vm: lanes where (bits(a) & low) <= bound, unsigned
  * and SP_HALF_FUSED defined; arch/softplus_half_kernels.h includes it then (it uses the formats, sp_half_run,
  * sp_half_redo and sp_half_steps) and calls its SP_HALF_FUSED_RUN for every op: forward, backward and
- * the second derivative run here, the inverse and the beta gradient the block driver (sp_half_run).
+ * the second derivative and the beta gradient run here, the inverse the block driver (sp_half_run).
  *
  * Method: the block driver's (arch/softplus_half_kernels.h, Ziv's strategy), without its scratch arrays
  * of widened inputs and float results. Per block of SP_HALF_FUSED_BLOCK elements, in the loop driver's
@@ -27,9 +27,10 @@
  * with beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
  * (sp_half_cheap_front/finish below: bf16 28 ULP, f16 6.5, so E = 58 and 16), and backward the fast
  * tier's with a cheaper exponential (sp_half_cheap_bwd_front: bf16 6.5 ULP, f16 4, so E = 31 and 19).
- * The second derivative has no fast f32 kernel: it runs an evaluation of its own at every beta
- * (sp_half_dbwd_front/finish: forward's exponential, then g t / (1 + t)^2 with one division; 3.5 ULP,
- * E = 19).
+ * The second derivative and the beta gradient have no fast f32 kernel: they run evaluations of their
+ * own at every beta (sp_half_tail_front, sp_half_dbwd_finish and sp_half_bbeta_finish: forward's
+ * exponential, then g t / (1 + t)^2 with one division, resp. t (a (1 - s(-a)) + H(t)) with one; bounds
+ * 3.5 and 4 ULP, E = 19 for both).
  * The loops run the fast f32 kernels' modes (arch/softplus_f32_kernels.h): 0 any beta, 1 beta = 1, 2
  * beta = 1 with a threshold >= SP_FWD_THRESHOLD_FREE (backward SP_BWD_THRESHOLD_FREE), the defaults
  * among them, where the threshold's compare and select are left out (the arithmetic returns x resp. dy
@@ -272,7 +273,8 @@ SP_INLINE vf sp_half_cheap_bwd_front(int f16, vf x)
  * x|), the product exact), every finite float at beta = 1 and a sample at the other betas (AVX2 and
  * AVX-512 instantiations; NEON under qemu, sampled; the same bits): see SP_HALF_CHEAP_DBWD_ULP.
  */
-SP_INLINE vf sp_half_dbwd_front(const sp_f32_k *k, int unit, vf x)
+/* stage 1 of the second derivative and the beta gradient: ts = exp(-(a + al)) 2^64, a = min(|z|, 128) */
+SP_INLINE vf sp_half_tail_front(const sp_f32_k *k, int unit, vf x)
 {
     const vf z = sp_fast_z(k, unit, x);
     const vf a = MIN(ABS(z), F(SP_FAST_A_MAX));
@@ -290,9 +292,94 @@ SP_INLINE vf sp_half_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf ts,
     return SELECT(GT(z, F(k->thr)), ZERO(), d);
 }
 
+/* ---- the beta gradient: the same betas, stage 1 the second derivative's ------------------------------
+ * dbeta = -dy h / beta^2, h = a s(-a) + log1p(t) = t (a (1 - v) + H(t)), a = |z|, t = exp(-a), v = s(-a) =
+ * t/(1 + t): both terms positive, the sum >= H >= ln 2 (no cancellation; h falls from ln 2 at z = 0).
+ * v is one division by 1 + t rounded once; a (1 - v) one fma, which scales v's errors by v/(1 - v) <= 1
+ * (a/(1 + t) by a division measured 4.5 ULP at beta = 7.3); H ~ log1p(t)/t is the fast tier's forward
+ * polynomial (degree 8, 2^-24.7, at t' = max(t, 2^-30)); for beta != 1 the product's error al enters to
+ * first order beside H (al <= 2^-24 a, H >= ln 2: a sum that rounds like H). hs = ts (a (1 - v) + H + al)
+ * is h 2^64, and dbeta = (hs dy) (nib2s + nib2se), -2^-64/beta^2 as a float pair (sp_half_k_bbeta: normal
+ * for |beta| in [2^-20, 2^16], outside which the block driver runs the call), in one fma: hs dy <= ln 2
+ * 2^96, and the result rounds once, subnormal or not; where hs dy underflows the result is below 2^-150, a
+ * zero of the exact result's sign. Its bound SP_HALF_CHEAP_BBETA_ULP (src/kernels.h, ULP of the float
+ * dbeta at dy = 1), the window E = 19, is proven as the second derivative's, against -(a e/(1 + e) +
+ * log1p(e))/beta^2 in double: worst 2.910 ULP at beta = 1 over every finite float (x = 0x1.234474p+2),
+ * 3.432 at beta = 1000 over every 16th (x = 0x1.2981cp-8). Lanes redone: the second derivative's (z not
+ * finite, dy NaN, infinite or above 2^32) and |z| > 128, where the clamped t is too large and the true
+ * result (up to 2^72 e^-128 129) can still be normal: one integer constant flags both (|z|'s pattern above
+ * 128's sets the sign bit); a lane of the linear branch beyond 128 is redone too, and gives the +0 of the
+ * threshold rule, which comes last, in every mode. */
+#define SP_HALF_BBETA_Z_LIMIT 0x1.fffffep-6f /* 0x3cffffff: sign set from |z| > 128 (0x43000000) on */
+
+/* nib2s + nib2se = -2^-64/beta^2 to 2^-48, both negative (nib2s rounded toward zero, nib2se -0 where
+ * nothing is left): the products of a zero hs dy with both then have one sign, and the result the
+ * zero's sign the exact result has (a sum of two zeros of opposite signs would be +0) */
+SP_INLINE void sp_half_k_bbeta(sp_f32_k *k, const sp_params_f32 *p)
+{
+    const double c = -0x1p-64 / ((double)p->beta * (double)p->beta);
+    float hi = (float)c;
+    if ((double)hi < c)
+        hi = nextafterf(hi, 0.0f);
+    k->nib2s = hi;
+    k->nib2se = copysignf((float)(c - (double)hi), -1.0f);
+}
+
+SP_INLINE vf sp_half_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf ts, vm *special)
+{
+    const vf z = sp_fast_z(k, unit, x);
+    *special = SIGN_MASK(OR(IADD(ABS(z), F(SP_HALF_BBETA_Z_LIMIT)), IADD(ABS(dy), F(SP_FAST_DY_LIMIT))));
+    const vf a = ABS(z);
+    const vf tu = MUL(ts, F(0x1p-64f));
+    const vf v = DIV(tu, ADD(tu, F(1.0f))); /* s(-a) */
+    const vf t = IADD(MAX(ts, F(0x1p34f)), F(SP_FAST_EXP_MINUS_64)); /* max(t, 2^-30): H(t) is 1 below */
+    vf h = FMA(F(SP_FAST_H8), t, F(SP_FAST_H7));
+    h = FMA(h, t, F(SP_FAST_H6));
+    h = FMA(h, t, F(SP_FAST_H5));
+    h = FMA(h, t, F(SP_FAST_H4));
+    h = FMA(h, t, F(SP_FAST_H3));
+    h = FMA(h, t, F(SP_FAST_H2));
+    h = FMA(h, t, F(SP_FAST_H1));
+    h = FMA(h, t, F(1.0f));
+    if (!unit) /* the product's error al to first order, beside H (al <= 2^-24 a, H >= ln 2) */
+        h = ADD(h, XOR(FMS(F(k->beta), x, z), SIGN(z)));
+    const vf hs = MUL(ts, ADD(FNMA(a, v, a), h)); /* a (1 - s(-a)): s(-a)'s errors scaled by <= 1 */
+    const vf hd = MUL(hs, dy);
+    return SELECT(GT(z, F(k->thr)), ZERO(), unit ? MUL(hd, F(-0x1p-64f)) : FMA(hd, F(k->nib2s), MUL(hd, F(k->nib2se))));
+}
+
+/* the fused loop's ops: sp_op's values, as digits for the loops' names */
+#define SP_HALF_FUSED_FWD 0
+#define SP_HALF_FUSED_BWD 1
+#define SP_HALF_FUSED_DBWD 2
+#define SP_HALF_FUSED_BBETA 4
+_Static_assert(SP_HALF_FUSED_FWD == (int)SP_OP_FWD && SP_HALF_FUSED_BWD == (int)SP_OP_BWD &&
+                   SP_HALF_FUSED_DBWD == (int)SP_OP_DBWD && SP_HALF_FUSED_BBETA == (int)SP_OP_BBETA,
+               "the fused loop's op numbers");
+
+/* the second derivative or the beta gradient at a unit multiplier, threshold inf, on n floats */
+SP_INLINE void sp_half_cheap_tail(int op, float beta, size_t n, const float *x, float *y)
+{
+    const sp_params_f32 p = {beta, INFINITY};
+    sp_f32_k k = sp_f32_make_k(&p);
+    sp_half_k_bbeta(&k, &p);
+    for (size_t i = 0; i < n; i += SP_LOOP_W) {
+        vm sm;
+        const vf v = SP_LOOP_LOADU(x + i), one = F(1.0f);
+        vf r;
+        if (beta == 1.0f)
+            r = op == SP_HALF_FUSED_DBWD ? sp_half_dbwd_finish(&k, 1, one, v, sp_half_tail_front(&k, 1, v), &sm)
+                                         : sp_half_bbeta_finish(&k, 1, one, v, sp_half_tail_front(&k, 1, v), &sm);
+        else
+            r = op == SP_HALF_FUSED_DBWD ? sp_half_dbwd_finish(&k, 0, one, v, sp_half_tail_front(&k, 0, v), &sm)
+                                         : sp_half_bbeta_finish(&k, 0, one, v, sp_half_tail_front(&k, 0, v), &sm);
+        SP_LOOP_STOREU(y + i, r);
+    }
+}
+
 /* The cheap evaluations on n floats (n a multiple of SP_LOOP_W), mode 2: tests/accuracy/test_half_cheap.c
- * sweeps them (sp_half_cheap_fwd_<isa>; sp_half_cheap_bwd_<isa>, dy = 1; sp_half_cheap_dbwd_<isa>, g = 1,
- * any beta, threshold inf; declared in kernels.h). */
+ * sweeps them (sp_half_cheap_fwd_<isa>; sp_half_cheap_bwd_<isa>, dy = 1; sp_half_cheap_dbwd_<isa> and
+ * sp_half_cheap_bbeta_<isa>, multiplier 1, any beta, threshold inf; declared in kernels.h). */
 #define SP_HALF_CHEAP_EVAL(isa)                                                                      \
     void sp_half_cheap_fwd_##isa(int f16, size_t n, const float *x, float *y)                        \
     {                                                                                                \
@@ -314,21 +401,12 @@ SP_INLINE vf sp_half_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf ts,
     }                                                                                                \
     void sp_half_cheap_dbwd_##isa(float beta, size_t n, const float *x, float *y)                    \
     {                                                                                                \
-        const sp_params_f32 p = {beta, INFINITY};                                                    \
-        const sp_f32_k k = sp_f32_make_k(&p);                                                        \
-        const int unit = beta == 1.0f;                                                               \
-        for (size_t i = 0; i < n; i += SP_LOOP_W) {                                                  \
-            vm sm;                                                                                   \
-            const vf v = SP_LOOP_LOADU(x + i);                                                       \
-            SP_LOOP_STOREU(y + i, unit ? sp_half_dbwd_finish(&k, 1, F(1.0f), v, sp_half_dbwd_front(&k, 1, v), &sm) \
-                                       : sp_half_dbwd_finish(&k, 0, F(1.0f), v, sp_half_dbwd_front(&k, 0, v), &sm)); \
-        }                                                                                            \
+        sp_half_cheap_tail(SP_HALF_FUSED_DBWD, beta, n, x, y);                                       \
+    }                                                                                                \
+    void sp_half_cheap_bbeta_##isa(float beta, size_t n, const float *x, float *y)                   \
+    {                                                                                                \
+        sp_half_cheap_tail(SP_HALF_FUSED_BBETA, beta, n, x, y);                                      \
     }
-
-/* the fused loop's ops (sp_op's order) */
-#define SP_HALF_FUSED_FWD 0
-#define SP_HALF_FUSED_BWD 1
-#define SP_HALF_FUSED_DBWD 2
 
 /* Stage 1 of one vector (the loop driver's split, arch/softplus_loop.h: two short dependency chains
  * per vector instead of one long one): x widened, and forward's and the second derivative's ts =
@@ -338,8 +416,8 @@ SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int op, int mode, v
     vf ts;
     const int bwd = op == SP_HALF_FUSED_BWD;
     *x = f16 ? WIDEN_F16(hx) : WIDEN_BF16(hx);
-    if (op == SP_HALF_FUSED_DBWD)
-        ts = sp_half_dbwd_front(k, mode != 0, *x);
+    if (op == SP_HALF_FUSED_DBWD || op == SP_HALF_FUSED_BBETA)
+        ts = sp_half_tail_front(k, mode != 0, *x);
     else if (bwd && mode != 0)
         ts = sp_half_cheap_bwd_front(f16, *x);
     else if (bwd)
@@ -358,7 +436,9 @@ SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int op, int mode, 
 {
     vf y;
     vm sm;
-    if (op == SP_HALF_FUSED_DBWD)
+    if (op == SP_HALF_FUSED_BBETA)
+        y = sp_half_bbeta_finish(k, mode != 0, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
+    else if (op == SP_HALF_FUSED_DBWD)
         y = sp_half_dbwd_finish(k, mode != 0, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
     else if (op == SP_HALF_FUSED_BWD)
         y = sp_bwd_finish(k, mode, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
@@ -448,41 +528,47 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
     {                                                                                                \
         sp_half_fused_loop(c, k, f16_, op_, mode_, e, n, in1, in2);                                  \
     }
-/* the second derivative has modes 0 and 1 (its threshold rule is never free) */
+/* the second derivative and the beta gradient have modes 0 and 1 (their threshold rule is never free) */
 #define SP_HALF_FUSED_MODES_(M)                                                                      \
-    M(0, 0, 0) M(0, 0, 1) M(0, 0, 2) M(0, 1, 0) M(0, 1, 1) M(0, 1, 2) M(0, 2, 0) M(0, 2, 1)          \
-    M(1, 0, 0) M(1, 0, 1) M(1, 0, 2) M(1, 1, 0) M(1, 1, 1) M(1, 1, 2) M(1, 2, 0) M(1, 2, 1)
+    M(0, 0, 0) M(0, 0, 1) M(0, 0, 2) M(0, 1, 0) M(0, 1, 1) M(0, 1, 2) M(0, 2, 0) M(0, 2, 1) M(0, 4, 0) \
+    M(0, 4, 1) M(1, 0, 0) M(1, 0, 1) M(1, 0, 2) M(1, 1, 0) M(1, 1, 1) M(1, 1, 2) M(1, 2, 0) M(1, 2, 1) \
+    M(1, 4, 0) M(1, 4, 1)
 SP_HALF_FUSED_MODES_(SP_HALF_FUSED_LOOP_)
 #undef SP_HALF_FUSED_LOOP_
 
-/* forward, backward and the second derivative of a half format: the fused loop for each constant
- * combination */
+/* forward, backward, the second derivative and the beta gradient of a half format: the fused loop for
+ * each constant combination */
 static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op, size_t n, const uint16_t *in1,
                           const uint16_t *in2, uint16_t *out, const sp_params_f32 *p)
 {
-    const int bwd = op == SP_OP_BWD, dbwd = op == SP_OP_DBWD;
-    const int fop = dbwd ? SP_HALF_FUSED_DBWD : bwd ? SP_HALF_FUSED_BWD : SP_HALF_FUSED_FWD;
+    const int bwd = op == SP_OP_BWD, tail = op == SP_OP_DBWD || op == SP_OP_BBETA;
+    /* backward takes any finite beta; the others the forward's vector range, [2^-20, 2^16] (where the
+     * beta gradient's scale -2^-64/beta^2 is normal) */
     if (!bwd && !sp_f32_fwd_vector_ok(p)) {
         sp_half_run(fmt, isa, op, n, in1, in2, out, p);
         return;
     }
     const sp_kernel_set *set = sp_registry_set(isa);
     const sp_kernel *k32 = sp_kernel_of(set, SOFTPLUS_ACCURACY_FAST, op, SP_DTYPE_F32);
-    const sp_half_call c = {fmt, isa, op, fop == SP_HALF_FUSED_FWD ? 1 : 2, sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, op, SP_DTYPE_F64),
-                            p, out};
-    const sp_f32_k k = sp_f32_make_k(p);
+    const sp_half_call c = {fmt, isa, op, op == SP_OP_FWD ? 1 : 2,
+                            sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, op, SP_DTYPE_F64), p, out};
+    sp_f32_k k = sp_f32_make_k(p);
+    if (op == SP_OP_BBETA)
+        sp_half_k_bbeta(&k, p);
     /* the fast f32 kernels' modes: 2 where beta = 1 and the arithmetic itself gives the threshold
      * rule's result (forward: its NaN lanes too, see sp_half_fused_finish) */
     const float free = bwd ? SP_BWD_THRESHOLD_FREE : SP_FWD_THRESHOLD_FREE;
-    const int mode = p->beta != 1.0f ? 0 : p->threshold >= free && !dbwd ? 2 : 1;
+    const int mode = p->beta != 1.0f ? 0 : p->threshold >= free && !tail ? 2 : 1;
     /* the near window: from the fast tier's bound, or the cheap evaluations' own (forward and backward
-     * in modes 1 and 2, the second derivative always) */
-    const double cheap = dbwd  ? SP_HALF_CHEAP_DBWD_ULP
-                         : bwd ? (fmt->f16 ? SP_HALF_CHEAP_BWD_ULP_F16 : SP_HALF_CHEAP_BWD_ULP_BF16)
-                               : fmt->f16 ? SP_HALF_CHEAP_ULP_F16 : SP_HALF_CHEAP_ULP_BF16;
-    const uint32_t e = mode != 0 || dbwd ? sp_half_steps_of(cheap, c.inputs) : sp_half_steps(k32, c.inputs);
+     * in modes 1 and 2, the second derivative and the beta gradient always) */
+    const double cheap = op == SP_OP_DBWD    ? SP_HALF_CHEAP_DBWD_ULP
+                         : op == SP_OP_BBETA ? SP_HALF_CHEAP_BBETA_ULP
+                         : bwd               ? (fmt->f16 ? SP_HALF_CHEAP_BWD_ULP_F16 : SP_HALF_CHEAP_BWD_ULP_BF16)
+                         : fmt->f16          ? SP_HALF_CHEAP_ULP_F16
+                                             : SP_HALF_CHEAP_ULP_BF16;
+    const uint32_t e = mode != 0 || tail ? sp_half_steps_of(cheap, c.inputs) : sp_half_steps(k32, c.inputs);
 #define SP_HALF_FUSED_CASE_(f16_, op_, mode_)                                                        \
-    if (fmt->f16 == f16_ && fop == op_ && mode == mode_) {                                           \
+    if (fmt->f16 == f16_ && (int)op == op_ && mode == mode_) {                                       \
         sp_half_fused_##f16_##op_##mode_(&c, &k, e, n, in1, in2);                                   \
         return;                                                                                      \
     }
@@ -491,12 +577,11 @@ static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op,
 #undef SP_HALF_FUSED_MODES_
 }
 
-/* every op of SP_HALF_KERNELS: forward, backward and the second derivative here, the rest by the block
- * driver */
+/* every op of SP_HALF_KERNELS: all but the inverse here, the inverse by the block driver */
 SP_INLINE void sp_half_fused_run(const sp_half_format *fmt, softplus_isa isa, sp_op op, size_t n,
                                  const uint16_t *in1, const uint16_t *in2, uint16_t *out, const sp_params_f32 *p)
 {
-    if (op == SP_OP_FWD || op == SP_OP_BWD || op == SP_OP_DBWD)
+    if (op != SP_OP_INV)
         sp_half_fused(fmt, isa, op, n, in1, in2, out, p);
     else
         sp_half_run(fmt, isa, op, n, in1, in2, out, p);

@@ -13,10 +13,12 @@
  * the same way at dy = 1 (sp_half_cheap_bwd_<isa>) against sigmoid(x) = (x < 0 ? e : 1) / (1 + e) in
  * double, e = exp(-|x|) shared with the forward's reference, under SP_HALF_CHEAP_BWD_ULP_BF16 / _F16:
  * the fused loop's window for the product dy*s, E = 4B + 3, rests on that bound.
- * The second derivative (sp_half_dbwd_front/finish, any beta of the fast tier's vector range, both formats)
- * is checked at g = 1 against beta e / (1 + e)^2 in double (e = exp(-|beta x|), beta x exact in double)
- * under SP_HALF_CHEAP_DBWD_ULP: at beta = 1 at the same patterns, at the other betas of dbwd_betas at every
- * 16th of them (the lanes where fl(beta*x) is not finite are the fused loop's special lanes: skipped).
+ * The second derivative (sp_half_tail_front, sp_half_dbwd_finish: any beta of the fast tier's vector
+ * range, both formats) is checked at g = 1 against beta e / (1 + e)^2 in double (e = exp(-|beta x|), beta x
+ * exact in double) under SP_HALF_CHEAP_DBWD_ULP, and the beta gradient (sp_half_bbeta_finish) at dy = 1
+ * against -(a e/(1 + e) + log1p(e))/beta^2 (a = |beta x|) under SP_HALF_CHEAP_BBETA_ULP: at beta = 1 at the
+ * same patterns, at the other betas of tail_betas at every 16th of them (the lanes the fused loop flags
+ * special are skipped: fl(beta*x) not finite, and for the beta gradient |fl(beta*x)| > 128).
  * The half kernels widen exactly, so every x a bf16 or f16 input gives (any beta: this path runs only
  * where beta = 1) is among these; NaN and infinite x are the fused loop's special lanes.
  * Options: --step K, --threads N. The CMake entries: every float under the label exhaustive, a sample
@@ -38,12 +40,14 @@ typedef void (*eval_beta_fn)(float beta, size_t n, const float *x, float *y);
 typedef struct set {
     const char *name;
     eval_fn run[2];     /* forward, backward at dy = 1 */
-    eval_beta_fn dbwd;  /* the second derivative at g = 1 */
+    eval_beta_fn tail[2]; /* the second derivative and the beta gradient at a unit multiplier */
 } set;
 
-/* the second derivative's betas: 1 at every pattern the sweep takes, the others at every 16th */
-static const float dbwd_betas[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f, 0x1p-20f, 1000.0f};
-#define NBETAS (sizeof dbwd_betas / sizeof dbwd_betas[0])
+/* their betas: 1 at every pattern the sweep takes, the others at every 16th */
+static const float tail_betas[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f, 0x1p-20f, 1000.0f};
+#define NBETAS (sizeof tail_betas / sizeof tail_betas[0])
+static const char *const tail_names[2] = {"second derivative", "beta gradient"};
+static const double tail_bounds[2] = {SP_HALF_CHEAP_DBWD_ULP, SP_HALF_CHEAP_BBETA_ULP};
 
 static set sets[3];
 static int nsets;
@@ -59,7 +63,7 @@ typedef struct worst {
 typedef struct job {
     uint64_t first, last, step; /* patterns first, first + step, ... below last */
     worst w[2][2];              /* the first set's, [backward][f16] */
-    worst wd[NBETAS];           /* the first set's second derivative, per beta */
+    worst wt[2][NBETAS];        /* the first set's second derivative and beta gradient, per beta */
     uint64_t checked, differ;
 } job;
 
@@ -170,32 +174,34 @@ static void *sweep(void *arg)
     return NULL;
 }
 
-/* beta e / (1 + e)^2, e = exp(-|beta x|), in double: beta x is exact, the error below 2^-50 relative */
-static double reference_dbwd(float beta, float v)
+/* the second derivative beta e / (1 + e)^2 and the beta gradient -(a e / (1 + e) + log1p(e)) / beta^2,
+ * e = exp(-a), a = |beta x|, in double: beta x is exact, the error below 2^-50 relative */
+static double reference_tail(int bbeta, float beta, float v)
 {
-    const double z = fabs((double)beta * (double)v);
-    const double e = z > 746.0 ? 0.0 : exp(-z);
-    return (double)beta * e / ((1.0 + e) * (1.0 + e));
+    const double a = fabs((double)beta * (double)v), b = beta;
+    const double e = a > 746.0 ? 0.0 : exp(-a);
+    return bbeta ? -(a * e / (1.0 + e) + log1p(e)) / (b * b) : b * e / ((1.0 + e) * (1.0 + e));
 }
 
-static void *sweep_dbwd(void *arg)
+static void *sweep_tail(void *arg)
 {
     job *j = arg;
     static _Thread_local float x[CHUNK], y[CHUNK];
     static _Thread_local double ref[CHUNK], iulp[CHUNK];
     static _Thread_local uint32_t first_bits[CHUNK];
-    for (size_t b = 0; b < NBETAS; b++) {
-        const float beta = dbwd_betas[b];
-        const uint64_t step = b == 0 ? j->step : j->step * 16u;
+    for (size_t b = 0; b < 2 * NBETAS; b++) {
+        const int bbeta = b >= NBETAS;
+        const float beta = tail_betas[b % NBETAS];
+        const uint64_t step = b % NBETAS == 0 ? j->step : j->step * 16u;
         uint64_t p = j->first;
         while (p < j->last) {
             size_t m = 0;
             for (; m < CHUNK && p < j->last; p += step) {
                 const float v = f32_bits((uint32_t)p);
-                if (!isfinite(beta * v))
+                if (!(fabsf(beta * v) <= (bbeta ? 128.0f : INFINITY)))
                     continue;
                 x[m] = v;
-                ref[m] = reference_dbwd(beta, v);
+                ref[m] = reference_tail(bbeta, beta, v);
                 iulp[m] = inverse_ulp_f32(fabs(ref[m]));
                 m++;
             }
@@ -203,8 +209,8 @@ static void *sweep_dbwd(void *arg)
                 x[i] = 0.0f;
             j->checked += m;
             for (int s = 0; s < nsets; s++) {
-                sets[s].dbwd(beta, CHUNK, x, y);
-                tally(j, &j->wd[b], s == 0, m, x, y, ref, iulp, first_bits);
+                sets[s].tail[bbeta](beta, CHUNK, x, y);
+                tally(j, &j->wt[bbeta][b % NBETAS], s == 0, m, x, y, ref, iulp, first_bits);
             }
         }
     }
@@ -214,7 +220,7 @@ static void *sweep_dbwd(void *arg)
 static void *sweep_all(void *arg)
 {
     sweep(arg);
-    return sweep_dbwd(arg);
+    return sweep_tail(arg);
 }
 
 int main(int argc, char **argv)
@@ -235,16 +241,18 @@ int main(int argc, char **argv)
         return 2;
 #if defined(SP_HAVE_AVX2_BF16)
     if (softplus_isa_supported(SOFTPLUS_ISA_AVX2))
-        sets[nsets++] = (set){"avx2", {sp_half_cheap_fwd_avx2, sp_half_cheap_bwd_avx2}, sp_half_cheap_dbwd_avx2};
+        sets[nsets++] = (set){"avx2", {sp_half_cheap_fwd_avx2, sp_half_cheap_bwd_avx2},
+                              {sp_half_cheap_dbwd_avx2, sp_half_cheap_bbeta_avx2}};
 #endif
 #if defined(SP_HAVE_AVX512_BF16)
     if (softplus_isa_supported(SOFTPLUS_ISA_AVX512))
         sets[nsets++] = (set){"avx512", {sp_half_cheap_fwd_avx512, sp_half_cheap_bwd_avx512},
-                              sp_half_cheap_dbwd_avx512};
+                              {sp_half_cheap_dbwd_avx512, sp_half_cheap_bbeta_avx512}};
 #endif
 #if defined(SP_HAVE_NEON_BF16)
     if (softplus_isa_supported(SOFTPLUS_ISA_NEON))
-        sets[nsets++] = (set){"neon", {sp_half_cheap_fwd_neon, sp_half_cheap_bwd_neon}, sp_half_cheap_dbwd_neon};
+        sets[nsets++] = (set){"neon", {sp_half_cheap_fwd_neon, sp_half_cheap_bwd_neon},
+                              {sp_half_cheap_dbwd_neon, sp_half_cheap_bbeta_neon}};
 #endif
     if (!nsets) {
         printf("no vector set with the cheap half forward on this CPU: skipped\n");
@@ -290,15 +298,16 @@ int main(int argc, char **argv)
                sets[0].name, f16 ? "f16 " : "bf16", bwd ? "backward" : "forward ", w.ulp, bound[bwd][f16],
                (double)w.x, (double)w.got, w.want);
     }
-    for (size_t b = 0; b < NBETAS; b++) {
+    for (size_t b = 0; b < 2 * NBETAS; b++) {
+        const int bbeta = b >= NBETAS;
         worst w = {0};
         for (int t = 0; t < threads; t++)
-            if (jobs[t].wd[b].ulp > w.ulp)
-                w = jobs[t].wd[b];
-        const int bad = !(w.ulp <= SP_HALF_CHEAP_DBWD_ULP);
+            if (jobs[t].wt[bbeta][b % NBETAS].ulp > w.ulp)
+                w = jobs[t].wt[bbeta][b % NBETAS];
+        const int bad = !(w.ulp <= tail_bounds[bbeta]);
         fail |= bad;
-        printf("%s %-6s second derivative, beta %a: worst %.3f ULP (bound %.1f) at x = %a: got %a want %a\n",
-               bad ? "FAIL" : "ok  ", sets[0].name, (double)dbwd_betas[b], w.ulp, SP_HALF_CHEAP_DBWD_ULP, (double)w.x,
+        printf("%s %-6s %s, beta %a: worst %.3f ULP (bound %.1f) at x = %a: got %a want %a\n", bad ? "FAIL" : "ok  ",
+               sets[0].name, tail_names[bbeta], (double)tail_betas[b % NBETAS], w.ulp, tail_bounds[bbeta], (double)w.x,
                (double)w.got, w.want);
     }
     for (int s = 1; s < nsets; s++)
