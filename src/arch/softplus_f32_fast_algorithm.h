@@ -212,6 +212,21 @@ SP_INLINE void sp_fwd_front(const sp_f32_k *k, int mode, vf x, vf *ts)
     *ts = sp_fast_exp(a, unit ? ZERO() : XOR(sp_fast_zl(k, x, z), SIGN(z)), unit, SP_FAST_SHIFT + 64.0f, !unit);
 }
 
+/* H(t) ~ log1p(t)/t from ts = t 2^64, at t' = max(t, 2^-30) (H(t) rounds to 1 below; the scaling by
+ * 2^-64 is an integer add) */
+SP_INLINE vf sp_fast_log1p_over_t(vf ts)
+{
+    const vf t = IADD(MAX(ts, F(0x1p34f)), F(SP_FAST_EXP_MINUS_64));
+    vf h = FMA(F(SP_FAST_H8), t, F(SP_FAST_H7));
+    h = FMA(h, t, F(SP_FAST_H6));
+    h = FMA(h, t, F(SP_FAST_H5));
+    h = FMA(h, t, F(SP_FAST_H4));
+    h = FMA(h, t, F(SP_FAST_H3));
+    h = FMA(h, t, F(SP_FAST_H2));
+    h = FMA(h, t, F(SP_FAST_H1));
+    return FMA(h, t, F(1.0f));
+}
+
 /* y = softplus(x) from ts; *special flags the lanes (NaN, +-inf, beta*x overflowing) that the scalar
  * reference must redo (arch/softplus_half_fused.h relies on them too), except in mode 2, beta = 1,
  * where none needs it: +inf gives max(0, z) = inf, -inf gives t 2^-64 rounding to +0, and a NaN passes
@@ -222,15 +237,7 @@ SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int mode, vf x, vf ts, vm *special
     const int unit = mode != 0;
     const vf z = sp_fast_z(k, unit, x);
     *special = mode == 2 ? NO_LANES() : NOT_FINITE(z);
-    const vf t = IADD(MAX(ts, F(0x1p34f)), F(SP_FAST_EXP_MINUS_64)); /* max(t, 2^-30): H(t) is 1 below */
-    vf h = FMA(F(SP_FAST_H8), t, F(SP_FAST_H7));
-    h = FMA(h, t, F(SP_FAST_H6));
-    h = FMA(h, t, F(SP_FAST_H5));
-    h = FMA(h, t, F(SP_FAST_H4));
-    h = FMA(h, t, F(SP_FAST_H3));
-    h = FMA(h, t, F(SP_FAST_H2));
-    h = FMA(h, t, F(SP_FAST_H1));
-    h = FMA(h, t, F(1.0f));
+    const vf h = sp_fast_log1p_over_t(ts);
     const vf zp = MAX(ZERO(), z);
     vf y;
     if (unit) {

@@ -332,15 +332,7 @@ SP_INLINE vf sp_half_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf t
     const vf a = ABS(z);
     const vf tu = MUL(ts, F(0x1p-64f));
     const vf v = DIV(tu, ADD(tu, F(1.0f))); /* s(-a) */
-    const vf t = IADD(MAX(ts, F(0x1p34f)), F(SP_FAST_EXP_MINUS_64)); /* max(t, 2^-30): H(t) is 1 below */
-    vf h = FMA(F(SP_FAST_H8), t, F(SP_FAST_H7));
-    h = FMA(h, t, F(SP_FAST_H6));
-    h = FMA(h, t, F(SP_FAST_H5));
-    h = FMA(h, t, F(SP_FAST_H4));
-    h = FMA(h, t, F(SP_FAST_H3));
-    h = FMA(h, t, F(SP_FAST_H2));
-    h = FMA(h, t, F(SP_FAST_H1));
-    h = FMA(h, t, F(1.0f));
+    vf h = sp_fast_log1p_over_t(ts);
     if (!unit) /* the product's error al to first order, beside H (al <= 2^-24 a, H >= ln 2) */
         h = ADD(h, XOR(FMS(F(k->beta), x, z), SIGN(z)));
     const vf hs = MUL(ts, ADD(FNMA(a, v, a), h)); /* a (1 - s(-a)): s(-a)'s errors scaled by <= 1 */
