@@ -180,18 +180,16 @@ void sp_half_cheap_fwd_neon(int f16, size_t n, const float *x, float *y);
 void sp_half_cheap_bwd_avx2(int f16, size_t n, const float *x, float *y);
 void sp_half_cheap_bwd_avx512(int f16, size_t n, const float *x, float *y);
 void sp_half_cheap_bwd_neon(int f16, size_t n, const float *x, float *y);
-/* The second derivative's evaluation of the fused loop (any beta of the fast tier's vector range, both
- * formats): its bound in ULP of the float d at g = 1, which sets the window of the product g*d;
- * sp_half_cheap_dbwd_<isa>: d at g = 1 of n floats at that beta, threshold inf, for the same test. */
+/* The fused loop's own evaluations of the second derivative, the beta gradient and the inverse (any beta
+ * of the fast tier's vector range, both formats): their bounds in ULP of the float result at a unit
+ * multiplier, which set the windows (the products' as the backward's); sp_half_cheap_op_<isa>: op (SP_OP_DBWD,
+ * SP_OP_BBETA or SP_OP_INV) at a unit multiplier of n floats at that beta, threshold inf, for the same test. */
 #define SP_HALF_CHEAP_DBWD_ULP 3.5
-void sp_half_cheap_dbwd_avx2(float beta, size_t n, const float *x, float *y);
-void sp_half_cheap_dbwd_avx512(float beta, size_t n, const float *x, float *y);
-void sp_half_cheap_dbwd_neon(float beta, size_t n, const float *x, float *y);
-/* The beta gradient's (the same): ULP of the float dbeta at dy = 1; sp_half_cheap_bbeta_<isa>. */
 #define SP_HALF_CHEAP_BBETA_ULP 4.0
-void sp_half_cheap_bbeta_avx2(float beta, size_t n, const float *x, float *y);
-void sp_half_cheap_bbeta_avx512(float beta, size_t n, const float *x, float *y);
-void sp_half_cheap_bbeta_neon(float beta, size_t n, const float *x, float *y);
+#define SP_HALF_CHEAP_INV_ULP 3.5
+void sp_half_cheap_op_avx2(int op, float beta, size_t n, const float *x, float *y);
+void sp_half_cheap_op_avx512(int op, float beta, size_t n, const float *x, float *y);
+void sp_half_cheap_op_neon(int op, float beta, size_t n, const float *x, float *y);
 
 #define SP_MAX_ULP_F32_NEON 1.0
 #define SP_MAX_ULP_BETA_F32_NEON 1.0

@@ -1,6 +1,6 @@
-/* softplus_half_fused.h -- bfloat16 and float16 forward, backward, second derivative and beta gradient in
- * one vector loop: widen in registers, the fast tier's f32 algorithm (or a cheaper one with a bound of
- * its own), narrow and check in registers; written once in vector ops.
+/* softplus_half_fused.h -- bfloat16 and float16 kernels of every op in one vector loop: widen in
+ * registers, the fast tier's f32 algorithm (or a cheaper one with a bound of its own), narrow and check in
+ * registers; written once in vector ops.
  * SPDX-License-Identifier: MIT
  *
  * Not a standalone header: arch/x86/softplus_half_avx2.c, arch/x86/softplus_half_avx512.c and
@@ -16,8 +16,8 @@
  *       TOP_HALVES(a)         the top 16 bits of each lane's pattern
  *       LOW_BITS_LE(a, low, bound)           vm: lanes where (bits(a) & low) <= bound, unsigned
  * and SP_HALF_FUSED defined; arch/softplus_half_kernels.h includes it then (it uses the formats, sp_half_run,
- * sp_half_redo and sp_half_steps) and calls its SP_HALF_FUSED_RUN for every op: forward, backward and
- * the second derivative and the beta gradient run here, the inverse the block driver (sp_half_run).
+ * sp_half_redo and sp_half_steps) and calls its SP_HALF_FUSED_RUN for every op: every op runs here (the
+ * block driver, sp_half_run, takes the betas out of the vector range and the special lanes).
  *
  * Method: the block driver's (arch/softplus_half_kernels.h, Ziv's strategy), without its scratch arrays
  * of widened inputs and float results. Per block of SP_HALF_FUSED_BLOCK elements, in the loop driver's
@@ -27,10 +27,10 @@
  * with beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
  * (sp_half_cheap_front/finish below: bf16 28 ULP, f16 6.5, so E = 58 and 16), and backward the fast
  * tier's with a cheaper exponential (sp_half_cheap_bwd_front: bf16 6.5 ULP, f16 4, so E = 31 and 19).
- * The second derivative and the beta gradient have no fast f32 kernel: they run evaluations of their
- * own at every beta (sp_half_tail_front, sp_half_dbwd_finish and sp_half_bbeta_finish: forward's
- * exponential, then g t / (1 + t)^2 with one division, resp. t (a (1 - s(-a)) + H(t)) with one; bounds
- * 3.5 and 4 ULP, E = 19 for both).
+ * The second derivative, the beta gradient and the inverse have no fast f32 kernel: they run evaluations
+ * of their own at every beta (sp_half_tail_front, sp_half_dbwd_finish and sp_half_bbeta_finish: forward's
+ * exponential, then g t / (1 + t)^2 with one division, resp. t (a (1 - s(-a)) + H(t)) with one, bounds 3.5
+ * and 4 ULP, E = 19 for both; sp_half_inv_front/finish: a log1p by atanh with one division, 4 ULP, E = 10).
  * The loops run the fast f32 kernels' modes (arch/softplus_f32_kernels.h): 0 any beta, 1 beta = 1, 2
  * beta = 1 with a threshold >= SP_FWD_THRESHOLD_FREE (backward SP_BWD_THRESHOLD_FREE), the defaults
  * among them, where the threshold's compare and select are left out (the arithmetic returns x resp. dy
@@ -58,7 +58,8 @@
  *   below (with the fast tier's results and E = 10 / 19 it was, over all finite patterns with dy = 1 /
  *   over bench_softplus's inputs: bf16 forward 0.008% / 0.023%, backward 0.011% / 0.043%; f16 forward
  *   0.20% / 0.18%, backward 0.27% / 0.31%).
- * Forward with |beta| outside the fast tier's vector range (sp_f32_fwd_vector_ok) runs the block driver.
+ * Every op but backward with |beta| outside the fast tier's vector range (sp_f32_fwd_vector_ok) runs the
+ * block driver.
  * In-place calls (out == in1 or in2): stage 2 reads each vector's input patterns before its output is
  * stored, and a redone lane's patterns are saved from those registers.
  */
@@ -340,38 +341,146 @@ SP_INLINE vf sp_half_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf t
     return SELECT(GT(z, F(k->thr)), ZERO(), unit ? MUL(hd, F(-0x1p-64f)) : FMA(hd, F(k->nib2s), MUL(hd, F(k->nib2se))));
 }
 
+/* ---- the inverse: the forward's betas ------------------------------------------------------------------
+ * x = v/beta, v = log(expm1(z + zl)), z = fl(beta*y) > 0, zl the product's error; written as v = k ln2 + Z +
+ * log1p(f) with one log1p for every lane: log1p(f) = 2 atanh(s) = 2 s + s^3 R(s^2), s = f/(2 + f) (one
+ * division; R degree 4, 2^-31.5 relative), f in [-0.431, 1), and no range cancels:
+ *   z < 0.45           u = expm1(z) = z + z^2 Q(z) (Q degree 5, 2^-30.6), u <= 0.57; u = 2^k m with m in
+ *                      [0.75, 1.5] (MANT, LOGB, one halving), f = m - 1 exact, Z = 0; |v| >= 0.56;
+ *   0.45 <= z <= 0.913 d = z + zl - ln2 = dh + dl (ln 2 in three floats, z - ln2_hi exact: d is relatively
+ *                      exact where v crosses 0 at z = ln 2), f = u - 1 = 2 expm1(d) = 2 (dh + (dh^2 Q(dh) +
+ *                      dl)), k = 0, Z = 0: v = log1p(f), relatively exact at its zero (below 0.45 the
+ *                      condition of log1p near -1 cost 3.8 ULP);
+ *   z > 0.913          v = (z - ln2) + zl + log1p(1 - 2t), t = exp(-(min(z, 86) + zl)) <= 0.402 (the fast
+ *                      tier's exponential, E degree 6): f = 1 - 2t, k = -1, Z = z, both parts positive (as
+ *                      z + log1p(-t) they cancelled: 3.5 ULP near 0.92).
+ * Stage 1 computes the exponential and the expm1 polynomial, stage 2 the log1p. x = v (ib + ibe) sign(beta)
+ * (beta != 1). Zeros (y = +-0: z = +-0) give the limit -inf/beta in the vector; lanes redone: z < 2^-100
+ * otherwise (y < 0 for beta > 0: NaN; tiny z), z not finite. The threshold rule comes last: fl(beta*y) >
+ * threshold returns y. Bound SP_HALF_CHEAP_INV_ULP (src/kernels.h, ULP of the float x), the window E = 2B +
+ * 2 = 10, proven by tests/accuracy/test_half_cheap.c against v/beta in double (the middle range as
+ * log1p(2 expm1(d)), d with ln 2 in two doubles): worst 2.777 ULP at beta = 1 over every finite float (y =
+ * 0x1.83d694p-1), 3.084 at beta = 7.3 over every 16th (y = 0x1.059acp-3). A correction of s for the
+ * rounding of 2 + f (5 operations) took the worst from 3.4 to 2.8 before the middle range began at 0.45,
+ * and was not kept after (2.6 against 2.4 sampled, the same window).
+ * Polynomials: tests/tools/softplus_half_inverse_coeffs.sollya. */
+#define SP_HALF_LN2_LO -0x1.05c61p-29f    /* ln 2 - SP_HALF_LN2 ~ -1.9046542e-09 */
+#define SP_HALF_LN2_LO2 -0x1.950d88p-54f  /* ln 2 - SP_HALF_LN2 - SP_HALF_LN2_LO ~ -8.7831837e-17 */
+#define SP_HALF_INV_Q1 0x1.55555ap-3f     /* 0.166666701 */
+#define SP_HALF_INV_Q2 0x1.555562p-5f     /* 0.0416666903 */
+#define SP_HALF_INV_Q3 0x1.1103d4p-7f     /* 0.00833175518 */
+#define SP_HALF_INV_Q4 0x1.6c50dep-10f    /* 0.00138975482 */
+#define SP_HALF_INV_Q5 0x1.c2b276p-13f    /* 0.000214909131 */
+#define SP_HALF_INV_R0 0x1.555556p-1f     /* 0.666666687 */
+#define SP_HALF_INV_R1 0x1.999864p-2f     /* 0.399995387 */
+#define SP_HALF_INV_R2 0x1.24d804p-2f     /* 0.285980284 */
+#define SP_HALF_INV_R3 0x1.bb1a2p-3f      /* 0.216358423 */
+#define SP_HALF_INV_R4 0x1.e1a36ep-3f     /* 0.235174999 */
+#define SP_HALF_INV_HI 0x1.d374bcp-1f     /* 0.912999988: the high range above */
+
+/* Stage 1: g = expm1(z) (z < 0.45), expm1(d) = (u - 1)/2 (the middle range) or 1 - 2t (z > 0.913), t =
+ * exp(-(min(max(z, 0), 86) + zl)) normal (a NaN z gives 0: MAX's unordered rule). The split keeps the two
+ * stages' dependency chains of similar length. */
+SP_INLINE vf sp_half_inv_front(const sp_f32_k *k, int unit, vf y)
+{
+    const vf z = sp_fast_z(k, unit, y);
+    const vf zl = unit ? ZERO() : sp_fast_zl(k, y, z);
+    const vf t = sp_fast_exp(MIN(MAX(z, ZERO()), F(86.0f)), zl, unit, SP_FAST_SHIFT, 1);
+    const vm lo = LT(z, F(0.45f)), hi = GT(z, F(SP_HALF_INV_HI));
+    /* dh + dl = z + zl - ln2: z - ln2_hi is exact for z in [0.45, 0.913] (Sterbenz), and a multiple of
+     * 2^-25 larger than |zl| unless zero (Fast2Sum); then a 2Sum with -ln2_lo */
+    const vf d0 = SUB(z, F(SP_HALF_LN2));
+    vf dh, dl;
+    if (unit) {
+        dh = SUB(d0, F(SP_HALF_LN2_LO)); /* Fast2Sum: |d0| >= 2^-25 > |ln2_lo| unless d0 = 0 */
+        dl = SUB(SUB(SUB(d0, dh), F(SP_HALF_LN2_LO)), F(SP_HALF_LN2_LO2));
+    } else {
+        const vf s1 = ADD(d0, zl);
+        const vf s1l = ADD(SUB(d0, s1), zl);
+        dh = SUB(s1, F(SP_HALF_LN2_LO));
+        const vf bb = SUB(dh, s1);
+        dl = ADD(ADD(SUB(s1, SUB(dh, bb)), SUB(F(-SP_HALF_LN2_LO), bb)), SUB(s1l, F(SP_HALF_LN2_LO2)));
+    }
+    /* expm1(p), p = z or dh: p + (p^2 Q(p) + dl), one rounding of the sum (dl only in the middle range) */
+    const vf p = SELECT(lo, z, dh);
+    vf q = FMA(F(SP_HALF_INV_Q5), p, F(SP_HALF_INV_Q4));
+    q = FMA(q, p, F(SP_HALF_INV_Q3));
+    q = FMA(q, p, F(SP_HALF_INV_Q2));
+    q = FMA(q, p, F(SP_HALF_INV_Q1));
+    q = FMA(q, p, F(0.5f));
+    const vf em = ADD(p, FMA(MUL(p, p), q, SELECT(lo, ZERO(), dl)));
+    return SELECT(hi, FNMA(F(2.0f), t, F(1.0f)), em);
+}
+
+/* Stage 2: f, k and Z per range, log1p(f), v = k ln2 + Z + log1p(f) (Z = z - ln2 above 0.913, k = -1 there),
+ * x = v/beta; zeros, special lanes and the threshold */
+SP_INLINE vf sp_half_inv_finish(const sp_f32_k *k, int unit, vf y, vf g, vm *special)
+{
+    const vf one = F(1.0f);
+    const vf z = sp_fast_z(k, unit, y);
+    const vm zero = LT(ABS(z), F(0x1p-149f));
+    const vf zs = SELECT(zero, one, z);
+    *special = OR_MASK(NGE(zs, F(0x1p-100f)), NOT_FINITE(zs));
+    const vm lo = LT(z, F(0.45f)), hi = GT(z, F(SP_HALF_INV_HI));
+    /* u = expm1(z) = 2^k m below 0.45, m in [0.75, 1.5] */
+    const vf mt = MANT(g), kt = LOGB(g);
+    const vm big = GT(mt, F(1.5f));
+    const vf m = SELECT(big, MUL(mt, F(0.5f)), mt);
+    const vf kk = SELECT(lo, SELECT(big, ADD(kt, one), kt), SELECT(hi, F(-1.0f), ZERO()));
+    const vf f = SELECT(lo, SUB(m, one), SELECT(hi, g, ADD(g, g)));
+    const vf sq = DIV(f, ADD(f, F(2.0f)));
+    const vf s2 = MUL(sq, sq);
+    vf r = FMA(F(SP_HALF_INV_R4), s2, F(SP_HALF_INV_R3));
+    r = FMA(r, s2, F(SP_HALF_INV_R2));
+    r = FMA(r, s2, F(SP_HALF_INV_R1));
+    r = FMA(r, s2, F(SP_HALF_INV_R0));
+    vf l = FMA(MUL(sq, s2), r, ADD(sq, sq)); /* log1p(f) */
+    if (!unit)
+        l = ADD(l, SELECT(hi, FMS(F(k->beta), y, z), ZERO()));
+    const vf v = ADD(FMA(kk, F(SP_HALF_LN2), SELECT(hi, z, ZERO())), FMA(kk, F(SP_HALF_LN2_LO), l));
+    vf x = unit ? v : XOR(FMA(v, F(k->ib), MUL(v, F(k->ibe))), F(k->bsign));
+    x = SELECT(zero, XOR(F(-INFINITY), F(k->bsign)), x);
+    return SELECT(GT(z, F(k->thr)), y, x);
+}
+
 /* the fused loop's ops: sp_op's values, as digits for the loops' names */
 #define SP_HALF_FUSED_FWD 0
 #define SP_HALF_FUSED_BWD 1
 #define SP_HALF_FUSED_DBWD 2
+#define SP_HALF_FUSED_INV 3
 #define SP_HALF_FUSED_BBETA 4
 _Static_assert(SP_HALF_FUSED_FWD == (int)SP_OP_FWD && SP_HALF_FUSED_BWD == (int)SP_OP_BWD &&
-                   SP_HALF_FUSED_DBWD == (int)SP_OP_DBWD && SP_HALF_FUSED_BBETA == (int)SP_OP_BBETA,
+                   SP_HALF_FUSED_DBWD == (int)SP_OP_DBWD && SP_HALF_FUSED_INV == (int)SP_OP_INV &&
+                   SP_HALF_FUSED_BBETA == (int)SP_OP_BBETA,
                "the fused loop's op numbers");
 
-/* the second derivative or the beta gradient at a unit multiplier, threshold inf, on n floats */
-SP_INLINE void sp_half_cheap_tail(int op, float beta, size_t n, const float *x, float *y)
+/* one vector of the second derivative, the beta gradient (at a unit multiplier) or the inverse */
+SP_INLINE vf sp_half_cheap_one(const sp_f32_k *k, int op, int unit, vf v, vm *sm)
+{
+    if (op == SP_HALF_FUSED_INV)
+        return sp_half_inv_finish(k, unit, v, sp_half_inv_front(k, unit, v), sm);
+    if (op == SP_HALF_FUSED_DBWD)
+        return sp_half_dbwd_finish(k, unit, F(1.0f), v, sp_half_tail_front(k, unit, v), sm);
+    return sp_half_bbeta_finish(k, unit, F(1.0f), v, sp_half_tail_front(k, unit, v), sm);
+}
+
+/* that op at threshold inf on n floats */
+SP_INLINE void sp_half_cheap_run(int op, float beta, size_t n, const float *x, float *y)
 {
     const sp_params_f32 p = {beta, INFINITY};
     sp_f32_k k = sp_f32_make_k(&p);
     sp_half_k_bbeta(&k, &p);
     for (size_t i = 0; i < n; i += SP_LOOP_W) {
         vm sm;
-        const vf v = SP_LOOP_LOADU(x + i), one = F(1.0f);
-        vf r;
-        if (beta == 1.0f)
-            r = op == SP_HALF_FUSED_DBWD ? sp_half_dbwd_finish(&k, 1, one, v, sp_half_tail_front(&k, 1, v), &sm)
-                                         : sp_half_bbeta_finish(&k, 1, one, v, sp_half_tail_front(&k, 1, v), &sm);
-        else
-            r = op == SP_HALF_FUSED_DBWD ? sp_half_dbwd_finish(&k, 0, one, v, sp_half_tail_front(&k, 0, v), &sm)
-                                         : sp_half_bbeta_finish(&k, 0, one, v, sp_half_tail_front(&k, 0, v), &sm);
-        SP_LOOP_STOREU(y + i, r);
+        const vf v = SP_LOOP_LOADU(x + i);
+        SP_LOOP_STOREU(y + i, beta == 1.0f ? sp_half_cheap_one(&k, op, 1, v, &sm) : sp_half_cheap_one(&k, op, 0, v, &sm));
     }
 }
 
 /* The cheap evaluations on n floats (n a multiple of SP_LOOP_W), mode 2: tests/accuracy/test_half_cheap.c
- * sweeps them (sp_half_cheap_fwd_<isa>; sp_half_cheap_bwd_<isa>, dy = 1; sp_half_cheap_dbwd_<isa> and
- * sp_half_cheap_bbeta_<isa>, multiplier 1, any beta, threshold inf; declared in kernels.h). */
+ * sweeps them (sp_half_cheap_fwd_<isa>; sp_half_cheap_bwd_<isa>, dy = 1; sp_half_cheap_op_<isa>, the second
+ * derivative, the beta gradient and the inverse, multiplier 1, any beta, threshold inf; declared in
+ * kernels.h). */
 #define SP_HALF_CHEAP_EVAL(isa)                                                                      \
     void sp_half_cheap_fwd_##isa(int f16, size_t n, const float *x, float *y)                        \
     {                                                                                                \
@@ -391,13 +500,9 @@ SP_INLINE void sp_half_cheap_tail(int op, float beta, size_t n, const float *x, 
             SP_LOOP_STOREU(y + i, sp_bwd_finish(NULL, 2, F(1.0f), v, sp_half_cheap_bwd_front(f16, v), &sm)); \
         }                                                                                            \
     }                                                                                                \
-    void sp_half_cheap_dbwd_##isa(float beta, size_t n, const float *x, float *y)                    \
+    void sp_half_cheap_op_##isa(int op, float beta, size_t n, const float *x, float *y)              \
     {                                                                                                \
-        sp_half_cheap_tail(SP_HALF_FUSED_DBWD, beta, n, x, y);                                       \
-    }                                                                                                \
-    void sp_half_cheap_bbeta_##isa(float beta, size_t n, const float *x, float *y)                   \
-    {                                                                                                \
-        sp_half_cheap_tail(SP_HALF_FUSED_BBETA, beta, n, x, y);                                      \
+        sp_half_cheap_run(op, beta, n, x, y);                                                        \
     }
 
 /* Stage 1 of one vector (the loop driver's split, arch/softplus_loop.h: two short dependency chains
@@ -410,6 +515,8 @@ SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int op, int mode, v
     *x = f16 ? WIDEN_F16(hx) : WIDEN_BF16(hx);
     if (op == SP_HALF_FUSED_DBWD || op == SP_HALF_FUSED_BBETA)
         ts = sp_half_tail_front(k, mode != 0, *x);
+    else if (op == SP_HALF_FUSED_INV)
+        ts = sp_half_inv_front(k, mode != 0, *x);
     else if (bwd && mode != 0)
         ts = sp_half_cheap_bwd_front(f16, *x);
     else if (bwd)
@@ -428,7 +535,9 @@ SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int op, int mode, 
 {
     vf y;
     vm sm;
-    if (op == SP_HALF_FUSED_BBETA)
+    if (op == SP_HALF_FUSED_INV)
+        y = sp_half_inv_finish(k, mode != 0, x, ts, &sm);
+    else if (op == SP_HALF_FUSED_BBETA)
         y = sp_half_bbeta_finish(k, mode != 0, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
     else if (op == SP_HALF_FUSED_DBWD)
         y = sp_half_dbwd_finish(k, mode != 0, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
@@ -464,7 +573,7 @@ SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int op, int mode, 
 SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int f16, int op, int mode,
                                   uint32_t e, size_t n, const uint16_t *in1, const uint16_t *in2)
 {
-    const int binary = op != SP_HALF_FUSED_FWD; /* the multiplier in1, x in2 */
+    const int binary = op != SP_HALF_FUSED_FWD && op != SP_HALF_FUSED_INV; /* the multiplier in1, x in2 */
     _Alignas(64) float tsb[SP_HALF_FUSED_BLOCK], xb[SP_HALF_FUSED_BLOCK];
     sp_half_pending q;
     q.count = 0;
@@ -520,11 +629,12 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
     {                                                                                                \
         sp_half_fused_loop(c, k, f16_, op_, mode_, e, n, in1, in2);                                  \
     }
-/* the second derivative and the beta gradient have modes 0 and 1 (their threshold rule is never free) */
+/* the second derivative, the inverse and the beta gradient have modes 0 and 1 (their threshold's compare
+ * stays) */
 #define SP_HALF_FUSED_MODES_(M)                                                                      \
-    M(0, 0, 0) M(0, 0, 1) M(0, 0, 2) M(0, 1, 0) M(0, 1, 1) M(0, 1, 2) M(0, 2, 0) M(0, 2, 1) M(0, 4, 0) \
-    M(0, 4, 1) M(1, 0, 0) M(1, 0, 1) M(1, 0, 2) M(1, 1, 0) M(1, 1, 1) M(1, 1, 2) M(1, 2, 0) M(1, 2, 1) \
-    M(1, 4, 0) M(1, 4, 1)
+    M(0, 0, 0) M(0, 0, 1) M(0, 0, 2) M(0, 1, 0) M(0, 1, 1) M(0, 1, 2) M(0, 2, 0) M(0, 2, 1) M(0, 3, 0) \
+    M(0, 3, 1) M(0, 4, 0) M(0, 4, 1) M(1, 0, 0) M(1, 0, 1) M(1, 0, 2) M(1, 1, 0) M(1, 1, 1) M(1, 1, 2) \
+    M(1, 2, 0) M(1, 2, 1) M(1, 3, 0) M(1, 3, 1) M(1, 4, 0) M(1, 4, 1)
 SP_HALF_FUSED_MODES_(SP_HALF_FUSED_LOOP_)
 #undef SP_HALF_FUSED_LOOP_
 
@@ -533,7 +643,7 @@ SP_HALF_FUSED_MODES_(SP_HALF_FUSED_LOOP_)
 static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op, size_t n, const uint16_t *in1,
                           const uint16_t *in2, uint16_t *out, const sp_params_f32 *p)
 {
-    const int bwd = op == SP_OP_BWD, tail = op == SP_OP_DBWD || op == SP_OP_BBETA;
+    const int bwd = op == SP_OP_BWD, tail = op == SP_OP_DBWD || op == SP_OP_BBETA || op == SP_OP_INV;
     /* backward takes any finite beta; the others the forward's vector range, [2^-20, 2^16] (where the
      * beta gradient's scale -2^-64/beta^2 is normal) */
     if (!bwd && !sp_f32_fwd_vector_ok(p)) {
@@ -542,7 +652,7 @@ static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op,
     }
     const sp_kernel_set *set = sp_registry_set(isa);
     const sp_kernel *k32 = sp_kernel_of(set, SOFTPLUS_ACCURACY_FAST, op, SP_DTYPE_F32);
-    const sp_half_call c = {fmt, isa, op, op == SP_OP_FWD ? 1 : 2,
+    const sp_half_call c = {fmt, isa, op, op == SP_OP_FWD || op == SP_OP_INV ? 1 : 2,
                             sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, op, SP_DTYPE_F64), p, out};
     sp_f32_k k = sp_f32_make_k(p);
     if (op == SP_OP_BBETA)
@@ -555,6 +665,7 @@ static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op,
      * in modes 1 and 2, the second derivative and the beta gradient always) */
     const double cheap = op == SP_OP_DBWD    ? SP_HALF_CHEAP_DBWD_ULP
                          : op == SP_OP_BBETA ? SP_HALF_CHEAP_BBETA_ULP
+                         : op == SP_OP_INV   ? SP_HALF_CHEAP_INV_ULP
                          : bwd               ? (fmt->f16 ? SP_HALF_CHEAP_BWD_ULP_F16 : SP_HALF_CHEAP_BWD_ULP_BF16)
                          : fmt->f16          ? SP_HALF_CHEAP_ULP_F16
                                              : SP_HALF_CHEAP_ULP_BF16;
@@ -569,14 +680,11 @@ static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op,
 #undef SP_HALF_FUSED_MODES_
 }
 
-/* every op of SP_HALF_KERNELS: all but the inverse here, the inverse by the block driver */
+/* every op of SP_HALF_KERNELS */
 SP_INLINE void sp_half_fused_run(const sp_half_format *fmt, softplus_isa isa, sp_op op, size_t n,
                                  const uint16_t *in1, const uint16_t *in2, uint16_t *out, const sp_params_f32 *p)
 {
-    if (op != SP_OP_INV)
-        sp_half_fused(fmt, isa, op, n, in1, in2, out, p);
-    else
-        sp_half_run(fmt, isa, op, n, in1, in2, out, p);
+    sp_half_fused(fmt, isa, op, n, in1, in2, out, p);
 }
 #define SP_HALF_FUSED_RUN sp_half_fused_run
 

@@ -18,7 +18,10 @@
  * exact in double) under SP_HALF_CHEAP_DBWD_ULP, and the beta gradient (sp_half_bbeta_finish) at dy = 1
  * against -(a e/(1 + e) + log1p(e))/beta^2 (a = |beta x|) under SP_HALF_CHEAP_BBETA_ULP: at beta = 1 at the
  * same patterns, at the other betas of tail_betas at every 16th of them (the lanes the fused loop flags
- * special are skipped: fl(beta*x) not finite, and for the beta gradient |fl(beta*x)| > 128).
+ * special are skipped: fl(beta*x) not finite, and for the beta gradient |fl(beta*x)| > 128); and the
+ * inverse (sp_half_inv_front/finish) against v/beta, v = log(expm1(beta y)) in double (the middle range as
+ * log1p(2 expm1(d)), d = beta y - ln 2 with ln 2 in two doubles: relatively exact where v crosses 0) under
+ * SP_HALF_CHEAP_INV_ULP, at the y with fl(beta*y) in [2^-100, inf) (the others are special or zeros).
  * The half kernels widen exactly, so every x a bf16 or f16 input gives (any beta: this path runs only
  * where beta = 1) is among these; NaN and infinite x are the fused loop's special lanes.
  * Options: --step K, --threads N. The CMake entries: every float under the label exhaustive, a sample
@@ -35,19 +38,21 @@
 #include "kernels.h"
 
 typedef void (*eval_fn)(int f16, size_t n, const float *x, float *y);
-typedef void (*eval_beta_fn)(float beta, size_t n, const float *x, float *y);
+typedef void (*eval_op_fn)(int op, float beta, size_t n, const float *x, float *y);
 
 typedef struct set {
     const char *name;
     eval_fn run[2];     /* forward, backward at dy = 1 */
-    eval_beta_fn tail[2]; /* the second derivative and the beta gradient at a unit multiplier */
+    eval_op_fn tail;    /* the second derivative, the beta gradient (at a unit multiplier), the inverse */
 } set;
 
 /* their betas: 1 at every pattern the sweep takes, the others at every 16th */
 static const float tail_betas[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f, 0x1p-20f, 1000.0f};
 #define NBETAS (sizeof tail_betas / sizeof tail_betas[0])
-static const char *const tail_names[2] = {"second derivative", "beta gradient"};
-static const double tail_bounds[2] = {SP_HALF_CHEAP_DBWD_ULP, SP_HALF_CHEAP_BBETA_ULP};
+#define NTAIL 3
+static const char *const tail_names[NTAIL] = {"second derivative", "beta gradient", "inverse"};
+static const int tail_ops[NTAIL] = {SP_OP_DBWD, SP_OP_BBETA, SP_OP_INV};
+static const double tail_bounds[NTAIL] = {SP_HALF_CHEAP_DBWD_ULP, SP_HALF_CHEAP_BBETA_ULP, SP_HALF_CHEAP_INV_ULP};
 
 static set sets[3];
 static int nsets;
@@ -63,7 +68,7 @@ typedef struct worst {
 typedef struct job {
     uint64_t first, last, step; /* patterns first, first + step, ... below last */
     worst w[2][2];              /* the first set's, [backward][f16] */
-    worst wt[2][NBETAS];        /* the first set's second derivative and beta gradient, per beta */
+    worst wt[NTAIL][NBETAS];    /* the first set's second derivative, beta gradient and inverse, per beta */
     uint64_t checked, differ;
 } job;
 
@@ -174,13 +179,21 @@ static void *sweep(void *arg)
     return NULL;
 }
 
-/* the second derivative beta e / (1 + e)^2 and the beta gradient -(a e / (1 + e) + log1p(e)) / beta^2,
- * e = exp(-a), a = |beta x|, in double: beta x is exact, the error below 2^-50 relative */
-static double reference_tail(int bbeta, float beta, float v)
+/* op 0: the second derivative beta e / (1 + e)^2; op 1: the beta gradient -(a e / (1 + e) + log1p(e)) /
+ * beta^2, e = exp(-a), a = |beta x|; op 2: the inverse log(expm1(z))/beta, z = beta x > 0; in double: beta x
+ * is exact, the error below 2^-50 relative */
+static double reference_tail(int op, float beta, float v)
 {
-    const double a = fabs((double)beta * (double)v), b = beta;
+    const double z = (double)beta * (double)v, a = fabs(z), b = beta;
+    if (op == 2) {
+        if (z < 0.35)
+            return log(expm1(z)) / b;
+        if (z < 1.35) /* z - ln2_hi is exact (Sterbenz) */
+            return log1p(2.0 * expm1((z - 0x1.62e42fefa39efp-1) - 0x1.abc9e3b39803fp-56)) / b;
+        return (z + log1p(-exp(-z))) / b;
+    }
     const double e = a > 746.0 ? 0.0 : exp(-a);
-    return bbeta ? -(a * e / (1.0 + e) + log1p(e)) / (b * b) : b * e / ((1.0 + e) * (1.0 + e));
+    return op ? -(a * e / (1.0 + e) + log1p(e)) / (b * b) : b * e / ((1.0 + e) * (1.0 + e));
 }
 
 static void *sweep_tail(void *arg)
@@ -189,8 +202,8 @@ static void *sweep_tail(void *arg)
     static _Thread_local float x[CHUNK], y[CHUNK];
     static _Thread_local double ref[CHUNK], iulp[CHUNK];
     static _Thread_local uint32_t first_bits[CHUNK];
-    for (size_t b = 0; b < 2 * NBETAS; b++) {
-        const int bbeta = b >= NBETAS;
+    for (size_t b = 0; b < NTAIL * NBETAS; b++) {
+        const int op = (int)(b / NBETAS);
         const float beta = tail_betas[b % NBETAS];
         const uint64_t step = b % NBETAS == 0 ? j->step : j->step * 16u;
         uint64_t p = j->first;
@@ -198,10 +211,11 @@ static void *sweep_tail(void *arg)
             size_t m = 0;
             for (; m < CHUNK && p < j->last; p += step) {
                 const float v = f32_bits((uint32_t)p);
-                if (!(fabsf(beta * v) <= (bbeta ? 128.0f : INFINITY)))
+                const float z = beta * v;
+                if (op == 2 ? !(z >= 0x1p-100f && z < INFINITY) : !(fabsf(z) <= (op ? 128.0f : INFINITY)))
                     continue;
                 x[m] = v;
-                ref[m] = reference_tail(bbeta, beta, v);
+                ref[m] = reference_tail(op, beta, v);
                 iulp[m] = inverse_ulp_f32(fabs(ref[m]));
                 m++;
             }
@@ -209,8 +223,8 @@ static void *sweep_tail(void *arg)
                 x[i] = 0.0f;
             j->checked += m;
             for (int s = 0; s < nsets; s++) {
-                sets[s].tail[bbeta](beta, CHUNK, x, y);
-                tally(j, &j->wt[bbeta][b % NBETAS], s == 0, m, x, y, ref, iulp, first_bits);
+                sets[s].tail(tail_ops[op], beta, CHUNK, x, y);
+                tally(j, &j->wt[op][b % NBETAS], s == 0, m, x, y, ref, iulp, first_bits);
             }
         }
     }
@@ -242,17 +256,17 @@ int main(int argc, char **argv)
 #if defined(SP_HAVE_AVX2_BF16)
     if (softplus_isa_supported(SOFTPLUS_ISA_AVX2))
         sets[nsets++] = (set){"avx2", {sp_half_cheap_fwd_avx2, sp_half_cheap_bwd_avx2},
-                              {sp_half_cheap_dbwd_avx2, sp_half_cheap_bbeta_avx2}};
+                              sp_half_cheap_op_avx2};
 #endif
 #if defined(SP_HAVE_AVX512_BF16)
     if (softplus_isa_supported(SOFTPLUS_ISA_AVX512))
         sets[nsets++] = (set){"avx512", {sp_half_cheap_fwd_avx512, sp_half_cheap_bwd_avx512},
-                              {sp_half_cheap_dbwd_avx512, sp_half_cheap_bbeta_avx512}};
+                              sp_half_cheap_op_avx512};
 #endif
 #if defined(SP_HAVE_NEON_BF16)
     if (softplus_isa_supported(SOFTPLUS_ISA_NEON))
         sets[nsets++] = (set){"neon", {sp_half_cheap_fwd_neon, sp_half_cheap_bwd_neon},
-                              {sp_half_cheap_dbwd_neon, sp_half_cheap_bbeta_neon}};
+                              sp_half_cheap_op_neon};
 #endif
     if (!nsets) {
         printf("no vector set with the cheap half forward on this CPU: skipped\n");
@@ -298,16 +312,16 @@ int main(int argc, char **argv)
                sets[0].name, f16 ? "f16 " : "bf16", bwd ? "backward" : "forward ", w.ulp, bound[bwd][f16],
                (double)w.x, (double)w.got, w.want);
     }
-    for (size_t b = 0; b < 2 * NBETAS; b++) {
-        const int bbeta = b >= NBETAS;
+    for (size_t b = 0; b < NTAIL * NBETAS; b++) {
+        const size_t op = b / NBETAS;
         worst w = {0};
         for (int t = 0; t < threads; t++)
-            if (jobs[t].wt[bbeta][b % NBETAS].ulp > w.ulp)
-                w = jobs[t].wt[bbeta][b % NBETAS];
-        const int bad = !(w.ulp <= tail_bounds[bbeta]);
+            if (jobs[t].wt[op][b % NBETAS].ulp > w.ulp)
+                w = jobs[t].wt[op][b % NBETAS];
+        const int bad = !(w.ulp <= tail_bounds[op]);
         fail |= bad;
         printf("%s %-6s %s, beta %a: worst %.3f ULP (bound %.1f) at x = %a: got %a want %a\n", bad ? "FAIL" : "ok  ",
-               sets[0].name, tail_names[bbeta], (double)tail_betas[b % NBETAS], w.ulp, tail_bounds[bbeta], (double)w.x,
+               sets[0].name, tail_names[op], (double)tail_betas[b % NBETAS], w.ulp, tail_bounds[op], (double)w.x,
                (double)w.got, w.want);
     }
     for (int s = 1; s < nsets; s++)

@@ -1,6 +1,6 @@
-/* softplus_half_neon.c -- bf16 and f16 kernels of the neon set, every op, correctly rounded: forward,
- * backward, second derivative and beta gradient fused on 4 lanes (arch/softplus_half_fused.h), the
- * inverse the block driver of arch/softplus_half_kernels.h over this set's float and double kernels.
+/* softplus_half_neon.c -- bf16 and f16 kernels of the neon set, every op, correctly rounded, fused
+ * on 4 lanes (arch/softplus_half_fused.h; the block driver of arch/softplus_half_kernels.h over this
+ * set's float and double kernels for the betas out of the vector range).
  * SPDX-License-Identifier: MIT
  */
 #include <arm_neon.h>
@@ -26,7 +26,7 @@ typedef uint16x4_t vh;
 #define TOP_HALVES(a) vshrn_n_u32(vreinterpretq_u32_f32(a), 16)
 #define LOW_BITS_LE(a, low, bound) vcleq_u32(vandq_u32(vreinterpretq_u32_f32(a), vdupq_n_u32(low)), vdupq_n_u32(bound))
 
-#define SP_HALF_FUSED 1 /* all but the inverse: arch/softplus_half_fused.h */
+#define SP_HALF_FUSED 1 /* every op: arch/softplus_half_fused.h */
 #include "arch/softplus_half_kernels.h"
 
 SP_HALF_KERNELS(neon, NEON)

@@ -1,6 +1,6 @@
-/* softplus_half_avx2.c -- bf16 and f16 kernels of the avx2 set, every op, correctly rounded: forward,
- * backward, second derivative and beta gradient fused on 8 lanes (arch/softplus_half_fused.h), the
- * inverse the block driver of arch/softplus_half_kernels.h over this set's float and double kernels.
+/* softplus_half_avx2.c -- bf16 and f16 kernels of the avx2 set, every op, correctly rounded, fused
+ * on 8 lanes (arch/softplus_half_fused.h; the block driver of arch/softplus_half_kernels.h over this
+ * set's float and double kernels for the betas out of the vector range).
  * SPDX-License-Identifier: MIT
  */
 #include <immintrin.h>
@@ -41,7 +41,7 @@ SP_INLINE vm sp_low_bits_le_avx2(vf a, uint32_t low, uint32_t bound)
 }
 
 #define SP_HALF_F16C 1  /* dispatch.c requires F16C for this set: the block driver's conversions */
-#define SP_HALF_FUSED 1 /* all but the inverse: arch/softplus_half_fused.h */
+#define SP_HALF_FUSED 1 /* every op: arch/softplus_half_fused.h */
 #include "arch/softplus_half_kernels.h"
 
 SP_HALF_KERNELS(avx2, AVX2)
