@@ -173,6 +173,20 @@ SP_INLINE vf sp_fast_zl(const sp_f32_k *k, vf x, vf z)
     return MAX(MIN(FMS(F(k->beta), x, z), F(0x1p-16f)), F(-0x1p-16f));
 }
 
+/* al = zl sign(z): the product's error, toward |z| */
+SP_INLINE vf sp_fast_al(const sp_f32_k *k, vf x, vf z)
+{
+    return XOR(sp_fast_zl(k, x, z), SIGN(z));
+}
+
+/* The lanes a multiplier's op must redo, from the sign bits of two integer adds (one mask operation): |z|'s
+ * pattern plus z_flag sets the sign (SP_FAST_EXP_PLUS_1: z not finite), or the multiplier m is NaN,
+ * infinite or above 2^32 in magnitude (below, m 2^64 / d and m ts cannot overflow). */
+SP_INLINE vm sp_fast_multiplier_special(vf z, vf m, float z_flag)
+{
+    return SIGN_MASK(OR(IADD(ABS(z), F(z_flag)), IADD(ABS(m), F(SP_FAST_DY_LIMIT))));
+}
+
 /* exp(-(v + dv)) 2^s, v in [-128, 128], |dv| <= 2^-16 (beta != 1 only: the product's error), from
  * shift = SP_FAST_SHIFT + s; the caller keeps the result normal. n = round(-v/ln2) is kshift - shift,
  * r = v + dv + n ln2 (n hi exact, |r| <= ln2/2 + 2^-10), exp(-(v + dv)) = 2^n E(r), and 2^(s + n) is an
@@ -201,15 +215,20 @@ SP_INLINE vf sp_fast_exp(vf v, vf dv, int unit, float shift, int degree6)
     return IADD(e, ISHL(kshift, 23));
 }
 
-/* Forward stage 1: ts = exp(-a) 2^64, a = min(|beta*x|, 128): n in [-185, 0], ts in [2^-121, 2^64].
- * A NaN z gives a = 128 (MIN's unordered rule): ts stays finite. E has degree 5 for beta = 1, degree 6
- * for the other betas, whose 1/|beta| adds a rounding (degree 5 gave 3.85 ULP at beta = 7.3). */
-SP_INLINE void sp_fwd_front(const sp_f32_k *k, int mode, vf x, vf *ts)
+/* ts = exp(-(a + al)) 2^64, a = min(|beta*x|, 128): n in [-185, 0], ts in [2^-121, 2^64]. A NaN z gives
+ * a = 128 (MIN's unordered rule): ts stays finite. */
+SP_INLINE vf sp_fast_exp_abs(const sp_f32_k *k, int unit, vf x, int degree6)
 {
-    const int unit = mode != 0;
     const vf z = sp_fast_z(k, unit, x);
     const vf a = MIN(ABS(z), F(SP_FAST_A_MAX));
-    *ts = sp_fast_exp(a, unit ? ZERO() : XOR(sp_fast_zl(k, x, z), SIGN(z)), unit, SP_FAST_SHIFT + 64.0f, !unit);
+    return sp_fast_exp(a, unit ? ZERO() : sp_fast_al(k, x, z), unit, SP_FAST_SHIFT + 64.0f, degree6);
+}
+
+/* Forward stage 1: sp_fast_exp_abs with E of degree 5 for beta = 1, degree 6 for the other betas, whose
+ * 1/|beta| adds a rounding (degree 5 gave 3.85 ULP at beta = 7.3). */
+SP_INLINE void sp_fwd_front(const sp_f32_k *k, int mode, vf x, vf *ts)
+{
+    *ts = sp_fast_exp_abs(k, mode != 0, x, mode == 0);
 }
 
 /* H(t) ~ log1p(t)/t from ts = t 2^64, at t' = max(t, 2^-30) (H(t) rounds to 1 below; the scaling by
@@ -267,12 +286,11 @@ SP_INLINE void sp_bwd_front(const sp_f32_k *k, int mode, vf dy, vf x, vf *es)
 /* dx = dy sigmoid(beta*x) = dy / (1 + e), e = exp(-beta*x): d = (1 + e) 2^-64 rounded once, one IEEE
  * division (the same bits on every ISA) and an exact scaling back, which rounds a second time only
  * where dx is subnormal. *special flags the lanes the scalar reference must redo, z not finite or dy
- * NaN, infinite or above 2^32 in magnitude, from the sign bits of two integer adds (one mask
- * operation): below that bound dy 2^64 / d cannot overflow. */
+ * NaN, infinite or above 2^32 in magnitude (sp_fast_multiplier_special). */
 SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int mode, vf dy, vf x, vf es, vm *special)
 {
     const vf z = sp_fast_z(k, mode != 0, x);
-    *special = SIGN_MASK(OR(IADD(ABS(z), F(SP_FAST_EXP_PLUS_1)), IADD(ABS(dy), F(SP_FAST_DY_LIMIT))));
+    *special = sp_fast_multiplier_special(z, dy, SP_FAST_EXP_PLUS_1);
     const vf d = ADD(es, F(0x1p-64f));
     const vf dx = MUL(DIV(dy, d), F(0x1p-64f));
     return mode == 2 ? dx : SELECT(GT(z, F(k->thr)), dy, dx);

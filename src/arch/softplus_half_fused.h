@@ -260,11 +260,12 @@ SP_INLINE vf sp_half_cheap_bwd_front(int f16, vf x)
  * d = g beta s(z) s(-z) = g beta t / (1 + t)^2, t = exp(-|z|), z = fl(beta*x): both factors of the
  * product are sigmoids of one sign, so nothing cancels where s(z) rounds to 1. Stage 1 is the fast
  * tier's forward exponential with E of degree 6 for every beta (sp_fast_exp: ts = exp(-(a + al)) 2^64,
- * a = min(|z|, 128), al the product's error to first order); stage 2 forms u = 1 + t rounded once (an
- * fma on ts 2^-64), the quotient (g ts) / (u u) (one IEEE division: the same bits on every ISA) and
- * scales it by beta 2^-64 (exact for beta = 1 unless the result is subnormal, one rounding else), under
- * a bound of its own, SP_HALF_CHEAP_DBWD_ULP (src/kernels.h, ULP of the float d at g = 1; the roundings
- * of t, u, u u, the quotient and the scaling), from which the window E = 4B + 3 follows as for the
+ * a = min(|z|, 128), al the product's error to first order); stage 2 forms (1 + t)^2 = 1 + t (2 + t)
+ * rounded once (2 + t's own rounding moves it by ~t 2^-24; forming 1 + t and squaring it measured 4.2
+ * ULP), the quotient (g ts) / (1 + t)^2 (one IEEE division: the same bits on every ISA) and scales it by
+ * beta 2^-64 (exact for beta = 1 unless the result is subnormal, one rounding else), under a bound of its
+ * own, SP_HALF_CHEAP_DBWD_ULP (src/kernels.h, ULP of the float d at g = 1; the roundings of t, (1 + t)^2,
+ * the quotient and the scaling), from which the window E = 4B + 3 follows as for the
  * backward's product. Lanes redone (the block driver, one by one): z not finite, g NaN, infinite or
  * above 2^32 (g ts stays below 2^96). Where g ts underflows, |d| < 2^-126 2^16 2^-64 rounds to a zero
  * of the right sign in every format, and |z| > 128 has |d| < 2^48 2^-184.7: zero too. The threshold
@@ -274,18 +275,17 @@ SP_INLINE vf sp_half_cheap_bwd_front(int f16, vf x)
  * x|), the product exact), every finite float at beta = 1 and a sample at the other betas (AVX2 and
  * AVX-512 instantiations; NEON under qemu, sampled; the same bits): see SP_HALF_CHEAP_DBWD_ULP.
  */
-/* stage 1 of the second derivative and the beta gradient: ts = exp(-(a + al)) 2^64, a = min(|z|, 128) */
+/* stage 1 of the second derivative and the beta gradient: ts = exp(-(a + al)) 2^64, a = min(|z|, 128),
+ * E of degree 6 at every beta */
 SP_INLINE vf sp_half_tail_front(const sp_f32_k *k, int unit, vf x)
 {
-    const vf z = sp_fast_z(k, unit, x);
-    const vf a = MIN(ABS(z), F(SP_FAST_A_MAX));
-    return sp_fast_exp(a, unit ? ZERO() : XOR(sp_fast_zl(k, x, z), SIGN(z)), unit, SP_FAST_SHIFT + 64.0f, 1);
+    return sp_fast_exp_abs(k, unit, x, 1);
 }
 
 SP_INLINE vf sp_half_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf ts, vm *special)
 {
     const vf z = sp_fast_z(k, unit, x);
-    *special = SIGN_MASK(OR(IADD(ABS(z), F(SP_FAST_EXP_PLUS_1)), IADD(ABS(g), F(SP_FAST_DY_LIMIT))));
+    *special = sp_fast_multiplier_special(z, g, SP_FAST_EXP_PLUS_1);
     const vf t = MUL(ts, F(0x1p-64f));
     const vf uu = FMA(t, ADD(t, F(2.0f)), F(1.0f)); /* (1 + t)^2 rounded once, 2 + t's rounding ~t 2^-24 */
     const vf q = DIV(MUL(g, ts), uu);
@@ -329,13 +329,13 @@ SP_INLINE void sp_half_k_bbeta(sp_f32_k *k, const sp_params_f32 *p)
 SP_INLINE vf sp_half_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf ts, vm *special)
 {
     const vf z = sp_fast_z(k, unit, x);
-    *special = SIGN_MASK(OR(IADD(ABS(z), F(SP_HALF_BBETA_Z_LIMIT)), IADD(ABS(dy), F(SP_FAST_DY_LIMIT))));
+    *special = sp_fast_multiplier_special(z, dy, SP_HALF_BBETA_Z_LIMIT);
     const vf a = ABS(z);
     const vf tu = MUL(ts, F(0x1p-64f));
     const vf v = DIV(tu, ADD(tu, F(1.0f))); /* s(-a) */
     vf h = sp_fast_log1p_over_t(ts);
     if (!unit) /* the product's error al to first order, beside H (al <= 2^-24 a, H >= ln 2) */
-        h = ADD(h, XOR(FMS(F(k->beta), x, z), SIGN(z)));
+        h = ADD(h, sp_fast_al(k, x, z)); /* |z| <= 128 where the lane is kept: the clamp never acts */
     const vf hs = MUL(ts, ADD(FNMA(a, v, a), h)); /* a (1 - s(-a)): s(-a)'s errors scaled by <= 1 */
     const vf hd = MUL(hs, dy);
     return SELECT(GT(z, F(k->thr)), ZERO(), unit ? MUL(hd, F(-0x1p-64f)) : FMA(hd, F(k->nib2s), MUL(hd, F(k->nib2se))));
