@@ -34,14 +34,18 @@
  *      beta != 1: y = sign(beta) (that sum + zl [z > 0]) / |beta|, the division a product by
  *      1/|beta| = ib + ibe, rounded once inside an fma; for z < -64, t is formed scaled by 2^64 (always
  *      normal then) and the result scaled back once, so t/beta keeps its bits when t is subnormal.
- *   Backward has a method of its own (a sigmoid needs exp(-|z|) and one accurate quotient, not the
- *   log1p bins): t = 2^-k T, k = round(a/ln2) with a = min(|z|, 87), T = exp(-r) = th + tl with no
- *   table, r = a - k ln2 carried as rh + rl (rh exact; one float r would cost 2^-26 of T) and
- *   exp(-rh) = 1 - rh + rh^2 EB(rh); then u = 1 + t = uh + ul (fmas), q = 1/uh (one IEEE division),
- *   sigmoid = N/u with N = 1 (z >= 0) or T (z < 0) as y0 + (N - y0 u) q, y0 = N q, rounded once and
- *   scaled by 2^-k (exactly: the sigmoid is normal for z >= -87); dx = dy * sigmoid (one more
- *   rounding, none when dy = 1). Every intermediate of a lane with z >= -87 is normal (on Intel a
- *   subnormal result costs a ~70 ns microcode assist; forward still makes some, below x ~ -44).
+ *   Backward has a method of its own (a sigmoid needs an exponential and one accurate quotient, not the
+ *   log1p bins): w = exp(-v) = 2^-k T, v = z clamped to [-87, 20], k = round(v/ln2), T = exp(-r) = th + tl
+ *   with no table, r = v - k ln2 carried as rh + rl (rh exact; one float r would cost 2^-26 of T) and
+ *   exp(-rh) = 1 - rh + rh^2 EB(rh); W = 2^-k th by an integer add to th's exponent; then 1 + w = U + D
+ *   (Fast2Sum on max(W, 1), min(W, 1), plus 2^-k tl), s0 = 1/U (one IEEE division), r = 1 - U s0 exactly
+ *   (fma) and sigmoid = s0 + s0 (r - D s0), rounded once; dx = dy * sigmoid (one more rounding, none when
+ *   dy = 1). Both signs of z take the same operations, the sigmoid never its complement: for z < 0, w is
+ *   up to e^87 and the sigmoid 1/(1 + w) down to 2^-125.5, normal. Every intermediate of a lane with
+ *   z >= -87 is normal (on Intel a subnormal result costs a ~70 ns microcode assist; forward still makes
+ *   some, below x ~ -44). Until December 2026 backward formed t = exp(-|z|) and N/(1 + t) with N = 1 or t
+ *   (a second residual on the numerator, a select of it and of the scaling: 9 FMA-pipe operations after the
+ *   division against 4 now, 0.85x the speed, 0.583 ULP).
  *   Every product is spelled MUL, which each ISA maps to something with the bits of a*b (on x86 an
  *   fma(a, b, -0): on AMD Zen 5 a multiply whose result is subnormal is several times slower and an
  *   fma is not; with vmulps, inputs in [-100, -90] ran at half speed). SCALE is exact scaling (ldexp):
@@ -54,15 +58,15 @@
  *   AVX-512 and NEON kernels return the same bits, so these figures are every one of them):
  *   beta   op   worst ULP  at x               got              want (both thresholds, inf and 20)
  *   1      fwd  0.785      -0x1.5804c2p+6    0x1.e4e4acp-125  0x1.e4e4aa6e0e4afp-125
- *   1      bwd  0.583      -0x1.49b16p+5     0x1.754e6ep-60   0x1.754e6cd5a5c7p-60
+ *   1      bwd  0.582      -0x1.1ef744p+6    0x1.69c59cp-104  0x1.69c59ad64cb3fp-104
  *   0.5    fwd  0.758      -0x1.61b058p+7    0x1.59c7f8p-127  0x1.59c7f4f76b2fdp-127
- *   0.5    bwd  0.580*     -0x1.9a3c44p+4    0x1.6b422ap-19   0x1.6b4228d715a7bp-19
+ *   0.5    bwd  0.575*     -0x1.0fd91p+5     0x1.6703cp-25    0x1.6703bed9dcbfdp-25
  *   2      fwd  0.759      -0x1.5c2d6p+5     0x1.56e3fp-127   0x1.56e3ecf6758efp-127
- *   2      bwd  0.580*     -0x1.9a3c44p+2    0x1.6b422ap-19   0x1.6b4228d715a7bp-19
+ *   2      bwd  0.575*     -0x1.0fd91p+3     0x1.6703cp-25    0x1.6703bed9dcbfdp-25
  *   -1     fwd  0.764      0x1.5f36eap+6     -0x1.40efa8p-127 -0x1.40efab0df77bbp-127
- *   -1     bwd  0.580*     0x1.9a3c44p+3     0x1.6b422ap-19   0x1.6b4228d715a7bp-19
+ *   -1     bwd  0.575*     0x1.0fd91p+4      0x1.6703cp-25    0x1.6703bed9dcbfdp-25
  *   7.3    fwd  0.790      -0x1.764e8ep+3    0x1.ebe228p-127  0x1.ebe224d6c263dp-127
- *   7.3    bwd  0.579*     -0x1.5fba44p+0    0x1.71ab5p-15    0x1.71ab4ed757199p-15
+ *   7.3    bwd  0.577*     -0x1.9d7332p-1    0x1.67e98p-9     0x1.67e98127245c6p-9
  *   * backward's own method (December 2026): beta = 1 on all 2^32 inputs, the other betas on every
  *   16th (the suite's ulp_sweep_f32_beta_* runs); before it backward measured 0.785-0.799, in the
  *   underflow, as forward does.
@@ -70,7 +74,7 @@
  *   loses bits, or where a subnormal result is rounded twice (once to 24 bits, once by the scaling);
  *   for results >= 2^-120 (beta = 1) the worst is 0.604 ULP forward (x = -0x1.c1e8cep+1, got
  *   0x1.e05188p-6 want 0x1.e0518935198c4p-6). Backward's sigmoid is one rounding of a value good to
- *   about 2^-27 relative everywhere. Its results for z < -87 (a subnormal sigmoid) come from its deep
+ *   about 2^-27 relative everywhere (the float evaluation of rh^2 EB(rh)). Its results for z < -87 (a subnormal sigmoid) come from its deep
  *   path (sp_bwd_deep): every such input at beta 1, 0.5, -1 and 7.3 with dy = 1 (10^7 each) within
  *   0.556 ULP (x = -0x1.5c0236p+6, got 0x1.65a726p-126), and with random dy (2^-149..2^73, 10^7 per
  *   beta) within 0.074 |dy| ulp'(s) + ulp(dx)/2 of the exact dy*s, the contract's form with B = 1.
@@ -242,29 +246,25 @@ SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf th, vf tl, vm *
     return SELECT(GT(z, F(k->thr)), x, y);
 }
 
-/* Backward has an algorithm of its own: a sigmoid needs t = exp(-|z|) and one accurate quotient,
- * not forward's log1p bins. Stage 1: t = 2^-k (Th + Tl) with no table, k = round(a/ln2),
- * a = min(|z|, -SP_Z_SIGMOID_SUBNORMAL) = k ln2 + rh + rl (rh = a - k ln2_hi exact, rl = -k ln2_lo + al:
- * r carried as a pair, since one float r would cost 2^-26 of t), exp(-rh) = 1 - rh + rh^2 EB(rh),
- * 1 - rh = h + l0 exactly (Fast2Sum), exp(-rh) = th + tl (Fast2Sum), exp(-r) = (th + tl)(1 - rl) to
- * 2^-34, the product's small part folded into tl;
- * and 2^-k as a float (normal: k <= 126 after the clamp). t itself is never formed: for z down to -87
- * every intermediate stays normal (on Intel a subnormal result costs a ~70 ns microcode assist). */
-/* t = exp(-min(|beta*x|, a_max)) = 2^-k (th + tl) as described above, and kd, which holds -k in its low
- * mantissa bits (backward's stage 1 with a_max = 87; its deep lanes with a_max = 190). */
-SP_INLINE vf sp_sig_exp(const sp_f32_k *k, int unit, vf x, vf z, float a_max, vf *pth, vf *ptl)
+/* Backward has an algorithm of its own: a sigmoid needs an exponential and one accurate quotient, not
+ * forward's log1p bins. The exponential, with no table: exp(-(a + al)) = 2^-k (th + tl), k = round(a/ln2),
+ * a + al = k ln2 + rh + rl (rh = a - k ln2_hi exact, rl = -k ln2_lo + al: r carried as a pair, since one
+ * float r would cost 2^-26 of the result), exp(-rh) = 1 - rh + rh^2 EB(rh), 1 - rh = h + l0 exactly
+ * (Fast2Sum), exp(-rh) = th + tl (Fast2Sum), exp(-r) = (th + tl)(1 - rl) to 2^-34, the product's small part
+ * folded into tl; and 2^-k as a float. Backward takes a = z clamped to [-87, 20] (w = exp(-z), the sigmoid
+ * 1/(1 + w)), the second derivative and the deep lanes a = min(|z|, 87 or 190) (t = exp(-|z|)); a and al
+ * are the caller's (al: the product's rounding error, |al| <= 2^-16, beta != 1 only). kd holds -k in its low
+ * mantissa bits. The result itself is never formed by these: every intermediate of a lane the fast path
+ * keeps stays normal (on Intel a subnormal result costs a ~70 ns microcode assist). */
+SP_INLINE vf sp_sig_exp(int unit, vf a, vf al, vf *pth, vf *ptl)
 {
-    const vf a = MIN(ABS(z), F(a_max));
     /* kd holds -k in its low mantissa bits; kf = -k */
     const vf kd = FMA(a, F(-SP_INV_LN2), F(SP_KSHIFT));
     const vf kf = SUB(kd, F(SP_KSHIFT));
     const vf rh = FMA(kf, F(SP_LN2_HI), a); /* exact: |rh| <= ln2/2 on a grid of 2^-24 */
     vf rl = MUL(kf, F(SP_LN2_LO));
-    if (!unit) {
-        /* |beta*x| = |z| + al (clamped: huge only where a is clamped and t is irrelevant) */
-        const vf zl = FMS(F(k->beta), x, z);
-        rl = ADD(rl, XOR(MAX(MIN(zl, F(0x1p-16f)), F(-0x1p-16f)), SIGN(z)));
-    }
+    if (!unit)
+        rl = ADD(rl, al);
     const vf r2 = MUL(rh, rh);
     const vf EB = FMA(FMA(FMA(FMA(FMA(F(SP_EB5), rh, F(SP_EB4)), rh, F(SP_EB3)), rh, F(SP_EB2)), rh, F(SP_EB1)),
                       rh, F(SP_EB0));
@@ -277,37 +277,56 @@ SP_INLINE vf sp_sig_exp(const sp_f32_k *k, int unit, vf x, vf z, float a_max, vf
     return kd;
 }
 
-SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *pth, vf *ptl, vf *ppk)
+/* zl = beta*x - z clamped to 2^-16 (large only where |z| is clamped and exp's result is irrelevant) */
+SP_INLINE vf sp_sig_zl(const sp_f32_k *k, vf x, vf z)
+{
+    return MAX(MIN(FMS(F(k->beta), x, z), F(0x1p-16f)), F(-0x1p-16f));
+}
+
+/* t = exp(-min(|z|, a_max)) = 2^-k (th + tl), symmetric in z (the second derivative, the deep lanes) */
+SP_INLINE vf sp_sig_exp_abs(const sp_f32_k *k, int unit, vf x, vf z, float a_max, vf *pth, vf *ptl)
+{
+    const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
+    return sp_sig_exp(unit, MIN(ABS(z), F(a_max)), al, pth, ptl);
+}
+
+/* Backward's stage 1: w = exp(-v) = W + pk tl with W = pk th, v = z clamped to [-87, 20] (below, the lane
+ * is special; above, the sigmoid rounds to 1 either way): k in [-126, 29], so pk = 2^-k and W are normal
+ * (W is th with -k added to its exponent field). */
+SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *pW, vf *ptl, vf *ppk)
 {
     (void)dy;
     const vf z = unit ? x : MUL(F(k->beta), x);
-    const vf kd = sp_sig_exp(k, unit, x, z, -SP_Z_SIGMOID_SUBNORMAL, pth, ptl);
-    *ppk = IADD(ISHL(kd, 23), F(1.0f)); /* 2^-k: -k << 23 added to the bits of 1.0 */
+    const vf v = MIN(MAX(z, F(SP_Z_SIGMOID_SUBNORMAL)), F(SP_Z_SIGMOID_ONE));
+    vf th;
+    const vf kd = sp_sig_exp(unit, v, unit ? ZERO() : sp_sig_zl(k, x, z), &th, ptl);
+    const vf e = ISHL(kd, 23);
+    *pW = IADD(th, e);
+    *ppk = IADD(e, F(1.0f));
 }
 
-/* dx = dy * sigmoid(beta*x) from t = pk (th + tl); *special flags the lanes the careful path must redo
- * (the deep path, sp_bwd_deep, or the scalar reference): z below SP_Z_SIGMOID_SUBNORMAL or NaN (there s
+/* dx = dy * sigmoid(beta*x) = dy / (1 + w) from w = W + pk tl; *special flags the lanes the careful path must
+ * redo (the deep path, sp_bwd_deep, or the scalar reference): z below SP_Z_SIGMOID_SUBNORMAL or NaN (there s
  * is subnormal and dy*s would carry its lost bits into dx for any dy that scales it up; both careful
  * paths round the product once), and an infinite or NaN dy (inf times an underflowed sigmoid must not
  * become NaN). z = +inf (x = +inf, or beta*x overflowing) gives s = 1 here, as there.
- * u = 1 + t = uh + ul to 2^-48, q = 1/uh (one division); the numerator is N = 1 (z >= 0) or th + tl
- * (z < 0, the sigmoid t/(1+t) then carries the factor pk, applied exactly at the end); y0 = N q,
- * s = y0 + (N - y0 u) q, the residual exact to 2^-47 (FMAs), so s is one rounding of a value good to
- * the 2^-28 of t. */
-SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf tl, vf pk, vm *special)
+ * 1 + w = U + D: U = 1 + W rounded, its error by Fast2Sum on max(W, 1) and min(W, 1), and pk tl (D is
+ * good to 2^-48 U); s0 = 1/U (one division), the residual r = 1 - U s0 exactly (fma), and
+ * s = s0 + s0 (r - D s0) = 1/(U + D) to about 2^-46: one rounding of a sigmoid as good as w (2^-27). The
+ * sigmoid is never formed from its complement, so z < 0 needs no second numerator: s is normal for
+ * z >= -87. */
+SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf W, vf tl, vf pk, vm *special)
 {
     const vf z = unit ? x : MUL(F(k->beta), x);
     *special = OR_MASK(NGE(z, F(SP_Z_SIGMOID_SUBNORMAL)), NOT_FINITE(dy));
     const vf one = F(1.0f);
-    const vf uh = FMA(th, pk, one);
-    const vf ul = FMA(tl, pk, FMA(th, pk, SUB(one, uh))); /* the first fma is 1 + t - uh, exactly */
-    const vf q = DIV(one, uh);
-    const vm neg = LT(z, ZERO());
-    const vf nh = SELECT(neg, th, one);
-    const vf nl = SELECT(neg, tl, ZERO());
-    const vf y0 = MUL(nh, q);
-    const vf rho = FNMA(y0, ul, ADD(FNMA(y0, uh, nh), nl));
-    const vf s = MUL(FMA(rho, q, y0), SELECT(neg, pk, one)); /* the scaling is exact: s is normal */
+    const vf hi = MAX(W, one);
+    const vf lo = MIN(W, one);
+    const vf U = ADD(hi, lo);
+    const vf D = FMA(tl, pk, ADD(SUB(hi, U), lo));
+    const vf s0 = DIV(one, U);
+    const vf r = FNMA(U, s0, one);
+    const vf s = FMA(s0, FNMA(D, s0, r), s0);
     return SELECT(GT(z, F(k->thr)), dy, MUL(dy, s));
 }
 
@@ -329,7 +348,7 @@ SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
     /* z < -87 where |dy| <= 2^64 (z replaced by 0 elsewhere: NaN and huge dy are not deep) */
     *deep = LT(SELECT(NGE(F(SP_DEEP_DY_MAX), ABS(dy)), ZERO(), z), F(SP_Z_SIGMOID_SUBNORMAL));
     vf th, tl;
-    const vf kd = sp_sig_exp(k, unit, x, z, SP_DEEP_A_MAX, &th, &tl);
+    const vf kd = sp_sig_exp_abs(k, unit, x, z, SP_DEEP_A_MAX, &th, &tl);
     /* t 2^(175 - k) = S1h + S1l, renormalised (Fast2Sum) so that |S1l| <= ulp(S1h)/2; the scaling is exact */
     const vf Sh = ADD(th, tl);
     const vf p2 = IADD(ISHL(kd, 23), F(SP_DEEP_POW2_BITS));
@@ -350,9 +369,9 @@ SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
 }
 
 /* ---- release 1.1: the second derivative and the beta gradient --------------------------------------
- *   second derivative  backward's stage 1 (sp_bwd_front: t = pk (th + tl), no table) and its quotient, twice
- *                      (sp_dbwd_finish): d = t/(1+t)^2 = pk T/u^2, symmetric in z, with u = 1 + t = uh + ul,
- *                      q = 1/uh (one division), T/u = y0 + rho q as backward's sigmoid and T/u^2 = w0 + r q,
+ *   second derivative  backward's exponential of |z| (sp_sig_exp_abs: t = pk (th + tl), no table) and a quotient
+ *                      refined twice (sp_dbwd_finish): d = t/(1+t)^2 = pk T/u^2, symmetric in z, with u = 1 + t =
+ *                      uh + ul, q = 1/uh (one division), T/u = y0 + rho q and T/u^2 = w0 + r q,
  *                      w0 = y0 q, r = y0 + rho q - w0 u (fmas); one rounding, then the exact scaling by pk
  *                      (d >= e^-70/4 is normal where the lane is not special); beta d = fma(beta, w0 pk,
  *                      beta (r q pk)). Until December 2026 it took forward's exp and the log1p bins with the
@@ -416,15 +435,18 @@ SP_INLINE void sp_sig_front(const sp_f32_k *k, int unit, vf x, vf *th, vf *tl)
     sp_exp(z, zl, unit, ZERO(), th, tl);
 }
 
-/* The second derivative runs backward's stage 1 (t = pk (th + tl), no table) and its quotient twice:
- * u = 1 + t = uh + ul, q = 1/uh; s(-a)/pk = y0 + sl = T/u as backward's sigmoid, then d/pk = T/u^2 = w0 + r q
+/* The second derivative runs backward's exponential of |z| (t = pk (th + tl), no table) and a quotient refined
+ * twice: u = 1 + t = uh + ul, q = 1/uh; s(-a)/pk = y0 + sl = T/u, then d/pk = T/u^2 = w0 + r q
  * with w0 = y0 q and r = y0 + sl - w0 u the residual (fmas, exact to ~2^-47 of w0); d = pk (w0 + r q) rounded
  * once and scaled exactly (d >= e^-70 > 2^-102 is normal wherever the lane is not special). */
 #define SP_DBWD_NBUF 3
 
 SP_INLINE void sp_dbwd_front(const sp_f32_k *k, int unit, vf g, vf x, vf *th, vf *tl, vf *pk)
 {
-    sp_bwd_front(k, unit, g, x, th, tl, pk);
+    (void)g;
+    const vf z = unit ? x : MUL(F(k->beta), x);
+    const vf kd = sp_sig_exp_abs(k, unit, x, z, -SP_Z_SIGMOID_SUBNORMAL, th, tl);
+    *pk = IADD(ISHL(kd, 23), F(1.0f)); /* 2^-k: -k << 23 added to the bits of 1.0 */
 }
 
 SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf th, vf tl, vf pk, vm *special)

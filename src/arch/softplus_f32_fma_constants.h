@@ -74,8 +74,11 @@ static const float sp_t_lo[16] = {
  * exact for every t in bin 1 (Sterbenz); j = 0 is c = 1, G = 0. */
 /* Backward: below this z the sigmoid t/(1+t) is under FLT_MIN (t < 2^-126 from |z| > 126 ln 2 = 87.34),
  * so those lanes go to the careful path (sp_bwd_finish, sp_bwd_deep); 0.34 of margin. It is also backward's
- * clamp of |z|: k = round(87/ln2) = 126 keeps 2^-k normal. */
+ * lower clamp of z and the second derivative's clamp of |z|: |k| = round(87/ln2) = 126 keeps 2^-k normal. */
 #define SP_Z_SIGMOID_SUBNORMAL -0x1.5cp+6f /* -87.0 */
+/* Backward's upper clamp of z: above it the sigmoid rounds to 1 (from z = 17.4 on), and w = exp(-z) >= 2^-29.9
+ * stays normal with its 2^-k (k <= 29). */
+#define SP_Z_SIGMOID_ONE 0x1.4p+4f        /* 20.0 */
 /* Backward's deep lanes (sp_bwd_deep): z < -87 with |dy| <= SP_DEEP_DY_MAX. |z| is clamped at SP_DEEP_A_MAX,
  * where e^-190 2^64 < 2^-210 rounds to 0 for every such dy; the result is formed scaled by 2^175, where the
  * format's subnormal grid (2^-149) is the spacing of the binade [2^49, 2^50). */
