@@ -50,10 +50,12 @@
  *       log1p(v) = v + v^2*Q(v), Q of degree 7; g = g_hi + g_lo by a fast two-sum on l_i + v_hi.
  *   forward  S = max(z, 0) + z_lo[z > 0] + g as S_hi + S_lo (two-sum of max/min, both >= 0), then
  *            y = S/beta: q = S_hi*rb, r = fma(-q, beta, S_hi) + S_lo, y = fma(r, rb, q) (rb = 1/beta).
- *   backward s = N/(1 + t), N = 1 (z >= 0) or t (z < 0): u = 1 + t as u_hi + u_lo, y = 1/u_hi (one
- *            division), s_hi = RN(N y), s_lo = (N - s_hi u) y with the residual by FMAs (no Newton
- *            step on 1/u: 3 fewer multiply-adds per vector, 1.03-1.08x in bench_against);
- *            dx = fma(dy, s_hi, dy*s_lo).
+ *   backward s = 1/(1 + w), w = exp(-(z + z_lo)) from the same reduction with a = z (signed; for
+ *            |z| <= 700 w and s stay normal): 1 + w = U + D (Fast2Sum on max/min, plus w_lo),
+ *            s_hi = RN(1/U) (one division), s_lo = s_hi (r - D s_hi) with r = 1 - U s_hi exact (fma);
+ *            dx = fma(dy, s_hi, dy*s_lo). Both signs of z take the same operations (until December 2026:
+ *            t = exp(-|z|) and N/(1 + t), N = 1 or t, with a residual on N and two selects; 1.08-1.10x
+ *            faster now, alternated in one process with AVX-512 and AVX2).
  *   release 1.1, from the same t (the z_lo correction inside it) and the same pieces:
  *   double backward  out = g*beta*d, d = t/(1+t)^2 = (t/(1+t)) * (1/(1+t)), both factors from backward's
  *            Newton reciprocal as hi + lo, their product as dh + dl; g*beta = gbh + gbl (an FMA
@@ -85,14 +87,16 @@
  *            0x1.d7e66933d3e5ap-6, want 0xe.bf33499e9f2d517p-9); beta 7.3: max 0.611 ULP at
  *            x = -0x1.06563ab383afcp-1, got 0x1.a55fcb445b36bp-9, want 0xd.2afe5a22d9b531dp-12.
  *            The worst cases sit at t ~ 1/32, where log1p(v) carries its 2^-56.6 at v ~ 1/32.
- *   backward beta 1: max 0.551 ULP at x = -0x1.63a5ee69dbe0bp+8, got 0x1.e06b5219528p-514, want
- *            0xf.035a90ca9400469p-517; beta 0.5, 2 the same z; beta -1: 0.552 at x = 0x1.4041f5d8f3008p+8;
- *            beta 7.3: 0.550 at x = -0x1.2a8adcc47c4d7p+6. With the one-division quotient (December
- *            2026; the same digest): beta 1 unchanged, 0.551 at the same x (10^8 inputs); 10^7 per other
- *            beta: 0.5 and 2 0.549 at z = -0x1.353dbe40b9afp+9, -1 0.550 at x = 0x1.4b6374cda970cp+8, 7.3
- *            0.548 at x = -0x1.4225846d812d3p+5.
+ *   backward (1/(1 + w), December 2026) beta 1: max 0.5625 ULP at x = -0x1.05545e1f4f1dp+9, got
+ *            0x1.f2c91e56c340bp-755, want 0xf.9648f2b61a05c8p-758 (161418 of 10^8 results over 0.5 ULP);
+ *            10^7 per other beta: 0.5 0.558 at x = -0x1.7f7f6c6753358p+6, 2 0.554, -1 0.564 at
+ *            x = 0x1.1fae42fdbdfc8p+8, -2.7 0.556, 7.3 0.568 at x = -0x1.300a9071d6f26p+2 (got
+ *            0x1.f4af4c9d4a55ap-51, want 0xf.a57a64ea52ad48cp-54). The worst cases are z < 0, where w = e^|z|
+ *            carries the reduction's ~2^-57 relative at worst (r = rho + rl rounded, E, s1 (E + Tr)); the
+ *            previous quotient, on exp(-|z|), measured 0.551 at beta 1 (186116 results over 0.5 ULP) and
+ *            0.548-0.550 at the other betas on the same inputs.
  *   Subnormal results (special path) stay below 0.52 ULP; beta in {1e-300, 1e300, -7.3e200, 1.5e-9}
- *   gave at most 0.58 (fwd) and 0.54 (bwd) on 4*10^5 inputs each.
+ *   gave at most 0.58 (fwd) and 0.55 (bwd) on 4*10^5 inputs each.
  *   double backward (g = 1; the same sweep at beta 1, 10^7 inputs per other beta, AVX-512 = AVX2 = NEON
  *            by the digests): beta 1: max 0.552 ULP at x = 0x1.750af68fb55f8p+7, got 0x1.dfdd51bd4990ep-270,
  *            want 0xe.feea8dea4c8746ap-273; beta 0.5, 2, -1, -2.7: at most 0.554; beta 7.3: 0.558 at
@@ -294,13 +298,14 @@ SP_INLINE vd sp_normalise(vd v, vd *e)
 
 /* ---- the fast path, in two stages ------------------------------------------------------------------ */
 
-/* t = exp(-(a + a_lo)) = th + tl */
-SP_INLINE void sp_stage1(vd x, const sp_f64_ctx *k, int mode, vd *pth, vd *ptl)
+/* t = exp(-(a + a_lo)) = th + tl with a = |z| (the forward and the 1.1 ops), or w = exp(-(z + z_lo)) with
+ * a = z (signed: backward's 1/(1 + w)); for |z| <= 700, 2^(k/16) and the result stay normal either way */
+SP_INLINE void sp_stage1(vd x, const sp_f64_ctx *k, int mode, int of_z, vd *pth, vd *ptl)
 {
     const int b1 = mode & SP_F64_B1;
     const vd beta = F(k->par->beta);
     const vd z = b1 ? x : MUL(beta, x);
-    const vd a = ABS(z);
+    const vd a = of_z ? z : ABS(z);
     const vd kd = FMA(a, F(-SP_F64_INV_L), F(SP_F64_SHIFT));
     const vd kf = SUB(kd, F(SP_F64_SHIFT));
     const vd rho = FMA(kf, F(SP_F64_L_HI), a); /* exact */
@@ -309,7 +314,7 @@ SP_INLINE void sp_stage1(vd x, const sp_f64_ctx *k, int mode, vd *pth, vd *ptl)
         rl = MUL(kf, F(SP_F64_L_LO));
     } else {
         const vd zl = FMS(beta, x, z);
-        const vd al = XOR(zl, AND(z, F(-0.0)));
+        const vd al = of_z ? zl : XOR(zl, AND(z, F(-0.0)));
         rl = FMA(kf, F(SP_F64_L_LO), al);
     }
     const vd e = sp_exp_poly(ADD(rho, rl));
@@ -395,24 +400,23 @@ SP_INLINE void sp_recip_1pt(vd th, vd tl, vd *pr0, vd *pr1, vd *pnh, vd *pnl)
     *pr1 = r1;
 }
 
-/* Backward's sigmoid from t = th + tl as sh + sl, without forming 1/u to double-double first:
- * u = 1 + t = uh + ul, y = RN(1/uh) by one IEEE division, N = 1 (z >= 0) or th + tl (z < 0),
- * y0 = RN(th y) or y, and N/u = y0 + (N - y0 u) y, the residual N - y0 u by fmas (its first product
- * exact) and rounded once more, so sl = (N - y0 u) y carries the quotient to ~2^-100 relative (y's
- * own error enters squared). Three fewer multiply-adds than a Newton step on 1/u and the product t r. */
-SP_INLINE void sp_bwd_sigmoid(vd z, vd th, vd tl, vd *psh, vd *psl)
+/* Backward's sigmoid 1/(1 + w) from w = exp(-z) = wh + wl (stage 1 with of_z) as sh + sl: 1 + w = U + D by
+ * Fast2Sum on max(wh, 1), min(wh, 1) plus wl, sh = RN(1/U) (one IEEE division), r = 1 - U sh exactly (fma)
+ * and sl = sh (r - D sh), so that sh + sl is 1/(U + D) to ~2^-100 relative. The same operations for both
+ * signs of z: no numerator to select, nothing formed as a complement (w reaches e^700 for z = -700, the
+ * sigmoid e^-700, both normal). Until December 2026 it took t = exp(-|z|) and N/(1 + t), N = 1 or t, with
+ * a residual on the numerator (one more fma, a compare and two selects). */
+SP_INLINE void sp_bwd_sigmoid(vd wh, vd wl, vd *psh, vd *psl)
 {
     const vd one = F(1.0);
-    const vd uh = ADD(one, th);
-    const vd ul = ADD(SUB(th, SUB(uh, one)), tl);
-    const vd y = DIV(one, uh);
-    const vm neg = LT(z, ZERO());
-    const vd nh = SELECT(neg, th, one);
-    const vd nl = MASKZ(neg, tl);
-    const vd y0 = MUL(nh, y);
-    const vd rho = FNMA(y0, ul, ADD(FNMA(y0, uh, nh), nl));
-    *psh = y0;
-    *psl = MUL(rho, y);
+    const vd hi = MAX(wh, one);
+    const vd lo = MIN(wh, one);
+    const vd U = ADD(hi, lo);
+    const vd D = ADD(ADD(SUB(hi, U), lo), wl);
+    const vd sh = DIV(one, U);
+    const vd r = FNMA(U, sh, one);
+    *psh = sh;
+    *psl = MUL(sh, FNMA(D, sh, r));
 }
 
 /* backward from t: dx = dy*s */
@@ -420,7 +424,7 @@ SP_INLINE vd sp_bwd_stage2(vd dy, vd x, vd th, vd tl, const sp_f64_ctx *k, int m
 {
     const vd z = (mode & SP_F64_B1) ? x : MUL(F(k->par->beta), x);
     vd sh, sl;
-    sp_bwd_sigmoid(z, th, tl, &sh, &sl);
+    sp_bwd_sigmoid(th, tl, &sh, &sl);
     vd dx = FMA(dy, sh, MUL(dy, sl));
     /* s > 0, so dx has dy's sign; the FMA alone gives +0 for dy = -0 when dy*sl = +0 */
     dx = OR(dx, AND(dy, F(-0.0)));
@@ -806,8 +810,8 @@ static SP_NOINLINE vd sp_bwd_special(vd dy, vd x, vd dx, vm m, const sp_f64_par 
     const vm small = MAND(LE(ABS(z), F(SP_F64_A_FAST)), LT(ABS(dy), F(INFINITY)));
     if (ANY(MAND(small, m))) {
         vd th, tl, sh, sl, e1, e2;
-        sp_stage1(x, k, 0, &th, &tl);
-        sp_bwd_sigmoid(z, th, tl, &sh, &sl);
+        sp_stage1(x, k, 0, 1, &th, &tl);
+        sp_bwd_sigmoid(th, tl, &sh, &sl);
         const vd dmn = sp_normalise(dy, &e1);
         const vd sm = sp_normalise(sh, &e2);
         const vd sml = MUL(sl, sp_pow2(SUB(zero, e2)));
@@ -959,7 +963,7 @@ static SP_NOINLINE vd sp_inv_special(vd y, vd x, vm m, const sp_f64_par *par)
     const vd zl = SELECT(tiny, zero, FMS(beta, y, z));
     const vd kofs = MASKZ(tiny, ADD(ey, F(ebs + 600.0)));
     vd th, tl, vh, vl;
-    sp_stage1(y, k, 0, &th, &tl);
+    sp_stage1(y, k, 0, 0, &th, &tl);
     sp_inv_v(zs, zl, 1, th, tl, kofs, 1, k, &vh, &vl);
     const vd mb = F(mbs), rbm = F(rbms);
     const vd q = MUL(vh, rbm);
@@ -985,7 +989,7 @@ static SP_NOINLINE vd sp_inv_special(vd y, vd x, vm m, const sp_f64_par *par)
 #define SP_LOOP_NAME sp_f64_fwd_loop
 #define SP_LOOP_NIN 1
 #define SP_LOOP_NBUF 2
-#define SP_LOOP_STAGE1(k, mode, x, pth, ptl) sp_stage1(x, k, mode, pth, ptl)
+#define SP_LOOP_STAGE1(k, mode, x, pth, ptl) sp_stage1(x, k, mode, 0, pth, ptl)
 #define SP_LOOP_STAGE2(k, mode, x, th, tl, pm) sp_fwd_stage2(x, th, tl, k, mode, pm)
 #define SP_LOOP_SPECIAL(k, mode, x, y, bits) sp_fwd_special(x, y, MASK_FROM_BITS(bits), (k)->par)
 #include "arch/softplus_loop.h"
@@ -993,7 +997,7 @@ static SP_NOINLINE vd sp_inv_special(vd y, vd x, vm m, const sp_f64_par *par)
 #define SP_LOOP_NAME sp_f64_bwd_loop
 #define SP_LOOP_NIN 2
 #define SP_LOOP_NBUF 2
-#define SP_LOOP_STAGE1(k, mode, dy, x, pth, ptl) sp_stage1(x, k, mode, pth, ptl)
+#define SP_LOOP_STAGE1(k, mode, dy, x, pth, ptl) sp_stage1(x, k, mode, 1, pth, ptl)
 #define SP_LOOP_STAGE2(k, mode, dy, x, th, tl, pm) sp_bwd_stage2(dy, x, th, tl, k, mode, pm)
 #define SP_LOOP_SPECIAL(k, mode, dy, x, dx, bits) sp_bwd_special(dy, x, dx, MASK_FROM_BITS(bits), (k)->par)
 #include "arch/softplus_loop.h"
@@ -1001,7 +1005,7 @@ static SP_NOINLINE vd sp_inv_special(vd y, vd x, vm m, const sp_f64_par *par)
 #define SP_LOOP_NAME sp_f64_dbwd_loop
 #define SP_LOOP_NIN 2
 #define SP_LOOP_NBUF 2
-#define SP_LOOP_STAGE1(k, mode, g, x, pth, ptl) sp_stage1(x, k, mode, pth, ptl)
+#define SP_LOOP_STAGE1(k, mode, g, x, pth, ptl) sp_stage1(x, k, mode, 0, pth, ptl)
 #define SP_LOOP_STAGE2(k, mode, g, x, th, tl, pm) sp_dbwd_stage2(g, x, th, tl, k, mode, pm)
 #define SP_LOOP_SPECIAL(k, mode, g, x, r, bits) sp_dbwd_special(g, x, r, MASK_FROM_BITS(bits), (k)->par)
 #include "arch/softplus_loop.h"
@@ -1009,7 +1013,7 @@ static SP_NOINLINE vd sp_inv_special(vd y, vd x, vm m, const sp_f64_par *par)
 #define SP_LOOP_NAME sp_f64_bbeta_loop
 #define SP_LOOP_NIN 2
 #define SP_LOOP_NBUF 2
-#define SP_LOOP_STAGE1(k, mode, dy, x, pth, ptl) sp_stage1(x, k, mode, pth, ptl)
+#define SP_LOOP_STAGE1(k, mode, dy, x, pth, ptl) sp_stage1(x, k, mode, 0, pth, ptl)
 #define SP_LOOP_STAGE2(k, mode, dy, x, th, tl, pm) sp_bbeta_stage2(dy, x, th, tl, k, mode, pm)
 #define SP_LOOP_SPECIAL(k, mode, dy, x, r, bits) sp_bbeta_special(dy, x, r, MASK_FROM_BITS(bits), (k)->par)
 #include "arch/softplus_loop.h"
@@ -1017,7 +1021,7 @@ static SP_NOINLINE vd sp_inv_special(vd y, vd x, vm m, const sp_f64_par *par)
 #define SP_LOOP_NAME sp_f64_inv_loop
 #define SP_LOOP_NIN 1
 #define SP_LOOP_NBUF 2
-#define SP_LOOP_STAGE1(k, mode, y, pth, ptl) sp_stage1(y, k, mode, pth, ptl)
+#define SP_LOOP_STAGE1(k, mode, y, pth, ptl) sp_stage1(y, k, mode, 0, pth, ptl)
 #define SP_LOOP_STAGE2(k, mode, y, th, tl, pm) sp_inv_stage2(y, th, tl, k, mode, pm)
 #define SP_LOOP_SPECIAL(k, mode, y, x, bits) sp_inv_special(y, x, MASK_FROM_BITS(bits), (k)->par)
 #include "arch/softplus_loop.h"

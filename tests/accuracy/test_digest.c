@@ -73,7 +73,7 @@
 #define DIGEST_FWD_F32 0x82953e7d39279361ull
 #define DIGEST_BWD_F32 0x506ce8bbc00e3b77ull /* Dec 2026: the sigmoid as 1/(1 + exp(-z)) */
 #define DIGEST_FWD_F64 0x8d1e02c735540ee2ull
-#define DIGEST_BWD_F64 0x9a5e038c5001ac3dull
+#define DIGEST_BWD_F64 0xdfb17f6d4fd68b34ull /* Dec 2026: the sigmoid as 1/(1 + exp(-z)) */
 /* The fast tier's kernels (arch/softplus_f32_fast_algorithm.h: f32 only), from avx2 and avx512 (AMD
  * EPYC Zen 4) and neon (qemu-aarch64 7.2). Changed in issue 11's speed work: the forward's exp has a
  * degree-5 polynomial at beta = 1 (scaled by an integer add), the backward divides dy by 1 + exp(-z). */
