@@ -84,7 +84,7 @@
 #define DIGEST_DBWD_F32 0xe382a85f1663e2d4ull /* Dec 2026: a table-free exp(-|z|); T/u^2 by one residual since: same bits */
 #define DIGEST_BBETA_F32 0x30d661845e784681ull
 #define DIGEST_INV_F32 0xe889728cba97a813ull /* Dec 2026: log1p(1 + 2X) - ln2, no quotient */
-#define DIGEST_DBWD_F64 0x48b069041fa12ef3ull
+#define DIGEST_DBWD_F64 0x56130413d3dee994ull
 #define DIGEST_BBETA_F64 0x9d3f73493fb52315ull
 #define DIGEST_INV_F64 0x4ff650dd1a9ba26eull /* Dec 2026: the f64 FMA inverse */
 
