@@ -567,16 +567,19 @@ static int sp_f32_bbeta_vector_ok(const sp_params_f32 *p)
  *   input): the sweep, test_accuracy and test_digest fail on it.
  * SP_MAX_ULP{,_BETA}_F32_{AVX2,AVX512,NEON} = 1.0.
  * Speed of the three 1.1 ops beside backward (bench_softplus --size 4096, kernel column, Gelem/s, one run per
- * ISA on the 2-core EPYC at load 10-13, so the ratios rather than the rates; instructions per vector: AVX-512
- * the loop bodies of stage 1 + stage 2 in objdump, AVX2 executed on the bench's inputs under callgrind):
+ * ISA on the 2-core EPYC at load ~4, December 2026, after backward's and the second derivative's new quotients;
+ * instructions per vector: AVX-512 the loop bodies of stage 1 + stage 2 in objdump, AVX2 executed on the
+ * bench's inputs under callgrind):
  *            backward        second derivative     beta gradient         inverse
- *   AVX-512  1.68   32+43    1.55 (0.92x)  32+47   1.34 (0.80x)  28+71   0.89 (0.53x)  28+146 (the middle range's
+ *   AVX-512  2.18   34+37    1.90 (0.87x)  32+49   1.41 (0.65x)  28+71   0.89 (0.41x)  28+146 (the middle range's
  *                                                                                      ~45 skipped by most vectors)
- *   AVX2     1.02   68.2     0.89 (0.88x)  71.2    0.64 (0.63x)  105.4   0.43 (0.43x)  154.5
- *   before   (AVX-512 28+64, 28+80, 29+140; AVX2 93.4, 112.4, 193.4 instructions) 0.85x, 0.67x, 0.36x of backward
- *   on AVX-512. The second derivative is backward plus one quotient's residual; the beta gradient is forward's
- *   cost plus a sigmoid; the inverse, forward's exp plus a log1p and the first range's log z: none of the
- *   three reaches backward's rate in L1 yet (the issue's goal), the inverse least.
+ *   AVX2     1.53   62.1     1.31 (0.86x)  72.2    0.85 (0.56x)  105.4   0.59 (0.39x)  154.5
+ *   earlier  (load 10-13, backward's previous quotient at 1.68 / 1.02 Gelem/s, 32+43 / 68.2 instructions):
+ *   0.92x, 0.80x, 0.53x of it on AVX-512; before that 0.85x, 0.67x, 0.36x. On Zen 4 a 512-bit FMA, a compare
+ *   into a mask and half a division each take both FMA pipes for a cycle, and those pipes bound these loops:
+ *   backward has 16 such operations after its exponential, the second derivative 21 (its square u^2 and the
+ *   residual against it), the beta gradient forward's cost plus a sigmoid, the inverse forward's exp plus a
+ *   log1p and the first range's log z: none of the three reaches backward's rate in L1 (the issue's goal).
  */
 #define SP_INV_NBUF 2
 #define SP_INV_Z_TINY 0x1p-100f /* z below this (and z <= 0, NaN) goes to the scalar reference */
