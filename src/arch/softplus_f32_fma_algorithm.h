@@ -577,8 +577,9 @@ static int sp_f32_bbeta_vector_ok(const sp_params_f32 *p)
  *   earlier  (load 10-13, backward's previous quotient at 1.68 / 1.02 Gelem/s, 32+43 / 68.2 instructions):
  *   0.92x, 0.80x, 0.53x of it on AVX-512; before that 0.85x, 0.67x, 0.36x. On Zen 4 a 512-bit FMA, a compare
  *   into a mask and half a division each take both FMA pipes for a cycle, and those pipes bound these loops:
- *   backward has 16 such operations after its exponential, the second derivative 21 (its square u^2 and the
- *   residual against it), the beta gradient forward's cost plus a sigmoid, the inverse forward's exp plus a
+ *   after the same exponential, backward's stage 2 has 5 fmas, 3 compares and the division, the second
+ *   derivative's 9 fmas (its square u^2 and the residual against it), 3 compares and the division (AVX-512
+ *   objdump); the beta gradient is forward's cost plus a sigmoid, the inverse forward's exp plus a
  *   log1p and the first range's log z: none of the three reaches backward's rate in L1 (the issue's goal).
  */
 #define SP_INV_NBUF 2
