@@ -208,6 +208,15 @@ SP_INLINE void sp_fwd_front(const sp_f32_k *k, int unit, vf x, vf *th, vf *tl)
     sp_exp(z, zl, unit, unit ? ZERO() : SELECT(deep, F(64.0f), ZERO()), th, tl);
 }
 
+/* Forward and backward run a third loop for beta = 1 and a threshold at or above these (the defaults among
+ * them), unit = 2 (arch/softplus_f32_kernels.h), which leaves out the threshold rule's compare and select:
+ * the arithmetic already returns x resp. dy there. Forward, x > 16: log1p(t) <= e^-16 = 2^-23.08, below
+ * half an ulp of x (2^-20), so U = x + S rounds to x and y = U + small to x again; backward, x > 18: the
+ * clamped v >= 18 gives w <= e^-18 < 2^-25.9, so U = 1, s0 = 1 and s = s0 + s0 (r - D s0) rounds to 1, and
+ * dy * 1 is dy. Special lanes (NaN, infinities) are flagged in every mode. */
+#define SP_FWD_THRESHOLD_FREE 16.0f
+#define SP_BWD_THRESHOLD_FREE 18.0f
+
 /* y = softplus(x) from t; *special flags the lanes (NaN, +-inf, beta*x overflowing) that the scalar
  * reference must redo. */
 SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf th, vf tl, vm *special)
@@ -243,7 +252,7 @@ SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf th, vf tl, vm *
         y = FMA(U, ib, FMA(U, F(k->ibe), MUL(sm, ib)));
         y = XOR(SELECT(deep, MUL(y, F(0x1p-64f)), y), F(k->bsign));
     }
-    return SELECT(GT(z, F(k->thr)), x, y);
+    return unit == 2 ? y : SELECT(GT(z, F(k->thr)), x, y);
 }
 
 /* Backward has an algorithm of its own: a sigmoid needs an exponential and one accurate quotient, not
@@ -327,7 +336,7 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf W, vf tl
     const vf s0 = DIV(one, U);
     const vf r = FNMA(U, s0, one);
     const vf s = FMA(s0, FNMA(D, s0, r), s0);
-    return SELECT(GT(z, F(k->thr)), dy, MUL(dy, s));
+    return unit == 2 ? MUL(dy, s) : SELECT(GT(z, F(k->thr)), dy, MUL(dy, s));
 }
 
 /* Backward's deep lanes, redone after the block (arch/softplus_f32_kernels.h) instead of by the scalar
