@@ -832,8 +832,10 @@ static void test_special_values(void **state)
 
 /* ---- the threshold boundary ---------------------------------------------------------------------- */
 
-/* Thresholds whose boundary x (fl(beta*x) == threshold) sits in different places of the curve. */
-static const double boundary_thresholds[] = {20.0, -3.5, 0.0, 1.0, 15.5, -20.0, 88.5, 0x1p-10};
+/* Thresholds whose boundary x (fl(beta*x) == threshold) sits in different places of the curve; 16 and 18 are
+ * the smallest that take the FMA kernels' threshold-free loops at beta = 1 (forward, backward: their
+ * arithmetic must return x and dy there by itself). */
+static const double boundary_thresholds[] = {20.0, -3.5, 0.0, 1.0, 15.5, 16.0, 18.0, -20.0, 88.5, 0x1p-10};
 
 /* For every x near threshold/beta whose rounded product equals the threshold exactly, that x and its
  * neighbours two ulps either way: the linear branch (x, dy bit for bit) exactly where fl(beta*x) >
