@@ -74,9 +74,9 @@
  *   loses bits, or where a subnormal result is rounded twice (once to 24 bits, once by the scaling);
  *   for results >= 2^-120 (beta = 1) the worst is 0.604 ULP forward (x = -0x1.c1e8cep+1, got
  *   0x1.e05188p-6 want 0x1.e0518935198c4p-6). Backward's sigmoid is one rounding of a value good to
- *   about 2^-27 relative everywhere (the float evaluation of rh^2 EB(rh)). Its results for z < -87 (a subnormal sigmoid) come from its deep
- *   path (sp_bwd_deep): every such input at beta 1, 0.5, -1 and 7.3 with dy = 1 (10^7 each) within
- *   0.556 ULP (x = -0x1.5c0236p+6, got 0x1.65a726p-126), and with random dy (2^-149..2^73, 10^7 per
+ *   about 2^-27 relative everywhere (the float evaluation of rh^2 EB(rh)). Its results for z < -87 (a
+ *   subnormal sigmoid) come from its deep path (sp_bwd_deep): every such input at beta 1, 0.5, -1 and
+ *   7.3 with dy = 1 (10^7 each) within 0.556 ULP (x = -0x1.5c0236p+6, got 0x1.65a726p-126), and with random dy (2^-149..2^73, 10^7 per
  *   beta) within 0.074 |dy| ulp'(s) + ulp(dx)/2 of the exact dy*s, the contract's form with B = 1.
  *   SP_MAX_ULP{,_BETA}_F32_{AVX2,AVX512,NEON} (src/kernels.h, enforced by the tests): 1.0.
  * Special values: lanes where z is not finite (NaN, +-inf, beta*x overflowing) and, backward, where
@@ -378,13 +378,14 @@ SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
 }
 
 /* ---- release 1.1: the second derivative and the beta gradient --------------------------------------
- *   second derivative  backward's exponential of |z| (sp_sig_exp_abs: t = pk (th + tl), no table) and a quotient
- *                      refined twice (sp_dbwd_finish): d = t/(1+t)^2 = pk T/u^2, symmetric in z, with u = 1 + t =
- *                      uh + ul, q = 1/uh (one division), T/u = y0 + rho q and T/u^2 = w0 + r q,
- *                      w0 = y0 q, r = y0 + rho q - w0 u (fmas); one rounding, then the exact scaling by pk
- *                      (d >= e^-70/4 is normal where the lane is not special); beta d = fma(beta, w0 pk,
- *                      beta (r q pk)). Until December 2026 it took forward's exp and the log1p bins with the
- *                      R polynomial below (0.716 ULP at x = 0x1.b525e4p+1 on every 256th input).
+ *   second derivative  backward's exponential of |z| (sp_sig_exp_abs: t = pk (th + tl), no table) and one
+ *                      quotient (sp_dbwd_finish): d = t/(1+t)^2 = pk T/u^2, symmetric in z, with u = 1 + t =
+ *                      U + D, u^2 = Vh + Vl, q = 1/Vh (one division), T/u^2 = d0 + rr q, d0 = th q and
+ *                      rr = T - d0 u^2 (fmas); one rounding, then the exact scaling by pk (d >= e^-70/4 is
+ *                      normal where the lane is not special); beta d = fma(beta, d0 pk, beta (rr q pk)).
+ *                      Before December 2026 it took forward's exp and the log1p bins with the R polynomial
+ *                      below (0.716 ULP at x = 0x1.b525e4p+1 on every 256th input), then backward's former
+ *                      quotient refined twice (the same worst case as now).
  *   beta gradient      forward's stage 1 (sp_exp) and the bins of sp_bin, so that with 1 + rho = 1/(1 + e + el)
  *                      (the R polynomial): h = softplus(z) - z s(z) = a s(-a) + log1p(t), a = |z| (+ al, the
  *                      product's rounding error, for beta != 1), both terms >= 0: s(-a) = p + (p rho + el),
