@@ -355,8 +355,9 @@ SP_INLINE vf sp_half_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf t
  *                      tier's exponential, E degree 6): f = 1 - 2t, k = -1, Z = z, both parts positive (as
  *                      z + log1p(-t) they cancelled: 3.5 ULP near 0.92).
  * Stage 1 computes the exponential and the expm1 polynomial, stage 2 the log1p. x = v (ib + ibe) sign(beta)
- * (beta != 1). Zeros (y = +-0: z = +-0) give the limit -inf/beta in the vector; lanes redone: z < 2^-100
- * otherwise (y < 0 for beta > 0: NaN; tiny z), z not finite. The threshold rule comes last: fl(beta*y) >
+ * (beta != 1). Zeros (y = +-0) give the limit -inf/beta in the vector; lanes redone: z < 2^-100 otherwise
+ * (y < 0 for beta > 0: NaN; tiny z, and a z that underflowed to +-0 from a non-zero y, whose exact sign
+ * decides between NaN and a finite x: a fuzzer finding, December 2026), z not finite. The threshold rule comes last: fl(beta*y) >
  * threshold returns y. Bound SP_HALF_CHEAP_INV_ULP (src/kernels.h, ULP of the float x), the window E = 2B +
  * 2 = 10, proven by tests/accuracy/test_half_cheap.c against v/beta in double (the middle range as
  * log1p(2 expm1(d)), d with ln 2 in two doubles): worst 2.777 ULP at beta = 1 over every finite float (y =
@@ -418,7 +419,9 @@ SP_INLINE vf sp_half_inv_finish(const sp_f32_k *k, int unit, vf y, vf g, vm *spe
 {
     const vf one = F(1.0f);
     const vf z = sp_fast_z(k, unit, y);
-    const vm zero = LT(ABS(z), F(0x1p-149f));
+    /* y = +-0, not z: beta*y underflows to a zero for tiny y and |beta|, where the exact product's sign
+     * decides (NaN below 0, a finite x above): those lanes are special (z < 2^-100) */
+    const vm zero = LT(ABS(y), F(0x1p-149f));
     const vf zs = SELECT(zero, one, z);
     *special = OR_MASK(NGE(zs, F(0x1p-100f)), NOT_FINITE(zs));
     const vm lo = LT(z, F(0.45f)), hi = GT(z, F(SP_HALF_INV_HI));
