@@ -383,13 +383,21 @@ SP_INLINE vd sp_fwd_stage2(vd x, vd th, vd tl, const sp_f64_ctx *k, int mode, vm
     return SELECT(GT(z, F(k->par->threshold)), x, y);
 }
 
-/* 1/(1 + t) = r0 + r1 for t = th + tl >= 0 (the careful paths): u = 1 + t = uh + ul (|ul| <= 2^-53 uh),
- * one Newton step from RN(1/uh) */
+/* u = 1 + t = uh + ul for t = th + tl in [0, 1]: uh's error exactly (Fast2Sum, 1 >= th) plus tl,
+ * |ul| <= 2^-53 uh */
+SP_INLINE vd sp_one_plus_t(vd th, vd tl, vd *pul)
+{
+    const vd uh = ADD(F(1.0), th);
+    *pul = ADD(SUB(th, SUB(uh, F(1.0))), tl);
+    return uh;
+}
+
+/* 1/(1 + t) = r0 + r1 for t = th + tl >= 0 (the careful paths): one Newton step from RN(1/uh) */
 SP_INLINE void sp_recip_1pt(vd th, vd tl, vd *pr0, vd *pr1)
 {
     const vd one = F(1.0);
-    const vd uh = ADD(one, th);
-    const vd ul = ADD(SUB(th, SUB(uh, one)), tl);
+    vd ul;
+    const vd uh = sp_one_plus_t(th, tl, &ul);
     const vd r0 = DIV(one, uh);
     const vd rr = FNMA(r0, ul, FNMA(r0, uh, one));
     *pr0 = r0;
@@ -401,10 +409,9 @@ SP_INLINE void sp_recip_1pt(vd th, vd tl, vd *pr0, vd *pr1)
  * product exact): ~2^-100 relative, three fmas fewer than the Newton reciprocal and a product */
 SP_INLINE void sp_t_over_1pt(vd th, vd tl, vd *pnh, vd *pnl)
 {
-    const vd one = F(1.0);
-    const vd uh = ADD(one, th);
-    const vd ul = ADD(SUB(th, SUB(uh, one)), tl);
-    const vd q = DIV(one, uh);
+    vd ul;
+    const vd uh = sp_one_plus_t(th, tl, &ul);
+    const vd q = DIV(F(1.0), uh);
     const vd nh = MUL(th, q);
     *pnh = nh;
     *pnl = MUL(FNMA(nh, ul, ADD(FNMA(nh, uh, th), tl)), q);
@@ -458,12 +465,11 @@ SP_INLINE vd sp_dbwd_stage2(vd g, vd x, vd th, vd tl, const sp_f64_ctx *k, int m
     const int b1 = mode & SP_F64_B1;
     const vd beta = F(k->par->beta);
     const vd z = b1 ? x : MUL(beta, x);
-    const vd one = F(1.0);
-    const vd U = ADD(one, th);
-    const vd D = ADD(ADD(SUB(one, U), th), tl);
+    vd D;
+    const vd U = sp_one_plus_t(th, tl, &D);
     const vd Vh = MUL(U, U);
     const vd Vl = FMA(ADD(U, U), D, FMS(U, U, Vh));
-    const vd q = DIV(one, Vh);
+    const vd q = DIV(F(1.0), Vh);
     const vd dh = MUL(th, q);
     const vd dl = MUL(FNMA(dh, Vl, ADD(FNMA(dh, Vh, th), tl)), q);
     vd out;
