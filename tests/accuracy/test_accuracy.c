@@ -870,6 +870,31 @@ static void test_threshold_boundary(void **state)
     finish("threshold boundary");
 }
 
+/* The edges of the f32 kernels' ranges in z = beta*x, each side: the exponentials' clamps (backward's deep
+ * lanes below -87, forward's t rounding to 0 beyond 128), forward's scaled t below -64, the 1.1 ops' special
+ * lanes beyond 70; x nearest z/beta and three steps either way, every op within the bound (f64 too). */
+static void test_range_edges(void **state)
+{
+    const dtype_info *d = *state;
+    static const double edges[] = {64.0, 70.0, 87.0, 128.0};
+    begin();
+    FOR_EACH_KERNEL(k, d) {
+        for (size_t b = 0; b < NBETAS; b++) {
+            const double beta = narrow(d, betas[b]);
+            for (size_t t = 0; t < NTHRESHOLDS; t++) {
+                const double thr = narrow(d, thresholds[t]);
+                for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++)
+                    for (int sign = -1; sign <= 1; sign += 2) {
+                        const double x0 = narrow(d, sign * edges[e] / beta);
+                        for (int s = -3; s <= 3; s++)
+                            check_point(d, k, d->u->step(x0, s), beta, thr, "range edge");
+                    }
+            }
+        }
+    }
+    finish("range edges");
+}
+
 /* ---- products that overflow the format -------------------------------------------------------- */
 
 /* beta*x overflows to +-inf in the tensor's precision for finite x: the linear branch returns x where
@@ -1303,6 +1328,7 @@ int main(void)
         cmocka_unit_test(test_reference_matches_mpmath),
         DTYPE_TESTS(test_special_values)
         DTYPE_TESTS(test_threshold_boundary)
+        DTYPE_TESTS(test_range_edges)
         DTYPE_TESTS(test_huge_products)
         DTYPE_TESTS(test_tails)
         cmocka_unit_test(test_tails_public_api),
