@@ -39,7 +39,10 @@ typedef uint32x4_t vm; /* lane masks are all-ones/all-zeros */
 /* 32-bit integer add and left shift on the lanes' bits */
 #define IADD(a, b) vreinterpretq_f32_u32(vaddq_u32(vreinterpretq_u32_f32(a), vreinterpretq_u32_f32(b)))
 #define ISHL(a, n) vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(a), n))
-#define SCALE(a, n) sp_scale(a, n)
+/* 32-bit integer subtract, and the lanes' bits and a 32-bit constant */
+#define ISUB(a, b) vreinterpretq_f32_u32(vsubq_u32(vreinterpretq_u32_f32(a), vreinterpretq_u32_f32(b)))
+#define IAND(a, u) vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(a), vdupq_n_u32(u)))
+#define SCALE(a, n, qe) ((void)(n), sp_scale(a, qe))
 /* for a positive normal a = 2^k m, m in [1, 2): k as a float and m (exact; other lanes: anything) */
 #define LOGB(a)                                                                                      \
     vcvtq_f32_s32(vsubq_s32(vreinterpretq_s32_u32(vshrq_n_u32(vreinterpretq_u32_f32(a), 23)), vdupq_n_s32(127)))
@@ -62,13 +65,10 @@ typedef uint32x4_t vm; /* lane masks are all-ones/all-zeros */
 #define SP_LOOP_STOREA(p, v) vst1q_f32(p, v)
 #define SP_LOOP_BITS(m) sp_mask_bits(m)
 
-/* a*2^floor(n) for n in [-190, 1), bit for bit what AVX-512's scalef gives (see the AVX2 file): the
- * first product is exact when a*2^(n+64) is normal and the second rounds once; otherwise both give a
- * signed zero. 2^(n+64) and 2^-64 are normal floats. */
-SP_INLINE vf sp_scale(vf a, vf n)
+/* a*2^-q from qe = q << 23, q in [0, 190]: the AVX2 file's sp_scale, bit for bit AVX-512's scalef */
+SP_INLINE vf sp_scale(vf a, vf qe)
 {
-    const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtmq_s32_f32(n), vdupq_n_s32(127 + 64)), 23);
-    return MUL(MUL(a, vreinterpretq_f32_s32(e)), F(0x1p-64f));
+    return MUL(MUL(a, ISUB(F(0x1p64f), qe)), F(0x1p-64f));
 }
 
 /* TBL byte indices of float entry (bits(v) & mask) of a table: 4i, 4i+1, 4i+2, 4i+3 in each lane */

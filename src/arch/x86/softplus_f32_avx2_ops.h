@@ -37,7 +37,10 @@ typedef __m256 vm; /* lane masks are all-ones/all-zeros vectors */
 /* 32-bit integer add and left shift on the lanes' bits */
 #define IADD(a, b) _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b)))
 #define ISHL(a, n) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), n))
-#define SCALE(a, n) sp_scale(a, n)
+/* 32-bit integer subtract, and the lanes' bits and a 32-bit constant */
+#define ISUB(a, b) _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b)))
+#define IAND(a, u) _mm256_castsi256_ps(_mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32((int)(u))))
+#define SCALE(a, n, qe) ((void)(n), sp_scale(a, qe))
 /* for a positive normal a = 2^k m, m in [1, 2): k as a float and m (exact; other lanes: anything) */
 #define LOGB(a)                                                                                      \
     _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(_mm256_castps_si256(a), 23), _mm256_set1_epi32(127)))
@@ -84,14 +87,13 @@ SP_INLINE void sp_store_tail(float *p, __m256 v, size_t k)
 #define SP_LOOP_LOAD_TAIL(p, k) sp_load_tail(p, k)
 #define SP_LOOP_STORE_TAIL(p, v, k) sp_store_tail(p, v, k)
 
-/* a*2^floor(n) for n in [-190, 1), bit for bit what AVX-512's scalef gives: when a*2^(n+64) is normal
- * the first product is exact and the second rounds once, as scalef does; otherwise |a*2^n| < 2^-190
- * and both give a signed zero. 2^(n+64) and 2^-64 are normal floats. */
-SP_INLINE vf sp_scale(vf a, vf n)
+/* a*2^-q from qe = q << 23 (the algorithm's float exponent n, floor(n) = -q, is scalef's), q in [0, 190], bit
+ * for bit what AVX-512's scalef gives: when a*2^(64-q) is normal the first product is exact and the second
+ * rounds once, as scalef does; otherwise |a*2^-q| < 2^-190 and both give a signed zero. 2^(64-q), an integer
+ * subtract on 2^64's exponent field, and 2^-64 are normal floats. */
+SP_INLINE vf sp_scale(vf a, vf qe)
 {
-    const __m256i e = _mm256_slli_epi32(
-        _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_floor_ps(n)), _mm256_set1_epi32(127 + 64)), 23);
-    return MUL(MUL(a, _mm256_castsi256_ps(e)), F(0x1p-64f));
+    return MUL(MUL(a, ISUB(F(0x1p64f), qe)), F(0x1p-64f));
 }
 
 /* 16-entry lookup: two 8-lane permutes, bit 3 of the index chooses. */

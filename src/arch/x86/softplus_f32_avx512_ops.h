@@ -36,8 +36,12 @@ typedef __mmask16 vm;
 /* 32-bit integer add and left shift on the lanes' bits */
 #define IADD(a, b) _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(a), _mm512_castps_si512(b)))
 #define ISHL(a, n) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(a), n))
-/* a*2^floor(n) for n in [-190, 1): scalef rounds once, like (a*2^(n+64))*2^-64 (see the AVX2 file) */
-#define SCALE(a, n) _mm512_scalef_ps(a, n)
+/* 32-bit integer subtract, and the lanes' bits and a 32-bit constant */
+#define ISUB(a, b) _mm512_castsi512_ps(_mm512_sub_epi32(_mm512_castps_si512(a), _mm512_castps_si512(b)))
+#define IAND(a, u) _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32((int)(u))))
+/* a*2^floor(n) for n in [-190, 1): scalef rounds once, like (a*2^(n+64))*2^-64 (see the AVX2 file, which
+ * reads the same exponent from qe = -floor(n) << 23 instead) */
+#define SCALE(a, n, qe) ((void)(qe), _mm512_scalef_ps(a, n))
 /* for a positive normal a = 2^k m, m in [1, 2): k as a float and m (exact, as the AVX2 file's bit
  * operations; other lanes: anything) */
 #define LOGB(a) _mm512_getexp_ps(a)
