@@ -15,6 +15,7 @@
 #define SP_KSHIFT 0x1.8p+23f         /* 12582912: k = round(8a/ln2) lands in the low mantissa bits */
 #define SP_JSHIFT 0x1p+23f           /* 8388608: j = round(15t) lands in the low mantissa bits */
 #define SP_A_MAX 0x1p+7f             /* |z| clamp: exp(-128) < 2^-184 rounds to 0 */
+#define SP_A_NORMAL 87.0f            /* exp(-a) >= e^-87 > 2^-125.6 is normal for a <= this */
 /* exp(-r) = 1 - r + r^2*P(r), |r| <= ln2/16 + 2^-12, absolute error < 2^-31.7 */
 #define SP_P0 0x1.ffffeep-2f         /*  0.49999973 */
 #define SP_P1 -0x1.555c8ap-3f        /* -0.16668041 */

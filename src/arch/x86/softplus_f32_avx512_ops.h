@@ -42,6 +42,7 @@ typedef __mmask16 vm;
 /* a*2^floor(n) for n in [-190, 1): scalef rounds once, like (a*2^(n+64))*2^-64 (see the AVX2 file, which
  * reads the same exponent from qe = -floor(n) << 23 instead) */
 #define SCALE(a, n, qe) ((void)(qe), _mm512_scalef_ps(a, n))
+#define SP_SCALE_NATIVE 1 /* one instruction: the algorithm scales with it everywhere */
 /* for a positive normal a = 2^k m, m in [1, 2): k as a float and m (exact, as the AVX2 file's bit
  * operations; other lanes: anything) */
 #define LOGB(a) _mm512_getexp_ps(a)
