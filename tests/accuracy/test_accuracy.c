@@ -756,10 +756,15 @@ static double op_limit(sp_op op, double m, double x, double beta, double thr, in
     }
 }
 
+/* The edges of the f32 kernels' ranges in z = beta*x: the exponentials' clamps (backward's deep lanes below
+ * -87, forward's integer scaling up to |z| = 87 with AVX2 and NEON, t rounding to 0 beyond 128), forward's
+ * scaled t below -64, the 1.1 ops' special lanes beyond 70. */
+static const double range_edges[] = {64.0, 70.0, 87.0, 128.0};
+
 /* NaN in x or in dy gives NaN whatever the payload or signalling bit; +-inf gives x itself where
  * beta*x = +inf, else the zero with the sign of beta (the limit of log1p(exp(z))/beta at z = -inf), and
- * the gradient dy*1 or dy*0, exactly (the reference's values there are exact); zeros, subnormals and
- * the normal minimum meet the bound; an infinite dy times a sigmoid that is a normal number stays
+ * the gradient dy*1 or dy*0, exactly (the reference's values there are exact); zeros, subnormals,
+ * the normal minimum and the points either side of the range edges meet the bound; an infinite dy times a sigmoid that is a normal number stays
  * infinite. */
 static void test_special_values(void **state)
 {
@@ -824,6 +829,12 @@ static void test_special_values(void **state)
                 /* zeros (ln2/beta, or x itself when 0 > threshold), subnormals, the normal minimum */
                 for (size_t i = 0; i < sizeof in->tiny / sizeof in->tiny[0]; i++)
                     check_point(d, k, in->tiny[i], beta, thr, "zero or subnormal input");
+                /* each side of every range edge: x nearest z/beta and three steps either way */
+                for (size_t e = 0; e < sizeof range_edges / sizeof range_edges[0]; e++)
+                    for (int sign = -1; sign <= 1; sign += 2)
+                        for (int s = -3; s <= 3; s++)
+                            check_point(d, k, d->u->step(narrow(d, sign * range_edges[e] / beta), s), beta, thr,
+                                        "range edge");
             }
         }
     }
@@ -868,31 +879,6 @@ static void test_threshold_boundary(void **state)
         }
     }
     finish("threshold boundary");
-}
-
-/* The edges of the f32 kernels' ranges in z = beta*x, each side: the exponentials' clamps (backward's deep
- * lanes below -87, forward's t rounding to 0 beyond 128), forward's scaled t below -64, the 1.1 ops' special
- * lanes beyond 70; x nearest z/beta and three steps either way, every op within the bound (f64 too). */
-static void test_range_edges(void **state)
-{
-    const dtype_info *d = *state;
-    static const double edges[] = {64.0, 70.0, 87.0, 128.0};
-    begin();
-    FOR_EACH_KERNEL(k, d) {
-        for (size_t b = 0; b < NBETAS; b++) {
-            const double beta = narrow(d, betas[b]);
-            for (size_t t = 0; t < NTHRESHOLDS; t++) {
-                const double thr = narrow(d, thresholds[t]);
-                for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++)
-                    for (int sign = -1; sign <= 1; sign += 2) {
-                        const double x0 = narrow(d, sign * edges[e] / beta);
-                        for (int s = -3; s <= 3; s++)
-                            check_point(d, k, d->u->step(x0, s), beta, thr, "range edge");
-                    }
-            }
-        }
-    }
-    finish("range edges");
 }
 
 /* ---- products that overflow the format -------------------------------------------------------- */
@@ -1328,7 +1314,6 @@ int main(void)
         cmocka_unit_test(test_reference_matches_mpmath),
         DTYPE_TESTS(test_special_values)
         DTYPE_TESTS(test_threshold_boundary)
-        DTYPE_TESTS(test_range_edges)
         DTYPE_TESTS(test_huge_products)
         DTYPE_TESTS(test_tails)
         cmocka_unit_test(test_tails_public_api),
