@@ -20,10 +20,14 @@
  * block driver, sp_half_run, takes the betas out of the vector range and the special lanes).
  *
  * Method: the block driver's (arch/softplus_half_kernels.h, Ziv's strategy), without its scratch arrays
- * of widened inputs and float results. Per block of SP_HALF_FUSED_BLOCK elements, in the loop driver's
- * two stages (arch/softplus_loop.h): stage 1 widens x in registers and computes the fast tier's
- * exponential (forward ts = exp(-|beta x|) 2^64, backward es = exp(-beta x) 2^-64); stage 2 finishes the fast tier's forward or backward (bound B ULP, from the
- * set's registry entry: 4 on AVX2, AVX-512 and NEON), rounds to the format and checks, in registers;
+ * of widened inputs. Per block of SP_HALF_FUSED_BLOCK elements, in three passes (the loop driver's two
+ * stages, arch/softplus_loop.h, and a third): stage 1 widens x in registers and computes the fast tier's
+ * exponential (forward ts = exp(-|beta x|) 2^64, backward es = exp(-beta x) 2^-64); stage 2 finishes the
+ * fast tier's forward or backward (bound B ULP, from the set's registry entry: 4 on AVX2, AVX-512 and
+ * NEON) into a float result; stage 3 rounds it to the format and checks. (The check at the end of stage 2
+ * made one long dependency chain per vector, and its branch resolved at the end of it: three passes
+ * measured 1.01-1.20x the two stages over every op and format, AVX2 and AVX-512, alternated in one
+ * process at 4K elements, December 2026.)
  * with beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
  * (sp_half_cheap_front/finish below: bf16 28 ULP, f16 6.5, so E = 58 and 16), and backward the fast
  * tier's with a cheaper exponential (sp_half_cheap_bwd_front: bf16 6.5 ULP, f16 4, so E = 31 and 19).
@@ -60,8 +64,9 @@
  *   0.20% / 0.18%, backward 0.27% / 0.31%).
  * Every op but backward with |beta| outside the fast tier's vector range (sp_f32_fwd_vector_ok) runs the
  * block driver.
- * In-place calls (out == in1 or in2): stage 2 reads each vector's input patterns before its output is
- * stored, and a redone lane's patterns are saved from those registers.
+ * In-place calls (out == in1 or in2): stages 2 and 3 read each vector's input patterns before its output
+ * is stored (stage 2 for the whole block before stage 3 stores any), and a redone lane's patterns are
+ * saved from stage 3's registers.
  */
 #ifndef SP_HALF_FUSED_H
 #define SP_HALF_FUSED_H
@@ -531,10 +536,9 @@ SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int op, int mode, v
     return ts;
 }
 
-/* Stage 2: the patterns of the result from x, ts and the multiplier's patterns hdy (backward, second
- * derivative), and the lanes to redo in *bits (the special ones also in *special). */
-SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int op, int mode, uint32_t e, vh hdy, vf x, vf ts,
-                                  uint64_t *bits, uint64_t *special)
+/* Stage 2: the float result from x, ts and the multiplier's patterns hdy (backward, second derivative,
+ * beta gradient), and its special lanes in *special. */
+SP_INLINE vf sp_half_fused_value(const sp_f32_k *k, int f16, int op, int mode, vh hdy, vf x, vf ts, uint64_t *special)
 {
     vf y;
     vm sm;
@@ -550,6 +554,13 @@ SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int op, int mode, 
         y = sp_half_cheap_finish(k, f16, mode, x, ts, &sm);
     else
         y = sp_fwd_finish(k, mode, x, ts, &sm);
+    *special = SP_LOOP_BITS(sm);
+    return y;
+}
+
+/* Stage 3: y's patterns in the format, and in *near_bits the lanes near a rounding boundary (window e) */
+SP_INLINE vh sp_half_fused_round(int f16, uint32_t e, vf y, uint64_t *near_bits)
+{
     /* v = |y| (f16: moved up by 2^-14 below 2^-14) plus mid + e on the bits: near where the dropped
      * bits of v are at most 2e; bf16 rounds v's top half (the sum rounds half up, and differs from
      * round-to-nearest-even only on near lanes, which are redone) */
@@ -565,19 +576,30 @@ SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int op, int mode, 
         near = LOW_BITS_LE(v, 0xffffu, 2u * e);
         r = TOP_HALVES(v);
     }
-    *special = SP_LOOP_BITS(sm);
-    *bits = SP_LOOP_BITS(OR_MASK(near, sm));
+    *near_bits = SP_LOOP_BITS(near);
     return r;
 }
 
-/* elements per block of the two stages (x and ts of a block on the stack: 2 KiB) */
+/* Stages 2 and 3 in registers (the tail): the lanes to redo in *bits, the special ones also in *special */
+SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int op, int mode, uint32_t e, vh hdy, vf x, vf ts,
+                                  uint64_t *bits, uint64_t *special)
+{
+    uint64_t near;
+    const vh r = sp_half_fused_round(f16, e, sp_half_fused_value(k, f16, op, mode, hdy, x, ts, special), &near);
+    *bits = near | *special;
+    return r;
+}
+
+/* elements per block of the three stages (x and ts of a block on the stack: 2 KiB) */
 #define SP_HALF_FUSED_BLOCK 256
 
 SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int f16, int op, int mode,
                                   uint32_t e, size_t n, const uint16_t *in1, const uint16_t *in2)
 {
     const int binary = op != SP_HALF_FUSED_FWD && op != SP_HALF_FUSED_INV; /* the multiplier in1, x in2 */
+    /* x, ts from stage 1 (ts overwritten by stage 2's result) and stage 2's special lanes per vector */
     _Alignas(64) float tsb[SP_HALF_FUSED_BLOCK], xb[SP_HALF_FUSED_BLOCK];
+    uint64_t special_bits[SP_HALF_FUSED_BLOCK / SP_LOOP_W];
     sp_half_pending q;
     q.count = 0;
     uint16_t *out = c->out;
@@ -591,16 +613,20 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
             SP_LOOP_STOREA(xb + j, x);
         }
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
+            const vh h1 = HALF_LOAD(in1 + i + j);
+            SP_LOOP_STOREA(tsb + j, sp_half_fused_value(k, f16, op, mode, h1, SP_LOOP_LOADA(xb + j),
+                                                        SP_LOOP_LOADA(tsb + j), &special_bits[j / SP_LOOP_W]));
+        }
+        for (size_t j = 0; j < m; j += SP_LOOP_W) {
             /* the inputs again from memory, not the widened x: a lane to redo saves its patterns */
             const vh h1 = HALF_LOAD(in1 + i + j), h2 = binary ? HALF_LOAD(in2 + i + j) : h1;
-            uint64_t bits, special;
-            const vh r = sp_half_fused_finish(k, f16, op, mode, e, h1, SP_LOOP_LOADA(xb + j), SP_LOOP_LOADA(tsb + j),
-                                              &bits, &special);
-            HALF_STORE(out + i + j, r);
+            uint64_t near;
+            const uint64_t special = special_bits[j / SP_LOOP_W];
+            HALF_STORE(out + i + j, sp_half_fused_round(f16, e, SP_LOOP_LOADA(tsb + j), &near));
             /* a call here (rare: a vector with a near lane) measured faster than saving the vectors
              * for after the block, as the loop driver does */
-            if (bits)
-                sp_half_note(c, &q, i + j, h1, h2, bits, special);
+            if (near | special)
+                sp_half_note(c, &q, i + j, h1, h2, near | special, special);
         }
         i += m;
     }
