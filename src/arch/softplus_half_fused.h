@@ -65,8 +65,8 @@
  * Every op but backward with |beta| outside the fast tier's vector range (sp_f32_fwd_vector_ok) runs the
  * block driver.
  * In-place calls (out == in1 or in2): stages 2 and 3 read each vector's input patterns before its output
- * is stored (stage 2 for the whole block before stage 3 stores any), and a redone lane's patterns are
- * saved from stage 3's registers.
+ * is stored (stage 2 for the whole block before stage 3 stores any), and a lane to redo is noted, its
+ * patterns read from the inputs, before its vector's output is stored.
  */
 #ifndef SP_HALF_FUSED_H
 #define SP_HALF_FUSED_H
@@ -122,13 +122,10 @@ static SP_NOINLINE void sp_half_flush(const sp_half_call *c, sp_half_pending *q)
     q->count = 0;
 }
 
-/* Adds the lanes in bits of the vector at pos (inputs h1, h2) to the batch. */
-static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, size_t pos, vh h1, vh h2,
-                                     uint64_t bits, uint64_t special)
+/* Adds the lanes in bits of the vector at pos, whose input patterns are a[] and b[], to the batch. */
+static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, size_t pos, const uint16_t *a,
+                                     const uint16_t *b, uint64_t bits, uint64_t special)
 {
-    uint16_t a[SP_LOOP_W], b[SP_LOOP_W];
-    HALF_STORE(a, h1);
-    HALF_STORE(b, h2);
     if (q->count > SP_HALF_PENDING - SP_LOOP_W)
         sp_half_flush(c, q);
     for (; bits; bits &= bits - 1u) {
@@ -618,15 +615,15 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
                                                         SP_LOOP_LOADA(tsb + j), &special_bits[j / SP_LOOP_W]));
         }
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
-            /* the inputs again from memory, not the widened x: a lane to redo saves its patterns */
-            const vh h1 = HALF_LOAD(in1 + i + j), h2 = binary ? HALF_LOAD(in2 + i + j) : h1;
             uint64_t near;
             const uint64_t special = special_bits[j / SP_LOOP_W];
-            HALF_STORE(out + i + j, sp_half_fused_round(f16, e, SP_LOOP_LOADA(tsb + j), &near));
-            /* a call here (rare: a vector with a near lane) measured faster than saving the vectors
-             * for after the block, as the loop driver does */
+            const vh r = sp_half_fused_round(f16, e, SP_LOOP_LOADA(tsb + j), &near);
+            /* a lane to redo saves its input patterns before the output is stored over them (in place);
+             * a call here (rare: a vector with a near lane) measured faster than saving the vectors for
+             * after the block, as the loop driver does, and faster than a mask of such vectors per block */
             if (near | special)
-                sp_half_note(c, &q, i + j, h1, h2, near | special, special);
+                sp_half_note(c, &q, i + j, in1 + i + j, (binary ? in2 : in1) + i + j, near | special, special);
+            HALF_STORE(out + i + j, r);
         }
         i += m;
     }
@@ -640,11 +637,12 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
         uint64_t bits, special;
         vf x;
         const vf ts = sp_half_fused_front(k, f16, op, mode, binary ? h2 : h1, &x);
-        HALF_STORE(a, sp_half_fused_finish(k, f16, op, mode, e, h1, x, ts, &bits, &special));
-        memcpy(out + i, a, t * sizeof *a);
+        const vh r = sp_half_fused_finish(k, f16, op, mode, e, h1, x, ts, &bits, &special);
         bits &= (UINT64_C(1) << t) - 1u;
         if (bits)
-            sp_half_note(c, &q, i, h1, h2, bits, special);
+            sp_half_note(c, &q, i, a, binary ? b : a, bits, special);
+        HALF_STORE(a, r);
+        memcpy(out + i, a, t * sizeof *a);
     }
     if (q.count)
         sp_half_flush(c, &q);
