@@ -28,7 +28,7 @@
  * made one long dependency chain per vector, and its branch resolved at the end of it: three passes
  * measured 1.01-1.20x the two stages over every op and format, AVX2 and AVX-512, alternated in one
  * process at 4K elements, December 2026.)
- * with beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
+ * With beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
  * (sp_half_cheap_front/finish below: bf16 28 ULP, f16 6.5, so E = 58 and 16), and backward the fast
  * tier's with a cheaper exponential (sp_half_cheap_bwd_front: bf16 6.5 ULP, f16 4, so E = 31 and 19).
  * The second derivative, the beta gradient and the inverse have no fast f32 kernel: they run evaluations
