@@ -600,7 +600,7 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
     sp_half_pending q;
     q.count = 0;
     uint16_t *out = c->out;
-    const uint16_t *inx = binary ? in2 : in1;
+    const uint16_t *inx = binary ? in2 : in1; /* the x patterns: the second input of the binary ops */
     size_t i = 0;
     while (n - i >= SP_LOOP_W) {
         const size_t m = n - i < SP_HALF_FUSED_BLOCK ? (n - i) & ~(size_t)(SP_LOOP_W - 1) : SP_HALF_FUSED_BLOCK;
@@ -622,7 +622,7 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
              * a call here (rare: a vector with a near lane) measured faster than saving the vectors for
              * after the block, as the loop driver does, and faster than a mask of such vectors per block */
             if (near | special)
-                sp_half_note(c, &q, i + j, in1 + i + j, (binary ? in2 : in1) + i + j, near | special, special);
+                sp_half_note(c, &q, i + j, in1 + i + j, inx + i + j, near | special, special);
             HALF_STORE(out + i + j, r);
         }
         i += m;

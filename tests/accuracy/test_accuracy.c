@@ -764,8 +764,8 @@ static const double range_edges[] = {64.0, 70.0, 87.0, 128.0};
 /* NaN in x or in dy gives NaN whatever the payload or signalling bit; +-inf gives x itself where
  * beta*x = +inf, else the zero with the sign of beta (the limit of log1p(exp(z))/beta at z = -inf), and
  * the gradient dy*1 or dy*0, exactly (the reference's values there are exact); zeros, subnormals,
- * the normal minimum and the points either side of the range edges meet the bound; an infinite dy times a sigmoid that is a normal number stays
- * infinite. */
+ * the normal minimum and the points either side of the range edges meet the bound; an infinite dy
+ * times a sigmoid that is a normal number stays infinite. */
 static void test_special_values(void **state)
 {
     const dtype_info *d = *state;
