@@ -9,6 +9,8 @@
  * (uint16_t stored, uint32_t computed), as bfloat16 stored and float computed will be. The byte-range
  * limit is checked per element size at the last fitting and first overflowing extent.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -274,38 +278,55 @@ static void byte_range_limit_scales_with_element_size(void **state)
     }
 }
 
-/* Every ISA's copies (sp_strided_copy_for) on their own, for 4- and 8-byte elements at strides +-1, +-2
- * (the vector paths), +-3 and 0 (gather), every length 0..70 (every tail of a 16- or 8-lane block, several
- * whole blocks), the view at the start, middle and end of its arena: a gather must fill dst[0..n) and not
- * one byte past it; a scatter must put exactly the n elements at the view's places and leave every byte
- * between and around them as it was (a masked lane or a tail that spills shows here). */
+static void fill_random(unsigned char *p, size_t bytes)
+{
+    for (size_t i = 0; i < bytes; i += 8) {
+        const uint64_t r = next_random();
+        memcpy(p + i, &r, bytes - i < 8 ? bytes - i : 8);
+    }
+}
+
+/* Every ISA's copies (sp_strided_copy_for) on their own, for 2-, 4- and 8-byte elements at strides +-1,
+ * +-2 (the vector paths), +-3 and 0 (gather), every length 0..MAX_N (every tail of a 32-, 16-, 8- or
+ * 4-lane block, several whole blocks), the view at the start, middle and end of a page with inaccessible
+ * pages on both sides: a gather must fill dst[0..n) and not one byte past it; a scatter must put exactly
+ * the n elements at the view's places and leave every byte between and around them as it was (a masked
+ * lane or a tail that spills shows here), and neither may touch a byte outside the view's span (a load
+ * or store that reaches past either end of a view flush with a guard page dies with SIGSEGV; masked
+ * loads and stores are not seen by ASan, and valgrind runs no AVX-512). */
 static void isa_copies_touch_exactly_their_elements(void **state)
 {
     (void)state;
-    enum { MAX_N = 70, MARGIN = 24, MAX_STRIDE = 3 };
-    static unsigned char view_arena[(MAX_N * MAX_STRIDE + 2 * MARGIN) * 8], view_want[sizeof view_arena];
+    enum { MAX_N = 100, MARGIN = 24, MAX_STRIDE = 3 };
     static unsigned char buf[(MAX_N + MARGIN) * 8], buf_want[sizeof buf];
     static const ptrdiff_t strides[] = {1, -1, 2, -2, 3, -3, 0};
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    assert_true(page >= (MAX_N * MAX_STRIDE + 2 * MARGIN) * 8);
+    unsigned char *map = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(map != MAP_FAILED);
+    assert_int_equal(mprotect(map, page, PROT_NONE), 0);
+    assert_int_equal(mprotect(map + 2 * page, page, PROT_NONE), 0);
+    unsigned char *const view_arena = map + page, *const view_want = malloc(page);
+    assert_non_null(view_want);
     size_t copies = 0;
     for (int isa = SOFTPLUS_ISA_SCALAR; isa <= SOFTPLUS_ISA_NEON; isa++) {
         if (!softplus_isa_supported((softplus_isa)isa))
             continue;
         const sp_strided_copy *copy = sp_strided_copy_for((softplus_isa)isa);
-        for (size_t es = 4; es <= 8; es += 4)
+        for (size_t es = 2; es <= 8; es *= 2)
             for (size_t si = 0; si < sizeof strides / sizeof strides[0]; si++)
                 for (size_t n = 0; n <= MAX_N; n++)
                     for (int place = 0; place < 3; place++) {
                         const ptrdiff_t st = strides[si];
                         const size_t m = (size_t)(st < 0 ? -st : st), span = n ? (n - 1) * m + 1 : 0;
-                        const size_t view_elems = sizeof view_arena / es;
-                        /* the view's lowest element: at the arena's start, its middle or flush with its end */
+                        const size_t view_elems = page / es;
+                        /* the view's lowest element: flush with the page's start, in its middle or flush
+                         * with its end */
                         const size_t low = place == 0 ? 0 : place == 1 ? MARGIN : view_elems - span;
                         const size_t first = st < 0 ? low + span - 1 : low; /* element 0 of the view */
-                        for (size_t i = 0; i < sizeof view_arena; i++)
-                            view_arena[i] = (unsigned char)next_random();
-                        for (size_t i = 0; i < sizeof buf; i++)
-                            buf[i] = (unsigned char)next_random();
-                        memcpy(view_want, view_arena, sizeof view_arena);
+                        fill_random(view_arena, page);
+                        fill_random(buf, sizeof buf);
+                        memcpy(view_want, view_arena, page);
                         memcpy(buf_want, buf, sizeof buf);
                         char *view = (char *)view_arena + first * es;
                         const ptrdiff_t sb = st * (ptrdiff_t)es;
@@ -315,7 +336,7 @@ static void isa_copies_touch_exactly_their_elements(void **state)
                         for (size_t j = 0; j < n; j++)
                             memcpy(buf_want + j * es, view + (ptrdiff_t)j * sb, es);
                         copy->gather(buf, view, sb, n, es);
-                        if (memcmp(buf, buf_want, sizeof buf) != 0 || memcmp(view_arena, view_want, sizeof view_arena) != 0) {
+                        if (memcmp(buf, buf_want, sizeof buf) != 0 || memcmp(view_arena, view_want, page) != 0) {
                             fprintf(stderr, "%s gather: elem_size %zu stride %td n %zu place %d\n",
                                     softplus_isa_name((softplus_isa)isa), es, st, n, place);
                             fail();
@@ -323,12 +344,11 @@ static void isa_copies_touch_exactly_their_elements(void **state)
                         if (st == 0)
                             continue; /* an output view never repeats an element */
                         /* scatter: new values from buf to the view's elements only */
-                        for (size_t i = 0; i < sizeof buf; i++)
-                            buf[i] = (unsigned char)next_random();
+                        fill_random(buf, sizeof buf);
                         for (size_t j = 0; j < n; j++)
                             memcpy(view_want + ((ptrdiff_t)first * (ptrdiff_t)es + (ptrdiff_t)j * sb), buf + j * es, es);
                         copy->scatter(view, sb, buf, n, es);
-                        if (memcmp(view_arena, view_want, sizeof view_arena) != 0) {
+                        if (memcmp(view_arena, view_want, page) != 0) {
                             fprintf(stderr, "%s scatter: elem_size %zu stride %td n %zu place %d\n",
                                     softplus_isa_name((softplus_isa)isa), es, st, n, place);
                             fail();
@@ -336,6 +356,8 @@ static void isa_copies_touch_exactly_their_elements(void **state)
                         copies++;
                     }
     }
+    free(view_want);
+    munmap(map, 3 * page);
     printf("isa copies: %zu gather+scatter cases\n", copies);
 }
 

@@ -1,7 +1,8 @@
 /* strided_avx512.c -- the strided engine's copies for the AVX-512 kernel set (strided.h, sp_strided_copy).
  * SPDX-License-Identifier: MIT
  *
- * 4- and 8-byte elements at inner stride +-1 and +-2: whole vectors of the view's span are loaded and
+ * 2-, 4- and 8-byte elements (bf16/f16, f32, f64 bits) at inner stride +-1 and +-2, one algorithm for the
+ * three sizes (their vector ops below): whole vectors of the view's span are loaded and
  * de-interleaved (or reversed) by one two-source permute into a contiguous vector; a scatter permutes a
  * contiguous vector into place and stores it with a lane mask, once per half for stride +-2, so it writes
  * the view's elements and nothing between them (a masked-off lane is never accessed). Every other
@@ -24,172 +25,186 @@
 
 #include "arch/x86/strided_transpose_avx2.h"
 
-/* A block of W lanes at |stride| m (1 or 2) spans W*m elements from its low end q: stride s > 0, element j
+/* ---- the vector ops of one element size: es = 2 (AVX-512BW), 4 or 8 bytes, W = 64 / es lanes ---------
+ * Integer lanes throughout: the bits are only moved. es is a constant wherever these are inlined. */
+
+static const uint16_t lane_numbers16[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                            16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+static const uint32_t lane_numbers32[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+static const uint64_t lane_numbers64[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+
+SP_INLINE __m512i lane_numbers(size_t es)
+{
+    return _mm512_loadu_si512(es == 2 ? (const void *)lane_numbers16 : es == 4 ? (const void *)lane_numbers32 : (const void *)lane_numbers64);
+}
+
+SP_INLINE __m512i broadcast(size_t es, int64_t v)
+{
+    return es == 2 ? _mm512_set1_epi16((short)v) : es == 4 ? _mm512_set1_epi32((int)v) : _mm512_set1_epi64(v);
+}
+
+SP_INLINE __m512i add(size_t es, __m512i a, __m512i b)
+{
+    return es == 2 ? _mm512_add_epi16(a, b) : es == 4 ? _mm512_add_epi32(a, b) : _mm512_add_epi64(a, b);
+}
+
+SP_INLINE __m512i sub(size_t es, __m512i a, __m512i b)
+{
+    return es == 2 ? _mm512_sub_epi16(a, b) : es == 4 ? _mm512_sub_epi32(a, b) : _mm512_sub_epi64(a, b);
+}
+
+SP_INLINE __m512i mul(size_t es, __m512i a, __m512i b)
+{
+    return es == 2 ? _mm512_mullo_epi16(a, b) : es == 4 ? _mm512_mullo_epi32(a, b) : _mm512_mullo_epi64(a, b);
+}
+
+SP_INLINE __m512i halve(size_t es, __m512i a)
+{
+    return es == 2 ? _mm512_srli_epi16(a, 1) : es == 4 ? _mm512_srli_epi32(a, 1) : _mm512_srli_epi64(a, 1);
+}
+
+/* lane L of the result = lane idx[L] of a */
+SP_INLINE __m512i permute(size_t es, __m512i idx, __m512i a)
+{
+    return es == 2 ? _mm512_permutexvar_epi16(idx, a) : es == 4 ? _mm512_permutexvar_epi32(idx, a) : _mm512_permutexvar_epi64(idx, a);
+}
+
+/* lane L of the result = lane idx[L] of the 2W lanes a, b */
+SP_INLINE __m512i permute2(size_t es, __m512i a, __m512i idx, __m512i b)
+{
+    return es == 2 ? _mm512_permutex2var_epi16(a, idx, b)
+           : es == 4 ? _mm512_permutex2var_epi32(a, idx, b)
+                     : _mm512_permutex2var_epi64(a, idx, b);
+}
+
+/* The lanes of mask (bit L: lane L) from p, zero elsewhere; a masked-off lane is never accessed. */
+SP_INLINE __m512i load_lanes(size_t es, uint64_t mask, uintptr_t p)
+{
+    return es == 2 ? _mm512_maskz_loadu_epi16((__mmask32)mask, (const void *)p)
+           : es == 4 ? _mm512_maskz_loadu_epi32((__mmask16)mask, (const void *)p)
+                     : _mm512_maskz_loadu_epi64((__mmask8)mask, (const void *)p);
+}
+
+SP_INLINE void store_lanes(size_t es, uintptr_t p, uint64_t mask, __m512i v)
+{
+    if (es == 2)
+        _mm512_mask_storeu_epi16((void *)p, (__mmask32)mask, v);
+    else if (es == 4)
+        _mm512_mask_storeu_epi32((void *)p, (__mmask16)mask, v);
+    else
+        _mm512_mask_storeu_epi64((void *)p, (__mmask8)mask, v);
+}
+
+/* ---- the copies, written once for every element size ----------------------------------------------
+ * A block of W lanes at |stride| m (1 or 2) spans W*m elements from its low end q: stride s > 0, element j
  * at offset s*j from q = the block's first element; s < 0, at W*m - 1 + s*j from q = (the block's first
  * element) + s*(W - 1) - (m - 1). A block of r <= W elements reads or writes the offsets
- * [offset_lo, offset_hi]: offset_mask gives them as bits (bit o: offset o, W*m <= 32), split into one lane
- * mask per W-lane vector of the span. */
-static uint32_t offset_mask(ptrdiff_t s, size_t m, size_t w, size_t r)
+ * [offset_lo, offset_hi]: offset_mask gives them as bits (bit o: offset o, W*m <= 64), split into one lane
+ * mask per W-lane vector of the span. Addresses are computed as integers: the low end of a view's last
+ * block (fewer than W elements) may lie outside the view, and only offsets in its mask are accessed. */
+static uint64_t offset_mask(ptrdiff_t s, size_t m, size_t w, size_t r)
 {
     const size_t lo = s > 0 ? 0 : w * m - 1 - m * (r - 1), hi = s > 0 ? m * (r - 1) : w * m - 1;
-    const uint32_t upto_hi = hi >= 31 ? UINT32_MAX : ((uint32_t)1 << (hi + 1)) - 1;
-    return upto_hi & ~(((uint32_t)1 << lo) - 1);
+    const uint64_t upto_hi = hi >= 63 ? UINT64_MAX : ((uint64_t)1 << (hi + 1)) - 1;
+    return upto_hi & ~(((uint64_t)1 << lo) - 1);
 }
 
-/* ---- 4-byte elements (f32 bits), 16 lanes -------------------------------------------------------- */
-
-static __m512i lanes_times32(ptrdiff_t s)
+/* The low end of the block of elements [i, i + W) of the view at p (element size es, stride s). */
+SP_INLINE uintptr_t block_low(size_t es, uintptr_t p, ptrdiff_t s, size_t m, size_t i)
 {
-    return _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                              _mm512_set1_epi32((int32_t)s));
+    const size_t w = 64 / es;
+    const ptrdiff_t first = s > 0 ? s * (ptrdiff_t)i : s * (ptrdiff_t)(i + w - 1) - (ptrdiff_t)(m - 1);
+    return p + (uintptr_t)(first * (ptrdiff_t)es);
 }
 
-/* The low end of the block of elements [i, i + 16) (see offset_mask); for the last block of a view
- * (fewer than 16 elements) it may lie outside the view: only offsets in its mask are accessed. */
-static const float *block_low32(const float *p, ptrdiff_t s, size_t m, size_t i)
+SP_INLINE void gather_lanes(size_t es, void *dst, const char *src, ptrdiff_t s, size_t n)
 {
-    return s > 0 ? p + s * (ptrdiff_t)i : p + s * (ptrdiff_t)(i + 15) - (ptrdiff_t)(m - 1);
-}
-
-static void gather32(float *dst, const float *src, ptrdiff_t s, size_t n)
-{
+    const size_t w = 64 / es, m = s < 0 ? (size_t)-s : (size_t)s;
     size_t i = 0;
-    const size_t m = s < 0 ? (size_t)-s : (size_t)s;
     if ((m == 1 || m == 2) && n > 0) { /* n - 1 below */
-        /* element j of a block at offset s*j + (s < 0 ? 16m - 1 : 0) from its low end */
-        const __m512i idx = _mm512_add_epi32(lanes_times32(s), _mm512_set1_epi32(s < 0 ? (int32_t)(16 * m - 1) : 0));
-        /* whole blocks while the span's 16m elements lie inside the view (s = +-2: one past the last) */
-        for (; (i + 16) * m - 1 <= (n - 1) * m; i += 16) {
-            const float *p = block_low32(src, s, m, i);
-            const __m512 v = m == 1 ? _mm512_permutexvar_ps(idx, _mm512_loadu_ps(p))
-                                    : _mm512_permutex2var_ps(_mm512_loadu_ps(p), idx, _mm512_loadu_ps(p + 16));
-            _mm512_storeu_ps(dst + i, v);
+        /* element j of a block at offset s*j + (s < 0 ? W*m - 1 : 0) from its low end */
+        const __m512i idx = add(es, mul(es, lane_numbers(es), broadcast(es, s)), broadcast(es, s < 0 ? (int64_t)(w * m - 1) : 0));
+        /* whole blocks while the span's W*m elements lie inside the view (s = +-2: one past the last) */
+        for (; (i + w) * m - 1 <= (n - 1) * m; i += w) {
+            const uintptr_t p = block_low(es, (uintptr_t)src, s, m, i);
+            const __m512i lo = _mm512_loadu_si512((const void *)p);
+            _mm512_storeu_si512((char *)dst + i * es, m == 1 ? permute(es, idx, lo) : permute2(es, lo, idx, _mm512_loadu_si512((const void *)(p + 64))));
         }
-        if (i < n) { /* the last 1-16 elements: masked loads of exactly their span (masked-off lanes are never accessed) */
+        if (i < n) { /* the last 1..W elements: loads of exactly their span */
             const size_t r = n - i;
-            const uint32_t span = offset_mask(s, m, 16, r);
-            const uintptr_t p = (uintptr_t)src + (uintptr_t)((s > 0 ? s * (ptrdiff_t)i : s * (ptrdiff_t)(i + 15) - (ptrdiff_t)(m - 1)) * 4);
-            const __m512 lo = _mm512_maskz_loadu_ps((__mmask16)span, (const void *)p);
-            const __m512 v = m == 1 ? _mm512_permutexvar_ps(idx, lo)
-                                    : _mm512_permutex2var_ps(lo, idx, _mm512_maskz_loadu_ps((__mmask16)(span >> 16), (const void *)(p + 64)));
-            _mm512_mask_storeu_ps(dst + i, (__mmask16)(((uint32_t)1 << r) - 1), v);
+            const uint64_t span = offset_mask(s, m, w, r), lanes = ((uint64_t)1 << w) - 1;
+            const uintptr_t p = block_low(es, (uintptr_t)src, s, m, i);
+            const __m512i lo = load_lanes(es, span & lanes, p);
+            const __m512i v = m == 1 ? permute(es, idx, lo) : permute2(es, lo, idx, load_lanes(es, span >> w, p + 64));
+            store_lanes(es, (uintptr_t)dst + i * es, ((uint64_t)1 << r) - 1, v);
             return;
         }
     }
     if (i < n)
-        sp_gather_generic(dst + i, (const char *)(src + s * (ptrdiff_t)i), s * 4, n - i, 4);
+        sp_gather_generic((char *)dst + i * es, src + s * (ptrdiff_t)(i * es), s * (ptrdiff_t)es, n - i, es);
 }
 
-static void scatter32(float *dst, ptrdiff_t s, const float *src, size_t n)
+SP_INLINE void scatter_lanes(size_t es, char *dst, ptrdiff_t s, const void *src, size_t n)
 {
-    size_t i = 0;
-    const size_t m = s < 0 ? (size_t)-s : (size_t)s;
-    if (m == 1 || m == 2) {
-        /* Vector h of a block's span (h = 0, 1 for m == 2; h = 0 for m == 1) is stored from q + 16h with
-         * lane L, offset t = 16h + L from the block's low end, taking element j = t/m (s > 0) or
-         * (16m - 1 - t)/m (s < 0) when that divides: lane mask 0xffff (m == 1), even lanes 0x5555 (s = 2)
-         * or odd lanes 0xaaaa (s = -2), the same in both vectors. */
-        const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        const __m512i t0 = s > 0 ? lanes : _mm512_sub_epi32(_mm512_set1_epi32((int32_t)(16 * m - 1)), lanes);
-        const __m512i t1 = s > 0 ? _mm512_add_epi32(lanes, _mm512_set1_epi32(16)) : _mm512_sub_epi32(_mm512_set1_epi32(15), lanes);
-        const __m512i i0 = m == 2 ? _mm512_srli_epi32(t0, 1) : t0, i1 = _mm512_srli_epi32(t1, 1);
-        const uint32_t lane_mask = m == 1 ? 0xffffu : s > 0 ? 0x5555u : 0xaaaau;
-        for (; i + 16 <= n; i += 16) {
-            const __m512 v = _mm512_loadu_ps(src + i);
-            float *q = (float *)block_low32(dst, s, m, i);
-            _mm512_mask_storeu_ps(q, (__mmask16)lane_mask, _mm512_permutexvar_ps(i0, v));
-            if (m == 2)
-                _mm512_mask_storeu_ps(q + 16, (__mmask16)lane_mask, _mm512_permutexvar_ps(i1, v));
-        }
-        if (i < n) { /* the last 1-15 elements: the same stores, masked to their offsets */
-            const size_t r = n - i;
-            const uint32_t span = offset_mask(s, m, 16, r) & (lane_mask | lane_mask << 16);
-            const uintptr_t q = (uintptr_t)dst + (uintptr_t)((s > 0 ? s * (ptrdiff_t)i : s * (ptrdiff_t)(i + 15) - (ptrdiff_t)(m - 1)) * 4);
-            const __m512 v = _mm512_maskz_loadu_ps((__mmask16)(((uint32_t)1 << r) - 1), src + i);
-            _mm512_mask_storeu_ps((void *)q, (__mmask16)span, _mm512_permutexvar_ps(i0, v));
-            if (m == 2)
-                _mm512_mask_storeu_ps((void *)(q + 64), (__mmask16)(span >> 16), _mm512_permutexvar_ps(i1, v));
-        }
+    const size_t w = 64 / es, m = s < 0 ? (size_t)-s : (size_t)s;
+    if (m != 1 && m != 2) {
+        sp_scatter_generic(dst, s * (ptrdiff_t)es, src, n, es);
         return;
     }
-    sp_scatter_generic((char *)dst, s * 4, src, n, 4);
-}
-
-/* ---- 8-byte elements (f64 bits), 8 lanes ---------------------------------------------------------- */
-
-static __m512i lanes_times64(ptrdiff_t s)
-{
-    return _mm512_mullo_epi64(_mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7), _mm512_set1_epi64((int64_t)s));
-}
-
-static const double *block_low64(const double *p, ptrdiff_t s, size_t m, size_t i)
-{
-    return s > 0 ? p + s * (ptrdiff_t)i : p + s * (ptrdiff_t)(i + 7) - (ptrdiff_t)(m - 1);
-}
-
-static void gather64(double *dst, const double *src, ptrdiff_t s, size_t n)
-{
+    /* Vector h of a block's span (h = 0, 1 for m == 2; h = 0 for m == 1) is stored from q + W*h with lane
+     * L, offset t = W*h + L from the block's low end, taking element j = t/m (s > 0) or (W*m - 1 - t)/m
+     * (s < 0) when that divides: every lane (m == 1), the even lanes (s = 2) or the odd lanes (s = -2),
+     * the same in both vectors. */
+    const __m512i lanes = lane_numbers(es);
+    const __m512i t0 = s > 0 ? lanes : sub(es, broadcast(es, (int64_t)(w * m - 1)), lanes);
+    const __m512i t1 = s > 0 ? add(es, lanes, broadcast(es, (int64_t)w)) : sub(es, broadcast(es, (int64_t)w - 1), lanes);
+    const __m512i i0 = m == 2 ? halve(es, t0) : t0, i1 = halve(es, t1);
+    const uint64_t all = ((uint64_t)1 << w) - 1;
+    const uint64_t lane_mask = m == 1 ? all : s > 0 ? all & 0x5555555555555555u : all & 0xaaaaaaaaaaaaaaaau;
     size_t i = 0;
-    const size_t m = s < 0 ? (size_t)-s : (size_t)s;
-    if ((m == 1 || m == 2) && n > 0) { /* n - 1 below */
-        const __m512i idx = _mm512_add_epi64(lanes_times64(s), _mm512_set1_epi64(s < 0 ? (int64_t)(8 * m - 1) : 0));
-        for (; (i + 8) * m - 1 <= (n - 1) * m; i += 8) {
-            const double *p = block_low64(src, s, m, i);
-            const __m512d v = m == 1 ? _mm512_permutexvar_pd(idx, _mm512_loadu_pd(p))
-                                     : _mm512_permutex2var_pd(_mm512_loadu_pd(p), idx, _mm512_loadu_pd(p + 8));
-            _mm512_storeu_pd(dst + i, v);
-        }
-        if (i < n) {
-            const size_t r = n - i;
-            const uint32_t span = offset_mask(s, m, 8, r);
-            const uintptr_t p = (uintptr_t)src + (uintptr_t)((s > 0 ? s * (ptrdiff_t)i : s * (ptrdiff_t)(i + 7) - (ptrdiff_t)(m - 1)) * 8);
-            const __m512d lo = _mm512_maskz_loadu_pd((__mmask8)span, (const void *)p);
-            const __m512d v = m == 1 ? _mm512_permutexvar_pd(idx, lo)
-                                     : _mm512_permutex2var_pd(lo, idx, _mm512_maskz_loadu_pd((__mmask8)(span >> 8), (const void *)(p + 64)));
-            _mm512_mask_storeu_pd(dst + i, (__mmask8)(((uint32_t)1 << r) - 1), v);
-            return;
-        }
+    for (; i + w <= n; i += w) {
+        const __m512i v = _mm512_loadu_si512((const char *)src + i * es);
+        const uintptr_t q = block_low(es, (uintptr_t)dst, s, m, i);
+        store_lanes(es, q, lane_mask, permute(es, i0, v));
+        if (m == 2)
+            store_lanes(es, q + 64, lane_mask, permute(es, i1, v));
     }
-    if (i < n)
-        sp_gather_generic(dst + i, (const char *)(src + s * (ptrdiff_t)i), s * 8, n - i, 8);
-}
-
-static void scatter64(double *dst, ptrdiff_t s, const double *src, size_t n)
-{
-    size_t i = 0;
-    const size_t m = s < 0 ? (size_t)-s : (size_t)s;
-    if (m == 1 || m == 2) {
-        /* as scatter32, 8 lanes: lane masks 0xff, 0x55 (s = 2), 0xaa (s = -2) */
-        const __m512i lanes = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-        const __m512i t0 = s > 0 ? lanes : _mm512_sub_epi64(_mm512_set1_epi64((int64_t)(8 * m - 1)), lanes);
-        const __m512i t1 = s > 0 ? _mm512_add_epi64(lanes, _mm512_set1_epi64(8)) : _mm512_sub_epi64(_mm512_set1_epi64(7), lanes);
-        const __m512i i0 = m == 2 ? _mm512_srli_epi64(t0, 1) : t0, i1 = _mm512_srli_epi64(t1, 1);
-        const uint32_t lane_mask = m == 1 ? 0xffu : s > 0 ? 0x55u : 0xaau;
-        for (; i + 8 <= n; i += 8) {
-            const __m512d v = _mm512_loadu_pd(src + i);
-            double *q = (double *)block_low64(dst, s, m, i);
-            _mm512_mask_storeu_pd(q, (__mmask8)lane_mask, _mm512_permutexvar_pd(i0, v));
-            if (m == 2)
-                _mm512_mask_storeu_pd(q + 8, (__mmask8)lane_mask, _mm512_permutexvar_pd(i1, v));
-        }
-        if (i < n) {
-            const size_t r = n - i;
-            const uint32_t span = offset_mask(s, m, 8, r) & (lane_mask | lane_mask << 8);
-            const uintptr_t q = (uintptr_t)dst + (uintptr_t)((s > 0 ? s * (ptrdiff_t)i : s * (ptrdiff_t)(i + 7) - (ptrdiff_t)(m - 1)) * 8);
-            const __m512d v = _mm512_maskz_loadu_pd((__mmask8)(((uint32_t)1 << r) - 1), src + i);
-            _mm512_mask_storeu_pd((void *)q, (__mmask8)span, _mm512_permutexvar_pd(i0, v));
-            if (m == 2)
-                _mm512_mask_storeu_pd((void *)(q + 64), (__mmask8)(span >> 8), _mm512_permutexvar_pd(i1, v));
-        }
-        return;
+    if (i < n) { /* the last 1..W-1 elements: the same stores, masked to their offsets */
+        const size_t r = n - i;
+        const uint64_t span = offset_mask(s, m, w, r) & (lane_mask | lane_mask << w);
+        const uintptr_t q = block_low(es, (uintptr_t)dst, s, m, i);
+        const __m512i v = load_lanes(es, ((uint64_t)1 << r) - 1, (uintptr_t)src + i * es);
+        store_lanes(es, q, span & all, permute(es, i0, v));
+        if (m == 2)
+            store_lanes(es, q + 64, span >> w, permute(es, i1, v));
     }
-    sp_scatter_generic((char *)dst, s * 8, src, n, 8);
 }
 
 /* ---- the pair ------------------------------------------------------------------------------------ */
 
-SP_STRIDED_GATHER_BY_SIZE(gather_avx512, gather)
+/* es a constant in each branch: one instance of each copy per element size */
+static void gather_avx512(void *dst, const char *src, ptrdiff_t stride, size_t n, size_t elem_size)
+{
+    if (elem_size == 2)
+        gather_lanes(2, dst, src, stride / 2, n);
+    else if (elem_size == 4)
+        gather_lanes(4, dst, src, stride / 4, n);
+    else if (elem_size == 8)
+        gather_lanes(8, dst, src, stride / 8, n);
+    else
+        sp_gather_generic(dst, src, stride, n, elem_size);
+}
 
-SP_STRIDED_SCATTER_BY_SIZE(scatter_avx512, scatter)
+static void scatter_avx512(char *dst, ptrdiff_t stride, const void *src, size_t n, size_t elem_size)
+{
+    if (elem_size == 2)
+        scatter_lanes(2, dst, stride / 2, src, n);
+    else if (elem_size == 4)
+        scatter_lanes(4, dst, stride / 4, src, n);
+    else if (elem_size == 8)
+        scatter_lanes(8, dst, stride / 8, src, n);
+    else
+        sp_scatter_generic(dst, stride, src, n, elem_size);
+}
 
 const sp_strided_copy sp_strided_copy_avx512 = {gather_avx512, scatter_avx512, sp_transpose_avx2};
