@@ -134,27 +134,19 @@ typedef struct sp_strided_copy {
                       size_t elem_size);
 } sp_strided_copy;
 
-/* An ISA's gather (scatter) from its 4- and 8-byte element copies, name##32 and name##64 taking the stride
- * in elements; other sizes go to the generic loop. */
+/* An ISA's gather from its 2-, 4- and 8-byte element copies, name##16, name##32 and name##64 taking the
+ * stride in elements; other sizes go to the generic loop. */
 #define SP_STRIDED_GATHER_BY_SIZE(fn, name)                                                          \
     static void fn(void *dst, const char *src, ptrdiff_t stride, size_t n, size_t elem_size)         \
     {                                                                                                \
-        if (elem_size == 4)                                                                          \
+        if (elem_size == 2)                                                                          \
+            name##16(dst, (const uint16_t *)(const void *)src, stride / 2, n);                       \
+        else if (elem_size == 4)                                                                     \
             name##32(dst, (const float *)(const void *)src, stride / 4, n);                          \
         else if (elem_size == 8)                                                                     \
             name##64(dst, (const double *)(const void *)src, stride / 8, n);                         \
         else                                                                                         \
             sp_gather_generic(dst, src, stride, n, elem_size);                                       \
-    }
-#define SP_STRIDED_SCATTER_BY_SIZE(fn, name)                                                         \
-    static void fn(char *dst, ptrdiff_t stride, const void *src, size_t n, size_t elem_size)         \
-    {                                                                                                \
-        if (elem_size == 4)                                                                          \
-            name##32((float *)(void *)dst, stride / 4, src, n);                                      \
-        else if (elem_size == 8)                                                                     \
-            name##64((double *)(void *)dst, stride / 8, src, n);                                     \
-        else                                                                                         \
-            sp_scatter_generic(dst, stride, src, n, elem_size);                                      \
     }
 
 /* The generic element-by-element copies (the scalar ISA's, and every ISA's fallback). */
