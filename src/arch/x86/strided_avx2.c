@@ -21,6 +21,16 @@
  * its 64-bit quarters hold offsets {0-6, 16-22, 8-14, 24-30} (even) or the odd ones, and one
  * cross-lane permute orders them (stride -2 and a reversed run: reversed, with a byte shuffle within
  * each quarter). */
+static __m256i load16x16(const uint16_t *p)
+{
+    return _mm256_loadu_si256((const __m256i *)(const void *)p);
+}
+
+static void store16x16(uint16_t *p, __m256i v)
+{
+    _mm256_storeu_si256((__m256i *)(void *)p, v);
+}
+
 static void gather16(uint16_t *dst, const uint16_t *src, ptrdiff_t s, size_t n)
 {
     size_t i = 0;
@@ -31,21 +41,21 @@ static void gather16(uint16_t *dst, const uint16_t *src, ptrdiff_t s, size_t n)
     if (s == 2) {
         for (; i + 16 < n; i += 16) {
             const uint16_t *p = src + 2 * (ptrdiff_t)i;
-            const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p), b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 16));
+            const __m256i a = load16x16(p), b = load16x16(p + 16);
             const __m256i t = _mm256_packus_epi32(_mm256_and_si256(a, low_halves), _mm256_and_si256(b, low_halves));
-            _mm256_storeu_si256((__m256i *)(void *)(dst + i), _mm256_permute4x64_epi64(t, 0xd8));
+            store16x16(dst + i, _mm256_permute4x64_epi64(t, 0xd8));
         }
     } else if (s == -2) { /* the odd offsets from the low end: quarters {15-12, 7-4, 11-8, 3-0} by element */
         for (; i + 16 < n; i += 16) {
             const uint16_t *p = src - 2 * (ptrdiff_t)(i + 15) - 1;
-            const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p), b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 16));
+            const __m256i a = load16x16(p), b = load16x16(p + 16);
             const __m256i t = _mm256_packus_epi32(_mm256_srli_epi32(a, 16), _mm256_srli_epi32(b, 16));
-            _mm256_storeu_si256((__m256i *)(void *)(dst + i), _mm256_shuffle_epi8(_mm256_permute4x64_epi64(t, 0x27), reverse));
+            store16x16(dst + i, _mm256_shuffle_epi8(_mm256_permute4x64_epi64(t, 0x27), reverse));
         }
     } else if (s == -1) {
         for (; i + 16 <= n; i += 16) {
-            const __m256i t = _mm256_loadu_si256((const __m256i *)(const void *)(src - (ptrdiff_t)(i + 15)));
-            _mm256_storeu_si256((__m256i *)(void *)(dst + i), _mm256_shuffle_epi8(_mm256_permute4x64_epi64(t, 0x1b), reverse));
+            const __m256i t = load16x16(src - (ptrdiff_t)(i + 15));
+            store16x16(dst + i, _mm256_shuffle_epi8(_mm256_permute4x64_epi64(t, 0x1b), reverse));
         }
     }
     if (i < n)

@@ -35,7 +35,9 @@ static const uint64_t lane_numbers64[8] = {0, 1, 2, 3, 4, 5, 6, 7};
 
 SP_INLINE __m512i lane_numbers(size_t es)
 {
-    return _mm512_loadu_si512(es == 2 ? (const void *)lane_numbers16 : es == 4 ? (const void *)lane_numbers32 : (const void *)lane_numbers64);
+    return _mm512_loadu_si512(es == 2   ? (const void *)lane_numbers16
+                              : es == 4 ? (const void *)lane_numbers32
+                                        : (const void *)lane_numbers64);
 }
 
 SP_INLINE __m512i broadcast(size_t es, int64_t v)
@@ -66,7 +68,9 @@ SP_INLINE __m512i halve(size_t es, __m512i a)
 /* lane L of the result = lane idx[L] of a */
 SP_INLINE __m512i permute(size_t es, __m512i idx, __m512i a)
 {
-    return es == 2 ? _mm512_permutexvar_epi16(idx, a) : es == 4 ? _mm512_permutexvar_epi32(idx, a) : _mm512_permutexvar_epi64(idx, a);
+    return es == 2   ? _mm512_permutexvar_epi16(idx, a)
+           : es == 4 ? _mm512_permutexvar_epi32(idx, a)
+                     : _mm512_permutexvar_epi64(idx, a);
 }
 
 /* lane L of the result = lane idx[L] of the 2W lanes a, b */
@@ -123,12 +127,15 @@ SP_INLINE void gather_lanes(size_t es, void *dst, const char *src, ptrdiff_t s, 
     size_t i = 0;
     if ((m == 1 || m == 2) && n > 0) { /* n - 1 below */
         /* element j of a block at offset s*j + (s < 0 ? W*m - 1 : 0) from its low end */
-        const __m512i idx = add(es, mul(es, lane_numbers(es), broadcast(es, s)), broadcast(es, s < 0 ? (int64_t)(w * m - 1) : 0));
+        const __m512i idx =
+            add(es, mul(es, lane_numbers(es), broadcast(es, s)), broadcast(es, s < 0 ? (int64_t)(w * m - 1) : 0));
         /* whole blocks while the span's W*m elements lie inside the view (s = +-2: one past the last) */
         for (; (i + w) * m - 1 <= (n - 1) * m; i += w) {
             const uintptr_t p = block_low(es, (uintptr_t)src, s, m, i);
             const __m512i lo = _mm512_loadu_si512((const void *)p);
-            _mm512_storeu_si512((char *)dst + i * es, m == 1 ? permute(es, idx, lo) : permute2(es, lo, idx, _mm512_loadu_si512((const void *)(p + 64))));
+            const __m512i v =
+                m == 1 ? permute(es, idx, lo) : permute2(es, lo, idx, _mm512_loadu_si512((const void *)(p + 64)));
+            _mm512_storeu_si512((char *)dst + i * es, v);
         }
         if (i < n) { /* the last 1..W elements: loads of exactly their span */
             const size_t r = n - i;
@@ -157,7 +164,8 @@ SP_INLINE void scatter_lanes(size_t es, char *dst, ptrdiff_t s, const void *src,
      * the same in both vectors. */
     const __m512i lanes = lane_numbers(es);
     const __m512i t0 = s > 0 ? lanes : sub(es, broadcast(es, (int64_t)(w * m - 1)), lanes);
-    const __m512i t1 = s > 0 ? add(es, lanes, broadcast(es, (int64_t)w)) : sub(es, broadcast(es, (int64_t)w - 1), lanes);
+    const __m512i t1 =
+        s > 0 ? add(es, lanes, broadcast(es, (int64_t)w)) : sub(es, broadcast(es, (int64_t)w - 1), lanes);
     const __m512i i0 = m == 2 ? halve(es, t0) : t0, i1 = halve(es, t1);
     const uint64_t all = ((uint64_t)1 << w) - 1;
     const uint64_t lane_mask = m == 1 ? all : s > 0 ? all & 0x5555555555555555u : all & 0xaaaaaaaaaaaaaaaau;

@@ -18,6 +18,16 @@
 
 /* 2-byte elements: the pairs (even, odd) of 16-bit lanes as 32-bit ones, the wanted half of each kept
  * and packed by packusdw (exact: each value fits in 16 bits). */
+static __m128i load16x8(const uint16_t *p)
+{
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+static void store16x8(uint16_t *p, __m128i v)
+{
+    _mm_storeu_si128((__m128i *)(void *)p, v);
+}
+
 static void gather16(uint16_t *dst, const uint16_t *src, ptrdiff_t s, size_t n)
 {
     size_t i = 0;
@@ -27,20 +37,18 @@ static void gather16(uint16_t *dst, const uint16_t *src, ptrdiff_t s, size_t n)
     if (s == 2) {
         for (; i + 8 < n; i += 8) {
             const uint16_t *p = src + 2 * (ptrdiff_t)i;
-            const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p), b = _mm_loadu_si128((const __m128i *)(const void *)(p + 8));
-            _mm_storeu_si128((__m128i *)(void *)(dst + i), _mm_packus_epi32(_mm_and_si128(a, low_halves), _mm_and_si128(b, low_halves)));
+            const __m128i a = load16x8(p), b = load16x8(p + 8);
+            store16x8(dst + i, _mm_packus_epi32(_mm_and_si128(a, low_halves), _mm_and_si128(b, low_halves)));
         }
     } else if (s == -2) { /* the odd offsets {1,3,...,15} from the low end, reversed */
         for (; i + 8 < n; i += 8) {
             const uint16_t *p = src - 2 * (ptrdiff_t)(i + 7) - 1;
-            const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p), b = _mm_loadu_si128((const __m128i *)(const void *)(p + 8));
-            const __m128i t = _mm_packus_epi32(_mm_srli_epi32(a, 16), _mm_srli_epi32(b, 16));
-            _mm_storeu_si128((__m128i *)(void *)(dst + i), _mm_shuffle_epi8(t, reverse));
+            const __m128i a = load16x8(p), b = load16x8(p + 8);
+            store16x8(dst + i, _mm_shuffle_epi8(_mm_packus_epi32(_mm_srli_epi32(a, 16), _mm_srli_epi32(b, 16)), reverse));
         }
     } else if (s == -1) {
         for (; i + 8 <= n; i += 8) {
-            const __m128i t = _mm_loadu_si128((const __m128i *)(const void *)(src - (ptrdiff_t)(i + 7)));
-            _mm_storeu_si128((__m128i *)(void *)(dst + i), _mm_shuffle_epi8(t, reverse));
+            store16x8(dst + i, _mm_shuffle_epi8(load16x8(src - (ptrdiff_t)(i + 7)), reverse));
         }
     }
     if (i < n)
