@@ -6,8 +6,8 @@
  * element offset within a 64-byte line (16 for float, 8 for double): each operand's offset varied on
  * its own with the others line-aligned, all operands at the same offset, and pseudo-random mixtures.
  * Lengths 0..70 cover every SIMD head/body/tail split of every kernel (up to 4 x 16 lanes and beyond),
- * and 127, 128, 129, 255, 256, 1025 and 4099 cover long bodies and the engine's 4 KiB gather chunk
- * (1024 floats, 512 doubles).
+ * and 127, 128, 129, 255, 256, 513, 1025 and 4099 cover long bodies and the engine's 2 KiB chunk of a
+ * strided run (512 floats, 256 doubles, 1024 halves).
  * Layouts: contiguous; three padded rows (each row starting at a different alignment); inputs read at
  * strides 2 and -3 (the gather path); the output written at stride -2 (the scatter path); in-place
  * (y = x, dx = dy). Each call's output must equal, bit for bit, the same call on 64-byte-aligned copies
@@ -31,7 +31,7 @@ enum { L_CONTIG, L_ROWS, L_GATHER, L_SCATTER, L_INPLACE, L_COUNT };
 static const char *const layout_names[L_COUNT] = {"contiguous", "3 padded rows", "inputs at strides 2 and -3",
                                                   "output at stride -2", "in place"};
 
-static const size_t lengths_long[] = {127, 128, 129, 255, 256, 1025, MAX_N};
+static const size_t lengths_long[] = {127, 128, 129, 255, 256, 513, 1025, MAX_N};
 #ifdef SP_TEST_REDUCED
 static size_t max_length = 129; /* valgrind: every head/body/tail split, not the long runs */
 #else

@@ -5,7 +5,7 @@
  * Random cases (fixed seed) cover rank 0..6, shapes with 0s and 1s, permuted (transposed) and padded
  * layouts, negative strides, zero strides on inputs (broadcast), arbitrary strides on size-1 dimensions,
  * NULL strides, in-place calls (y = x; dx = dy, dx = x, both), inputs sharing or overlapping each other,
- * and inner dimensions longer than the engine's 4 KiB gather/scatter buffer with non-unit strides. Every
+ * and inner dimensions longer than the engine's 2 KiB gather/scatter chunk with non-unit strides. Every
  * case runs under every ISA this machine supports (softplus_set_isa) and is compared with the naive
  * index-by-index loop of unit_common.h calling that ISA's own kernel on one element at a time; the kernel
  * contract says an element's result does not depend on its position, so the bytes must match exactly.
@@ -20,9 +20,9 @@
 #define DEFAULT_SEED 0x5eed50f7u
 #define DEFAULT_CASES 5000
 
-/* The engine's gather/scatter chunk, in bytes (SP_CHUNK_BYTES in src/strided.c); only used to pick sizes
- * on both sides of the chunk boundary, so a different value would weaken the test, not break it. */
-#define CHUNK_BYTES 4096
+/* The engine's chunk of a strided run, in bytes (SP_RUN_CHUNK_BYTES in src/strided.c); only used to pick
+ * sizes on both sides of the chunk boundary, so a different value would weaken the test, not break it. */
+#define CHUNK_BYTES 2048
 
 enum alias {
     A_SEPARATE,    /* every view in its own region */
