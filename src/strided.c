@@ -10,10 +10,19 @@
 
 /* Elements per gather/scatter chunk buffer: 4 KiB per operand, enough to amortise a kernel call. */
 #define SP_CHUNK_BYTES 4096
-/* A strided run goes through its buffers in chunks of half that: out of DRAM (32M elements, inner
- * stride 2, AVX2 and AVX-512, f32/bf16/f16 forward and backward) 2 KiB chunks ran 1.1-2.2x the 4 KiB
- * ones, in L1 and L2 within 3% of them; 1 KiB chunks lost 5-16% in cache. */
+/* A strided run goes through its buffers in chunks of half that, and of a quarter when the plan it
+ * runs (a call, or a thread's part of one) holds more than SP_RUN_FAR_BYTES over all its operands: a
+ * chunk's gathers find in the caches only what the hardware prefetcher fetched ahead while the kernel
+ * ran on the previous chunk, and it runs only so far ahead. Inner stride 2, AVX2 and AVX-512,
+ * alternated: at 32M elements 2 KiB chunks ran 1.5-2.2x the 4 KiB ones (f32, bf16, f16, forward and
+ * backward, arrays at three offsets within a page), and 1 KiB chunks backward 1.3-1.5x the 2 KiB ones
+ * (forward 0.96-1.07x); at 512K-2M elements 1 KiB ran forward 0.96-0.97x and backward 0.98-1.26x; in
+ * L1 and L2 (512, 16K) 2 KiB was within 3% of 4 KiB, and 1 KiB lost up to 7%. The rule as it stands,
+ * against 2 KiB everywhere (2M and 32M elements, arrays 1040 bytes into a page): backward f32
+ * 1.19-1.33x, bf16 1.05-1.28x, forward f32 0.95-1.05x. */
 #define SP_RUN_CHUNK_BYTES 2048
+#define SP_RUN_CHUNK_FAR_BYTES 1024
+#define SP_RUN_FAR_BYTES ((size_t)8 << 20)
 /* A transposed view runs in 2-D tiles of edge1 x (SP_CHUNK_BYTES / element size / edge1) elements
  * (dimension 1 x dimension 0), one chunk buffer per operand (sp_plan_execute). edge1 is SP_TILE_EDGE, or
  * SP_TILE_EDGE_FAR when the tiled dimensions span more than SP_TILE_FAR_BYTES (a cache's worth): f32
@@ -468,7 +477,11 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const s
         fn(plan->shape[0], (void *const *)ptrs, ctx);
         return;
     }
-    const size_t chunk = SP_RUN_CHUNK_BYTES / (convert ? convert->compute_size : es);
+    size_t count = 1; /* fits: every view's byte range was checked */
+    for (size_t d = 0; d < plan->ndim; d++)
+        count *= plan->shape[d];
+    const size_t chunk_bytes = count * es > SP_RUN_FAR_BYTES / nops ? SP_RUN_CHUNK_FAR_BYTES : SP_RUN_CHUNK_BYTES;
+    const size_t chunk = chunk_bytes / (convert ? convert->compute_size : es);
     /* Tiled plans take dimensions 0 and 1 in the tile loops below; the odometer then starts at
      * dimension 2. */
     const int tiled = !contiguous && transposed_operand(plan);

@@ -332,7 +332,8 @@ static void test_random_views_match_elementwise_kernel(void **state)
 }
 
 /* Inner runs on both sides of every chunk boundary of the gather/scatter buffer, with the output, an
- * input, or both strided, reversed, broadcast or in place, under an outer dimension of 3. */
+ * input, or both strided, reversed, broadcast or in place, under an outer dimension of 3; and two calls
+ * large enough for the engine's far chunk. */
 static void test_gather_buffer_boundaries(void **state)
 {
     (void)state;
@@ -381,6 +382,27 @@ static void test_gather_buffer_boundaries(void **state)
                     fail();
                 }
             }
+        }
+    }
+    /* Calls whose operands hold more than SP_RUN_FAR_BYTES (8 MiB) take the engine's smaller chunk:
+     * one such call each for a one-input and a two-input function, at stride 2 (native runs only: each
+     * costs seconds on emulated CPUs and under sanitizers). */
+    static const sp_fn far_fns[] = {SP_FN_BWD_F32, SP_FN_FWD_BF16};
+    for (size_t f = 0; f < sizeof far_fns / sizeof far_fns[0] && ncases >= DEFAULT_CASES; f++) {
+        tcase t;
+        memset(&t, 0, sizeof t);
+        t.op = far_fns[f];
+        t.ndim = 1;
+        t.shape[0] = ((size_t)8 << 20) / op_noperands(t.op) / op_elem_size(t.op) + 1021;
+        for (size_t k = 0; k < op_noperands(t.op); k++)
+            t.stride[k][0] = 2;
+        t.alias = A_SEPARATE;
+        t.beta = 1.0;
+        t.threshold = 20.0;
+        runs++;
+        if (!run_case(&t, &r)) {
+            print_error("boundary case: %zu elements at stride 2 (beyond the far threshold)\n", t.shape[0]);
+            fail();
         }
     }
     assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
