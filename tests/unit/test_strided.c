@@ -451,8 +451,9 @@ static void test_transposed_tiles(void **state)
 {
     (void)state;
     sp_rng r = {seed ^ 0x7a11u};
-    /* below one tile's edge (9 also below the tiling's threshold), at it, just past it, several tiles */
-    static const size_t row_extents[] = {9, 31, 32, 70}, col_extents[] = {17, 33, 65};
+    /* below one tile's edge, at it, just past it, several tiles; 9 rows is also below the tiling's stride
+     * threshold (tiled when its runs, the columns, are short, run by run at 300 columns) */
+    static const size_t row_extents[] = {9, 31, 32, 70}, col_extents[] = {17, 33, 65, 300};
     enum { IN_T, OUT_T, IN_PLACE_T, REVERSED_T, BROADCAST_T, OUTER_T, NMODES };
     /* fewer where each case costs far more (emulated CPUs, sanitizers: fewer random cases asked for) */
     const int step = ncases < DEFAULT_CASES ? 2 : 1;
