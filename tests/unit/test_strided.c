@@ -452,7 +452,8 @@ static void test_transposed_tiles(void **state)
     (void)state;
     sp_rng r = {seed ^ 0x7a11u};
     /* below one tile's edge, at it, just past it, several tiles; 9 rows is also below the tiling's stride
-     * threshold (tiled when its runs, the columns, are short, run by run at 300 columns) */
+     * threshold (tiled when its runs, the columns, are short, run by run at 300 columns: native runs only,
+     * it costs a minute under valgrind) */
     static const size_t row_extents[] = {9, 31, 32, 70}, col_extents[] = {17, 33, 65, 300};
     enum { IN_T, OUT_T, IN_PLACE_T, REVERSED_T, BROADCAST_T, OUTER_T, NMODES };
     /* fewer where each case costs far more (emulated CPUs, sanitizers: fewer random cases asked for) */
@@ -460,7 +461,7 @@ static void test_transposed_tiles(void **state)
     size_t runs = 0;
     for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         for (size_t a = 0; a < sizeof row_extents / sizeof row_extents[0]; a++) {
-            for (size_t b = 0; b < sizeof col_extents / sizeof col_extents[0]; b++) {
+            for (size_t b = 0; b < sizeof col_extents / sizeof col_extents[0] - (step > 1); b++) {
                 for (int mode = (int)(a + b) % step; mode < NMODES; mode += step) {
                     tcase t;
                     memset(&t, 0, sizeof t);
