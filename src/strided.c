@@ -35,11 +35,13 @@
 #define SP_TILE_FAR_BYTES ((size_t)1 << 20)
 #define SP_TILE_GROUP 4
 #define SP_LINE_BYTES 64
-/* Transposed views with inner runs shorter than this run in tiles even where their stride is short:
- * 16 x 16 and 22 x 22 bf16 / f16 views (32- and 44-byte strides) ran 2.9-3.8x faster in tiles than
- * run by run, f32 8 x 64 1.14x (AVX-512, alternated); f32 8 x 4096 and 12 x 4096, long runs at 32- and
- * 48-byte strides, ran 0.66-0.88x in tiles, so long runs stay as they were. */
-#define SP_SHORT_RUN_BYTES 512
+/* Plans whose runs (dimension 0) are at most this long run in tiles (run_tile), whatever their strides:
+ * a kernel call per tile instead of one per run. Against run by run, alternated (AVX-512 unless said):
+ * transposed 16 x 16 and 22 x 22 bf16 / f16 views 2.9-3.8x, f32 12 x 12 1.5-2.7x (AVX-512, AVX2);
+ * padded rows of f32 (4096 rows at twice their length apart) of 8 elements 1.72x (AVX2 1.86x), of 32
+ * 1.29x (AVX2 1.18x), but of 48 0.89x (AVX2 0.92x) and of 64 0.84x: the row copies in and out then
+ * cost more than the kernel calls they save. */
+#define SP_SHORT_RUN_BYTES 128
 
 static size_t magnitude(ptrdiff_t s)
 {
@@ -345,20 +347,21 @@ static void run_buffered(const sp_plan *plan, char *const *ptrs, const ptrdiff_t
     }
 }
 
-/* Whether an operand walks the second dimension in smaller steps than the first (a transposed view)
- * and either its inner run reads one element per cache line (the next run of dimension 1 reads the next
- * element of the same lines; at power-of-two strides those lines also fall into the same few cache sets,
- * so they are evicted before the next run comes back to them) or the runs are short (under
- * SP_SHORT_RUN_BYTES: one kernel call per run, each a few dozen elements). Such plans run in 2-D tiles
- * (run_tile), a kernel call per tile. */
-static int transposed_operand(const sp_plan *plan)
+/* Whether a plan runs in 2-D tiles (run_tile: every operand copied through its buffer, a kernel call per
+ * tile) rather than run by run: when its runs are short (at most SP_SHORT_RUN_BYTES: one kernel call per
+ * run, each a few dozen elements), or when an operand walks the second dimension in smaller steps than
+ * the first (a transposed view) and its inner run reads one element per cache line (the next run of
+ * dimension 1 reads the next element of the same lines; at power-of-two strides those lines also fall
+ * into the same few cache sets, so they are evicted before the next run comes back to them). */
+static int runs_in_tiles(const sp_plan *plan)
 {
     if (plan->ndim < 2)
         return 0;
-    const int short_runs = plan->shape[0] * plan->elem_size < SP_SHORT_RUN_BYTES;
+    if (plan->shape[0] * plan->elem_size <= SP_SHORT_RUN_BYTES)
+        return 1;
     for (size_t k = 0; k < plan->noperands; k++) {
         const size_t inner = magnitude(plan->stride[k][0]), outer = magnitude(plan->stride[k][1]);
-        if (outer < inner && (short_runs || inner * plan->elem_size >= SP_LINE_BYTES))
+        if (outer < inner && inner * plan->elem_size >= SP_LINE_BYTES)
             return 1;
     }
     return 0;
@@ -440,8 +443,13 @@ static void run_tiles(const sp_plan *plan, char *const *ptrs, sp_run_fn fn, cons
     const size_t es = plan->elem_size, nops = plan->noperands;
     const size_t shape0 = plan->shape[0], shape1 = plan->shape[1];
     /* shape0 * shape1 * es fits: every view's byte range was checked */
-    const size_t edge1 = shape0 * shape1 * es > SP_TILE_FAR_BYTES / nops ? SP_TILE_EDGE_FAR : SP_TILE_EDGE;
-    const size_t edge0 = SP_CHUNK_BYTES / (convert ? convert->compute_size : es) / edge1;
+    const size_t chunk = SP_CHUNK_BYTES / (convert ? convert->compute_size : es);
+    size_t edge1 = shape0 * shape1 * es > SP_TILE_FAR_BYTES / nops ? SP_TILE_EDGE_FAR : SP_TILE_EDGE;
+    size_t edge0 = chunk / edge1;
+    if (shape0 < edge0) { /* short runs: whole runs, as many as the buffer holds */
+        edge0 = shape0;
+        edge1 = chunk / shape0;
+    }
     char *pending[SP_MAX_OPERANDS];
     size_t pending0 = 0, pending1 = 0; /* extents of the tile prefetched and not yet run; 0: none */
     for (size_t g1 = 0; g1 < shape1; g1 += SP_TILE_GROUP * edge1)
@@ -492,19 +500,18 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const s
     const size_t chunk = chunk_bytes / (convert ? convert->compute_size : es);
     /* Tiled plans take dimensions 0 and 1 in the tile loops below; the odometer then starts at
      * dimension 2. */
-    const int tiled = !contiguous && transposed_operand(plan);
+    const int tiled = runs_in_tiles(plan);
     const size_t first_outer = tiled ? 2 : 1;
     size_t index[SOFTPLUS_MAX_NDIM];
     for (size_t d = first_outer; d < plan->ndim; d++)
         index[d] = 0;
     for (;;) {
-        if (contiguous) {
-            fn(plan->shape[0], (void *const *)ptrs, ctx);
-        } else if (!tiled) {
-            run_buffered(plan, ptrs, step, plan->shape[0], chunk, fn, ctx, convert, copy);
-        } else {
+        if (tiled)
             run_tiles(plan, ptrs, fn, ctx, convert, copy);
-        }
+        else if (contiguous)
+            fn(plan->shape[0], (void *const *)ptrs, ctx);
+        else
+            run_buffered(plan, ptrs, step, plan->shape[0], chunk, fn, ctx, convert, copy);
         /* Advance the odometer over the outer dimensions; pointers never leave the views. */
         size_t d = first_outer;
         for (; d < plan->ndim; d++) {
