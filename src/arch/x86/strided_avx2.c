@@ -1,9 +1,9 @@
 /* strided_avx2.c -- the strided engine's copies for the AVX2 kernel set (strided.h, sp_strided_copy).
  * SPDX-License-Identifier: MIT
  *
- * Gathers of 2-, 4- and 8-byte elements at inner stride +-2 and -1: two whole vectors of the view's span
+ * Gathers of 4- and 8-byte elements at inner stride +-2 and -1: two whole vectors of the view's span
  * are loaded and de-interleaved by an in-lane shuffle and one cross-lane permute (a reversed run: one
- * permute). Scatters stay element by element (the generic loop): AVX2 has no lane-masked store that is
+ * permute); 2-byte elements by the SSE4.1 set's 128-bit gather (arch/x86/strided_gather16_sse41.h). Scatters stay element by element (the generic loop): AVX2 has no lane-masked store that is
  * fast on every CPU (vmaskmov is microcoded on AMD), and a store must not rewrite the elements between
  * the view's. A block is taken only while its whole span lies inside the view (stride +-2 reads one
  * element past the block's last: the loop stops one element early); the rest goes through the generic
@@ -11,56 +11,11 @@
  */
 #include <immintrin.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "strided.h"
 
+#include "arch/x86/strided_gather16_sse41.h"
 #include "arch/x86/strided_transpose_avx2.h"
-
-/* 2-byte elements: as SSE4.1's (strided_sse41.c), 16 lanes; packusdw packs within 128-bit lanes, so
- * its 64-bit quarters hold offsets {0-6, 16-22, 8-14, 24-30} (even) or the odd ones, and one
- * cross-lane permute orders them (stride -2 and a reversed run: reversed, with a byte shuffle within
- * each quarter). */
-static __m256i load16x16(const uint16_t *p)
-{
-    return _mm256_loadu_si256((const __m256i *)(const void *)p);
-}
-
-static void store16x16(uint16_t *p, __m256i v)
-{
-    _mm256_storeu_si256((__m256i *)(void *)p, v);
-}
-
-static void gather16(uint16_t *dst, const uint16_t *src, ptrdiff_t s, size_t n)
-{
-    size_t i = 0;
-    const __m256i low_halves = _mm256_set1_epi32(0xffff);
-    /* 16-bit lanes in reverse order within each 64-bit quarter */
-    const __m256i reverse = _mm256_setr_epi8(6, 7, 4, 5, 2, 3, 0, 1, 14, 15, 12, 13, 10, 11, 8, 9,
-                                             6, 7, 4, 5, 2, 3, 0, 1, 14, 15, 12, 13, 10, 11, 8, 9);
-    if (s == 2) {
-        for (; i + 16 < n; i += 16) {
-            const uint16_t *p = src + 2 * (ptrdiff_t)i;
-            const __m256i a = load16x16(p), b = load16x16(p + 16);
-            const __m256i t = _mm256_packus_epi32(_mm256_and_si256(a, low_halves), _mm256_and_si256(b, low_halves));
-            store16x16(dst + i, _mm256_permute4x64_epi64(t, 0xd8));
-        }
-    } else if (s == -2) { /* the odd offsets from the low end: quarters {15-12, 7-4, 11-8, 3-0} by element */
-        for (; i + 16 < n; i += 16) {
-            const uint16_t *p = src - 2 * (ptrdiff_t)(i + 15) - 1;
-            const __m256i a = load16x16(p), b = load16x16(p + 16);
-            const __m256i t = _mm256_packus_epi32(_mm256_srli_epi32(a, 16), _mm256_srli_epi32(b, 16));
-            store16x16(dst + i, _mm256_shuffle_epi8(_mm256_permute4x64_epi64(t, 0x27), reverse));
-        }
-    } else if (s == -1) {
-        for (; i + 16 <= n; i += 16) {
-            const __m256i t = load16x16(src - (ptrdiff_t)(i + 15));
-            store16x16(dst + i, _mm256_shuffle_epi8(_mm256_permute4x64_epi64(t, 0x1b), reverse));
-        }
-    }
-    if (i < n)
-        sp_gather_generic(dst + i, (const char *)(src + s * (ptrdiff_t)i), s * 2, n - i, 2);
-}
 
 static void gather32(float *dst, const float *src, ptrdiff_t s, size_t n)
 {
