@@ -125,11 +125,8 @@ static SP_NOINLINE softplus_status plan_and_run(sp_op op, sp_dtype dtype, size_t
     const sp_kernel *kernel = sp_kernel_of(set, sp_active_accuracy(), op, dtype);
     /* libm's exp may set errno (ERANGE on underflow); the header promises errno never changes. */
     const int saved_errno = errno;
-    if (!all_contiguous) {
-        count = 1;
-        for (size_t d = 0; d < job.plan.ndim; d++)
-            count *= job.plan.shape[d];
-    }
+    if (!all_contiguous)
+        count = sp_plan_count(&job.plan);
     job.run = kernel->run;
     job.params = params;
     job.convert = NULL;

@@ -493,10 +493,8 @@ void sp_plan_execute(const sp_plan *plan, sp_run_fn fn, const void *ctx, const s
         fn(plan->shape[0], (void *const *)ptrs, ctx);
         return;
     }
-    size_t count = 1; /* fits: every view's byte range was checked */
-    for (size_t d = 0; d < plan->ndim; d++)
-        count *= plan->shape[d];
-    const size_t chunk_bytes = count * es > SP_RUN_FAR_BYTES / nops ? SP_RUN_CHUNK_FAR_BYTES : SP_RUN_CHUNK_BYTES;
+    const size_t chunk_bytes =
+        sp_plan_count(plan) * es > SP_RUN_FAR_BYTES / nops ? SP_RUN_CHUNK_FAR_BYTES : SP_RUN_CHUNK_BYTES;
     const size_t chunk = chunk_bytes / (convert ? convert->compute_size : es);
     /* Tiled plans take dimensions 0 and 1 in the tile loops below; the odometer then starts at
      * dimension 2. */

@@ -26,6 +26,15 @@ typedef struct sp_plan {
     ptrdiff_t stride[SP_MAX_OPERANDS][SOFTPLUS_MAX_NDIM]; /* in elements */
 } sp_plan;
 
+/* The elements of a built plan (the product fits: sp_plan_build checked every view's byte range). */
+static inline size_t sp_plan_count(const sp_plan *plan)
+{
+    size_t count = 1;
+    for (size_t d = 0; d < plan->ndim; d++)
+        count *= plan->shape[d];
+    return count;
+}
+
 /* elem_size is 1, 2, 4 or 8 bytes. Validates the tensor arguments (not ndim, shape != NULL or the op's parameters, which the caller
  * checks first) in the header's order: element count, emptiness, NULL data pointers, address ranges,
  * overlap; and on success fills plan. strides[k] may be NULL (C-contiguous). Reads no tensor data. */
