@@ -64,6 +64,26 @@ typedef uint32x4_t vm; /* lane masks are all-ones/all-zeros */
 #define SP_LOOP_LOADA(p) vld1q_f32(p)
 #define SP_LOOP_STOREA(p, v) vst1q_f32(p, v)
 #define SP_LOOP_BITS(m) sp_mask_bits(m)
+/* The last k = 1..3 elements as a vector with zeros above, built in a register by one 8-byte and one
+ * lane load (a vector load of single-element stores in a stack copy waits for them to retire), and the
+ * way back. */
+SP_INLINE float32x4_t sp_load_tail(const float *p, size_t k)
+{
+    const float32x4_t lo = k >= 2 ? vcombine_f32(vld1_f32(p), vdup_n_f32(0.0f)) : vsetq_lane_f32(*p, vdupq_n_f32(0.0f), 0);
+    return k == 3 ? vld1q_lane_f32(p + 2, lo, 2) : lo;
+}
+
+SP_INLINE void sp_store_tail(float *p, float32x4_t v, size_t k)
+{
+    if (k >= 2)
+        vst1_f32(p, vget_low_f32(v));
+    else
+        vst1q_lane_f32(p, v, 0);
+    if (k == 3)
+        vst1q_lane_f32(p + 2, v, 2);
+}
+#define SP_LOOP_LOAD_TAIL(p, k) sp_load_tail(p, k)
+#define SP_LOOP_STORE_TAIL(p, v, k) sp_store_tail(p, v, k)
 
 /* a*2^-q from qe = q << 23, q in [0, 190]: the AVX2 file's sp_scale, bit for bit AVX-512's scalef */
 SP_INLINE vf sp_scale(vf a, vf qe)

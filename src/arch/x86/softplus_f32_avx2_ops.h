@@ -17,6 +17,8 @@
 
 #include "kernels.h"
 
+#include "arch/x86/f32_tail_sse41.h"
+
 typedef __m256 vf;
 typedef __m256 vm; /* lane masks are all-ones/all-zeros vectors */
 #define F(c) _mm256_set1_ps(c)
@@ -62,27 +64,26 @@ typedef __m256 vm; /* lane masks are all-ones/all-zeros vectors */
 #define SP_LOOP_LOADA(p) _mm256_load_ps(p)
 #define SP_LOOP_STOREA(p, v) _mm256_store_ps(p, v)
 #define SP_LOOP_BITS(m) ((uint64_t)_mm256_movemask_ps(m))
-/* The last k = 1..7 elements as a vector with zeros above; one element (a one-element call) by a scalar
- * load and store in a register, the rest through the driver's zero-padded stack copy: a vector load of
- * single-element stores waits for them to retire (store forwarding fails). */
+/* The last k = 1..7 elements as a vector with zeros above and the way back, in registers: a 128-bit half
+ * and the rest by arch/x86/f32_tail_sse41.h's moves. */
 SP_INLINE __m256 sp_load_tail(const float *p, size_t k)
 {
-    if (k == 1)
-        return _mm256_zextps128_ps256(_mm_load_ss(p));
-    _Alignas(32) float b[8] = {0};
-    memcpy(b, p, k * sizeof(float));
-    return _mm256_load_ps(b);
+    if (k < 4)
+        return _mm256_zextps128_ps256(sp_load_tail3(p, k));
+    const __m128 lo = _mm_loadu_ps(p);
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(lo), k > 4 ? sp_load_tail3(p + 4, k - 4) : _mm_setzero_ps(), 1);
 }
 
 SP_INLINE void sp_store_tail(float *p, __m256 v, size_t k)
 {
-    if (k == 1) {
-        _mm_store_ss(p, _mm256_castps256_ps128(v));
+    const __m128 lo = _mm256_castps256_ps128(v);
+    if (k < 4) {
+        sp_store_tail3(p, lo, k);
         return;
     }
-    _Alignas(32) float b[8];
-    _mm256_store_ps(b, v);
-    memcpy(p, b, k * sizeof(float));
+    _mm_storeu_ps(p, lo);
+    if (k > 4)
+        sp_store_tail3(p + 4, _mm256_extractf128_ps(v, 1), k - 4);
 }
 #define SP_LOOP_LOAD_TAIL(p, k) sp_load_tail(p, k)
 #define SP_LOOP_STORE_TAIL(p, v, k) sp_store_tail(p, v, k)

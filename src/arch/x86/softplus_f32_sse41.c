@@ -104,6 +104,8 @@
 
 #include "kernels.h"
 
+#include "arch/x86/f32_tail_sse41.h"
+
 /* ---- constants (double); tests/tools/softplus_f32_coeffs.sollya prints every one of them ------- */
 #define SP_INV_LN2 0x1.71547652b82fep+0  /* 1/ln 2 ~ 1.4426950 */
 #define SP_LN2_HI 0x1.62e42ffp-1         /* ln 2 to 29 bits: k*SP_LN2_HI is exact ~ 0.69314718 */
@@ -148,26 +150,9 @@ typedef __m128 vm; /* lane masks are all-ones/all-zeros vectors */
 #define SP_LOOP_LOADA(p) _mm_load_ps(p)
 #define SP_LOOP_STOREA(p, v) _mm_store_ps(p, v)
 #define SP_LOOP_BITS(m) ((uint64_t)_mm_movemask_ps(m))
-/* The last k = 1..3 elements as a vector with zeros above, built in a register (a vector load of
- * single-element stores waits for them to retire: store forwarding fails), and the way back. */
-SP_INLINE __m128 sp_load_tail(const float *p, size_t k)
-{
-    /* two floats by one 8-byte move (the unaligned-type intrinsic: p is aligned to 4 only) */
-    const __m128 lo = k >= 2 ? _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(const void *)p)) : _mm_load_ss(p);
-    return k == 3 ? _mm_insert_ps(lo, _mm_load_ss(p + 2), 0x20) : lo;
-}
-
-SP_INLINE void sp_store_tail(float *p, __m128 v, size_t k)
-{
-    if (k >= 2)
-        _mm_storel_epi64((__m128i *)(void *)p, _mm_castps_si128(v));
-    else
-        _mm_store_ss(p, v);
-    if (k == 3)
-        _mm_store_ss(p + 2, _mm_movehl_ps(v, v));
-}
-#define SP_LOOP_LOAD_TAIL(p, k) sp_load_tail(p, k)
-#define SP_LOOP_STORE_TAIL(p, v, k) sp_store_tail(p, v, k)
+/* The last k = 1..3 elements: arch/x86/f32_tail_sse41.h */
+#define SP_LOOP_LOAD_TAIL(p, k) sp_load_tail3(p, k)
+#define SP_LOOP_STORE_TAIL(p, v, k) sp_store_tail3(p, v, k)
 
 /* exp(-a) for 0 <= a <= SP_A_MAX: a = k ln2 + r, exp(-r) by a polynomial, 2^-k built in the
  * exponent field (k <= 866, so 2^-k is a normal double). */
