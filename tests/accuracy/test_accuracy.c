@@ -1119,18 +1119,20 @@ static void test_control_lane(void **state)
 enum { INPLACE_N = 1000 };
 
 /* The output may be any input array (and all of them at once): y == x; dx == dy, dx == x and
- * dx == dy == x give the same bits as separate buffers. */
+ * dx == dy == x give the same bits as separate buffers; at 1000 elements (blocks) and at every length up
+ * to 33 (a tail alone, one vector in registers and a tail, two vectors of the widest kernel and one more). */
 static void test_in_place(void **state)
 {
     const dtype_info *d = *state;
     static _Alignas(64) unsigned char x[INPLACE_N * 8], dy[INPLACE_N * 8], want[INPLACE_N * 8], buf[INPLACE_N * 8];
-    const size_t bytes = INPLACE_N * d->u->size;
     begin();
     FOR_EACH_KERNEL(k, d) {
+        for (size_t n = 1; n <= INPLACE_N; n = n == 33 ? INPLACE_N : n + 1)
         for (size_t pi = 0; pi < NLAYOUT; pi++) {
+            const size_t bytes = n * d->u->size;
             const double beta = narrow(d, layout_params[pi].beta), thr = narrow(d, layout_params[pi].threshold);
             const sp_any_params p = any_params(d->u->dtype, beta, thr);
-            for (size_t j = 0; j < INPLACE_N; j++) {
+            for (size_t j = 0; j < n; j++) {
                 put(d, x, j, mixed(d, 41 + pi, j, beta));
                 put(d, dy, j, mixed(d, 43 + pi, j, 1.0));
             }
@@ -1140,18 +1142,18 @@ static void test_in_place(void **state)
                 /* the output over input `alias` (0: dy, 1: x), or over every input (-1), which all hold x */
                 for (int alias = ninputs == 2 ? -1 : 1; alias <= 1; alias++) {
                     if (alias == -1) {
-                        run(op, k->op[op], INPLACE_N, want, x, x, &p);
+                        run(op, k->op[op], n, want, x, x, &p);
                         memcpy(buf, x, bytes);
-                        run(op, k->op[op], INPLACE_N, buf, buf, buf, &p);
+                        run(op, k->op[op], n, buf, buf, buf, &p);
                     } else {
-                        run(op, k->op[op], INPLACE_N, want, dy, x, &p);
+                        run(op, k->op[op], n, want, dy, x, &p);
                         memcpy(buf, alias ? x : dy, bytes);
-                        run(op, k->op[op], INPLACE_N, buf, alias ? dy : buf, alias ? buf : x, &p);
+                        run(op, k->op[op], n, buf, alias ? dy : buf, alias ? buf : x, &p);
                     }
                     static const char *const what[] = {"over every input", "over dy", "over x"};
-                    for (size_t j = 0; j < INPLACE_N; j++)
+                    for (size_t j = 0; j < n; j++)
                         EXPECT(same_bits(d, get(d, buf, j), get(d, want, j)),
-                               "%s output %s, x = %s dy = %s: got %s, want %s", prov(k, op), what[alias + 1],
+                               "%s output %s, n = %zu, x = %s dy = %s: got %s, want %s", prov(k, op), what[alias + 1], n,
                                hex(d, get(d, x, j)), hex(d, get(d, alias == -1 ? x : dy, j)), hex(d, get(d, buf, j)),
                                hex(d, get(d, want, j)));
                 }
