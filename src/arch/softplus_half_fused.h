@@ -71,6 +71,42 @@
 #ifndef SP_HALF_FUSED_H
 #define SP_HALF_FUSED_H
 
+/* The first k <= 4 16-bit patterns at p as the low 16 k bits of an integer (lane l in bits 16 l .. 16 l + 15,
+ * as in a little-endian vector register), by at most one 4- and one 2-byte load, and the way back: the
+ * tails' HALF_LOAD_TAIL / HALF_STORE_TAIL build their vectors from these where the ISA has no 16-bit lane
+ * masks (a vector load of single-element stores in a stack copy waits for them to retire: store forwarding
+ * fails, 20-25 ns per call). */
+SP_INLINE uint64_t sp_half_bits_load(const uint16_t *p, size_t k)
+{
+    uint64_t v = 0;
+    if (k == 4) {
+        memcpy(&v, p, sizeof v);
+        return v;
+    }
+    if (k & 2u) {
+        uint32_t w;
+        memcpy(&w, p, sizeof w);
+        v = w;
+    }
+    if (k & 1u)
+        v |= (uint64_t)p[k - 1] << (16 * (k - 1));
+    return v;
+}
+
+SP_INLINE void sp_half_bits_store(uint16_t *p, uint64_t v, size_t k)
+{
+    if (k == 4) {
+        memcpy(p, &v, sizeof v);
+        return;
+    }
+    if (k & 2u) {
+        const uint32_t w = (uint32_t)v;
+        memcpy(p, &w, sizeof w);
+    }
+    if (k & 1u)
+        p[k - 1] = (uint16_t)(v >> (16 * (k - 1)));
+}
+
 /* lanes a batch of the careful path holds */
 #define SP_HALF_PENDING 256
 
@@ -627,22 +663,21 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
         }
         i += m;
     }
-    if (i < n) { /* the last n mod W through a zero-padded copy: the same bits as in a full vector */
+    if (i < n) { /* the last n mod W as a vector with zero patterns above: the same bits as in a full vector */
         const size_t t = n - i;
-        uint16_t a[SP_LOOP_W] = {0}, b[SP_LOOP_W] = {0};
-        memcpy(a, in1 + i, t * sizeof *a);
-        if (binary)
-            memcpy(b, in2 + i, t * sizeof *b);
-        const vh h1 = HALF_LOAD(a), h2 = HALF_LOAD(b);
+        const vh h1 = HALF_LOAD_TAIL(in1 + i, t), h2 = binary ? HALF_LOAD_TAIL(in2 + i, t) : h1;
         uint64_t bits, special;
         vf x;
-        const vf ts = sp_half_fused_front(k, f16, op, mode, binary ? h2 : h1, &x);
+        const vf ts = sp_half_fused_front(k, f16, op, mode, h2, &x);
         const vh r = sp_half_fused_finish(k, f16, op, mode, e, h1, x, ts, &bits, &special);
         bits &= (UINT64_C(1) << t) - 1u;
-        if (bits)
-            sp_half_note(c, &q, i, a, binary ? b : a, bits, special);
-        HALF_STORE(a, r);
-        memcpy(out + i, a, t * sizeof *a);
+        if (bits) {
+            uint16_t a[SP_LOOP_W], b[SP_LOOP_W];
+            HALF_STORE(a, h1);
+            HALF_STORE(b, h2);
+            sp_half_note(c, &q, i, a, b, bits, special);
+        }
+        HALF_STORE_TAIL(out + i, r, t);
     }
     if (q.count)
         sp_half_flush(c, &q);

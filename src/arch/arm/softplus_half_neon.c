@@ -20,6 +20,9 @@
 typedef uint16x4_t vh;
 #define HALF_LOAD(p) vld1_u16(p)
 #define HALF_STORE(p, h) vst1_u16(p, h)
+/* the first k = 1..3 patterns, zeros above, and the way back (arch/softplus_half_fused.h's integer moves) */
+#define HALF_LOAD_TAIL(p, k) vcreate_u16(sp_half_bits_load(p, k))
+#define HALF_STORE_TAIL(p, h, k) sp_half_bits_store(p, vget_lane_u64(vreinterpret_u64_u16(h), 0), k)
 #define WIDEN_BF16(h) vreinterpretq_f32_u32(vshll_n_u16(h, 16))
 #define WIDEN_F16(h) vcvt_f32_f16(vreinterpret_f16_u16(h))
 #define NARROW_F16(y) vreinterpret_u16_f16(vcvt_f16_f32(y))

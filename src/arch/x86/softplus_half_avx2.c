@@ -20,6 +20,16 @@
 typedef __m128i vh;
 #define HALF_LOAD(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
 #define HALF_STORE(p, h) _mm_storeu_si128((__m128i *)(void *)(p), h)
+/* the first k = 1..7 patterns, zeros above, and the way back (arch/softplus_half_fused.h's integer moves) */
+#define HALF_LOAD_TAIL(p, k)                                                                         \
+    _mm_set_epi64x((long long)((k) > 4 ? sp_half_bits_load((p) + 4, (k) - 4) : 0),                   \
+                   (long long)sp_half_bits_load(p, (k) < 4 ? (k) : 4))
+#define HALF_STORE_TAIL(p, h, k)                                                                     \
+    do {                                                                                             \
+        sp_half_bits_store(p, (uint64_t)_mm_cvtsi128_si64(h), (k) < 4 ? (k) : 4);                    \
+        if ((k) > 4)                                                                                 \
+            sp_half_bits_store((p) + 4, (uint64_t)_mm_extract_epi64(h, 1), (k) - 4);                 \
+    } while (0)
 #define WIDEN_BF16(h) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16))
 #define WIDEN_F16(h) _mm256_cvtph_ps(h)
 #define NARROW_F16(y) _mm256_cvtps_ph(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)

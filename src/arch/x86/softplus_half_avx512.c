@@ -20,6 +20,9 @@
 typedef __m256i vh;
 #define HALF_LOAD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define HALF_STORE(p, h) _mm256_storeu_si256((__m256i *)(void *)(p), h)
+/* the first k = 1..15 patterns, zeros above, and the way back: 16-bit lane masks (AVX512BW+VL) */
+#define HALF_LOAD_TAIL(p, k) _mm256_maskz_loadu_epi16((__mmask16)((1u << (k)) - 1u), p)
+#define HALF_STORE_TAIL(p, h, k) _mm256_mask_storeu_epi16(p, (__mmask16)((1u << (k)) - 1u), h)
 #define WIDEN_BF16(h) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
 #define WIDEN_F16(h) _mm512_cvtph_ps(h)
 /* bf16: RNE on the bits, (u + 0x7fff + bit 16) >> 16 (a carry steps the exponent, up to inf) */
