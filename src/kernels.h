@@ -85,7 +85,7 @@ typedef void (*sp_run_fn)(size_t n, void *const *ptrs, const void *params);
 
 /* One entry of the registry: what runs for (accuracy, op, dtype) in one ISA's kernel set. */
 typedef struct sp_kernel {
-    sp_run_fn run;
+    sp_run_fn run;        /* (AVX-512 f32: calls under 8 elements run AVX2's kernel, the same bits; registry.c) */
     const char *name;     /* the kernel that really runs, e.g. "sp_fwd_f64_avx2", "sp_fwd_f32_avx2_fast" */
     softplus_isa origin;  /* the ISA whose code it is: not the set's own ISA after a fallback fill */
     softplus_accuracy tier; /* the tier whose code it is: strict where a tier has no kernel of its own */
