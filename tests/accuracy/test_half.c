@@ -6,6 +6,8 @@
  *   - forward and inverse over all 65536 bit patterns;
  *   - backward, double backward and the beta gradient over all 65536 x with dy = 1 and with
  *     --dy N random finite dy per x (64 by default);
+ *   - the unary ops, and the binary ops with dy = 1 and the first random dy, again in place (the output over
+ *     x) in calls of 1, 2, ..., 33, 1, 2, ... elements: tails and short calls, every lane kind among them;
  * each output compared bit for bit with the exact function rounded once to nearest even, computed here
  * independently of the library: in long double (x87 80-bit on x86-64; IEEE quad on aarch64), the
  * products dy*v(x) from one v(x) per x (v = s, beta s(1-s), -h/beta^2), then rounded to the format by
@@ -274,6 +276,27 @@ static void report(const char *what, const fmt *f, int op, float beta, float thr
                 want);
 }
 
+/* The same results in place and in pieces of 1, 2, ..., 33, 1, 2, ... elements: each piece a call of its
+ * own whose output is its input x (the tails, a call's only whole vector and short calls, which keep the
+ * inputs of the lanes they redo in registers, must not read them back after the store). */
+static void check_in_place_pieces(const fmt *f, int op, float beta, float thr, softplus_isa isa, const uint16_t *dy,
+                                  const uint16_t *x, const uint16_t *want, uint16_t *got, size_t n)
+{
+    memcpy(got, x, n * sizeof *got);
+    size_t len = 1;
+    for (size_t i = 0; i < n; i += len, len = len % 33 + 1) {
+        const size_t m[] = {len < n - i ? len : n - i};
+        const softplus_status st = dy ? binary_of(op, f->f16)(1, m, dy + i, NULL, got + i, NULL, got + i, NULL, beta, thr)
+                                      : unary_of(op, f->f16)(1, m, got + i, NULL, got + i, NULL, beta, thr);
+        if (st != SOFTPLUS_OK)
+            report("status in place", f, op, beta, thr, isa, 0, 0, 0, 0);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (got[i] != want[i])
+            report("in place, pieces of 1..33", f, op, beta, thr, isa, dy ? dy[i] : 0, x[i], got[i], want[i]);
+    checked += (long)n;
+}
+
 int main(int argc, char **argv)
 {
     size_t step = 1;
@@ -334,6 +357,7 @@ int main(int argc, char **argv)
                                 if (got[i] != want[i])
                                     report("value", f, op, beta, thr, isas[k], 0, x[i], got[i], want[i]);
                             checked += (long)n;
+                            check_in_place_pieces(f, op, beta, thr, isas[k], NULL, x, want, got, n);
                         }
                         continue;
                     }
@@ -355,6 +379,8 @@ int main(int argc, char **argv)
                                 if (got[i] != want[i])
                                     report("value", f, op, beta, thr, isas[k], dy[i], x[i], got[i], want[i]);
                             checked += (long)n;
+                            if (trial <= 1)
+                                check_in_place_pieces(f, op, beta, thr, isas[k], dy, x, want, got, n);
                         }
                     }
                 }
