@@ -28,7 +28,9 @@
 /* ---- short calls on a narrower set: an (ISA, dtype) listed as SP_FEW_<isa>_<dtag> ~, 1 runs calls of
  * fewer than SP_FEW_BELOW elements on SP_FEW_ISA_<isa>'s kernel of the same tier, op and dtype, when that
  * kernel is the narrower ISA's own (origin SP_FEW_ORIGIN_<ORIGIN>): the same algorithm text, the same bits
- * (tests/accuracy/test_fma_identity.c), and a shorter path through one vector. One element per call through
+ * (tests/accuracy/test_fma_identity.c; test_accuracy's tails compare each element of 9..64-element calls
+ * with the same element alone), and a shorter path through one vector. A set's CPU features include the
+ * narrower set's (src/lists.h), so the narrower kernel always runs where the wider set was chosen. One element per call through
  * the API (Zen 4, alternated, December 2026): AVX-512 f32 forward 21.2 ns, the AVX2 kernel 17.3; backward
  * 22.0 / 17.7; the second derivative, inverse and beta gradient 0.87-0.91x; 7 elements 0.85-0.95x. Not f64
  * (AVX2's forward and inverse 1.05-1.10x slower there) nor bf16/f16 (0.93-1.07x). ---------------------- */
