@@ -6,8 +6,10 @@
  *   vf, vm                             the vector and lane-mask types;
  *   F ADD SUB MUL DIV FMA FMS FNMA MIN MAX ABS SIGN XOR IADD ISUB ISHL IAND SCALE LOOKUP_T LOOKUP_J GT
  *   LT NGE NOT_FINITE OR_MASK SELECT   the operations, each with the x86 semantics its file documents
- *   ZERO LOGB MANT                     (FMA family fused; DIV the IEEE quotient; IADD, ISUB, ISHL, IAND
- *                                      32-bit integer ops on the bits; NGE true when unordered;
+ *   ZERO LOGB MANT RINT_BITS           (FMA family fused; DIV the IEEE quotient; IADD, ISUB, ISHL, IAND
+ *                                      32-bit integer ops on the bits; RINT_BITS a float in [0, 2^31)
+ *                                      to the nearest integer, ties to even, as the lane's bits;
+ *                                      NGE true when unordered;
  *                                      MIN/MAX give b when unordered or equal;
  *                                      LOOKUP_x(i, tab) reads the static table tab, so each ISA keeps
  *                                      its table registers however suits it);
@@ -19,7 +21,7 @@
  * Vector state lives in plain variables and out-parameters, never in structs, so the text also suits
  * sizeless vector types (SVE); the per-call constants are scalars, broadcast where used.
  *
- * Method. With z = fl(beta*x), zl = beta*x - z (one fma; nothing for beta = 1) and a = min(|z|, 128):
+ * Method. With z = fl(beta*x), zl = beta*x - z (one fma; nothing for beta = 1) and a = min(|z|, 40):
  *   1. t = exp(-a) = 2^-q 2^(-m/8) exp(-r): k = round(8a/ln2) = 8q + m, r = a - k ln2/8 (Cody-Waite,
  *      the first step exact; zl enters r, so exp sees the exact product to first order),
  *      |r| <= ln2/16; exp(-r) - 1 = s = -r + r^2 P(r); 2^(-m/8) = Th + Tl (8-entry table);
@@ -32,18 +34,26 @@
  *   3. y = max(z,0) + G + e + w: G + e and max(z,0) + (G + e) (both >= 0, ordered with max/min) are
  *      added exactly (Fast2Sum), so y is one rounding of a sum good to about 2^-28 relative.
  *      beta != 1: y = sign(beta) (that sum + zl [z > 0]) / |beta|, the division a product by
- *      1/|beta| = ib + ibe, rounded once inside an fma; for z < -64, t is formed scaled by 2^64 (always
- *      normal then) and the result scaled back once, so t/beta keeps its bits when t is subnormal.
+ *      1/|beta| = ib + ibe, rounded once inside an fma.
+ *   4. The deep lanes, z < -40 (a is clamped at SP_FWD_A_MAIN = 40, so that every intermediate above is
+ *      normal), are redone after the block in vectors (sp_fwd_deep): y = t/beta = 2^-k T/beta, T from
+ *      backward's table-free exponential, scaled back by integer operations only (an exponent add, or a
+ *      conversion to an integer that is the subnormal's bit pattern). On Intel an instruction with a
+ *      subnormal result takes a microcode assist (~70 ns); until December 2026 forward formed t down to
+ *      2^-184 in the main path and ran 15-45x slower per element over x in [-105, -40] (Xeon with AVX-512;
+ *      now 2.5x slower than x in [-20, 20] there, the deep path's own work).
  *   Backward has a method of its own (a sigmoid needs an exponential and one accurate quotient, not the
- *   log1p bins): w = exp(-v) = 2^-k T, v = z clamped to [-87, 20], k = round(v/ln2), T = exp(-r) = th + tl
+ *   log1p bins): w = exp(-v) = 2^-k T, v = z clamped to [-80, 20], k = round(v/ln2), T = exp(-r) = th + tl
  *   with no table, r = v - k ln2 carried as rh + rl (rh exact; one float r would cost 2^-26 of T) and
  *   exp(-rh) = 1 - rh + rh^2 EB(rh); W = 2^-k th by an integer add to th's exponent; then 1 + w = U + D
  *   (Fast2Sum on max(W, 1), min(W, 1), plus 2^-k tl), s0 = 1/U (one IEEE division), r = 1 - U s0 exactly
  *   (fma) and sigmoid = s0 + s0 (r - D s0), rounded once; dx = dy * sigmoid (one more rounding, none when
  *   dy = 1). Both signs of z take the same operations, the sigmoid never its complement: for z < 0, w is
- *   up to e^87 and the sigmoid 1/(1 + w) down to 2^-125.5, normal. Every intermediate of a lane with
- *   z >= -87 is normal (on Intel a subnormal result costs a ~70 ns microcode assist; forward still makes
- *   some, below x ~ -44). Until December 2026 backward formed t = exp(-|z|) and N/(1 + t) with N = 1 or t
+ *   up to e^80 and the sigmoid 1/(1 + w) down to 2^-115.4, normal. Every intermediate of a lane with
+ *   z >= -80 is normal, and so is dy s but for |dy| < 2^-10 (on Intel a subnormal result costs a ~70 ns
+ *   microcode assist); the lanes below -80 take the deep path (sp_bwd_deep), whose scaling back is integer
+ *   operations. With the clamp at -87 the main path's dy s for those lanes was subnormal for most |dy| < 1
+ *   and cost an assist per vector (x in [-130, -120] ran at 4.7 ns per element, now 1.5). Until December 2026 backward formed t = exp(-|z|) and N/(1 + t) with N = 1 or t
  *   (a second residual on the numerator, a select of it and of the scaling: 9 FMA-pipe operations after the
  *   division against 4 now, 0.85x the speed, 0.583 ULP).
  *   Every product is spelled MUL, which each ISA maps to something with the bits of a*b (on x86 an
@@ -60,21 +70,21 @@
  * Accuracy (tests/accuracy/ulp_sweep, every one of the 2^32 inputs, reference in double; the AVX2,
  *   AVX-512 and NEON kernels return the same bits, so these figures are every one of them):
  *   beta   op   worst ULP  at x               got              want (both thresholds, inf and 20)
- *   1      fwd  0.785      -0x1.5804c2p+6    0x1.e4e4acp-125  0x1.e4e4aa6e0e4afp-125
+ *   1      fwd  0.779      -0x1.5e9cfep+6    0x1.74fdfp-127   0x1.74fdece311bd3p-127
  *   1      bwd  0.582      -0x1.1ef744p+6    0x1.69c59cp-104  0x1.69c59ad64cb3fp-104
- *   0.5    fwd  0.758      -0x1.61b058p+7    0x1.59c7f8p-127  0x1.59c7f4f76b2fdp-127
+ *   0.5    fwd  0.772*     -0x1.616332p+7    0x1.74d6b8p-127  0x1.74d6bb164c979p-127
  *   0.5    bwd  0.575*     -0x1.0fd91p+5     0x1.6703cp-25    0x1.6703bed9dcbfdp-25
- *   2      fwd  0.759      -0x1.5c2d6p+5     0x1.56e3fp-127   0x1.56e3ecf6758efp-127
+ *   2      fwd  0.765*     -0x1.5bcf1p+5     0x1.77f8a8p-127  0x1.77f8a4f0d8328p-127
  *   2      bwd  0.575*     -0x1.0fd91p+3     0x1.6703cp-25    0x1.6703bed9dcbfdp-25
- *   -1     fwd  0.764      0x1.5f36eap+6     -0x1.40efa8p-127 -0x1.40efab0df77bbp-127
+ *   -1     fwd  0.768*     0x1.5e7066p+6     -0x1.85981p-127  -0x1.8598131222896p-127
  *   -1     bwd  0.575*     0x1.0fd91p+4      0x1.6703cp-25    0x1.6703bed9dcbfdp-25
- *   7.3    fwd  0.790      -0x1.764e8ep+3    0x1.ebe228p-127  0x1.ebe224d6c263dp-127
+ *   7.3    fwd  0.761*     -0x1.774954p+3    0x1.896118p-127  0x1.896114f52504bp-127
  *   7.3    bwd  0.577*     -0x1.9d7332p-1    0x1.67e98p-9     0x1.67e98127245c6p-9
- *   * backward's own method (December 2026): beta = 1 on all 2^32 inputs, the other betas on every
- *   16th (the suite's ulp_sweep_f32_beta_* runs); before it backward measured 0.785-0.799, in the
- *   underflow, as forward does.
- *   Forward's worst cases are all results below 2^-122, where tl (about 2^-24 t) is subnormal and
- *   loses bits, or where a subnormal result is rounded twice (once to 24 bits, once by the scaling);
+ *   * beta = 1 on all 2^32 inputs, the other betas on every 16th (the suite's ulp_sweep_f32_beta_* runs):
+ *   backward's own method (December 2026; before it 0.785-0.799, in the underflow, as forward then) and
+ *   forward's deep path (December 2026; before it 0.758-0.790, beta 1's worst at -0x1.5804c2p+6, a
+ *   normal result whose subnormal tl had lost bits; 1e-5 and 3e4 now 0.759 and 0.760).
+ *   Forward's worst cases are all subnormal results, rounded twice (to 24 bits, then to the grid);
  *   for results >= 2^-120 (beta = 1) the worst is 0.604 ULP forward (x = -0x1.c1e8cep+1, got
  *   0x1.e05188p-6 want 0x1.e0518935198c4p-6). Backward's sigmoid is one rounding of a value good to
  *   about 2^-27 relative everywhere (the float evaluation of rh^2 EB(rh)). Its results for z < -87 (a
@@ -82,11 +92,12 @@
  *   7.3 with dy = 1 (10^7 each) within 0.556 ULP (x = -0x1.5c0236p+6, got 0x1.65a726p-126), and with random dy (2^-149..2^73, 10^7 per
  *   beta) within 0.074 |dy| ulp'(s) + ulp(dx)/2 of the exact dy*s, the contract's form with B = 1.
  *   SP_MAX_ULP{,_BETA}_F32_{AVX2,AVX512,NEON} (src/kernels.h, enforced by the tests): 1.0.
- * Special values: lanes where z is not finite (NaN, +-inf, beta*x overflowing) and, backward, where
+ * Special values: lanes where z is not finite (NaN, +-inf, beta*x overflowing), forward's z < -40 and, backward, where
  *   dy is not finite or z < -87, are flagged in a mask and redone after each block
  *   (arch/softplus_f32_kernels.h, arch/softplus_loop.h): backward's z < -87 with |dy| <= 2^64 by its
  *   deep path, in vectors; every other flagged lane by the reference scalar kernel. +-0, subnormal x and
- *   any finite z take the fast path (|z| > 128 is clamped: t rounds to 0). Forward with |beta| outside
+ *   any finite z >= -40 take the fast path; forward's z < -40 (finite) its deep path, in vectors, as
+ *   backward's. Forward with |beta| outside
  *   [2^-20, 2^16] runs the scalar kernel (see sp_f32_fwd_vector_ok). The threshold rule comes last:
  *   fl(beta*x) > threshold returns x (or dy) unchanged.
  */
@@ -151,26 +162,25 @@ static int sp_f32_fwd_vector_ok(const sp_params_f32 *p)
 #define SP_FWD_NBUF 2
 #define SP_BWD_NBUF 3
 
-/* t = exp(-|beta*x|) = th + tl from z = fl(beta*x) and zl = beta*x - z (zero for beta = 1); on the deep
- * lanes (deep not NULL: forward, beta != 1, z < -64, see sp_fwd_z) t*2^64 instead. */
-SP_INLINE void sp_exp(vf z, vf zl, int unit, const vm *deep, vf *th, vf *tl)
+/* t = exp(-a) = th + tl, a = min(|z|, a_max), from z = fl(beta*x) and zl = beta*x - z (zero for beta = 1).
+ * Forward clamps at SP_FWD_A_MAIN (its lanes beyond are deep, redone by sp_fwd_deep), so that t and every
+ * intermediate stay normal; the beta gradient at SP_A_MAX (its lanes beyond 70 are special). */
+SP_INLINE void sp_exp(vf z, vf zl, int unit, float a_max, vf *th, vf *tl)
 {
-    const vf a = MIN(ABS(z), F(SP_A_MAX));
+    const vf a = MIN(ABS(z), F(a_max));
     /* a = k ln2/8 + r with k = 8q + m, exp(-a) = 2^-q * 2^(-m/8) * exp(-r), |r| <= ln2/16 */
     const vf kshift = FMA(a, F(SP_INV_LN2_8), F(SP_KSHIFT));
     const vf kf = SUB(kshift, F(SP_KSHIFT));
     /* 2^-q for SCALE, twice (each ISA reads the form it needs, the other is dead code): -q = floor((7 - k)/8)
      * as a float (scalef takes the floor of its exponent), and the bits q << 23 (kshift's bits are
-     * 0x4b400000 + k, a multiple of 2^12 plus k < 2^12: clear m, shift); the deep lanes' 2^64 taken off */
+     * 0x4b400000 + k, a multiple of 2^12 plus k < 2^12: clear m, shift) */
     const vf nq = FMA(kf, F(-0.125f), F(0.875f));
     const vf qe = ISHL(IAND(kshift, 0xfffffff8u), 20);
-    const vf nqs = deep ? ADD(nq, SELECT(*deep, F(64.0f), ZERO())) : nq;
-    const vf qes = deep ? ISUB(qe, SELECT(*deep, F(0x1p-63f), ZERO())) : qe; /* 0x1p-63f: the bits 64 << 23 */
     const vf Th = LOOKUP_T(kshift, sp_t_hi);
     const vf Tl = LOOKUP_T(kshift, sp_t_lo);
     const vf r1 = FNMA(kf, F(SP_LN2_8_HI), a); /* exact */
     /* |beta*x| = |z| + al, the product's rounding error entering r (clamped: it can be huge only
-     * where |z| > SP_A_MAX and t = 0 anyway) */
+     * where |z| > a_max and t is not used) */
     const vf rz = unit ? r1 : ADD(r1, XOR(MAX(MIN(zl, F(0x1p-16f)), F(-0x1p-16f)), SIGN(z)));
     const vf r = FNMA(kf, F(SP_LN2_8_LO), rz);
     const vf r2 = MUL(r, r);
@@ -181,17 +191,17 @@ SP_INLINE void sp_exp(vf z, vf zl, int unit, const vm *deep, vf *th, vf *tl)
     const vf l = ADD(SUB(Th, h), u); /* Fast2Sum: |Th| > |u| */
 #ifndef SP_SCALE_NATIVE
     /* Where SCALE is built from products (AVX2, NEON) and no lane of the vector has t below the normal range
-     * (a <= SP_A_NORMAL: t >= e^-87 > 2^-125.6, t 2^64 on the deep lanes), th = 2^-q h is an integer subtract
-     * on h's exponent field and tl = l 2^-q one product by a normal 2^-q, rounded once as SCALE rounds it:
-     * the same bits, three products fewer. The branch depends on a alone and resolves early. */
-    if (!SP_LOOP_BITS(GT(a, F(SP_A_NORMAL)))) {
-        *th = ISUB(h, qes);
-        *tl = MUL(l, ISUB(F(1.0f), qes));
+     * (a <= SP_A_NORMAL: t >= e^-87 > 2^-125.6; always so for forward's clamp), th = 2^-q h is an integer
+     * subtract on h's exponent field and tl = l 2^-q one product by a normal 2^-q, rounded once as SCALE
+     * rounds it: the same bits, three products fewer. The branch depends on a alone and resolves early. */
+    if (a_max <= SP_A_NORMAL || !SP_LOOP_BITS(GT(a, F(SP_A_NORMAL)))) {
+        *th = ISUB(h, qe);
+        *tl = MUL(l, ISUB(F(1.0f), qe));
         return;
     }
 #endif
-    *th = SCALE(h, nqs, qes);
-    *tl = SCALE(l, nqs, qes);
+    *th = SCALE(h, nq, qe);
+    *tl = SCALE(l, nq, qe);
 }
 
 /* The bin of t = th + tl: j = round(15 th) (in the low mantissa bits) with c = c_j, and
@@ -209,21 +219,18 @@ SP_INLINE void sp_bin(vf th, vf tl, vf *pj, vf *pc, vf *pe, vf *pel, vf *pp)
     *pp = p;
 }
 
-/* z, zl and the forward's "deep" lanes (beta != 1, z < -64: t/beta may be normal where t is not, so
- * t is computed scaled by 2^64 -- always normal then -- and the result scaled back once at the end) */
-SP_INLINE void sp_fwd_z(vf x, const sp_f32_k *k, int unit, vf *z, vf *zl, vm *deep)
+/* z = fl(beta*x) and zl = beta*x - z */
+SP_INLINE void sp_fwd_z(vf x, const sp_f32_k *k, int unit, vf *z, vf *zl)
 {
     *z = unit ? x : MUL(F(k->beta), x);
     *zl = unit ? ZERO() : FMS(F(k->beta), x, *z);
-    *deep = LT(*z, F(-64.0f));
 }
 
 SP_INLINE void sp_fwd_front(const sp_f32_k *k, int unit, vf x, vf *th, vf *tl)
 {
     vf z, zl;
-    vm deep;
-    sp_fwd_z(x, k, unit, &z, &zl, &deep);
-    sp_exp(z, zl, unit, unit ? NULL : &deep, th, tl);
+    sp_fwd_z(x, k, unit, &z, &zl);
+    sp_exp(z, zl, unit, SP_FWD_A_MAIN, th, tl);
 }
 
 /* Forward and backward run a third loop for beta = 1 and a threshold at or above these (the defaults among
@@ -240,9 +247,9 @@ SP_INLINE void sp_fwd_front(const sp_f32_k *k, int unit, vf x, vf *th, vf *tl)
 SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf th, vf tl, vm *special)
 {
     vf z, zl, j, c, e, el, p; /* c, p: not needed forward */
-    vm deep;
-    sp_fwd_z(x, k, unit, &z, &zl, &deep);
-    *special = NOT_FINITE(z);
+    sp_fwd_z(x, k, unit, &z, &zl);
+    /* the deep lanes (z < -SP_FWD_A_MAIN: their t was clamped) and z = -inf, NaN or +inf */
+    *special = OR_MASK(NGE(z, F(-SP_FWD_A_MAIN)), GT(z, F(0x1.fffffep+127f)));
     sp_bin(th, tl, &j, &c, &e, &el, &p);
     const vf G = LOOKUP_J(j, sp_g_table);
     const vf e2 = MUL(e, e);
@@ -267,8 +274,7 @@ SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf th, vf tl, vm *
          * gets the sign of beta from the final xor */
         const vf ib = F(k->ib);
         const vf sm = ADD(small, SELECT(GT(z, ZERO()), zl, ZERO()));
-        y = FMA(U, ib, FMA(U, F(k->ibe), MUL(sm, ib)));
-        y = XOR(SELECT(deep, MUL(y, F(0x1p-64f)), y), F(k->bsign));
+        y = XOR(FMA(U, ib, FMA(U, F(k->ibe), MUL(sm, ib))), F(k->bsign));
     }
     return unit == 2 ? y : SELECT(GT(z, F(k->thr)), x, y);
 }
@@ -317,14 +323,14 @@ SP_INLINE vf sp_sig_exp_abs(const sp_f32_k *k, int unit, vf x, vf z, float a_max
     return sp_sig_exp(unit, MIN(ABS(z), F(a_max)), al, pth, ptl);
 }
 
-/* Backward's stage 1: w = exp(-v) = W + pk tl with W = pk th, v = z clamped to [-87, 20] (below, the lane
- * is special; above, the sigmoid rounds to 1 either way): k in [-126, 29], so pk = 2^-k and W are normal
+/* Backward's stage 1: w = exp(-v) = W + pk tl with W = pk th, v = z clamped to [-80, 20] (below, the lane
+ * is special; above, the sigmoid rounds to 1 either way): k in [-115, 29], so pk = 2^-k and W are normal
  * (W is th with -k added to its exponent field). */
 SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *pW, vf *ptl, vf *ppk)
 {
     (void)dy;
     const vf z = unit ? x : MUL(F(k->beta), x);
-    const vf v = MIN(MAX(z, F(SP_Z_SIGMOID_SUBNORMAL)), F(SP_Z_SIGMOID_ONE));
+    const vf v = MIN(MAX(z, F(SP_Z_BWD_DEEP)), F(SP_Z_SIGMOID_ONE));
     vf th;
     const vf kd = sp_sig_exp(unit, v, unit ? ZERO() : sp_sig_zl(k, x, z), &th, ptl);
     const vf e = ISHL(kd, 23);
@@ -333,7 +339,7 @@ SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *pW, vf
 }
 
 /* dx = dy * sigmoid(beta*x) = dy / (1 + w) from w = W + pk tl; *special flags the lanes the careful path must
- * redo (the deep path, sp_bwd_deep, or the scalar reference): z below SP_Z_SIGMOID_SUBNORMAL or NaN (there s
+ * redo (the deep path, sp_bwd_deep, or the scalar reference): z below SP_Z_BWD_DEEP or NaN (below -87 s
  * is subnormal and dy*s would carry its lost bits into dx for any dy that scales it up; both careful
  * paths round the product once), and an infinite or NaN dy (inf times an underflowed sigmoid must not
  * become NaN). z = +inf (x = +inf, or beta*x overflowing) gives s = 1 here, as there.
@@ -341,11 +347,11 @@ SP_INLINE void sp_bwd_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *pW, vf
  * good to 2^-48 U); s0 = 1/U (one division), the residual r = 1 - U s0 exactly (fma), and
  * s = s0 + s0 (r - D s0) = 1/(U + D) to about 2^-46: one rounding of a sigmoid as good as w (2^-27). The
  * sigmoid is never formed from its complement, so z < 0 needs no second numerator: s is normal for
- * z >= -87. */
+ * z >= -80. */
 SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf W, vf tl, vf pk, vm *special)
 {
     const vf z = unit ? x : MUL(F(k->beta), x);
-    *special = OR_MASK(NGE(z, F(SP_Z_SIGMOID_SUBNORMAL)), NOT_FINITE(dy));
+    *special = OR_MASK(NGE(z, F(SP_Z_BWD_DEEP)), NOT_FINITE(dy));
     const vf one = F(1.0f);
     const vf hi = MAX(W, one);
     const vf lo = MIN(W, one);
@@ -358,10 +364,10 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf W, vf tl
 }
 
 /* Backward's deep lanes, redone after the block (arch/softplus_f32_kernels.h) instead of by the scalar
- * reference: z = fl(beta*x) < -87 (finite, or -inf) with |dy| <= 2^64, the lanes whose sigmoid is subnormal
- * or nearly. There s = t/(1+t) = t (1 - t) with t < 2^-125.5, so s is t itself to 2^-125, and
- * t = 2^-k (th + tl) comes from backward's own exp with |z| clamped at 190 instead of 87 (k <= 274).
- * S1 = (th + tl) 2^(175 - k) (normal: 175 - k in [-99, 50]) as a renormalised pair, and dx = dy S1 2^-175
+ * reference: z = fl(beta*x) < -80 (finite, or -inf) with |dy| <= 2^64, the lanes whose sigmoid is subnormal
+ * or nearly. There s = t/(1+t) = t (1 - t) with t < 2^-115.4, so s is t itself to 2^-115, and
+ * t = 2^-k (th + tl) comes from backward's own exp with |z| clamped at 190 (k in [115, 274]).
+ * S1 = (th + tl) 2^(175 - k) (normal: 175 - k in [-99, 60]; |dy| S1 < 2^124) as a renormalised pair, and dx = dy S1 2^-175
  * rounded once onto the format: where |dy| S1 >= 2^49 (dx normal) by the product's own rounding, below it
  * onto the multiples of 2^26, the subnormal grid scaled: one fma with 2^49 rounds |dy| S1h (the sum stays
  * in [2^49, 2^50], spaced 2^26), and the residual with |dy| S1l moves it by one step where it crosses half
@@ -372,8 +378,8 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf W, vf tl
 SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
 {
     const vf z = unit ? x : MUL(F(k->beta), x);
-    /* z < -87 where |dy| <= 2^64 (z replaced by 0 elsewhere: NaN and huge dy are not deep) */
-    *deep = LT(SELECT(NGE(F(SP_DEEP_DY_MAX), ABS(dy)), ZERO(), z), F(SP_Z_SIGMOID_SUBNORMAL));
+    /* z < -80 where |dy| <= 2^64 (z replaced by 0 elsewhere: NaN and huge dy are not deep) */
+    *deep = LT(SELECT(NGE(F(SP_DEEP_DY_MAX), ABS(dy)), ZERO(), z), F(SP_Z_BWD_DEEP));
     vf th, tl;
     const vf kd = sp_sig_exp_abs(k, unit, x, z, SP_DEEP_A_MAX, &th, &tl);
     /* t 2^(175 - k) = S1h + S1l, renormalised (Fast2Sum) so that |S1l| <= ulp(S1h)/2; the scaling is exact */
@@ -390,9 +396,41 @@ SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
     const float half = 0.5f * SP_DEEP_GRID_STEP;
     const vf step = SELECT(GT(R, F(half)), F(SP_DEEP_GRID_STEP),
                            SELECT(LT(R, F(-half)), F(-SP_DEEP_GRID_STEP), ZERO()));
-    const vf q = SELECT(LT(P, F(SP_DEEP_GRID_BASE)), ADD(q0, step), P);
-    const vf dx = XOR(MUL(MUL(q, F(0x1p-100f)), F(0x1p-75f)), SIGN(dy)); /* exact: q 2^-175 */
-    return SELECT(GT(z, F(k->thr)), dy, dx);
+    const vm sub = LT(P, F(SP_DEEP_GRID_BASE));
+    const vf q = SELECT(sub, ADD(q0, step), P);
+    /* q 2^-175, exact, without a subnormal intermediate: below 2^49 q is a multiple of 2^26 and q 2^-26 (at
+     * most 2^23) the subnormal's bit pattern; above, an integer subtract on q's exponent field */
+    const vf dxa = SELECT(sub, RINT_BITS(MUL(MIN(q, F(SP_DEEP_GRID_BASE)), F(0x1p-26f))),
+                          ISUB(q, F(SP_DEEP_UNSCALE_BITS)));
+    return SELECT(GT(z, F(k->thr)), dy, XOR(dxa, SIGN(dy)));
+}
+
+/* Forward's deep lanes, redone after the block (arch/softplus_f32_kernels.h) as backward's are: z = fl(beta*x)
+ * < -SP_FWD_A_MAIN, finite. There log1p(t) = t (1 - t/2 + ...) with t = e^z < 2^-57, so y = t/beta to 2^-58,
+ * and t = 2^-k (th + tl) comes from backward's exponential (no table) with |z| clamped at SP_A_MAX (k <= 185:
+ * below e^-128 2^20 every result rounds to 0). Y = (th + tl)/|beta| (the product by ib + ibe, rounded once;
+ * Y in [2^-17, 2^21]) and y = Y 2^-k with no subnormal intermediate: where y is normal, by an integer add
+ * on Y's exponent field; where it is subnormal, P = Y 2^(149 - k) (exact, below 2^23) rounded to the
+ * nearest integer, ties to even, is the subnormal's bit pattern (2^23: the smallest normal's). A subnormal
+ * result is so rounded twice (Y to 24 bits, then to the grid): within 0.75 ULP plus Y's error. Every
+ * lane's a is held in [SP_FWD_A_MAIN, SP_A_MAX], so k stays in [58, 185] and 2^(149 - k) normal. Lanes where
+ * fl(beta*x) > threshold get x. (On Intel an instruction with a subnormal result takes a microcode assist,
+ * ~70 ns: with t formed unclamped in the main path down to 2^-184, as until December 2026, forward ran 15-45x
+ * slower per element for x in [-105, -40] on a Xeon with AVX-512.) *deep gets the lanes this applies to. */
+#define SP_FWD_DEEP 1
+SP_INLINE vf sp_fwd_deep(const sp_f32_k *k, int unit, vf x, vm *deep)
+{
+    vf z, zl, th, tl;
+    sp_fwd_z(x, k, unit, &z, &zl);
+    *deep = LT(SELECT(NOT_FINITE(z), ZERO(), z), F(-SP_FWD_A_MAIN));
+    const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
+    const vf kd = sp_sig_exp(unit, MAX(MIN(ABS(z), F(SP_A_MAX)), F(SP_FWD_A_MAIN)), al, &th, &tl);
+    const vf Y = unit ? ADD(th, tl) : FMA(th, F(k->ib), FMA(th, F(k->ibe), MUL(tl, F(k->ib))));
+    const vf e = ISHL(kd, 23);                                  /* -k in the exponent field */
+    const vf P = MUL(Y, IADD(e, F(SP_FWD_DEEP_POW2_BITS)));     /* Y 2^(149 - k), exact */
+    const vf grid = F(0x1p23f);
+    const vf y = SELECT(LT(P, grid), RINT_BITS(MIN(P, grid)), IADD(Y, e));
+    return SELECT(GT(z, F(k->thr)), x, XOR(y, F(k->bsign)));
 }
 
 /* ---- release 1.1: the second derivative and the beta gradient --------------------------------------
@@ -460,7 +498,7 @@ SP_INLINE void sp_sig_front(const sp_f32_k *k, int unit, vf x, vf *th, vf *tl)
 {
     const vf z = unit ? x : MUL(F(k->beta), x);
     const vf zl = unit ? ZERO() : FMS(F(k->beta), x, z);
-    sp_exp(z, zl, unit, NULL, th, tl);
+    sp_exp(z, zl, unit, SP_Z_TINY_T, th, tl); /* beyond 70 the lane is special or linear */
 }
 
 /* The second derivative: t = 2^-k T = 2^-k (th + tl) by backward's exponential of |z| (no table); u = 1 + t =

@@ -15,6 +15,13 @@
 #define SP_KSHIFT 0x1.8p+23f         /* 12582912: k = round(8a/ln2) lands in the low mantissa bits */
 #define SP_JSHIFT 0x1p+23f           /* 8388608: j = round(15t) lands in the low mantissa bits */
 #define SP_A_MAX 0x1p+7f             /* |z| clamp: exp(-128) < 2^-184 rounds to 0 */
+/* Forward's main path clamps |z| here: t >= e^-40 > 2^-57.8, so t, tl and e^2 stay normal (the small terms
+ * divided by a beta above 2^5 may not, near z = -40: a slower lane, not a less accurate one); lanes with z
+ * below -SP_FWD_A_MAIN are deep (sp_fwd_deep), and above +SP_FWD_A_MAIN log1p(t) < 2^-57 is far below half an
+ * ulp of z (and of the result, for beta != 1). At 32 instead, beta = 2 over x in [-20, 20] (every tenth lane
+ * deep) ran 1.57x slower. */
+#define SP_FWD_A_MAIN 0x1.4p+5f      /* 40 */
+#define SP_FWD_DEEP_POW2_BITS -0x1p-107f /* bit pattern 276 << 23: plus -k << 23, the float 2^(149 - k) */
 #define SP_A_NORMAL 87.0f            /* exp(-a) >= e^-87 > 2^-125.6 is normal for a <= this */
 /* exp(-r) = 1 - r + r^2*P(r), |r| <= ln2/16 + 2^-12, absolute error < 2^-31.7 */
 #define SP_P0 0x1.ffffeep-2f         /*  0.49999973 */
@@ -73,14 +80,16 @@ static const float sp_t_lo[16] = {
 /* c_j ~ 1/(1 + j/15) and G_j = -log(c_j) for j = round(15t): each c_j is the float near 1/(1 + j/15)
  * whose -log is closest to a float (within 2^-11 ulp), and c_1 >= 15/16 so that c*t + (c - 1) is
  * exact for every t in bin 1 (Sterbenz); j = 0 is c = 1, G = 0. */
-/* Backward: below this z the sigmoid t/(1+t) is under FLT_MIN (t < 2^-126 from |z| > 126 ln 2 = 87.34),
- * so those lanes go to the careful path (sp_bwd_finish, sp_bwd_deep); 0.34 of margin. It is also backward's
- * lower clamp of z and the second derivative's clamp of |z|: |k| = round(87/ln2) = 126 keeps 2^-k normal. */
+/* Below this z the sigmoid t/(1+t) is under FLT_MIN (t < 2^-126 from |z| > 126 ln 2 = 87.34); 0.34 of
+ * margin. The second derivative's clamp of |z|: |k| = round(87/ln2) = 126 keeps 2^-k normal. */
 #define SP_Z_SIGMOID_SUBNORMAL -0x1.5cp+6f /* -87.0 */
 /* Backward's upper clamp of z: above it the sigmoid rounds to 1 (from z = 17.4 on), and w = exp(-z) >= 2^-29.9
  * stays normal with its 2^-k (k <= 29). */
 #define SP_Z_SIGMOID_ONE 0x1.4p+4f        /* 20.0 */
-/* Backward's deep lanes (sp_bwd_deep): z < -87 with |dy| <= SP_DEEP_DY_MAX. |z| is clamped at SP_DEEP_A_MAX,
+/* Backward's lower clamp of z: below it the lane takes the deep path (sp_bwd_deep), so that dy s is normal
+ * in the main path but for |dy| < 2^-10 (s >= 2^-115.4), where -87 left it subnormal for most |dy| < 1. */
+#define SP_Z_BWD_DEEP -0x1.4p+6f /* -80.0 */
+/* Backward's deep lanes (sp_bwd_deep): z < SP_Z_BWD_DEEP with |dy| <= SP_DEEP_DY_MAX. |z| is clamped at SP_DEEP_A_MAX,
  * where e^-190 2^64 < 2^-210 rounds to 0 for every such dy; the result is formed scaled by 2^175, where the
  * format's subnormal grid (2^-149) is the spacing of the binade [2^49, 2^50). */
 #define SP_DEEP_A_MAX 0x1.7cp+7f      /* 190 */
@@ -88,6 +97,7 @@ static const float sp_t_lo[16] = {
 #define SP_DEEP_POW2_BITS -0x1p-81f   /* bit pattern 302 << 23: plus -k << 23, the float 2^(175 - k) */
 #define SP_DEEP_GRID_BASE 0x1p+49f    /* 2^-126 scaled by 2^175 */
 #define SP_DEEP_GRID_STEP 0x1p+26f    /* the spacing there: 2^-149 scaled by 2^175 */
+#define SP_DEEP_UNSCALE_BITS 0x1p+48f /* bit pattern 175 << 23: subtracted, the exponent field's 2^-175 */
 
 static const float sp_c_table[16] = {
     0x1p+0f,        0x1.e01facp-1f, 0x1.c3cdfap-1f, 0x1.aaae7cp-1f,

@@ -19,7 +19,7 @@
 
 /* Lanes the vector path cannot do (NaN, infinities, beta*x overflowing, non-finite dy) get the
  * reference kernel's answer, element by element. Not inlined: the fast loop stays small. */
-static SP_NOINLINE vf sp_fwd_special(const sp_f32_k *k, vf x, vf y, uint64_t bits)
+static SP_NOINLINE vf sp_fwd_special_scalar(const sp_f32_k *k, vf x, vf y, uint64_t bits)
 {
     const sp_params_f32 p = {k->beta, k->thr};
     float xs[SP_LOOP_W], ys[SP_LOOP_W];
@@ -29,6 +29,23 @@ static SP_NOINLINE vf sp_fwd_special(const sp_f32_k *k, vf x, vf y, uint64_t bit
         if (bits >> i & 1u)
             sp_fwd_f32_scalar(1, &xs[i], &ys[i], &p);
     return SP_LOOP_LOADU(ys);
+}
+
+/* Forward's: where the algorithm has a vector path for the deep lanes (SP_FWD_DEEP), those lanes take it,
+ * inline, as backward's below; the rest (NaN, infinities) the scalar reference. */
+SP_INLINE vf sp_fwd_special(const sp_f32_k *k, int unit, vf x, vf y, uint64_t bits)
+{
+#ifdef SP_FWD_DEEP
+    vm deep;
+    const vf deep_y = sp_fwd_deep(k, unit, x, &deep);
+    y = SELECT(deep, deep_y, y);
+    bits &= ~SP_LOOP_BITS(deep);
+    if (!bits)
+        return y;
+#else
+    (void)unit;
+#endif
+    return sp_fwd_special_scalar(k, x, y, bits);
 }
 
 static SP_NOINLINE vf sp_bwd_special_scalar(const sp_f32_k *k, vf dy, vf x, vf dx, uint64_t bits)
@@ -105,7 +122,7 @@ static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bit
 #define SP_LOOP_NBUF SP_FWD_NBUF
 #define SP_LOOP_STAGE1 sp_fwd_front
 #define SP_LOOP_STAGE2 sp_fwd_finish
-#define SP_LOOP_SPECIAL(k, unit, x, y, bits) sp_fwd_special(k, x, y, bits)
+#define SP_LOOP_SPECIAL(k, unit, x, y, bits) sp_fwd_special(k, unit, x, y, bits)
 #include "arch/softplus_loop.h"
 
 #define SP_LOOP_NAME sp_f32_bwd_loop

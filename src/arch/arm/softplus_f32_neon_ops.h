@@ -42,6 +42,8 @@ typedef uint32x4_t vm; /* lane masks are all-ones/all-zeros */
 /* 32-bit integer subtract, and the lanes' bits and a 32-bit constant */
 #define ISUB(a, b) vreinterpretq_f32_u32(vsubq_u32(vreinterpretq_u32_f32(a), vreinterpretq_u32_f32(b)))
 #define IAND(a, u) vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(a), vdupq_n_u32(u)))
+/* for a in [0, 2^31): the nearest integer, ties to even, as the lanes' bits */
+#define RINT_BITS(a) vreinterpretq_f32_s32(vcvtnq_s32_f32(a))
 #define SCALE(a, n, qe) ((void)(n), sp_scale(a, qe))
 /* for a positive normal a = 2^k m, m in [1, 2): k as a float and m (exact; other lanes: anything) */
 #define LOGB(a)                                                                                      \

@@ -41,6 +41,8 @@ typedef __m256 vm; /* lane masks are all-ones/all-zeros vectors */
 /* 32-bit integer subtract, and the lanes' bits and a 32-bit constant */
 #define ISUB(a, b) _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b)))
 #define IAND(a, u) _mm256_castsi256_ps(_mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32((int)(u))))
+/* for a in [0, 2^31): the nearest integer, ties to even (MXCSR's default rounding), as the lanes' bits */
+#define RINT_BITS(a) _mm256_castsi256_ps(_mm256_cvtps_epi32(a))
 #define SCALE(a, n, qe) ((void)(n), sp_scale(a, qe))
 /* for a positive normal a = 2^k m, m in [1, 2): k as a float and m (exact; other lanes: anything) */
 #define LOGB(a)                                                                                      \

@@ -39,6 +39,8 @@ typedef __mmask16 vm;
 /* 32-bit integer subtract, and the lanes' bits and a 32-bit constant */
 #define ISUB(a, b) _mm512_castsi512_ps(_mm512_sub_epi32(_mm512_castps_si512(a), _mm512_castps_si512(b)))
 #define IAND(a, u) _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32((int)(u))))
+/* for a in [0, 2^31): the nearest integer, ties to even (MXCSR's default rounding), as the lanes' bits */
+#define RINT_BITS(a) _mm512_castsi512_ps(_mm512_cvtps_epi32(a))
 /* a*2^floor(n) for n in [-190, 1): scalef rounds once, like (a*2^(n+64))*2^-64 (see the AVX2 file, which
  * reads the same exponent from qe = -floor(n) << 23 instead) */
 #define SCALE(a, n, qe) ((void)(qe), _mm512_scalef_ps(a, n))
