@@ -162,12 +162,15 @@ static int sp_f32_fwd_vector_ok(const sp_params_f32 *p)
 #define SP_FWD_NBUF 2
 #define SP_BWD_NBUF 3
 
-/* t = exp(-a) = th + tl, a = min(|z|, a_max), from z = fl(beta*x) and zl = beta*x - z (zero for beta = 1).
- * Forward clamps at SP_FWD_A_MAIN (its lanes beyond are deep, redone by sp_fwd_deep), so that t and every
- * intermediate stay normal; the beta gradient at SP_A_MAX (its lanes beyond 70 are special). */
-SP_INLINE void sp_exp(vf z, vf zl, int unit, float a_max, vf *th, vf *tl)
+/* t = exp(-a) = th + tl, a = |z| clamped to [a_min, a_max], from z = fl(beta*x) and zl = beta*x - z (zero
+ * for beta = 1). Forward clamps at SP_FWD_A_MAIN (its lanes beyond are deep, redone by sp_fwd_deep), so that t
+ * and every intermediate stay normal; the beta gradient and the inverse at 70 (their lanes beyond are special
+ * or linear). a_min > 0 (the inverse: it reads t only for z >= 1) keeps r^2 normal: for |z| below 2^-63 it is
+ * subnormal, a microcode assist on Intel (forward and the beta gradient keep that cost for |x| in [2^-75,
+ * 2^-63], rather than one more operation on every vector). */
+SP_INLINE void sp_exp(vf z, vf zl, int unit, float a_min, float a_max, vf *th, vf *tl)
 {
-    const vf a = MIN(ABS(z), F(a_max));
+    const vf a = a_min > 0.0f ? MIN(MAX(ABS(z), F(a_min)), F(a_max)) : MIN(ABS(z), F(a_max));
     /* a = k ln2/8 + r with k = 8q + m, exp(-a) = 2^-q * 2^(-m/8) * exp(-r), |r| <= ln2/16 */
     const vf kshift = FMA(a, F(SP_INV_LN2_8), F(SP_KSHIFT));
     const vf kf = SUB(kshift, F(SP_KSHIFT));
@@ -230,7 +233,7 @@ SP_INLINE void sp_fwd_front(const sp_f32_k *k, int unit, vf x, vf *th, vf *tl)
 {
     vf z, zl;
     sp_fwd_z(x, k, unit, &z, &zl);
-    sp_exp(z, zl, unit, SP_FWD_A_MAIN, th, tl);
+    sp_exp(z, zl, unit, 0.0f, SP_FWD_A_MAIN, th, tl);
 }
 
 /* Forward and backward run a third loop for beta = 1 and a threshold at or above these (the defaults among
@@ -493,12 +496,13 @@ SP_INLINE vm sp_new_op_special(const sp_f32_k *k, int unit, vf m, vf z, vf unit_
     return OR_MASK(special, LT(ABS(SELECT(GT(z, F(k->thr)), F(1.0f), unit_value)), F(SP_UNIT_TINY)));
 }
 
-/* t = exp(-|beta*x|) = th + tl by forward's exp (the 1.1 ops' stage 1; backward has its own) */
-SP_INLINE void sp_sig_front(const sp_f32_k *k, int unit, vf x, vf *th, vf *tl)
+/* t = exp(-|beta*x|) = th + tl by forward's exp, |beta*x| clamped to [a_min, 70] (the beta gradient's and the
+ * inverse's stage 1; beyond 70 their lanes are special or linear) */
+SP_INLINE void sp_sig_front(const sp_f32_k *k, int unit, float a_min, vf x, vf *th, vf *tl)
 {
     const vf z = unit ? x : MUL(F(k->beta), x);
     const vf zl = unit ? ZERO() : FMS(F(k->beta), x, z);
-    sp_exp(z, zl, unit, SP_Z_TINY_T, th, tl); /* beyond 70 the lane is special or linear */
+    sp_exp(z, zl, unit, a_min, SP_Z_TINY_T, th, tl);
 }
 
 /* The second derivative: t = 2^-k T = 2^-k (th + tl) by backward's exponential of |z| (no table); u = 1 + t =
@@ -543,7 +547,7 @@ SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf th, vf t
 SP_INLINE void sp_bbeta_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *th, vf *tl)
 {
     (void)dy;
-    sp_sig_front(k, unit, x, th, tl);
+    sp_sig_front(k, unit, 0.0f, x, th, tl);
 }
 
 SP_INLINE vf sp_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf tl, vm *special)
@@ -653,7 +657,7 @@ static int sp_f32_bbeta_vector_ok(const sp_params_f32 *p)
 
 SP_INLINE void sp_inv_front(const sp_f32_k *k, int unit, vf y, vf *th, vf *tl)
 {
-    sp_sig_front(k, unit, y, th, tl);
+    sp_sig_front(k, unit, 1.0f, y, th, tl); /* t is read for z >= 1 only */
 }
 
 SP_INLINE vf sp_inv_finish(const sp_f32_k *k, int unit, vf y, vf th, vf tl, vm *special)
@@ -681,7 +685,10 @@ SP_INLINE vf sp_inv_finish(const sp_f32_k *k, int unit, vf y, vf th, vf tl, vm *
         const vf kl = FMA(kz, F(SP_LN2_LO), FMS(kz, F(SP_LN2_HI), kh));
         const vf zhalf = MUL(z, F(0.5f));
         Za = ADD(kh, zhalf);
-        const vf z2 = MUL(z, z);
+        /* z^2 from z >= 2^-40: below, z^2 LA(z^2) < 2^-84 is lost beside kl anyway, and z^2 would be
+         * subnormal for z < 2^-63 (a microcode assist on Intel: 16x slower over y in [2^-64, 2^-63]) */
+        const vf zq = MAX(z, F(0x1p-40f));
+        const vf z2 = MUL(zq, zq);
         const vf LA = FMA(FMA(F(SP_LA2), z2, F(SP_LA1)), z2, F(SP_LA0));
         Zal = ADD(ADD(SUB(kh, Za), zhalf), FMA(z2, LA, kl));
         if (!unit) /* d/dz log(expm1(z)) = (1/z)(1 + z/2 + z^2/12 + ...), applied to zl */
