@@ -287,9 +287,9 @@ SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf th, vf tl, vm *
  * a + al = k ln2 + rh + rl (rh = a - k ln2_hi exact, rl = -k ln2_lo + al: r carried as a pair, since one
  * float r would cost 2^-26 of the result), exp(-rh) = 1 - rh + rh^2 EB(rh), 1 - rh = h + l0 exactly
  * (Fast2Sum), exp(-rh) = th + tl (Fast2Sum), exp(-r) = (th + tl)(1 - rl) to 2^-34, the product's small part
- * folded into tl; and 2^-k as a float. Backward takes a = z clamped to [-87, 20] (w = exp(-z), the sigmoid
- * 1/(1 + w)), the second derivative and the deep lanes a = min(|z|, 87 or 190) (t = exp(-|z|)); a and al
- * are the caller's (al: the product's rounding error, |al| <= 2^-16, beta != 1 only). kd holds -k in its low
+ * folded into tl; and 2^-k as a float. Backward takes a = z clamped to [-80, 20] (w = exp(-z), the sigmoid
+ * 1/(1 + w)), the second derivative a = min(|z|, 87) and the deep lanes |z| clamped to [80, 150] (backward)
+ * or [40, 128] (forward) (t = exp(-|z|)); a and al are the caller's (al: the product's rounding error, |al| <= 2^-16, beta != 1 only). kd holds -k in its low
  * mantissa bits. The result itself is never formed by these: every intermediate of a lane the fast path
  * keeps stays normal (on Intel a subnormal result costs a ~70 ns microcode assist). */
 SP_INLINE vf sp_sig_exp(int unit, vf a, vf al, vf *pth, vf *ptl)
@@ -369,8 +369,8 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf W, vf tl
 /* Backward's deep lanes, redone after the block (arch/softplus_f32_kernels.h) instead of by the scalar
  * reference: z = fl(beta*x) < -80 (finite, or -inf) with |dy| <= 2^64, the lanes whose sigmoid is subnormal
  * or nearly. There s = t/(1+t) = t (1 - t) with t < 2^-115.4, so s is t itself to 2^-115, and
- * t = 2^-k (th + tl) comes from backward's own exp with |z| clamped at 190 (k in [115, 274]).
- * S1 = (th + tl) 2^(175 - k) (normal: 175 - k in [-99, 60]; |dy| S1 < 2^124) as a renormalised pair, and dx = dy S1 2^-175
+ * t = 2^-k (th + tl) comes from backward's own exp with |z| clamped at 150 (k in [115, 217]).
+ * S1 = (th + tl) 2^(175 - k) (normal: 175 - k in [-42, 60]; |dy| S1 < 2^124) as a renormalised pair, and dx = dy S1 2^-175
  * rounded once onto the format: where |dy| S1 >= 2^49 (dx normal) by the product's own rounding, below it
  * onto the multiples of 2^26, the subnormal grid scaled: one fma with 2^49 rounds |dy| S1h (the sum stays
  * in [2^49, 2^50], spaced 2^26), and the residual with |dy| S1l moves it by one step where it crosses half
@@ -384,7 +384,11 @@ SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
     /* z < -80 where |dy| <= 2^64 (z replaced by 0 elsewhere: NaN and huge dy are not deep) */
     *deep = LT(SELECT(NGE(F(SP_DEEP_DY_MAX), ABS(dy)), ZERO(), z), F(SP_Z_BWD_DEEP));
     vf th, tl;
-    const vf kd = sp_sig_exp_abs(k, unit, x, z, SP_DEEP_A_MAX, &th, &tl);
+    /* every lane's a in [80, 150], deep or not: k in [115, 217], so 2^(175 - k) and the products below are
+     * normal on the other lanes too (unclamped, their garbage had subnormal results: on Intel an assist each,
+     * 6.5 ns per element where a tenth of the lanes were +-[64, 128] among [-20, 20]) */
+    const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
+    const vf kd = sp_sig_exp(unit, MAX(MIN(ABS(z), F(SP_DEEP_A_MAX)), F(-SP_Z_BWD_DEEP)), al, &th, &tl);
     /* t 2^(175 - k) = S1h + S1l, renormalised (Fast2Sum) so that |S1l| <= ulp(S1h)/2; the scaling is exact */
     const vf Sh = ADD(th, tl);
     const vf p2 = IADD(ISHL(kd, 23), F(SP_DEEP_POW2_BITS));

@@ -90,9 +90,9 @@ static const float sp_t_lo[16] = {
  * in the main path but for |dy| < 2^-10 (s >= 2^-115.4), where -87 left it subnormal for most |dy| < 1. */
 #define SP_Z_BWD_DEEP -0x1.4p+6f /* -80.0 */
 /* Backward's deep lanes (sp_bwd_deep): z < SP_Z_BWD_DEEP with |dy| <= SP_DEEP_DY_MAX. |z| is clamped at SP_DEEP_A_MAX,
- * where e^-190 2^64 < 2^-210 rounds to 0 for every such dy; the result is formed scaled by 2^175, where the
+ * where e^-150 2^64 < 2^-152 rounds to 0 for every such dy; the result is formed scaled by 2^175, where the
  * format's subnormal grid (2^-149) is the spacing of the binade [2^49, 2^50). */
-#define SP_DEEP_A_MAX 0x1.7cp+7f      /* 190 */
+#define SP_DEEP_A_MAX 0x1.2cp+7f      /* 150 */
 #define SP_DEEP_DY_MAX 0x1p+64f
 #define SP_DEEP_POW2_BITS -0x1p-81f   /* bit pattern 302 << 23: plus -k << 23, the float 2^(175 - k) */
 #define SP_DEEP_GRID_BASE 0x1p+49f    /* 2^-126 scaled by 2^175 */
