@@ -53,9 +53,10 @@
  *   z >= -80 is normal, and so is dy s but for |dy| < 2^-10 (on Intel a subnormal result costs a ~70 ns
  *   microcode assist); the lanes below -80 take the deep path (sp_bwd_deep), whose scaling back is integer
  *   operations. With the clamp at -87 the main path's dy s for those lanes was subnormal for most |dy| < 1
- *   and cost an assist per vector (x in [-130, -120] ran at 4.7 ns per element, now 1.5). Until December 2026 backward formed t = exp(-|z|) and N/(1 + t) with N = 1 or t
- *   (a second residual on the numerator, a select of it and of the scaling: 9 FMA-pipe operations after the
- *   division against 4 now, 0.85x the speed, 0.583 ULP).
+ *   and cost an assist per vector (x in [-130, -120] ran at 4.7 ns per element, now 1.4). Until December
+ *   2026 backward formed t = exp(-|z|) and N/(1 + t) with N = 1 or t (a second residual on the numerator, a
+ *   select of it and of the scaling: 9 FMA-pipe operations after the division against 4 now, 0.85x the
+ *   speed, 0.583 ULP).
  *   Every product is spelled MUL, which each ISA maps to something with the bits of a*b (on x86 an
  *   fma(a, b, -0): on AMD Zen 5 a multiply whose result is subnormal is several times slower and an
  *   fma is not; with vmulps, inputs in [-100, -90] ran at half speed). SCALE is exact scaling (ldexp):
@@ -87,17 +88,16 @@
  *   Forward's worst cases are all subnormal results, rounded twice (to 24 bits, then to the grid);
  *   for results >= 2^-120 (beta = 1) the worst is 0.604 ULP forward (x = -0x1.c1e8cep+1, got
  *   0x1.e05188p-6 want 0x1.e0518935198c4p-6). Backward's sigmoid is one rounding of a value good to
- *   about 2^-27 relative everywhere (the float evaluation of rh^2 EB(rh)). Its results for z < -87 (a
- *   subnormal sigmoid) come from its deep path (sp_bwd_deep): every such input at beta 1, 0.5, -1 and
+ *   about 2^-27 relative everywhere (the float evaluation of rh^2 EB(rh)). Its results for z < -80 (a
+ *   sigmoid subnormal or nearly) come from its deep path (sp_bwd_deep): every input below -87 at beta 1, 0.5, -1 and
  *   7.3 with dy = 1 (10^7 each) within 0.556 ULP (x = -0x1.5c0236p+6, got 0x1.65a726p-126), and with random dy (2^-149..2^73, 10^7 per
  *   beta) within 0.074 |dy| ulp'(s) + ulp(dx)/2 of the exact dy*s, the contract's form with B = 1.
  *   SP_MAX_ULP{,_BETA}_F32_{AVX2,AVX512,NEON} (src/kernels.h, enforced by the tests): 1.0.
- * Special values: lanes where z is not finite (NaN, +-inf, beta*x overflowing), forward's z < -40 and, backward, where
- *   dy is not finite or z < -87, are flagged in a mask and redone after each block
- *   (arch/softplus_f32_kernels.h, arch/softplus_loop.h): backward's z < -87 with |dy| <= 2^64 by its
- *   deep path, in vectors; every other flagged lane by the reference scalar kernel. +-0, subnormal x and
- *   any finite z >= -40 take the fast path; forward's z < -40 (finite) its deep path, in vectors, as
- *   backward's. Forward with |beta| outside
+ * Special values: lanes where z is not finite (NaN, +-inf, beta*x overflowing), forward's z < -40 and,
+ *   backward, where dy is not finite or z < -80, are flagged in a mask and redone after each block
+ *   (arch/softplus_f32_kernels.h, arch/softplus_loop.h): forward's finite z < -40 and backward's z < -80
+ *   with |dy| <= 2^64 by their deep paths, in vectors; every other flagged lane by the reference scalar
+ *   kernel. +-0, subnormal x and every other finite z take the fast path. Forward with |beta| outside
  *   [2^-20, 2^16] runs the scalar kernel (see sp_f32_fwd_vector_ok). The threshold rule comes last:
  *   fl(beta*x) > threshold returns x (or dy) unchanged.
  */
@@ -289,9 +289,10 @@ SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int unit, vf x, vf th, vf tl, vm *
  * (Fast2Sum), exp(-rh) = th + tl (Fast2Sum), exp(-r) = (th + tl)(1 - rl) to 2^-34, the product's small part
  * folded into tl; and 2^-k as a float. Backward takes a = z clamped to [-80, 20] (w = exp(-z), the sigmoid
  * 1/(1 + w)), the second derivative a = min(|z|, 87) and the deep lanes |z| clamped to [80, 150] (backward)
- * or [40, 128] (forward) (t = exp(-|z|)); a and al are the caller's (al: the product's rounding error, |al| <= 2^-16, beta != 1 only). kd holds -k in its low
- * mantissa bits. The result itself is never formed by these: every intermediate of a lane the fast path
- * keeps stays normal (on Intel a subnormal result costs a ~70 ns microcode assist). */
+ * or [40, 128] (forward) (t = exp(-|z|)); a and al are the caller's (al: the product's rounding error,
+ * |al| <= 2^-16, beta != 1 only). kd holds -k in its low mantissa bits. The result itself is never formed
+ * by these: every intermediate of a lane the fast path keeps stays normal (on Intel a subnormal result costs
+ * a ~70 ns microcode assist). */
 SP_INLINE vf sp_sig_exp(int unit, vf a, vf al, vf *pth, vf *ptl)
 {
     /* kd holds -k in its low mantissa bits; kf = -k */
@@ -370,11 +371,11 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf W, vf tl
  * reference: z = fl(beta*x) < -80 (finite, or -inf) with |dy| <= 2^64, the lanes whose sigmoid is subnormal
  * or nearly. There s = t/(1+t) = t (1 - t) with t < 2^-115.4, so s is t itself to 2^-115, and
  * t = 2^-k (th + tl) comes from backward's own exp with |z| clamped at 150 (k in [115, 217]).
- * S1 = (th + tl) 2^(175 - k) (normal: 175 - k in [-42, 60]; |dy| S1 < 2^124) as a renormalised pair, and dx = dy S1 2^-175
- * rounded once onto the format: where |dy| S1 >= 2^49 (dx normal) by the product's own rounding, below it
- * onto the multiples of 2^26, the subnormal grid scaled: one fma with 2^49 rounds |dy| S1h (the sum stays
- * in [2^49, 2^50], spaced 2^26), and the residual with |dy| S1l moves it by one step where it crosses half
- * of one. The scalings back are exact. So dx is dy times a sigmoid good to 2^-33, rounded once (a residual
+ * S1 = (th + tl) 2^(175 - k) (normal: 175 - k in [-42, 60]; |dy| S1 < 2^124) as a renormalised pair, and
+ * dx = dy S1 2^-175 rounded once onto the format: where |dy| S1 >= 2^49 (dx normal) by the product's own
+ * rounding, below it onto the multiples of 2^26, the subnormal grid scaled: one fma with 2^49 rounds |dy| S1h
+ * (the sum stays in [2^49, 2^50], spaced 2^26), and the residual with |dy| S1l moves it by one step where it
+ * crosses half of one. The scalings back are exact. So dx is dy times a sigmoid good to 2^-33, rounded once (a residual
  * within 2^-24 of half a step aside). Lanes where fl(beta*x) > threshold get dy. *deep gets the lanes this
  * applies to (the others -- NaN, infinite or huge dy, NaN z -- stay with the scalar reference). */
 #define SP_BWD_DEEP 1
@@ -427,8 +428,8 @@ SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
 #define SP_FWD_DEEP 1
 SP_INLINE vf sp_fwd_deep(const sp_f32_k *k, int unit, vf x, vm *deep)
 {
-    vf z, zl, th, tl;
-    sp_fwd_z(x, k, unit, &z, &zl);
+    vf th, tl;
+    const vf z = unit ? x : MUL(F(k->beta), x);
     *deep = LT(SELECT(NOT_FINITE(z), ZERO(), z), F(-SP_FWD_A_MAIN));
     const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
     const vf kd = sp_sig_exp(unit, MAX(MIN(ABS(z), F(SP_A_MAX)), F(SP_FWD_A_MAIN)), al, &th, &tl);
