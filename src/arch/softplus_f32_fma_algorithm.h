@@ -367,49 +367,58 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf W, vf tl
     return unit == 2 ? MUL(dy, s) : SELECT(GT(z, F(k->thr)), dy, MUL(dy, s));
 }
 
+/* |m| t rounded once onto the format, t = e^-(a + al): the deep paths' product (backward's dy s, the second
+ * derivative's g beta d). t = 2^-k (th + tl) comes from backward's own exp; the caller holds a in [70, 150]
+ * on every lane, deep or not (k in [101, 217]), so that 2^(175 - k) and the products below are normal on the
+ * lanes it discards too (unclamped, their garbage had subnormal results: on Intel an assist each, 6.5 ns per
+ * element where a tenth of backward's lanes were +-[64, 128] among [-20, 20]). S1 = (th + tl) 2^(175 - k)
+ * (normal: 175 - k in [-42, 74]) as a renormalised pair, |m| = am + aml (aml = 0 unless pair; |m| S1 < 2^128
+ * is the caller's bound), and |m| t = |m| S1 2^-175 rounded once onto the format: where |m| S1 >= 2^49 (a
+ * normal result) by the product's own rounding, below it onto the multiples of 2^26, the subnormal grid
+ * scaled: one fma with 2^49 rounds am S1h (the sum stays in [2^49, 2^50], spaced 2^26), and the residual
+ * with the low parts moves it by one step where it crosses half of one. The scaling back is exact and, like
+ * everything here, makes no subnormal intermediate: below 2^49 q is a multiple of 2^26 and q 2^-26 (at most
+ * 2^23) is the subnormal's bit pattern; above, an integer subtract on q's exponent field. So the result is
+ * |m| times a t good to 2^-33, rounded once (a residual within 2^-24 of half a step aside). */
+SP_INLINE vf sp_deep_product(int unit, vf a, vf al, vf am, vf aml, int pair)
+{
+    vf th, tl;
+    const vf kd = sp_sig_exp(unit, a, al, &th, &tl);
+    /* t 2^(175 - k) = S1h + S1l, renormalised (Fast2Sum) so that |S1l| <= ulp(S1h)/2; the scaling is exact */
+    const vf Sh = ADD(th, tl);
+    const vf p2 = IADD(ISHL(kd, 23), F(SP_DEEP_POW2_BITS));
+    const vf S1h = MUL(Sh, p2);
+    const vf S1l = MUL(ADD(SUB(th, Sh), tl), p2);
+    const vf lo = pair ? FMA(aml, S1h, MUL(am, S1l)) : MUL(am, S1l);
+    const vf P = FMA(am, S1h, lo); /* |m| S1, one rounding */
+    /* below 2^49: am S1h onto the grid (q0), then what q0 left out, am S1h - q0 + the low parts (to 2^-24;
+     * |R| < one step), moves q0 by one step where it exceeds half of one */
+    const vf q0 = SUB(FMA(am, S1h, F(SP_DEEP_GRID_BASE)), F(SP_DEEP_GRID_BASE));
+    const vf R0 = FMA(am, S1l, FMS(am, S1h, q0));
+    const vf R = pair ? FMA(aml, S1h, R0) : R0;
+    const float half = 0.5f * SP_DEEP_GRID_STEP;
+    const vf step = SELECT(GT(R, F(half)), F(SP_DEEP_GRID_STEP),
+                           SELECT(LT(R, F(-half)), F(-SP_DEEP_GRID_STEP), ZERO()));
+    const vm sub = LT(P, F(SP_DEEP_GRID_BASE));
+    const vf q = SELECT(sub, ADD(q0, step), P);
+    return SELECT(sub, RINT_BITS(MUL(MIN(q, F(SP_DEEP_GRID_BASE)), F(0x1p-26f))), ISUB(q, F(SP_DEEP_UNSCALE_BITS)));
+}
+
 /* Backward's deep lanes, redone after the block (arch/softplus_f32_kernels.h) instead of by the scalar
  * reference: z = fl(beta*x) < -80 (finite, or -inf) with |dy| <= 2^64, the lanes whose sigmoid is subnormal
- * or nearly. There s = t/(1+t) = t (1 - t) with t < 2^-115.4, so s is t itself to 2^-115, and
- * t = 2^-k (th + tl) comes from backward's own exp with |z| clamped at 150 (k in [115, 217]).
- * S1 = (th + tl) 2^(175 - k) (normal: 175 - k in [-42, 60]; |dy| S1 < 2^124) as a renormalised pair, and
- * dx = dy S1 2^-175 rounded once onto the format: where |dy| S1 >= 2^49 (dx normal) by the product's own
- * rounding, below it onto the multiples of 2^26, the subnormal grid scaled: one fma with 2^49 rounds |dy| S1h
- * (the sum stays in [2^49, 2^50], spaced 2^26), and the residual with |dy| S1l moves it by one step where it
- * crosses half of one. The scalings back are exact. So dx is dy times a sigmoid good to 2^-33, rounded once (a residual
- * within 2^-24 of half a step aside). Lanes where fl(beta*x) > threshold get dy. *deep gets the lanes this
- * applies to (the others -- NaN, infinite or huge dy, NaN z -- stay with the scalar reference). */
+ * or nearly. There s = t/(1+t) = t (1 - t) with t < 2^-115.4, so s is t itself to 2^-115, and dx = dy t
+ * rounded once by sp_deep_product with |z| clamped at 150 (|dy| S1 < 2^124). Lanes where fl(beta*x) >
+ * threshold get dy. *deep gets the lanes this applies to (the others -- NaN, infinite or huge dy, NaN z --
+ * stay with the scalar reference). */
 #define SP_BWD_DEEP 1
 SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
 {
     const vf z = unit ? x : MUL(F(k->beta), x);
     /* z < -80 where |dy| <= 2^64 (z replaced by 0 elsewhere: NaN and huge dy are not deep) */
     *deep = LT(SELECT(NGE(F(SP_DEEP_DY_MAX), ABS(dy)), ZERO(), z), F(SP_Z_BWD_DEEP));
-    vf th, tl;
-    /* every lane's a in [80, 150], deep or not: k in [115, 217], so 2^(175 - k) and the products below are
-     * normal on the other lanes too (unclamped, their garbage had subnormal results: on Intel an assist each,
-     * 6.5 ns per element where a tenth of the lanes were +-[64, 128] among [-20, 20]) */
     const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
-    const vf kd = sp_sig_exp(unit, MAX(MIN(ABS(z), F(SP_DEEP_A_MAX)), F(-SP_Z_BWD_DEEP)), al, &th, &tl);
-    /* t 2^(175 - k) = S1h + S1l, renormalised (Fast2Sum) so that |S1l| <= ulp(S1h)/2; the scaling is exact */
-    const vf Sh = ADD(th, tl);
-    const vf p2 = IADD(ISHL(kd, 23), F(SP_DEEP_POW2_BITS));
-    const vf S1h = MUL(Sh, p2);
-    const vf S1l = MUL(ADD(SUB(th, Sh), tl), p2);
-    const vf ady = ABS(dy);
-    const vf P = FMA(ady, S1h, MUL(ady, S1l)); /* |dy| S1, one rounding */
-    /* below 2^49: |dy| S1h onto the grid (q0), then what q0 left out, |dy| S1h - q0 + |dy| S1l (to 2^-24;
-     * |R| < one step), moves q0 by one step where it exceeds half of one */
-    const vf q0 = SUB(FMA(ady, S1h, F(SP_DEEP_GRID_BASE)), F(SP_DEEP_GRID_BASE));
-    const vf R = FMA(ady, S1l, FMS(ady, S1h, q0));
-    const float half = 0.5f * SP_DEEP_GRID_STEP;
-    const vf step = SELECT(GT(R, F(half)), F(SP_DEEP_GRID_STEP),
-                           SELECT(LT(R, F(-half)), F(-SP_DEEP_GRID_STEP), ZERO()));
-    const vm sub = LT(P, F(SP_DEEP_GRID_BASE));
-    const vf q = SELECT(sub, ADD(q0, step), P);
-    /* q 2^-175, exact, without a subnormal intermediate: below 2^49 q is a multiple of 2^26 and q 2^-26 (at
-     * most 2^23) the subnormal's bit pattern; above, an integer subtract on q's exponent field */
-    const vf dxa = SELECT(sub, RINT_BITS(MUL(MIN(q, F(SP_DEEP_GRID_BASE)), F(0x1p-26f))),
-                          ISUB(q, F(SP_DEEP_UNSCALE_BITS)));
+    const vf a = MAX(MIN(ABS(z), F(SP_DEEP_A_MAX)), F(-SP_Z_BWD_DEEP));
+    const vf dxa = sp_deep_product(unit, a, al, ABS(dy), ZERO(), 0);
     return SELECT(GT(z, F(k->thr)), dy, XOR(dxa, SIGN(dy)));
 }
 
@@ -515,14 +524,15 @@ SP_INLINE void sp_sig_front(const sp_f32_k *k, int unit, float a_min, vf x, vf *
  * division), d/2^-k = T/u^2 = d0 + rr q with d0 = th q and the residual rr = T - d0 u^2 (fmas, exact to ~2^-47
  * of d0); rounded once and scaled exactly by an exponent add (d >= e^-70/4 > 2^-103 is normal wherever the
  * lane is not special). Stage 1 hands over th, tl and kd's exponent increment (-k << 23). Until December 2026
- * the quotient was backward's N/u refined a second time (13 FMA-pipe operations after stage 1 against 9). */
+ * the quotient was backward's N/u refined a second time (13 FMA-pipe operations after stage 1 against 9).
+ * |z| is clamped at 70, where the lanes beyond are deep (sp_dbwd_deep) or linear. */
 #define SP_DBWD_NBUF 3
 
 SP_INLINE void sp_dbwd_front(const sp_f32_k *k, int unit, vf g, vf x, vf *th, vf *tl, vf *pe)
 {
     (void)g;
     const vf z = unit ? x : MUL(F(k->beta), x);
-    *pe = ISHL(sp_sig_exp_abs(k, unit, x, z, -SP_Z_SIGMOID_SUBNORMAL, th, tl), 23);
+    *pe = ISHL(sp_sig_exp_abs(k, unit, x, z, SP_Z_TINY_T, th, tl), 23); /* beyond 70: deep or linear */
 }
 
 SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf th, vf tl, vf e, vm *special)
@@ -543,10 +553,37 @@ SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf th, vf t
         u = IADD(FMA(rr, q, d0), e);
     } else {
         const vf beta = F(k->beta);
-        u = FMA(beta, MUL(d0, pk), MUL(beta, MUL(MUL(rr, q), pk)));
+        /* beta (d0 + rr q) rounded once, then scaled exactly: the small term is not scaled by itself, where it
+         * would be subnormal from |z| ~ 55 on (a microcode assist on Intel, and lost bits) */
+        u = MUL(FMA(beta, d0, MUL(beta, MUL(rr, q))), pk);
     }
     *special = sp_new_op_special(k, unit, g, z, u);
     return SELECT(GT(z, F(k->thr)), ZERO(), MUL(g, u));
+}
+
+/* The second derivative's deep lanes, redone after the block (arch/softplus_f32_kernels.h) as backward's
+ * instead of by the scalar reference: 70 < |z| < inf outside the linear branch, with |g beta| <= 2^52. There
+ * d = t/(1+t)^2 = t (1 - 2t + ...) with t = e^-|z| < 2^-101, so d is t itself to 2^-100, and out = (g beta) t
+ * rounded once by sp_deep_product with |z| clamped to [70, 150], g beta an exact pair (fma) so that the
+ * product is one rounding of the exact one, as the multiplier's contract asks (|g beta| S1 < 2^127). *deep
+ * gets the lanes this applies to (the others -- NaN or infinite z, huge or non-finite g beta -- stay with
+ * the scalar reference). */
+#define SP_DBWD_DEEP 1
+#define SP_DBWD_DEEP_M_MAX 0x1p+52f
+SP_INLINE vf sp_dbwd_deep(const sp_f32_k *k, int unit, vf g, vf x, vm *deep)
+{
+    const vf z = unit ? x : MUL(F(k->beta), x);
+    const vf mh = unit ? g : MUL(g, F(k->beta));
+    const vf ml = unit ? ZERO() : FMS(g, F(k->beta), mh);
+    const vf az = ABS(z);
+    /* |z| with 0 where the lane is not deep: the linear branch, |g beta| above the bound (or NaN), z not finite */
+    const vf w = SELECT(OR_MASK(OR_MASK(GT(z, F(k->thr)), NGE(F(SP_DBWD_DEEP_M_MAX), ABS(mh))), NOT_FINITE(z)),
+                        ZERO(), az);
+    *deep = GT(w, F(SP_Z_TINY_T));
+    const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
+    const vf a = MAX(MIN(az, F(SP_DEEP_A_MAX)), F(SP_Z_TINY_T));
+    const vf outa = sp_deep_product(unit, a, al, ABS(mh), XOR(ml, SIGN(mh)), !unit);
+    return SELECT(GT(z, F(k->thr)), ZERO(), XOR(outa, SIGN(mh)));
 }
 
 SP_INLINE void sp_bbeta_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *th, vf *tl)

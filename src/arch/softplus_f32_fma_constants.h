@@ -80,9 +80,6 @@ static const float sp_t_lo[16] = {
 /* c_j ~ 1/(1 + j/15) and G_j = -log(c_j) for j = round(15t): each c_j is the float near 1/(1 + j/15)
  * whose -log is closest to a float (within 2^-11 ulp), and c_1 >= 15/16 so that c*t + (c - 1) is
  * exact for every t in bin 1 (Sterbenz); j = 0 is c = 1, G = 0. */
-/* Below this z the sigmoid t/(1+t) is under FLT_MIN (t < 2^-126 from |z| > 126 ln 2 = 87.34); 0.34 of
- * margin. The second derivative's clamp of |z|: |k| = round(87/ln2) = 126 keeps 2^-k normal. */
-#define SP_Z_SIGMOID_SUBNORMAL -0x1.5cp+6f /* -87.0 */
 /* Backward's upper clamp of z: above it the sigmoid rounds to 1 (from z = 17.4 on), and w = exp(-z) >= 2^-29.9
  * stays normal with its 2^-k (k <= 29). */
 #define SP_Z_SIGMOID_ONE 0x1.4p+4f        /* 20.0 */

@@ -96,6 +96,23 @@ static SP_NOINLINE vf sp_two_input_special(void (*scalar)(size_t, const float *,
             scalar(1, &ms[i], &xs[i], &rs[i], &p);
     return SP_LOOP_LOADU(rs);
 }
+
+/* The second derivative's: its deep lanes (SP_DBWD_DEEP: |z| > 70) as backward's, the rest the scalar
+ * reference. */
+SP_INLINE vf sp_dbwd_special(const sp_f32_k *k, int unit, vf g, vf x, vf r, uint64_t bits)
+{
+#ifdef SP_DBWD_DEEP
+    vm deep;
+    const vf deep_r = sp_dbwd_deep(k, unit, g, x, &deep);
+    r = SELECT(deep, deep_r, r);
+    bits &= ~SP_LOOP_BITS(deep);
+    if (!bits)
+        return r;
+#else
+    (void)unit;
+#endif
+    return sp_two_input_special(sp_dbwd_f32_scalar, k, g, x, r, bits);
+}
 #endif
 
 #ifdef SP_INV_NBUF /* the algorithm has the inverse */
@@ -144,7 +161,7 @@ static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bit
 #define SP_LOOP_NBUF SP_DBWD_NBUF
 #define SP_LOOP_STAGE1 sp_dbwd_front
 #define SP_LOOP_STAGE2 sp_dbwd_finish
-#define SP_LOOP_SPECIAL(k, unit, g, x, r, bits) sp_two_input_special(sp_dbwd_f32_scalar, k, g, x, r, bits)
+#define SP_LOOP_SPECIAL(k, unit, g, x, r, bits) sp_dbwd_special(k, unit, g, x, r, bits)
 #include "arch/softplus_loop.h"
 
 #define SP_LOOP_NAME sp_f32_bbeta_loop
