@@ -469,8 +469,8 @@ SP_INLINE vf sp_fwd_deep(const sp_f32_k *k, int unit, vf x, vm *deep)
  * The multiplier (g, dy) comes last, one rounding: the contract "multiplier times the unit result rounded
  * once" of include/softplus.h. Lanes that the vector code cannot carry to full precision are special and go
  * to the scalar reference (sp_new_op_special): non-finite z or multiplier, |z| > 70 outside the linear branch
- * (forward's tl, ~2^-24 t, is subnormal beyond it; the second derivative could go to 86, where d leaves the
- * normal range, and shares the rule), and for beta != 1 a result below 2^-120 (the small terms
+ * (forward's tl, ~2^-24 t, is subnormal beyond it; the second derivative's such lanes take its deep path,
+ * sp_dbwd_deep, in vectors, where |g beta| <= 2^52), and for beta != 1 a result below 2^-120 (the small terms
  * would lose bits to underflow). The beta gradient needs |beta| in [2^-20, 2^16] for ib2, ib2e to be normal
  * (else the scalar kernel runs the whole call, sp_f32_bbeta_vector_ok); the second derivative takes any
  * finite beta.
