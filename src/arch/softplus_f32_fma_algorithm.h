@@ -368,19 +368,19 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf W, vf tl
 }
 
 /* |m| t rounded once onto the format, t = e^-(a + al): the deep paths' product (backward's dy s, the second
- * derivative's g beta d). t = 2^-k (th + tl) comes from backward's own exp; the caller holds a in [70, 150]
- * on every lane, deep or not (k in [101, 217]), so that 2^(175 - k) and the products below are normal on the
- * lanes it discards too (unclamped, their garbage had subnormal results: on Intel an assist each, 6.5 ns per
- * element where a tenth of backward's lanes were +-[64, 128] among [-20, 20]). S1 = (th + tl) 2^(175 - k)
- * (normal: 175 - k in [-42, 74]) as a renormalised pair, |m| = am + aml (aml = 0 unless pair; |m| S1 < 2^128
- * is the caller's bound), and |m| t = |m| S1 2^-175 rounded once onto the format: where |m| S1 >= 2^49 (a
- * normal result) by the product's own rounding, below it onto the multiples of 2^26, the subnormal grid
- * scaled: one fma with 2^49 rounds am S1h (the sum stays in [2^49, 2^50], spaced 2^26), and the residual
- * with the low parts moves it by one step where it crosses half of one. The scaling back is exact and, like
- * everything here, makes no subnormal intermediate: below 2^49 q is a multiple of 2^26 and q 2^-26 (at most
- * 2^23) is the subnormal's bit pattern; above, an integer subtract on q's exponent field. So the result is
- * |m| times a t good to 2^-33, rounded once (a residual within 2^-24 of half a step aside). */
-SP_INLINE vf sp_deep_product(int unit, vf a, vf al, vf am, vf aml, int pair)
+ * derivative's g beta d, the beta gradient's dy (a + 1) t/beta^2). t = 2^-k (th + tl) comes from backward's own exp;
+ * the caller holds a within [40, 150] on every lane, deep or not (k in [58, 217]), so that 2^(175 - k) and the products
+ * below are normal on the lanes it discards too (unclamped, their garbage had subnormal results: on Intel an assist
+ * each, 6.5 ns per element where a tenth of backward's lanes were +-[64, 128] among [-20, 20]).
+ * S1 = (th + tl) 2^(175 - k) (normal: 175 - k in [-42, 117]) as a renormalised pair, |m| = am + aml (aml = 0 unless
+ * pair, |aml| <= ulp(am)/2; |m| S1 < 2^128 is the caller's bound), and |m| t = |m| S1 2^-175 rounded once onto
+ * the format: where |m| S1 >= 2^49 (a normal result) by the product's own rounding, below it onto the multiples of
+ * 2^26, the subnormal grid scaled: one fma with 2^49 rounds am S1h (the sum stays in [2^49, 2^50], spaced 2^26), and the residual with the low parts moves
+ * it by one step where it crosses half of one. The scaling back is exact and, like everything here, makes no subnormal
+ * intermediate: below 2^49 q is a multiple of 2^26 and q 2^-26 (at most 2^23) is the subnormal's bit pattern; above, an
+ * integer subtract on q's exponent field. So the result is |m| times a t good to 2^-33, rounded once (a residual within
+ * 2^-24 of half a step aside). *pP gets |m| S1, for a caller whose bound on |m| S1 is per lane. */
+SP_INLINE vf sp_deep_product(int unit, vf a, vf al, vf am, vf aml, int pair, vf *pP)
 {
     vf th, tl;
     const vf kd = sp_sig_exp(unit, a, al, &th, &tl);
@@ -391,6 +391,7 @@ SP_INLINE vf sp_deep_product(int unit, vf a, vf al, vf am, vf aml, int pair)
     const vf S1l = MUL(ADD(SUB(th, Sh), tl), p2);
     const vf lo = pair ? FMA(aml, S1h, MUL(am, S1l)) : MUL(am, S1l);
     const vf P = FMA(am, S1h, lo); /* |m| S1, one rounding */
+    *pP = P;
     /* below 2^49: am S1h onto the grid (q0), then what q0 left out, am S1h - q0 + the low parts (to 2^-24;
      * |R| < one step), moves q0 by one step where it exceeds half of one */
     const vf q0 = SUB(FMA(am, S1h, F(SP_DEEP_GRID_BASE)), F(SP_DEEP_GRID_BASE));
@@ -418,7 +419,8 @@ SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
     *deep = LT(SELECT(NGE(F(SP_DEEP_DY_MAX), ABS(dy)), ZERO(), z), F(SP_Z_BWD_DEEP));
     const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
     const vf a = MAX(MIN(ABS(z), F(SP_DEEP_A_MAX)), F(-SP_Z_BWD_DEEP));
-    const vf dxa = sp_deep_product(unit, a, al, ABS(dy), ZERO(), 0);
+    vf P;
+    const vf dxa = sp_deep_product(unit, a, al, ABS(dy), ZERO(), 0, &P);
     return SELECT(GT(z, F(k->thr)), dy, XOR(dxa, SIGN(dy)));
 }
 
@@ -455,7 +457,7 @@ SP_INLINE vf sp_fwd_deep(const sp_f32_k *k, int unit, vf x, vm *deep)
  *                      quotient (sp_dbwd_finish): d = t/(1+t)^2 = pk T/u^2, symmetric in z, with u = 1 + t =
  *                      U + D, u^2 = Vh + Vl, q = 1/Vh (one division), T/u^2 = d0 + rr q, d0 = th q and
  *                      rr = T - d0 u^2 (fmas); one rounding, then the exact scaling by pk (d >= e^-70/4 is
- *                      normal where the lane is not special); beta d = fma(beta, d0 pk, beta (rr q pk)).
+ *                      normal where the lane is not special); beta d = fma(beta, d0, beta (rr q)) pk.
  *                      Before December 2026 it took forward's exp and the log1p bins with the R polynomial
  *                      below (0.716 ULP at x = 0x1.b525e4p+1 on every 256th input), then backward's former
  *                      quotient refined twice (the same worst case as now).
@@ -467,12 +469,14 @@ SP_INLINE vf sp_fwd_deep(const sp_f32_k *k, int unit, vf x, vm *deep)
  *                      dbeta = -dy h / beta^2 with 1/beta^2 = ib2 + ib2e (a float pair, from double at the
  *                      call's start), U ib2 rounded once inside the fma.
  * The multiplier (g, dy) comes last, one rounding: the contract "multiplier times the unit result rounded
- * once" of include/softplus.h. Lanes that the vector code cannot carry to full precision are special and go
- * to the scalar reference (sp_new_op_special): non-finite z or multiplier, |z| > 70 outside the linear branch
- * (forward's tl, ~2^-24 t, is subnormal beyond it; the second derivative's such lanes take its deep path,
- * sp_dbwd_deep, in vectors, where |g beta| <= 2^52), and for beta != 1 a result below 2^-120 (the small terms
- * would lose bits to underflow). The beta gradient needs |beta| in [2^-20, 2^16] for ib2, ib2e to be normal
- * (else the scalar kernel runs the whole call, sp_f32_bbeta_vector_ok); the second derivative takes any
+ * once" of include/softplus.h. Lanes that the vector code cannot carry to full precision are special
+ * (sp_new_op_special): non-finite z or multiplier, |z| beyond the main path's clamp outside the linear branch
+ * (70 for the second derivative: forward's tl, ~2^-24 t, is subnormal beyond it; 40 for the beta gradient: its
+ * e^2 and p rho, ~t^2, beyond 43.6), which the deep paths (sp_dbwd_deep, sp_bbeta_deep) take in vectors where
+ * their multiplier allows it, and for beta != 1 a result below 2^-120 (the small terms would lose bits to
+ * underflow); the rest go to the scalar reference. The beta gradient needs |beta| in [2^-20, 2^16] for ib2,
+ * ib2e to be normal (else the scalar kernel runs the whole call, sp_f32_bbeta_vector_ok); the second derivative
+ * takes any
  * finite beta.
  * Accuracy (tests/accuracy/ulp_sweep against the reference of tests/ulp.c, unit multiplier, thresholds inf
  * and 20; AVX2 = AVX-512 bits, NEON = the same digests under qemu; beta 1 on all 2^32 inputs, the other betas
@@ -487,36 +491,43 @@ SP_INLINE vf sp_fwd_deep(const sp_f32_k *k, int unit, vf x, vm *deep)
  *   all inputs is beta 1's 0.636 at x = 0x1.cb3436p+1 / beta.) The second derivative's worst is backward's,
  *   the same quotient at the same input. The beta gradient's full sweep (December 2026, 518 s on 2 threads):
  *   1952356 of the 2^32 results over 0.5 ULP with threshold inf; with threshold 20 (every 16th input of the
- *   blocks far below it) 0.607 at x = 0x1.cb2b2p+1. With |z| > 87 instead of 70 sent to the scalar kernel the beta gradient
- *   measured 0.986 (tl subnormal): hence SP_Z_TINY_T. The bound SP_MAX_ULP_*_F32_{AVX2,AVX512,NEON} = 1.0.
+ *   blocks far below it) 0.607 at x = 0x1.cb2b2p+1. With |z| > 87 instead of 70 sent to the scalar kernel the
+ *   beta gradient measured 0.986 (tl subnormal). Since its deep path (December 2026; every 16th input):
+ *   beta 1 / 7.3 / -1 / 0.5 / 1e-5 / 3e4 worst 0.614 / 0.635 / 0.614 / 0.614 / 0.617 / 0.628 ULP, all in
+ *   the main path (the deep path rounds an accurate product once). The bound SP_MAX_ULP_*_F32_{AVX2,AVX512,
+ *   NEON} = 1.0.
  * Speed: see the inverse's note below.
  */
 #define SP_BBETA_NBUF 2
 #define SP_Z_TINY_T 0x1.18p+6f    /* 70: beyond it (outside the linear branch) tl, ~2^-24 t, is subnormal */
 #define SP_UNIT_TINY 0x1p-120f    /* unit results below this lose bits in the small terms' underflow */
+/* The beta gradient's main path clamps |z| here: t >= e^-40 > 2^-57.8, so e^2 and p rho (~t^2) stay normal;
+ * beyond, its lanes are deep (sp_bbeta_deep) or linear */
+#define SP_BBETA_A_MAIN 0x1.4p+5f /* 40 */
 
-/* Lanes the scalar reference must redo: z or the multiplier not finite, |z| > 70 outside the linear branch
- * (where the result is +0 whatever they are), and, beta != 1, a result below 2^-120. min(threshold, z) is z
- * outside the linear branch (NaN included: MIN gives its second operand when unordered) and the threshold
- * inside it, so with |threshold| <= 70 (the default 20) no lane of the linear branch is special, z = +inf
- * included; a threshold beyond +-70 only sends more lanes to the scalar kernel, which gives the same +0
- * there. With beta = 1 no result of a lane with |z| <= 70 is below 2^-120 (both ops are at least e^-70/4 >
- * 2^-103 there), so the unit loop leaves that test out. */
-SP_INLINE vm sp_new_op_special(const sp_f32_k *k, int unit, vf m, vf z, vf unit_value)
+/* Lanes the careful paths must redo (the deep path, the scalar reference): z or the multiplier not finite,
+ * |z| > a_main (70 for the second derivative, 40 for the beta gradient) outside the linear branch (where the
+ * result is +0 whatever they are), and, beta != 1, a result below 2^-120. min(threshold, z) is z outside the
+ * linear branch (NaN included: MIN gives its second operand when unordered) and the threshold inside it, so
+ * with |threshold| <= a_main (the default 20) no lane of the linear branch is special, z = +inf included; a
+ * threshold beyond only sends more lanes to the careful paths, which give the same +0 there. With beta = 1
+ * no result of a lane with |z| <= 70 is below 2^-120 (both ops are at least e^-70/4 > 2^-103 there), so the
+ * unit loop leaves that test out. */
+SP_INLINE vm sp_new_op_special(const sp_f32_k *k, int unit, vf m, vf z, vf unit_value, float a_main)
 {
-    const vm special = OR_MASK(NGE(F(SP_Z_TINY_T), ABS(MIN(F(k->thr), z))), NOT_FINITE(m)); /* !(|.| <= 70) */
+    const vm special = OR_MASK(NGE(F(a_main), ABS(MIN(F(k->thr), z))), NOT_FINITE(m)); /* !(|.| <= a_main) */
     if (unit)
         return special;
     return OR_MASK(special, LT(ABS(SELECT(GT(z, F(k->thr)), F(1.0f), unit_value)), F(SP_UNIT_TINY)));
 }
 
-/* t = exp(-|beta*x|) = th + tl by forward's exp, |beta*x| clamped to [a_min, 70] (the beta gradient's and the
- * inverse's stage 1; beyond 70 their lanes are special or linear) */
-SP_INLINE void sp_sig_front(const sp_f32_k *k, int unit, float a_min, vf x, vf *th, vf *tl)
+/* t = exp(-|beta*x|) = th + tl by forward's exp, |beta*x| clamped to [a_min, a_max] (the beta gradient's and
+ * the inverse's stage 1; beyond a_max their lanes are special or linear) */
+SP_INLINE void sp_sig_front(const sp_f32_k *k, int unit, float a_min, float a_max, vf x, vf *th, vf *tl)
 {
     const vf z = unit ? x : MUL(F(k->beta), x);
     const vf zl = unit ? ZERO() : FMS(F(k->beta), x, z);
-    sp_exp(z, zl, unit, a_min, SP_Z_TINY_T, th, tl);
+    sp_exp(z, zl, unit, a_min, a_max, th, tl);
 }
 
 /* The second derivative: t = 2^-k T = 2^-k (th + tl) by backward's exponential of |z| (no table); u = 1 + t =
@@ -557,7 +568,7 @@ SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf th, vf t
          * would be subnormal from |z| ~ 55 on (a microcode assist on Intel, and lost bits) */
         u = MUL(FMA(beta, d0, MUL(beta, MUL(rr, q))), pk);
     }
-    *special = sp_new_op_special(k, unit, g, z, u);
+    *special = sp_new_op_special(k, unit, g, z, u, SP_Z_TINY_T);
     return SELECT(GT(z, F(k->thr)), ZERO(), MUL(g, u));
 }
 
@@ -582,14 +593,15 @@ SP_INLINE vf sp_dbwd_deep(const sp_f32_k *k, int unit, vf g, vf x, vm *deep)
     *deep = GT(w, F(SP_Z_TINY_T));
     const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
     const vf a = MAX(MIN(az, F(SP_DEEP_A_MAX)), F(SP_Z_TINY_T));
-    const vf outa = sp_deep_product(unit, a, al, ABS(mh), XOR(ml, SIGN(mh)), !unit);
+    vf P;
+    const vf outa = sp_deep_product(unit, a, al, ABS(mh), XOR(ml, SIGN(mh)), !unit, &P);
     return SELECT(GT(z, F(k->thr)), ZERO(), XOR(outa, SIGN(mh)));
 }
 
 SP_INLINE void sp_bbeta_front(const sp_f32_k *k, int unit, vf dy, vf x, vf *th, vf *tl)
 {
     (void)dy;
-    sp_sig_front(k, unit, 0.0f, x, th, tl);
+    sp_sig_front(k, unit, 0.0f, SP_BBETA_A_MAIN, x, th, tl);
 }
 
 SP_INLINE vf sp_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf tl, vm *special)
@@ -626,9 +638,49 @@ SP_INLINE vf sp_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf
         small = FMA(al, p, small);
         h = FMA(U, F(k->ib2), FMA(U, F(k->ib2e), MUL(small, F(k->ib2))));
     }
-    *special = sp_new_op_special(k, unit, dy, z, h);
+    *special = sp_new_op_special(k, unit, dy, z, h, SP_BBETA_A_MAIN);
     /* -(dy h) + -0: the bits of dy (-h) + -0, i.e. of MUL(dy, -h) */
     return SELECT(GT(z, F(k->thr)), ZERO(), FNMA(dy, h, F(-0.0f)));
+}
+
+/* The beta gradient's deep lanes, redone after the block (arch/softplus_f32_kernels.h) as backward's instead of
+ * by the scalar reference: 40 < |z| < inf outside the linear branch. There h = a s(-a) + log1p(t) = (a + 1) t
+ * (1 - O(a t)) with t = e^-a < 2^-57, a = |beta*x| = |z| + al, so dbeta = -dy h/beta^2 is -m t with
+ * m = dy (a + al + 1)/beta^2 carried as a pair (a + 1 by Fast2Sum; 1/beta^2 = ib2 + ib2e), and sp_deep_product
+ * rounds |m| t once with |z| clamped to [40, 150]. The lane is deep where |m| <= 2^52 (so that |z| > 150,
+ * clamped, still rounds to 0) and |m| S1 < 2^127 (per lane: S1 reaches 2^117.5 at |z| = 40); the others --
+ * NaN or infinite z or dy, larger m -- stay with the scalar reference. */
+#define SP_BBETA_DEEP 1
+SP_INLINE vf sp_bbeta_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
+{
+    const vf z = unit ? x : MUL(F(k->beta), x);
+    const vf az = ABS(z);
+    const vf a = MAX(MIN(az, F(SP_DEEP_A_MAX)), F(SP_BBETA_A_MAIN));
+    const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
+    const vf A1 = ADD(a, F(1.0f));
+    const vf L = ADD(ADD(SUB(a, A1), F(1.0f)), al); /* a + 1 = A1 + its error (Fast2Sum, a >= 1), plus al */
+    vf m0, m1;
+    if (unit) {
+        m0 = MUL(dy, A1);
+        m1 = FMA(dy, L, FMS(dy, A1, m0));
+    } else {
+        const vf Ch = MUL(A1, F(k->ib2));
+        const vf Cl = FMA(A1, F(k->ib2e), FMA(L, F(k->ib2), FMS(A1, F(k->ib2), Ch)));
+        m0 = MUL(dy, Ch);
+        m1 = FMA(dy, Cl, FMS(dy, Ch, m0));
+    }
+    /* renormalised (Fast2Sum): sp_deep_product needs |ml| <= ulp(mh)/2, which m1 (the low parts of a + 1,
+     * al and 1/beta^2 beside the product's error) can exceed -- its residual then spans two grid steps */
+    const vf mh = ADD(m0, m1);
+    const vf ml = ADD(SUB(m0, mh), m1);
+    vf P;
+    const vf outa = sp_deep_product(unit, a, al, ABS(mh), XOR(ml, SIGN(mh)), 1, &P);
+    /* |z| with 0 where the lane is not deep: the linear branch, |m| or |m| S1 too large (or NaN), z not finite */
+    const vm out_of_range = OR_MASK(NGE(F(SP_DBWD_DEEP_M_MAX), ABS(mh)), NGE(F(0x1p127f), ABS(P))); /* P: +-inf, NaN */
+    const vf w = SELECT(OR_MASK(OR_MASK(GT(z, F(k->thr)), out_of_range), NOT_FINITE(z)), ZERO(), az);
+    *deep = GT(w, F(SP_BBETA_A_MAIN));
+    /* -m t: the sign of -dy (mh's may not be, for a zero dy: +0 - -0 in the renormalisation) */
+    return SELECT(GT(z, F(k->thr)), ZERO(), XOR(outa, XOR(SIGN(dy), F(-0.0f))));
 }
 
 /* The beta gradient's vector code needs 1/beta^2 = ib2 + ib2e as normal floats. */
@@ -699,7 +751,7 @@ static int sp_f32_bbeta_vector_ok(const sp_params_f32 *p)
 
 SP_INLINE void sp_inv_front(const sp_f32_k *k, int unit, vf y, vf *th, vf *tl)
 {
-    sp_sig_front(k, unit, 1.0f, y, th, tl); /* t is read for z >= 1 only */
+    sp_sig_front(k, unit, 1.0f, SP_Z_TINY_T, y, th, tl); /* t is read for z >= 1 only */
 }
 
 SP_INLINE vf sp_inv_finish(const sp_f32_k *k, int unit, vf y, vf th, vf tl, vm *special)

@@ -113,6 +113,22 @@ SP_INLINE vf sp_dbwd_special(const sp_f32_k *k, int unit, vf g, vf x, vf r, uint
 #endif
     return sp_two_input_special(sp_dbwd_f32_scalar, k, g, x, r, bits);
 }
+
+/* The beta gradient's: its deep lanes (SP_BBETA_DEEP: |z| > 40) likewise. */
+SP_INLINE vf sp_bbeta_special(const sp_f32_k *k, int unit, vf dy, vf x, vf r, uint64_t bits)
+{
+#ifdef SP_BBETA_DEEP
+    vm deep;
+    const vf deep_r = sp_bbeta_deep(k, unit, dy, x, &deep);
+    r = SELECT(deep, deep_r, r);
+    bits &= ~SP_LOOP_BITS(deep);
+    if (!bits)
+        return r;
+#else
+    (void)unit;
+#endif
+    return sp_two_input_special(sp_bbeta_f32_scalar, k, dy, x, r, bits);
+}
 #endif
 
 #ifdef SP_INV_NBUF /* the algorithm has the inverse */
@@ -169,7 +185,7 @@ static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bit
 #define SP_LOOP_NBUF SP_BBETA_NBUF
 #define SP_LOOP_STAGE1 sp_bbeta_front
 #define SP_LOOP_STAGE2 sp_bbeta_finish
-#define SP_LOOP_SPECIAL(k, unit, dy, x, r, bits) sp_two_input_special(sp_bbeta_f32_scalar, k, dy, x, r, bits)
+#define SP_LOOP_SPECIAL(k, unit, dy, x, r, bits) sp_bbeta_special(k, unit, dy, x, r, bits)
 #include "arch/softplus_loop.h"
 #endif
 

@@ -82,7 +82,7 @@
 /* release 1.1's second derivative, beta gradient and inverse (the SSE4.1 set keeps the scalar reference for
  * all three) */
 #define DIGEST_DBWD_F32 0xbb796ed3fa7e592eull /* Dec 2026: a table-free exp(-|z|), T/u^2 by one residual; |z| > 70 by a deep path */
-#define DIGEST_BBETA_F32 0x30d661845e784681ull
+#define DIGEST_BBETA_F32 0x3e855bd6c6a4cf02ull /* Dec 2026: |z| > 40 by a deep path */
 #define DIGEST_INV_F32 0xe889728cba97a813ull /* Dec 2026: log1p(1 + 2X) - ln2, no quotient */
 #define DIGEST_DBWD_F64 0x56130413d3dee994ull
 #define DIGEST_BBETA_F64 0x9d3f73493fb52315ull
