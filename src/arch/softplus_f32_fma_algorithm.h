@@ -369,17 +369,18 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf W, vf tl
 
 /* |m| t rounded once onto the format, t = e^-(a + al): the deep paths' product (backward's dy s, the second
  * derivative's g beta d, the beta gradient's dy (a + 1) t/beta^2). t = 2^-k (th + tl) comes from backward's own exp;
- * the caller holds a within [40, 150] on every lane, deep or not (k in [58, 217]), so that 2^(175 - k) and the products
- * below are normal on the lanes it discards too (unclamped, their garbage had subnormal results: on Intel an assist
- * each, 6.5 ns per element where a tenth of backward's lanes were +-[64, 128] among [-20, 20]).
- * S1 = (th + tl) 2^(175 - k) (normal: 175 - k in [-42, 117]) as a renormalised pair, |m| = am + aml (aml = 0 unless
- * pair, |aml| <= ulp(am)/2; |m| S1 < 2^128 is the caller's bound), and |m| t = |m| S1 2^-175 rounded once onto
- * the format: where |m| S1 >= 2^49 (a normal result) by the product's own rounding, below it onto the multiples of
- * 2^26, the subnormal grid scaled: one fma with 2^49 rounds am S1h (the sum stays in [2^49, 2^50], spaced 2^26), and the residual with the low parts moves
- * it by one step where it crosses half of one. The scaling back is exact and, like everything here, makes no subnormal
- * intermediate: below 2^49 q is a multiple of 2^26 and q 2^-26 (at most 2^23) is the subnormal's bit pattern; above, an
- * integer subtract on q's exponent field. So the result is |m| times a t good to 2^-33, rounded once (a residual within
- * 2^-24 of half a step aside). *pP gets |m| S1, for a caller whose bound on |m| S1 is per lane. */
+ * the caller holds a within [40, 150] on every lane, deep or not (k in [58, 217]), so that 2^(175 - k) and the
+ * products below are normal on the lanes it discards too (unclamped, their garbage had subnormal results: on Intel an
+ * assist each, 6.5 ns per element where a tenth of backward's lanes were +-[64, 128] among [-20, 20]). S1 = (th + tl)
+ * 2^(175 - k) (normal: 175 - k in [-42, 117]) as a renormalised pair, |m| = am + aml (aml = 0 unless pair, |aml| <=
+ * ulp(am)/2; |m| S1 < 2^128 is the caller's bound), and |m| t = |m| S1 2^-175 rounded once onto the format: where |m|
+ * S1 >= 2^49 (a normal result) by the product's own rounding, below it onto the multiples of 2^26, the subnormal grid
+ * scaled: one fma with 2^49 rounds am S1h (the sum stays in [2^49, 2^50], spaced 2^26), and the residual with the low
+ * parts moves it by one step where it crosses half of one. The scaling back is exact and, like everything here, makes
+ * no subnormal intermediate: below 2^49 q is a multiple of 2^26 and q 2^-26 (at most 2^23) is the subnormal's bit
+ * pattern; above, an integer subtract on q's exponent field. So the result is |m| times a t good to 2^-33, rounded
+ * once (a residual within 2^-24 of half a step aside). *pP gets |m| S1, for a caller whose bound on |m| S1 is per
+ * lane. */
 SP_INLINE vf sp_deep_product(int unit, vf a, vf al, vf am, vf aml, int pair, vf *pP)
 {
     vf th, tl;
