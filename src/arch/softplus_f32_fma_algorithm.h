@@ -412,7 +412,8 @@ SP_INLINE vf sp_deep_product(int unit, vf a, vf al, vf am, vf aml, int pair, vf 
  * rounded once by sp_deep_product with |z| clamped at 150 (|dy| S1 < 2^124). Lanes where fl(beta*x) >
  * threshold get dy. *deep gets the lanes this applies to (the others -- NaN, infinite or huge dy, NaN z --
  * stay with the scalar reference). */
-#define SP_BWD_DEEP 1
+#define SP_DEEP_PATHS 1 /* arch/softplus_f32_kernels.h: the ops below have vector deep paths */
+#define SP_BWD_DEEP sp_bwd_deep
 SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
 {
     const vf z = unit ? x : MUL(F(k->beta), x);
@@ -437,7 +438,7 @@ SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
  * fl(beta*x) > threshold get x. (On Intel an instruction with a subnormal result takes a microcode assist,
  * ~70 ns: with t formed unclamped in the main path down to 2^-184, as until December 2026, forward ran 15-45x
  * slower per element for x in [-105, -40] on a Xeon with AVX-512.) *deep gets the lanes this applies to. */
-#define SP_FWD_DEEP 1
+#define SP_FWD_DEEP sp_fwd_deep
 SP_INLINE vf sp_fwd_deep(const sp_f32_k *k, int unit, vf x, vm *deep)
 {
     vf th, tl;
@@ -580,7 +581,7 @@ SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf th, vf t
  * product is one rounding of the exact one, as the multiplier's contract asks (|g beta| S1 < 2^127). *deep
  * gets the lanes this applies to (the others -- NaN or infinite z, huge or non-finite g beta -- stay with
  * the scalar reference). */
-#define SP_DBWD_DEEP 1
+#define SP_DBWD_DEEP sp_dbwd_deep
 #define SP_DBWD_DEEP_M_MAX 0x1p+52f
 SP_INLINE vf sp_dbwd_deep(const sp_f32_k *k, int unit, vf g, vf x, vm *deep)
 {
@@ -651,7 +652,7 @@ SP_INLINE vf sp_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf th, vf
  * rounds |m| t once with |z| clamped to [40, 150]. The lane is deep where |m| <= 2^52 (so that |z| > 150,
  * clamped, still rounds to 0) and |m| S1 < 2^127 (per lane: S1 reaches 2^117.5 at |z| = 40); the others --
  * NaN or infinite z or dy, larger m -- stay with the scalar reference. */
-#define SP_BBETA_DEEP 1
+#define SP_BBETA_DEEP sp_bbeta_deep
 SP_INLINE vf sp_bbeta_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
 {
     const vf z = unit ? x : MUL(F(k->beta), x);

@@ -17,74 +17,24 @@
  * outside the arrays, special lanes redone after each block from saved inputs) are the kernels'.
  */
 
-/* Lanes the vector path cannot do (NaN, infinities, beta*x overflowing, non-finite dy) get the
- * reference kernel's answer, element by element. Not inlined: the fast loop stays small. */
-static SP_NOINLINE vf sp_fwd_special_scalar(const sp_f32_k *k, vf x, vf y, uint64_t bits)
+/* Lanes the vector path cannot do (NaN, infinities, beta*x overflowing, non-finite or huge multipliers) get
+ * the reference kernel's answer, element by element. Not inlined: the fast loop stays small. */
+typedef void (*sp_scalar1_fn)(size_t, const float *, float *, const sp_params_f32 *);
+typedef void (*sp_scalar2_fn)(size_t, const float *, const float *, float *, const sp_params_f32 *);
+
+static SP_NOINLINE vf sp_scalar1_lanes(sp_scalar1_fn scalar, const sp_f32_k *k, vf in, vf r, uint64_t bits)
 {
     const sp_params_f32 p = {k->beta, k->thr};
-    float xs[SP_LOOP_W], ys[SP_LOOP_W];
-    SP_LOOP_STOREU(xs, x);
-    SP_LOOP_STOREU(ys, y);
+    float ins[SP_LOOP_W], rs[SP_LOOP_W];
+    SP_LOOP_STOREU(ins, in);
+    SP_LOOP_STOREU(rs, r);
     for (int i = 0; i < SP_LOOP_W; i++)
         if (bits >> i & 1u)
-            sp_fwd_f32_scalar(1, &xs[i], &ys[i], &p);
-    return SP_LOOP_LOADU(ys);
+            scalar(1, &ins[i], &rs[i], &p);
+    return SP_LOOP_LOADU(rs);
 }
 
-/* Forward's: where the algorithm has a vector path for the deep lanes (SP_FWD_DEEP), those lanes take it,
- * inline, as backward's below; the rest (NaN, infinities) the scalar reference. */
-SP_INLINE vf sp_fwd_special(const sp_f32_k *k, int unit, vf x, vf y, uint64_t bits)
-{
-#ifdef SP_FWD_DEEP
-    vm deep;
-    const vf deep_y = sp_fwd_deep(k, unit, x, &deep);
-    y = SELECT(deep, deep_y, y);
-    bits &= ~SP_LOOP_BITS(deep);
-    if (!bits)
-        return y;
-#else
-    (void)unit;
-#endif
-    return sp_fwd_special_scalar(k, x, y, bits);
-}
-
-static SP_NOINLINE vf sp_bwd_special_scalar(const sp_f32_k *k, vf dy, vf x, vf dx, uint64_t bits)
-{
-    const sp_params_f32 p = {k->beta, k->thr};
-    float dys[SP_LOOP_W], xs[SP_LOOP_W], dxs[SP_LOOP_W];
-    SP_LOOP_STOREU(dys, dy);
-    SP_LOOP_STOREU(xs, x);
-    SP_LOOP_STOREU(dxs, dx);
-    for (int i = 0; i < SP_LOOP_W; i++)
-        if (bits >> i & 1u)
-            sp_bwd_f32_scalar(1, &dys[i], &xs[i], &dxs[i], &p);
-    return SP_LOOP_LOADU(dxs);
-}
-
-/* Backward's: where the algorithm has a vector path for the deep lanes (SP_BWD_DEEP: z < -87, a subnormal
- * sigmoid, with a finite dy of moderate size), those lanes take it, inline, so that the redone vectors of
- * a block overlap -- the scalar reference costs 30-40 ns a lane there, most of a vector's time when one
- * lane in a few hundred is that deep -- and the rest (NaN, infinities, huge dy) the scalar reference. */
-SP_INLINE vf sp_bwd_special(const sp_f32_k *k, int unit, vf dy, vf x, vf dx, uint64_t bits)
-{
-#ifdef SP_BWD_DEEP
-    vm deep;
-    const vf deep_dx = sp_bwd_deep(k, unit, dy, x, &deep);
-    dx = SELECT(deep, deep_dx, dx);
-    bits &= ~SP_LOOP_BITS(deep);
-    if (!bits)
-        return dx;
-#else
-    (void)unit;
-#endif
-    return sp_bwd_special_scalar(k, dy, x, dx, bits);
-}
-
-#ifdef SP_DBWD_NBUF /* the algorithm has the second derivative and the beta gradient */
-/* Their special lanes, likewise. */
-static SP_NOINLINE vf sp_two_input_special(void (*scalar)(size_t, const float *, const float *, float *,
-                                                          const sp_params_f32 *),
-                                           const sp_f32_k *k, vf m, vf x, vf r, uint64_t bits)
+static SP_NOINLINE vf sp_scalar2_lanes(sp_scalar2_fn scalar, const sp_f32_k *k, vf m, vf x, vf r, uint64_t bits)
 {
     const sp_params_f32 p = {k->beta, k->thr};
     float ms[SP_LOOP_W], xs[SP_LOOP_W], rs[SP_LOOP_W];
@@ -97,52 +47,63 @@ static SP_NOINLINE vf sp_two_input_special(void (*scalar)(size_t, const float *,
     return SP_LOOP_LOADU(rs);
 }
 
-/* The second derivative's: its deep lanes (SP_DBWD_DEEP: |z| > 70) as backward's, the rest the scalar
- * reference. */
-SP_INLINE vf sp_dbwd_special(const sp_f32_k *k, int unit, vf g, vf x, vf r, uint64_t bits)
+/* A vector's special lanes (SP_LOOP_SPECIAL). Where the algorithm has a vector path for an op's deep lanes
+ * (it defines SP_<OP>_DEEP as that function: forward's z < -40, backward's z < -80, the second derivative's
+ * |z| > 70, the beta gradient's |z| > 40), those lanes take it, inline, so that the redone vectors of a block
+ * overlap -- the scalar reference costs 30-40 ns a lane, most of a vector's time when one lane in a few
+ * hundred is that deep -- and the rest (NaN, infinities, huge multipliers) the scalar reference. The deep
+ * function is a constant at every call, so the test below folds away; an algorithm with deep paths defines
+ * SP_DEEP_PATHS (the others need not provide the vector ops they use). */
+typedef vf (*sp_deep1_fn)(const sp_f32_k *, int, vf, vm *);
+typedef vf (*sp_deep2_fn)(const sp_f32_k *, int, vf, vf, vm *);
+
+SP_INLINE vf sp_special1(sp_deep1_fn deep, sp_scalar1_fn scalar, const sp_f32_k *k, int unit, vf in, vf r,
+                         uint64_t bits)
 {
-#ifdef SP_DBWD_DEEP
-    vm deep;
-    const vf deep_r = sp_dbwd_deep(k, unit, g, x, &deep);
-    r = SELECT(deep, deep_r, r);
-    bits &= ~SP_LOOP_BITS(deep);
-    if (!bits)
-        return r;
+#ifdef SP_DEEP_PATHS
+    if (deep) {
+        vm m;
+        const vf rd = deep(k, unit, in, &m);
+        r = SELECT(m, rd, r);
+        bits &= ~SP_LOOP_BITS(m);
+        if (!bits)
+            return r;
+    }
 #else
-    (void)unit;
+    (void)deep, (void)unit;
 #endif
-    return sp_two_input_special(sp_dbwd_f32_scalar, k, g, x, r, bits);
+    return sp_scalar1_lanes(scalar, k, in, r, bits);
 }
 
-/* The beta gradient's: its deep lanes (SP_BBETA_DEEP: |z| > 40) likewise. */
-SP_INLINE vf sp_bbeta_special(const sp_f32_k *k, int unit, vf dy, vf x, vf r, uint64_t bits)
+SP_INLINE vf sp_special2(sp_deep2_fn deep, sp_scalar2_fn scalar, const sp_f32_k *k, int unit, vf m, vf x, vf r,
+                         uint64_t bits)
 {
-#ifdef SP_BBETA_DEEP
-    vm deep;
-    const vf deep_r = sp_bbeta_deep(k, unit, dy, x, &deep);
-    r = SELECT(deep, deep_r, r);
-    bits &= ~SP_LOOP_BITS(deep);
-    if (!bits)
-        return r;
+#ifdef SP_DEEP_PATHS
+    if (deep) {
+        vm dm;
+        const vf rd = deep(k, unit, m, x, &dm);
+        r = SELECT(dm, rd, r);
+        bits &= ~SP_LOOP_BITS(dm);
+        if (!bits)
+            return r;
+    }
 #else
-    (void)unit;
+    (void)deep, (void)unit;
 #endif
-    return sp_two_input_special(sp_bbeta_f32_scalar, k, dy, x, r, bits);
+    return sp_scalar2_lanes(scalar, k, m, x, r, bits);
 }
-#endif
 
-#ifdef SP_INV_NBUF /* the algorithm has the inverse */
-static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bits)
-{
-    const sp_params_f32 p = {k->beta, k->thr};
-    float ys[SP_LOOP_W], xs[SP_LOOP_W];
-    SP_LOOP_STOREU(ys, y);
-    SP_LOOP_STOREU(xs, x);
-    for (int i = 0; i < SP_LOOP_W; i++)
-        if (bits >> i & 1u)
-            sp_inv_f32_scalar(1, &ys[i], &xs[i], &p);
-    return SP_LOOP_LOADU(xs);
-}
+#ifndef SP_FWD_DEEP
+#define SP_FWD_DEEP NULL
+#endif
+#ifndef SP_BWD_DEEP
+#define SP_BWD_DEEP NULL
+#endif
+#ifndef SP_DBWD_DEEP
+#define SP_DBWD_DEEP NULL
+#endif
+#ifndef SP_BBETA_DEEP
+#define SP_BBETA_DEEP NULL
 #endif
 
 #define SP_LOOP_T float
@@ -155,7 +116,7 @@ static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bit
 #define SP_LOOP_NBUF SP_FWD_NBUF
 #define SP_LOOP_STAGE1 sp_fwd_front
 #define SP_LOOP_STAGE2 sp_fwd_finish
-#define SP_LOOP_SPECIAL(k, unit, x, y, bits) sp_fwd_special(k, unit, x, y, bits)
+#define SP_LOOP_SPECIAL(k, unit, x, y, bits) sp_special1(SP_FWD_DEEP, sp_fwd_f32_scalar, k, unit, x, y, bits)
 #include "arch/softplus_loop.h"
 
 #define SP_LOOP_NAME sp_f32_bwd_loop
@@ -163,7 +124,7 @@ static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bit
 #define SP_LOOP_NBUF SP_BWD_NBUF
 #define SP_LOOP_STAGE1 sp_bwd_front
 #define SP_LOOP_STAGE2 sp_bwd_finish
-#define SP_LOOP_SPECIAL(k, unit, dy, x, dx, bits) sp_bwd_special(k, unit, dy, x, dx, bits)
+#define SP_LOOP_SPECIAL(k, unit, dy, x, dx, bits) sp_special2(SP_BWD_DEEP, sp_bwd_f32_scalar, k, unit, dy, x, dx, bits)
 #ifdef SP_BWD_SCREEN /* an algorithm whose backward has a block screen (arch/softplus_loop.h) */
 #define SP_LOOP_SCREEN SP_BWD_SCREEN
 #define SP_LOOP_SCREEN_INIT SP_BWD_SCREEN_INIT
@@ -177,7 +138,7 @@ static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bit
 #define SP_LOOP_NBUF SP_DBWD_NBUF
 #define SP_LOOP_STAGE1 sp_dbwd_front
 #define SP_LOOP_STAGE2 sp_dbwd_finish
-#define SP_LOOP_SPECIAL(k, unit, g, x, r, bits) sp_dbwd_special(k, unit, g, x, r, bits)
+#define SP_LOOP_SPECIAL(k, unit, g, x, r, bits) sp_special2(SP_DBWD_DEEP, sp_dbwd_f32_scalar, k, unit, g, x, r, bits)
 #include "arch/softplus_loop.h"
 
 #define SP_LOOP_NAME sp_f32_bbeta_loop
@@ -185,7 +146,7 @@ static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bit
 #define SP_LOOP_NBUF SP_BBETA_NBUF
 #define SP_LOOP_STAGE1 sp_bbeta_front
 #define SP_LOOP_STAGE2 sp_bbeta_finish
-#define SP_LOOP_SPECIAL(k, unit, dy, x, r, bits) sp_bbeta_special(k, unit, dy, x, r, bits)
+#define SP_LOOP_SPECIAL(k, unit, dy, x, r, bits) sp_special2(SP_BBETA_DEEP, sp_bbeta_f32_scalar, k, unit, dy, x, r, bits)
 #include "arch/softplus_loop.h"
 #endif
 
@@ -195,7 +156,7 @@ static SP_NOINLINE vf sp_inv_special(const sp_f32_k *k, vf y, vf x, uint64_t bit
 #define SP_LOOP_NBUF SP_INV_NBUF
 #define SP_LOOP_STAGE1 sp_inv_front
 #define SP_LOOP_STAGE2 sp_inv_finish
-#define SP_LOOP_SPECIAL(k, unit, y, x, bits) sp_inv_special(k, y, x, bits)
+#define SP_LOOP_SPECIAL(k, unit, y, x, bits) sp_special1(NULL, sp_inv_f32_scalar, k, unit, y, x, bits)
 #include "arch/softplus_loop.h"
 #endif
 
