@@ -459,7 +459,7 @@ SP_INLINE vf sp_fwd_deep(const sp_f32_k *k, int unit, vf x, vm *deep)
  *                      quotient (sp_dbwd_finish): d = t/(1+t)^2 = pk T/u^2, symmetric in z, with u = 1 + t =
  *                      U + D, u^2 = Vh + Vl, q = 1/Vh (one division), T/u^2 = d0 + rr q, d0 = th q and
  *                      rr = T - d0 u^2 (fmas); one rounding, then the exact scaling by pk (d >= e^-70/4 is
- *                      normal where the lane is not special); beta d = fma(beta, d0, beta (rr q)) pk.
+ *                      normal where the lane is not special); beta d = fma(beta, d0 pk, beta (rr q pk)).
  *                      Before December 2026 it took forward's exp and the log1p bins with the R polynomial
  *                      below (0.716 ULP at x = 0x1.b525e4p+1 on every 256th input), then backward's former
  *                      quotient refined twice (the same worst case as now).
@@ -566,9 +566,10 @@ SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf th, vf t
         u = IADD(FMA(rr, q, d0), e);
     } else {
         const vf beta = F(k->beta);
-        /* beta (d0 + rr q) rounded once, then scaled exactly: the small term is not scaled by itself, where it
-         * would be subnormal from |z| ~ 55 on (a microcode assist on Intel, and lost bits) */
-        u = MUL(FMA(beta, d0, MUL(beta, MUL(rr, q))), pk);
+        /* scaled by pk before beta multiplies: beta (d0 + rr q) first overflows for |beta| near FLT_MAX (the
+         * fuzzer's finding, tests/fuzz/test_fuzz_findings.c); the small term rr q pk is subnormal from |z| ~ 55 on
+         * with beta != 1 (a microcode assist on Intel, bits below the result's last) */
+        u = FMA(beta, MUL(d0, pk), MUL(beta, MUL(MUL(rr, q), pk)));
     }
     *special = sp_new_op_special(k, unit, g, z, u, SP_Z_TINY_T);
     return SELECT(GT(z, F(k->thr)), ZERO(), MUL(g, u));

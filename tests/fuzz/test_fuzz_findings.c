@@ -1,7 +1,7 @@
 /* test_fuzz_findings.c -- the fuzzer's past findings as regression tests: their witnesses, every kernel.
  * SPDX-License-Identifier: MIT
  *
- * One test per finding (F1-F5 of the fuzz runs, and the OVERFLOW boundary), all fixed. Kernels are
+ * One test per finding (F1-F6 of the fuzz runs, and the OVERFLOW boundary), all fixed. Kernels are
  * called by their internal names through tests/ulp.c's table and checked against its reference: forward
  * within their own SP_MAX_ULP_* bound, backward by softplus.h's contract (ulp_bwd_contract_*: dx = dy*s
  * rounded once, s within the bound of the sigmoid). Every failing kernel and witness is printed before
@@ -235,6 +235,51 @@ static void f64_backward_subnormal_results_meet_the_contract(void **state)
     assert_int_equal(misses, 0);
 }
 
+/* ---- F6: f32 second derivative, |beta| near FLT_MAX ------------------------------------------------ */
+
+/* The FMA kernels once multiplied beta (d0 + rr q) before the scaling by 2^-k: with beta = -FLT_MAX the
+ * product overflowed and the result was -inf where g beta d is -0.11 (x subnormal, beta*x = -6.7). Witness
+ * from the fuzzer, then 2^12 seeded cases: |beta| in [2^100, FLT_MAX] either sign, beta*x uniform in
+ * [-80, 80], g = 1/|beta| times [1, 2) (so g beta d is of order one), checked by the multiplier contract. */
+static int miss_dbwd_f32(const ulp_kernel *k, float g, float x, float beta, float threshold)
+{
+    const sp_params_f32 p = {beta, threshold};
+    float got;
+    ulp_run_bwd(k->op[SP_OP_DBWD], 1, &g, &x, &got, &p);
+    const int linear = beta * x > threshold;
+    const double unit = linear ? 0.0 : ref_curve_f32(SP_OP_DBWD, x, beta);
+    const double q = linear ? (got == 0.0f ? 0.0 : INFINITY)
+                            : ulp_mult_contract_f32(got, g, unit, 1, ulp_bound(k->op[SP_OP_DBWD], beta));
+    if (q <= 1.0)
+        return 0;
+    print_error("%-7s double backward: g %a, x %a, beta %a: got %a, want %a (%.3g of the tolerance)\n", k->name,
+                (double)g, (double)x, (double)beta, (double)got, (double)g * unit, q);
+    return 1;
+}
+
+static void f32_double_backward_with_huge_beta(void **state)
+{
+    (void)state;
+    int misses = 0;
+    for (size_t i = 0; i < ulp_kernel_count_f32; i++) {
+        const ulp_kernel *k = &ulp_kernels_f32[i];
+        if (!ulp_isa_runnable(k->isa) || !k->op[SP_OP_DBWD])
+            continue;
+        misses += miss_dbwd_f32(k, 0x1.ab6308p-127f, 0x1.ab6308p-127f, -0x1.fffffep+127f, 20.0f);
+        int sweep = 0;
+        for (uint64_t j = 0; j < 4096 && sweep < 3; j++) {
+            const uint64_t r = ulp_mix64(0xf6 + j), r2 = ulp_mix64(r);
+            const float ab = (float)ldexp(1.0 + ulp_unit(r), 100 + (int)(r2 % 28)) ;
+            const float beta = (r & 1) ? -ab : ab;
+            const float x = (float)((ulp_unit(r2) * 160.0 - 80.0) / (double)beta);
+            const float g = (float)((1.0 + ulp_unit(ulp_mix64(r2))) / (double)ab);
+            sweep += miss_dbwd_f32(k, g, x, beta, (r & 2) ? 20.0f : INFINITY);
+        }
+        misses += sweep;
+    }
+    assert_int_equal(misses, 0);
+}
+
 /* ---- fixed: the OVERFLOW boundary of a view's byte range ----------------------------------------- */
 
 /* softplus.h said a view's byte range was sum |stride|*(size-1) times the element size; the library
@@ -281,6 +326,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(f32_forward_results_scaled_up_by_1_over_beta),
         cmocka_unit_test(f64_backward_infinite_dy_stays_infinite_for_finite_x),
         cmocka_unit_test(f64_backward_subnormal_results_meet_the_contract),
+        cmocka_unit_test(f32_double_backward_with_huge_beta),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
