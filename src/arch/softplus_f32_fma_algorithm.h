@@ -320,10 +320,16 @@ SP_INLINE vf sp_sig_zl(const sp_f32_k *k, vf x, vf z)
     return MAX(MIN(FMS(F(k->beta), x, z), F(0x1p-16f)), F(-0x1p-16f));
 }
 
+/* al with |beta*x| = |z| + al: zl with the sign of z (zero for beta = 1) */
+SP_INLINE vf sp_sig_al(const sp_f32_k *k, int unit, vf x, vf z)
+{
+    return unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z));
+}
+
 /* t = exp(-min(|z|, a_max)) = 2^-k (th + tl), symmetric in z (the second derivative, the deep lanes) */
 SP_INLINE vf sp_sig_exp_abs(const sp_f32_k *k, int unit, vf x, vf z, float a_max, vf *pth, vf *ptl)
 {
-    const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
+    const vf al = sp_sig_al(k, unit, x, z);
     return sp_sig_exp(unit, MIN(ABS(z), F(a_max)), al, pth, ptl);
 }
 
@@ -419,7 +425,7 @@ SP_INLINE vf sp_bwd_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
     const vf z = unit ? x : MUL(F(k->beta), x);
     /* z < -80 where |dy| <= 2^64 (z replaced by 0 elsewhere: NaN and huge dy are not deep) */
     *deep = LT(SELECT(NGE(F(SP_DEEP_DY_MAX), ABS(dy)), ZERO(), z), F(SP_Z_BWD_DEEP));
-    const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
+    const vf al = sp_sig_al(k, unit, x, z);
     const vf a = MAX(MIN(ABS(z), F(SP_DEEP_A_MAX)), F(-SP_Z_BWD_DEEP));
     vf P;
     const vf dxa = sp_deep_product(unit, a, al, ABS(dy), ZERO(), 0, &P);
@@ -444,7 +450,7 @@ SP_INLINE vf sp_fwd_deep(const sp_f32_k *k, int unit, vf x, vm *deep)
     vf th, tl;
     const vf z = unit ? x : MUL(F(k->beta), x);
     *deep = LT(SELECT(NOT_FINITE(z), ZERO(), z), F(-SP_FWD_A_MAIN));
-    const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
+    const vf al = sp_sig_al(k, unit, x, z);
     const vf kd = sp_sig_exp(unit, MAX(MIN(ABS(z), F(SP_A_MAX)), F(SP_FWD_A_MAIN)), al, &th, &tl);
     const vf Y = unit ? ADD(th, tl) : FMA(th, F(k->ib), FMA(th, F(k->ibe), MUL(tl, F(k->ib))));
     const vf e = ISHL(kd, 23);                                  /* -k in the exponent field */
@@ -583,7 +589,7 @@ SP_INLINE vf sp_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf th, vf t
  * gets the lanes this applies to (the others -- NaN or infinite z, huge or non-finite g beta -- stay with
  * the scalar reference). */
 #define SP_DBWD_DEEP sp_dbwd_deep
-#define SP_DBWD_DEEP_M_MAX 0x1p+52f
+#define SP_DEEP_M_MAX 0x1p+52f /* the deep multipliers' bound (second derivative, beta gradient) */
 SP_INLINE vf sp_dbwd_deep(const sp_f32_k *k, int unit, vf g, vf x, vm *deep)
 {
     const vf z = unit ? x : MUL(F(k->beta), x);
@@ -591,10 +597,10 @@ SP_INLINE vf sp_dbwd_deep(const sp_f32_k *k, int unit, vf g, vf x, vm *deep)
     const vf ml = unit ? ZERO() : FMS(g, F(k->beta), mh);
     const vf az = ABS(z);
     /* |z| with 0 where the lane is not deep: the linear branch, |g beta| above the bound (or NaN), z not finite */
-    const vf w = SELECT(OR_MASK(OR_MASK(GT(z, F(k->thr)), NGE(F(SP_DBWD_DEEP_M_MAX), ABS(mh))), NOT_FINITE(z)),
+    const vf w = SELECT(OR_MASK(OR_MASK(GT(z, F(k->thr)), NGE(F(SP_DEEP_M_MAX), ABS(mh))), NOT_FINITE(z)),
                         ZERO(), az);
     *deep = GT(w, F(SP_Z_TINY_T));
-    const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
+    const vf al = sp_sig_al(k, unit, x, z);
     const vf a = MAX(MIN(az, F(SP_DEEP_A_MAX)), F(SP_Z_TINY_T));
     vf P;
     const vf outa = sp_deep_product(unit, a, al, ABS(mh), XOR(ml, SIGN(mh)), !unit, &P);
@@ -659,7 +665,7 @@ SP_INLINE vf sp_bbeta_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
     const vf z = unit ? x : MUL(F(k->beta), x);
     const vf az = ABS(z);
     const vf a = MAX(MIN(az, F(SP_DEEP_A_MAX)), F(SP_BBETA_A_MAIN));
-    const vf al = unit ? ZERO() : XOR(sp_sig_zl(k, x, z), SIGN(z)); /* |beta*x| = |z| + al */
+    const vf al = sp_sig_al(k, unit, x, z);
     const vf A1 = ADD(a, F(1.0f));
     const vf L = ADD(ADD(SUB(a, A1), F(1.0f)), al); /* a + 1 = A1 + its error (Fast2Sum, a >= 1), plus al */
     vf m0, m1;
@@ -679,7 +685,7 @@ SP_INLINE vf sp_bbeta_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
     vf P;
     const vf outa = sp_deep_product(unit, a, al, ABS(mh), XOR(ml, SIGN(mh)), 1, &P);
     /* |z| with 0 where the lane is not deep: the linear branch, |m| or |m| S1 too large (or NaN), z not finite */
-    const vm out_of_range = OR_MASK(NGE(F(SP_DBWD_DEEP_M_MAX), ABS(mh)), NGE(F(0x1p127f), ABS(P))); /* P: +-inf, NaN */
+    const vm out_of_range = OR_MASK(NGE(F(SP_DEEP_M_MAX), ABS(mh)), NGE(F(0x1p127f), ABS(P))); /* P: +-inf, NaN */
     const vf w = SELECT(OR_MASK(OR_MASK(GT(z, F(k->thr)), out_of_range), NOT_FINITE(z)), ZERO(), az);
     *deep = GT(w, F(SP_BBETA_A_MAIN));
     /* -m t: the sign of -dy (mh's may not be, for a zero dy: +0 - -0 in the renormalisation) */
