@@ -55,7 +55,7 @@ typedef __mmask16 vm;
 #define GT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ)
 #define LT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
 #define NGE(a, b) _mm512_cmp_ps_mask(a, b, _CMP_NGE_UQ) /* !(a >= b): true when unordered */
-#define NOT_FINITE(a) _mm512_cmp_ps_mask(ABS(a), F(INFINITY), _CMP_NLT_UQ)
+#define NOT_FINITE(a) _mm512_fpclass_ps_mask(a, 0x99) /* one instruction (DQ): QNaN 0x01, +-inf 0x18, SNaN 0x80 */
 #define OR_MASK(m1, m2) ((vm)((m1) | (m2)))
 #define SELECT(m, a, b) _mm512_mask_mov_ps(b, m, a) /* m ? a : b */
 #define ZERO() _mm512_setzero_ps()
