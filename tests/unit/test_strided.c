@@ -344,7 +344,8 @@ static void test_gather_buffer_boundaries(void **state)
     } combos[] = {{2, 1, A_SEPARATE}, {1, 2, A_SEPARATE},  {-1, 3, A_SEPARATE}, {3, -1, A_SEPARATE},
                   {-2, 0, A_SEPARATE}, {2, 2, A_OUT_IS_IN1}, {-3, -3, A_OUT_IS_IN1}, {1, -1, A_SEPARATE}};
     size_t runs = 0;
-    /* reduced runs (emulated CPUs, valgrind) take every other layout, alternating with size and op */
+    /* fewer where each case costs far more (emulated CPUs, sanitizers: fewer random cases asked for): every
+     * other layout, alternating with size and op */
     const size_t step = ncases < DEFAULT_CASES ? 2 : 1;
     for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const size_t chunk = CHUNK_BYTES / op_elem_size(op);
