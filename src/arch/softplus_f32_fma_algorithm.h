@@ -5,7 +5,7 @@
  * each include it once, after defining
  *   vf, vm                             the vector and lane-mask types;
  *   F ADD SUB MUL DIV FMA FMS FNMA MIN MAX ABS SIGN XOR IADD ISUB ISHL IAND SCALE LOOKUP_T LOOKUP_J GT
- *   LT NGE NOT_FINITE OR_MASK SELECT   the operations, each with the x86 semantics its file documents
+ *   LT NGE OR_MASK SELECT              the operations, each with the x86 semantics its file documents
  *   ZERO LOGB MANT RINT_BITS           (FMA family fused; DIV the IEEE quotient; IADD, ISUB, ISHL, IAND
  *                                      32-bit integer ops on the bits; RINT_BITS a float in [0, 2^31)
  *                                      to the nearest integer, ties to even, as the lane's bits;
@@ -458,7 +458,7 @@ SP_INLINE vf sp_fwd_deep(const sp_f32_k *k, int unit, vf x, vm *deep)
 {
     vf th, tl;
     const vf z = unit ? x : MUL(F(k->beta), x);
-    *deep = LT(SELECT(NOT_FINITE(z), ZERO(), z), F(-SP_FWD_A_MAIN));
+    *deep = LT(z, sp_nan_unless_finite(z, -SP_FWD_A_MAIN)); /* finite z below -40 */
     const vf al = sp_sig_al(k, unit, x, z);
     const vf kd = sp_sig_exp(unit, MAX(MIN(ABS(z), F(SP_A_MAX)), F(SP_FWD_A_MAIN)), al, &th, &tl);
     const vf Y = unit ? ADD(th, tl) : FMA(th, F(k->ib), FMA(th, F(k->ibe), MUL(tl, F(k->ib))));
@@ -605,10 +605,10 @@ SP_INLINE vf sp_dbwd_deep(const sp_f32_k *k, int unit, vf g, vf x, vm *deep)
     const vf mh = unit ? g : MUL(g, F(k->beta));
     const vf ml = unit ? ZERO() : FMS(g, F(k->beta), mh);
     const vf az = ABS(z);
-    /* |z| with 0 where the lane is not deep: the linear branch, |g beta| above the bound (or NaN), z not finite */
-    const vf w = SELECT(OR_MASK(OR_MASK(GT(z, F(k->thr)), NGE(F(SP_DEEP_M_MAX), ABS(mh))), NOT_FINITE(z)),
-                        ZERO(), az);
-    *deep = GT(w, F(SP_Z_TINY_T));
+    /* |z| with 0 where the lane is not deep: the linear branch, |g beta| above the bound (or NaN); and the
+     * compare leaves out z not finite */
+    const vf w = SELECT(OR_MASK(GT(z, F(k->thr)), NGE(F(SP_DEEP_M_MAX), ABS(mh))), ZERO(), az);
+    *deep = GT(w, sp_nan_unless_finite(z, SP_Z_TINY_T));
     const vf al = sp_sig_al(k, unit, x, z);
     const vf a = MAX(MIN(az, F(SP_DEEP_A_MAX)), F(SP_Z_TINY_T));
     vf P;
@@ -693,10 +693,11 @@ SP_INLINE vf sp_bbeta_deep(const sp_f32_k *k, int unit, vf dy, vf x, vm *deep)
     const vf ml = ADD(SUB(m0, mh), m1);
     vf P;
     const vf outa = sp_deep_product(unit, a, al, ABS(mh), XOR(ml, SIGN(mh)), 1, &P);
-    /* |z| with 0 where the lane is not deep: the linear branch, |m| or |m| S1 too large (or NaN), z not finite */
+    /* |z| with 0 where the lane is not deep: the linear branch, |m| or |m| S1 too large (or NaN); and the
+     * compare leaves out z not finite */
     const vm out_of_range = OR_MASK(NGE(F(SP_DEEP_M_MAX), ABS(mh)), NGE(F(0x1p127f), ABS(P))); /* P: +-inf, NaN */
-    const vf w = SELECT(OR_MASK(OR_MASK(GT(z, F(k->thr)), out_of_range), NOT_FINITE(z)), ZERO(), az);
-    *deep = GT(w, F(SP_BBETA_A_MAIN));
+    const vf w = SELECT(OR_MASK(GT(z, F(k->thr)), out_of_range), ZERO(), az);
+    *deep = GT(w, sp_nan_unless_finite(z, SP_BBETA_A_MAIN));
     /* -m t: the sign of -dy (mh's may not be, for a zero dy: +0 - -0 in the renormalisation) */
     return SELECT(GT(z, F(k->thr)), ZERO(), XOR(outa, XOR(SIGN(dy), F(-0.0f))));
 }
