@@ -52,6 +52,13 @@ static size_t nisas;
 static uint64_t seed = DEFAULT_SEED;
 static size_t ncases = DEFAULT_CASES;
 
+/* 2 where fewer random cases were asked for (emulated CPUs, sanitizers: each case costs far more there):
+ * the fixed-layout tests then take every other layout; 1 natively. */
+static size_t reduced_step(void)
+{
+    return ncases < DEFAULT_CASES ? 2 : 1;
+}
+
 static void describe(const tcase *t, const size_t *base)
 {
     print_error("  case: %s, alias %s, beta %a, threshold %a, shape (", op_name(t->op), alias_names[t->alias],
@@ -344,9 +351,7 @@ static void test_gather_buffer_boundaries(void **state)
     } combos[] = {{2, 1, A_SEPARATE}, {1, 2, A_SEPARATE},  {-1, 3, A_SEPARATE}, {3, -1, A_SEPARATE},
                   {-2, 0, A_SEPARATE}, {2, 2, A_OUT_IS_IN1}, {-3, -3, A_OUT_IS_IN1}, {1, -1, A_SEPARATE}};
     size_t runs = 0;
-    /* fewer where each case costs far more (emulated CPUs, sanitizers: fewer random cases asked for): every
-     * other layout, alternating with size and op */
-    const size_t step = ncases < DEFAULT_CASES ? 2 : 1;
+    const size_t step = reduced_step(); /* every other layout, alternating with size and op */
     for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         const size_t chunk = CHUNK_BYTES / op_elem_size(op);
         const size_t sizes[] = {chunk - 1, chunk, chunk + 1, 2 * chunk - 1, 2 * chunk + 1, 3 * chunk + 7};
@@ -459,8 +464,7 @@ static void test_transposed_tiles(void **state)
      * it costs a minute under valgrind) */
     static const size_t row_extents[] = {9, 31, 32, 70}, col_extents[] = {17, 33, 65, 300};
     enum { IN_T, OUT_T, IN_PLACE_T, REVERSED_T, BROADCAST_T, OUTER_T, NMODES };
-    /* fewer where each case costs far more (emulated CPUs, sanitizers: fewer random cases asked for) */
-    const int step = ncases < DEFAULT_CASES ? 2 : 1;
+    const int step = (int)reduced_step();
     size_t runs = 0;
     for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
         for (size_t a = 0; a < sizeof row_extents / sizeof row_extents[0]; a++) {
@@ -598,18 +602,8 @@ int main(int argc, char **argv)
         seed = strtoull(argv[1], NULL, 0);
     if (argc > 2)
         ncases = (size_t)strtoull(argv[2], NULL, 0);
-    nisas = supported_isas(isas);
-    /* valgrind (SP_TEST_REDUCED; SOFTPLUS_ISA picks the set) and the emulated CPU models (a third
-     * argument "active": the set the model's CPUID selects, whose instructions are what qemu checks)
-     * run the active set alone; every set runs natively and under ASan. */
-    int active_only = argc > 3 && strcmp(argv[3], "active") == 0;
-#ifdef SP_TEST_REDUCED
-    active_only = 1;
-#endif
-    if (active_only) {
-        isas[0] = softplus_active_isa();
-        nisas = 1;
-    }
+    /* a third argument "active": the emulated CPU models' runs (every set runs natively and under ASan) */
+    nisas = tested_isas(isas, argc > 3 && strcmp(argv[3], "active") == 0);
     print_message("seed 0x%llx; ISAs:", (unsigned long long)seed);
     for (size_t i = 0; i < nisas; i++)
         print_message(" %s", softplus_isa_name(isas[i]));

@@ -416,6 +416,20 @@ static inline size_t supported_isas(softplus_isa *list)
     return n;
 }
 
+/* The kernel sets a test runs: every one this CPU supports, or the active one alone where each run costs
+ * far more -- valgrind (SP_TEST_REDUCED; SOFTPLUS_ISA picks the set there) and, asked for, an emulated CPU
+ * model (whose CPUID picks it, and whose instructions are what the emulation checks). */
+static inline size_t tested_isas(softplus_isa *list, int active_only)
+{
+#ifdef SP_TEST_REDUCED
+    active_only = 1;
+#endif
+    if (!active_only)
+        return supported_isas(list);
+    list[0] = softplus_active_isa();
+    return 1;
+}
+
 /* The best ISA by the documented preference (the priority column of src/lists.h; the first listed
  * wins a tie), found through the public API only. */
 static inline softplus_isa best_by_preference(void)
