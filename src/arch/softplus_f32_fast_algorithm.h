@@ -81,6 +81,8 @@
  *   bench/peers: README.md.
  */
 
+#include "arch/softplus_f32_masks.h" /* sp_nan_unless_finite */
+
 /* The coefficients (tests/tools/softplus_f32_fast_coeffs.sollya) and the reduction's constants. */
 #define SP_FAST_SHIFT 0x1.8p23f           /* 12582912: round to integer in the low mantissa bits */
 #define SP_FAST_INV_LN2 0x1.715476p+0f    /* 1/ln2 = 1.44269502 */

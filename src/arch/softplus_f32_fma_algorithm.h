@@ -102,6 +102,8 @@
  *   fl(beta*x) > threshold returns x (or dy) unchanged.
  */
 
+#include "arch/softplus_f32_masks.h" /* sp_nan_unless_finite */
+
 static int sp_f32_bbeta_range_ok(float abs_beta)
 {
     return abs_beta >= 0x1p-20f && abs_beta <= 0x1p+16f;
@@ -244,15 +246,6 @@ SP_INLINE void sp_fwd_front(const sp_f32_k *k, int unit, vf x, vf *th, vf *tl)
  * dy * 1 is dy. Special lanes (NaN, infinities) are flagged in every mode. */
 #define SP_FWD_THRESHOLD_FREE 16.0f
 #define SP_BWD_THRESHOLD_FREE 18.0f
-
-/* c where m is finite and NaN where it is not (m*0 is NaN for +-inf and NaN, +-0 otherwise, and c + +-0 is c):
- * an unordered compare against it flags the lanes where m is not finite as well as those the compare
- * itself selects, one multiply-add and one compare in place of two compares and their or (per 16 lanes
- * on AVX-512 also one mask move fewer). Its result is c or NaN, never subnormal, whatever m is. */
-SP_INLINE vf sp_nan_unless_finite(vf m, float c)
-{
-    return FMA(m, ZERO(), F(c));
-}
 
 /* y = softplus(x) from t; *special flags the lanes (NaN, +-inf, beta*x overflowing) that the scalar
  * reference must redo. */

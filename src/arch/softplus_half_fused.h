@@ -461,7 +461,7 @@ SP_INLINE vf sp_half_inv_finish(const sp_f32_k *k, int unit, vf y, vf g, vm *spe
      * decides (NaN below 0, a finite x above): those lanes are special (z < 2^-100) */
     const vm zero = LT(ABS(y), F(0x1p-149f));
     const vf zs = SELECT(zero, one, z);
-    *special = OR_MASK(NGE(zs, F(0x1p-100f)), NOT_FINITE(zs));
+    *special = NGE(zs, sp_nan_unless_finite(zs, 0x1p-100f));
     const vm lo = LT(z, F(0.45f)), hi = GT(z, F(SP_HALF_INV_HI));
     /* u = expm1(z) = 2^k m below 0.45, m in [0.75, 1.5] */
     const vf mt = MANT(g), kt = LOGB(g);
