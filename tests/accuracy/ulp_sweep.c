@@ -9,7 +9,8 @@
  * (softplus, sigmoid and the rounded product beta*x that decides the threshold rule) and runs every
  * kernel and op of src/lists.h (a multiplier of 1 where the op has one), for every threshold on it; --op
  * limits the ops, and NAME:K checks that one on every K-th input only (its reference is then computed
- * for those alone). Each (kernel, op, threshold) keeps
+ * for those alone). A kernel whose results of a block are bit-identical to those of the tier's kernel
+ * before it (AVX-512 and AVX2) takes that one's stat for the block (twin_of). Each (kernel, op, threshold) keeps
  * its worst error with the input that shows it and how many results are over 0.5 ULP and over the
  * kernel's bound (SP_MAX_ULP_*, see ulp.h for how errors are measured). The exit status is 1 when any
  * kernel exceeds its bound anywhere, 2 for a usage error, else 0.
@@ -81,12 +82,12 @@ typedef struct f32_op_block {
     double ref[BLOCK], scale[BLOCK];
 } f32_op_block;
 
-/* A thread's block buffers: inputs, outputs, dy = 1, the rounded products and the references. */
+/* A thread's block buffers: inputs, each kernel's outputs, dy = 1, the rounded products and the references. */
 typedef struct buffers {
-    union { float f32[BLOCK]; double f64[BLOCK]; } x, y, ones, zf, xs; /* xs: every op_step-th x */
+    union { float f32[BLOCK]; double f64[BLOCK]; } x, ones, zf, xs; /* xs: every op_step-th x */
+    union { float f32[BLOCK]; double f64[BLOCK]; } out[MAX_KERNELS];
     long double ref[OPS][BLOCK]; /* f64 */
     f32_op_block f32_ops[OPS], f32_far; /* f32_far: every FAR_SAMPLE-th of one op's, far below a threshold */
-    double err[BLOCK]; /* f32: a kernel's errors in a block, NaN where f32_check_one decides */
 } buffers;
 
 typedef struct worker {
@@ -94,7 +95,34 @@ typedef struct worker {
     pthread_t thread;
     buffers *buf;
     sweep_stat stats[MAX_KERNELS][OPS][MAX_THRESHOLDS];
+    /* set once a kernel's results differ in some block from those of its twin (twin_of) */
+    unsigned char differs[MAX_KERNELS][OPS][MAX_THRESHOLDS];
 } worker;
+
+/* The kernel before k of the same tier that runs op, or -1. The FMA kernels of a tier return the same
+ * bits (AVX2, AVX-512: tests/accuracy/test_digest.c), so with their results compared first (memcmp, a
+ * fraction of checking them) a block whose results equal the twin's takes the twin's stat, which is then
+ * exactly what checking them would give: it was, up to this block, and the same results change it alike. */
+static int twin_of(const config *cfg, int k, sp_op op)
+{
+    for (int j = k - 1; j >= 0; j--)
+        if (cfg->kernels[j].tier == cfg->kernels[k].tier && ulp_kernel_owns(&cfg->kernels[j], op))
+            return j;
+    return -1;
+}
+
+/* Whether kernel k's results of this block for (op, threshold t) are its twin's, so that its stat is the
+ * twin's; once a block differs, never again (its stat has gone its own way). */
+static int same_as_twin(worker *w, int k, sp_op op, int t, size_t bytes)
+{
+    const int j = twin_of(w->cfg, k, op);
+    if (j < 0 || w->differs[k][op][t] || memcmp(&w->buf->out[k], &w->buf->out[j], bytes) != 0) {
+        w->differs[k][op][t] = 1;
+        return 0;
+    }
+    w->stats[k][op][t] = w->stats[j][op][t];
+    return 1;
+}
 
 static void note(sweep_stat *s, double err, double bound, uint64_t index, uint64_t x_bits, uint64_t got_bits,
                  long double want)
@@ -192,28 +220,32 @@ static void f32_check_one(sweep_stat *s, const f32_op_block *b, size_t i, float 
         note(s, err, bound, index, bits_f32(b->x[i]), bits_f32(got), want);
 }
 
-/* The 2^34-odd checks of a full sweep in two passes: a branch-free one computes every result's error where
- * that is |got - ref| * scale or 0 (an exact linear result) and NaN where it needs f32_check_one (a wrong
- * linear result, an infinite or NaN result or reference, a zero of the wrong sign); the second sends to
- * f32_check_one only the errors that would change the stat: over 0.5, or over the worst so far (an error
- * equal to the worst changes nothing, as a worker's indices only grow). */
+/* The 2^34-odd checks of a full sweep: a result's error is |got - ref| * scale or 0 (an exact linear result),
+ * computed branch-free, and NaN where it needs f32_check_one (a wrong linear result, an infinite or NaN
+ * result or reference, a zero of the wrong sign); only errors that would change the stat go further: over
+ * the worst so far (an error equal to the worst changes nothing, as a worker's indices only grow) to
+ * f32_check_one, others over 0.5 to the counts. */
 static void f32_check_block(sweep_stat *s, const f32_op_block *b, const float *y, size_t m, float threshold,
-                            double bound, double *err, uint64_t first, uint64_t step)
+                            double bound, uint64_t first, uint64_t step)
 {
+    double settled = s->seen ? fmin(s->worst, 0.5) : -INFINITY; /* errors up to this change nothing */
     for (size_t i = 0; i < m; i++) {
         const uint32_t yb = bits_f32(y[i]);
         const int linear = b->zf[i] > threshold;
         const int exact = yb == bits_f32(b->linear_value[i]);
         const int zero_sign = (yb << 1) == 0 && (yb >> 31) != (uint32_t)(bits_f64(b->ref[i]) >> 63);
         const double e = fabs((double)y[i] - b->ref[i]) * b->scale[i];
-        err[i] = linear ? (exact ? 0.0 : NAN) : (zero_sign ? NAN : e);
-    }
-    double settled = s->seen ? fmin(s->worst, 0.5) : -INFINITY; /* errors up to this change nothing */
-    for (size_t i = 0; i < m; i++)
-        if (!(err[i] <= settled)) {
-            f32_check_one(s, b, i, y[i], threshold, bound, first + i * step);
-            settled = fmin(s->worst, 0.5);
+        const double err = linear ? (exact ? 0.0 : NAN) : (zero_sign ? NAN : e);
+        if (err <= settled)
+            continue;
+        if (s->seen && err <= s->worst) { /* over 0.5, not over the worst: only the counts change */
+            s->over_half++;
+            s->over_bound += err > bound;
+            continue;
         }
+        f32_check_one(s, b, i, y[i], threshold, bound, first + i * step);
+        settled = fmin(s->worst, 0.5);
+    }
 }
 
 /* A finite threshold changes a result only where fl(beta*x) > threshold, and the run with +inf checks every
@@ -236,7 +268,7 @@ static void sweep_block_f32(worker *w, uint64_t first, size_t n)
 {
     const config *cfg = w->cfg;
     const float beta = (float)cfg->beta;
-    float *y = w->buf->y.f32, *ones = w->buf->ones.f32;
+    float *ones = w->buf->ones.f32;
     int has_inf = 0;
     for (int t = 0; t < cfg->threshold_count; t++)
         has_inf |= cfg->thresholds[t] == INFINITY;
@@ -280,10 +312,12 @@ static void sweep_block_f32(worker *w, uint64_t first, size_t n)
                 const ulp_kernel *kern = &cfg->kernels[k];
                 if (!ulp_kernel_owns(kern, (sp_op)op))
                     continue;
+                float *y = w->buf->out[k].f32;
                 void *const ptrs[3] = {y, ulp_op_inputs((sp_op)op) == 2 ? (void *)ones : (void *)b->x, (void *)b->x};
                 kern->op[op]->run(m, ptrs, &p);
-                f32_check_block(&w->stats[k][op][t], b, y, m, p.threshold, ulp_bound(kern->op[op], beta),
-                                w->buf->err, first, st);
+                if (!same_as_twin(w, k, (sp_op)op, t, m * sizeof *y))
+                    f32_check_block(&w->stats[k][op][t], b, y, m, p.threshold, ulp_bound(kern->op[op], beta), first,
+                                    st);
             }
         }
     }
@@ -294,7 +328,7 @@ static void sweep_block_f64(worker *w, uint64_t first, size_t n)
     const config *cfg = w->cfg;
     const double beta = cfg->beta;
     const double near = f64_near_threshold(cfg);
-    double *x = w->buf->x.f64, *y = w->buf->y.f64, *ones = w->buf->ones.f64, *zf = w->buf->zf.f64;
+    double *x = w->buf->x.f64, *ones = w->buf->ones.f64, *zf = w->buf->zf.f64;
     for (size_t j = 0; j < n; j++) {
         x[j] = ulp_sample_f64(cfg->seed, first + j, beta, near);
         ones[j] = 1.0;
@@ -305,22 +339,27 @@ static void sweep_block_f64(worker *w, uint64_t first, size_t n)
     }
     for (int t = 0; t < cfg->threshold_count; t++) {
         const sp_params_f64 p = {beta, cfg->thresholds[t]};
-        for (int k = 0; k < cfg->kernel_count; k++) {
-            const ulp_kernel *kern = &cfg->kernels[k];
-            for (int op = 0; op < OPS; op++) {
-                if (!ulp_kernel_owns(kern, (sp_op)op) || !cfg->op_step[op])
+        for (int op = 0; op < OPS; op++) {
+            if (!cfg->op_step[op])
+                continue;
+            const size_t st = (size_t)cfg->op_step[op], m = (n + st - 1) / st;
+            double *in = x;
+            if (st > 1) {
+                in = w->buf->xs.f64;
+                for (size_t i = 0; i < m; i++)
+                    in[i] = x[i * st];
+            }
+            const long double *ref = w->buf->ref[op];
+            for (int k = 0; k < cfg->kernel_count; k++) {
+                const ulp_kernel *kern = &cfg->kernels[k];
+                if (!ulp_kernel_owns(kern, (sp_op)op))
                     continue;
                 const double bound = ulp_bound(kern->op[op], beta);
-                const size_t st = (size_t)cfg->op_step[op], m = (n + st - 1) / st;
-                double *in = x;
-                if (st > 1) {
-                    in = w->buf->xs.f64;
-                    for (size_t i = 0; i < m; i++)
-                        in[i] = x[i * st];
-                }
+                double *y = w->buf->out[k].f64;
                 void *const ptrs[3] = {y, ulp_op_inputs((sp_op)op) == 2 ? (void *)ones : (void *)in, in};
                 kern->op[op]->run(m, ptrs, &p);
-                const long double *ref = w->buf->ref[op];
+                if (same_as_twin(w, k, (sp_op)op, t, m * sizeof *y))
+                    continue;
                 sweep_stat *s = &w->stats[k][op][t];
                 for (size_t i = 0; i < m; i++) {
                     const size_t j = i * st;
