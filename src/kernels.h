@@ -34,6 +34,19 @@
 #define SP_INLINE static inline
 #endif
 
+/* Asks for the cache line SP_PREFETCH_BYTES beyond address p, for reading. The address is computed as an
+ * integer, so it may lie beyond the array (a prefetch never faults and reads nothing the program sees).
+ * The vector loops (arch/softplus_loop.h, arch/softplus_half_fused.h) prefetch their inputs so in calls of
+ * at least SP_LOOP_PREFETCH_FROM bytes per input: a kernel file may set it (AVX-512: 0, every call), else
+ * SP_PREFETCH_FROM_DEFAULT. Measurements: arch/softplus_loop.h. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SP_PREFETCH_AHEAD(p) __builtin_prefetch((const void *)((uintptr_t)(p) + SP_PREFETCH_BYTES))
+#else
+#define SP_PREFETCH_AHEAD(p) ((void)(p))
+#endif
+#define SP_PREFETCH_BYTES 4096
+#define SP_PREFETCH_FROM_DEFAULT ((size_t)1 << 20)
+
 /* beta and threshold in the compute type: sp_params_f32, sp_params_f64. */
 #define SP_PARAMS_TYPE(ctx, tag, TAG, storage, size, compute, ctag)                                  \
     typedef struct sp_params_##tag {                                                                 \

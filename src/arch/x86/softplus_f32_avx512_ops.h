@@ -60,6 +60,7 @@ typedef __mmask16 vm;
 #define SELECT(m, a, b) _mm512_mask_mov_ps(b, m, a) /* m ? a : b */
 #define ZERO() _mm512_setzero_ps()
 #define SP_LOOP_W 16
+#define SP_LOOP_PREFETCH_FROM 0 /* prefetching gained in cache too (arch/softplus_loop.h) */
 #define SP_LOOP_LOADU(p) _mm512_loadu_ps(p)
 #define SP_LOOP_STOREU(p, v) _mm512_storeu_ps(p, v)
 #define SP_LOOP_LOADA(p) _mm512_load_ps(p)

@@ -83,6 +83,7 @@ static void sp_f64_load_tables(sp_f64_tables *t)
 #define LOOKUP(t, i) _mm512_permutex2var_pd((t).lo, SP_I(i), (t).hi)
 
 #define SP_LOOP_W 8
+#define SP_LOOP_PREFETCH_FROM 0 /* prefetching gained in cache too (arch/softplus_loop.h) */
 #define SP_LOOP_LOADU(p) _mm512_loadu_pd(p)
 #define SP_LOOP_STOREU(p, v) _mm512_storeu_pd(p, v)
 #define SP_LOOP_LOADA(p) _mm512_load_pd(p)
