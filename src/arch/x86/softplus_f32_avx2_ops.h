@@ -64,6 +64,8 @@ typedef __m256 vm; /* lane masks are all-ones/all-zeros vectors */
 #define SP_LOOP_STOREU(p, v) _mm256_storeu_ps(p, v)
 #define SP_LOOP_LOADA(p) _mm256_load_ps(p)
 #define SP_LOOP_STOREA(p, v) _mm256_store_ps(p, v)
+#define SP_LOOP_STREAM(p, v) _mm256_stream_ps(p, v)
+#define SP_LOOP_STREAM_FENCE() _mm_sfence()
 #define SP_LOOP_BITS(m) ((uint64_t)_mm256_movemask_ps(m))
 /* The last k = 1..7 elements as a vector with zeros above and the way back, in registers: a 128-bit half
  * and the rest by arch/x86/f32_tail_sse41.h's moves. */

@@ -65,6 +65,8 @@ typedef __mmask16 vm;
 #define SP_LOOP_STOREU(p, v) _mm512_storeu_ps(p, v)
 #define SP_LOOP_LOADA(p) _mm512_load_ps(p)
 #define SP_LOOP_STOREA(p, v) _mm512_store_ps(p, v)
+#define SP_LOOP_STREAM(p, v) _mm512_stream_ps(p, v)
+#define SP_LOOP_STREAM_FENCE() _mm_sfence()
 /* One element (a one-element call) by a scalar load and store: a masked load cannot take its bytes from
  * a store still in flight (the caller's, or this kernel's previous masked store to a neighbouring or the
  * same element), and waits for it to retire: 33 against 15 ns per n = 1 call on AMD Zen. */

@@ -149,6 +149,8 @@ typedef __m128 vm; /* lane masks are all-ones/all-zeros vectors */
 #define SP_LOOP_STOREU(p, v) _mm_storeu_ps(p, v)
 #define SP_LOOP_LOADA(p) _mm_load_ps(p)
 #define SP_LOOP_STOREA(p, v) _mm_store_ps(p, v)
+#define SP_LOOP_STREAM(p, v) _mm_stream_ps(p, v)
+#define SP_LOOP_STREAM_FENCE() _mm_sfence()
 #define SP_LOOP_BITS(m) ((uint64_t)_mm_movemask_ps(m))
 /* The last k = 1..3 elements: arch/x86/f32_tail_sse41.h */
 #define SP_LOOP_LOAD_TAIL(p, k) sp_load_tail3(p, k)

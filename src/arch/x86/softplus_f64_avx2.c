@@ -145,6 +145,8 @@ SP_INLINE void sp_store_tail(double *p, __m256d v, size_t k)
 #define SP_LOOP_STOREU(p, v) _mm256_storeu_pd(p, v)
 #define SP_LOOP_LOADA(p) _mm256_load_pd(p)
 #define SP_LOOP_STOREA(p, v) _mm256_store_pd(p, v)
+#define SP_LOOP_STREAM(p, v) _mm256_stream_pd(p, v)
+#define SP_LOOP_STREAM_FENCE() _mm_sfence()
 #define SP_LOOP_LOAD_TAIL(p, k) sp_load_tail(p, k)
 #define SP_LOOP_STORE_TAIL(p, v, k) sp_store_tail(p, v, k)
 

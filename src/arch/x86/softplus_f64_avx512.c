@@ -88,6 +88,8 @@ static void sp_f64_load_tables(sp_f64_tables *t)
 #define SP_LOOP_STOREU(p, v) _mm512_storeu_pd(p, v)
 #define SP_LOOP_LOADA(p) _mm512_load_pd(p)
 #define SP_LOOP_STOREA(p, v) _mm512_store_pd(p, v)
+#define SP_LOOP_STREAM(p, v) _mm512_stream_pd(p, v)
+#define SP_LOOP_STREAM_FENCE() _mm_sfence()
 /* One element by a scalar load and store: a masked load waits for an overlapping store in flight
  * (arch/x86/softplus_f32_avx512.c) */
 #define SP_LOOP_LOAD_TAIL(p, k)                                                                      \

@@ -669,6 +669,8 @@ static SP_NOINLINE __m128d sp_special_binary(sp_ref_binary op, __m128d in1v, __m
 #define SP_LOOP_STOREU(p, v) _mm_storeu_pd(p, v)
 #define SP_LOOP_LOADA(p) _mm_load_pd(p)
 #define SP_LOOP_STOREA(p, v) _mm_store_pd(p, v)
+#define SP_LOOP_STREAM(p, v) _mm_stream_pd(p, v)
+#define SP_LOOP_STREAM_FENCE() _mm_sfence()
 #define SP_LOOP_LOAD_TAIL(p, k) _mm_load_sd(p) /* k = 1: the element and a zero */
 #define SP_LOOP_STORE_TAIL(p, v, k) _mm_store_sd(p, v)
 #define SP_LOOP_BITS(m) ((uint64_t)(m))

@@ -1,0 +1,179 @@
+/* test_streaming.c -- calls whose output is written around the caches give the bits of small calls.
+ * SPDX-License-Identifier: MIT
+ *
+ * An output of at least SP_LOOP_STREAM_FROM bytes (16 MiB, arch/softplus_loop.h) is written with
+ * non-temporal stores where the kernel set has them (x86): the elements up to the output's vector
+ * alignment run first as a partial vector, then the blocks store aligned vectors, and special lanes are
+ * redone over what the blocks streamed. For every ISA this machine runs (the active one under valgrind),
+ * both accuracy tiers, and every f32 and f64 op: 16 MiB / element size + 37 elements (one in 16 an
+ * interesting value: NaNs, infinities, subnormals, the deep and linear ranges), the output at element offsets 1 and
+ * one below a 64-byte line (the longest and the shortest head) and in place at a line (no head). The
+ * reference is the same op on the same inputs in calls of 1000 elements, which never stream. The scalar
+ * set has no vector loop and is left out. Every output element must equal
+ * it bit for bit, and the elements just outside the output keep their canaries.
+ *
+ * Usage: test_streaming [quick]  (quick: forward and backward f32 only, offset 1 and in place; for
+ * valgrind and the emulator)
+ */
+#include "unit_common.h"
+
+#define STREAM_BYTES ((size_t)16 << 20) /* SP_LOOP_STREAM_FROM */
+#define EXTRA 37
+#define CHUNK 1000
+#define LINE 64
+
+static int quick;
+
+/* The element count of a streamed call and the arena (in bytes) that holds one operand with a line of
+ * offsets and a canary line on each side. */
+static size_t stream_count(size_t es)
+{
+    return STREAM_BYTES / es + EXTRA;
+}
+
+static size_t arena_bytes(size_t es)
+{
+    return (LINE + stream_count(es) * es + 2 * LINE + LINE - 1) / LINE * LINE; /* a multiple of the alignment */
+}
+
+/* One element in 16 an interesting value (specials among them: their lanes are redone over streamed
+ * stores), the others uniform in [-30, 30] (a special path per element would make the test slow). */
+static void ordinary_or_interesting(sp_rng *rng, size_t es, unsigned char *out)
+{
+    if (rng_below(rng, 16) == 0) {
+        interesting_value(rng, es, out);
+        return;
+    }
+    const double v = 60.0 * rng_unit(rng) - 30.0;
+    const float f = (float)v;
+    memcpy(out, es == sizeof(float) ? (const void *)&f : (const void *)&v, es);
+}
+
+static softplus_status run(sp_fn fn, size_t n, void *out, void *in1, void *in2)
+{
+    const size_t shape[1] = {n};
+    const sp_call c = {fn, 1, shape, {out, in1, in2}, {NULL, NULL, NULL}, 1.0, 20.0};
+    return call_run(&c);
+}
+
+/* The reference under the active ISA and tier: calls of CHUNK elements, which never stream. */
+static void reference(sp_fn fn, unsigned char *const *in, unsigned char *want)
+{
+    const size_t es = op_elem_size(fn), n = stream_count(es);
+    const size_t inputs = op_noperands(fn) - 1;
+    for (size_t i = 0; i < n; i += CHUNK) {
+        const size_t m = n - i < CHUNK ? n - i : CHUNK;
+        if (run(fn, m, want + i * es, in[0] + LINE + i * es, inputs > 1 ? in[1] + LINE + i * es : NULL) !=
+            SOFTPLUS_OK)
+            fail_msg("%s: a reference call failed", op_name(fn));
+    }
+}
+
+/* One (op, offset) under the active ISA and tier against want: offset in elements from a line, or -1 for
+ * in place (at a line). */
+static int check(sp_fn fn, long offset, unsigned char *const *in, unsigned char *out_arena, const unsigned char *want)
+{
+    const size_t es = op_elem_size(fn), n = stream_count(es);
+    const size_t inputs = op_noperands(fn) - 1;
+    unsigned char *out;
+    if (offset < 0) { /* in place over a copy of the first input */
+        out = out_arena + LINE;
+        memcpy(out, in[0] + LINE, n * es);
+    } else {
+        out = out_arena + LINE + (size_t)offset * es;
+    }
+    memset(out - LINE, 0xc3, LINE);
+    memset(out + n * es, 0xc3, LINE);
+    if (run(fn, n, out, offset < 0 ? out : in[0] + LINE, inputs > 1 ? in[1] + LINE : NULL) != SOFTPLUS_OK)
+        fail_msg("%s: the streamed call failed", op_name(fn));
+    for (size_t b = 0; b < LINE; b++)
+        if (out[-1 - (ptrdiff_t)b] != 0xc3 || out[n * es + b] != 0xc3) {
+            print_error("%s under %s (%s), offset %ld: a byte outside the output changed\n", op_name(fn),
+                        softplus_isa_name(softplus_active_isa()),
+                        softplus_accuracy_mode() == SOFTPLUS_ACCURACY_FAST ? "fast" : "strict", offset);
+            return 0;
+        }
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(out + i * es, want + i * es, es) != 0) {
+            char got_s[64], want_s[64], x_s[64];
+            print_error("%s under %s (%s), offset %ld, element %zu of %zu: got %s, small calls give %s (first "
+                        "input %s)\n",
+                        op_name(fn), softplus_isa_name(softplus_active_isa()),
+                        softplus_accuracy_mode() == SOFTPLUS_ACCURACY_FAST ? "fast" : "strict", offset, i, n,
+                        elem_str(got_s, sizeof got_s, out + i * es, es), elem_str(want_s, sizeof want_s, want + i * es, es),
+                        elem_str(x_s, sizeof x_s, in[0] + LINE + i * es, es));
+            return 0;
+        }
+    return 1;
+}
+
+static void test_streamed_calls_give_the_bits_of_small_calls(void **state)
+{
+    (void)state;
+    const size_t bytes = arena_bytes(sizeof(double)) > arena_bytes(sizeof(float)) ? arena_bytes(sizeof(double))
+                                                                                  : arena_bytes(sizeof(float));
+    unsigned char *in[2], *out_arena, *want;
+    in[0] = aligned_alloc(LINE, bytes);
+    in[1] = aligned_alloc(LINE, bytes);
+    out_arena = aligned_alloc(LINE, bytes);
+    want = aligned_alloc(LINE, bytes);
+    assert_non_null(in[0]);
+    assert_non_null(in[1]);
+    assert_non_null(out_arena);
+    assert_non_null(want);
+    softplus_isa isas[8];
+    const size_t nisas = tested_isas(isas, 0); /* valgrind: the active set alone */
+    const softplus_accuracy tiers[] = {SOFTPLUS_ACCURACY_STRICT, SOFTPLUS_ACCURACY_FAST};
+    size_t calls = 0;
+    for (sp_fn fn = 0; fn < SP_FN_COUNT; fn++) {
+        const size_t es = op_elem_size(fn);
+        if (es != sizeof(float) && es != sizeof(double))
+            continue; /* the half formats run their own loop, which does not stream */
+        if (quick && (es != sizeof(float) || (fn_op(fn) != SP_OP_FWD && fn_op(fn) != SP_OP_BWD)))
+            continue;
+        sp_rng rng = {0x57ea3000u + (uint64_t)fn};
+        for (size_t k = 0; k < 2; k++)
+            for (size_t i = 0; i < stream_count(es); i++)
+                ordinary_or_interesting(&rng, es, in[k] + LINE + i * es);
+        const long offsets_full[] = {1, (long)(LINE / es) - 1, -1}, offsets_quick[] = {1, -1};
+        const long *offsets = quick ? offsets_quick : offsets_full;
+        const size_t noffsets = quick ? 2 : 3;
+        for (size_t ii = 0; ii < nisas; ii++) {
+            if (isas[ii] == SOFTPLUS_ISA_SCALAR)
+                continue;
+            assert_int_equal(softplus_set_isa(isas[ii]), SOFTPLUS_OK);
+            for (size_t t = 0; t < (es == sizeof(float) ? 2u : 1u); t++) { /* f64 is strict in both tiers */
+                assert_int_equal(softplus_set_accuracy(tiers[t]), SOFTPLUS_OK);
+                reference(fn, in, want);
+                for (size_t o = 0; o < noffsets; o++) {
+                    if (!check(fn, offsets[o], in, out_arena, want))
+                        fail();
+                    calls++;
+                }
+            }
+        }
+    }
+    assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
+    assert_int_equal(softplus_set_accuracy(SOFTPLUS_ACCURACY_STRICT), SOFTPLUS_OK);
+    free(in[0]);
+    free(in[1]);
+    free(out_arena);
+    free(want);
+    print_message("%zu streamed calls over %zu ISA(s) and both tiers: all equal the small calls' bits\n", calls,
+                  nisas);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1) {
+        if (strcmp(argv[1], "quick") != 0) {
+            fprintf(stderr, "usage: test_streaming [quick]\n");
+            return 2;
+        }
+        quick = 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_streamed_calls_give_the_bits_of_small_calls),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
