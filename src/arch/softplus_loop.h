@@ -266,8 +266,9 @@ SP_INLINE size_t SP_LOOP_BLOCKS_(size_t n, size_t i, SP_LOOP_IN_L_(SP_LOOP_PARAM
             for (size_t j = 0; j < m; j += SP_LOOP_W) {
                 SP_LOOP_IN_E_(SP_LOOP_LOAD_IN_)
                 SP_LOOP_M sm;
-                SP_LOOP_STORE_OUT_(stream, out + i + j, SP_LOOP_CALL_(SP_LOOP_STAGE2, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_),
-                                                              SP_LOOP_B_L_(SP_LOOP_LOAD_B_), &sm));
+                const SP_LOOP_V r = SP_LOOP_CALL_(SP_LOOP_STAGE2, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_),
+                                                   SP_LOOP_B_L_(SP_LOOP_LOAD_B_), &sm);
+                SP_LOOP_STORE_OUT_(stream, out + i + j, r);
                 (void)sm;
             }
             i += m;
@@ -302,6 +303,11 @@ SP_INLINE size_t SP_LOOP_BLOCKS_(size_t n, size_t i, SP_LOOP_IN_L_(SP_LOOP_PARAM
 SP_INLINE void SP_LOOP_NAME(size_t n, SP_LOOP_IN_L_(SP_LOOP_PARAM_), SP_LOOP_T *out,
                             const SP_LOOP_CTX *ctx, int mode)
 {
+    if (n < SP_LOOP_W) { /* a partial vector alone, first: nothing of the block loop's set-up runs */
+        if (n)
+            SP_LOOP_PARTIAL_(0, n);
+        return;
+    }
     size_t i = 0;
     const int ahead = n + 1 > SP_LOOP_PREFETCH_FROM / sizeof(SP_LOOP_T); /* n >= FROM / size, FROM 0 included */
     /* One whole vector and a tail (n < 2W): in registers like the tail below. Through a block's buffers it
@@ -323,6 +329,8 @@ SP_INLINE void SP_LOOP_NAME(size_t n, SP_LOOP_IN_L_(SP_LOOP_PARAM_), SP_LOOP_T *
         i = SP_LOOP_W;
     }
 #ifdef SP_LOOP_STREAM
+    /* a large output: the elements below its first vector-aligned one as a partial vector, then the blocks
+     * with aligned non-temporal stores */
     const size_t vector_bytes = SP_LOOP_W * sizeof(SP_LOOP_T);
     const int stream = n >= SP_LOOP_STREAM_FROM / sizeof(SP_LOOP_T) && (uintptr_t)out % sizeof(SP_LOOP_T) == 0;
     if (stream) {

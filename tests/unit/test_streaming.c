@@ -100,7 +100,8 @@ static int check(sp_fn fn, long offset, unsigned char *const *in, unsigned char 
                         "input %s)\n",
                         op_name(fn), softplus_isa_name(softplus_active_isa()),
                         softplus_accuracy_mode() == SOFTPLUS_ACCURACY_FAST ? "fast" : "strict", offset, i, n,
-                        elem_str(got_s, sizeof got_s, out + i * es, es), elem_str(want_s, sizeof want_s, want + i * es, es),
+                        elem_str(got_s, sizeof got_s, out + i * es, es),
+                        elem_str(want_s, sizeof want_s, want + i * es, es),
                         elem_str(x_s, sizeof x_s, in[0] + LINE + i * es, es));
             return 0;
         }
