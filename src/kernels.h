@@ -29,9 +29,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define SP_NOINLINE __attribute__((noinline))
 #define SP_INLINE static inline __attribute__((always_inline))
+#define SP_UNLIKELY(c) __builtin_expect(!!(c), 0)
 #else
 #define SP_NOINLINE
 #define SP_INLINE static inline
+#define SP_UNLIKELY(c) (c)
 #endif
 
 /* Asks for the cache line SP_PREFETCH_BYTES beyond address p, for reading. The address is computed as an
