@@ -97,9 +97,10 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 run_suite asan build-test-asan "${NATIVE_ARGS[@]}" "-DCMAKE_C_FLAGS=$SAN_FLAGS" "-DCMAKE_CXX_FLAGS=$SAN_FLAGS" \
     -- -LE 'python|abi|docs' -E '^consumers\.(deb|source_tarball)$'
 
-# TSan over the thread tests: first calls racing, set_isa racing compute, concurrent strided calls.
+# TSan over the thread tests: first calls racing, set_isa racing compute, concurrent strided calls (the
+# benchmarks, none of them labelled threads, are not built).
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-run_suite tsan build-test-tsan "${NATIVE_ARGS[@]}" -DSOFTPLUS_TEST_REDUCED=ON \
+run_suite tsan build-test-tsan "${NATIVE_ARGS[@]}" -DSOFTPLUS_TEST_REDUCED=ON -DSOFTPLUS_BUILD_BENCH=OFF \
     -DCMAKE_C_FLAGS=-fsanitize=thread -DCMAKE_CXX_FLAGS=-fsanitize=thread -- -L threads
 
 # valgrind memcheck once over the suite at reduced sizes. valgrind 3.19 cannot run AVX-512 (its CPUID

@@ -12,8 +12,8 @@
  * set has no vector loop and is left out. Every output element must equal
  * it bit for bit, and the elements just outside the output keep their canaries.
  *
- * Usage: test_streaming [quick]  (quick: the strict f32 forward only, offset 1 and in place; for valgrind
- * and the emulator, where a full run takes minutes)
+ * Usage: test_streaming [quick]  (quick: the strict f32 forward only, offset 1 and in place; for valgrind,
+ * the emulator and the sanitizers)
  */
 #include "unit_common.h"
 
