@@ -48,6 +48,10 @@
 #endif
 #define SP_PREFETCH_BYTES 4096
 #define SP_PREFETCH_FROM_DEFAULT ((size_t)1 << 20)
+/* Whether a loop over n elements of elem_bytes each prefetches: n * elem_bytes >= from (from 0: every call) */
+#define SP_PREFETCH_THIS_CALL(n, elem_bytes, from) ((n) + 1 > (from) / (elem_bytes))
+/* Vectors of vector_bytes per 64-byte line (at least 1): a loop prefetches on the first of each line's worth */
+#define SP_PREFETCH_LINE_VECS(vector_bytes) ((vector_bytes) >= 64 ? 1 : 64 / (vector_bytes))
 
 /* beta and threshold in the compute type: sp_params_f32, sp_params_f64. */
 #define SP_PARAMS_TYPE(ctx, tag, TAG, storage, size, compute, ctag)                                  \

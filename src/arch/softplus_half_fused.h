@@ -628,8 +628,6 @@ SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int op, int mode, 
 #ifndef SP_LOOP_PREFETCH_FROM
 #define SP_LOOP_PREFETCH_FROM SP_PREFETCH_FROM_DEFAULT
 #endif
-/* vectors of patterns per 64-byte line: the first pass prefetches on the first of each (kernels.h) */
-#define SP_HALF_LINE_VECS (SP_LOOP_W * 2 >= 64 ? 1 : 64 / (SP_LOOP_W * 2))
 
 /* One vector in registers (a call's only whole vector, and its tail): the patterns h1 (the multiplier, or x
  * for the unary ops) and h2 (x of the binary ops, else h1) of the t lanes at pos, zero patterns above; lanes
@@ -664,7 +662,7 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
     uint16_t *out = c->out;
     const uint16_t *inx = binary ? in2 : in1; /* the x patterns: the second input of the binary ops */
     size_t i = 0;
-    const int ahead = n + 1 > SP_LOOP_PREFETCH_FROM / sizeof(uint16_t); /* n >= FROM / 2, FROM 0 included */
+    const int ahead = SP_PREFETCH_THIS_CALL(n, sizeof(uint16_t), SP_LOOP_PREFETCH_FROM);
     /* A call's only whole vector (W <= n < 2W) in registers, as the tail: through the block's three passes it
      * took 10-15 ns more per call (AVX2, 12 elements, 0.70-0.84x; AVX-512, 24, 0.82-0.90x). */
     if (n >= SP_LOOP_W && n < 2 * SP_LOOP_W) {
@@ -675,7 +673,8 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
     while (n - i >= SP_LOOP_W) {
         const size_t m = n - i < SP_HALF_FUSED_BLOCK ? (n - i) & ~(size_t)(SP_LOOP_W - 1) : SP_HALF_FUSED_BLOCK;
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
-            if (ahead && j / SP_LOOP_W % SP_HALF_LINE_VECS == 0) { /* i is a multiple of the block */
+            /* i is a multiple of the block: j counts the vectors from a line's start */
+            if (ahead && j / SP_LOOP_W % SP_PREFETCH_LINE_VECS(SP_LOOP_W * sizeof(uint16_t)) == 0) {
                 SP_PREFETCH_AHEAD(inx + i + j);
                 if (binary)
                     SP_PREFETCH_AHEAD(in1 + i + j);

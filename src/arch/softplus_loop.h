@@ -167,8 +167,6 @@
 /* (void): stage 1 may not read every input (backward reads x only); the dead load is dropped */
 #define SP_LOOP_LOAD_IN_(k) const SP_LOOP_V v##k = SP_LOOP_LOADU(in##k + i + j); (void)v##k;
 #define SP_LOOP_PREFETCH_IN_(k) SP_PREFETCH_AHEAD(in##k + i + j);
-/* vectors per 64-byte line (at least 1): stage 1 prefetches on the first vector of each line's worth */
-#define SP_LOOP_LINE_VECS_ (SP_LOOP_W * sizeof(SP_LOOP_T) >= 64 ? 1 : 64 / (SP_LOOP_W * sizeof(SP_LOOP_T)))
 #define SP_LOOP_STORE_B_(k) SP_LOOP_STOREA(buf##k + j, b##k);
 #define SP_LOOP_LOAD_B_(k) SP_LOOP_LOADA(buf##k + j)
 #define SP_LOOP_SAVE_IN_(k) SP_LOOP_STOREA(save##k + SP_LOOP_W * ns, v##k);
@@ -251,7 +249,7 @@ SP_INLINE size_t SP_LOOP_BLOCKS_(size_t n, size_t i, SP_LOOP_IN_L_(SP_LOOP_PARAM
         SP_LOOP_V screen = SP_LOOP_SCREEN_INIT;
 #endif
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
-            if (ahead && j / SP_LOOP_W % SP_LOOP_LINE_VECS_ == 0)
+            if (ahead && j / SP_LOOP_W % SP_PREFETCH_LINE_VECS(SP_LOOP_W * sizeof(SP_LOOP_T)) == 0)
                 SP_LOOP_IN_E_(SP_LOOP_PREFETCH_IN_)
             SP_LOOP_IN_E_(SP_LOOP_LOAD_IN_)
             SP_LOOP_B_E_(SP_LOOP_BDECL_)
@@ -310,7 +308,7 @@ SP_INLINE void SP_LOOP_NAME(size_t n, SP_LOOP_IN_L_(SP_LOOP_PARAM_), SP_LOOP_T *
         return;
     }
     size_t i = 0;
-    const int ahead = n + 1 > SP_LOOP_PREFETCH_FROM / sizeof(SP_LOOP_T); /* n >= FROM / size, FROM 0 included */
+    const int ahead = SP_PREFETCH_THIS_CALL(n, sizeof(SP_LOOP_T), SP_LOOP_PREFETCH_FROM);
     /* One whole vector and a tail (n < 2W): in registers like the tail below. Through a block's buffers it
      * took 5-23 ns more per call (AVX-512 f64 forward of 8 elements 46 -> 23 ns, f32 of 16 26 -> 21 ns, AVX2
      * f32 of 8 28 -> 17 ns); beyond two vectors neither way wins everywhere (4 or 8 vectors in registers:
@@ -370,7 +368,6 @@ SP_INLINE void SP_LOOP_NAME(size_t n, SP_LOOP_IN_L_(SP_LOOP_PARAM_), SP_LOOP_T *
 #undef SP_LOOP_SAVEDECL_
 #undef SP_LOOP_LOAD_IN_
 #undef SP_LOOP_PREFETCH_IN_
-#undef SP_LOOP_LINE_VECS_
 #undef SP_LOOP_STORE_B_
 #undef SP_LOOP_LOAD_B_
 #undef SP_LOOP_SAVE_IN_

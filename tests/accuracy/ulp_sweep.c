@@ -71,6 +71,7 @@ typedef struct config {
     /* the kernel files to run (ulp.h) */
     ulp_kernel kernels[MAX_KERNELS];
     int kernel_count;
+    int twin[MAX_KERNELS][OPS]; /* twin_of, or -1 */
     atomic_uint_fast64_t next_block;
 } config;
 
@@ -103,7 +104,7 @@ typedef struct worker {
  * bits (AVX2, AVX-512: tests/accuracy/test_digest.c), so with their results compared first (memcmp, a
  * fraction of checking them) a block whose results equal the twin's takes the twin's stat, which is then
  * exactly what checking them would give: it was, up to this block, and the same results change it alike. */
-static int twin_of(const config *cfg, int k, sp_op op)
+static int twin_of(const config *cfg, int k, int op)
 {
     for (int j = k - 1; j >= 0; j--)
         if (cfg->kernels[j].tier == cfg->kernels[k].tier && ulp_kernel_owns(&cfg->kernels[j], op))
@@ -115,7 +116,7 @@ static int twin_of(const config *cfg, int k, sp_op op)
  * twin's; once a block differs, never again (its stat has gone its own way). */
 static int same_as_twin(worker *w, int k, sp_op op, int t, size_t bytes)
 {
-    const int j = twin_of(w->cfg, k, op);
+    const int j = w->cfg->twin[k][op];
     if (j < 0 || w->differs[k][op][t] || memcmp(&w->buf->out[k], &w->buf->out[j], bytes) != 0) {
         w->differs[k][op][t] = 1;
         return 0;
@@ -554,6 +555,9 @@ static void select_kernels(config *cfg)
         }
         cfg->kernels[cfg->kernel_count++] = all[k];
     }
+    for (int k = 0; k < cfg->kernel_count; k++)
+        for (int op = 0; op < OPS; op++)
+            cfg->twin[k][op] = twin_of(cfg, k, op);
 }
 
 static double now_seconds(void)
