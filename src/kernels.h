@@ -48,6 +48,11 @@
 #endif
 #define SP_PREFETCH_BYTES 4096
 #define SP_PREFETCH_FROM_DEFAULT ((size_t)1 << 20)
+/* Outputs of at least this many bytes (beyond a core's share of the last-level cache) are written with
+ * non-temporal stores where the code has them: the x86 loop drivers (arch/softplus_loop.h) and the
+ * transposed tiles' rows (strided.c). An ordinary store first reads its line: 12 bytes move per f32
+ * element instead of 8. */
+#define SP_STREAM_FROM_BYTES ((size_t)16 << 20)
 /* Whether a loop over n elements of elem_bytes each prefetches: n * elem_bytes >= from (from 0: every call) */
 #define SP_PREFETCH_THIS_CALL(n, elem_bytes, from) ((n) + 1 > (from) / (elem_bytes))
 /* Vectors of vector_bytes per 64-byte line (at least 1): a loop prefetches on the first of each line's worth */

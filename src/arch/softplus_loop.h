@@ -37,7 +37,8 @@
  *   SP_LOOP_BITS(m)       the mask as a uint64_t, bit i set when lane i is special
  *   SP_LOOP_STREAM(p, v), SP_LOOP_STREAM_FENCE()   optional: a non-temporal store of a full vector at p
  *                         (aligned to W elements) and the fence that orders such stores before the
- *                         caller's later ones; with them, calls of SP_LOOP_STREAM_FROM output bytes or more
+ *                         caller's later ones; with them, calls of SP_STREAM_FROM_BYTES (kernels.h) output
+ *                         bytes or more
  *                         store around the caches (below).
  * The three stages are function-like macros (or function names) called with exactly these arguments;
  * the inputs are vectors i0.. in the op's order, b0.. are stage 1's vectors:
@@ -90,7 +91,7 @@
  *     zero, so each element gets the same bits whatever its position; special bits of the padding
  *     lanes are dropped, and the tail's special lanes are redone at once.
  *   - Nothing outside [p, p + n) of any array is read or written.
- *   - With SP_LOOP_STREAM, an output of at least SP_LOOP_STREAM_FROM bytes (16 MiB, beyond a core's share
+ *   - With SP_LOOP_STREAM, an output of at least SP_STREAM_FROM_BYTES (16 MiB, beyond a core's share
  *     of the last-level cache) whose pointer is element-aligned is written with non-temporal stores, so that
  *     its lines are not first read from memory: its first elements up to the vector alignment run as a
  *     tail does (a partial vector), the blocks then store aligned vectors, and the call ends with the fence.
@@ -117,9 +118,6 @@
 #endif
 #ifndef SP_LOOP_PREFETCH_FROM
 #define SP_LOOP_PREFETCH_FROM SP_PREFETCH_FROM_DEFAULT
-#endif
-#ifndef SP_LOOP_STREAM_FROM
-#define SP_LOOP_STREAM_FROM ((size_t)16 << 20)
 #endif
 #if SP_LOOP_BLOCK % SP_LOOP_W != 0 || SP_LOOP_W > 64
 #error "softplus_loop.h: SP_LOOP_BLOCK must be a multiple of SP_LOOP_W, and SP_LOOP_W at most 64"
@@ -331,7 +329,7 @@ SP_INLINE void SP_LOOP_NAME(size_t n, SP_LOOP_IN_L_(SP_LOOP_PARAM_), SP_LOOP_T *
     /* a large output: the elements below its first vector-aligned one as a partial vector, then the blocks
      * with aligned non-temporal stores */
     const size_t vector_bytes = SP_LOOP_W * sizeof(SP_LOOP_T);
-    const int stream = n >= SP_LOOP_STREAM_FROM / sizeof(SP_LOOP_T) && (uintptr_t)out % sizeof(SP_LOOP_T) == 0;
+    const int stream = n >= SP_STREAM_FROM_BYTES / sizeof(SP_LOOP_T) && (uintptr_t)out % sizeof(SP_LOOP_T) == 0;
     if (stream) {
         i = (vector_bytes - (uintptr_t)out % vector_bytes) % vector_bytes / sizeof(SP_LOOP_T);
         if (i)

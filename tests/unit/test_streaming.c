@@ -1,7 +1,7 @@
 /* test_streaming.c -- calls whose output is written around the caches give the bits of small calls.
  * SPDX-License-Identifier: MIT
  *
- * An output of at least SP_LOOP_STREAM_FROM bytes (16 MiB, arch/softplus_loop.h) is written with
+ * An output of at least SP_STREAM_FROM_BYTES (16 MiB, src/kernels.h) is written with
  * non-temporal stores where the kernel set has them (x86): the elements up to the output's vector
  * alignment run first as a partial vector, then the blocks store aligned vectors, and special lanes are
  * redone over what the blocks streamed. For every ISA this machine runs (the active one under valgrind),
@@ -12,12 +12,14 @@
  * set has no vector loop and is left out. Every output element must equal
  * it bit for bit, and the elements just outside the output keep their canaries.
  *
+ * Transposed views of 16 MiB or more stream their tiles' output rows (src/strided.c): the second test.
+ *
  * Usage: test_streaming [quick]  (quick: the strict f32 forward only, offset 1 and in place; for valgrind,
  * the emulator and the sanitizers)
  */
 #include "unit_common.h"
 
-#define STREAM_BYTES ((size_t)16 << 20) /* SP_LOOP_STREAM_FROM */
+#define STREAM_BYTES ((size_t)16 << 20) /* SP_STREAM_FROM_BYTES */
 #define EXTRA 37
 #define CHUNK 1000
 #define LINE 64
@@ -165,6 +167,105 @@ static void test_streamed_calls_give_the_bits_of_small_calls(void **state)
                   nisas);
 }
 
+/* Transposed views: an R x C output (C-contiguous, at a line) from inputs stored column-major (strides
+ * {1, R}) runs in tiles (src/strided.c), whose output rows are streamed when the output is 16 MiB or more
+ * and its rows start at lines. C is a multiple of a line's elements and R is not one of the tile's edge (a
+ * partial tile at the end); every element must equal the same op's contiguous small calls bit for bit, with
+ * the canaries around the output kept. */
+static int check_transposed(sp_fn fn, size_t rows, size_t cols, unsigned char *const *in_cm,
+                            unsigned char *const *in_rm, unsigned char *out_arena, unsigned char *want)
+{
+    const size_t es = op_elem_size(fn), n = rows * cols;
+    const size_t inputs = op_noperands(fn) - 1;
+    for (size_t i = 0; i < n; i += CHUNK) { /* the reference: row-major copies of the inputs, small calls */
+        const size_t m = n - i < CHUNK ? n - i : CHUNK;
+        if (run(fn, m, want + i * es, in_rm[0] + i * es, inputs > 1 ? in_rm[1] + i * es : NULL) != SOFTPLUS_OK)
+            fail_msg("%s: a reference call failed", op_name(fn));
+    }
+    unsigned char *out = out_arena + LINE;
+    memset(out - LINE, 0xc3, LINE);
+    memset(out + n * es, 0xc3, LINE);
+    const size_t shape[2] = {rows, cols};
+    const ptrdiff_t column_major[2] = {1, (ptrdiff_t)rows};
+    const sp_call c = {fn, 2, shape, {out, in_cm[0], inputs > 1 ? in_cm[1] : NULL},
+                       {NULL, column_major, column_major}, 1.0, 20.0};
+    if (call_run(&c) != SOFTPLUS_OK)
+        fail_msg("%s: the transposed call failed", op_name(fn));
+    for (size_t b = 0; b < LINE; b++)
+        if (out[-1 - (ptrdiff_t)b] != 0xc3 || out[n * es + b] != 0xc3) {
+            print_error("%s under %s, transposed %zu x %zu: a byte outside the output changed\n", op_name(fn),
+                        softplus_isa_name(softplus_active_isa()), rows, cols);
+            return 0;
+        }
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(out + i * es, want + i * es, es) != 0) {
+            char got_s[64], want_s[64];
+            print_error("%s under %s (%s), transposed %zu x %zu, element (%zu, %zu): got %s, small calls give %s\n",
+                        op_name(fn), softplus_isa_name(softplus_active_isa()),
+                        softplus_accuracy_mode() == SOFTPLUS_ACCURACY_FAST ? "fast" : "strict", rows, cols,
+                        i / cols, i % cols, elem_str(got_s, sizeof got_s, out + i * es, es),
+                        elem_str(want_s, sizeof want_s, want + i * es, es));
+            return 0;
+        }
+    return 1;
+}
+
+static void test_streamed_transposed_views_give_the_bits_of_small_calls(void **state)
+{
+    (void)state;
+    /* f32: 1021 x 4112 (16.0 MiB + 20 KiB), f64: 1021 x 2056 */
+    const size_t rows = 1021, cols_f32 = 4112, cols_f64 = 2056;
+    const size_t bytes = rows * cols_f32 * sizeof(float) + 2 * LINE;
+    unsigned char *in_cm[2], *in_rm[2], *out_arena, *want;
+    for (size_t k = 0; k < 2; k++) {
+        in_cm[k] = aligned_alloc(LINE, bytes);
+        in_rm[k] = aligned_alloc(LINE, bytes);
+        assert_non_null(in_cm[k]);
+        assert_non_null(in_rm[k]);
+    }
+    out_arena = aligned_alloc(LINE, bytes);
+    want = aligned_alloc(LINE, bytes);
+    assert_non_null(out_arena);
+    assert_non_null(want);
+    softplus_isa isas[8];
+    const size_t nisas = tested_isas(isas, 0);
+    const softplus_accuracy tiers[] = {SOFTPLUS_ACCURACY_STRICT, SOFTPLUS_ACCURACY_FAST};
+    size_t calls = 0;
+    for (sp_fn fn = 0; fn < SP_FN_COUNT; fn++) {
+        const size_t es = op_elem_size(fn);
+        if (es != sizeof(float) && es != sizeof(double))
+            continue;
+        if (quick && (es != sizeof(float) || fn_op(fn) != SP_OP_FWD))
+            continue;
+        const size_t cols = es == sizeof(float) ? cols_f32 : cols_f64;
+        sp_rng rng = {0x7a2b5000u + (uint64_t)fn};
+        for (size_t k = 0; k < 2; k++)
+            for (size_t r = 0; r < rows; r++)
+                for (size_t c = 0; c < cols; c++) {
+                    ordinary_or_interesting(&rng, es, in_rm[k] + (r * cols + c) * es);
+                    memcpy(in_cm[k] + (c * rows + r) * es, in_rm[k] + (r * cols + c) * es, es);
+                }
+        for (size_t ii = 0; ii < nisas; ii++) {
+            assert_int_equal(softplus_set_isa(isas[ii]), SOFTPLUS_OK);
+            for (size_t t = 0; t < (es == sizeof(float) && !quick ? 2u : 1u); t++) {
+                assert_int_equal(softplus_set_accuracy(tiers[t]), SOFTPLUS_OK);
+                if (!check_transposed(fn, rows, cols, in_cm, in_rm, out_arena, want))
+                    fail();
+                calls++;
+            }
+        }
+    }
+    assert_int_equal(softplus_set_isa(SOFTPLUS_ISA_AUTO), SOFTPLUS_OK);
+    assert_int_equal(softplus_set_accuracy(SOFTPLUS_ACCURACY_STRICT), SOFTPLUS_OK);
+    for (size_t k = 0; k < 2; k++) {
+        free(in_cm[k]);
+        free(in_rm[k]);
+    }
+    free(out_arena);
+    free(want);
+    print_message("%zu transposed calls over %zu ISA(s): all equal the small calls' bits\n", calls, nisas);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) {
@@ -176,6 +277,7 @@ int main(int argc, char **argv)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_streamed_calls_give_the_bits_of_small_calls),
+        cmocka_unit_test(test_streamed_transposed_views_give_the_bits_of_small_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
