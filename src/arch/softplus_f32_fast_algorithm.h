@@ -75,7 +75,8 @@
  *   included), forward 19 + 19 instructions (17 FMA and nothing else for the FMA pipes), backward
  *   23 + 7 in a block its screen clears (AVX2 25 + 8: 11 FMA and a division; the screen, sp_bwd_screen,
  *   replaced the per-vector mask, 20 + 18 and 21 + 17 with it); before, 22 + 33 and 22 + 44 (23 and 24
- *   FMA-pipe slots). A 512-bit division occupies the divider ~11 cycles on Zen 4 (3.0 ns per vdivps
+ *   FMA-pipe slots). AVX-512 with beta = 1 divides in stage 1 (sp_bwd_front below: 30 instructions there,
+ *   on the Intel Xeon 0.89-0.95x the time). A 512-bit division occupies the divider ~11 cycles on Zen 4 (3.0 ns per vdivps
  *   zmm measured back to back): the backward's ceiling there, about 5 Gelem/s at 3.6 GHz. The constants of both stages stay in registers (AVX-512): GCC spilling them to
  *   the stack once cost a third of the forward's speed, so check the objdump after a change.
  *   bench/peers: README.md.
@@ -274,28 +275,65 @@ SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int mode, vf x, vf ts, vm *special
     return mode == 2 ? y : SELECT(GT(z, F(k->thr)), x, y);
 }
 
-/* Backward stage 1: es = exp(-v) 2^-64, v = beta*x clamped to [-128, 20]: n in [-29, 185], es in
+/* Backward's exponential: es = exp(-v) 2^-64, v = beta*x clamped to [-128, 20]: n in [-29, 185], es in
  * [2^-94, 2^122]. Below -128, dy sigmoid < 2^32 2^-184.7 rounds to 0 either way; above 20, 1 + e is 1. */
-SP_INLINE void sp_bwd_front(const sp_f32_k *k, int mode, vf dy, vf x, vf *es)
+SP_INLINE vf sp_bwd_exp(const sp_f32_k *k, int mode, vf x)
 {
-    (void)dy;
     const int unit = mode != 0;
     const vf z = sp_fast_z(k, unit, x);
     const vf v = MIN(MAX(z, F(-SP_FAST_A_MAX)), F(SP_FAST_Z_MAX));
-    *es = sp_fast_exp(v, unit ? ZERO() : sp_fast_zl(k, x, z), unit, SP_FAST_SHIFT - 64.0f, 1);
+    return sp_fast_exp(v, unit ? ZERO() : sp_fast_zl(k, x, z), unit, SP_FAST_SHIFT - 64.0f, 1);
 }
 
-/* dx = dy sigmoid(beta*x) = dy / (1 + e), e = exp(-beta*x): d = (1 + e) 2^-64 rounded once, one IEEE
- * division (the same bits on every ISA) and an exact scaling back, which rounds a second time only
- * where dx is subnormal. *special flags the lanes the scalar reference must redo, z not finite or dy
- * NaN, infinite or above 2^32 in magnitude (sp_fast_multiplier_special). */
-SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int mode, vf dy, vf x, vf es, vm *special)
+/* q = dy / d with d = es + 2^-64 = (1 + e) 2^-64 rounded once: one IEEE division, the same bits on every
+ * ISA; q = dy sigmoid(beta*x) 2^64 */
+SP_INLINE vf sp_bwd_quotient(vf dy, vf es)
+{
+    return DIV(dy, ADD(es, F(0x1p-64f)));
+}
+
+/* dx = dy sigmoid(beta*x) = q 2^-64, an exact scaling that rounds a second time only where dx is subnormal.
+ * *special flags the lanes the scalar reference must redo, z not finite or dy NaN, infinite or above 2^32
+ * in magnitude (sp_fast_multiplier_special). */
+SP_INLINE vf sp_bwd_from_quotient(const sp_f32_k *k, int mode, vf dy, vf x, vf q, vm *special)
 {
     const vf z = sp_fast_z(k, mode != 0, x);
     *special = sp_fast_multiplier_special(z, dy, SP_FAST_EXP_PLUS_1);
-    const vf d = ADD(es, F(0x1p-64f));
-    const vf dx = MUL(DIV(dy, d), F(0x1p-64f));
+    const vf dx = MUL(q, F(0x1p-64f));
     return mode == 2 ? dx : SELECT(GT(z, F(k->thr)), dy, dx);
+}
+
+/* dx from the exponential es (the half-precision loops, which take dy in their second pass) */
+SP_INLINE vf sp_bwd_value(const sp_f32_k *k, int mode, vf dy, vf x, vf es, vm *special)
+{
+    return sp_bwd_from_quotient(k, mode, dy, x, sp_bwd_quotient(dy, es), special);
+}
+
+/* The loop driver's two stages (arch/softplus_loop.h). Where the ops header defines
+ * SP_FAST_BWD_DIVIDE_IN_STAGE1 (AVX-512), the loops of beta = 1 (modes 1 and 2) divide in stage 1, so that
+ * the divider runs beside the exponential's FMA work, which holds both of the core's 512-bit pipes, instead of
+ * after it in a pass of its own; the buffer then holds q instead of es. The same operations on the same
+ * values either way: the same bits (the digests). Alternated (Intel Xeon, threshold 20): AVX-512 beta 1, 4K to
+ * 64K elements, 0.89-0.95x the time; at 32M 1.00x (memory). Left where it lost: AVX-512 beta 0.5 and 2 (mode
+ * 0, whose stage 1 also carries beta*x's rounding error) 1.01-1.09x; AVX2 4K 0.90-0.98x but 16K-64K
+ * 1.02-1.05x; the strict backward (its division after the exponential's pair arithmetic) 1.07-1.14x, AVX-512
+ * and AVX2. */
+#ifdef SP_FAST_BWD_DIVIDE_IN_STAGE1
+#define SP_FAST_BWD_DIVIDES_FIRST(mode) ((mode) != 0)
+#else
+#define SP_FAST_BWD_DIVIDES_FIRST(mode) 0
+#endif
+
+SP_INLINE void sp_bwd_front(const sp_f32_k *k, int mode, vf dy, vf x, vf *b)
+{
+    const vf es = sp_bwd_exp(k, mode, x);
+    *b = SP_FAST_BWD_DIVIDES_FIRST(mode) ? sp_bwd_quotient(dy, es) : es;
+}
+
+SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int mode, vf dy, vf x, vf b, vm *special)
+{
+    return sp_bwd_from_quotient(k, mode, dy, x, SP_FAST_BWD_DIVIDES_FIRST(mode) ? b : sp_bwd_quotient(dy, b),
+                                special);
 }
 
 /* Backward's block screen (arch/softplus_loop.h): acc + (dy 2^96 + z) stays finite over a block only if

@@ -6,7 +6,7 @@
  * Not a standalone header: arch/x86/softplus_half_avx2.c, arch/x86/softplus_half_avx512.c and
  * arch/arm/softplus_half_neon.c each include it once, after
  *   - their f32 vector ops (arch/<arch>/softplus_f32_<isa>_ops.h) and the fast tier's algorithm text
- *     (arch/softplus_f32_fast_algorithm.h: sp_f32_make_k, sp_fwd_front/finish, sp_bwd_front/finish);
+ *     (arch/softplus_f32_fast_algorithm.h: sp_f32_make_k, sp_fwd_front/finish, sp_bwd_exp/value);
  *   - the half-vector operations:
  *       vh                    SP_LOOP_W half patterns in a register
  *       HALF_LOAD(p), HALF_STORE(p, h)       SP_LOOP_W patterns, unaligned
@@ -264,7 +264,7 @@ SP_INLINE vf sp_half_cheap_finish(const sp_f32_k *k, int f16, int mode, vf x, vf
 }
 
 /* ---- the cheap backward: beta = 1 (the loop's modes 1 and 2) -----------------------------------------
- * The fast tier's backward (sp_bwd_front/finish: es = exp(-v) 2^-64, v = x clamped to [-128, 20],
+ * The fast tier's backward (sp_bwd_exp/value: es = exp(-v) 2^-64, v = x clamped to [-128, 20],
  * d = es + 2^-64, dx = (dy / d) 2^-64) with a cheaper exponential, under a bound of its own,
  * SP_HALF_CHEAP_BWD_ULP_BF16 / _F16 (src/kernels.h, ULP of the float dx at dy = 1), from which the window
  * E = 4B + 3 follows as for the fast tier's B: the exp's degree 5 (2^-23.2) instead of 6 (2^-28.0), and
@@ -272,7 +272,7 @@ SP_INLINE vf sp_half_cheap_finish(const sp_f32_k *k, int f16, int mode, vf x, vf
  * The division stays: a division-free sigmoid (degree-4 1/(1 + t) and one Newton step, 6.39 ULP over
  * every float) took 64 instructions per 16 lanes against the division's 52 and ran at 0.75-0.80x (the
  * loop is bound by its vector operations, not by the divider). Special lanes, the threshold and mode 2
- * exactly as sp_bwd_finish (x >= 18 has es < 2^-89.9: d rounds to 2^-64, dx is dy).
+ * exactly as sp_bwd_value (x >= 18 has es < 2^-89.9: d rounds to 2^-64, dx is dy).
  * Polynomial: the fast tier's degree 5, SP_FAST_E5_* (tests/tools/softplus_f32_fast_coeffs.sollya).
  * Bound: tests/accuracy/test_half_cheap.c, dy = 1, against sigmoid(x) in double, every finite float x
  *   (the AVX2 and AVX-512 instantiations; NEON under qemu, sampled; the same bits):
@@ -538,7 +538,7 @@ SP_INLINE void sp_half_cheap_run(int op, float beta, size_t n, const float *x, f
         for (size_t i = 0; i < n; i += SP_LOOP_W) {                                                  \
             vm sm;                                                                                   \
             const vf v = SP_LOOP_LOADU(x + i);                                                       \
-            SP_LOOP_STOREU(y + i, sp_bwd_finish(NULL, 2, F(1.0f), v, sp_half_cheap_bwd_front(f16, v), &sm)); \
+            SP_LOOP_STOREU(y + i, sp_bwd_value(NULL, 2, F(1.0f), v, sp_half_cheap_bwd_front(f16, v), &sm)); \
         }                                                                                            \
     }                                                                                                \
     void sp_half_cheap_op_##isa(int op, float beta, size_t n, const float *x, float *y)              \
@@ -561,7 +561,7 @@ SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int op, int mode, v
     else if (bwd && mode != 0)
         ts = sp_half_cheap_bwd_front(f16, *x);
     else if (bwd)
-        sp_bwd_front(k, mode, ZERO(), *x, &ts);
+        ts = sp_bwd_exp(k, mode, *x);
     else if (mode != 0)
         ts = sp_half_cheap_front(*x);
     else
@@ -582,7 +582,7 @@ SP_INLINE vf sp_half_fused_value(const sp_f32_k *k, int f16, int op, int mode, v
     else if (op == SP_HALF_FUSED_DBWD)
         y = sp_half_dbwd_finish(k, mode != 0, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
     else if (op == SP_HALF_FUSED_BWD)
-        y = sp_bwd_finish(k, mode, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
+        y = sp_bwd_value(k, mode, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
     else if (mode != 0)
         y = sp_half_cheap_finish(k, f16, mode, x, ts, &sm);
     else
