@@ -317,7 +317,8 @@ SP_INLINE vf sp_bwd_value(const sp_f32_k *k, int mode, vf dy, vf x, vf es, vm *s
  * 64K elements, 0.89-0.95x the time; at 32M 1.00x (memory). Left where it lost: AVX-512 beta 0.5 and 2 (mode
  * 0, whose stage 1 also carries beta*x's rounding error) 1.01-1.09x; AVX2 4K 0.90-0.98x but 16K-64K
  * 1.02-1.05x; the strict backward (its division after the exponential's pair arithmetic) 1.07-1.14x, AVX-512
- * and AVX2. */
+ * and AVX2; the bf16 and f16 backward (arch/softplus_half_fused.h, dy widened in its first pass too)
+ * 1.04-1.08x, AVX-512: they take sp_bwd_exp and sp_bwd_value. */
 #ifdef SP_FAST_BWD_DIVIDE_IN_STAGE1
 #define SP_FAST_BWD_DIVIDES_FIRST(mode) ((mode) != 0)
 #else

@@ -61,6 +61,8 @@ typedef __mmask16 vm;
 #define ZERO() _mm512_setzero_ps()
 #define SP_LOOP_W 16
 #define SP_LOOP_PREFETCH_FROM 0 /* prefetching gained in cache too (arch/softplus_loop.h) */
+/* the fast tier's backward divides beside its exponential, in stage 1 (arch/softplus_f32_fast_algorithm.h) */
+#define SP_FAST_BWD_DIVIDE_IN_STAGE1
 #define SP_LOOP_LOADU(p) _mm512_loadu_ps(p)
 #define SP_LOOP_STOREU(p, v) _mm512_storeu_ps(p, v)
 #define SP_LOOP_LOADA(p) _mm512_load_ps(p)

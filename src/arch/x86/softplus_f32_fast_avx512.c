@@ -15,8 +15,6 @@
 
 #include "arch/x86/softplus_f32_avx512_ops.h"
 
-/* the backward's division beside its exponential, in stage 1 (arch/softplus_f32_fast_algorithm.h) */
-#define SP_FAST_BWD_DIVIDE_IN_STAGE1
 #include "arch/softplus_f32_fast_algorithm.h"
 #include "arch/softplus_f32_kernels.h"
 
