@@ -372,8 +372,8 @@ static int runs_in_tiles(const sp_plan *plan)
 }
 
 /* Asks for the cache lines of the n0 x n1 tile at ptrs of every operand from first_operand on (the next
- * tile, while this one is computed; 1 leaves out an output the tile streams): a transposed view's short runs are scattered over as many pages as the tile has columns, and
- * no hardware prefetcher follows them. Lines of the runs along each view's shorter stride; nothing
+ * tile, while this one is computed; 1 leaves out an output the tiles stream): a transposed view's short
+ * runs are scattered over as many pages as the tile has columns, and no hardware prefetcher follows them. Lines of the runs along each view's shorter stride; nothing
  * when that stride is a line or more (no run). Prefetches never fault. */
 static void prefetch_tile(const sp_plan *plan, char *const *ptrs, size_t n0, size_t n1, size_t first_operand)
 {
@@ -465,8 +465,9 @@ static void run_tile(const sp_plan *plan, char *const *ptrs, size_t n0, size_t n
  * A plan of SP_STREAM_FROM_BYTES (kernels.h) or more whose output runs along dimension 0 in rows that start
  * at a line stores the tiles whose rows are whole lines with non-temporal stores (stream_rows), and no
  * longer prefetches the output. Against ordinary stores, alternated, f32 views of 4096 x 8192 transposed
- * (the input; the output contiguous): AVX-512 strict forward 0.68-0.69x the time, backward 0.76x, fast
- * forward 0.64x, AVX2 forward 0.77-0.79x. */
+ * (the input; the output contiguous): AVX-512 strict forward 0.66-0.69x the time, backward 0.73-0.76x, fast
+ * forward 0.54-0.64x, fast backward 0.74x; AVX2 0.66-0.81x. Tiles of 32 x 32 and groups of 8 or 16 measured
+ * 0.95-1.0x beside that (noise): the tiles stay as above. */
 static void run_tiles(const sp_plan *plan, char *const *ptrs, sp_run_fn fn, const void *ctx, const sp_convert *convert,
                       const sp_strided_copy *copy)
 {
@@ -497,7 +498,7 @@ static void run_tiles(const sp_plan *plan, char *const *ptrs, sp_run_fn fn, cons
                                               (ptrdiff_t)es;
                     const size_t n0 = shape0 - c0 < edge0 ? shape0 - c0 : edge0;
                     const size_t n1 = shape1 - c1 < edge1 ? shape1 - c1 : edge1;
-                    prefetch_tile(plan, at, n0, n1, stream);
+                    prefetch_tile(plan, at, n0, n1, stream ? 1 : 0);
                     if (pending0)
                         run_tile(plan, pending, pending0, pending1, fn, ctx, convert, copy, pending_stream);
                     memcpy(pending, at, sizeof pending);

@@ -76,9 +76,10 @@
  *   23 + 7 in a block its screen clears (AVX2 25 + 8: 11 FMA and a division; the screen, sp_bwd_screen,
  *   replaced the per-vector mask, 20 + 18 and 21 + 17 with it); before, 22 + 33 and 22 + 44 (23 and 24
  *   FMA-pipe slots). AVX-512 with beta = 1 divides in stage 1 (sp_bwd_front below: 30 instructions there,
- *   on the Intel Xeon 0.89-0.95x the time). A 512-bit division occupies the divider ~11 cycles on Zen 4 (3.0 ns per vdivps
- *   zmm measured back to back): the backward's ceiling there, about 5 Gelem/s at 3.6 GHz. The constants of both stages stay in registers (AVX-512): GCC spilling them to
- *   the stack once cost a third of the forward's speed, so check the objdump after a change.
+ *   on the Intel Xeon 0.89-0.95x the time). A 512-bit division occupies the divider ~11 cycles on Zen 4
+ *   (3.0 ns per vdivps zmm measured back to back): the backward's ceiling there, about 5 Gelem/s at
+ *   3.6 GHz. The constants of both stages stay in registers (AVX-512): GCC spilling them to the stack once
+ *   cost a third of the forward's speed, so check the objdump after a change.
  *   bench/peers: README.md.
  */
 
