@@ -53,8 +53,12 @@
  * transposed tiles' rows (strided.c). An ordinary store first reads its line: 12 bytes move per f32
  * element instead of 8. */
 #define SP_STREAM_FROM_BYTES ((size_t)16 << 20)
-/* Whether a loop over n elements of elem_bytes each prefetches: n * elem_bytes >= from (from 0: every call) */
-#define SP_PREFETCH_THIS_CALL(n, elem_bytes, from) ((n) + 1 > (from) / (elem_bytes))
+/* Whether a loop over n elements of elem_bytes each prefetches: n * elem_bytes >= from (from 0: every call,
+ * a constant the compiler folds, so that no loop without the prefetches is compiled for it) */
+SP_INLINE int sp_prefetch_this_call(size_t n, size_t elem_bytes, size_t from)
+{
+    return from == 0 || n >= from / elem_bytes;
+}
 /* Vectors of vector_bytes per 64-byte line (at least 1): a loop prefetches on the first of each line's worth */
 #define SP_PREFETCH_LINE_VECS(vector_bytes) ((vector_bytes) >= 64 ? 1 : 64 / (vector_bytes))
 

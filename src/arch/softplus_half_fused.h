@@ -662,7 +662,7 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
     uint16_t *out = c->out;
     const uint16_t *inx = binary ? in2 : in1; /* the x patterns: the second input of the binary ops */
     size_t i = 0;
-    const int ahead = SP_PREFETCH_THIS_CALL(n, sizeof(uint16_t), SP_LOOP_PREFETCH_FROM);
+    const int ahead = sp_prefetch_this_call(n, sizeof(uint16_t), SP_LOOP_PREFETCH_FROM);
     /* A call's only whole vector (W <= n < 2W) in registers, as the tail: through the block's three passes it
      * took 10-15 ns more per call (AVX2, 12 elements, 0.70-0.84x; AVX-512, 24, 0.82-0.90x). */
     if (n >= SP_LOOP_W && n < 2 * SP_LOOP_W) {

@@ -306,7 +306,7 @@ SP_INLINE void SP_LOOP_NAME(size_t n, SP_LOOP_IN_L_(SP_LOOP_PARAM_), SP_LOOP_T *
         return;
     }
     size_t i = 0;
-    const int ahead = SP_PREFETCH_THIS_CALL(n, sizeof(SP_LOOP_T), SP_LOOP_PREFETCH_FROM);
+    const int ahead = sp_prefetch_this_call(n, sizeof(SP_LOOP_T), SP_LOOP_PREFETCH_FROM);
     /* One whole vector and a tail (n < 2W): in registers like the tail below. Through a block's buffers it
      * took 5-23 ns more per call (AVX-512 f64 forward of 8 elements 46 -> 23 ns, f32 of 16 26 -> 21 ns, AVX2
      * f32 of 8 28 -> 17 ns); beyond two vectors neither way wins everywhere (4 or 8 vectors in registers:
