@@ -58,17 +58,53 @@ static softplus_status run(sp_fn fn, size_t n, void *out, void *in1, void *in2)
     return call_run(&c);
 }
 
-/* The reference under the active ISA and tier: calls of CHUNK elements, which never stream. */
-static void reference(sp_fn fn, unsigned char *const *in, unsigned char *want)
+/* The reference under the active ISA and tier: the n elements at in1 (and in2) in calls of CHUNK elements,
+ * which never stream. */
+static void reference(sp_fn fn, size_t n, const unsigned char *in1, const unsigned char *in2, unsigned char *want)
 {
-    const size_t es = op_elem_size(fn), n = stream_count(es);
-    const size_t inputs = op_noperands(fn) - 1;
+    const size_t es = op_elem_size(fn);
     for (size_t i = 0; i < n; i += CHUNK) {
         const size_t m = n - i < CHUNK ? n - i : CHUNK;
-        if (run(fn, m, want + i * es, in[0] + LINE + i * es, inputs > 1 ? in[1] + LINE + i * es : NULL) !=
-            SOFTPLUS_OK)
+        if (run(fn, m, want + i * es, (void *)(in1 + i * es), in2 ? (void *)(in2 + i * es) : NULL) != SOFTPLUS_OK)
             fail_msg("%s: a reference call failed", op_name(fn));
     }
+}
+
+/* The tiers a test runs: f64 is strict in both, and quick runs the strict tier alone. */
+static size_t tier_count(size_t es)
+{
+    return es == sizeof(float) && !quick ? 2u : 1u;
+}
+
+/* The line of canaries on each side of the n-element output at out. */
+static void set_canaries(unsigned char *out, size_t n, size_t es)
+{
+    memset(out - LINE, 0xc3, LINE);
+    memset(out + n * es, 0xc3, LINE);
+}
+
+/* Whether the n-element output at out kept its canaries and equals want bit for bit; prints the first
+ * difference under the active ISA and tier, with `what` naming the call. */
+static int output_matches(sp_fn fn, const char *what, const unsigned char *out, const unsigned char *want, size_t n)
+{
+    const size_t es = op_elem_size(fn);
+    const char *tier = softplus_accuracy_mode() == SOFTPLUS_ACCURACY_FAST ? "fast" : "strict";
+    for (size_t b = 0; b < LINE; b++)
+        if (out[-1 - (ptrdiff_t)b] != 0xc3 || out[n * es + b] != 0xc3) {
+            print_error("%s under %s (%s), %s: a byte outside the output changed\n", op_name(fn),
+                        softplus_isa_name(softplus_active_isa()), tier, what);
+            return 0;
+        }
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(out + i * es, want + i * es, es) != 0) {
+            char got_s[64], want_s[64];
+            print_error("%s under %s (%s), %s, element %zu of %zu: got %s, small calls give %s\n", op_name(fn),
+                        softplus_isa_name(softplus_active_isa()), tier, what, i, n,
+                        elem_str(got_s, sizeof got_s, out + i * es, es),
+                        elem_str(want_s, sizeof want_s, want + i * es, es));
+            return 0;
+        }
+    return 1;
 }
 
 /* One (op, offset) under the active ISA and tier against want: offset in elements from a line, or -1 for
@@ -84,30 +120,12 @@ static int check(sp_fn fn, long offset, unsigned char *const *in, unsigned char 
     } else {
         out = out_arena + LINE + (size_t)offset * es;
     }
-    memset(out - LINE, 0xc3, LINE);
-    memset(out + n * es, 0xc3, LINE);
+    set_canaries(out, n, es);
     if (run(fn, n, out, offset < 0 ? out : in[0] + LINE, inputs > 1 ? in[1] + LINE : NULL) != SOFTPLUS_OK)
         fail_msg("%s: the streamed call failed", op_name(fn));
-    for (size_t b = 0; b < LINE; b++)
-        if (out[-1 - (ptrdiff_t)b] != 0xc3 || out[n * es + b] != 0xc3) {
-            print_error("%s under %s (%s), offset %ld: a byte outside the output changed\n", op_name(fn),
-                        softplus_isa_name(softplus_active_isa()),
-                        softplus_accuracy_mode() == SOFTPLUS_ACCURACY_FAST ? "fast" : "strict", offset);
-            return 0;
-        }
-    for (size_t i = 0; i < n; i++)
-        if (memcmp(out + i * es, want + i * es, es) != 0) {
-            char got_s[64], want_s[64], x_s[64];
-            print_error("%s under %s (%s), offset %ld, element %zu of %zu: got %s, small calls give %s (first "
-                        "input %s)\n",
-                        op_name(fn), softplus_isa_name(softplus_active_isa()),
-                        softplus_accuracy_mode() == SOFTPLUS_ACCURACY_FAST ? "fast" : "strict", offset, i, n,
-                        elem_str(got_s, sizeof got_s, out + i * es, es),
-                        elem_str(want_s, sizeof want_s, want + i * es, es),
-                        elem_str(x_s, sizeof x_s, in[0] + LINE + i * es, es));
-            return 0;
-        }
-    return 1;
+    char what[32];
+    snprintf(what, sizeof what, offset < 0 ? "in place" : "offset %ld", offset);
+    return output_matches(fn, what, out, want, n);
 }
 
 static void test_streamed_calls_give_the_bits_of_small_calls(void **state)
@@ -145,10 +163,9 @@ static void test_streamed_calls_give_the_bits_of_small_calls(void **state)
             if (isas[ii] == SOFTPLUS_ISA_SCALAR)
                 continue;
             assert_int_equal(softplus_set_isa(isas[ii]), SOFTPLUS_OK);
-            /* f64 is strict in both tiers */
-            for (size_t t = 0; t < (es == sizeof(float) && !quick ? 2u : 1u); t++) {
+            for (size_t t = 0; t < tier_count(es); t++) {
                 assert_int_equal(softplus_set_accuracy(tiers[t]), SOFTPLUS_OK);
-                reference(fn, in, want);
+                reference(fn, stream_count(es), in[0] + LINE, op_noperands(fn) > 2 ? in[1] + LINE : NULL, want);
                 for (size_t o = 0; o < noffsets; o++) {
                     if (!check(fn, offsets[o], in, out_arena, want))
                         fail();
@@ -176,38 +193,19 @@ static int check_transposed(sp_fn fn, size_t rows, size_t cols, unsigned char *c
                             unsigned char *const *in_rm, unsigned char *out_arena, unsigned char *want)
 {
     const size_t es = op_elem_size(fn), n = rows * cols;
-    const size_t inputs = op_noperands(fn) - 1;
-    for (size_t i = 0; i < n; i += CHUNK) { /* the reference: row-major copies of the inputs, small calls */
-        const size_t m = n - i < CHUNK ? n - i : CHUNK;
-        if (run(fn, m, want + i * es, in_rm[0] + i * es, inputs > 1 ? in_rm[1] + i * es : NULL) != SOFTPLUS_OK)
-            fail_msg("%s: a reference call failed", op_name(fn));
-    }
+    const int binary = op_noperands(fn) > 2;
+    reference(fn, n, in_rm[0], binary ? in_rm[1] : NULL, want); /* the inputs' row-major copies */
     unsigned char *out = out_arena + LINE;
-    memset(out - LINE, 0xc3, LINE);
-    memset(out + n * es, 0xc3, LINE);
+    set_canaries(out, n, es);
     const size_t shape[2] = {rows, cols};
     const ptrdiff_t column_major[2] = {1, (ptrdiff_t)rows};
-    const sp_call c = {fn, 2, shape, {out, in_cm[0], inputs > 1 ? in_cm[1] : NULL},
+    const sp_call c = {fn, 2, shape, {out, in_cm[0], binary ? in_cm[1] : NULL},
                        {NULL, column_major, column_major}, 1.0, 20.0};
     if (call_run(&c) != SOFTPLUS_OK)
         fail_msg("%s: the transposed call failed", op_name(fn));
-    for (size_t b = 0; b < LINE; b++)
-        if (out[-1 - (ptrdiff_t)b] != 0xc3 || out[n * es + b] != 0xc3) {
-            print_error("%s under %s, transposed %zu x %zu: a byte outside the output changed\n", op_name(fn),
-                        softplus_isa_name(softplus_active_isa()), rows, cols);
-            return 0;
-        }
-    for (size_t i = 0; i < n; i++)
-        if (memcmp(out + i * es, want + i * es, es) != 0) {
-            char got_s[64], want_s[64];
-            print_error("%s under %s (%s), transposed %zu x %zu, element (%zu, %zu): got %s, small calls give %s\n",
-                        op_name(fn), softplus_isa_name(softplus_active_isa()),
-                        softplus_accuracy_mode() == SOFTPLUS_ACCURACY_FAST ? "fast" : "strict", rows, cols,
-                        i / cols, i % cols, elem_str(got_s, sizeof got_s, out + i * es, es),
-                        elem_str(want_s, sizeof want_s, want + i * es, es));
-            return 0;
-        }
-    return 1;
+    char what[48];
+    snprintf(what, sizeof what, "transposed %zu x %zu", rows, cols);
+    return output_matches(fn, what, out, want, n);
 }
 
 static void test_streamed_transposed_views_give_the_bits_of_small_calls(void **state)
@@ -247,7 +245,7 @@ static void test_streamed_transposed_views_give_the_bits_of_small_calls(void **s
                 }
         for (size_t ii = 0; ii < nisas; ii++) {
             assert_int_equal(softplus_set_isa(isas[ii]), SOFTPLUS_OK);
-            for (size_t t = 0; t < (es == sizeof(float) && !quick ? 2u : 1u); t++) {
+            for (size_t t = 0; t < tier_count(es); t++) {
                 assert_int_equal(softplus_set_accuracy(tiers[t]), SOFTPLUS_OK);
                 if (!check_transposed(fn, rows, cols, in_cm, in_rm, out_arena, want))
                     fail();
