@@ -250,11 +250,11 @@ _Static_assert((int)OP_COUNT == (int)SP_OP_COUNT && (int)OP_DBWD == (int)SP_OP_D
 static const char *const op_tag[] = {SP_OPS(OP_NAME_, ~)};
 static const char *const op_public[] = {SP_OPS(OP_PUBLIC_, ~)};
 typedef enum run_kind {
-    RUN_KERNEL, RUN_API, RUN_STRIDE2, RUN_TRANSPOSED, RUN_COPY, RUN_LIBM, RUN_API_N1
+    RUN_KERNEL, RUN_API, RUN_STRIDE2, RUN_TRANSPOSED, RUN_COPY, RUN_LIBM, RUN_API_N1, RUN_API_N1_STRIDES
 } run_kind;
 
 static const char *const layout_name[] = {"kernel", "api-contig", "api-stride2", "api-transposed",
-                                          "copy", "libm", "api-n1"};
+                                          "copy", "libm", "api-n1", "api-n1-strides"};
 
 typedef struct job {
     run_kind kind;
@@ -329,12 +329,16 @@ static void run_once(job *j)
     case RUN_API:
     case RUN_STRIDE2:
     case RUN_TRANSPOSED:
-    case RUN_API_N1: {
+    case RUN_API_N1:
+    case RUN_API_N1_STRIDES: {
         size_t shape[2] = {j->n, 1};
         ptrdiff_t in_s[2] = {1, 1}, out_s[2] = {1, 1};
         size_t ndim = 1;
         const ptrdiff_t *is = NULL, *os = NULL;
-        if (j->kind == RUN_STRIDE2) {
+        if (j->kind == RUN_API_N1_STRIDES) { /* a framework's call: its (contiguous) strides spelled out */
+            is = in_s;
+            os = out_s;
+        } else if (j->kind == RUN_STRIDE2) {
             in_s[0] = out_s[0] = 2;
             is = in_s;
             os = out_s;
@@ -724,9 +728,10 @@ static int run_overhead(const options *o)
     double xd[1] = {0.5}, dyd[1] = {1.0}, od[1];
     int cells = 0;
     printf("\n== per-call overhead, public API, n = 1 (ns/call, median; libm: the naive loop on one element) ==\n");
-    printf("%-7s %8s %8s %8s %8s\n", "isa", "f32 fwd", "f32 bwd", "f64 fwd", "f64 bwd");
+    printf("(+strides: the same call with its strides {1} given, as a framework passes them)\n");
+    printf("%-16s %8s %8s %8s %8s\n", "isa", "f32 fwd", "f32 bwd", "f64 fwd", "f64 bwd");
     /* the reference: the naive libm loop (bench/baselines.c) called on the same one element */
-    printf("%-7s", "libm");
+    printf("%-16s", "libm");
     for (int c = 0; c < 4; c++) {
         const dtype dt = c < 2 ? DT_F32 : DT_F64;
         job j = {.kind = RUN_LIBM, .dt = dt, .op = c % 2 ? OP_BWD : OP_FWD, .n = 1};
@@ -743,20 +748,25 @@ static int run_overhead(const options *o)
         if (!isa_selected(o, isa))
             continue;
         softplus_set_isa((softplus_isa)isa);
-        printf("%-7s", softplus_isa_name((softplus_isa)isa));
-        for (int c = 0; c < 4; c++) {
-            const dtype dt = c < 2 ? DT_F32 : DT_F64;
-            const op_kind op = c % 2 ? OP_BWD : OP_FWD;
-            job j = {.kind = RUN_API_N1, .dt = dt, .op = op, .n = 1};
-            j.x = dt == DT_F32 ? (void *)xf : (void *)xd;
-            j.dy = dt == DT_F32 ? (void *)dyf : (void *)dyd;
-            j.out = dt == DT_F32 ? (void *)of : (void *)od;
-            const stats s = measure(&j);
-            printf(" %8.1f", 1.0 / s.median);
-            csv_row(softplus_isa_name((softplus_isa)isa), dt, op, 1, RUN_API_N1, s.median, NAN, NAN);
-            cells++;
+        for (run_kind kind = RUN_API_N1; kind <= RUN_API_N1_STRIDES; kind++) {
+            char label[32];
+            snprintf(label, sizeof label, "%s%s", softplus_isa_name((softplus_isa)isa),
+                     kind == RUN_API_N1 ? "" : " +strides");
+            printf("%-16s", label);
+            for (int c = 0; c < 4; c++) {
+                const dtype dt = c < 2 ? DT_F32 : DT_F64;
+                const op_kind op = c % 2 ? OP_BWD : OP_FWD;
+                job j = {.kind = kind, .dt = dt, .op = op, .n = 1};
+                j.x = dt == DT_F32 ? (void *)xf : (void *)xd;
+                j.dy = dt == DT_F32 ? (void *)dyf : (void *)dyd;
+                j.out = dt == DT_F32 ? (void *)of : (void *)od;
+                const stats s = measure(&j);
+                printf(" %8.1f", 1.0 / s.median);
+                csv_row(softplus_isa_name((softplus_isa)isa), dt, op, 1, kind, s.median, NAN, NAN);
+                cells++;
+            }
+            printf("\n");
         }
-        printf("\n");
     }
     softplus_set_isa(SOFTPLUS_ISA_AUTO);
     return cells;

@@ -107,14 +107,12 @@ static int run_in_parallel(sp_job *job, size_t count)
  * rest). */
 static SP_NOINLINE softplus_status plan_and_run(sp_op op, sp_dtype dtype, size_t ndim, const size_t *shape,
                                                 size_t noperands, size_t elem_size, void *const *bases,
-                                                const ptrdiff_t *const *strides, const void *params)
+                                                const ptrdiff_t *const *strides, const void *params,
+                                                int all_contiguous)
 {
     sp_job job;
     size_t count = 0;
-    int all_contiguous = 1;
-    for (size_t k = 0; k < noperands; k++)
-        all_contiguous &= strides[k] == NULL;
-    /* Every view C-contiguous (strides NULL, the common small call): one run, no plan to build. */
+    /* Every view C-contiguous (sp_strides_contiguous; the common small call): one run, no plan to build. */
     const softplus_status status =
         all_contiguous ? sp_check_contiguous(ndim, shape, noperands, elem_size, bases, &count)
                        : sp_plan_build(&job.plan, ndim, shape, noperands, elem_size, bases, strides);
@@ -163,15 +161,15 @@ SP_INLINE softplus_status run_call(sp_op op, sp_dtype dtype, size_t ndim, const 
 {
     int all_contiguous = 1;
     for (size_t k = 0; k < noperands; k++)
-        all_contiguous &= strides[k] == NULL;
+        all_contiguous &= sp_strides_contiguous(ndim, shape, strides[k]);
     size_t count = 0;
     if (!all_contiguous)
-        return plan_and_run(op, dtype, ndim, shape, noperands, elem_size, bases, strides, params);
+        return plan_and_run(op, dtype, ndim, shape, noperands, elem_size, bases, strides, params, 0);
     const softplus_status status = sp_check_contiguous(ndim, shape, noperands, elem_size, bases, &count);
     if (status != SOFTPLUS_OK || count == 0)
         return status;
     if (count >= 2 * sp_parallel_grain) /* may be split: checked again there, cheap beside the call */
-        return plan_and_run(op, dtype, ndim, shape, noperands, elem_size, bases, strides, params);
+        return plan_and_run(op, dtype, ndim, shape, noperands, elem_size, bases, strides, params, 1);
     const sp_run_fn run = sp_kernel_of(sp_active_kernels(), sp_active_accuracy(), op, dtype)->run;
     const int saved_errno = errno;
     sp_fpenv caller;

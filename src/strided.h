@@ -116,6 +116,25 @@ static inline softplus_status sp_check_contiguous(size_t ndim, const size_t *sha
     return SOFTPLUS_OK;
 }
 
+/* Whether strides (NULL, or one per dimension) lay out shape C-contiguously: every dimension of a size other
+ * than 1 steps by the product of the sizes inside it; a size-1 dimension's stride never moves and is not
+ * read. Such a view is the NULL-strides one element for element (the same run, the same checks in
+ * sp_check_contiguous), so a caller that always passes its strides, as a framework does, takes the small
+ * call's path too. A running product that wraps can only match for a shape whose element count does not
+ * fit, which sp_check_contiguous rejects as sp_plan_build would. */
+static inline int sp_strides_contiguous(size_t ndim, const size_t *shape, const ptrdiff_t *strides)
+{
+    if (strides == NULL)
+        return 1;
+    size_t step = 1;
+    for (size_t d = ndim; d-- > 0;) {
+        if (shape[d] != 1 && strides[d] != (ptrdiff_t)step)
+            return 0;
+        step *= shape[d];
+    }
+    return 1;
+}
+
 /* The converting hook for a dtype stored in one type and computed in another (bfloat16 stored, float
  * computed): load widens n elements, src_stride bytes apart, into a contiguous compute array; store
  * narrows n contiguous compute elements into dst, dst_stride bytes apart. Both are exact functions of

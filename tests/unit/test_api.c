@@ -621,6 +621,59 @@ static void test_exact_same_view_is_in_place_and_accepted(void **state)
     }
 }
 
+/* Strides that spell out the C-contiguous layout (any stride on a size-1 dimension) name the NULL-strides
+ * view: the same status and the same bytes, for every operand given them or only some, whether the call
+ * succeeds, writes in place, or is rejected for its data, its count or an overlap. */
+static void test_spelled_out_contiguous_strides_are_the_null_view(void **state)
+{
+    (void)state;
+    const size_t half = (size_t)1 << (sizeof(size_t) * CHAR_BIT / 2);
+    static size_t s8[] = {8}, s1[] = {1}, s315[] = {3, 1, 5}, s24[] = {2, 4}, s03[] = {0, 3}, s_half[2];
+    static const ptrdiff_t st8[] = {1}, st1[] = {-4}, st315[] = {5, 77, 1}, st24[] = {4, 1}, st03[] = {3, 1};
+    static ptrdiff_t st_half[2];
+    s_half[0] = s_half[1] = half; /* the element count overflows */
+    st_half[0] = (ptrdiff_t)half;
+    st_half[1] = 1;
+    const struct {
+        size_t ndim;
+        const size_t *shape;
+        const ptrdiff_t *strides;
+        int shift_out, null_in, same_base;
+        softplus_status want;
+        const char *what;
+    } cases[] = {
+        {1, s8, st8, 0, 0, 0, SOFTPLUS_OK, "shape (8), strides (1)"},
+        {1, s1, st1, 0, 0, 0, SOFTPLUS_OK, "shape (1), strides (-4)"},
+        {3, s315, st315, 0, 0, 0, SOFTPLUS_OK, "shape (3,1,5), strides (5,77,1)"},
+        {2, s24, st24, 0, 0, 1, SOFTPLUS_OK, "shape (2,4), strides (4,1), in place"},
+        {2, s24, st24, 3, 0, 1, SOFTPLUS_ERR_OVERLAP, "shape (2,4), strides (4,1), output 3 elements on"},
+        {2, s24, st24, 0, 1, 0, SOFTPLUS_ERR_NULL, "shape (2,4), strides (4,1), an input NULL"},
+        {2, s03, st03, 0, 1, 0, SOFTPLUS_OK, "shape (0,3), strides (3,1), an input NULL: empty"},
+        {2, s_half, st_half, 0, 0, 0, SOFTPLUS_ERR_OVERFLOW, "shape (2^(w/2), 2^(w/2)), strides (2^(w/2), 1)"},
+    };
+    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
+        const size_t es = op_elem_size(op);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            /* which operands get the strides: none (the NULL reference), all, or each one alone */
+            for (size_t given = 0; given <= op_noperands(op) + 1; given++) {
+                sp_call c = basic_call(op, cases[i].ndim, cases[i].shape);
+                if (cases[i].same_base)
+                    c.ptr[0] = c.ptr[1];
+                c.ptr[0] = (unsigned char *)c.ptr[0] + cases[i].shift_out * (ptrdiff_t)es;
+                if (cases[i].null_in)
+                    c.ptr[1] = NULL;
+                for (size_t k = 0; k < op_noperands(op); k++)
+                    if (given == 1 || given == k + 2)
+                        c.strides[k] = cases[i].strides;
+                char what[160];
+                snprintf(what, sizeof what, "%s, strides given to %s", cases[i].what,
+                         given == 0 ? "none" : given == 1 ? "all" : operand_name(op, given - 2));
+                expect_status(&c, cases[i].want, what);
+            }
+        }
+    }
+}
+
 static void test_interleaved_views_are_rejected_conservatively(void **state)
 {
     (void)state;
@@ -1024,6 +1077,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_output_partially_overlapping_an_input_is_rejected, fill_arena),
         cmocka_unit_test_setup(test_same_base_with_other_strides_is_overlap, fill_arena),
         cmocka_unit_test_setup(test_exact_same_view_is_in_place_and_accepted, fill_arena),
+        cmocka_unit_test_setup(test_spelled_out_contiguous_strides_are_the_null_view, fill_arena),
         cmocka_unit_test_setup(test_interleaved_views_are_rejected_conservatively, fill_arena),
         cmocka_unit_test_setup(test_inputs_may_overlap_each_other, fill_arena),
         cmocka_unit_test_setup(test_errors_are_reported_in_the_documented_order, fill_arena),
