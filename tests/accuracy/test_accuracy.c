@@ -990,6 +990,65 @@ static void test_tails(void **state)
     finish("tails");
 }
 
+/* Multipliers just past the range the fast kernels take (|dy| > 2^32) against x whose beta*x is huge with the
+ * other sign, where the fast backward's block screen, fma(dy, 2^96, z), stays finite and the lane keeps the
+ * fast path's value (arch/softplus_f32_fast_algorithm.h, sp_bwd_screen); and multipliers from 2^32 to 2^64
+ * beside z in [-110, 30], which the screen must send to the masked loop (there the fast path's value can
+ * differ from the scalar reference's). One such lane per call among ordinary ones, so that nothing else
+ * trips the screen, in calls that run whole blocks: that element must be the one computed alone (which the
+ * lane mask sends to the scalar reference), for every op with a multiplier and every kernel (test_tails
+ * holds every element of a call to its value alone). */
+enum { SCREEN_N = 96, SCREEN_ESCAPES = 50, SCREEN_CASES = SCREEN_ESCAPES + 62 };
+static void screen_case(size_t c, uint64_t r, double beta, double *dy, double *x)
+{
+    static const double dys[] = {0x1.000002p32, 0x1.8p32, 0x1.fffffep32, 0x1p32, 0x1p33};
+    static const double zs[] = {0x1p104, 0x1.8p110, 0x1.fffffep127, 0x1p103, 0x1p100};
+    if (c < SCREEN_ESCAPES) {
+        *dy = (c & 1) ? dys[c / 2 % 5] : -dys[c / 2 % 5];
+        *x = (*dy > 0 ? -zs[c / 10] : zs[c / 10]) / beta;
+    } else {
+        *dy = ldexp((c & 1) ? 1.0 + ulp_unit(r) : -1.0 - ulp_unit(r), 32 + (int)(c - SCREEN_ESCAPES) / 2);
+        *x = (-110.0 + 140.0 * ulp_unit(r >> 11)) / beta;
+    }
+}
+
+static void test_screen_edges(void **state)
+{
+    const dtype_info *d = *state;
+    static _Alignas(64) unsigned char x[SCREEN_N * 8], dy[SCREEN_N * 8], out[SCREEN_N * 8];
+    static const double screen_betas[] = {1.0, 0.5, -1.0};
+    static const sp_op ops[] = {SP_OP_BWD, SP_OP_DBWD, SP_OP_BBETA};
+    begin();
+    FOR_EACH_KERNEL(k, d) {
+        for (size_t bi = 0; bi < sizeof screen_betas / sizeof screen_betas[0]; bi++)
+            for (int ti = 0; ti < 2; ti++) {
+                const double beta = screen_betas[bi], thr = ti ? INFINITY : 20.0;
+                const sp_any_params p = any_params(d->u->dtype, beta, thr);
+                for (size_t c = 0; c < SCREEN_CASES; c++) {
+                    const size_t at = ulp_mix64(0x5c9ee7u + c) % SCREEN_N;
+                    for (size_t j = 0; j < SCREEN_N; j++) {
+                        const uint64_t r = ulp_mix64(0x5c9ee8u + 131 * c + j);
+                        double vdy = -2.0 + 4.0 * ulp_unit(r), vx = (-30.0 + 60.0 * ulp_unit(r >> 11)) / beta;
+                        if (j == at)
+                            screen_case(c, r, beta, &vdy, &vx);
+                        put(d, dy, j, d->u->enc(narrow(d, vdy)));
+                        put(d, x, j, d->u->enc(narrow(d, vx)));
+                    }
+                    for (size_t oi = 0; oi < sizeof ops / sizeof ops[0]; oi++) {
+                        const sp_op op = ops[oi];
+                        run(op, k->op[op], SCREEN_N, out, dy, x, &p);
+                        const uint64_t alone = run1(d, op, k, get(d, dy, at), get(d, x, at), beta, thr);
+                        EXPECT(same_bits(d, get(d, out, at), alone),
+                               "%s beta %a threshold %a element %zu (dy = %s, x = %s): got %s, alone %s", prov(k, op),
+                               beta, thr, at, hex(d, get(d, dy, at)), hex(d, get(d, x, at)), hex(d, get(d, out, at)),
+                               hex(d, alone));
+                    }
+                }
+            }
+    }
+    finish("multipliers past 2^32 in whole blocks");
+}
+
 /* The public function of (op, dtype): out = op(dy, x) over n contiguous elements. */
 static softplus_status public_call(sp_op op, sp_dtype dtype, size_t n, void *out, const void *dy, const void *x,
                                    double beta, double thr)
@@ -1318,6 +1377,7 @@ int main(void)
         DTYPE_TESTS(test_threshold_boundary)
         DTYPE_TESTS(test_huge_products)
         DTYPE_TESTS(test_tails)
+        DTYPE_TESTS(test_screen_edges)
         cmocka_unit_test(test_tails_public_api),
         DTYPE_TESTS(test_control_lane)
         DTYPE_TESTS(test_in_place)
