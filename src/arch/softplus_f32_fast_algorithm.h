@@ -36,7 +36,7 @@
  *      es = exp(-v) 2^-64 (in [2^-94, 2^122]), E degree 6; d = es + 2^-64 = (1 + e) 2^-64 rounded once;
  *      dx = dy sigmoid(z) = (dy / d) 2^-64: one IEEE division, the same bits on every ISA (a hardware
  *      reciprocal estimate would not give them), and an exact scaling back that rounds again only
- *      where dx is subnormal. |dy| <= 2^32 keeps dy / d below 2^96.
+ *      where dx is subnormal. |dy| <= 2^33 keeps dy / d below 2^97.
  * Polynomials: tests/tools/softplus_f32_fast_coeffs.sollya (fpminimax, float coefficients, relative
  *   error): E degree 5 on |r| <= ln2/2 + 2^-10, 2^-23.2 (forward, beta = 1); E degree 6 there, 2^-28.0
  *   (the forward's other betas, and the backward, whose 1 + e and division add two roundings: with
@@ -64,7 +64,7 @@
  *   gives their results (sp_fwd_finish: +inf gives inf, -inf gives +0, a NaN comes out of the last fma
  *   quieted with its sign and payload, the NaN policy); |beta| outside [2^-20, 2^16] runs the scalar
  *   kernel. Backward: lanes where z is not finite, dy is not
- *   finite or |dy| > 2^32 are flagged (sign bits of two integer adds, one mask operation) and redone.
+ *   finite or |dy| > 2^33 are flagged (sp_fast_multiplier_special_z: one fma and one test) and redone.
  *   The threshold rule comes last: fl(beta*x) > threshold returns x (or dy) unchanged, the same
  *   comparison on the same z as the strict kernels; with beta = 1 and the threshold at or above 16
  *   (forward) or 18 (backward), the defaults among them, the arithmetic returns exactly that, and the
@@ -114,8 +114,7 @@
 #define SP_FAST_H1 -0x1.ffff0ap-2f        /* -0.499996334 */
 /* Integer constants for IADD, written as the floats with their bit patterns */
 #define SP_FAST_EXP_MINUS_64 -0x1p65f     /* 0xe0000000 = -64 << 23: a normal a >= 2^-62 times 2^-64 */
-#define SP_FAST_EXP_PLUS_1 0x1p-126f      /* 0x00800000: exponent field + 1 (sign set from inf and NaN) */
-#define SP_FAST_DY_LIMIT 0x1.fffffep-32f  /* 0x307fffff: sign set from patterns above 2^32 (0x4f800000) */
+#define SP_FAST_DY_LIMIT 0x1.fffffep-32f  /* 0x2fffffff: sign set from patterns above 2^33 (0x50000000) */
 
 /* Per-call scalars, broadcast where used: ib + ibe = 1/|beta|, the same times 2^-64 (ibes flushed to 0
  * where it would be subnormal: a correction below 2^-46 relative), bsign = sign bit of beta; nib2s +
@@ -162,7 +161,7 @@ static int sp_f32_fwd_vector_ok(const sp_params_f32 *p)
  * or above these, where the arithmetic itself returns x resp. dy for x > threshold: forward,
  * x >= 16 has t H(t) <= exp(-16) = 2^-23.08 below half an ulp of x (2^-20), so y rounds to x;
  * backward, x >= 18 has e <= 2^-25.9 (z is clamped to 20 first), so d rounds to 2^-64 and dx is dy
- * (times 2^64 and back, exactly: |dy| <= 2^32). The rule's compare and select are left out. */
+ * (times 2^64 and back, exactly: |dy| <= 2^33). The rule's compare and select are left out. */
 #define SP_FWD_THRESHOLD_FREE 16.0f
 #define SP_BWD_THRESHOLD_FREE 18.0f
 
@@ -184,11 +183,29 @@ SP_INLINE vf sp_fast_al(const sp_f32_k *k, vf x, vf z)
 }
 
 /* The lanes a multiplier's op must redo, from the sign bits of two integer adds (one mask operation): |z|'s
- * pattern plus z_flag sets the sign (SP_FAST_EXP_PLUS_1: z not finite), or the multiplier m is NaN,
- * infinite or above 2^32 in magnitude (below, m 2^64 / d and m ts cannot overflow). */
+ * pattern plus z_flag sets the sign (|z| past the op's limit, z_flag = 2^31 minus the limit's pattern: the
+ * beta gradient's SP_HALF_BBETA_Z_LIMIT), or the multiplier m is NaN, infinite or above 2^33 in magnitude
+ * (below, m 2^64 / d and m ts cannot overflow). */
 SP_INLINE vm sp_fast_multiplier_special(vf z, vf m, float z_flag)
 {
     return SIGN_MASK(OR(IADD(ABS(z), F(z_flag)), IADD(ABS(m), F(SP_FAST_DY_LIMIT))));
+}
+
+/* The same where the op's only limit on z is that it be finite (backward, the halves' second derivative), in
+ * two operations, the test of backward's block screen (sp_bwd_screen) on one vector: fma(m, C, z) with C =
+ * 2^95 (1 - 2^-24) is not finite where z or m is not, or where |m| > 2^33 (m C is 2^128 or more, which
+ * rounds to an infinity; m = +-2^33 gives +-FLT_MAX), but for two kinds of lanes, both with |z| > 2^103:
+ * 2^33 < |m| < 2^34 against z of the other sign (not flagged), and |m| <= 2^33 against z of the same sign
+ * whose sum overflows (flagged). Either way the lane's value is the same, since the fast path's is the
+ * reference's there: backward's 0 (z < -2^103: the quotient m/(e + 2^-64), e = exp(128) 2^-64, is below
+ * 2^-86, so dx < 2^-150 rounds to zero) or m itself (z > 2^103: v is clamped to 20 and e + 2^-64 rounds to
+ * 2^-64); the second derivative's m beta t/(1 + t)^2, below 2^34 2^16 2^-184.7 = 2^-134.7 in magnitude (t =
+ * exp(-128), |beta| <= 2^16 in the vector range), which rounds to the zero of m beta's sign in every half
+ * format (for z > 2^103 > threshold: +0 either way). */
+#define SP_FAST_SPECIAL_SCALE 0x1.fffffep94f /* 2^95 (1 - 2^-24) ~ 4.0e28 */
+SP_INLINE vm sp_fast_multiplier_special_z(vf z, vf m)
+{
+    return NOT_FINITE(FMA(m, F(SP_FAST_SPECIAL_SCALE), z));
 }
 
 /* exp(-(v + dv)) 2^s, v in [-128, 128], |dv| <= 2^-16 (beta != 1 only: the product's error), from
@@ -277,7 +294,7 @@ SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int mode, vf x, vf ts, vm *special
 }
 
 /* Backward's exponential: es = exp(-v) 2^-64, v = beta*x clamped to [-128, 20]: n in [-29, 185], es in
- * [2^-94, 2^122]. Below -128, dy sigmoid < 2^32 2^-184.7 rounds to 0 either way; above 20, 1 + e is 1. */
+ * [2^-94, 2^122]. Below -128, dy sigmoid < 2^33 2^-184.7 rounds to 0 either way; above 20, 1 + e is 1. */
 SP_INLINE vf sp_bwd_exp(const sp_f32_k *k, int mode, vf x)
 {
     const int unit = mode != 0;
@@ -294,12 +311,12 @@ SP_INLINE vf sp_bwd_quotient(vf dy, vf es)
 }
 
 /* dx = dy sigmoid(beta*x) = q 2^-64, an exact scaling that rounds a second time only where dx is subnormal.
- * *special flags the lanes the scalar reference must redo, z not finite or dy NaN, infinite or above 2^32
+ * *special flags the lanes the scalar reference must redo, z not finite or dy NaN, infinite or above 2^33
  * in magnitude (sp_fast_multiplier_special). */
 SP_INLINE vf sp_bwd_from_quotient(const sp_f32_k *k, int mode, vf dy, vf x, vf q, vm *special)
 {
     const vf z = sp_fast_z(k, mode != 0, x);
-    *special = sp_fast_multiplier_special(z, dy, SP_FAST_EXP_PLUS_1);
+    *special = sp_fast_multiplier_special_z(z, dy);
     const vf dx = MUL(q, F(0x1p-64f));
     return mode == 2 ? dx : SELECT(GT(z, F(k->thr)), dy, dx);
 }
@@ -338,21 +355,16 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int mode, vf dy, vf x, vf b, vm *s
                                 special);
 }
 
-/* Backward's block screen (arch/softplus_loop.h): acc + fma(dy, 2^96, z) stays finite over a block only if
- * every z is finite and, but for the lanes below, every |dy| <= 2^32 (sp_bwd_finish's flags): an infinity or
- * NaN never comes back to a finite sum, and for |dy| > 2^32 the exact dy 2^96 + z is at least 2^128 in
- * magnitude, which rounds to an infinity, unless z has the other sign and |z| > 2^103 (with |dy| < 2^33).
- * Those lanes escape the flag and get the fast path's value, which is the reference's there: for z < -2^103
- * the quotient dy/(e + 2^-64), e = exp(128) 2^-64, is below 2^-87, so dx rounds to a zero of dy's sign, and
- * for z > 2^103 (v clamped to 20) the denominator rounds to 2^-64, so dx = dy exactly (the scalar kernel:
- * dy times a sigmoid that is 0 or 1). So a block whose sum is finite runs without reading the mask, with
- * the bits the masked loop would give; a sum that overflows from finite terms only sends its block to the
- * masked loop. Two operations per vector instead of the mask's five, its move to a general register, test
- * and branch (the product rounded on its own, dy 2^96 then + z, was three: 0.9x the time of the AVX-512 beta-1
- * loops at 4K-64K elements, Intel Xeon, December 2026). */
+/* Backward's block screen (arch/softplus_loop.h): acc + fma(dy, C, z), the sum of sp_bwd_finish's test
+ * (sp_fast_multiplier_special_z), stays finite over a block only if no lane of it is flagged: an infinity or
+ * NaN never comes back to a finite sum. So a block whose sum is finite runs without reading the mask; a sum
+ * that overflows from finite terms only sends its block to the masked loop. Two operations per vector instead
+ * of the mask's, its move to a general register, test and branch (the product rounded on its own, dy 2^96
+ * then + z, was three: 0.94-0.98x the time with AVX-512 at 4K-64K elements, AVX2 0.94-0.96x, beta 1, Intel
+ * Xeon, December 2026). */
 SP_INLINE vf sp_bwd_screen(const sp_f32_k *k, int mode, vf dy, vf x, vf acc)
 {
-    return ADD(acc, FMA(dy, F(0x1p96f), sp_fast_z(k, mode != 0, x)));
+    return ADD(acc, FMA(dy, F(SP_FAST_SPECIAL_SCALE), sp_fast_z(k, mode != 0, x)));
 }
 #define SP_BWD_SCREEN sp_bwd_screen
 #define SP_BWD_SCREEN_INIT ZERO()

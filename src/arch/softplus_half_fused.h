@@ -40,7 +40,7 @@
  * among them, where the threshold's compare and select are left out (the arithmetic returns x resp. dy
  * there, which round to themselves and are never near; the second derivative has no mode 2). A lane
  * is redone when
- *   - the f32 algorithm flags it special (z = beta*x not finite, the multiplier not finite or above 2^32):
+ *   - the f32 algorithm flags it special (z = beta*x not finite, the multiplier not finite or above 2^33):
  *     the block driver on that one element (NaNs, infinities: rare). Forward in mode 2 flags none, and
  *     needs none: +inf gives inf, -inf +0 (sp_fwd_finish), and a NaN x comes out of the last fma as x
  *     quieted, which rounds to the input's pattern quieted, the NaN policy's bits (bf16: its low 16
@@ -305,8 +305,8 @@ SP_INLINE vf sp_half_cheap_bwd_front(int f16, vf x)
  * own, SP_HALF_CHEAP_DBWD_ULP (src/kernels.h, ULP of the float d at g = 1; the roundings of t, (1 + t)^2,
  * the quotient and the scaling), from which the window E = 4B + 3 follows as for the
  * backward's product. Lanes redone (the block driver, one by one): z not finite, g NaN, infinite or
- * above 2^32 (g ts stays below 2^96). Where g ts underflows, |d| < 2^-126 2^16 2^-64 rounds to a zero
- * of the right sign in every format, and |z| > 128 has |d| < 2^48 2^-184.7: zero too. The threshold
+ * above 2^33 (g ts stays below 2^97). Where g ts underflows, |d| < 2^-126 2^16 2^-64 rounds to a zero
+ * of the right sign in every format, and |z| > 128 has |d| < 2^49 2^-184.7: zero too. The threshold
  * rule comes last, in every mode: +0 where fl(beta*x) > threshold (the arithmetic does not give it:
  * t/(1 + t)^2 is ~2^-28.9 at z = 20).
  * Bound: tests/accuracy/test_half_cheap.c, g = 1, against beta e/(1 + e)^2 in double (e = exp(-|beta
@@ -323,7 +323,7 @@ SP_INLINE vf sp_half_tail_front(const sp_f32_k *k, int unit, vf x)
 SP_INLINE vf sp_half_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf ts, vm *special)
 {
     const vf z = sp_fast_z(k, unit, x);
-    *special = sp_fast_multiplier_special(z, g, SP_FAST_EXP_PLUS_1);
+    *special = sp_fast_multiplier_special_z(z, g);
     const vf t = MUL(ts, F(0x1p-64f));
     const vf uu = FMA(t, ADD(t, F(2.0f)), F(1.0f)); /* (1 + t)^2 rounded once, 2 + t's rounding ~t 2^-24 */
     const vf q = DIV(MUL(g, ts), uu);
@@ -340,13 +340,13 @@ SP_INLINE vf sp_half_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf ts,
  * first order beside H (al <= 2^-24 a, H >= ln 2: a sum that rounds like H). hs = ts (a (1 - v) + H + al)
  * is h 2^64, and dbeta = (hs dy) (nib2s + nib2se), -2^-64/beta^2 as a float pair (sp_half_k_bbeta: normal
  * for |beta| in [2^-20, 2^16], outside which the block driver runs the call), in one fma: hs dy <= ln 2
- * 2^96, and the result rounds once, subnormal or not; where hs dy underflows the result is below 2^-150, a
+ * 2^97, and the result rounds once, subnormal or not; where hs dy underflows the result is below 2^-150, a
  * zero of the exact result's sign. Its bound SP_HALF_CHEAP_BBETA_ULP (src/kernels.h, ULP of the float
  * dbeta at dy = 1), the window E = 19, is proven as the second derivative's, against -(a e/(1 + e) +
  * log1p(e))/beta^2 in double: worst 2.910 ULP at beta = 1 over every finite float (x = 0x1.234474p+2),
  * 3.432 at beta = 1000 over every 16th (x = 0x1.2981cp-8). Lanes redone: the second derivative's (z not
- * finite, dy NaN, infinite or above 2^32) and |z| > 128, where the clamped t is too large and the true
- * result (up to 2^72 e^-128 129) can still be normal: one integer constant flags both (|z|'s pattern above
+ * finite, dy NaN, infinite or above 2^33) and |z| > 128, where the clamped t is too large and the true
+ * result (up to 2^73 e^-128 129) can still be normal: one integer constant flags both (|z|'s pattern above
  * 128's sets the sign bit); a lane of the linear branch beyond 128 is redone too, and gives the +0 of the
  * threshold rule, which comes last, in every mode. */
 #define SP_HALF_BBETA_Z_LIMIT 0x1.fffffep-6f /* 0x3cffffff: sign set from |z| > 128 (0x43000000) on */
