@@ -312,7 +312,7 @@ SP_INLINE vf sp_bwd_quotient(vf dy, vf es)
 
 /* dx = dy sigmoid(beta*x) = q 2^-64, an exact scaling that rounds a second time only where dx is subnormal.
  * *special flags the lanes the scalar reference must redo, z not finite or dy NaN, infinite or above 2^33
- * in magnitude (sp_fast_multiplier_special). */
+ * in magnitude (sp_fast_multiplier_special_z). */
 SP_INLINE vf sp_bwd_from_quotient(const sp_f32_k *k, int mode, vf dy, vf x, vf q, vm *special)
 {
     const vf z = sp_fast_z(k, mode != 0, x);
