@@ -1,7 +1,9 @@
 /* test_half.c -- bfloat16 and float16: every result correctly rounded, for every op, on every kernel set.
  * SPDX-License-Identifier: MIT
  *
- * For beta in {1, 0.5, 2, -1, 7.3} and thresholds 20 and +inf, on every kernel set this CPU runs
+ * For beta in {1, 0.5, 2, -1, 7.3, 2^-20} and thresholds 20 and +inf, on every kernel set this CPU runs
+ * (2^-20, the vector paths' smallest: its beta gradient of bf16 inputs past |beta*x| = 128 is normal for large
+ * dy, where the kernels' clamp of |beta*x| must send the lane to the careful path)
  * (softplus_set_isa), and for bf16 and f16:
  *   - forward and inverse over all 65536 bit patterns;
  *   - backward, double backward and the beta gradient over all 65536 x with dy = 1 and with
@@ -300,7 +302,7 @@ static void check_in_place_pieces(const fmt *f, int op, float beta, float thr, s
 int main(int argc, char **argv)
 {
     size_t step = 1;
-    int ndy = 64, ndy_others = -1, nbetas = 5, all_isas = 1;
+    int ndy = 64, ndy_others = -1, nbetas = 6, all_isas = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--step") && i + 1 < argc)
             step = (size_t)strtoul(argv[++i], NULL, 10);
@@ -319,6 +321,8 @@ int main(int argc, char **argv)
     }
     if (step == 0)
         step = 1;
+    if (nbetas < 1 || nbetas > 6)
+        nbetas = 6;
     const clock_t start = clock();
     /* the dispatched set first: it alone gets all --dy random multipliers, the others --dy-others */
     isas[nisas++] = softplus_active_isa();
@@ -329,7 +333,7 @@ int main(int argc, char **argv)
                 isas[nisas++] = (softplus_isa)isa;
     if (ndy_others < 0 || ndy_others > ndy)
         ndy_others = ndy;
-    static const float betas[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f};
+    static const float betas[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f, 0x1p-20f};
     static const float thresholds[] = {20.0f, INFINITY};
     const size_t n = (65536 + step - 1) / step;
     uint16_t *x = malloc(n * 2), *dy = malloc(n * 2), *want = malloc(n * 2), *got = malloc(n * 2);
