@@ -1,10 +1,10 @@
 /* test_half.c -- bfloat16 and float16: every result correctly rounded, for every op, on every kernel set.
  * SPDX-License-Identifier: MIT
  *
- * For beta in {1, 0.5, 2, -1, 7.3, 2^-20} and thresholds 20 and +inf, on every kernel set this CPU runs
- * (2^-20, the vector paths' smallest: its beta gradient of bf16 inputs past |beta*x| = 128 is normal for large
- * dy, where the kernels' clamp of |beta*x| must send the lane to the careful path)
- * (softplus_set_isa), and for bf16 and f16:
+ * For beta in {1, 0.5, 2, -1, 7.3, 2^-20} (2^-20, the vector paths' smallest: its bf16 beta gradient past
+ * |beta*x| = 128 is normal for large dy, where the kernels' clamp of |beta*x| must send the lane to the
+ * careful path) and thresholds 20 and +inf, on every kernel set this CPU runs (softplus_set_isa), and for
+ * bf16 and f16:
  *   - forward and inverse over all 65536 bit patterns;
  *   - backward, double backward and the beta gradient over all 65536 x with dy = 1 and with
  *     --dy N random finite dy per x (64 by default);
