@@ -30,10 +30,12 @@
 #define SP_NOINLINE __attribute__((noinline))
 #define SP_INLINE static inline __attribute__((always_inline))
 #define SP_UNLIKELY(c) __builtin_expect(!!(c), 0)
+#define SP_ASSUME(c) ((c) ? (void)0 : __builtin_unreachable()) /* c holds: the compiler may drop what needs !c */
 #else
 #define SP_NOINLINE
 #define SP_INLINE static inline
 #define SP_UNLIKELY(c) (c)
+#define SP_ASSUME(c) ((void)0)
 #endif
 
 /* Asks for the cache line SP_PREFETCH_BYTES beyond address p, for reading. The address is computed as an

@@ -431,6 +431,7 @@ static void run_tile(const sp_plan *plan, char *const *ptrs, size_t n0, size_t n
     _Alignas(64) unsigned char buffer[SP_MAX_OPERANDS][SP_CHUNK_BYTES];
     const size_t es = plan->elem_size, cs = convert ? convert->compute_size : es;
     const ptrdiff_t row = (ptrdiff_t)(n0 * cs);
+    (void)stream; /* read only where this build can stream (SP_TILE_CAN_STREAM) */
     void *args[SP_MAX_OPERANDS] = {NULL, NULL, NULL};
     for (size_t k = 0; k < plan->noperands; k++) {
         const ptrdiff_t s0 = plan->stride[k][0] * (ptrdiff_t)es, s1 = plan->stride[k][1] * (ptrdiff_t)es;
