@@ -230,58 +230,13 @@ SP_INLINE void sp_f32_inv_modes(size_t n, const float *y, float *x, const sp_par
 }
 #endif
 
-/* The file's kernel bodies: a call shorter than one vector (a partial vector alone) and the rest are two
- * functions, so that a short call runs none of the block loops' set-up (their 5 KiB frame of buffers, three
- * more saved registers) and fetches a smaller function. The same driver, so the same bits; SP_ASSUME lets
- * the compiler drop, in each, the branch the other takes. Alternated at n = 1 through the API (Intel Xeon,
- * December 2026; the AVX-512 set runs calls below 8 elements on the AVX2 kernel): forward 0.93-1.01x the
- * time, backward 0.91-0.95x, AVX-512 and AVX2; at 20 and 4096 elements 0.99-1.01x (noise). */
-#define SP_F32_BY_SIZE_1(op)                                                                         \
-    static SP_NOINLINE void sp_f32_##op##_few(size_t n, const float *in, float *out, const sp_params_f32 *p) \
-    {                                                                                                \
-        SP_ASSUME(n < SP_LOOP_W);                                                                   \
-        sp_f32_##op##_modes(n, in, out, p);                                                          \
-    }                                                                                                \
-    static SP_NOINLINE void sp_f32_##op##_many(size_t n, const float *in, float *out,                \
-                                               const sp_params_f32 *p)                               \
-    {                                                                                                \
-        SP_ASSUME(n >= SP_LOOP_W);                                                                  \
-        sp_f32_##op##_modes(n, in, out, p);                                                          \
-    }                                                                                                \
-    SP_INLINE void sp_f32_##op(size_t n, const float *in, float *out, const sp_params_f32 *p)        \
-    {                                                                                                \
-        if (n < SP_LOOP_W)                                                                           \
-            sp_f32_##op##_few(n, in, out, p);                                                        \
-        else                                                                                         \
-            sp_f32_##op##_many(n, in, out, p);                                                       \
-    }
-#define SP_F32_BY_SIZE_2(op)                                                                         \
-    static SP_NOINLINE void sp_f32_##op##_few(size_t n, const float *in1, const float *in2, float *out, \
-                                              const sp_params_f32 *p)                                \
-    {                                                                                                \
-        SP_ASSUME(n < SP_LOOP_W);                                                                   \
-        sp_f32_##op##_modes(n, in1, in2, out, p);                                                    \
-    }                                                                                                \
-    static SP_NOINLINE void sp_f32_##op##_many(size_t n, const float *in1, const float *in2, float *out, \
-                                               const sp_params_f32 *p)                               \
-    {                                                                                                \
-        SP_ASSUME(n >= SP_LOOP_W);                                                                  \
-        sp_f32_##op##_modes(n, in1, in2, out, p);                                                    \
-    }                                                                                                \
-    SP_INLINE void sp_f32_##op(size_t n, const float *in1, const float *in2, float *out,             \
-                               const sp_params_f32 *p)                                               \
-    {                                                                                                \
-        if (n < SP_LOOP_W)                                                                           \
-            sp_f32_##op##_few(n, in1, in2, out, p);                                                  \
-        else                                                                                         \
-            sp_f32_##op##_many(n, in1, in2, out, p);                                                 \
-    }
-SP_F32_BY_SIZE_1(fwd)
-SP_F32_BY_SIZE_2(bwd)
+/* The file's kernel bodies, split by size (SP_KERNEL_BY_SIZE_*, kernels.h) */
+SP_KERNEL_BY_SIZE_1(sp_f32_fwd, float, sp_params_f32)
+SP_KERNEL_BY_SIZE_2(sp_f32_bwd, float, sp_params_f32)
 #ifdef SP_DBWD_NBUF
-SP_F32_BY_SIZE_2(dbwd)
-SP_F32_BY_SIZE_2(bbeta)
+SP_KERNEL_BY_SIZE_2(sp_f32_dbwd, float, sp_params_f32)
+SP_KERNEL_BY_SIZE_2(sp_f32_bbeta, float, sp_params_f32)
 #endif
 #ifdef SP_INV_NBUF
-SP_F32_BY_SIZE_1(inv)
+SP_KERNEL_BY_SIZE_1(sp_f32_inv, float, sp_params_f32)
 #endif

@@ -1046,7 +1046,7 @@ static SP_NOINLINE vd sp_inv_special(vd y, vd x, vm m, const sp_f64_par *par)
 #include "arch/softplus_loop.h"
 
 /* The bodies of sp_fwd_f64_<isa> and sp_bwd_f64_<isa>. */
-SP_INLINE void sp_f64_fwd(size_t n, const double *x, double *y, const sp_params_f64 *p)
+SP_INLINE void sp_f64_fwd_modes(size_t n, const double *x, double *y, const sp_params_f64 *p)
 {
     sp_f64_par par;
     sp_f64_ctx k;
@@ -1054,7 +1054,7 @@ SP_INLINE void sp_f64_fwd(size_t n, const double *x, double *y, const sp_params_
     SP_F64_RUN(p, sp_f64_fwd_loop, sp_f64_fwd_loop, n, x, y, &k);
 }
 
-SP_INLINE void sp_f64_bwd(size_t n, const double *dy, const double *x, double *dx, const sp_params_f64 *p)
+SP_INLINE void sp_f64_bwd_modes(size_t n, const double *dy, const double *x, double *dx, const sp_params_f64 *p)
 {
     sp_f64_par par;
     sp_f64_ctx k;
@@ -1065,7 +1065,7 @@ SP_INLINE void sp_f64_bwd(size_t n, const double *dy, const double *x, double *d
 
 /* release 1.1: the bodies of sp_dbwd_f64_<isa> and sp_bbeta_f64_<isa>; both are 0 in the linear branch,
  * so every finite threshold is tested per lane */
-SP_INLINE void sp_f64_dbwd(size_t n, const double *g, const double *x, double *out, const sp_params_f64 *p)
+SP_INLINE void sp_f64_dbwd_modes(size_t n, const double *g, const double *x, double *out, const sp_params_f64 *p)
 {
     sp_f64_par par;
     sp_f64_ctx k;
@@ -1073,7 +1073,7 @@ SP_INLINE void sp_f64_dbwd(size_t n, const double *g, const double *x, double *o
     SP_F64_RUN_TF(p, p->threshold < INFINITY, sp_f64_dbwd_loop, sp_f64_dbwd_loop, n, g, x, out, &k);
 }
 
-SP_INLINE void sp_f64_bbeta(size_t n, const double *dy, const double *x, double *out, const sp_params_f64 *p)
+SP_INLINE void sp_f64_bbeta_modes(size_t n, const double *dy, const double *x, double *out, const sp_params_f64 *p)
 {
     sp_f64_par par;
     sp_f64_ctx k;
@@ -1082,10 +1082,17 @@ SP_INLINE void sp_f64_bbeta(size_t n, const double *dy, const double *x, double 
 }
 
 /* release 1.1: the body of sp_inv_f64_<isa>; its threshold test (min(threshold, 40)) is always per lane */
-SP_INLINE void sp_f64_inv(size_t n, const double *y, double *x, const sp_params_f64 *p)
+SP_INLINE void sp_f64_inv_modes(size_t n, const double *y, double *x, const sp_params_f64 *p)
 {
     sp_f64_par par;
     sp_f64_ctx k;
     sp_f64_ctx_init(&k, &par, p, SP_F64_CTX_RB | SP_F64_CTX_INV);
     SP_F64_RUN_TF(p, 0, sp_f64_inv_loop, sp_f64_inv_loop, n, y, x, &k);
 }
+
+/* the bodies split by size (kernels.h) */
+SP_KERNEL_BY_SIZE_1(sp_f64_fwd, double, sp_params_f64)
+SP_KERNEL_BY_SIZE_2(sp_f64_bwd, double, sp_params_f64)
+SP_KERNEL_BY_SIZE_2(sp_f64_dbwd, double, sp_params_f64)
+SP_KERNEL_BY_SIZE_2(sp_f64_bbeta, double, sp_params_f64)
+SP_KERNEL_BY_SIZE_1(sp_f64_inv, double, sp_params_f64)
