@@ -202,10 +202,15 @@ SP_INLINE vm sp_fast_multiplier_special(vf z, vf m, float z_flag)
  * 2^-64); the second derivative's m beta t/(1 + t)^2, below 2^34 2^16 2^-184.7 = 2^-134.7 in magnitude (t =
  * exp(-128), |beta| <= 2^16 in the vector range), which rounds to the zero of m beta's sign in every half
  * format (for z > 2^103 > threshold: +0 either way). */
-#define SP_FAST_SPECIAL_SCALE 0x1.fffffep94f /* 2^95 (1 - 2^-24) ~ 4.0e28 */
+/* fma(m, C, z): not finite exactly on the lanes described above */
+SP_INLINE vf sp_fast_multiplier_flag(vf z, vf m)
+{
+    return FMA(m, F(0x1.fffffep94f), z); /* C = 2^95 (1 - 2^-24) ~ 4.0e28 */
+}
+
 SP_INLINE vm sp_fast_multiplier_special_z(vf z, vf m)
 {
-    return NOT_FINITE(FMA(m, F(SP_FAST_SPECIAL_SCALE), z));
+    return NOT_FINITE(sp_fast_multiplier_flag(z, m));
 }
 
 /* exp(-(v + dv)) 2^s, v in [-128, 128], |dv| <= 2^-16 (beta != 1 only: the product's error), from
@@ -355,8 +360,8 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int mode, vf dy, vf x, vf b, vm *s
                                 special);
 }
 
-/* Backward's block screen (arch/softplus_loop.h): acc + fma(dy, C, z), the sum of sp_bwd_finish's test
- * (sp_fast_multiplier_special_z), stays finite over a block only if no lane of it is flagged: an infinity or
+/* Backward's block screen (arch/softplus_loop.h): acc + fma(dy, C, z), the sum of what sp_bwd_finish's test
+ * (sp_fast_multiplier_special_z) tests, stays finite over a block only if no lane of it is flagged: an infinity or
  * NaN never comes back to a finite sum. So a block whose sum is finite runs without reading the mask; a sum
  * that overflows from finite terms only sends its block to the masked loop. Two operations per vector instead
  * of the mask's, its move to a general register, test and branch (the product rounded on its own, dy 2^96
@@ -364,7 +369,7 @@ SP_INLINE vf sp_bwd_finish(const sp_f32_k *k, int mode, vf dy, vf x, vf b, vm *s
  * Xeon, December 2026). */
 SP_INLINE vf sp_bwd_screen(const sp_f32_k *k, int mode, vf dy, vf x, vf acc)
 {
-    return ADD(acc, FMA(dy, F(SP_FAST_SPECIAL_SCALE), sp_fast_z(k, mode != 0, x)));
+    return ADD(acc, sp_fast_multiplier_flag(sp_fast_z(k, mode != 0, x), dy));
 }
 #define SP_BWD_SCREEN sp_bwd_screen
 #define SP_BWD_SCREEN_INIT ZERO()

@@ -1045,7 +1045,7 @@ static SP_NOINLINE vd sp_inv_special(vd y, vd x, vm m, const sp_f64_par *par)
 #define SP_LOOP_SPECIAL(k, mode, y, x, bits) sp_inv_special(y, x, MASK_FROM_BITS(bits), (k)->par)
 #include "arch/softplus_loop.h"
 
-/* The bodies of sp_fwd_f64_<isa> and sp_bwd_f64_<isa>. */
+/* The bodies of sp_fwd_f64_<isa> and sp_bwd_f64_<isa>, before the split by size at the end of this file. */
 SP_INLINE void sp_f64_fwd_modes(size_t n, const double *x, double *y, const sp_params_f64 *p)
 {
     sp_f64_par par;
