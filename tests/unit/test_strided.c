@@ -510,8 +510,9 @@ static void test_transposed_tiles(void **state)
             }
         }
     }
-    /* more than one group of tiles (src/strided.c run_tiles: 4 x 4 tiles) both ways */
-    for (sp_fn op = 0; op < SP_FN_COUNT; op++) {
+    /* more than one group of tiles (src/strided.c run_tiles: 4 x 4 tiles) both ways: natively, under ASan
+     * and qemu-aarch64 (every op's 21000 elements cost half a minute under valgrind and qemu's AVX2) */
+    for (sp_fn op = 0; op < SP_FN_COUNT && step <= 2; op++) {
         for (int out_transposed = 0; out_transposed < 2; out_transposed++) {
             tcase t;
             memset(&t, 0, sizeof t);
