@@ -15,8 +15,8 @@
  * between the elements, and the inputs themselves).
  *
  * Usage: test_alignment [max_length]  (lengths above it are skipped; slow emulators pass a smaller one,
- * and a SP_TEST_REDUCED build, for valgrind, defaults to 129, varies offsets within 32 bytes and takes
- * the short lengths of vectors of up to 16 lanes)
+ * and a SP_TEST_REDUCED build, for valgrind, defaults to 129 and varies offsets within 32 bytes; there and
+ * in the cross-compiled (emulated) build it takes the short lengths of vectors of up to 16 lanes)
  */
 #include "unit_common.h"
 
@@ -35,14 +35,17 @@ static const char *const layout_names[L_COUNT] = {"contiguous", "3 padded rows",
 static const size_t lengths_long[] = {127, 128, 129, 255, 256, 513, 1025, MAX_N};
 #ifdef SP_TEST_REDUCED
 static size_t max_length = 129; /* valgrind: every head/body/tail split, not the long runs */
-/* valgrind runs AVX2 at most (its CPUID hides AVX-512): every offset within a 32-byte vector, and of the
- * short lengths every one up to three vectors of 16 lanes (every split of its kernels' heads, bodies and
- * tails), then 63-65 and 70 */
+/* valgrind runs AVX2 at most (its CPUID hides AVX-512): every offset within a 32-byte vector */
 #define OFFSET_SPAN 32
-#define SHORT_LENGTH_TESTED(n) ((n) <= 48 || ((n) >= 63 && (n) <= 65) || (n) == 70)
 #else
 static size_t max_length = MAX_N;
 #define OFFSET_SPAN LINE
+#endif
+#if defined(SP_TEST_REDUCED) || defined(SP_ALIGNMENT_VECTORS_OF_16_LANES)
+/* valgrind (AVX2 at most) and qemu-aarch64 (NEON): of the short lengths every one up to three vectors of
+ * 16 lanes (every split of their kernels' heads, bodies and tails), then 63-65 and 70 */
+#define SHORT_LENGTH_TESTED(n) ((n) <= 48 || ((n) >= 63 && (n) <= 65) || (n) == 70)
+#else
 #define SHORT_LENGTH_TESTED(n) 1
 #endif
 
