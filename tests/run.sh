@@ -7,7 +7,7 @@
 # tools already installed. Each suite is one run_suite call: a build directory under the repository
 # root, configured and built, then `ctest --output-on-failure` over its tests (natively every label,
 # the long exhaustive sweeps included): native, aarch64 under qemu, ASan+UBSan, TSan, valgrind; then
-# two minutes of fuzzing. Exits non-zero when any suite fails to configure, build or pass.
+# a minute of fuzzing. Exits non-zero when any suite fails to configure, build or pass.
 # SOFTPLUS_SKIP_APT=1 skips the package step; JOBS=N sets build and ctest parallelism (default: nproc).
 set -euo pipefail
 
@@ -116,12 +116,12 @@ run_suite valgrind build-test-valgrind "${NATIVE_ARGS[@]}" -DSOFTPLUS_TEST_UNDER
     --overwrite "MemoryCheckCommandOptions=--fair-sched=yes --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,possible" \
     -LE 'python|abi|docs|fuzz' -E '^(digest|bench_fpenv_quick|unit_guard_pages|consumers\.(deb|source_tarball|exported_symbols))$'
 
-# libFuzzer over the whole API for two minutes from the committed corpus (clang, ASan + UBSan); any
+# libFuzzer over the whole API for a minute from the committed corpus (clang, ASan + UBSan); any
 # finding fails. The corpus replay and the findings' regression tests run in every suite above.
 echo
-echo "== [fuzz] tests/fuzz/run.sh 120 build-fuzz"
-if bash "$ROOT/tests/fuzz/run.sh" 120 build-fuzz; then
-    SUITES+=("fuzz: 120 s, no finding")
+echo "== [fuzz] tests/fuzz/run.sh 60 build-fuzz"
+if bash "$ROOT/tests/fuzz/run.sh" 60 build-fuzz; then
+    SUITES+=("fuzz: 60 s, no finding")
 else
     SUITES+=("fuzz: FAILED (see the report above)"); FAILED=1
 fi
