@@ -123,7 +123,6 @@ typedef struct sp_half_call {
     softplus_isa isa;
     sp_op op;
     int inputs;
-    const sp_kernel *k64;
     const sp_params_f32 *p;
     uint16_t *out;
 } sp_half_call;
@@ -153,8 +152,9 @@ static SP_NOINLINE void sp_half_flush(const sp_half_call *c, sp_half_pending *q)
         }
         at[m++] = q->at[k];
     }
-    if (m)
-        sp_half_redo(c->fmt, c->op, c->k64, c->p, c->inputs == 2 ? dy : NULL, x, c->out, at, m);
+    if (m) /* the set's strict f64 kernel, looked up here: most calls have no lane to redo */
+        sp_half_redo(c->fmt, c->op, sp_kernel_of(sp_registry_set(c->isa), SOFTPLUS_ACCURACY_STRICT, c->op, SP_DTYPE_F64),
+                     c->p, c->inputs == 2 ? dy : NULL, x, c->out, at, m);
     q->count = 0;
 }
 
@@ -727,8 +727,25 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
 SP_HALF_FUSED_MODES_(SP_HALF_FUSED_LOOP_)
 #undef SP_HALF_FUSED_LOOP_
 
-/* forward, backward, the second derivative and the beta gradient of a half format: the fused loop for
- * each constant combination */
+typedef void (*sp_half_fused_fn)(const sp_half_call *c, const sp_f32_k *k, uint32_t e, size_t n,
+                                 const uint16_t *in1, const uint16_t *in2);
+#define SP_HALF_FUSED_ENTRY_(f16_, op_, mode_) [f16_][op_][mode_] = sp_half_fused_##f16_##op_##mode_,
+static const sp_half_fused_fn sp_half_fused_loops[2][SP_OP_COUNT][3] = {SP_HALF_FUSED_MODES_(SP_HALF_FUSED_ENTRY_)};
+#undef SP_HALF_FUSED_ENTRY_
+#undef SP_HALF_FUSED_MODES_
+
+/* The near window of the cheap evaluations, [f16][op]: forward and backward in modes 1 and 2, the other
+ * ops in every mode (their bounds: src/kernels.h) */
+static const uint32_t sp_half_cheap_steps[2][SP_OP_COUNT] = {
+    {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP_BF16, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_BF16, 2),
+     [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP, 2), [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
+     [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP, 2)},
+    {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP_F16, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_F16, 2),
+     [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP, 2), [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
+     [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP, 2)}};
+
+/* Every op of a half format: the fused loop of its constant combination. Before the loop only the
+ * per-call scalars (one division) and two table reads: one element costs about as much as in f32. */
 static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op, size_t n, const uint16_t *in1,
                           const uint16_t *in2, uint16_t *out, const sp_params_f32 *p)
 {
@@ -739,10 +756,8 @@ static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op,
         sp_half_run(fmt, isa, op, n, in1, in2, out, p);
         return;
     }
-    const sp_kernel_set *set = sp_registry_set(isa);
-    const sp_kernel *k32 = sp_kernel_of(set, SOFTPLUS_ACCURACY_FAST, op, SP_DTYPE_F32);
-    const sp_half_call c = {fmt, isa, op, op == SP_OP_FWD || op == SP_OP_INV ? 1 : 2,
-                            sp_kernel_of(set, SOFTPLUS_ACCURACY_STRICT, op, SP_DTYPE_F64), p, out};
+    const int inputs = op == SP_OP_FWD || op == SP_OP_INV ? 1 : 2;
+    const sp_half_call c = {fmt, isa, op, inputs, p, out};
     sp_f32_k k = sp_f32_make_k(p);
     if (op == SP_OP_BBETA)
         sp_half_k_bbeta(&k, p);
@@ -750,23 +765,12 @@ static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op,
      * rule's result (forward: its NaN lanes too, see sp_half_fused_finish) */
     const float free = bwd ? SP_BWD_THRESHOLD_FREE : SP_FWD_THRESHOLD_FREE;
     const int mode = p->beta != 1.0f ? 0 : p->threshold >= free && !tail ? 2 : 1;
-    /* the near window: from the fast tier's bound, or the cheap evaluations' own (forward and backward
-     * in modes 1 and 2, the second derivative and the beta gradient always) */
-    const double cheap = op == SP_OP_DBWD    ? SP_HALF_CHEAP_DBWD_ULP
-                         : op == SP_OP_BBETA ? SP_HALF_CHEAP_BBETA_ULP
-                         : op == SP_OP_INV   ? SP_HALF_CHEAP_INV_ULP
-                         : bwd               ? (fmt->f16 ? SP_HALF_CHEAP_BWD_ULP_F16 : SP_HALF_CHEAP_BWD_ULP_BF16)
-                         : fmt->f16          ? SP_HALF_CHEAP_ULP_F16
-                                             : SP_HALF_CHEAP_ULP_BF16;
-    const uint32_t e = mode != 0 || tail ? sp_half_steps_of(cheap, c.inputs) : sp_half_steps(k32, c.inputs);
-#define SP_HALF_FUSED_CASE_(f16_, op_, mode_)                                                        \
-    if (fmt->f16 == f16_ && (int)op == op_ && mode == mode_) {                                       \
-        sp_half_fused_##f16_##op_##mode_(&c, &k, e, n, in1, in2);                                   \
-        return;                                                                                      \
-    }
-    SP_HALF_FUSED_MODES_(SP_HALF_FUSED_CASE_)
-#undef SP_HALF_FUSED_CASE_
-#undef SP_HALF_FUSED_MODES_
+    /* the near window: the cheap evaluations' own, or in mode 0 of forward and backward (the fast tier's
+     * kernels) from the set's registry entry */
+    const uint32_t e = mode != 0 || tail
+                           ? sp_half_cheap_steps[fmt->f16][op]
+                           : sp_half_steps(sp_kernel_of(sp_registry_set(isa), SOFTPLUS_ACCURACY_FAST, op, SP_DTYPE_F32), inputs);
+    sp_half_fused_loops[fmt->f16][op][mode](&c, &k, e, n, in1, in2);
 }
 
 /* every op of SP_HALF_KERNELS */

@@ -291,16 +291,15 @@ static void sp_half_redo(const sp_half_format *fmt, sp_op op, const sp_kernel *k
     }
 }
 
-/* Steps of the check: ceil of the float kernel's bound (any beta), then E as the header says. */
-static uint32_t sp_half_steps_of(double b, int inputs)
-{
-    const uint32_t bound = (uint32_t)ceil(b);
-    return inputs == 1 ? 2u * bound + 2u : 4u * bound + 3u;
-}
+/* Steps of the check: ceil of the float kernel's bound b (any beta), then E as the header says; a constant
+ * expression for a constant b. */
+#define SP_HALF_CEIL_U32(b) ((uint32_t)(b) + ((double)(uint32_t)(b) < (b)))
+#define SP_HALF_STEPS(b, inputs) ((inputs) == 1 ? 2u * SP_HALF_CEIL_U32(b) + 2u : 4u * SP_HALF_CEIL_U32(b) + 3u)
 
 static uint32_t sp_half_steps(const sp_kernel *k32, int inputs)
 {
-    return sp_half_steps_of(k32->max_ulp > k32->max_ulp_beta ? k32->max_ulp : k32->max_ulp_beta, inputs);
+    const double b = k32->max_ulp > k32->max_ulp_beta ? k32->max_ulp : k32->max_ulp_beta;
+    return SP_HALF_STEPS(b, inputs);
 }
 
 /* n elements of op over half arrays: in2 NULL for the one-input ops (in1 = x or y), else in1 = dy,
