@@ -726,10 +726,19 @@ static int run_overhead(const options *o)
 {
     float xf[1] = {0.5f}, dyf[1] = {1.0f}, of[1];
     double xd[1] = {0.5}, dyd[1] = {1.0}, od[1];
+    uint16_t xh[DT_COUNT][1], dyh[DT_COUNT][1], oh[1];
+    for (dtype dt = DT_BF16; dt <= DT_F16; dt++) {
+        xh[dt][0] = half_bits(dt, 0.5f);
+        dyh[dt][0] = half_bits(dt, 1.0f);
+    }
+    void *const x_of[DT_COUNT] = {xf, xd, xh[DT_BF16], xh[DT_F16]};
+    void *const dy_of[DT_COUNT] = {dyf, dyd, dyh[DT_BF16], dyh[DT_F16]};
+    void *const out_of[DT_COUNT] = {of, od, oh, oh};
     int cells = 0;
     printf("\n== per-call overhead, public API, n = 1 (ns/call, median; libm: the naive loop on one element) ==\n");
     printf("(+strides: the same call with its strides {1} given, as a framework passes them)\n");
-    printf("%-16s %8s %8s %8s %8s\n", "isa", "f32 fwd", "f32 bwd", "f64 fwd", "f64 bwd");
+    printf("%-16s %8s %8s %8s %8s %9s %9s %8s %8s\n", "isa", "f32 fwd", "f32 bwd", "f64 fwd", "f64 bwd", "bf16 fwd",
+           "bf16 bwd", "f16 fwd", "f16 bwd");
     /* the reference: the naive libm loop (bench/baselines.c) called on the same one element */
     printf("%-16s", "libm");
     for (int c = 0; c < 4; c++) {
@@ -753,15 +762,12 @@ static int run_overhead(const options *o)
             snprintf(label, sizeof label, "%s%s", softplus_isa_name((softplus_isa)isa),
                      kind == RUN_API_N1 ? "" : " +strides");
             printf("%-16s", label);
-            for (int c = 0; c < 4; c++) {
-                const dtype dt = c < 2 ? DT_F32 : DT_F64;
+            for (int c = 0; c < 2 * DT_COUNT; c++) {
+                const dtype dt = (dtype)(c / 2);
                 const op_kind op = c % 2 ? OP_BWD : OP_FWD;
-                job j = {.kind = kind, .dt = dt, .op = op, .n = 1};
-                j.x = dt == DT_F32 ? (void *)xf : (void *)xd;
-                j.dy = dt == DT_F32 ? (void *)dyf : (void *)dyd;
-                j.out = dt == DT_F32 ? (void *)of : (void *)od;
+                job j = {.kind = kind, .dt = dt, .op = op, .n = 1, .x = x_of[dt], .dy = dy_of[dt], .out = out_of[dt]};
                 const stats s = measure(&j);
-                printf(" %8.1f", 1.0 / s.median);
+                printf(dt == DT_BF16 ? " %9.1f" : " %8.1f", 1.0 / s.median);
                 csv_row(softplus_isa_name((softplus_isa)isa), dt, op, 1, kind, s.median, NAN, NAN);
                 cells++;
             }
