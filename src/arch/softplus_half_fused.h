@@ -29,7 +29,7 @@
  * measured 1.01-1.20x the two stages over every op and format, AVX2 and AVX-512, alternated in one
  * process at 4K elements, December 2026.)
  * With beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
- * (sp_half_cheap_front/finish below: bf16 28 ULP, f16 6.5, so E = 58 and 16), and backward the fast
+ * (sp_half_cheap_front/finish below: 6.5 ULP for both formats, so E = 16), and backward the fast
  * tier's with a cheaper exponential (sp_half_cheap_bwd_front: bf16 6.5 ULP, f16 4, so E = 31 and 19).
  * The second derivative, the beta gradient and the inverse have no fast f32 kernel: they run evaluations
  * of their own at every beta (sp_half_tail_front, sp_half_dbwd_finish and sp_half_bbeta_finish: forward's
@@ -177,38 +177,34 @@ static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, 
 /* ---- the cheap forward: beta = 1 (the loop's modes 1 and 2) ------------------------------------------
  * A bf16 or f16 result needs 8 or 11 good bits, and the near check redoes whatever a looser bound leaves
  * undecided: the fast tier's shapes (arch/softplus_f32_fast_algorithm.h) with a one-step reduction and
- * a shorter log1p, under a bound of its own, SP_HALF_CHEAP_ULP_BF16 / _F16 (src/kernels.h, ULP of the
- * float result), from which the near window E = 2B + 2 follows as for the fast tier's B.
+ * a shorter log1p, under a bound of its own, SP_HALF_CHEAP_ULP (src/kernels.h, ULP of the float result;
+ * the same evaluation for both formats), from which the near window E = 2B + 2 follows as for the fast
+ * tier's B.
  *   ts = exp(-a) 2^64, a = min(|x|, 128): n = round(-a/ln2) by the 0x1.8p23 shift, r = a + n ln2f in
  *   ONE fma with ln2 rounded to float (|ln2f - ln2| = 1.9e-9 and |n| <= 185 move r by at most 2^-21.4
  *   absolute: ~2^-21.4 relative in exp; the fast tier's two-step r costs one more fma), E(r) ~ exp(-r)
  *   the fast tier's degree 5 (2^-23.2); y = max(x, 0) + ts (H(t) 2^-64) in one fma, H ~ log1p(t)/t on
- *   [0, 1] at t' = max(t, 2^-30), degree 6 for bf16 (2^-19.4) and 7 for f16 (2^-22.0), the fast tier's
- *   8 (2^-24.7). NaN, +-inf and the threshold exactly as sp_fwd_finish (mode 2 flags no lane).
- *   (E degree 4, 2^-18.25, for bf16 measured 68.2 ULP: E = 140 made 0.56% of the benchmark's lanes
- *   near and ran slower than degree 5's 0.32%.)
+ *   [0, 1] at t' = max(t, 2^-30), degree 7 (2^-22.0), the fast tier's 8 (2^-24.7). NaN, +-inf and the
+ *   threshold exactly as sp_fwd_finish (mode 2 flags no lane).
+ *   (Tried for bf16 and left: E degree 4, 2^-18.25, 68.2 ULP, E = 140, 0.56% of the benchmark's lanes
+ *   near, slower than degree 5; H degree 6, 2^-19.4, 26.9 ULP, E = 58, 0.32%: one fma less per vector,
+ *   but a call of up to a few thousand elements mostly had a near lane, and its batch through the f64
+ *   kernel costs ~50 ns: degree 7 ran 0.74x / 0.85x / 0.93x the time at 256 / 1024 / 4096 elements on
+ *   AVX-512, 0.82x / 0.90x / 0.96x on AVX2, 1.00x / 0.96x at 32K, alternated in one process.)
  * Polynomials: tests/tools/softplus_half_cheap_coeffs.sollya (fpminimax, float coefficients, relative).
  * Bound: tests/accuracy/test_half_cheap.c runs this text's AVX2 and AVX-512 instantiations (NEON under
  *   qemu, sampled; the three give the same bits) at every finite float x against max(x, 0) +
- *   log1p(exp(-|x|)) in double and asserts SP_HALF_CHEAP_ULP_*. Worst over all 2^32 - 2^24 finite floats:
- *     bf16 (H degree 6)  26.945 ULP at x = -0x1.b9b98p+1: 0x1.ff8bb2p-6, want 0x1.ff8b7c1c5a1fbp-6 (B 28)
- *     f16  (H degree 7)   6.220 ULP at x = -0x1.02478ep+1: 0x1.ff4508p-4, want 0x1.ff451470a4ce7p-4 (B 6.5)
+ *   log1p(exp(-|x|)) in double and asserts SP_HALF_CHEAP_ULP. Worst over all 2^32 - 2^24 finite floats:
+ *     6.220 ULP at x = -0x1.02478ep+1: 0x1.ff4508p-4, want 0x1.ff451470a4ce7p-4 (B 6.5)
  *   (57 s CPU, 60 s with the backward's sweep; a coefficient of H changed in its 5th hex digit: 529
  *   ULP, caught.) The exhaustive tests/accuracy/test_half.c alone does not pin E: its beta = 1 inputs
  *   first misround at E = 2 (bf16 forward, x = 0x39de), so the window's soundness rests on this sweep.
- *   Near lanes at beta = 1, threshold 20 (E = 58 bf16, 16 f16; was 10): all finite patterns up to 20 /
- *   bench_softplus's inputs, bf16 0.030% / 0.32%, f16 0.39% / 0.31%.
- * Per 16 lanes (AVX-512, mode 2): bf16 21 + 25 instructions in the two stages (f16 20 + 29), the fast
- *   tier's 22 + 27 (21 + 30);
- *   14 FMA-pipe operations instead of 17 (f16 15).
+ *   Near lanes at beta = 1, threshold 20 (E = 16): all finite patterns up to 20 / bench_softplus's
+ *   inputs, bf16 0.010% / 0.035% (0.030% / 0.32% at degree 6, E = 58), f16 0.39% / 0.31%.
+ * Per 16 lanes (AVX-512, mode 2): 20 + 29 instructions in the two stages (f16; bf16 one fewer: its
+ *   widening is a shift), the fast tier's 22 + 27 (21 + 30); 15 FMA-pipe operations instead of 17.
  */
 #define SP_HALF_LN2 0x1.62e43p-1f        /* ln2 rounded to float = 0.693147182 */
-#define SP_HALF_H6_6 0x1.daccbap-7f      /* 0.0144897373 */
-#define SP_HALF_H6_5 -0x1.14ad9cp-4f     /* -0.0675483793 */
-#define SP_HALF_H6_4 0x1.349664p-3f      /* 0.150677472 */
-#define SP_HALF_H6_3 -0x1.e32d42p-3f     /* -0.235926166 */
-#define SP_HALF_H6_2 0x1.534fd4p-2f      /* 0.331359208 */
-#define SP_HALF_H6_1 -0x1.ffe6c4p-2f     /* -0.499903738 */
 #define SP_HALF_H7_7 -0x1.1ddc92p-7f     /* -0.00872380380 */
 #define SP_HALF_H7_6 0x1.6ee92ap-5f      /* 0.0447889157 */
 #define SP_HALF_H7_5 -0x1.bd6986p-4f     /* -0.108743213 */
@@ -239,25 +235,16 @@ SP_INLINE vf sp_half_cheap_front(vf x)
 }
 
 /* stage 2: y = max(x, 0) + t H(t) in one rounding; special lanes and the threshold as sp_fwd_finish */
-SP_INLINE vf sp_half_cheap_finish(const sp_f32_k *k, int f16, int mode, vf x, vf ts, vm *special)
+SP_INLINE vf sp_half_cheap_finish(const sp_f32_k *k, int mode, vf x, vf ts, vm *special)
 {
     *special = mode == 2 ? NO_LANES() : NOT_FINITE(x);
     const vf t = IADD(MAX(ts, F(0x1p34f)), F(SP_FAST_EXP_MINUS_64)); /* max(t, 2^-30): H(t) is 1 below */
-    vf h;
-    if (f16) {
-        h = FMA(F(SP_HALF_H7_7), t, F(SP_HALF_H7_6));
-        h = FMA(h, t, F(SP_HALF_H7_5));
-        h = FMA(h, t, F(SP_HALF_H7_4));
-        h = FMA(h, t, F(SP_HALF_H7_3));
-        h = FMA(h, t, F(SP_HALF_H7_2));
-        h = FMA(h, t, F(SP_HALF_H7_1));
-    } else {
-        h = FMA(F(SP_HALF_H6_6), t, F(SP_HALF_H6_5));
-        h = FMA(h, t, F(SP_HALF_H6_4));
-        h = FMA(h, t, F(SP_HALF_H6_3));
-        h = FMA(h, t, F(SP_HALF_H6_2));
-        h = FMA(h, t, F(SP_HALF_H6_1));
-    }
+    vf h = FMA(F(SP_HALF_H7_7), t, F(SP_HALF_H7_6));
+    h = FMA(h, t, F(SP_HALF_H7_5));
+    h = FMA(h, t, F(SP_HALF_H7_4));
+    h = FMA(h, t, F(SP_HALF_H7_3));
+    h = FMA(h, t, F(SP_HALF_H7_2));
+    h = FMA(h, t, F(SP_HALF_H7_1));
     h = FMA(h, t, F(1.0f));
     const vf y = FMA(ts, IADD(h, F(SP_FAST_EXP_MINUS_64)), MAX(ZERO(), x));
     return mode == 2 ? y : SELECT(GT(x, F(k->thr)), x, y);
@@ -523,14 +510,12 @@ SP_INLINE void sp_half_cheap_run(int op, float beta, size_t n, const float *x, f
  * derivative, the beta gradient and the inverse, multiplier 1, any beta, threshold inf; declared in
  * kernels.h). */
 #define SP_HALF_CHEAP_EVAL(isa)                                                                      \
-    void sp_half_cheap_fwd_##isa(int f16, size_t n, const float *x, float *y)                        \
+    void sp_half_cheap_fwd_##isa(size_t n, const float *x, float *y)                                 \
     {                                                                                                \
         for (size_t i = 0; i < n; i += SP_LOOP_W) {                                                  \
             vm sm;                                                                                   \
             const vf v = SP_LOOP_LOADU(x + i);                                                       \
-            const vf r = f16 ? sp_half_cheap_finish(NULL, 1, 2, v, sp_half_cheap_front(v), &sm)  \
-                             : sp_half_cheap_finish(NULL, 0, 2, v, sp_half_cheap_front(v), &sm); \
-            SP_LOOP_STOREU(y + i, r);                                                                \
+            SP_LOOP_STOREU(y + i, sp_half_cheap_finish(NULL, 2, v, sp_half_cheap_front(v), &sm));     \
         }                                                                                            \
     }                                                                                                \
     void sp_half_cheap_bwd_##isa(int f16, size_t n, const float *x, float *y)                       \
@@ -584,7 +569,7 @@ SP_INLINE vf sp_half_fused_value(const sp_f32_k *k, int f16, int op, int mode, v
     else if (op == SP_HALF_FUSED_BWD)
         y = sp_bwd_value(k, mode, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
     else if (mode != 0)
-        y = sp_half_cheap_finish(k, f16, mode, x, ts, &sm);
+        y = sp_half_cheap_finish(k, mode, x, ts, &sm);
     else
         y = sp_fwd_finish(k, mode, x, ts, &sm);
     *special = SP_LOOP_BITS(sm);
@@ -737,10 +722,10 @@ static const sp_half_fused_fn sp_half_fused_loops[2][SP_OP_COUNT][3] = {SP_HALF_
 /* The near window of the cheap evaluations, [f16][op]: forward and backward in modes 1 and 2, the other
  * ops in every mode (their bounds: src/kernels.h) */
 static const uint32_t sp_half_cheap_steps[2][SP_OP_COUNT] = {
-    {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP_BF16, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_BF16, 2),
+    {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_BF16, 2),
      [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP, 2), [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
      [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP, 2)},
-    {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP_F16, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_F16, 2),
+    {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_F16, 2),
      [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP, 2), [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
      [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP, 2)}};
 
