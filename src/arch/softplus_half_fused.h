@@ -675,7 +675,8 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
         }
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             uint64_t near;
-            const uint64_t special = special_bits[j / SP_LOOP_W];
+            /* forward in mode 2 flags none (sp_half_cheap_finish): not read back */
+            const uint64_t special = op == SP_HALF_FUSED_FWD && mode == 2 ? 0 : special_bits[j / SP_LOOP_W];
             const vh r = sp_half_fused_round(f16, e, SP_LOOP_LOADA(tsb + j), &near);
             /* a lane to redo saves its input patterns before the output is stored over them (in place);
              * a call here (rare: a vector with a near lane) measured faster than saving the vectors for
