@@ -152,9 +152,10 @@ static SP_NOINLINE void sp_half_flush(const sp_half_call *c, sp_half_pending *q)
         }
         at[m++] = q->at[k];
     }
-    if (m) /* the set's strict f64 kernel, looked up here: most calls have no lane to redo */
-        sp_half_redo(c->fmt, c->op, sp_kernel_of(sp_registry_set(c->isa), SOFTPLUS_ACCURACY_STRICT, c->op, SP_DTYPE_F64),
-                     c->p, c->inputs == 2 ? dy : NULL, x, c->out, at, m);
+    if (m) { /* the set's strict f64 kernel, looked up here: most calls have no lane to redo */
+        const sp_kernel *k64 = sp_kernel_of(sp_registry_set(c->isa), SOFTPLUS_ACCURACY_STRICT, c->op, SP_DTYPE_F64);
+        sp_half_redo(c->fmt, c->op, k64, c->p, c->inputs == 2 ? dy : NULL, x, c->out, at, m);
+    }
     q->count = 0;
 }
 
@@ -715,6 +716,8 @@ SP_HALF_FUSED_MODES_(SP_HALF_FUSED_LOOP_)
 
 typedef void (*sp_half_fused_fn)(const sp_half_call *c, const sp_f32_k *k, uint32_t e, size_t n,
                                  const uint16_t *in1, const uint16_t *in2);
+/* [f16][op][mode]; the second derivative, the inverse and the beta gradient have no mode 2 (NULL: never
+ * chosen) */
 #define SP_HALF_FUSED_ENTRY_(f16_, op_, mode_) [f16_][op_][mode_] = sp_half_fused_##f16_##op_##mode_,
 static const sp_half_fused_fn sp_half_fused_loops[2][SP_OP_COUNT][3] = {SP_HALF_FUSED_MODES_(SP_HALF_FUSED_ENTRY_)};
 #undef SP_HALF_FUSED_ENTRY_
@@ -753,9 +756,10 @@ static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op,
     const int mode = p->beta != 1.0f ? 0 : p->threshold >= free && !tail ? 2 : 1;
     /* the near window: the cheap evaluations' own, or in mode 0 of forward and backward (the fast tier's
      * kernels) from the set's registry entry */
-    const uint32_t e = mode != 0 || tail
-                           ? sp_half_cheap_steps[fmt->f16][op]
-                           : sp_half_steps(sp_kernel_of(sp_registry_set(isa), SOFTPLUS_ACCURACY_FAST, op, SP_DTYPE_F32), inputs);
+    const uint32_t e = mode != 0 || tail ? sp_half_cheap_steps[fmt->f16][op]
+                                         : sp_half_steps(sp_kernel_of(sp_registry_set(isa), SOFTPLUS_ACCURACY_FAST,
+                                                                      op, SP_DTYPE_F32),
+                                                         inputs);
     sp_half_fused_loops[fmt->f16][op][mode](&c, &k, e, n, in1, in2);
 }
 
