@@ -3,7 +3,9 @@
  *
  * For beta in {1, 0.5, 2, -1, 7.3, 2^-20} (2^-20, the vector paths' smallest: its bf16 beta gradient past
  * |beta*x| = 128 is normal for large dy, where the kernels' clamp of |beta*x| must send the lane to the
- * careful path) and thresholds 20 and +inf, on every kernel set this CPU runs (softplus_set_isa), and for
+ * careful path) and thresholds 20 and +inf, with beta = 1 also 2 (the vector loops take the threshold's
+ * compare out at beta = 1 from 16 on, so a threshold below that runs loops of their own, and at 2 the branch's
+ * x differs from the function in both formats), on every kernel set this CPU runs (softplus_set_isa), and for
  * bf16 and f16:
  *   - forward and inverse over all 65536 bit patterns;
  *   - backward, double backward and the beta gradient over all 65536 x with dy = 1 and with
@@ -334,7 +336,7 @@ int main(int argc, char **argv)
     if (ndy_others < 0 || ndy_others > ndy)
         ndy_others = ndy;
     static const float betas[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f, 0x1p-20f};
-    static const float thresholds[] = {20.0f, INFINITY};
+    static const float thresholds[] = {20.0f, INFINITY, 2.0f}; /* the last with beta = 1 only */
     const size_t n = (65536 + step - 1) / step;
     uint16_t *x = malloc(n * 2), *dy = malloc(n * 2), *want = malloc(n * 2), *got = malloc(n * 2);
     long double *v = malloc(n * sizeof *v), *v0 = malloc(n * sizeof *v0), *dv = malloc(n * sizeof *dv);
@@ -346,7 +348,7 @@ int main(int argc, char **argv)
     for (int fi = 0; fi < 2; fi++) {
         const fmt *f = &formats[fi];
         for (int bi = 0; bi < nbetas; bi++)
-            for (int ti = 0; ti < 2; ti++) {
+            for (int ti = 0; ti < (betas[bi] == 1.0f ? 3 : 2); ti++) {
                 const float beta = betas[bi], thr = thresholds[ti];
                 for (int op = FWD; op <= BBETA; op++) {
                     if (op == FWD || op == INV) {
