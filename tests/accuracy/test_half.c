@@ -1,9 +1,10 @@
 /* test_half.c -- bfloat16 and float16: every result correctly rounded, for every op, on every kernel set.
  * SPDX-License-Identifier: MIT
  *
- * For beta in {1, 0.5, 2, -1, 7.3, 2^-20} (2^-20, the vector paths' smallest: its bf16 beta gradient past
- * |beta*x| = 128 is normal for large dy, where the kernels' clamp of |beta*x| must send the lane to the
- * careful path) and thresholds 20 and +inf, with beta = 1 also 2 (the vector loops take the threshold's
+ * For beta in {1, 0.5, 2, -1, 7.3, 2^-20, 2^-24, 2^17} (2^-20, the vector paths' smallest: its bf16 beta
+ * gradient past |beta*x| = 128 is normal for large dy, where the kernels' clamp of |beta*x| must send the
+ * lane to the careful path; 2^-24 and 2^17, outside the vector paths' range [2^-20, 2^16], whose calls
+ * run the block driver) and thresholds 20 and +inf, with beta = 1 also 2 (the vector loops take the threshold's
  * compare out at beta = 1 from 16 on, so a threshold below that runs loops of their own, and at 2 the branch's
  * x differs from the function in both formats), on every kernel set this CPU runs (softplus_set_isa), and for
  * bf16 and f16:
@@ -304,7 +305,9 @@ static void check_in_place_pieces(const fmt *f, int op, float beta, float thr, s
 int main(int argc, char **argv)
 {
     size_t step = 1;
-    int ndy = 64, ndy_others = -1, nbetas = 6, all_isas = 1;
+    static const float betas[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f, 0x1p-20f, 0x1p-24f, 0x1p17f};
+    enum { NBETAS = sizeof betas / sizeof betas[0] };
+    int ndy = 64, ndy_others = -1, nbetas = NBETAS, all_isas = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--step") && i + 1 < argc)
             step = (size_t)strtoul(argv[++i], NULL, 10);
@@ -323,8 +326,8 @@ int main(int argc, char **argv)
     }
     if (step == 0)
         step = 1;
-    if (nbetas < 1 || nbetas > 6)
-        nbetas = 6;
+    if (nbetas < 1 || nbetas > NBETAS)
+        nbetas = NBETAS;
     const clock_t start = clock();
     /* the dispatched set first: it alone gets all --dy random multipliers, the others --dy-others */
     isas[nisas++] = softplus_active_isa();
@@ -335,7 +338,6 @@ int main(int argc, char **argv)
                 isas[nisas++] = (softplus_isa)isa;
     if (ndy_others < 0 || ndy_others > ndy)
         ndy_others = ndy;
-    static const float betas[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f, 0x1p-20f};
     static const float thresholds[] = {20.0f, INFINITY, 2.0f}; /* the last with beta = 1 only */
     const size_t n = (65536 + step - 1) / step;
     uint16_t *x = malloc(n * 2), *dy = malloc(n * 2), *want = malloc(n * 2), *got = malloc(n * 2);
