@@ -112,6 +112,15 @@
 #define SP_FAST_H3 -0x1.fd06cp-3f         /* -0.248548031 */
 #define SP_FAST_H2 0x1.55350ap-2f         /* 0.33321014 */
 #define SP_FAST_H1 -0x1.ffff0ap-2f        /* -0.499996334 */
+/* H of degree 7, the half formats' cheap forward's (arch/softplus_half_fused.h, its bound and
+ * tests/tools/softplus_half_cheap_coeffs.sollya) */
+#define SP_HALF_H7_7 -0x1.1ddc92p-7f     /* -0.00872380380 */
+#define SP_HALF_H7_6 0x1.6ee92ap-5f      /* 0.0447889157 */
+#define SP_HALF_H7_5 -0x1.bd6986p-4f     /* -0.108743213 */
+#define SP_HALF_H7_4 0x1.6d1b64p-3f      /* 0.178274900 */
+#define SP_HALF_H7_3 -0x1.f65e42p-3f     /* -0.245296970 */
+#define SP_HALF_H7_2 0x1.54d0eep-2f      /* 0.332828254 */
+#define SP_HALF_H7_1 -0x1.fffb08p-2f     /* -0.499981046 */
 /* Integer constants for IADD, written as the floats with their bit patterns */
 #define SP_FAST_EXP_MINUS_64 -0x1p65f     /* 0xe0000000 = -64 << 23: a normal a >= 2^-62 times 2^-64 */
 #define SP_FAST_DY_LIMIT 0x1.fffffep-32f  /* 0x2fffffff: sign set from patterns above 2^33 (0x50000000) */
@@ -258,17 +267,27 @@ SP_INLINE void sp_fwd_front(const sp_f32_k *k, int mode, vf x, vf *ts)
 }
 
 /* H(t) ~ log1p(t)/t from ts = t 2^64, at t' = max(t, 2^-30) (H(t) rounds to 1 below; the scaling by
- * 2^-64 is an integer add) */
-SP_INLINE vf sp_fast_log1p_over_t(vf ts)
+ * 2^-64 is an integer add): degree 8 (the fast tier) or 7 (the half formats' cheap forward) */
+SP_INLINE vf sp_fast_log1p_over_t(vf ts, int degree)
 {
     const vf t = IADD(MAX(ts, F(0x1p34f)), F(SP_FAST_EXP_MINUS_64));
-    vf h = FMA(F(SP_FAST_H8), t, F(SP_FAST_H7));
-    h = FMA(h, t, F(SP_FAST_H6));
-    h = FMA(h, t, F(SP_FAST_H5));
-    h = FMA(h, t, F(SP_FAST_H4));
-    h = FMA(h, t, F(SP_FAST_H3));
-    h = FMA(h, t, F(SP_FAST_H2));
-    h = FMA(h, t, F(SP_FAST_H1));
+    vf h;
+    if (degree == 8) {
+        h = FMA(F(SP_FAST_H8), t, F(SP_FAST_H7));
+        h = FMA(h, t, F(SP_FAST_H6));
+        h = FMA(h, t, F(SP_FAST_H5));
+        h = FMA(h, t, F(SP_FAST_H4));
+        h = FMA(h, t, F(SP_FAST_H3));
+        h = FMA(h, t, F(SP_FAST_H2));
+        h = FMA(h, t, F(SP_FAST_H1));
+    } else {
+        h = FMA(F(SP_HALF_H7_7), t, F(SP_HALF_H7_6));
+        h = FMA(h, t, F(SP_HALF_H7_5));
+        h = FMA(h, t, F(SP_HALF_H7_4));
+        h = FMA(h, t, F(SP_HALF_H7_3));
+        h = FMA(h, t, F(SP_HALF_H7_2));
+        h = FMA(h, t, F(SP_HALF_H7_1));
+    }
     return FMA(h, t, F(1.0f));
 }
 
@@ -277,12 +296,12 @@ SP_INLINE vf sp_fast_log1p_over_t(vf ts)
  * where none needs it: +inf gives max(0, z) = inf, -inf gives t 2^-64 rounding to +0, and a NaN passes
  * through max(0, z) (MAX's unordered rule) into the last fma, which returns it quieted with its sign and
  * payload: the NaN policy. */
-SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int mode, vf x, vf ts, vm *special)
+SP_INLINE vf sp_fwd_finish_of(const sp_f32_k *k, int mode, int degree, vf x, vf ts, vm *special)
 {
     const int unit = mode != 0;
     const vf z = sp_fast_z(k, unit, x);
     *special = mode == 2 ? NO_LANES() : NOT_FINITE(z);
-    const vf h = sp_fast_log1p_over_t(ts);
+    const vf h = sp_fast_log1p_over_t(ts, degree);
     const vf zp = MAX(ZERO(), z);
     vf y;
     if (unit) {
@@ -296,6 +315,12 @@ SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int mode, vf x, vf ts, vm *special
         y = XOR(y, F(k->bsign)); /* a zero result gets the sign of beta */
     }
     return mode == 2 ? y : SELECT(GT(z, F(k->thr)), x, y);
+}
+
+/* the fast tier's forward stage 2: H of degree 8 */
+SP_INLINE vf sp_fwd_finish(const sp_f32_k *k, int mode, vf x, vf ts, vm *special)
+{
+    return sp_fwd_finish_of(k, mode, 8, x, ts, special);
 }
 
 /* Backward's exponential: es = exp(-v) 2^-64, v = beta*x clamped to [-128, 20]: n in [-29, 185], es in

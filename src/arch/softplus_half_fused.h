@@ -29,8 +29,9 @@
  * measured 1.01-1.20x the two stages over every op and format, AVX2 and AVX-512, alternated in one
  * process at 4K elements, December 2026.)
  * With beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
- * (sp_half_cheap_front/finish below: 6.5 ULP for both formats, so E = 16), and backward the fast
- * tier's with a cheaper exponential (sp_half_cheap_bwd_front: bf16 6.5 ULP, f16 4, so E = 31 and 19).
+ * (sp_half_cheap_front below, then the fast tier's sp_fwd_finish_of with H of degree 7: 6.5 ULP for both
+ * formats, so E = 16), and backward the fast tier's with a cheaper exponential (sp_half_cheap_bwd_front:
+ * bf16 6.5 ULP, f16 4, so E = 31 and 19).
  * The second derivative, the beta gradient and the inverse have no fast f32 kernel: they run evaluations
  * of their own at every beta (sp_half_tail_front, sp_half_dbwd_finish and sp_half_bbeta_finish: forward's
  * exponential, then g t / (1 + t)^2 with one division, resp. t (a (1 - s(-a)) + H(t)) with one, bounds 3.5
@@ -186,7 +187,7 @@ static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, 
  *   absolute: ~2^-21.4 relative in exp; the fast tier's two-step r costs one more fma), E(r) ~ exp(-r)
  *   the fast tier's degree 5 (2^-23.2); y = max(x, 0) + ts (H(t) 2^-64) in one fma, H ~ log1p(t)/t on
  *   [0, 1] at t' = max(t, 2^-30), degree 7 (2^-22.0), the fast tier's 8 (2^-24.7). NaN, +-inf and the
- *   threshold exactly as sp_fwd_finish (mode 2 flags no lane).
+ *   threshold exactly as the fast tier's (stage 2 is its sp_fwd_finish_of at degree 7; mode 2 flags no lane).
  *   (Tried for bf16 and left: E degree 4, 2^-18.25, 68.2 ULP, E = 140, 0.56% of the benchmark's lanes
  *   near, slower than degree 5; H degree 6, 2^-19.4, 26.9 ULP, E = 58, 0.32%: one fma less per vector,
  *   but a call of up to a few thousand elements mostly had a near lane, and its batch through the f64
@@ -206,13 +207,6 @@ static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, 
  *   widening is a shift), the fast tier's 22 + 27 (21 + 30); 15 FMA-pipe operations instead of 17.
  */
 #define SP_HALF_LN2 0x1.62e43p-1f        /* ln2 rounded to float = 0.693147182 */
-#define SP_HALF_H7_7 -0x1.1ddc92p-7f     /* -0.00872380380 */
-#define SP_HALF_H7_6 0x1.6ee92ap-5f      /* 0.0447889157 */
-#define SP_HALF_H7_5 -0x1.bd6986p-4f     /* -0.108743213 */
-#define SP_HALF_H7_4 0x1.6d1b64p-3f      /* 0.178274900 */
-#define SP_HALF_H7_3 -0x1.f65e42p-3f     /* -0.245296970 */
-#define SP_HALF_H7_2 0x1.54d0eep-2f      /* 0.332828254 */
-#define SP_HALF_H7_1 -0x1.fffb08p-2f     /* -0.499981046 */
 
 /* exp(-v) 2^s, v in [-128, 128], from shift = SP_FAST_SHIFT + s (sp_fast_exp's shapes, the one-step r
  * and degree 5; the caller keeps the result normal) */
@@ -233,22 +227,6 @@ SP_INLINE vf sp_half_cheap_exp(vf v, float shift)
 SP_INLINE vf sp_half_cheap_front(vf x)
 {
     return sp_half_cheap_exp(MIN(ABS(x), F(SP_FAST_A_MAX)), SP_FAST_SHIFT + 64.0f);
-}
-
-/* stage 2: y = max(x, 0) + t H(t) in one rounding; special lanes and the threshold as sp_fwd_finish */
-SP_INLINE vf sp_half_cheap_finish(const sp_f32_k *k, int mode, vf x, vf ts, vm *special)
-{
-    *special = mode == 2 ? NO_LANES() : NOT_FINITE(x);
-    const vf t = IADD(MAX(ts, F(0x1p34f)), F(SP_FAST_EXP_MINUS_64)); /* max(t, 2^-30): H(t) is 1 below */
-    vf h = FMA(F(SP_HALF_H7_7), t, F(SP_HALF_H7_6));
-    h = FMA(h, t, F(SP_HALF_H7_5));
-    h = FMA(h, t, F(SP_HALF_H7_4));
-    h = FMA(h, t, F(SP_HALF_H7_3));
-    h = FMA(h, t, F(SP_HALF_H7_2));
-    h = FMA(h, t, F(SP_HALF_H7_1));
-    h = FMA(h, t, F(1.0f));
-    const vf y = FMA(ts, IADD(h, F(SP_FAST_EXP_MINUS_64)), MAX(ZERO(), x));
-    return mode == 2 ? y : SELECT(GT(x, F(k->thr)), x, y);
 }
 
 /* ---- the cheap backward: beta = 1 (the loop's modes 1 and 2) -----------------------------------------
@@ -359,7 +337,7 @@ SP_INLINE vf sp_half_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf t
     const vf a = ABS(z);
     const vf tu = MUL(ts, F(0x1p-64f));
     const vf v = DIV(tu, ADD(tu, F(1.0f))); /* s(-a) */
-    vf h = sp_fast_log1p_over_t(ts);
+    vf h = sp_fast_log1p_over_t(ts, 8);
     if (!unit) /* the product's error al to first order, beside H (al <= 2^-24 a, H >= ln 2) */
         h = ADD(h, sp_fast_al(k, x, z)); /* |z| <= 128 where the lane is kept: the clamp never acts */
     const vf hs = MUL(ts, ADD(FNMA(a, v, a), h)); /* a (1 - s(-a)): s(-a)'s errors scaled by <= 1 */
@@ -516,7 +494,7 @@ SP_INLINE void sp_half_cheap_run(int op, float beta, size_t n, const float *x, f
         for (size_t i = 0; i < n; i += SP_LOOP_W) {                                                  \
             vm sm;                                                                                   \
             const vf v = SP_LOOP_LOADU(x + i);                                                       \
-            SP_LOOP_STOREU(y + i, sp_half_cheap_finish(NULL, 2, v, sp_half_cheap_front(v), &sm));     \
+            SP_LOOP_STOREU(y + i, sp_fwd_finish_of(NULL, 2, 7, v, sp_half_cheap_front(v), &sm));     \
         }                                                                                            \
     }                                                                                                \
     void sp_half_cheap_bwd_##isa(int f16, size_t n, const float *x, float *y)                       \
@@ -570,7 +548,7 @@ SP_INLINE vf sp_half_fused_value(const sp_f32_k *k, int f16, int op, int mode, v
     else if (op == SP_HALF_FUSED_BWD)
         y = sp_bwd_value(k, mode, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
     else if (mode != 0)
-        y = sp_half_cheap_finish(k, mode, x, ts, &sm);
+        y = sp_fwd_finish_of(k, mode, 7, x, ts, &sm);
     else
         y = sp_fwd_finish(k, mode, x, ts, &sm);
     *special = SP_LOOP_BITS(sm);
@@ -676,7 +654,7 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
         }
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             uint64_t near;
-            /* forward in mode 2 flags none (sp_half_cheap_finish): not read back */
+            /* forward in mode 2 flags none (sp_fwd_finish_of): not read back */
             const uint64_t special = op == SP_HALF_FUSED_FWD && mode == 2 ? 0 : special_bits[j / SP_LOOP_W];
             const vh r = sp_half_fused_round(f16, e, SP_LOOP_LOADA(tsb + j), &near);
             /* a lane to redo saves its input patterns before the output is stored over them (in place);

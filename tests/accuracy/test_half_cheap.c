@@ -1,8 +1,8 @@
 /* test_half_cheap.c -- the bounds of the half formats' cheap forward and backward at every finite float.
  * SPDX-License-Identifier: MIT
  *
- * The bf16 and f16 forward with beta = 1 (arch/softplus_half_fused.h, sp_half_cheap_front/finish) is a
- * cheaper evaluation than the fast f32 tier's; its results are correct only because the fused loop's
+ * The bf16 and f16 forward with beta = 1 (arch/softplus_half_fused.h: sp_half_cheap_front, then
+ * sp_fwd_finish_of at degree 7) is a cheaper evaluation than the fast f32 tier's; its results are correct only because the fused loop's
  * near-boundary check redoes every lane within E = 2B + 2 float steps of a rounding boundary, with B
  * = SP_HALF_CHEAP_ULP (src/kernels.h; one evaluation for both formats). This test is that bound's proof: it runs the
  * evaluation (sp_half_cheap_fwd_<isa>, mode 2, no threshold) of every vector set this CPU runs at every
