@@ -17,11 +17,12 @@
  * the strict kernels (arch/softplus_f32_kernels.h: special lanes, the loop driver, the entry logic).
  *
  * Method, no table. z = fl(beta*x), zl = beta*x - z (one fma; nothing for beta = 1).
- *   exp: exp(-v) 2^s for v in [-128, 128] (sp_fast_exp): n = round(-v/ln2) (the 0x1.8p23 shift, with s
- *      folded into it), r = v + n ln2 in two fma steps (ln2 split hi + lo; n*hi is exact), zl entering r
- *      so that exp sees the exact product to first order; exp(-r) = E(r) (E(0) = 1), and 2^(s+n) applied
- *      by an integer add to E's exponent field. s keeps the result normal (no subnormal operand or
- *      result anywhere: Intel cores charge ~70 ns for one) so that a subnormal result rounds once.
+ *   exp: exp(-v) 2^s for v in [-128, 128] (sp_fast_exp): n = round(-v/ln2) (the 0x1.8p23 shift), r = v
+ *      + n ln2 in two fma steps (ln2 split hi + lo; n*hi is exact), zl entering r so that exp sees the
+ *      exact product to first order; exp(-r) 2^s = E(r) with 2^s in E's coefficients (E(0) = 2^s), and
+ *      2^n applied by vscalefps (AVX-512) or an integer add to E's exponent field. s keeps the result
+ *      normal (no subnormal operand or result anywhere: Intel cores charge ~70 ns for one) so that a
+ *      subnormal result rounds once.
  *   Forward, a = min(|z|, 128):
  *   1. ts = exp(-a) 2^64 (normal: exp(-128) 2^64 = 2^-120.7), E degree 5 (beta = 1) or 6.
  *   2. log1p(t) = t H(t), H ~ log1p(t)/t degree 8 on [0, 1] (H(0) = 1), evaluated at
@@ -33,26 +34,28 @@
  *      large term max(z,0) ib rounded once in the last fma, the scaled t H multiplied by
  *      (ib + ibe) 2^-64 (normal for the |beta| the vector path takes).
  *   Backward, v = z clamped to [-128, 20] (beyond, the result is 0 resp. dy either way):
- *      es = exp(-v) 2^-64 (in [2^-94, 2^122]), E degree 6; d = es + 2^-64 = (1 + e) 2^-64 rounded once;
+ *      es = exp(-v) 2^-64 (in [2^-94, 2^122]), E degree 5 (beta = 1) or 6; d = es + 2^-64 = (1 + e) 2^-64 rounded once;
  *      dx = dy sigmoid(z) = (dy / d) 2^-64: one IEEE division, the same bits on every ISA (a hardware
  *      reciprocal estimate would not give them), and an exact scaling back that rounds again only
  *      where dx is subnormal. |dy| <= 2^33 keeps dy / d below 2^97.
  * Polynomials: tests/tools/softplus_f32_fast_coeffs.sollya (fpminimax, float coefficients, relative
- *   error): E degree 5 on |r| <= ln2/2 + 2^-10, 2^-23.2 (forward, beta = 1); E degree 6 there, 2^-28.0
- *   (the forward's other betas, and the backward, whose 1 + e and division add two roundings: with
- *   degree 5 its worst error was 3.61 ULP, at x = -0x1.0c5c26p+4, and the forward's at beta = 7.3 3.85
- *   ULP, at x = -0x1.07e5fep-1, every 16th input); H degree 8 on [0, 1], 2^-24.7.
+ *   error): E degree 5 on |r| <= ln2/2 + 2^-10, 2^-23.2 (beta = 1); E degree 6 there, 2^-28.0 (the other
+ *   betas, whose 1/|beta| resp. beta*x's rounding add an error: with degree 5 the forward's worst at beta
+ *   = 7.3 was 3.85 ULP, at x = -0x1.07e5fep-1, every 16th input); H degree 8 on [0, 1], 2^-24.7. (The
+ *   backward at beta = 1 took degree 6 until December 2026: 2.481 ULP at x = -0x1.0a2bd8p+4; degree 5
+ *   saves an fma per vector, 0.94-0.97x the time with AVX2, and keeps it within the tier's 4.)
  * Accuracy (tests/accuracy/ulp_sweep, every one of the 2^32 inputs at beta = 1 and every 16th at the
  *   other betas, reference in double, dy = 1; AVX2, AVX-512 and NEON return the same bits):
  *   beta   op   worst ULP  at x               got              want            (both thresholds, inf and 20)
  *   1      fwd  3.132      -0x1.442aecp+0    0x1.fc9288p-3    0x1.fc928e436083ap-3   (all 2^32)
- *   1      bwd  2.481      -0x1.0a2bd8p+4    0x1.ffe978p-25   0x1.ffe97cf62350fp-25  (all 2^32)
+ *   1      bwd  3.612      -0x1.0c5c26p+4    0x1.be76ecp-25   0x1.be76e4c6a20d9p-25  (all 2^32; 20: 3.528)
  *   0.5    fwd  2.432      -0x1.ba2bfep+2    0x1.fdc9c6p-5    0x1.fdc9c122b1172p-5   (every 16th)
  *   0.5    bwd  2.329      -0x1.0a88p+5      0x1.f485e6p-25   0x1.f485eaa87baa8p-25  (every 16th)
  *   7.3    fwd  3.120      -0x1.55a91p-4     0x1.e76902p-5    0x1.e768fbc2683c6p-5   (every 16th)
  *   7.3    bwd  2.414      -0x1.23bd98p+1    0x1.fe9196p-25   0x1.fe919ad420a67p-25  (every 16th)
  *   2, -1: the beta = 0.5 figures at x scaled by 1/4 and -2 (the same z; every 16th). The forward at
- *   beta != 1 gives the bits of the previous fast kernel (the same operations, E degree 6).
+ *   beta != 1 gives the bits of the previous fast kernel (the same operations, E degree 6); so does the
+ *   backward at beta != 1.
  *   The errors come from E (up to 1.8 ULP relative at the top of a binade with degree 5) and H, and the
  *   float evaluation; backward adds the roundings of d and of the division; other betas add the
  *   rounding of 1/|beta| where z < 0. Results far in the tail (t below 2^-30, subnormal results
@@ -75,11 +78,15 @@
  *   included), forward 19 + 19 instructions (17 FMA and nothing else for the FMA pipes), backward
  *   23 + 7 in a block its screen clears (AVX2 25 + 8: 11 FMA and a division; the screen, sp_bwd_screen,
  *   replaced the per-vector mask, 20 + 18 and 21 + 17 with it); before, 22 + 33 and 22 + 44 (23 and 24
- *   FMA-pipe slots). AVX-512 with beta = 1 divides in stage 1 (sp_bwd_front below: 30 instructions there,
+ *   FMA-pipe slots). AVX-512 with beta = 1 divides in stage 1 (sp_bwd_front below: 29 instructions there,
  *   on the Intel Xeon 0.89-0.95x the time). A 512-bit division occupies the divider ~11 cycles on Zen 4
  *   (3.0 ns per vdivps zmm measured back to back): the backward's ceiling there, about 5 Gelem/s at
  *   3.6 GHz. The constants of both stages stay in registers (AVX-512): GCC spilling them to the stack once
- *   cost a third of the forward's speed, so check the objdump after a change.
+ *   cost a third of the forward's speed, so check the objdump after a change. vscalefps instead of the
+ *   shift and integer add (AVX-512, one operation fewer per exponential; the same values), with the
+ *   backward's degree 5: stage 1 of beta = 1 from 21 to 20 instructions (forward) and from 31 to 29
+ *   (backward, the division included; objdump, prefetches and loop counters counted); alternated on the
+ *   Intel Xeon, 4K / 64K elements, forward 0.96x / 0.97x the time, backward 0.94x / 0.92-0.94x.
  *   bench/peers: README.md.
  */
 
@@ -92,7 +99,7 @@
 #define SP_FAST_LN2_LO 0x1.7f7d1cp-20f    /* ln2 - hi = 1.42860677e-6 */
 #define SP_FAST_A_MAX 128.0f              /* exp(-128) 2^64 = 2^-120.7 is normal; t/beta rounds to 0 */
 #define SP_FAST_Z_MAX 20.0f               /* backward: exp(-20) < 2^-28, 1 + e rounds to 1 above 17.4 */
-/* E ~ exp(-r): degree 5 for the forward, degree 6 for the backward */
+/* E ~ exp(-r): degree 5 at beta = 1, degree 6 for the other betas */
 #define SP_FAST_E5_5 -0x1.0ebd6cp-7f      /* -0.00826232694 */
 #define SP_FAST_E5_4 0x1.573f14p-5f       /* 0.0419001952 */
 #define SP_FAST_E5_3 -0x1.555cf2p-3f      /* -0.166681185 */
@@ -222,32 +229,47 @@ SP_INLINE vm sp_fast_multiplier_special_z(vf z, vf m)
     return NOT_FINITE(sp_fast_multiplier_flag(z, m));
 }
 
-/* exp(-(v + dv)) 2^s, v in [-128, 128], |dv| <= 2^-16 (beta != 1 only: the product's error), from
- * shift = SP_FAST_SHIFT + s; the caller keeps the result normal. n = round(-v/ln2) is kshift - shift,
- * r = v + dv + n ln2 (n hi exact, |r| <= ln2/2 + 2^-10), exp(-(v + dv)) = 2^n E(r), and 2^(s + n) is an
- * integer add of (s + n) << 23 to E's exponent field: s + n is kshift's low 9 bits (two's complement),
- * which the shift by 23 moves to the top. */
-SP_INLINE vf sp_fast_exp(vf v, vf dv, int unit, float shift, int degree6)
+/* e 2^n for kshift = SP_FAST_SHIFT + n, kf = n (an integer in [-256, 255]) and e 2^n normal: one vscalefps
+ * where SCALE is an instruction (AVX-512), else an integer add of n << 23 to e's exponent field (n is
+ * kshift's low 9 bits, two's complement, which the shift by 23 moves to the top). The same exact value. */
+SP_INLINE vf sp_fast_ldexp(vf e, vf kshift, vf kf)
 {
-    const vf kshift = FMA(v, F(-SP_FAST_INV_LN2), F(shift));
-    const vf kf = SUB(kshift, F(shift));
+#ifdef SP_SCALE_NATIVE
+    (void)kshift;
+    return SCALE(e, kf, kf);
+#else
+    (void)kf;
+    return IADD(e, ISHL(kshift, 23));
+#endif
+}
+
+/* exp(-(v + dv)) 2^s, v in [-128, 128], |dv| <= 2^-16 (beta != 1 only: the product's error), scale = 2^s a
+ * compile-time constant; the caller keeps the result normal. n = round(-v/ln2) = kshift - SP_FAST_SHIFT,
+ * r = v + dv + n ln2 (n hi exact, |r| <= ln2/2 + 2^-10), exp(-(v + dv)) 2^s = 2^n (2^s E(r)), with 2^s in
+ * E's coefficients (exact: every intermediate of the Horner chain is the unscaled one times 2^s, all
+ * normal) and 2^n applied by sp_fast_ldexp. (2^(s + n) by one integer add, s in the shift constant, is the
+ * same value; vscalefps instead of the shift and add saves an operation per vector on AVX-512.) */
+SP_INLINE vf sp_fast_exp(vf v, vf dv, int unit, float scale, int degree6)
+{
+    const vf kshift = FMA(v, F(-SP_FAST_INV_LN2), F(SP_FAST_SHIFT));
+    const vf kf = SUB(kshift, F(SP_FAST_SHIFT));
     const vf r1 = FMA(kf, F(SP_FAST_LN2_HI), v); /* exact */
     const vf r = FMA(kf, F(SP_FAST_LN2_LO), unit ? r1 : ADD(r1, dv));
     vf e;
     if (degree6) {
-        e = FMA(F(SP_FAST_E6_6), r, F(SP_FAST_E6_5));
-        e = FMA(e, r, F(SP_FAST_E6_4));
-        e = FMA(e, r, F(SP_FAST_E6_3));
-        e = FMA(e, r, F(SP_FAST_E6_2));
-        e = FMA(e, r, F(SP_FAST_E6_1));
+        e = FMA(F(SP_FAST_E6_6 * scale), r, F(SP_FAST_E6_5 * scale));
+        e = FMA(e, r, F(SP_FAST_E6_4 * scale));
+        e = FMA(e, r, F(SP_FAST_E6_3 * scale));
+        e = FMA(e, r, F(SP_FAST_E6_2 * scale));
+        e = FMA(e, r, F(SP_FAST_E6_1 * scale));
     } else {
-        e = FMA(F(SP_FAST_E5_5), r, F(SP_FAST_E5_4));
-        e = FMA(e, r, F(SP_FAST_E5_3));
-        e = FMA(e, r, F(SP_FAST_E5_2));
-        e = FMA(e, r, F(SP_FAST_E5_1));
+        e = FMA(F(SP_FAST_E5_5 * scale), r, F(SP_FAST_E5_4 * scale));
+        e = FMA(e, r, F(SP_FAST_E5_3 * scale));
+        e = FMA(e, r, F(SP_FAST_E5_2 * scale));
+        e = FMA(e, r, F(SP_FAST_E5_1 * scale));
     }
-    e = FMA(e, r, F(1.0f));
-    return IADD(e, ISHL(kshift, 23));
+    e = FMA(e, r, F(scale));
+    return sp_fast_ldexp(e, kshift, kf);
 }
 
 /* ts = exp(-(a + al)) 2^64, a = min(|beta*x|, 128): n in [-185, 0], ts in [2^-121, 2^64]. A NaN z gives
@@ -256,7 +278,7 @@ SP_INLINE vf sp_fast_exp_abs(const sp_f32_k *k, int unit, vf x, int degree6)
 {
     const vf z = sp_fast_z(k, unit, x);
     const vf a = MIN(ABS(z), F(SP_FAST_A_MAX));
-    return sp_fast_exp(a, unit ? ZERO() : sp_fast_al(k, x, z), unit, SP_FAST_SHIFT + 64.0f, degree6);
+    return sp_fast_exp(a, unit ? ZERO() : sp_fast_al(k, x, z), unit, 0x1p64f, degree6);
 }
 
 /* Forward stage 1: sp_fast_exp_abs with E of degree 5 for beta = 1, degree 6 for the other betas, whose
@@ -330,7 +352,7 @@ SP_INLINE vf sp_bwd_exp(const sp_f32_k *k, int mode, vf x)
     const int unit = mode != 0;
     const vf z = sp_fast_z(k, unit, x);
     const vf v = MIN(MAX(z, F(-SP_FAST_A_MAX)), F(SP_FAST_Z_MAX));
-    return sp_fast_exp(v, unit ? ZERO() : sp_fast_zl(k, x, z), unit, SP_FAST_SHIFT - 64.0f, 1);
+    return sp_fast_exp(v, unit ? ZERO() : sp_fast_zl(k, x, z), unit, 0x1p-64f, mode == 0);
 }
 
 /* q = dy / d with d = es + 2^-64 = (1 + e) 2^-64 rounded once: one IEEE division, the same bits on every

@@ -208,33 +208,33 @@ static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, 
  */
 #define SP_HALF_LN2 0x1.62e43p-1f        /* ln2 rounded to float = 0.693147182 */
 
-/* exp(-v) 2^s, v in [-128, 128], from shift = SP_FAST_SHIFT + s (sp_fast_exp's shapes, the one-step r
- * and degree 5; the caller keeps the result normal) */
-SP_INLINE vf sp_half_cheap_exp(vf v, float shift)
+/* exp(-v) 2^s, v in [-128, 128], scale = 2^s (sp_fast_exp's shapes, the one-step r and degree 5; the caller
+ * keeps the result normal) */
+SP_INLINE vf sp_half_cheap_exp(vf v, float scale)
 {
-    const vf kshift = FMA(v, F(-SP_FAST_INV_LN2), F(shift));
-    const vf kf = SUB(kshift, F(shift));
+    const vf kshift = FMA(v, F(-SP_FAST_INV_LN2), F(SP_FAST_SHIFT));
+    const vf kf = SUB(kshift, F(SP_FAST_SHIFT));
     const vf r = FMA(kf, F(SP_HALF_LN2), v);
-    vf e = FMA(F(SP_FAST_E5_5), r, F(SP_FAST_E5_4));
-    e = FMA(e, r, F(SP_FAST_E5_3));
-    e = FMA(e, r, F(SP_FAST_E5_2));
-    e = FMA(e, r, F(SP_FAST_E5_1));
-    e = FMA(e, r, F(1.0f));
-    return IADD(e, ISHL(kshift, 23));
+    vf e = FMA(F(SP_FAST_E5_5 * scale), r, F(SP_FAST_E5_4 * scale));
+    e = FMA(e, r, F(SP_FAST_E5_3 * scale));
+    e = FMA(e, r, F(SP_FAST_E5_2 * scale));
+    e = FMA(e, r, F(SP_FAST_E5_1 * scale));
+    e = FMA(e, r, F(scale));
+    return sp_fast_ldexp(e, kshift, kf);
 }
 
 /* stage 1: ts = exp(-min(|x|, 128)) 2^64 (a NaN x gives 128: MIN's unordered rule) */
 SP_INLINE vf sp_half_cheap_front(vf x)
 {
-    return sp_half_cheap_exp(MIN(ABS(x), F(SP_FAST_A_MAX)), SP_FAST_SHIFT + 64.0f);
+    return sp_half_cheap_exp(MIN(ABS(x), F(SP_FAST_A_MAX)), 0x1p64f);
 }
 
 /* ---- the cheap backward: beta = 1 (the loop's modes 1 and 2) -----------------------------------------
  * The fast tier's backward (sp_bwd_exp/value: es = exp(-v) 2^-64, v = x clamped to [-128, 20],
- * d = es + 2^-64, dx = (dy / d) 2^-64) with a cheaper exponential, under a bound of its own,
- * SP_HALF_CHEAP_BWD_ULP_BF16 / _F16 (src/kernels.h, ULP of the float dx at dy = 1), from which the window
- * E = 4B + 3 follows as for the fast tier's B: the exp's degree 5 (2^-23.2) instead of 6 (2^-28.0), and
- * for bf16 also the one-step reduction of the cheap forward (sp_half_cheap_exp; |n| <= 185: 2^-21.4).
+ * d = es + 2^-64, dx = (dy / d) 2^-64), under a bound of its own, SP_HALF_CHEAP_BWD_ULP_BF16 / _F16
+ * (src/kernels.h, ULP of the float dx at dy = 1), from which the window E = 4B + 3 follows as for the fast
+ * tier's B: f16 takes the fast tier's own exponential at beta = 1 (degree 5, 2^-23.2), bf16 a cheaper one,
+ * the one-step reduction of the cheap forward (sp_half_cheap_exp; |n| <= 185: 2^-21.4).
  * The division stays: a division-free sigmoid (degree-4 1/(1 + t) and one Newton step, 6.39 ULP over
  * every float) took 64 instructions per 16 lanes against the division's 52 and ran at 0.75-0.80x (the
  * loop is bound by its vector operations, not by the divider). Special lanes, the threshold and mode 2
@@ -255,9 +255,9 @@ SP_INLINE vf sp_half_cheap_front(vf x)
  */
 SP_INLINE vf sp_half_cheap_bwd_front(int f16, vf x)
 {
-    const vf v = MIN(MAX(x, F(-SP_FAST_A_MAX)), F(SP_FAST_Z_MAX));
-    return f16 ? sp_fast_exp(v, ZERO(), 1, SP_FAST_SHIFT - 64.0f, 0) /* two-step r, degree 5 */
-               : sp_half_cheap_exp(v, SP_FAST_SHIFT - 64.0f);
+    if (f16) /* the fast tier's own at beta = 1: the two-step r, degree 5 */
+        return sp_bwd_exp(NULL, 1, x);
+    return sp_half_cheap_exp(MIN(MAX(x, F(-SP_FAST_A_MAX)), F(SP_FAST_Z_MAX)), 0x1p-64f);
 }
 
 /* ---- the second derivative: any beta the fast tier's forward takes (sp_f32_fwd_vector_ok) ------------
@@ -390,7 +390,7 @@ SP_INLINE vf sp_half_inv_front(const sp_f32_k *k, int unit, vf y)
 {
     const vf z = sp_fast_z(k, unit, y);
     const vf zl = unit ? ZERO() : sp_fast_zl(k, y, z);
-    const vf t = sp_fast_exp(MIN(MAX(z, ZERO()), F(86.0f)), zl, unit, SP_FAST_SHIFT, 1);
+    const vf t = sp_fast_exp(MIN(MAX(z, ZERO()), F(86.0f)), zl, unit, 1.0f, 1);
     const vm lo = LT(z, F(0.45f)), hi = GT(z, F(SP_HALF_INV_HI));
     /* dh + dl = z + zl - ln2: z - ln2_hi is exact for z in [0.45, 0.913] (Sterbenz), and a multiple of
      * 2^-25 larger than |zl| unless zero (Fast2Sum); then a 2Sum with -ln2_lo */
