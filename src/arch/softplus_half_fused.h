@@ -205,6 +205,7 @@ static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, 
  *   inputs, bf16 0.010% / 0.035% (0.030% / 0.32% at degree 6, E = 58), f16 0.39% / 0.31%.
  * Per 16 lanes (AVX-512, mode 2): 20 + 29 instructions in the two stages (f16; bf16 one fewer: its
  *   widening is a shift), the fast tier's 22 + 27 (21 + 30); 15 FMA-pipe operations instead of 17.
+ *   Stage 1 has one instruction fewer since sp_fast_ldexp scales by vscalefps (December 2026).
  */
 #define SP_HALF_LN2 0x1.62e43p-1f        /* ln2 rounded to float = 0.693147182 */
 
@@ -249,7 +250,8 @@ SP_INLINE vf sp_half_cheap_front(vf x)
  *   finite patterns with dy = 1 / bench_softplus's inputs: bf16 0.014% / 0.062% (was 0.011% / 0.038%),
  *   f16 0.28% / 0.31% (unchanged).
  * Per 16 lanes (AVX-512, mode 2): bf16 21 + 29 instructions in the two stages, 8 FMA-pipe operations and
- *   the division (the fast tier's text 23 + 29, 10); f16 21 + 30, 9 (22 + 30, 10).
+ *   the division (the fast tier's text 23 + 29, 10); f16 21 + 30, 9 (22 + 30, 10); one fewer in stage 1
+ *   since the vscalefps of sp_fast_ldexp.
  *   (E degree 4 for bf16, 46.8 ULP on a sample, E = 191: 0.95-0.96x of degree 5; the one-step
  *   reduction for f16 too, 6.2 ULP, E = 31: its near lanes cost what the saved fma gains.)
  */
