@@ -9,6 +9,8 @@
  *                             the operations with the semantics of arch/softplus_f32_fma_algorithm.h
  *                             (FMA family fused, DIV the IEEE division, MIN/MAX give b when unordered
  *                             or equal), IADD and ISHL (32-bit integer add and left shift on the bits);
+ *   SCALE(a, n, qe)           where SP_SCALE_NATIVE is defined (AVX-512): a 2^n in one instruction,
+ *                             exact for a normal result (qe unused); elsewhere not read;
  *   OR(a, b)                  bitwise or;
  *   SIGN_MASK(a)              the lanes whose sign bit is set, as a mask (vm);
  *   NO_LANES()                the empty mask.
@@ -34,7 +36,8 @@
  *      large term max(z,0) ib rounded once in the last fma, the scaled t H multiplied by
  *      (ib + ibe) 2^-64 (normal for the |beta| the vector path takes).
  *   Backward, v = z clamped to [-128, 20] (beyond, the result is 0 resp. dy either way):
- *      es = exp(-v) 2^-64 (in [2^-94, 2^122]), E degree 5 (beta = 1) or 6; d = es + 2^-64 = (1 + e) 2^-64 rounded once;
+ *      es = exp(-v) 2^-64 (in [2^-94, 2^122]), E degree 5 (beta = 1) or 6; d = es + 2^-64 = (1 + e) 2^-64
+ *      rounded once;
  *      dx = dy sigmoid(z) = (dy / d) 2^-64: one IEEE division, the same bits on every ISA (a hardware
  *      reciprocal estimate would not give them), and an exact scaling back that rounds again only
  *      where dx is subnormal. |dy| <= 2^33 keeps dy / d below 2^97.
