@@ -246,18 +246,11 @@ SP_INLINE vf sp_fast_ldexp(vf e, vf kshift, vf kf)
 #endif
 }
 
-/* exp(-(v + dv)) 2^s, v in [-128, 128], |dv| <= 2^-16 (beta != 1 only: the product's error), scale = 2^s a
- * compile-time constant; the caller keeps the result normal. n = round(-v/ln2) = kshift - SP_FAST_SHIFT,
- * r = v + dv + n ln2 (n hi exact, |r| <= ln2/2 + 2^-10), exp(-(v + dv)) 2^s = 2^n (2^s E(r)), with 2^s in
- * E's coefficients (exact: every intermediate of the Horner chain is the unscaled one times 2^s, all
- * normal) and 2^n applied by sp_fast_ldexp. (2^(s + n) by one integer add, s in the shift constant, is the
- * same value; vscalefps instead of the shift and add saves an operation per vector on AVX-512.) */
-SP_INLINE vf sp_fast_exp(vf v, vf dv, int unit, float scale, int degree6)
+/* 2^n (2^s E(r)) from the reduction's r, kshift and kf = n (the polynomial of degree 5 or 6, scale = 2^s a
+ * compile-time constant in its coefficients: exact, every intermediate of the Horner chain is the unscaled
+ * one times 2^s, all normal), 2^n by sp_fast_ldexp */
+SP_INLINE vf sp_fast_exp_of_r(vf r, vf kshift, vf kf, float scale, int degree6)
 {
-    const vf kshift = FMA(v, F(-SP_FAST_INV_LN2), F(SP_FAST_SHIFT));
-    const vf kf = SUB(kshift, F(SP_FAST_SHIFT));
-    const vf r1 = FMA(kf, F(SP_FAST_LN2_HI), v); /* exact */
-    const vf r = FMA(kf, F(SP_FAST_LN2_LO), unit ? r1 : ADD(r1, dv));
     vf e;
     if (degree6) {
         e = FMA(F(SP_FAST_E6_6 * scale), r, F(SP_FAST_E6_5 * scale));
@@ -273,6 +266,20 @@ SP_INLINE vf sp_fast_exp(vf v, vf dv, int unit, float scale, int degree6)
     }
     e = FMA(e, r, F(scale));
     return sp_fast_ldexp(e, kshift, kf);
+}
+
+/* exp(-(v + dv)) 2^s, v in [-128, 128], |dv| <= 2^-16 (beta != 1 only: the product's error), scale = 2^s;
+ * the caller keeps the result normal. n = round(-v/ln2) = kshift - SP_FAST_SHIFT, r = v + dv + n ln2 (n hi
+ * exact, |r| <= ln2/2 + 2^-10), exp(-(v + dv)) 2^s = 2^n (2^s E(r)). (2^(s + n) by one integer add, s in the
+ * shift constant, is the same value; vscalefps instead of the shift and add saves an operation per vector
+ * on AVX-512.) */
+SP_INLINE vf sp_fast_exp(vf v, vf dv, int unit, float scale, int degree6)
+{
+    const vf kshift = FMA(v, F(-SP_FAST_INV_LN2), F(SP_FAST_SHIFT));
+    const vf kf = SUB(kshift, F(SP_FAST_SHIFT));
+    const vf r1 = FMA(kf, F(SP_FAST_LN2_HI), v); /* exact */
+    const vf r = FMA(kf, F(SP_FAST_LN2_LO), unit ? r1 : ADD(r1, dv));
+    return sp_fast_exp_of_r(r, kshift, kf, scale, degree6);
 }
 
 /* ts = exp(-(a + al)) 2^64, a = min(|beta*x|, 128): n in [-185, 0], ts in [2^-121, 2^64]. A NaN z gives

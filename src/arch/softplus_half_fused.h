@@ -209,19 +209,13 @@ static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, 
  */
 #define SP_HALF_LN2 0x1.62e43p-1f        /* ln2 rounded to float = 0.693147182 */
 
-/* exp(-v) 2^s, v in [-128, 128], scale = 2^s (sp_fast_exp's shapes, the one-step r and degree 5; the caller
- * keeps the result normal) */
+/* exp(-v) 2^s, v in [-128, 128], scale = 2^s: sp_fast_exp with the one-step r (ln2 rounded to float) and
+ * degree 5; the caller keeps the result normal */
 SP_INLINE vf sp_half_cheap_exp(vf v, float scale)
 {
     const vf kshift = FMA(v, F(-SP_FAST_INV_LN2), F(SP_FAST_SHIFT));
     const vf kf = SUB(kshift, F(SP_FAST_SHIFT));
-    const vf r = FMA(kf, F(SP_HALF_LN2), v);
-    vf e = FMA(F(SP_FAST_E5_5 * scale), r, F(SP_FAST_E5_4 * scale));
-    e = FMA(e, r, F(SP_FAST_E5_3 * scale));
-    e = FMA(e, r, F(SP_FAST_E5_2 * scale));
-    e = FMA(e, r, F(SP_FAST_E5_1 * scale));
-    e = FMA(e, r, F(scale));
-    return sp_fast_ldexp(e, kshift, kf);
+    return sp_fast_exp_of_r(FMA(kf, F(SP_HALF_LN2), v), kshift, kf, scale, 0);
 }
 
 /* stage 1: ts = exp(-min(|x|, 128)) 2^64 (a NaN x gives 128: MIN's unordered rule) */
