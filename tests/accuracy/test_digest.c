@@ -76,8 +76,8 @@
 #define DIGEST_BWD_F64 0xdfb17f6d4fd68b34ull /* Dec 2026: the sigmoid as 1/(1 + exp(-z)) */
 /* The fast tier's kernels (arch/softplus_f32_fast_algorithm.h: f32 only), from avx2 and avx512 (AMD
  * EPYC Zen 4) and neon (qemu-aarch64 7.2). Changed in issue 11's speed work: the forward's exp has a
- * degree-5 polynomial at beta = 1 (scaled by an integer add), the backward divides dy by 1 + exp(-z); in
- * December 2026 the backward's exp took degree 5 at beta = 1 too. */
+ * degree-5 polynomial at beta = 1 (2^n by an integer add or vscalefps, the same values), the backward
+ * divides dy by 1 + exp(-z); in December 2026 the backward's exp took degree 5 at beta = 1 too. */
 #define DIGEST_FWD_F32_FAST 0x57d2aed081a28006ull
 #define DIGEST_BWD_F32_FAST 0xb2e6030df42da7d7ull
 /* release 1.1's second derivative, beta gradient and inverse (the SSE4.1 set keeps the scalar reference for
