@@ -232,6 +232,27 @@ SP_INLINE vm sp_fast_multiplier_special_z(vf z, vf m)
     return NOT_FINITE(sp_fast_multiplier_flag(z, m));
 }
 
+/* The polynomials as coefficient lists, constant term first (E(0) = H(0) = 1) */
+static const float sp_fast_e5[] = {1.0f, SP_FAST_E5_1, SP_FAST_E5_2, SP_FAST_E5_3, SP_FAST_E5_4, SP_FAST_E5_5};
+static const float sp_fast_e6[] = {1.0f,         SP_FAST_E6_1, SP_FAST_E6_2, SP_FAST_E6_3,
+                                   SP_FAST_E6_4, SP_FAST_E6_5, SP_FAST_E6_6};
+static const float sp_fast_h8[] = {1.0f,       SP_FAST_H1, SP_FAST_H2, SP_FAST_H3, SP_FAST_H4,
+                                   SP_FAST_H5, SP_FAST_H6, SP_FAST_H7, SP_FAST_H8};
+static const float sp_half_h7[] = {1.0f,         SP_HALF_H7_1, SP_HALF_H7_2, SP_HALF_H7_3,
+                                   SP_HALF_H7_4, SP_HALF_H7_5, SP_HALF_H7_6, SP_HALF_H7_7};
+
+/* scale (c[0] + c[1] x + ... + c[degree] x^degree) by Horner's rule, one fma per degree; scale a power of
+ * two (exact). Inlined with constant arguments, the loop unrolls and the coefficients fold into
+ * broadcast constants: the same operations as the chain written out. */
+SP_INLINE vf sp_fast_horner(vf x, const float *c, int degree, float scale)
+{
+    vf p = FMA(F(c[degree] * scale), x, F(c[degree - 1] * scale));
+#pragma GCC unroll 8
+    for (int i = degree - 2; i >= 0; i--)
+        p = FMA(p, x, F(c[i] * scale));
+    return p;
+}
+
 /* e 2^n for kshift = SP_FAST_SHIFT + n, kf = n (an integer in [-256, 255]) and e 2^n normal: one vscalefps
  * where SCALE is an instruction (AVX-512), else an integer add of n << 23 to e's exponent field (n is
  * kshift's low 9 bits, two's complement, which the shift by 23 moves to the top). The same exact value. */
@@ -251,20 +272,7 @@ SP_INLINE vf sp_fast_ldexp(vf e, vf kshift, vf kf)
  * one times 2^s, all normal), 2^n by sp_fast_ldexp */
 SP_INLINE vf sp_fast_exp_of_r(vf r, vf kshift, vf kf, float scale, int degree6)
 {
-    vf e;
-    if (degree6) {
-        e = FMA(F(SP_FAST_E6_6 * scale), r, F(SP_FAST_E6_5 * scale));
-        e = FMA(e, r, F(SP_FAST_E6_4 * scale));
-        e = FMA(e, r, F(SP_FAST_E6_3 * scale));
-        e = FMA(e, r, F(SP_FAST_E6_2 * scale));
-        e = FMA(e, r, F(SP_FAST_E6_1 * scale));
-    } else {
-        e = FMA(F(SP_FAST_E5_5 * scale), r, F(SP_FAST_E5_4 * scale));
-        e = FMA(e, r, F(SP_FAST_E5_3 * scale));
-        e = FMA(e, r, F(SP_FAST_E5_2 * scale));
-        e = FMA(e, r, F(SP_FAST_E5_1 * scale));
-    }
-    e = FMA(e, r, F(scale));
+    const vf e = degree6 ? sp_fast_horner(r, sp_fast_e6, 6, scale) : sp_fast_horner(r, sp_fast_e5, 5, scale);
     return sp_fast_ldexp(e, kshift, kf);
 }
 
@@ -303,24 +311,7 @@ SP_INLINE void sp_fwd_front(const sp_f32_k *k, int mode, vf x, vf *ts)
 SP_INLINE vf sp_fast_log1p_over_t(vf ts, int degree)
 {
     const vf t = IADD(MAX(ts, F(0x1p34f)), F(SP_FAST_EXP_MINUS_64));
-    vf h;
-    if (degree == 8) {
-        h = FMA(F(SP_FAST_H8), t, F(SP_FAST_H7));
-        h = FMA(h, t, F(SP_FAST_H6));
-        h = FMA(h, t, F(SP_FAST_H5));
-        h = FMA(h, t, F(SP_FAST_H4));
-        h = FMA(h, t, F(SP_FAST_H3));
-        h = FMA(h, t, F(SP_FAST_H2));
-        h = FMA(h, t, F(SP_FAST_H1));
-    } else {
-        h = FMA(F(SP_HALF_H7_7), t, F(SP_HALF_H7_6));
-        h = FMA(h, t, F(SP_HALF_H7_5));
-        h = FMA(h, t, F(SP_HALF_H7_4));
-        h = FMA(h, t, F(SP_HALF_H7_3));
-        h = FMA(h, t, F(SP_HALF_H7_2));
-        h = FMA(h, t, F(SP_HALF_H7_1));
-    }
-    return FMA(h, t, F(1.0f));
+    return degree == 8 ? sp_fast_horner(t, sp_fast_h8, 8, 1.0f) : sp_fast_horner(t, sp_half_h7, 7, 1.0f);
 }
 
 /* y = softplus(x) from ts; *special flags the lanes (NaN, +-inf, beta*x overflowing) that the scalar
