@@ -78,11 +78,15 @@
  *     4 and 16 KiB: 4 best). In cache AVX-512 gained too (32K elements 0.96x, 4K 0.98-1.00x: its files
  *     set PREFETCH_FROM 0) and AVX2 lost (backward 1.03x at 4K and 32K, one prefetch per line or per
  *     vector alike).
- *   - Special lanes are deferred: the fast loop makes no call, only saves the inputs of a vector that
- *     has special lanes, with its bits, and stores the fast result; after the block each such vector
- *     is redone by SP_LOOP_SPECIAL from the saved inputs and the stored result. The inputs are saved
- *     because out may be any one of the inputs (in-place calls are legal, src/kernels.h), and it has
- *     been overwritten by then.
+ *   - Special lanes are deferred: the fast loop makes no call, only saves the inputs and the fast result
+ *     of a vector that has special lanes, with its bits, and stores the fast result; after the block
+ *     each such vector is redone by SP_LOOP_SPECIAL from what was saved and stored again. The inputs are
+ *     saved because out may be any one of the inputs (in-place calls are legal, src/kernels.h), and it
+ *     has been overwritten by then; the result is saved because out is never read: a line just written
+ *     around the caches (below) is read back from memory, one wait per redone vector. Reading it back
+ *     made the strict f32 tier at 32M elements with the benchmark's inputs (a redone lane in ~4% of
+ *     the vectors) 1.8x / 1.6x slower in forward / backward on the AVX-512 VM of December 2026, 1.5x /
+ *     1.4x with AVX2 (alternated in one process; in cache the same time, within 1-2% noise).
  *   - Every vector reads its inputs before its output is stored, so in == out is fine; partial
  *     overlap is excluded by the kernel contract.
  *   - A call of one whole vector and a tail (W <= n < 2W) runs that vector in registers, stage 1 then
@@ -238,6 +242,7 @@ SP_INLINE size_t SP_LOOP_BLOCKS_(size_t n, size_t i, SP_LOOP_IN_L_(SP_LOOP_PARAM
     SP_LOOP_B_E_(SP_LOOP_BUFDECL_)
     /* vectors with special lanes: inputs, position in the block and lanes */
     SP_LOOP_IN_E_(SP_LOOP_SAVEDECL_)
+    _Alignas(SP_LOOP_ALIGN_) SP_LOOP_T saved_r[SP_LOOP_BLOCK];
     size_t spos[SP_LOOP_BLOCK / SP_LOOP_W];
     uint64_t sbits[SP_LOOP_BLOCK / SP_LOOP_W];
     (void)stream;
@@ -280,17 +285,18 @@ SP_INLINE size_t SP_LOOP_BLOCKS_(size_t n, size_t i, SP_LOOP_IN_L_(SP_LOOP_PARAM
                                                SP_LOOP_B_L_(SP_LOOP_LOAD_B_), &sm);
             const uint64_t bits = SP_LOOP_BITS(sm);
             SP_LOOP_STORE_OUT_(stream, out + i + j, r);
-            if (bits) { /* the inputs are saved from registers: the store above may have hit them */
+            if (bits) { /* inputs and result saved: out is never read back */
                 SP_LOOP_IN_E_(SP_LOOP_SAVE_IN_)
+                SP_LOOP_STOREA(saved_r + SP_LOOP_W * ns, r);
                 spos[ns] = j;
                 sbits[ns++] = bits;
             }
         }
         for (size_t q = 0; q < ns; q++) {
             SP_LOOP_IN_E_(SP_LOOP_LOAD_SAVED_)
-            SP_LOOP_T *o = out + i + spos[q];
-            SP_LOOP_STOREU(o, SP_LOOP_CALL_(SP_LOOP_SPECIAL, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_),
-                                            SP_LOOP_LOADU(o), sbits[q]));
+            const SP_LOOP_V r = SP_LOOP_LOADA(saved_r + SP_LOOP_W * q);
+            SP_LOOP_STORE_OUT_(stream, out + i + spos[q],
+                               SP_LOOP_CALL_(SP_LOOP_SPECIAL, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_), r, sbits[q]));
         }
         i += m;
     }
