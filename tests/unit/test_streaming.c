@@ -4,8 +4,9 @@
  * An output of at least SP_STREAM_FROM_BYTES (16 MiB, src/kernels.h) is written with
  * non-temporal stores where the kernel set has them (x86): the elements up to the output's vector
  * alignment run first as a partial vector, then the blocks store aligned vectors, and special lanes are
- * redone over what the blocks streamed. For every ISA this machine runs (the active one under valgrind),
- * both accuracy tiers, and every f32 and f64 op: 16 MiB / element size + 37 elements (one in 16 an
+ * redone over what the blocks streamed (the half formats: their near lanes, redone by the f64 kernel, too).
+ * For every ISA this machine runs (the active one under valgrind), both accuracy tiers (the half formats
+ * and f64 have one), and every op of every dtype: 16 MiB / element size + 37 elements (one in 16 an
  * interesting value: NaNs, infinities, subnormals, the deep and linear ranges), the output at element offsets 1 and
  * one below a 64-byte line (the longest and the shortest head) and in place at a line (no head). The
  * reference is the same op on the same inputs in calls of 1000 elements, which never stream. The scalar
@@ -39,16 +40,24 @@ static size_t arena_bytes(size_t es)
 }
 
 /* One element in 16 an interesting value (specials among them: their lanes are redone over streamed
- * stores), the others uniform in [-30, 30] (a special path per element would make the test slow). */
-static void ordinary_or_interesting(sp_rng *rng, size_t es, unsigned char *out)
+ * stores), the others uniform in [-30, 30] (a special path per element would make the test slow), for
+ * dtype dt (the half formats: the float's value truncated to the format, |v| < 2^-14 to f16's zero). */
+static void ordinary_or_interesting(sp_rng *rng, sp_dtype dt, unsigned char *out)
 {
+    const size_t es = dt == SP_DTYPE_F64 ? sizeof(double) : dt == SP_DTYPE_F32 ? sizeof(float) : 2;
     if (rng_below(rng, 16) == 0) {
         interesting_value(rng, es, out);
         return;
     }
     const double v = 60.0 * rng_unit(rng) - 30.0;
     const float f = (float)v;
-    memcpy(out, es == sizeof(float) ? (const void *)&f : (const void *)&v, es);
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    const uint32_t exponent = u >> 23 & 0xffu; /* 127 - 14 .. 127 + 4 for f16's normal values here */
+    const uint16_t h = (uint16_t)(dt == SP_DTYPE_BF16 ? u >> 16
+                                  : exponent < 127 - 14 ? (u >> 16 & 0x8000u)
+                                                        : (u >> 16 & 0x8000u) | (exponent - 112u) << 10 | (u >> 13 & 0x3ffu));
+    memcpy(out, es == 2 ? (const void *)&h : es == sizeof(float) ? (const void *)&f : (const void *)&v, es);
 }
 
 static softplus_status run(sp_fn fn, size_t n, void *out, void *in1, void *in2)
@@ -148,14 +157,12 @@ static void test_streamed_calls_give_the_bits_of_small_calls(void **state)
     size_t calls = 0;
     for (sp_fn fn = 0; fn < SP_FN_COUNT; fn++) {
         const size_t es = op_elem_size(fn);
-        if (es != sizeof(float) && es != sizeof(double))
-            continue; /* the half formats run their own loop, which does not stream */
         if (quick && (es != sizeof(float) || fn_op(fn) != SP_OP_FWD))
             continue;
         sp_rng rng = {0x57ea3000u + (uint64_t)fn};
         for (size_t k = 0; k < 2; k++)
             for (size_t i = 0; i < stream_count(es); i++)
-                ordinary_or_interesting(&rng, es, in[k] + LINE + i * es);
+                ordinary_or_interesting(&rng, fn_dtype(fn), in[k] + LINE + i * es);
         const long offsets_full[] = {1, (long)(LINE / es) - 1, -1}, offsets_quick[] = {1, -1};
         const long *offsets = quick ? offsets_quick : offsets_full;
         const size_t noffsets = quick ? 2 : 3;
@@ -240,7 +247,7 @@ static void test_streamed_transposed_views_give_the_bits_of_small_calls(void **s
         for (size_t k = 0; k < 2; k++)
             for (size_t r = 0; r < rows; r++)
                 for (size_t c = 0; c < cols; c++) {
-                    ordinary_or_interesting(&rng, es, in_rm[k] + (r * cols + c) * es);
+                    ordinary_or_interesting(&rng, fn_dtype(fn), in_rm[k] + (r * cols + c) * es);
                     memcpy(in_cm[k] + (c * rows + r) * es, in_rm[k] + (r * cols + c) * es, es);
                 }
         for (size_t ii = 0; ii < nisas; ii++) {

@@ -20,6 +20,9 @@
 typedef __m128i vh;
 #define HALF_LOAD(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
 #define HALF_STORE(p, h) _mm_storeu_si128((__m128i *)(void *)(p), h)
+/* a non-temporal store at p aligned to 16 bytes, and the fence after the last (the loop driver's streaming) */
+#define HALF_STREAM(p, h) _mm_stream_si128((__m128i *)(void *)(p), h)
+#define HALF_STREAM_FENCE() _mm_sfence()
 /* the first k = 1..7 patterns, zeros above, and the way back (arch/softplus_half_fused.h's integer moves) */
 #define HALF_LOAD_TAIL(p, k)                                                                         \
     _mm_set_epi64x((long long)((k) > 4 ? sp_half_bits_load((p) + 4, (k) - 4) : 0),                   \

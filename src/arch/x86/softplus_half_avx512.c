@@ -20,6 +20,9 @@
 typedef __m256i vh;
 #define HALF_LOAD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define HALF_STORE(p, h) _mm256_storeu_si256((__m256i *)(void *)(p), h)
+/* a non-temporal store at p aligned to 32 bytes, and the fence after the last (the loop driver's streaming) */
+#define HALF_STREAM(p, h) _mm256_stream_si256((__m256i *)(void *)(p), h)
+#define HALF_STREAM_FENCE() _mm_sfence()
 /* the first k = 1..15 patterns, zeros above, and the way back: 16-bit lane masks (AVX512BW+VL) */
 #define HALF_LOAD_TAIL(p, k) _mm256_maskz_loadu_epi16((__mmask16)((1u << (k)) - 1u), p)
 #define HALF_STORE_TAIL(p, h, k) _mm256_mask_storeu_epi16(p, (__mmask16)((1u << (k)) - 1u), h)
