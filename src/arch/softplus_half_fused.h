@@ -614,6 +614,16 @@ SP_INLINE vh sp_half_fused_one(const sp_half_call *c, sp_half_pending *q, const 
     return r;
 }
 
+/* The t < W patterns at pos as one vector with zero patterns above (a call's head and tail): the same bits as
+ * in a full vector */
+SP_INLINE void sp_half_fused_partial(const sp_half_call *c, sp_half_pending *q, const sp_f32_k *k, int f16, int op,
+                                     int mode, uint32_t e, int binary, const uint16_t *in1, const uint16_t *in2,
+                                     uint16_t *out, size_t pos, size_t t)
+{
+    const vh h1 = HALF_LOAD_TAIL(in1 + pos, t), h2 = binary ? HALF_LOAD_TAIL(in2 + pos, t) : h1;
+    HALF_STORE_TAIL(out + pos, sp_half_fused_one(c, q, k, f16, op, mode, e, pos, h1, h2, t), t);
+}
+
 SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int f16, int op, int mode,
                                   uint32_t e, size_t n, const uint16_t *in1, const uint16_t *in2)
 {
@@ -641,13 +651,9 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
     const int stream = n >= SP_STREAM_FROM_BYTES / sizeof(uint16_t) && (uintptr_t)out % sizeof(uint16_t) == 0;
     if (stream) {
         i = (vector_bytes - (uintptr_t)out % vector_bytes) % vector_bytes / sizeof(uint16_t);
-        if (i) {
-            const vh h1 = HALF_LOAD_TAIL(in1, i), h2 = binary ? HALF_LOAD_TAIL(in2, i) : h1;
-            HALF_STORE_TAIL(out, sp_half_fused_one(c, &q, k, f16, op, mode, e, 0, h1, h2, i), i);
-        }
+        if (i)
+            sp_half_fused_partial(c, &q, k, f16, op, mode, e, binary, in1, in2, out, 0, i);
     }
-#else
-    const int stream = 0;
 #endif
     while (n - i >= SP_LOOP_W) {
         const size_t m = n - i < SP_HALF_FUSED_BLOCK ? (n - i) & ~(size_t)(SP_LOOP_W - 1) : SP_HALF_FUSED_BLOCK;
@@ -686,11 +692,8 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
         }
         i += m;
     }
-    if (i < n) { /* the last n mod W as a vector with zero patterns above: the same bits as in a full vector */
-        const size_t t = n - i;
-        const vh h1 = HALF_LOAD_TAIL(in1 + i, t), h2 = binary ? HALF_LOAD_TAIL(in2 + i, t) : h1;
-        HALF_STORE_TAIL(out + i, sp_half_fused_one(c, &q, k, f16, op, mode, e, i, h1, h2, t), t);
-    }
+    if (i < n) /* the last n mod W */
+        sp_half_fused_partial(c, &q, k, f16, op, mode, e, binary, in1, in2, out, i, n - i);
 #ifdef HALF_STREAM
     if (stream)
         HALF_STREAM_FENCE();
