@@ -82,10 +82,20 @@
 #define SP_PREFETCH_BYTES 4096
 #define SP_PREFETCH_FROM_DEFAULT ((size_t)1 << 20)
 /* Outputs of at least this many bytes (beyond a core's share of the last-level cache) are written with
- * non-temporal stores where the code has them: the x86 loop drivers (arch/softplus_loop.h) and the
- * transposed tiles' rows (strided.c). An ordinary store first reads its line: 12 bytes move per f32
- * element instead of 8. */
+ * non-temporal stores where the code has them: the x86 loop drivers (arch/softplus_loop.h, the half formats'
+ * arch/softplus_half_fused.h) and the transposed tiles' rows (strided.c). An ordinary store first reads its
+ * line: 12 bytes move per f32 element instead of 8. */
 #define SP_STREAM_FROM_BYTES ((size_t)16 << 20)
+/* Whether a loop over n elements of elem_bytes each writes out with non-temporal stores (SP_STREAM_FROM_BYTES
+ * or more, out element-aligned); if so *head gets the number of elements before out's first vector_bytes-aligned
+ * one, which the loop runs as a partial vector before its aligned vectors. */
+SP_INLINE int sp_stream_this_call(const void *out, size_t n, size_t elem_bytes, size_t vector_bytes, size_t *head)
+{
+    if (n < SP_STREAM_FROM_BYTES / elem_bytes || (uintptr_t)out % elem_bytes != 0)
+        return 0;
+    *head = (vector_bytes - (uintptr_t)out % vector_bytes) % vector_bytes / elem_bytes;
+    return 1;
+}
 /* Whether a loop over n elements of elem_bytes each prefetches: n * elem_bytes >= from (from 0: every call,
  * a constant the compiler folds, so that no loop without the prefetches is compiled for it) */
 SP_INLINE int sp_prefetch_this_call(size_t n, size_t elem_bytes, size_t from)

@@ -647,10 +647,10 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
 #ifdef HALF_STREAM
     /* A large output (the loop driver's rule, arch/softplus_loop.h): the patterns below its first
      * vector-aligned one as a partial vector, then the blocks with aligned non-temporal stores. */
-    const size_t vector_bytes = SP_LOOP_W * sizeof(uint16_t);
-    const int stream = n >= SP_STREAM_FROM_BYTES / sizeof(uint16_t) && (uintptr_t)out % sizeof(uint16_t) == 0;
+    size_t head = 0;
+    const int stream = sp_stream_this_call(out, n, sizeof(uint16_t), SP_LOOP_W * sizeof(uint16_t), &head);
     if (stream) {
-        i = (vector_bytes - (uintptr_t)out % vector_bytes) % vector_bytes / sizeof(uint16_t);
+        i = head;
         if (i)
             sp_half_fused_partial(c, &q, k, f16, op, mode, e, binary, in1, in2, out, 0, i);
     }
