@@ -87,13 +87,13 @@
  * line: 12 bytes move per f32 element instead of 8. */
 #define SP_STREAM_FROM_BYTES ((size_t)16 << 20)
 /* Whether a loop over n elements of elem_bytes each writes out with non-temporal stores (SP_STREAM_FROM_BYTES
- * or more, out element-aligned); if so *head gets the number of elements before out's first vector_bytes-aligned
- * one, which the loop runs as a partial vector before its aligned vectors. */
-SP_INLINE int sp_stream_this_call(const void *out, size_t n, size_t elem_bytes, size_t vector_bytes, size_t *head)
+ * or more, out element-aligned); if so *aligned gets the index of out's first vector_bytes-aligned element, where
+ * the aligned vectors start (the loop runs the elements before it as a partial vector). */
+SP_INLINE int sp_stream_this_call(const void *out, size_t n, size_t elem_bytes, size_t vector_bytes, size_t *aligned)
 {
     if (n < SP_STREAM_FROM_BYTES / elem_bytes || (uintptr_t)out % elem_bytes != 0)
         return 0;
-    *head = (vector_bytes - (uintptr_t)out % vector_bytes) % vector_bytes / elem_bytes;
+    *aligned = (vector_bytes - (uintptr_t)out % vector_bytes) % vector_bytes / elem_bytes;
     return 1;
 }
 /* Whether a loop over n elements of elem_bytes each prefetches: n * elem_bytes >= from (from 0: every call,

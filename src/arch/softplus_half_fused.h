@@ -647,13 +647,9 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
 #ifdef HALF_STREAM
     /* A large output (the loop driver's rule, arch/softplus_loop.h): the patterns below its first
      * vector-aligned one as a partial vector, then the blocks with aligned non-temporal stores. */
-    size_t head = 0;
-    const int stream = sp_stream_this_call(out, n, sizeof(uint16_t), SP_LOOP_W * sizeof(uint16_t), &head);
-    if (stream) {
-        i = head;
-        if (i)
-            sp_half_fused_partial(c, &q, k, f16, op, mode, e, binary, in1, in2, out, 0, i);
-    }
+    const int stream = sp_stream_this_call(out, n, sizeof(uint16_t), SP_LOOP_W * sizeof(uint16_t), &i);
+    if (stream && i)
+        sp_half_fused_partial(c, &q, k, f16, op, mode, e, binary, in1, in2, out, 0, i);
 #endif
     while (n - i >= SP_LOOP_W) {
         const size_t m = n - i < SP_HALF_FUSED_BLOCK ? (n - i) & ~(size_t)(SP_LOOP_W - 1) : SP_HALF_FUSED_BLOCK;

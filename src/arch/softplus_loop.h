@@ -334,13 +334,9 @@ SP_INLINE void SP_LOOP_NAME(size_t n, SP_LOOP_IN_L_(SP_LOOP_PARAM_), SP_LOOP_T *
 #ifdef SP_LOOP_STREAM
     /* a large output: the elements below its first vector-aligned one as a partial vector, then the blocks
      * with aligned non-temporal stores */
-    size_t head = 0;
-    const int stream = sp_stream_this_call(out, n, sizeof(SP_LOOP_T), SP_LOOP_W * sizeof(SP_LOOP_T), &head);
-    if (stream) {
-        i = head;
-        if (i)
-            SP_LOOP_PARTIAL_(0, i);
-    }
+    const int stream = sp_stream_this_call(out, n, sizeof(SP_LOOP_T), SP_LOOP_W * sizeof(SP_LOOP_T), &i);
+    if (stream && i)
+        SP_LOOP_PARTIAL_(0, i);
 #else
     const int stream = 0;
 #endif
