@@ -45,7 +45,12 @@
  *   Backward has a method of its own (a sigmoid needs an exponential and one accurate quotient, not the
  *   log1p bins): w = exp(-v) = 2^-k T, v = z clamped to [-80, 20], k = round(v/ln2), T = exp(-r) = th + tl
  *   with no table, r = v - k ln2 carried as rh + rl (rh exact; one float r would cost 2^-26 of T) and
- *   exp(-rh) = 1 - rh + rh^2 EB(rh); W = 2^-k th by an integer add to th's exponent; then 1 + w = U + D
+ *   exp(-rh) = 1 - rh + rh^2 EB(rh), EB by Estrin's scheme (pairs in rh, then two steps in rh^2: Horner's
+ *   five fmas in a chain of three; on AMD Zen 5 this loop is bound by its dependency chains, not its
+ *   pipes -- about 19 cycles per vector against ~11 of FMA-pipe work -- and the shorter chain made
+ *   backward 0.91-0.96x the time with AVX-512, 0.95-0.96x with AVX2, the second derivative 0.94-0.97x,
+ *   4K and 64K elements, alternated in one process, December 2026);
+ *   W = 2^-k th by an integer add to th's exponent; then 1 + w = U + D
  *   (Fast2Sum on max(W, 1), min(W, 1), plus 2^-k tl), s0 = 1/U (one IEEE division), r = 1 - U s0 exactly
  *   (fma) and sigmoid = s0 + s0 (r - D s0), rounded once; dx = dy * sigmoid (one more rounding, none when
  *   dy = 1). Both signs of z take the same operations, the sigmoid never its complement: for z < 0, w is
@@ -71,17 +76,19 @@
  * Accuracy (tests/accuracy/ulp_sweep, every one of the 2^32 inputs, reference in double; the AVX2,
  *   AVX-512 and NEON kernels return the same bits, so these figures are every one of them):
  *   beta   op   worst ULP  at x               got              want (both thresholds, inf and 20)
- *   1      fwd  0.779      -0x1.5e9cfep+6    0x1.74fdfp-127   0x1.74fdece311bd3p-127
- *   1      bwd  0.582      -0x1.1ef744p+6    0x1.69c59cp-104  0x1.69c59ad64cb3fp-104
- *   0.5    fwd  0.772*     -0x1.616332p+7    0x1.74d6b8p-127  0x1.74d6bb164c979p-127
- *   0.5    bwd  0.575*     -0x1.0fd91p+5     0x1.6703cp-25    0x1.6703bed9dcbfdp-25
- *   2      fwd  0.765*     -0x1.5bcf1p+5     0x1.77f8a8p-127  0x1.77f8a4f0d8328p-127
- *   2      bwd  0.575*     -0x1.0fd91p+3     0x1.6703cp-25    0x1.6703bed9dcbfdp-25
+ *   1      fwd  0.781      -0x1.5e8858p+6    0x1.7c96e8p-127  0x1.7c96e4e07c2acp-127
+ *   1      bwd  0.597      -0x1.25f68ap+4    0x1.687d26p-27   0x1.687d2731dbef2p-27
+ *   0.5    fwd  0.769*     -0x1.61951p+7     0x1.631ep-127    0x1.631dfcecb9d54p-127
+ *   0.5    bwd  0.597*     -0x1.f3e0eep+4    0x1.60f5ccp-23   0x1.60f5cd317f8ecp-23
+ *   2      fwd  0.778*     -0x1.5c3b98p+5    0x1.522978p-127  0x1.52297b1d0de8dp-127
+ *   2      bwd  0.597*     -0x1.f3e0eep+2    0x1.60f5ccp-23   0x1.60f5cd317f8ecp-23
  *   -1     fwd  0.768*     0x1.5e7066p+6     -0x1.85981p-127  -0x1.8598131222896p-127
- *   -1     bwd  0.575*     0x1.0fd91p+4      0x1.6703cp-25    0x1.6703bed9dcbfdp-25
- *   7.3    fwd  0.761*     -0x1.774954p+3    0x1.896118p-127  0x1.896114f52504bp-127
- *   7.3    bwd  0.577*     -0x1.9d7332p-1    0x1.67e98p-9     0x1.67e98127245c6p-9
- *   * beta = 1 on all 2^32 inputs, the other betas on every 16th (the suite's ulp_sweep_f32_beta_* runs):
+ *   -1     bwd  0.597*     0x1.f3e0eep+3     0x1.60f5ccp-23   0x1.60f5cd317f8ecp-23
+ *   7.3    fwd  0.776*     -0x1.76f244p+3    0x1.a91d18p-127  0x1.a91d1b1af4918p-127
+ *   7.3    bwd  0.586*     -0x1.a9d4p+0      0x1.6579a4p-18   0x1.6579a52bcbf3fp-18
+ *   * beta = 1 on all 2^32 inputs, the other betas on every 16th (the suite's ulp_sweep_f32_beta_* runs),
+ *   since EB by Estrin (December 2026; Horner's rule before: beta 1 fwd 0.779, bwd 0.582 at -0x1.1ef744p+6,
+ *   the others 0.761-0.772 and 0.575-0.577):
  *   backward's own method (December 2026; before it 0.785-0.799, in the underflow, as forward then) and
  *   forward's deep path (December 2026; before it 0.758-0.790, beta 1's worst at -0x1.5804c2p+6, a
  *   normal result whose subnormal tl had lost bits; 1e-5 and 3e4 now 0.759 and 0.760).
@@ -305,8 +312,11 @@ SP_INLINE vf sp_sig_exp(int unit, vf a, vf al, vf *pth, vf *ptl)
     if (!unit)
         rl = ADD(rl, al);
     const vf r2 = MUL(rh, rh);
-    const vf EB = FMA(FMA(FMA(FMA(FMA(F(SP_EB5), rh, F(SP_EB4)), rh, F(SP_EB3)), rh, F(SP_EB2)), rh, F(SP_EB1)),
-                      rh, F(SP_EB0));
+    /* EB by Estrin's scheme on rh and r2: Horner's five fmas, in a chain of three instead of five */
+    const vf e45 = FMA(F(SP_EB5), rh, F(SP_EB4));
+    const vf e23 = FMA(F(SP_EB3), rh, F(SP_EB2));
+    const vf e01 = FMA(F(SP_EB1), rh, F(SP_EB0));
+    const vf EB = FMA(FMA(e45, r2, e23), r2, e01);
     const vf h = SUB(F(1.0f), rh);
     const vf l0 = SUB(SUB(F(1.0f), h), rh);  /* 1 - rh = h + l0 exactly */
     const vf l = FMA(r2, EB, l0); /* exp(-rh) = h + l, |l| < 0.07 */
@@ -492,11 +502,13 @@ SP_INLINE vf sp_fwd_deep(const sp_f32_k *k, int unit, vf x, vm *deep)
  * and 20; AVX2 = AVX-512 bits, NEON = the same digests under qemu; beta 1 on all 2^32 inputs, the other betas
  * on every 256th bit pattern -- the suite's every 16th of its every 16th):
  *   beta   op     worst ULP  at x              got              want
- *   1      dbwd   0.583      -0x1.49b16p+5   0x1.754e6ep-60   0x1.754e6cd5a5c6fp-60 (and +x: symmetric)
+ *   1      dbwd   0.598      0x1.fcef82p+2    0x1.70c04p-12    0x1.70c03ece0c1dcp-12 (and -x: symmetric)
  *   1      bbeta  0.636      0x1.cb3436p+1    -0x1.fb628cp-4   -0x1.fb628d4593476p-4 (all 2^32, threshold inf)
- *   7.3    dbwd   0.559      0x1.e47dbcp-3    0x1.df19dp-1     0x1.df19d11e05221p-1
- *   7.3    bbeta  0.594      0x1.14606p-1     -0x1.d04ef6p-10  -0x1.d04ef7300e394p-10
- *   (0.5, 2, -1, every 256th input: dbwd 0.575, bbeta 0.591, the beta = 1 inputs scaled; at these betas z and
+ *   7.3    dbwd   0.585      0x1.bb13dcp+1    0x1.54a074p-34   0x1.54a072d43bbf4p-34 (every 16th input)
+ *   7.3    bbeta  0.635      0x1.f13488p-3    -0x1.fda0eap-8   -0x1.fda0e8badb0dcp-8 (every 16th input)
+ *   Since EB by Estrin (December 2026), from ulp_sweep; before, beta 1 dbwd 0.583 at -0x1.49b16p+5, and on
+ *   every 256th input 7.3's dbwd 0.559 and bbeta 0.594.
+ *   (0.5, 2, -1, every 16th input: dbwd 0.585, bbeta 0.614, the beta = 1 inputs scaled; at these betas z and
  *   1/beta^2 are exact, so the beta gradient's result is the beta = 1 one scaled exactly and its worst over
  *   all inputs is beta 1's 0.636 at x = 0x1.cb3436p+1 / beta.) The second derivative's worst is backward's,
  *   the same quotient at the same input. The beta gradient's full sweep (December 2026, 518 s on 2 threads):

@@ -70,8 +70,8 @@
 /* ---- the committed digests ---------------------------------------------------------------------- */
 /* Produced by avx2 and avx512 (x86-64: AMD EPYC Zen 5, Intel Xeon with AVX-512) and by neon (aarch64 under
  * qemu-aarch64 7.2); since the NaN policy, with NaNs hashed as they come. */
-#define DIGEST_FWD_F32 0xedefcd4a25efcab9ull /* Dec 2026: z < -40 by its own deep path, no subnormal intermediate */
-#define DIGEST_BWD_F32 0xe54727a5541d58fcull /* Dec 2026: the sigmoid as 1/(1 + exp(-z)); z < -80 by the deep path */
+#define DIGEST_FWD_F32 0xf23024eecb3a0c0cull /* Dec 2026: deep path below -40 (EB by Estrin) */
+#define DIGEST_BWD_F32 0xf0c402fbdd224df1ull /* Dec 2026: 1/(1 + exp(-z)), EB by Estrin */
 #define DIGEST_FWD_F64 0x8d1e02c735540ee2ull
 #define DIGEST_BWD_F64 0xdfb17f6d4fd68b34ull /* Dec 2026: the sigmoid as 1/(1 + exp(-z)) */
 /* The fast tier's kernels (arch/softplus_f32_fast_algorithm.h: f32 only), from avx2 and avx512 (AMD
@@ -82,8 +82,8 @@
 #define DIGEST_BWD_F32_FAST 0xb2e6030df42da7d7ull
 /* release 1.1's second derivative, beta gradient and inverse (the SSE4.1 set keeps the scalar reference for
  * all three) */
-#define DIGEST_DBWD_F32 0xbb796ed3fa7e592eull /* Dec 2026: a table-free exp(-|z|), T/u^2 by one residual; |z| > 70 by a deep path */
-#define DIGEST_BBETA_F32 0x3e855bd6c6a4cf02ull /* Dec 2026: |z| > 40 by a deep path */
+#define DIGEST_DBWD_F32 0x479c87b99e35ca75ull /* Dec 2026: T/u^2, one residual; EB by Estrin */
+#define DIGEST_BBETA_F32 0x39e0bf5473a9d451ull /* Dec 2026: deep path above 40; EB by Estrin */
 #define DIGEST_INV_F32 0xe889728cba97a813ull /* Dec 2026: log1p(1 + 2X) - ln2, no quotient */
 #define DIGEST_DBWD_F64 0x56130413d3dee994ull
 #define DIGEST_BBETA_F64 0x9d3f73493fb52315ull
