@@ -84,7 +84,7 @@
  * all three) */
 #define DIGEST_DBWD_F32 0x479c87b99e35ca75ull /* Dec 2026: T/u^2, one residual; EB by Estrin */
 #define DIGEST_BBETA_F32 0x39e0bf5473a9d451ull /* Dec 2026: deep path above 40; EB by Estrin */
-#define DIGEST_INV_F32 0xe889728cba97a813ull /* Dec 2026: log1p(1 + 2X) - ln2, no quotient */
+#define DIGEST_INV_F32 0x04d1c08017f1c602ull /* Dec 2026: log1p(1 + 2X) - ln2, no quotient; M by Estrin */
 #define DIGEST_DBWD_F64 0x56130413d3dee994ull
 #define DIGEST_BBETA_F64 0x9d3f73493fb52315ull
 #define DIGEST_INV_F64 0x4ff650dd1a9ba26eull /* Dec 2026: the f64 FMA inverse */
