@@ -500,7 +500,7 @@ SP_INLINE vf sp_fwd_deep(const sp_f32_k *k, int unit, vf x, vm *deep)
  * finite beta.
  * Accuracy (tests/accuracy/ulp_sweep against the reference of tests/ulp.c, unit multiplier, thresholds inf
  * and 20; AVX2 = AVX-512 bits, NEON = the same digests under qemu; beta 1 on all 2^32 inputs, the other betas
- * on every 256th bit pattern -- the suite's every 16th of its every 16th):
+ * on every 16th bit pattern, the suite's sweeps (every 256th before the change below)):
  *   beta   op     worst ULP  at x              got              want
  *   1      dbwd   0.598      0x1.fcef82p+2    0x1.70c04p-12    0x1.70c03ece0c1dcp-12 (and -x: symmetric)
  *   1      bbeta  0.636      0x1.cb3436p+1    -0x1.fb628cp-4   -0x1.fb628d4593476p-4 (all 2^32, threshold inf)
