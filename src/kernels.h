@@ -31,12 +31,27 @@
 #define SP_INLINE static inline __attribute__((always_inline))
 #define SP_UNLIKELY(c) __builtin_expect(!!(c), 0)
 #define SP_ASSUME(c) ((c) ? (void)0 : __builtin_unreachable()) /* c holds: the compiler may drop what needs !c */
+#define SP_STAGE_UNROLL _Pragma("GCC unroll 2")
 #else
 #define SP_NOINLINE
 #define SP_INLINE static inline
 #define SP_UNLIKELY(c) (c)
 #define SP_ASSUME(c) ((void)0)
+#define SP_STAGE_UNROLL
 #endif
+/* SP_STAGE_UNROLL precedes the stage loops of arch/softplus_loop.h and arch/softplus_half_fused.h: two
+ * vectors per iteration, whose dependency chains the compiler's scheduler interleaves where the kernel
+ * files are compiled with -fschedule-insns -fsched-pressure (cmake/isa.cmake, x86; GCC schedules before
+ * register allocation on aarch64 by default). A vector's chain is long (an exponential, a quotient): on
+ * Zen 5 the strict f32 backward ran ~19 cycles per AVX-512 vector against ~11 of FMA-pipe work, the
+ * out-of-order window full of operations waiting on their chain. Both together, alternated in one process
+ * against the build before (Zen 5, December 2026; 4K f32 and half, 2K f64 elements; medians of 9-11
+ * pairs), the time of: AVX-512 f32 forward 0.97x, backward 0.95x, second derivative 0.96x, beta gradient
+ * 0.93x, inverse 1.01x, fast tier forward 1.01x, backward 0.95x; AVX2 0.92-0.99x (fast forward 1.02x);
+ * SSE4.1 f32 0.96-0.99x; f64 AVX-512 forward 1.02x (the one op that lost in every run), the others
+ * 0.96-1.00x, AVX2 0.95-1.00x, SSE4.1 0.93-1.01x; bf16 and f16 0.95-1.00x but the AVX-512 f16 backward,
+ * 1.015x. Unrolled without the scheduler's flag f64 was level (0.99-1.01x); the flag without unrolling
+ * gave the f32 backward nothing (1.00x) and the forward 0.96x. The bits do not change (digests). */
 
 /* A SIMD kernel file's body of op `name` (its inline name##_modes: the mode dispatch and the loop driver,
  * arch/softplus_loop.h) split by size: a call shorter than one vector (SP_LOOP_W, defined by the file) runs

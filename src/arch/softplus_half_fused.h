@@ -653,6 +653,7 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
 #endif
     while (n - i >= SP_LOOP_W) {
         const size_t m = n - i < SP_HALF_FUSED_BLOCK ? (n - i) & ~(size_t)(SP_LOOP_W - 1) : SP_HALF_FUSED_BLOCK;
+        SP_STAGE_UNROLL
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             /* i is a multiple of the block: j counts the vectors from a line's start */
             if (ahead && j / SP_LOOP_W % SP_PREFETCH_LINE_VECS(SP_LOOP_W * sizeof(uint16_t)) == 0) {
@@ -664,6 +665,7 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
             SP_LOOP_STOREA(tsb + j, sp_half_fused_front(k, f16, op, mode, HALF_LOAD(inx + i + j), &x));
             SP_LOOP_STOREA(xb + j, x);
         }
+        SP_STAGE_UNROLL
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             const vh h1 = HALF_LOAD(in1 + i + j);
             SP_LOOP_STOREA(tsb + j, sp_half_fused_value(k, f16, op, mode, h1, SP_LOOP_LOADA(xb + j),

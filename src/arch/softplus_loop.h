@@ -251,6 +251,7 @@ SP_INLINE size_t SP_LOOP_BLOCKS_(size_t n, size_t i, SP_LOOP_IN_L_(SP_LOOP_PARAM
 #ifdef SP_LOOP_SCREEN
         SP_LOOP_V screen = SP_LOOP_SCREEN_INIT;
 #endif
+        SP_STAGE_UNROLL
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             if (ahead && j / SP_LOOP_W % SP_PREFETCH_LINE_VECS(SP_LOOP_W * sizeof(SP_LOOP_T)) == 0)
                 SP_LOOP_IN_E_(SP_LOOP_PREFETCH_IN_)
@@ -265,6 +266,7 @@ SP_INLINE size_t SP_LOOP_BLOCKS_(size_t n, size_t i, SP_LOOP_IN_L_(SP_LOOP_PARAM
         }
 #ifdef SP_LOOP_SCREEN
         if (!SP_LOOP_SCREEN_HIT(screen)) { /* no lane of the block is special: the mask is not read */
+            SP_STAGE_UNROLL
             for (size_t j = 0; j < m; j += SP_LOOP_W) {
                 SP_LOOP_IN_E_(SP_LOOP_LOAD_IN_)
                 SP_LOOP_M sm;
