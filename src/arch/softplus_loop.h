@@ -89,6 +89,12 @@
  *     1.4x with AVX2 (alternated in one process; in cache the same time, within 1-2% noise).
  *   - Every vector reads its inputs before its output is stored, so in == out is fine; partial
  *     overlap is excluded by the kernel contract.
+ *   - Two vectors per loop iteration (SP_STAGE_UNROLL, src/kernels.h; stage 2 with special lanes: a pair
+ *     with one test of both masks, its saves before both stores), so that the compiler's scheduler can
+ *     interleave two dependency chains. The pair in stage 2's masked loop, against the unrolled loop with a
+ *     test per vector (alternated in one process, Zen 5, December 2026): f64 AVX-512 forward 0.94x the
+ *     time, backward 0.97x, beta gradient 0.90x, AVX2 and SSE4.1 0.89-1.01x (AVX2 inverse 1.03x); f32
+ *     0.97-1.00x.
  *   - A call of one whole vector and a tail (W <= n < 2W) runs that vector in registers, stage 1 then
  *     stage 2 then its special lanes, like the tail below: no block, no buffers.
  *   - The last n mod W elements run the same stage 1 and stage 2 on a vector whose lanes k and up are
@@ -168,6 +174,10 @@
 #define SP_LOOP_SAVEDECL_(k) _Alignas(SP_LOOP_ALIGN_) SP_LOOP_T save##k[SP_LOOP_BLOCK];
 /* (void): stage 1 may not read every input (backward reads x only); the dead load is dropped */
 #define SP_LOOP_LOAD_IN_(k) const SP_LOOP_V v##k = SP_LOOP_LOADU(in##k + i + j); (void)v##k;
+#define SP_LOOP_LOAD_IN2_(k) const SP_LOOP_V w##k = SP_LOOP_LOADU(in##k + i + j + SP_LOOP_W); (void)w##k;
+#define SP_LOOP_VAL2_(k) w##k
+#define SP_LOOP_LOAD_B2_(k) SP_LOOP_LOADA(buf##k + j + SP_LOOP_W)
+#define SP_LOOP_SAVE_IN2_(k) SP_LOOP_STOREA(save##k + SP_LOOP_W * ns, w##k);
 #define SP_LOOP_PREFETCH_IN_(k) SP_PREFETCH_AHEAD(in##k + i + j);
 #define SP_LOOP_STORE_B_(k) SP_LOOP_STOREA(buf##k + j, b##k);
 #define SP_LOOP_LOAD_B_(k) SP_LOOP_LOADA(buf##k + j)
@@ -279,20 +289,49 @@ SP_INLINE size_t SP_LOOP_BLOCKS_(size_t n, size_t i, SP_LOOP_IN_L_(SP_LOOP_PARAM
             continue;
         }
 #endif
-        size_t ns = 0;
-        for (size_t j = 0; j < m; j += SP_LOOP_W) {
+        size_t ns = 0, j = 0;
+        /* Two vectors per iteration and one test for both (SP_STAGE_UNROLL: the scheduler interleaves
+         * them); a vector with special lanes is saved -- inputs and result, before the outputs are
+         * stored: in place, out is an input -- and redone after the block. */
+        for (; j + 2 * SP_LOOP_W <= m; j += 2 * SP_LOOP_W) {
+            SP_LOOP_IN_E_(SP_LOOP_LOAD_IN_)
+            SP_LOOP_IN_E_(SP_LOOP_LOAD_IN2_)
+            SP_LOOP_M sm, sm2;
+            const SP_LOOP_V r = SP_LOOP_CALL_(SP_LOOP_STAGE2, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_),
+                                               SP_LOOP_B_L_(SP_LOOP_LOAD_B_), &sm);
+            const SP_LOOP_V r2 = SP_LOOP_CALL_(SP_LOOP_STAGE2, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL2_),
+                                                SP_LOOP_B_L_(SP_LOOP_LOAD_B2_), &sm2);
+            const uint64_t bits = SP_LOOP_BITS(sm), bits2 = SP_LOOP_BITS(sm2);
+            if (SP_UNLIKELY(bits | bits2)) {
+                if (bits) {
+                    SP_LOOP_IN_E_(SP_LOOP_SAVE_IN_)
+                    SP_LOOP_STOREA(saved_r + SP_LOOP_W * ns, r);
+                    spos[ns] = j;
+                    sbits[ns++] = bits;
+                }
+                if (bits2) {
+                    SP_LOOP_IN_E_(SP_LOOP_SAVE_IN2_)
+                    SP_LOOP_STOREA(saved_r + SP_LOOP_W * ns, r2);
+                    spos[ns] = j + SP_LOOP_W;
+                    sbits[ns++] = bits2;
+                }
+            }
+            SP_LOOP_STORE_OUT_(stream, out + i + j, r);
+            SP_LOOP_STORE_OUT_(stream, out + i + j + SP_LOOP_W, r2);
+        }
+        if (j < m) { /* the block's odd vector (the last block of a call) */
             SP_LOOP_IN_E_(SP_LOOP_LOAD_IN_)
             SP_LOOP_M sm;
             const SP_LOOP_V r = SP_LOOP_CALL_(SP_LOOP_STAGE2, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_),
                                                SP_LOOP_B_L_(SP_LOOP_LOAD_B_), &sm);
             const uint64_t bits = SP_LOOP_BITS(sm);
-            SP_LOOP_STORE_OUT_(stream, out + i + j, r);
-            if (bits) { /* inputs and result saved: out is never read back */
+            if (bits) {
                 SP_LOOP_IN_E_(SP_LOOP_SAVE_IN_)
                 SP_LOOP_STOREA(saved_r + SP_LOOP_W * ns, r);
                 spos[ns] = j;
                 sbits[ns++] = bits;
             }
+            SP_LOOP_STORE_OUT_(stream, out + i + j, r);
         }
         for (size_t q = 0; q < ns; q++) {
             SP_LOOP_IN_E_(SP_LOOP_LOAD_SAVED_)
@@ -369,6 +408,10 @@ SP_INLINE void SP_LOOP_NAME(size_t n, SP_LOOP_IN_L_(SP_LOOP_PARAM_), SP_LOOP_T *
 #undef SP_LOOP_BUFDECL_
 #undef SP_LOOP_SAVEDECL_
 #undef SP_LOOP_LOAD_IN_
+#undef SP_LOOP_LOAD_IN2_
+#undef SP_LOOP_VAL2_
+#undef SP_LOOP_LOAD_B2_
+#undef SP_LOOP_SAVE_IN2_
 #undef SP_LOOP_PREFETCH_IN_
 #undef SP_LOOP_STORE_B_
 #undef SP_LOOP_LOAD_B_
