@@ -44,14 +44,15 @@
  * files are compiled with -fschedule-insns -fsched-pressure (cmake/isa.cmake, x86; GCC schedules before
  * register allocation on aarch64 by default). A vector's chain is long (an exponential, a quotient): on
  * Zen 5 the strict f32 backward ran ~19 cycles per AVX-512 vector against ~11 of FMA-pipe work, the
- * out-of-order window full of operations waiting on their chain. Both together, alternated in one process
- * against the build before (Zen 5, December 2026; 4K f32 and half, 2K f64 elements; medians of 9-11
- * pairs), the time of: AVX-512 f32 forward 0.97x, backward 0.95x, second derivative 0.96x, beta gradient
- * 0.93x, inverse 1.01x, fast tier forward 1.01x, backward 0.95x; AVX2 0.92-0.99x (fast forward 1.02x);
- * SSE4.1 f32 0.96-0.99x; f64 AVX-512 forward 1.02x (the one op that lost in every run), the others
- * 0.96-1.00x, AVX2 0.95-1.00x, SSE4.1 0.93-1.01x; bf16 and f16 0.95-1.00x but the AVX-512 f16 backward,
- * 1.015x. Unrolled without the scheduler's flag f64 was level (0.99-1.01x); the flag without unrolling
- * gave the f32 backward nothing (1.00x) and the forward 0.96x. The bits do not change (digests). */
+ * out-of-order window full of operations waiting on their chain. With the loop driver's masked stage 2 in
+ * pairs (arch/softplus_loop.h), alternated in one process against the build without either (Zen 5,
+ * December 2026; 4K f32 and half, 2K f64 elements; medians of 9-15 pairs), the time of: AVX-512 f32
+ * forward 0.965x, backward 0.948x, second derivative 0.887x, beta gradient 0.942x, inverse 0.989x, fast
+ * tier forward 0.975x and backward 0.943x; AVX2 f32 0.91-0.96x (fast forward 1.01x); SSE4.1 f32 0.91-0.98x;
+ * f64 AVX-512 0.88-0.94x (inverse 1.01x), AVX2 0.86-0.99x, SSE4.1 0.87-0.97x but forward 1.04x; bf16 and
+ * f16 0.94-1.03x. The scheduler's flag without unrolling gave the f32 backward nothing (1.00x); unrolled
+ * without the flag, f64 was level (0.99-1.01x). Four vectors per iteration on AVX-512 gained 2-3.5% in
+ * three ops, nothing in the others, for 4% more library. The bits do not change (digests). */
 
 /* A SIMD kernel file's body of op `name` (its inline name##_modes: the mode dispatch and the loop driver,
  * arch/softplus_loop.h) split by size: a call shorter than one vector (SP_LOOP_W, defined by the file) runs
