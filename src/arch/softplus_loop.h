@@ -182,6 +182,19 @@
 #define SP_LOOP_STORE_B_(k) SP_LOOP_STOREA(buf##k + j, b##k);
 #define SP_LOOP_LOAD_B_(k) SP_LOOP_LOADA(buf##k + j)
 #define SP_LOOP_SAVE_IN_(k) SP_LOOP_STOREA(save##k + SP_LOOP_W * ns, v##k);
+/* A vector of stage 2 with special lanes (bits): its inputs (SAVE names their vectors), result and bits at
+ * block position pos, kept to be redone after the block; called before its output is stored, since out may
+ * be one of the inputs. */
+#define SP_LOOP_DEFER_(SAVE, r, bits, pos)                                                           \
+    do {                                                                                            \
+        const uint64_t b_ = (bits);                                                                 \
+        if (b_) {                                                                                   \
+            SP_LOOP_IN_E_(SAVE)                                                                     \
+            SP_LOOP_STOREA(saved_r + SP_LOOP_W * ns, r);                                            \
+            spos[ns] = (pos);                                                                       \
+            sbits[ns++] = b_;                                                                       \
+        }                                                                                           \
+    } while (0)
 #define SP_LOOP_LOAD_SAVED_(k) const SP_LOOP_V v##k = SP_LOOP_LOADA(save##k + SP_LOOP_W * q); (void)v##k;
 #define SP_LOOP_LOAD_FIRST_IN_(k) const SP_LOOP_V v##k = SP_LOOP_LOADU(in##k); (void)v##k;
 #define SP_LOOP_LOAD_TAIL_IN_(k) const SP_LOOP_V v##k = SP_LOOP_LOAD_TAIL(in##k + at_, k_); (void)v##k;
@@ -303,18 +316,8 @@ SP_INLINE size_t SP_LOOP_BLOCKS_(size_t n, size_t i, SP_LOOP_IN_L_(SP_LOOP_PARAM
                                                 SP_LOOP_B_L_(SP_LOOP_LOAD_B2_), &sm2);
             const uint64_t bits = SP_LOOP_BITS(sm), bits2 = SP_LOOP_BITS(sm2);
             if (SP_UNLIKELY(bits | bits2)) {
-                if (bits) {
-                    SP_LOOP_IN_E_(SP_LOOP_SAVE_IN_)
-                    SP_LOOP_STOREA(saved_r + SP_LOOP_W * ns, r);
-                    spos[ns] = j;
-                    sbits[ns++] = bits;
-                }
-                if (bits2) {
-                    SP_LOOP_IN_E_(SP_LOOP_SAVE_IN2_)
-                    SP_LOOP_STOREA(saved_r + SP_LOOP_W * ns, r2);
-                    spos[ns] = j + SP_LOOP_W;
-                    sbits[ns++] = bits2;
-                }
+                SP_LOOP_DEFER_(SP_LOOP_SAVE_IN_, r, bits, j);
+                SP_LOOP_DEFER_(SP_LOOP_SAVE_IN2_, r2, bits2, j + SP_LOOP_W);
             }
             SP_LOOP_STORE_OUT_(stream, out + i + j, r);
             SP_LOOP_STORE_OUT_(stream, out + i + j + SP_LOOP_W, r2);
@@ -324,13 +327,7 @@ SP_INLINE size_t SP_LOOP_BLOCKS_(size_t n, size_t i, SP_LOOP_IN_L_(SP_LOOP_PARAM
             SP_LOOP_M sm;
             const SP_LOOP_V r = SP_LOOP_CALL_(SP_LOOP_STAGE2, ctx, mode, SP_LOOP_IN_L_(SP_LOOP_VAL_),
                                                SP_LOOP_B_L_(SP_LOOP_LOAD_B_), &sm);
-            const uint64_t bits = SP_LOOP_BITS(sm);
-            if (bits) {
-                SP_LOOP_IN_E_(SP_LOOP_SAVE_IN_)
-                SP_LOOP_STOREA(saved_r + SP_LOOP_W * ns, r);
-                spos[ns] = j;
-                sbits[ns++] = bits;
-            }
+            SP_LOOP_DEFER_(SP_LOOP_SAVE_IN_, r, SP_LOOP_BITS(sm), j);
             SP_LOOP_STORE_OUT_(stream, out + i + j, r);
         }
         for (size_t q = 0; q < ns; q++) {
@@ -412,6 +409,7 @@ SP_INLINE void SP_LOOP_NAME(size_t n, SP_LOOP_IN_L_(SP_LOOP_PARAM_), SP_LOOP_T *
 #undef SP_LOOP_VAL2_
 #undef SP_LOOP_LOAD_B2_
 #undef SP_LOOP_SAVE_IN2_
+#undef SP_LOOP_DEFER_
 #undef SP_LOOP_PREFETCH_IN_
 #undef SP_LOOP_STORE_B_
 #undef SP_LOOP_LOAD_B_
