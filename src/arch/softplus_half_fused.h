@@ -15,6 +15,10 @@
  *                             (NaN lanes: anything)
  *       TOP_HALVES(a)         the top 16 bits of each lane's pattern
  *       LOW_BITS_LE(a, low, bound)           vm: lanes where (bits(a) & low) <= bound, unsigned
+ *       LOW_BITS_ZERO(a, mask)               vm: lanes where bits(a) & mask is 0
+ *       vh2                   2 SP_LOOP_W half patterns in a register (two vectors', the first's low)
+ *       HALF_JOIN(h0, h1)     two vh as one vh2;  TOP_HALVES2(a, b): TOP_HALVES of a and b as one vh2
+ *       HALF_STORE2(p, h2)    2 SP_LOOP_W patterns, unaligned
  * and SP_HALF_FUSED defined; arch/softplus_half_kernels.h includes it then (it uses the formats, sp_half_run,
  * sp_half_redo and sp_half_steps) and calls its SP_HALF_FUSED_RUN for every op: every op runs here (the
  * block driver, sp_half_run, takes the betas out of the vector range and the special lanes).
@@ -27,7 +31,9 @@
  * NEON) into a float result; stage 3 rounds it to the format and checks. (The check at the end of stage 2
  * made one long dependency chain per vector, and its branch resolved at the end of it: three passes
  * measured 1.01-1.20x the two stages over every op and format, AVX2 and AVX-512, alternated in one
- * process at 4K elements, December 2026.)
+ * process at 4K elements, December 2026.) Stage 3 takes two vectors at a time: bf16 narrows both in
+ * one operation (TOP_HALVES2), one branch tests both for lanes to redo, and stage 2's special lanes are
+ * read back only in a block where it flagged any.
  * With beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
  * (sp_half_cheap_front below, then the fast tier's sp_fwd_finish_of with H of degree 7: 6.5 ULP for both
  * formats, so E = 16), and backward the fast tier's with a cheaper exponential (sp_half_cheap_bwd_front:
@@ -51,7 +57,9 @@
  *     (in its normal range, overflow threshold 65520 included), put every boundary of a binade at
  *     dropped bits = 1/2 of the dropped part (0x8000, 0x1000), so with v = bits(y) + half + E, y is
  *     near when v's dropped bits are at most 2E (E as the block driver's: 2B + 2 for forward, 4B + 3 for
- *     backward). bf16 rounds by v's top half: that is y rounded half up in magnitude, which differs
+ *     backward). bf16 tests instead whether they are below P, the least power of two above 2E (a wider
+ *     window, so a sound one: one test of bits, no compare; P = 64 for every E of these kernels, at most 31,
+ *     against 0x8000). bf16 rounds by v's top half: that is y rounded half up in magnitude, which differs
  *     from round-to-nearest-even only where a boundary is within E steps, i.e. on near lanes. Below
  *     f16's smallest normal 2^-14, |y| is first moved up by 2^-14 (one float rounding of at most
  *     2^-38): f16's step is 2^-24 on both sides, so its boundaries are again dropped bits = 0x1000, and a
@@ -112,8 +120,11 @@ SP_INLINE void sp_half_bits_store(uint16_t *p, uint64_t v, size_t k)
         p[k - 1] = (uint16_t)(v >> (16 * (k - 1)));
 }
 
-/* lanes a batch of the careful path holds */
+/* lanes a batch of the careful path holds (a pair of vectors at least: stage 3 notes pairs) */
 #define SP_HALF_PENDING 256
+#if 2 * SP_LOOP_W > 64 || 2 * SP_LOOP_W > SP_HALF_PENDING
+#error "softplus_half_fused.h: a pair of vectors' lanes must fit a uint64_t and the batch"
+#endif
 
 typedef struct sp_half_pending {
     size_t count;
@@ -164,11 +175,12 @@ static SP_NOINLINE void sp_half_flush(const sp_half_call *c, sp_half_pending *q)
     q->count = 0;
 }
 
-/* Adds the lanes in bits of the vector at pos, whose input patterns are a[] and b[], to the batch. */
+/* Adds the lanes in bits of the vector or pair of vectors at pos (bit l: lane l), whose input patterns are
+ * a[] and b[], to the batch. */
 static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, size_t pos, const uint16_t *a,
                                      const uint16_t *b, uint64_t bits, uint64_t special)
 {
-    if (q->count > SP_HALF_PENDING - SP_LOOP_W)
+    if (q->count > SP_HALF_PENDING - 2 * SP_LOOP_W)
         sp_half_flush(c, q);
     for (; bits; bits &= bits - 1u) {
         const unsigned l = (unsigned)__builtin_ctzll(bits);
@@ -555,6 +567,13 @@ SP_INLINE vf sp_half_fused_value(const sp_f32_k *k, int f16, int op, int mode, v
     return y;
 }
 
+/* bf16's check: the dropped bits of v = bits(y) + 0x8000 + e below P, the least power of two above 2e
+ * (a superset of the lanes within e steps of a boundary: one test of bits instead of a compare) */
+SP_INLINE uint32_t sp_half_bf16_window(uint32_t e)
+{
+    return 0xffffu & ~((UINT32_C(1) << (32 - __builtin_clz(2u * e))) - 1u);
+}
+
 /* Stage 3: y's patterns in the format, and in *near_bits the lanes near a rounding boundary (window e) */
 SP_INLINE vh sp_half_fused_round(int f16, uint32_t e, vf y, uint64_t *near_bits)
 {
@@ -570,7 +589,7 @@ SP_INLINE vh sp_half_fused_round(int f16, uint32_t e, vf y, uint64_t *near_bits)
         r = NARROW_F16(y);
     } else {
         const vf v = IADD(y, F(sp_half_f32_bits(0x8000u + e)));
-        near = LOW_BITS_LE(v, 0xffffu, 2u * e);
+        near = LOW_BITS_ZERO(v, sp_half_bf16_window(e));
         r = TOP_HALVES(v);
     }
     *near_bits = SP_LOOP_BITS(near);
@@ -624,6 +643,64 @@ SP_INLINE void sp_half_fused_partial(const sp_half_call *c, sp_half_pending *q, 
     HALF_STORE_TAIL(out + pos, sp_half_fused_one(c, q, k, f16, op, mode, e, pos, h1, h2, t), t);
 }
 
+/* Stage 3 of two vectors: their patterns in the format, and in *near_bits the lanes (2W bits, the first
+ * vector's low) near a rounding boundary (window e). bf16 narrows both vectors in one operation. */
+SP_INLINE vh2 sp_half_fused_round2(int f16, uint32_t e, vf y0, vf y1, uint64_t *near_bits)
+{
+    uint64_t near0, near1;
+    vh2 r;
+    if (f16) {
+        const vh r0 = sp_half_fused_round(1, e, y0, &near0), r1 = sp_half_fused_round(1, e, y1, &near1);
+        r = HALF_JOIN(r0, r1);
+    } else {
+        const vf v0 = IADD(y0, F(sp_half_f32_bits(0x8000u + e))), v1 = IADD(y1, F(sp_half_f32_bits(0x8000u + e)));
+        near0 = SP_LOOP_BITS(LOW_BITS_ZERO(v0, sp_half_bf16_window(e)));
+        near1 = SP_LOOP_BITS(LOW_BITS_ZERO(v1, sp_half_bf16_window(e)));
+        r = TOP_HALVES2(v0, v1);
+    }
+    *near_bits = near0 | near1 << SP_LOOP_W;
+    return r;
+}
+
+/* Stage 3 of a block: stage 2's results y (m floats, a multiple of W) of the elements at i rounded into
+ * out, two vectors at a time with one test for both; special_bits (stage 2's, a word per vector) NULL
+ * where stage 2 flagged no lane of the block (the common case: the words are not read back). A pair's
+ * lanes to redo go into the batch in one call before its stores: the batch may be redone within the
+ * call (when full), and its outputs must not be stored over afterwards. */
+SP_INLINE void sp_half_fused_store(const sp_half_call *c, sp_half_pending *q, int f16, uint32_t e, int stream,
+                                   const uint16_t *in1, const uint16_t *inx, uint16_t *out, size_t i, size_t m,
+                                   const float *y, const uint64_t *special_bits)
+{
+    (void)stream;
+    size_t j = 0;
+    for (; j + 2 * SP_LOOP_W <= m; j += 2 * SP_LOOP_W) {
+        uint64_t near;
+        const uint64_t special = special_bits ? special_bits[j / SP_LOOP_W] | special_bits[j / SP_LOOP_W + 1] << SP_LOOP_W : 0;
+        const vh2 r = sp_half_fused_round2(f16, e, SP_LOOP_LOADA(y + j), SP_LOOP_LOADA(y + j + SP_LOOP_W), &near);
+        if (SP_UNLIKELY((near | special) != 0))
+            sp_half_note(c, q, i + j, in1 + i + j, inx + i + j, near | special, special);
+#ifdef HALF_STREAM
+        if (SP_UNLIKELY(stream))
+            HALF_STREAM2(out + i + j, r);
+        else
+#endif
+            HALF_STORE2(out + i + j, r);
+    }
+    if (j < m) { /* an odd vector: the last of the call */
+        uint64_t near;
+        const uint64_t special = special_bits ? special_bits[j / SP_LOOP_W] : 0;
+        const vh r = sp_half_fused_round(f16, e, SP_LOOP_LOADA(y + j), &near);
+        if (near | special)
+            sp_half_note(c, q, i + j, in1 + i + j, inx + i + j, near | special, special);
+#ifdef HALF_STREAM
+        if (SP_UNLIKELY(stream))
+            HALF_STREAM(out + i + j, r);
+        else
+#endif
+            HALF_STORE(out + i + j, r);
+    }
+}
+
 SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int f16, int op, int mode,
                                   uint32_t e, size_t n, const uint16_t *in1, const uint16_t *in2)
 {
@@ -644,15 +721,17 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
         HALF_STORE(out, sp_half_fused_one(c, &q, k, f16, op, mode, e, 0, h1, h2, SP_LOOP_W));
         i = SP_LOOP_W;
     }
+    int stream = 0;
 #ifdef HALF_STREAM
     /* A large output (the loop driver's rule, arch/softplus_loop.h): the patterns below its first
      * vector-aligned one as a partial vector, then the blocks with aligned non-temporal stores. */
-    const int stream = sp_stream_this_call(out, n, sizeof(uint16_t), SP_LOOP_W * sizeof(uint16_t), &i);
+    stream = sp_stream_this_call(out, n, sizeof(uint16_t), SP_LOOP_W * sizeof(uint16_t), &i);
     if (stream && i)
         sp_half_fused_partial(c, &q, k, f16, op, mode, e, binary, in1, in2, out, 0, i);
 #endif
     while (n - i >= SP_LOOP_W) {
         const size_t m = n - i < SP_HALF_FUSED_BLOCK ? (n - i) & ~(size_t)(SP_LOOP_W - 1) : SP_HALF_FUSED_BLOCK;
+        uint64_t any_special = 0;
         SP_STAGE_UNROLL
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             /* i is a multiple of the block: j counts the vectors from a line's start */
@@ -670,24 +749,12 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
             const vh h1 = HALF_LOAD(in1 + i + j);
             SP_LOOP_STOREA(tsb + j, sp_half_fused_value(k, f16, op, mode, h1, SP_LOOP_LOADA(xb + j),
                                                         SP_LOOP_LOADA(tsb + j), &special_bits[j / SP_LOOP_W]));
+            any_special |= special_bits[j / SP_LOOP_W];
         }
-        for (size_t j = 0; j < m; j += SP_LOOP_W) {
-            uint64_t near;
-            /* forward in mode 2 flags none (sp_fwd_finish_of): not read back */
-            const uint64_t special = op == SP_HALF_FUSED_FWD && mode == 2 ? 0 : special_bits[j / SP_LOOP_W];
-            const vh r = sp_half_fused_round(f16, e, SP_LOOP_LOADA(tsb + j), &near);
-            /* a lane to redo saves its input patterns before the output is stored over them (in place);
-             * a call here (rare: a vector with a near lane) measured faster than saving the vectors for
-             * after the block, as the loop driver does, and faster than a mask of such vectors per block */
-            if (near | special)
-                sp_half_note(c, &q, i + j, in1 + i + j, inx + i + j, near | special, special);
-#ifdef HALF_STREAM
-            if (SP_UNLIKELY(stream))
-                HALF_STREAM(out + i + j, r);
-            else
-#endif
-                HALF_STORE(out + i + j, r);
-        }
+        if (any_special)
+            sp_half_fused_store(c, &q, f16, e, stream, in1, inx, out, i, m, tsb, special_bits);
+        else
+            sp_half_fused_store(c, &q, f16, e, stream, in1, inx, out, i, m, tsb, NULL);
         i += m;
     }
     if (i < n) /* the last n mod W */

@@ -27,6 +27,14 @@ typedef uint16x4_t vh;
 #define WIDEN_F16(h) vcvt_f32_f16(vreinterpret_f16_u16(h))
 #define NARROW_F16(y) vreinterpret_u16_f16(vcvt_f16_f32(y))
 #define TOP_HALVES(a) vshrn_n_u32(vreinterpretq_u32_f32(a), 16)
+/* two vectors' patterns, the first in the low half: joined, the top 16 bits of each float lane (the odd
+ * 16-bit elements of both), stored */
+typedef uint16x8_t vh2;
+#define HALF_JOIN(h0, h1) vcombine_u16(h0, h1)
+#define TOP_HALVES2(a, b) vuzp2q_u16(vreinterpretq_u16_f32(a), vreinterpretq_u16_f32(b))
+#define HALF_STORE2(p, h) vst1q_u16(p, h)
+/* lanes where bits(a) & mask is zero; where (bits(a) & low) <= bound, unsigned */
+#define LOW_BITS_ZERO(a, mask) vceqzq_u32(vandq_u32(vreinterpretq_u32_f32(a), vdupq_n_u32(mask)))
 #define LOW_BITS_LE(a, low, bound) vcleq_u32(vandq_u32(vreinterpretq_u32_f32(a), vdupq_n_u32(low)), vdupq_n_u32(bound))
 
 #define SP_HALF_FUSED 1 /* every op: arch/softplus_half_fused.h */

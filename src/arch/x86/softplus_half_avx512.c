@@ -23,14 +23,26 @@ typedef __m256i vh;
 /* a non-temporal store at p aligned to 32 bytes, and the fence after the last (the loop driver's streaming) */
 #define HALF_STREAM(p, h) _mm256_stream_si256((__m256i *)(void *)(p), h)
 #define HALF_STREAM_FENCE() _mm_sfence()
+/* two vectors' patterns, the first in the low half: joined, the top 16 bits of each float lane (one
+ * two-source word permutation), stored, streamed (aligned to 32 bytes: two stores) */
+typedef __m512i vh2;
+#define HALF_JOIN(h0, h1) _mm512_inserti64x4(_mm512_castsi256_si512(h0), h1, 1)
+#define TOP_HALVES2(a, b)                                                                            \
+    _mm512_permutex2var_epi16(_mm512_castps_si512(a),                                               \
+                              _mm512_set_epi16(63, 61, 59, 57, 55, 53, 51, 49, 47, 45, 43, 41, 39, 37, 35, 33, 31, \
+                                               29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1),          \
+                              _mm512_castps_si512(b))
+#define HALF_STORE2(p, h) _mm512_storeu_si512((void *)(p), h)
+#define HALF_STREAM2(p, h) (HALF_STREAM(p, _mm512_castsi512_si256(h)), HALF_STREAM((p) + 16, _mm512_extracti64x4_epi64(h, 1)))
 /* the first k = 1..15 patterns, zeros above, and the way back: 16-bit lane masks (AVX512BW+VL) */
 #define HALF_LOAD_TAIL(p, k) _mm256_maskz_loadu_epi16((__mmask16)((1u << (k)) - 1u), p)
 #define HALF_STORE_TAIL(p, h, k) _mm256_mask_storeu_epi16(p, (__mmask16)((1u << (k)) - 1u), h)
 #define WIDEN_BF16(h) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
 #define WIDEN_F16(h) _mm512_cvtph_ps(h)
-/* bf16: RNE on the bits, (u + 0x7fff + bit 16) >> 16 (a carry steps the exponent, up to inf) */
 #define NARROW_F16(y) _mm512_cvtps_ph(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define TOP_HALVES(a) _mm512_cvtepi32_epi16(_mm512_srli_epi32(_mm512_castps_si512(a), 16))
+/* lanes where bits(a) & mask is zero; where (bits(a) & low) <= bound, unsigned */
+#define LOW_BITS_ZERO(a, mask) _mm512_testn_epi32_mask(_mm512_castps_si512(a), _mm512_set1_epi32((int)(mask)))
 #define LOW_BITS_LE(a, low, bound)                                                                   \
     _mm512_cmple_epu32_mask(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32((int)(low))), \
                             _mm512_set1_epi32((int)(bound)))
