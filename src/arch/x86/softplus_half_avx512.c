@@ -37,7 +37,12 @@ typedef __m512i vh2;
 /* the first k = 1..15 patterns, zeros above, and the way back: 16-bit lane masks (AVX512BW+VL) */
 #define HALF_LOAD_TAIL(p, k) _mm256_maskz_loadu_epi16((__mmask16)((1u << (k)) - 1u), p)
 #define HALF_STORE_TAIL(p, h, k) _mm256_mask_storeu_epi16(p, (__mmask16)((1u << (k)) - 1u), h)
-#define WIDEN_BF16(h) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16))
+/* bf16 to float: pattern l to the top half of lane l, zeros below, in one word permutation */
+#define WIDEN_BF16(h)                                                                                \
+    _mm512_castsi512_ps(_mm512_maskz_permutexvar_epi16(                                              \
+        (__mmask32)0xaaaaaaaau,                                                                      \
+        _mm512_set_epi16(15, 0, 14, 0, 13, 0, 12, 0, 11, 0, 10, 0, 9, 0, 8, 0, 7, 0, 6, 0, 5, 0, 4, 0, 3, 0, 2, 0, 1, 0, 0, 0), \
+        _mm512_castsi256_si512(h)))
 #define WIDEN_F16(h) _mm512_cvtph_ps(h)
 #define NARROW_F16(y) _mm512_cvtps_ph(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define TOP_HALVES(a) _mm512_cvtepi32_epi16(_mm512_srli_epi32(_mm512_castps_si512(a), 16))
