@@ -32,8 +32,8 @@
  * made one long dependency chain per vector, and its branch resolved at the end of it: three passes
  * measured 1.01-1.20x the two stages over every op and format, AVX2 and AVX-512, alternated in one
  * process at 4K elements, December 2026.) Stage 3 takes two vectors at a time: bf16 narrows both in
- * one operation (TOP_HALVES2), one branch tests both for lanes to redo, and stage 2's special lanes are
- * read back only in a block where it flagged any.
+ * one operation (TOP_HALVES2), one branch tests both for lanes to redo (the special ones among
+ * them, by their mark).
  * With beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
  * (sp_half_cheap_front below, then the fast tier's sp_fwd_finish_of with H of degree 7: 6.5 ULP for both
  * formats, so E = 16), and backward the fast tier's with a cheaper exponential (sp_half_cheap_bwd_front:
@@ -48,7 +48,10 @@
  * there, which round to themselves and are never near; the second derivative has no mode 2). A lane
  * is redone when
  *   - the f32 algorithm flags it special (z = beta*x not finite, the multiplier not finite or above 2^33):
- *     the block driver on that one element (NaNs, infinities: rare). Forward in mode 2 flags none, and
+ *     stage 2 gives a NaN whose pattern stage 3 finds near (sp_half_special_mark: no word of special
+ *     lanes per vector to keep and read back), and the batch sends lanes with an input not finite or on the
+ *     threshold's branch through the block driver, the others through the strict f64 kernel, which
+ *     takes every finite input (NaNs, infinities, huge multipliers: rare). Forward in mode 2 flags none, and
  *     needs none: +inf gives inf, -inf +0 (sp_fwd_finish), and a NaN x comes out of the last fma as x
  *     quieted, which rounds to the input's pattern quieted, the NaN policy's bits (bf16: its low 16
  *     bits are 0, so adding mid + e below neither carries nor looks near; f16: vcvtps2ph / fcvtn keep
@@ -65,7 +68,7 @@
  *     2^-38): f16's step is 2^-24 on both sides, so its boundaries are again dropped bits = 0x1000, and a
  *     boundary within E steps of y (each at most 2^-37) is within E + 1 steps of the sum: f16 checks
  *     with E + 1 (f16 rounds with vcvtps2ph / fcvtn, RNE).
- *   Near lanes are collected (their input patterns and position) across vectors and blocks and redone
+ *   Lanes to redo are collected (their input patterns and position) across vectors and blocks and redone
  *   together by sp_half_redo with the set's strict f64 kernel, SP_HALF_PENDING at a time: one f64 call
  *   per batch, not per lane. Fraction redone at beta = 1, threshold 20: the cheap evaluations' figures
  *   below (with the fast tier's results and E = 10 / 19 it was, over all finite patterns with dy = 1 /
@@ -130,7 +133,6 @@ typedef struct sp_half_pending {
     size_t count;
     size_t at[SP_HALF_PENDING];
     uint16_t in1[SP_HALF_PENDING], in2[SP_HALF_PENDING];
-    uint8_t special[SP_HALF_PENDING];
 } sp_half_pending;
 
 /* what the careful path needs of the call */
@@ -148,29 +150,38 @@ SP_INLINE float sp_half_widen_one(const sp_half_format *fmt, uint16_t h)
     return fmt->f16 ? sp_f32_of_f16(h) : sp_f32_of_bf16(h);
 }
 
-/* The collected lanes again: special ones through the block driver one by one, near ones together
- * through sp_half_redo; empties the batch. */
+/* The collected lanes again: those the strict f64 kernel gives the result of (finite inputs, fl(beta*x) <=
+ * threshold) together through sp_half_redo; the others (the algorithm's special lanes among them: stage
+ * 2 does not say which they are) together through the block driver, then to their places. Empties the
+ * batch. */
 static SP_NOINLINE void sp_half_flush(const sp_half_call *c, sp_half_pending *q)
 {
     float x[SP_HALF_PENDING], dy[SP_HALF_PENDING];
-    size_t at[SP_HALF_PENDING], m = 0;
+    size_t at[SP_HALF_PENDING], other_at[SP_HALF_PENDING], m = 0, other = 0;
+    uint16_t other1[SP_HALF_PENDING], other2[SP_HALF_PENDING];
     for (size_t k = 0; k < q->count; k++) {
-        if (q->special[k]) {
-            sp_half_run(c->fmt, c->isa, c->op, 1, &q->in1[k], c->inputs == 2 ? &q->in2[k] : NULL,
-                        c->out + q->at[k], c->p);
+        const float a = sp_half_widen_one(c->fmt, q->in1[k]);
+        const float b = c->inputs == 2 ? sp_half_widen_one(c->fmt, q->in2[k]) : a;
+        const float xk = c->inputs == 2 ? b : a;
+        if (!isfinite(a) || !isfinite(b) || c->p->beta * xk > c->p->threshold) {
+            other1[other] = q->in1[k];
+            other2[other] = q->in2[k];
+            other_at[other++] = q->at[k];
             continue;
         }
-        if (c->inputs == 2) {
-            dy[m] = sp_half_widen_one(c->fmt, q->in1[k]);
-            x[m] = sp_half_widen_one(c->fmt, q->in2[k]);
-        } else {
-            x[m] = sp_half_widen_one(c->fmt, q->in1[k]);
-        }
+        dy[m] = a;
+        x[m] = xk;
         at[m++] = q->at[k];
     }
     if (m) { /* the set's strict f64 kernel, looked up here: most calls have no lane to redo */
         const sp_kernel *k64 = sp_kernel_of(sp_registry_set(c->isa), SOFTPLUS_ACCURACY_STRICT, c->op, SP_DTYPE_F64);
         sp_half_redo(c->fmt, c->op, k64, c->p, c->inputs == 2 ? dy : NULL, x, c->out, at, m);
+    }
+    if (other) {
+        uint16_t r[SP_HALF_PENDING];
+        sp_half_run(c->fmt, c->isa, c->op, other, other1, c->inputs == 2 ? other2 : NULL, r, c->p);
+        for (size_t k = 0; k < other; k++)
+            c->out[other_at[k]] = r[k];
     }
     q->count = 0;
 }
@@ -178,7 +189,7 @@ static SP_NOINLINE void sp_half_flush(const sp_half_call *c, sp_half_pending *q)
 /* Adds the lanes in bits of the vector or pair of vectors at pos (bit l: lane l), whose input patterns are
  * a[] and b[], to the batch. */
 static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, size_t pos, const uint16_t *a,
-                                     const uint16_t *b, uint64_t bits, uint64_t special)
+                                     const uint16_t *b, uint64_t bits)
 {
     if (q->count > SP_HALF_PENDING - 2 * SP_LOOP_W)
         sp_half_flush(c, q);
@@ -188,7 +199,6 @@ static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, 
         q->at[k] = pos + l;
         q->in1[k] = a[l];
         q->in2[k] = b[l];
-        q->special[k] = (uint8_t)(special >> l & 1u);
     }
 }
 
@@ -545,9 +555,17 @@ SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int op, int mode, v
     return ts;
 }
 
+/* A NaN whose pattern stage 3 always finds near (window e): what stage 2 gives in a special lane. Its
+ * dropped bits are the complement of what stage 3 adds: v's are 0 (bf16: 0x8000 - e + 0x8000 + e; f16,
+ * whose |y| is not moved: 0x1000 - e - 1 + 0x1000 + e + 1, both mod the dropped part). */
+SP_INLINE float sp_half_special_mark(int f16, uint32_t e)
+{
+    return sp_half_f32_bits(0x7fc00000u | (f16 ? 0x1000u - e - 1u : 0x8000u - e));
+}
+
 /* Stage 2: the float result from x, ts and the multiplier's patterns hdy (backward, second derivative,
- * beta gradient), and its special lanes in *special. */
-SP_INLINE vf sp_half_fused_value(const sp_f32_k *k, int f16, int op, int mode, vh hdy, vf x, vf ts, uint64_t *special)
+ * beta gradient); in a lane the algorithm flags special, sp_half_special_mark. */
+SP_INLINE vf sp_half_fused_value(const sp_f32_k *k, int f16, int op, int mode, uint32_t e, vh hdy, vf x, vf ts)
 {
     vf y;
     vm sm;
@@ -563,8 +581,7 @@ SP_INLINE vf sp_half_fused_value(const sp_f32_k *k, int f16, int op, int mode, v
         y = sp_fwd_finish_of(k, mode, 7, x, ts, &sm);
     else
         y = sp_fwd_finish(k, mode, x, ts, &sm);
-    *special = SP_LOOP_BITS(sm);
-    return y;
+    return SELECT(sm, F(sp_half_special_mark(f16, e)), y);
 }
 
 /* bf16's check: the dropped bits of v = bits(y) + 0x8000 + e below P, the least power of two above 2e
@@ -596,14 +613,11 @@ SP_INLINE vh sp_half_fused_round(int f16, uint32_t e, vf y, uint64_t *near_bits)
     return r;
 }
 
-/* Stages 2 and 3 in registers (the tail): the lanes to redo in *bits, the special ones also in *special */
+/* Stages 2 and 3 in registers (the tail): the lanes to redo in *bits */
 SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int op, int mode, uint32_t e, vh hdy, vf x, vf ts,
-                                  uint64_t *bits, uint64_t *special)
+                                  uint64_t *bits)
 {
-    uint64_t near;
-    const vh r = sp_half_fused_round(f16, e, sp_half_fused_value(k, f16, op, mode, hdy, x, ts, special), &near);
-    *bits = near | *special;
-    return r;
+    return sp_half_fused_round(f16, e, sp_half_fused_value(k, f16, op, mode, e, hdy, x, ts), bits);
 }
 
 /* elements per block of the three stages (x and ts of a block on the stack: 2 KiB) */
@@ -618,17 +632,17 @@ SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int op, int mode, 
 SP_INLINE vh sp_half_fused_one(const sp_half_call *c, sp_half_pending *q, const sp_f32_k *k, int f16, int op,
                                int mode, uint32_t e, size_t pos, vh h1, vh h2, size_t t)
 {
-    uint64_t bits, special;
+    uint64_t bits;
     vf x;
     const vf ts = sp_half_fused_front(k, f16, op, mode, h2, &x);
-    const vh r = sp_half_fused_finish(k, f16, op, mode, e, h1, x, ts, &bits, &special);
+    const vh r = sp_half_fused_finish(k, f16, op, mode, e, h1, x, ts, &bits);
     if (t < SP_LOOP_W)
         bits &= (UINT64_C(1) << t) - 1u;
     if (bits) {
         uint16_t a[SP_LOOP_W], b[SP_LOOP_W];
         HALF_STORE(a, h1);
         HALF_STORE(b, h2);
-        sp_half_note(c, q, pos, a, b, bits, special);
+        sp_half_note(c, q, pos, a, b, bits);
     }
     return r;
 }
@@ -663,22 +677,20 @@ SP_INLINE vh2 sp_half_fused_round2(int f16, uint32_t e, vf y0, vf y1, uint64_t *
 }
 
 /* Stage 3 of a block: stage 2's results y (m floats, a multiple of W) of the elements at i rounded into
- * out, two vectors at a time with one test for both; special_bits (stage 2's, a word per vector) NULL
- * where stage 2 flagged no lane of the block (the common case: the words are not read back). A pair's
- * lanes to redo go into the batch in one call before its stores: the batch may be redone within the
- * call (when full), and its outputs must not be stored over afterwards. */
+ * out, two vectors at a time with one test for both. A pair's lanes to redo go into the batch in one call
+ * before its stores: the batch may be redone within the call (when full), and its outputs must not be
+ * stored over afterwards. */
 SP_INLINE void sp_half_fused_store(const sp_half_call *c, sp_half_pending *q, int f16, uint32_t e, int stream,
                                    const uint16_t *in1, const uint16_t *inx, uint16_t *out, size_t i, size_t m,
-                                   const float *y, const uint64_t *special_bits)
+                                   const float *y)
 {
     (void)stream;
     size_t j = 0;
     for (; j + 2 * SP_LOOP_W <= m; j += 2 * SP_LOOP_W) {
         uint64_t near;
-        const uint64_t special = special_bits ? special_bits[j / SP_LOOP_W] | special_bits[j / SP_LOOP_W + 1] << SP_LOOP_W : 0;
         const vh2 r = sp_half_fused_round2(f16, e, SP_LOOP_LOADA(y + j), SP_LOOP_LOADA(y + j + SP_LOOP_W), &near);
-        if (SP_UNLIKELY((near | special) != 0))
-            sp_half_note(c, q, i + j, in1 + i + j, inx + i + j, near | special, special);
+        if (SP_UNLIKELY(near != 0))
+            sp_half_note(c, q, i + j, in1 + i + j, inx + i + j, near);
 #ifdef HALF_STREAM
         if (SP_UNLIKELY(stream))
             HALF_STREAM2(out + i + j, r);
@@ -688,10 +700,9 @@ SP_INLINE void sp_half_fused_store(const sp_half_call *c, sp_half_pending *q, in
     }
     if (j < m) { /* an odd vector: the last of the call */
         uint64_t near;
-        const uint64_t special = special_bits ? special_bits[j / SP_LOOP_W] : 0;
         const vh r = sp_half_fused_round(f16, e, SP_LOOP_LOADA(y + j), &near);
-        if (near | special)
-            sp_half_note(c, q, i + j, in1 + i + j, inx + i + j, near | special, special);
+        if (near)
+            sp_half_note(c, q, i + j, in1 + i + j, inx + i + j, near);
 #ifdef HALF_STREAM
         if (SP_UNLIKELY(stream))
             HALF_STREAM(out + i + j, r);
@@ -705,9 +716,8 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
                                   uint32_t e, size_t n, const uint16_t *in1, const uint16_t *in2)
 {
     const int binary = op != SP_HALF_FUSED_FWD && op != SP_HALF_FUSED_INV; /* the multiplier in1, x in2 */
-    /* x, ts from stage 1 (ts overwritten by stage 2's result) and stage 2's special lanes per vector */
+    /* x, ts from stage 1 (ts overwritten by stage 2's result) */
     _Alignas(64) float tsb[SP_HALF_FUSED_BLOCK], xb[SP_HALF_FUSED_BLOCK];
-    uint64_t special_bits[SP_HALF_FUSED_BLOCK / SP_LOOP_W];
     sp_half_pending q;
     q.count = 0;
     uint16_t *out = c->out;
@@ -731,7 +741,6 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
 #endif
     while (n - i >= SP_LOOP_W) {
         const size_t m = n - i < SP_HALF_FUSED_BLOCK ? (n - i) & ~(size_t)(SP_LOOP_W - 1) : SP_HALF_FUSED_BLOCK;
-        uint64_t any_special = 0;
         SP_STAGE_UNROLL
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             /* i is a multiple of the block: j counts the vectors from a line's start */
@@ -747,14 +756,10 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
         SP_STAGE_UNROLL
         for (size_t j = 0; j < m; j += SP_LOOP_W) {
             const vh h1 = HALF_LOAD(in1 + i + j);
-            SP_LOOP_STOREA(tsb + j, sp_half_fused_value(k, f16, op, mode, h1, SP_LOOP_LOADA(xb + j),
-                                                        SP_LOOP_LOADA(tsb + j), &special_bits[j / SP_LOOP_W]));
-            any_special |= special_bits[j / SP_LOOP_W];
+            SP_LOOP_STOREA(tsb + j, sp_half_fused_value(k, f16, op, mode, e, h1, SP_LOOP_LOADA(xb + j),
+                                                        SP_LOOP_LOADA(tsb + j)));
         }
-        if (any_special)
-            sp_half_fused_store(c, &q, f16, e, stream, in1, inx, out, i, m, tsb, special_bits);
-        else
-            sp_half_fused_store(c, &q, f16, e, stream, in1, inx, out, i, m, tsb, NULL);
+        sp_half_fused_store(c, &q, f16, e, stream, in1, inx, out, i, m, tsb);
         i += m;
     }
     if (i < n) /* the last n mod W */
