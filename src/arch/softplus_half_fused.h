@@ -41,7 +41,9 @@
  * The second derivative, the beta gradient and the inverse have no fast f32 kernel: they run evaluations
  * of their own at every beta (sp_half_tail_front, sp_half_dbwd_finish and sp_half_bbeta_finish: forward's
  * exponential, then g t / (1 + t)^2 with one division, resp. t (a (1 - s(-a)) + H(t)) with one, bounds 3.5
- * and 4 ULP, E = 19 for both; sp_half_inv_front/finish: a log1p by atanh with one division, 4 ULP, E = 10).
+ * and 4 ULP for f16, E = 19 for both; bf16, whose window is 64 steps for any E up to 31, a degree less in
+ * the exponential and in H, 7 ULP, E = 31; sp_half_inv_front/finish: a log1p by atanh with one division,
+ * 3.5 ULP, E = 10).
  * The loops run the fast f32 kernels' modes (arch/softplus_f32_kernels.h): 0 any beta, 1 beta = 1, 2
  * beta = 1 with a threshold >= SP_FWD_THRESHOLD_FREE (backward SP_BWD_THRESHOLD_FREE), the defaults
  * among them, where the threshold's compare and select are left out (the arithmetic returns x resp. dy
@@ -285,27 +287,29 @@ SP_INLINE vf sp_half_cheap_bwd_front(int f16, vf x)
 /* ---- the second derivative: any beta the fast tier's forward takes (sp_f32_fwd_vector_ok) ------------
  * d = g beta s(z) s(-z) = g beta t / (1 + t)^2, t = exp(-|z|), z = fl(beta*x): both factors of the
  * product are sigmoids of one sign, so nothing cancels where s(z) rounds to 1. Stage 1 is the fast
- * tier's forward exponential with E of degree 6 for every beta (sp_fast_exp: ts = exp(-(a + al)) 2^64,
+ * tier's forward exponential for every beta, E of degree 6 for f16 and 5 for bf16 (sp_fast_exp: ts =
+ * exp(-(a + al)) 2^64,
  * a = min(|z|, 128), al the product's error to first order); stage 2 forms (1 + t)^2 = 1 + t (2 + t)
  * rounded once (2 + t's own rounding moves it by ~t 2^-24; forming 1 + t and squaring it measured 4.2
  * ULP), the quotient (g ts) / (1 + t)^2 (one IEEE division: the same bits on every ISA) and scales it by
  * beta 2^-64 (exact for beta = 1 unless the result is subnormal, one rounding else), under a bound of its
- * own, SP_HALF_CHEAP_DBWD_ULP (src/kernels.h, ULP of the float d at g = 1; the roundings of t, (1 + t)^2,
- * the quotient and the scaling), from which the window E = 4B + 3 follows as for the
- * backward's product. Lanes redone (the block driver, one by one): z not finite, g NaN, infinite or
+ * own, SP_HALF_CHEAP_DBWD_ULP_F16 / _BF16 (src/kernels.h, ULP of the float d at g = 1; the roundings of
+ * t, (1 + t)^2, the quotient and the scaling), from which the window E = 4B + 3 follows as for the
+ * backward's product. bf16's window is a power of two, 64 steps for any E up to 31 (sp_half_bf16_window):
+ * its cheaper exponential (2^-23.2 instead of 2^-27) costs it no redone lane. Lanes redone (the block driver, one by one): z not finite, g NaN, infinite or
  * above 2^33 (g ts stays below 2^97). Where g ts underflows, |d| < 2^-126 2^16 2^-64 rounds to a zero
  * of the right sign in every format, and |z| > 128 has |d| < 2^49 2^-184.7: zero too. The threshold
  * rule comes last, in every mode: +0 where fl(beta*x) > threshold (the arithmetic does not give it:
  * t/(1 + t)^2 is ~2^-28.9 at z = 20).
  * Bound: tests/accuracy/test_half_cheap.c, g = 1, against beta e/(1 + e)^2 in double (e = exp(-|beta
  * x|), the product exact), every finite float at beta = 1 and a sample at the other betas (AVX2 and
- * AVX-512 instantiations; NEON under qemu, sampled; the same bits): see SP_HALF_CHEAP_DBWD_ULP.
+ * AVX-512 instantiations; NEON under qemu, sampled; the same bits): see SP_HALF_CHEAP_DBWD_ULP_F16 / _BF16.
  */
 /* stage 1 of the second derivative and the beta gradient: ts = exp(-(a + al)) 2^64, a = min(|z|, 128),
- * E of degree 6 at every beta */
-SP_INLINE vf sp_half_tail_front(const sp_f32_k *k, int unit, vf x)
+ * E of degree 6 (f16) or 5 (bf16) at every beta */
+SP_INLINE vf sp_half_tail_front(const sp_f32_k *k, int f16, int unit, vf x)
 {
-    return sp_fast_exp_abs(k, unit, x, 1);
+    return sp_fast_exp_abs(k, unit, x, f16);
 }
 
 SP_INLINE vf sp_half_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf ts, vm *special)
@@ -324,15 +328,15 @@ SP_INLINE vf sp_half_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf ts,
  * t/(1 + t): both terms positive, the sum >= H >= ln 2 (no cancellation; h falls from ln 2 at z = 0).
  * v is one division by 1 + t rounded once; a (1 - v) one fma, which scales v's errors by v/(1 - v) <= 1
  * (a/(1 + t) by a division measured 4.5 ULP at beta = 7.3); H ~ log1p(t)/t is the fast tier's forward
- * polynomial (degree 8, 2^-24.7, at t' = max(t, 2^-30)); for beta != 1 the product's error al enters to
+ * polynomial (degree 8, 2^-24.7, at t' = max(t, 2^-30); bf16 the cheap forward's, degree 7, 2^-22.0, and
+ * stage 1's exponential of degree 5 as the second derivative's); for beta != 1 the product's error al enters to
  * first order beside H (al <= 2^-24 a, H >= ln 2: a sum that rounds like H). hs = ts (a (1 - v) + H + al)
  * is h 2^64, and dbeta = (hs dy) (nib2s + nib2se), -2^-64/beta^2 as a float pair (sp_half_k_bbeta: normal
  * for |beta| in [2^-20, 2^16], outside which the block driver runs the call), in one fma: hs dy <= ln 2
  * 2^97, and the result rounds once, subnormal or not; where hs dy underflows the result is below 2^-150, a
- * zero of the exact result's sign. Its bound SP_HALF_CHEAP_BBETA_ULP (src/kernels.h, ULP of the float
- * dbeta at dy = 1), the window E = 19, is proven as the second derivative's, against -(a e/(1 + e) +
- * log1p(e))/beta^2 in double: worst 2.910 ULP at beta = 1 over every finite float (x = 0x1.234474p+2),
- * 3.432 at beta = 1000 over every 16th (x = 0x1.2981cp-8). Lanes redone: the second derivative's (z not
+ * zero of the exact result's sign. Its bound SP_HALF_CHEAP_BBETA_ULP_F16 / _BF16 (src/kernels.h, ULP of
+ * the float dbeta at dy = 1; the windows E = 19 and 31, bf16's 64 steps either way), is proven as the
+ * second derivative's, against -(a e/(1 + e) + log1p(e))/beta^2 in double (the worst errors: there). Lanes redone: the second derivative's (z not
  * finite, dy NaN, infinite or above 2^33) and |z| > 128, where the clamped t is too large and the true
  * result (up to 2^73 e^-128 129) can still be normal: one integer constant flags both (|z|'s pattern above
  * 128's sets the sign bit); a lane of the linear branch beyond 128 is redone too, and gives the +0 of the
@@ -352,14 +356,14 @@ SP_INLINE void sp_half_k_bbeta(sp_f32_k *k, const sp_params_f32 *p)
     k->nib2se = copysignf((float)(c - (double)hi), -1.0f);
 }
 
-SP_INLINE vf sp_half_bbeta_finish(const sp_f32_k *k, int unit, vf dy, vf x, vf ts, vm *special)
+SP_INLINE vf sp_half_bbeta_finish(const sp_f32_k *k, int f16, int unit, vf dy, vf x, vf ts, vm *special)
 {
     const vf z = sp_fast_z(k, unit, x);
     *special = sp_fast_multiplier_special(z, dy, SP_HALF_BBETA_Z_LIMIT);
     const vf a = ABS(z);
     const vf tu = MUL(ts, F(0x1p-64f));
     const vf v = DIV(tu, ADD(tu, F(1.0f))); /* s(-a) */
-    vf h = sp_fast_log1p_over_t(ts, 8);
+    vf h = sp_fast_log1p_over_t(ts, f16 ? 8 : 7);
     if (!unit) /* the product's error al to first order, beside H (al <= 2^-24 a, H >= ln 2) */
         h = ADD(h, sp_fast_al(k, x, z)); /* |z| <= 128 where the lane is kept: the clamp never acts */
     const vf hs = MUL(ts, ADD(FNMA(a, v, a), h)); /* a (1 - s(-a)): s(-a)'s errors scaled by <= 1 */
@@ -483,18 +487,19 @@ _Static_assert(SP_HALF_FUSED_FWD == (int)SP_OP_FWD && SP_HALF_FUSED_BWD == (int)
                    SP_HALF_FUSED_BBETA == (int)SP_OP_BBETA,
                "the fused loop's op numbers");
 
-/* one vector of the second derivative, the beta gradient (at a unit multiplier) or the inverse */
-SP_INLINE vf sp_half_cheap_one(const sp_f32_k *k, int op, int unit, vf v, vm *sm)
+/* one vector of the second derivative, the beta gradient (at a unit multiplier) or the inverse, format's
+ * evaluation */
+SP_INLINE vf sp_half_cheap_one(const sp_f32_k *k, int f16, int op, int unit, vf v, vm *sm)
 {
     if (op == SP_HALF_FUSED_INV)
         return sp_half_inv_finish(k, unit, v, sp_half_inv_front(k, unit, v), sm);
     if (op == SP_HALF_FUSED_DBWD)
-        return sp_half_dbwd_finish(k, unit, F(1.0f), v, sp_half_tail_front(k, unit, v), sm);
-    return sp_half_bbeta_finish(k, unit, F(1.0f), v, sp_half_tail_front(k, unit, v), sm);
+        return sp_half_dbwd_finish(k, unit, F(1.0f), v, sp_half_tail_front(k, f16, unit, v), sm);
+    return sp_half_bbeta_finish(k, f16, unit, F(1.0f), v, sp_half_tail_front(k, f16, unit, v), sm);
 }
 
 /* that op at threshold inf on n floats */
-SP_INLINE void sp_half_cheap_run(int op, float beta, size_t n, const float *x, float *y)
+SP_INLINE void sp_half_cheap_run(int f16, int op, float beta, size_t n, const float *x, float *y)
 {
     const sp_params_f32 p = {beta, INFINITY};
     sp_f32_k k = sp_f32_make_k(&p);
@@ -502,7 +507,8 @@ SP_INLINE void sp_half_cheap_run(int op, float beta, size_t n, const float *x, f
     for (size_t i = 0; i < n; i += SP_LOOP_W) {
         vm sm;
         const vf v = SP_LOOP_LOADU(x + i);
-        SP_LOOP_STOREU(y + i, beta == 1.0f ? sp_half_cheap_one(&k, op, 1, v, &sm) : sp_half_cheap_one(&k, op, 0, v, &sm));
+        SP_LOOP_STOREU(y + i, beta == 1.0f ? sp_half_cheap_one(&k, f16, op, 1, v, &sm)
+                                           : sp_half_cheap_one(&k, f16, op, 0, v, &sm));
     }
 }
 
@@ -527,9 +533,12 @@ SP_INLINE void sp_half_cheap_run(int op, float beta, size_t n, const float *x, f
             SP_LOOP_STOREU(y + i, sp_bwd_value(NULL, 2, F(1.0f), v, sp_half_cheap_bwd_front(f16, v), &sm)); \
         }                                                                                            \
     }                                                                                                \
-    void sp_half_cheap_op_##isa(int op, float beta, size_t n, const float *x, float *y)              \
+    void sp_half_cheap_op_##isa(int f16, int op, float beta, size_t n, const float *x, float *y)     \
     {                                                                                                \
-        sp_half_cheap_run(op, beta, n, x, y);                                                        \
+        if (f16)                                                                                     \
+            sp_half_cheap_run(1, op, beta, n, x, y);                                                 \
+        else                                                                                         \
+            sp_half_cheap_run(0, op, beta, n, x, y);                                                 \
     }
 
 /* Stage 1 of one vector (the loop driver's split, arch/softplus_loop.h: two short dependency chains
@@ -541,7 +550,7 @@ SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int op, int mode, v
     const int bwd = op == SP_HALF_FUSED_BWD;
     *x = f16 ? WIDEN_F16(hx) : WIDEN_BF16(hx);
     if (op == SP_HALF_FUSED_DBWD || op == SP_HALF_FUSED_BBETA)
-        ts = sp_half_tail_front(k, mode != 0, *x);
+        ts = sp_half_tail_front(k, f16, mode != 0, *x);
     else if (op == SP_HALF_FUSED_INV)
         ts = sp_half_inv_front(k, mode != 0, *x);
     else if (bwd && mode != 0)
@@ -572,7 +581,7 @@ SP_INLINE vf sp_half_fused_value(const sp_f32_k *k, int f16, int op, int mode, u
     if (op == SP_HALF_FUSED_INV)
         y = sp_half_inv_finish(k, mode != 0, x, ts, &sm);
     else if (op == SP_HALF_FUSED_BBETA)
-        y = sp_half_bbeta_finish(k, mode != 0, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
+        y = sp_half_bbeta_finish(k, f16, mode != 0, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
     else if (op == SP_HALF_FUSED_DBWD)
         y = sp_half_dbwd_finish(k, mode != 0, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
     else if (op == SP_HALF_FUSED_BWD)
@@ -802,11 +811,11 @@ static const sp_half_fused_fn sp_half_fused_loops[2][SP_OP_COUNT][3] = {SP_HALF_
  * ops in every mode (their bounds: src/kernels.h) */
 static const uint32_t sp_half_cheap_steps[2][SP_OP_COUNT] = {
     {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_BF16, 2),
-     [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP, 2), [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
-     [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP, 2)},
+     [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP_BF16, 2), [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
+     [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP_BF16, 2)},
     {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_F16, 2),
-     [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP, 2), [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
-     [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP, 2)}};
+     [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP_F16, 2), [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
+     [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP_F16, 2)}};
 
 /* Every op of a half format: the fused loop of its constant combination. Before the loop only the
  * per-call scalars (one division) and two table reads: one element costs about as much as in f32. */

@@ -40,7 +40,7 @@
 
 typedef void (*fwd_fn)(size_t n, const float *x, float *y);
 typedef void (*bwd_fn)(int f16, size_t n, const float *x, float *y);
-typedef void (*eval_op_fn)(int op, float beta, size_t n, const float *x, float *y);
+typedef void (*eval_op_fn)(int f16, int op, float beta, size_t n, const float *x, float *y);
 
 typedef struct set {
     const char *name;
@@ -53,10 +53,20 @@ typedef struct set {
 static const float tail_betas[] = {1.0f, 0.5f, 2.0f, -1.0f, 7.3f, 0x1p-20f, 1000.0f};
 #define NBETAS (sizeof tail_betas / sizeof tail_betas[0])
 static uint64_t beta_step = 16;
-#define NTAIL 3
-static const char *const tail_names[NTAIL] = {"second derivative", "beta gradient", "inverse"};
-static const int tail_ops[NTAIL] = {SP_OP_DBWD, SP_OP_BBETA, SP_OP_INV};
-static const double tail_bounds[NTAIL] = {SP_HALF_CHEAP_DBWD_ULP, SP_HALF_CHEAP_BBETA_ULP, SP_HALF_CHEAP_INV_ULP};
+/* the evaluations of the other ops: each kind's reference once per input, then each format's evaluation
+ * of it (the second derivative and the beta gradient have one per format, the inverse one for both) */
+enum { KIND_DBWD, KIND_BBETA, KIND_INV, NKINDS };
+static const int kind_ops[NKINDS] = {SP_OP_DBWD, SP_OP_BBETA, SP_OP_INV};
+#define NTAIL 5
+static const struct {
+    int kind, f16;
+    const char *name;
+    double bound;
+} tails[NTAIL] = {{KIND_DBWD, 1, "f16 second derivative ", SP_HALF_CHEAP_DBWD_ULP_F16},
+                  {KIND_DBWD, 0, "bf16 second derivative", SP_HALF_CHEAP_DBWD_ULP_BF16},
+                  {KIND_BBETA, 1, "f16 beta gradient     ", SP_HALF_CHEAP_BBETA_ULP_F16},
+                  {KIND_BBETA, 0, "bf16 beta gradient    ", SP_HALF_CHEAP_BBETA_ULP_BF16},
+                  {KIND_INV, 0, "bf16/f16 inverse      ", SP_HALF_CHEAP_INV_ULP}};
 
 /* the evaluations swept at every pattern: the forward (both formats), the backward of each format */
 enum { EV_FWD, EV_BWD_BF16, EV_BWD_F16, NEVALS };
@@ -77,7 +87,7 @@ typedef struct worst {
 typedef struct job {
     uint64_t first, last, step; /* patterns first, first + step, ... below last */
     worst w[NEVALS];            /* the first set's */
-    worst wt[NTAIL][NBETAS];    /* the first set's second derivative, beta gradient and inverse, per beta */
+    worst wt[NTAIL][NBETAS];    /* the first set's evaluations of tails[], per beta */
     uint64_t checked, differ;
 } job;
 
@@ -214,8 +224,8 @@ static void *sweep_tail(void *arg)
     static _Thread_local float x[CHUNK], y[CHUNK];
     static _Thread_local double ref[CHUNK], iulp[CHUNK];
     static _Thread_local uint32_t first_bits[CHUNK];
-    for (size_t b = 0; b < NTAIL * NBETAS; b++) {
-        const int op = (int)(b / NBETAS);
+    for (size_t b = 0; b < NKINDS * NBETAS; b++) {
+        const int op = (int)(b / NBETAS); /* the kind */
         const float beta = tail_betas[b % NBETAS];
         const uint64_t step = b % NBETAS == 0 ? j->step : j->step * beta_step;
         uint64_t p = j->first;
@@ -234,10 +244,11 @@ static void *sweep_tail(void *arg)
             for (size_t i = m; i < CHUNK; i++)
                 x[i] = 0.0f;
             j->checked += m;
-            for (int s = 0; s < nsets; s++) {
-                sets[s].tail(tail_ops[op], beta, CHUNK, x, y);
-                tally(j, &j->wt[op][b % NBETAS], s == 0, m, x, y, ref, iulp, first_bits);
-            }
+            for (int t = 0; t < NTAIL; t++)
+                for (int s = 0; tails[t].kind == op && s < nsets; s++) {
+                    sets[s].tail(tails[t].f16, kind_ops[op], beta, CHUNK, x, y);
+                    tally(j, &j->wt[t][b % NBETAS], s == 0, m, x, y, ref, iulp, first_bits);
+                }
         }
     }
     return NULL;
@@ -324,15 +335,15 @@ int main(int argc, char **argv)
                sets[0].name, eval_names[ev], w.ulp, eval_bounds[ev], (double)w.x, (double)w.got, w.want);
     }
     for (size_t b = 0; b < NTAIL * NBETAS; b++) {
-        const size_t op = b / NBETAS;
+        const size_t op = b / NBETAS; /* the entry of tails[] */
         worst w = {0};
         for (int t = 0; t < threads; t++)
             if (jobs[t].wt[op][b % NBETAS].ulp > w.ulp)
                 w = jobs[t].wt[op][b % NBETAS];
-        const int bad = !(w.ulp <= tail_bounds[op]);
+        const int bad = !(w.ulp <= tails[op].bound);
         fail |= bad;
         printf("%s %-6s %s, beta %a: worst %.3f ULP (bound %.1f) at x = %a: got %a want %a\n", bad ? "FAIL" : "ok  ",
-               sets[0].name, tail_names[op], (double)tail_betas[b % NBETAS], w.ulp, tail_bounds[op], (double)w.x,
+               sets[0].name, tails[op].name, (double)tail_betas[b % NBETAS], w.ulp, tails[op].bound, (double)w.x,
                (double)w.got, w.want);
     }
     for (int s = 1; s < nsets; s++)
