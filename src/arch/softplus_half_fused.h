@@ -230,7 +230,9 @@ static SP_NOINLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, 
  *   ULP, caught.) The exhaustive tests/accuracy/test_half.c alone does not pin E: its beta = 1 inputs
  *   first misround at E = 2 (bf16 forward, x = 0x39de), so the window's soundness rests on this sweep.
  *   Near lanes at beta = 1, threshold 20 (E = 16): all finite patterns up to 20 / bench_softplus's
- *   inputs, bf16 0.010% / 0.035% (0.030% / 0.32% at degree 6, E = 58), f16 0.39% / 0.31%.
+ *   inputs, bf16 0.010% / 0.035% (0.030% / 0.32% at degree 6, E = 58), f16 0.39% / 0.31%; with bf16's
+ *   64-step window (December 2026) all finite patterns / bench_softplus's inputs: bf16 0.012% / 0.030%,
+ *   f16 0.33% / 0.31%.
  * Per 16 lanes (AVX-512, mode 2): 20 + 29 instructions in the two stages (f16; bf16 one fewer: its
  *   widening is a shift), the fast tier's 22 + 27 (21 + 30); 15 FMA-pipe operations instead of 17.
  *   Stage 1 has one instruction fewer since sp_fast_ldexp scales by vscalefps (December 2026).
@@ -270,7 +272,7 @@ SP_INLINE vf sp_half_cheap_front(vf x)
  *     f16  (two-step r)  3.612 ULP at x = -0x1.0c5c26p+4: 0x1.be76ecp-25, want 0x1.be76e4c6a20dap-25 (B 4)
  *   so E = 31 (bf16) and 19 (f16, the fast tier's window). Near lanes at beta = 1, threshold 20, all
  *   finite patterns with dy = 1 / bench_softplus's inputs: bf16 0.014% / 0.062% (was 0.011% / 0.038%),
- *   f16 0.28% / 0.31% (unchanged).
+ *   f16 0.28% / 0.31% (unchanged); with bf16's 64-step window bf16 0.015% / 0.058%.
  * Per 16 lanes (AVX-512, mode 2): bf16 21 + 29 instructions in the two stages, 8 FMA-pipe operations and
  *   the division (the fast tier's text 23 + 29, 10); f16 21 + 30, 9 (22 + 30, 10); one fewer in stage 1
  *   since the vscalefps of sp_fast_ldexp.
@@ -288,17 +290,18 @@ SP_INLINE vf sp_half_cheap_bwd_front(int f16, vf x)
  * d = g beta s(z) s(-z) = g beta t / (1 + t)^2, t = exp(-|z|), z = fl(beta*x): both factors of the
  * product are sigmoids of one sign, so nothing cancels where s(z) rounds to 1. Stage 1 is the fast
  * tier's forward exponential for every beta, E of degree 6 for f16 and 5 for bf16 (sp_fast_exp: ts =
- * exp(-(a + al)) 2^64,
- * a = min(|z|, 128), al the product's error to first order); stage 2 forms (1 + t)^2 = 1 + t (2 + t)
+ * exp(-(a + al)) 2^64, a = min(|z|, 128), al the product's error to first order); stage 2 forms (1 + t)^2 =
+ * 1 + t (2 + t)
  * rounded once (2 + t's own rounding moves it by ~t 2^-24; forming 1 + t and squaring it measured 4.2
  * ULP), the quotient (g ts) / (1 + t)^2 (one IEEE division: the same bits on every ISA) and scales it by
  * beta 2^-64 (exact for beta = 1 unless the result is subnormal, one rounding else), under a bound of its
  * own, SP_HALF_CHEAP_DBWD_ULP_F16 / _BF16 (src/kernels.h, ULP of the float d at g = 1; the roundings of
  * t, (1 + t)^2, the quotient and the scaling), from which the window E = 4B + 3 follows as for the
  * backward's product. bf16's window is a power of two, 64 steps for any E up to 31 (sp_half_bf16_window):
- * its cheaper exponential (2^-23.2 instead of 2^-27) costs it no redone lane. Lanes redone (the block driver, one by one): z not finite, g NaN, infinite or
- * above 2^33 (g ts stays below 2^97). Where g ts underflows, |d| < 2^-126 2^16 2^-64 rounds to a zero
- * of the right sign in every format, and |z| > 128 has |d| < 2^49 2^-184.7: zero too. The threshold
+ * its cheaper exponential (2^-23.2 instead of 2^-27) costs it no redone lane. Special lanes (the block
+ * driver): z not finite, g NaN, infinite or above 2^33 (g ts stays below 2^97). Where g ts underflows,
+ * |d| < 2^-126 2^16 2^-64 rounds to a zero of the right sign in every format, and |z| > 128 has |d| <
+ * 2^49 2^-184.7: zero too. The threshold
  * rule comes last, in every mode: +0 where fl(beta*x) > threshold (the arithmetic does not give it:
  * t/(1 + t)^2 is ~2^-28.9 at z = 20).
  * Bound: tests/accuracy/test_half_cheap.c, g = 1, against beta e/(1 + e)^2 in double (e = exp(-|beta
@@ -329,18 +332,18 @@ SP_INLINE vf sp_half_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf ts,
  * v is one division by 1 + t rounded once; a (1 - v) one fma, which scales v's errors by v/(1 - v) <= 1
  * (a/(1 + t) by a division measured 4.5 ULP at beta = 7.3); H ~ log1p(t)/t is the fast tier's forward
  * polynomial (degree 8, 2^-24.7, at t' = max(t, 2^-30); bf16 the cheap forward's, degree 7, 2^-22.0, and
- * stage 1's exponential of degree 5 as the second derivative's); for beta != 1 the product's error al enters to
- * first order beside H (al <= 2^-24 a, H >= ln 2: a sum that rounds like H). hs = ts (a (1 - v) + H + al)
+ * stage 1's exponential of degree 5 as the second derivative's); for beta != 1 the product's error al
+ * enters to first order beside H (al <= 2^-24 a, H >= ln 2: a sum that rounds like H). hs = ts (a (1 - v) + H + al)
  * is h 2^64, and dbeta = (hs dy) (nib2s + nib2se), -2^-64/beta^2 as a float pair (sp_half_k_bbeta: normal
  * for |beta| in [2^-20, 2^16], outside which the block driver runs the call), in one fma: hs dy <= ln 2
  * 2^97, and the result rounds once, subnormal or not; where hs dy underflows the result is below 2^-150, a
  * zero of the exact result's sign. Its bound SP_HALF_CHEAP_BBETA_ULP_F16 / _BF16 (src/kernels.h, ULP of
  * the float dbeta at dy = 1; the windows E = 19 and 31, bf16's 64 steps either way), is proven as the
- * second derivative's, against -(a e/(1 + e) + log1p(e))/beta^2 in double (the worst errors: there). Lanes redone: the second derivative's (z not
- * finite, dy NaN, infinite or above 2^33) and |z| > 128, where the clamped t is too large and the true
- * result (up to 2^73 e^-128 129) can still be normal: one integer constant flags both (|z|'s pattern above
- * 128's sets the sign bit); a lane of the linear branch beyond 128 is redone too, and gives the +0 of the
- * threshold rule, which comes last, in every mode. */
+ * second derivative's, against -(a e/(1 + e) + log1p(e))/beta^2 in double (the worst errors: there).
+ * Special lanes: the second derivative's (z not finite, dy NaN, infinite or above 2^33) and |z| > 128,
+ * where the clamped t is too large and the true result (up to 2^73 e^-128 129) can still be normal: one
+ * integer constant flags both (|z|'s pattern above 128's sets the sign bit); a lane of the linear branch
+ * beyond 128 is redone too, and gives the +0 of the threshold rule, which comes last, in every mode. */
 #define SP_HALF_BBETA_Z_LIMIT 0x1.fffffep-6f /* 0x3cffffff: sign set from |z| > 128 (0x43000000) on */
 
 /* nib2s + nib2se = -2^-64/beta^2 to 2^-48, both negative (nib2s rounded toward zero, nib2se -0 where
@@ -600,26 +603,26 @@ SP_INLINE uint32_t sp_half_bf16_window(uint32_t e)
     return 0xffffu & ~((UINT32_C(1) << (32 - __builtin_clz(2u * e))) - 1u);
 }
 
+/* bf16's v = bits(y) + 0x8000 + e, whose top half is y rounded half up, and in *near_bits its lanes near a
+ * rounding boundary */
+SP_INLINE vf sp_half_bf16_v(uint32_t e, vf y, uint64_t *near_bits)
+{
+    const vf v = IADD(y, F(sp_half_f32_bits(0x8000u + e)));
+    *near_bits = SP_LOOP_BITS(LOW_BITS_ZERO(v, sp_half_bf16_window(e)));
+    return v;
+}
+
 /* Stage 3: y's patterns in the format, and in *near_bits the lanes near a rounding boundary (window e) */
 SP_INLINE vh sp_half_fused_round(int f16, uint32_t e, vf y, uint64_t *near_bits)
 {
-    /* v = |y| (f16: moved up by 2^-14 below 2^-14) plus mid + e on the bits: near where the dropped
-     * bits of v are at most 2e; bf16 rounds v's top half (the sum rounds half up, and differs from
-     * round-to-nearest-even only on near lanes, which are redone) */
-    vm near;
-    vh r;
-    if (f16) {
-        const vf ay = ABS(y);
-        const vf v = IADD(SELECT(LT(ay, F(0x1p-14f)), ADD(ay, F(0x1p-14f)), ay), F(sp_half_f32_bits(0x1000u + e + 1u)));
-        near = LOW_BITS_LE(v, 0x1fffu, 2u * (e + 1u));
-        r = NARROW_F16(y);
-    } else {
-        const vf v = IADD(y, F(sp_half_f32_bits(0x8000u + e)));
-        near = LOW_BITS_ZERO(v, sp_half_bf16_window(e));
-        r = TOP_HALVES(v);
-    }
-    *near_bits = SP_LOOP_BITS(near);
-    return r;
+    if (!f16)
+        return TOP_HALVES(sp_half_bf16_v(e, y, near_bits));
+    /* f16: v = |y| (moved up by 2^-14 below 2^-14) plus mid + e + 1 on the bits, near where its dropped
+     * bits are at most 2 (e + 1); the result is vcvtps2ph's / fcvtn's */
+    const vf ay = ABS(y);
+    const vf v = IADD(SELECT(LT(ay, F(0x1p-14f)), ADD(ay, F(0x1p-14f)), ay), F(sp_half_f32_bits(0x1000u + e + 1u)));
+    *near_bits = SP_LOOP_BITS(LOW_BITS_LE(v, 0x1fffu, 2u * (e + 1u)));
+    return NARROW_F16(y);
 }
 
 /* Stages 2 and 3 in registers (the tail): the lanes to redo in *bits */
@@ -676,10 +679,8 @@ SP_INLINE vh2 sp_half_fused_round2(int f16, uint32_t e, vf y0, vf y1, uint64_t *
         const vh r0 = sp_half_fused_round(1, e, y0, &near0), r1 = sp_half_fused_round(1, e, y1, &near1);
         r = HALF_JOIN(r0, r1);
     } else {
-        const vf v0 = IADD(y0, F(sp_half_f32_bits(0x8000u + e))), v1 = IADD(y1, F(sp_half_f32_bits(0x8000u + e)));
-        near0 = SP_LOOP_BITS(LOW_BITS_ZERO(v0, sp_half_bf16_window(e)));
-        near1 = SP_LOOP_BITS(LOW_BITS_ZERO(v1, sp_half_bf16_window(e)));
-        r = TOP_HALVES2(v0, v1);
+        const vf v0 = sp_half_bf16_v(e, y0, &near0);
+        r = TOP_HALVES2(v0, sp_half_bf16_v(e, y1, &near1));
     }
     *near_bits = near0 | near1 << SP_LOOP_W;
     return r;
@@ -811,10 +812,12 @@ static const sp_half_fused_fn sp_half_fused_loops[2][SP_OP_COUNT][3] = {SP_HALF_
  * ops in every mode (their bounds: src/kernels.h) */
 static const uint32_t sp_half_cheap_steps[2][SP_OP_COUNT] = {
     {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_BF16, 2),
-     [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP_BF16, 2), [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
+     [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP_BF16, 2),
+     [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
      [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP_BF16, 2)},
     {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_F16, 2),
-     [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP_F16, 2), [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
+     [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP_F16, 2),
+     [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
      [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP_F16, 2)}};
 
 /* Every op of a half format: the fused loop of its constant combination. Before the loop only the

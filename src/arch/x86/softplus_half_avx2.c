@@ -29,7 +29,8 @@ typedef __m256i vh2;
 #define HALF_JOIN(h0, h1) _mm256_set_m128i(h1, h0)
 #define TOP_HALVES2(a, b) sp_top_halves2_avx2(a, b)
 #define HALF_STORE2(p, h) _mm256_storeu_si256((__m256i *)(void *)(p), h)
-#define HALF_STREAM2(p, h) (HALF_STREAM(p, _mm256_castsi256_si128(h)), HALF_STREAM((p) + 8, _mm256_extracti128_si256(h, 1)))
+#define HALF_STREAM2(p, h)                                                                           \
+    (HALF_STREAM(p, _mm256_castsi256_si128(h)), HALF_STREAM((p) + 8, _mm256_extracti128_si256(h, 1)))
 /* the first k = 1..7 patterns, zeros above, and the way back (arch/softplus_half_fused.h's integer moves) */
 #define HALF_LOAD_TAIL(p, k)                                                                         \
     _mm_set_epi64x((long long)((k) > 4 ? sp_half_bits_load((p) + 4, (k) - 4) : 0),                   \

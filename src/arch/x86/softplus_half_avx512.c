@@ -29,11 +29,12 @@ typedef __m512i vh2;
 #define HALF_JOIN(h0, h1) _mm512_inserti64x4(_mm512_castsi256_si512(h0), h1, 1)
 #define TOP_HALVES2(a, b)                                                                            \
     _mm512_permutex2var_epi16(_mm512_castps_si512(a),                                               \
-                              _mm512_set_epi16(63, 61, 59, 57, 55, 53, 51, 49, 47, 45, 43, 41, 39, 37, 35, 33, 31, \
-                                               29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1),          \
+                              _mm512_set_epi16(63, 61, 59, 57, 55, 53, 51, 49, 47, 45, 43, 41, 39, 37, 35, 33, \
+                                               31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1),  \
                               _mm512_castps_si512(b))
 #define HALF_STORE2(p, h) _mm512_storeu_si512((void *)(p), h)
-#define HALF_STREAM2(p, h) (HALF_STREAM(p, _mm512_castsi512_si256(h)), HALF_STREAM((p) + 16, _mm512_extracti64x4_epi64(h, 1)))
+#define HALF_STREAM2(p, h)                                                                           \
+    (HALF_STREAM(p, _mm512_castsi512_si256(h)), HALF_STREAM((p) + 16, _mm512_extracti64x4_epi64(h, 1)))
 /* the first k = 1..15 patterns, zeros above, and the way back: 16-bit lane masks (AVX512BW+VL) */
 #define HALF_LOAD_TAIL(p, k) _mm256_maskz_loadu_epi16((__mmask16)((1u << (k)) - 1u), p)
 #define HALF_STORE_TAIL(p, h, k) _mm256_mask_storeu_epi16(p, (__mmask16)((1u << (k)) - 1u), h)
@@ -41,7 +42,8 @@ typedef __m512i vh2;
 #define WIDEN_BF16(h)                                                                                \
     _mm512_castsi512_ps(_mm512_maskz_permutexvar_epi16(                                              \
         (__mmask32)0xaaaaaaaau,                                                                      \
-        _mm512_set_epi16(15, 0, 14, 0, 13, 0, 12, 0, 11, 0, 10, 0, 9, 0, 8, 0, 7, 0, 6, 0, 5, 0, 4, 0, 3, 0, 2, 0, 1, 0, 0, 0), \
+        _mm512_set_epi16(15, 0, 14, 0, 13, 0, 12, 0, 11, 0, 10, 0, 9, 0, 8, 0, 7, 0, 6, 0, 5, 0, 4, 0, 3, 0, \
+                         2, 0, 1, 0, 0, 0),                                                          \
         _mm512_castsi256_si512(h)))
 #define WIDEN_F16(h) _mm512_cvtph_ps(h)
 #define NARROW_F16(y) _mm512_cvtps_ph(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
