@@ -268,8 +268,8 @@ void sp_half_cheap_bwd_avx2(int f16, size_t n, const float *x, float *y);
 void sp_half_cheap_bwd_avx512(int f16, size_t n, const float *x, float *y);
 void sp_half_cheap_bwd_neon(int f16, size_t n, const float *x, float *y);
 /* The fused loop's own evaluations of the second derivative, the beta gradient and the inverse (any beta
- * of the fast tier's vector range; the first two with a cheaper one for bf16, whose window of 64 steps
- * holds any bound up to 7 ULP for the products): their bounds in ULP of the float result at a unit
+ * of the fast tier's vector range; each with a cheaper one for bf16, whose window of 64 steps holds any
+ * bound up to 7 ULP for the products and 14 for the inverse): their bounds in ULP of the float result at a unit
  * multiplier, which set the windows (the products' as the backward's); sp_half_cheap_op_<isa>: the format's
  * evaluation (f16 nonzero: f16's) of op (SP_OP_DBWD, SP_OP_BBETA or SP_OP_INV) at a unit multiplier of n
  * floats at that beta, threshold inf, for the same test. */
@@ -277,7 +277,8 @@ void sp_half_cheap_bwd_neon(int f16, size_t n, const float *x, float *y);
 #define SP_HALF_CHEAP_DBWD_ULP_BF16 7.0
 #define SP_HALF_CHEAP_BBETA_ULP_F16 4.0
 #define SP_HALF_CHEAP_BBETA_ULP_BF16 7.0
-#define SP_HALF_CHEAP_INV_ULP 3.5
+#define SP_HALF_CHEAP_INV_ULP_F16 3.5
+#define SP_HALF_CHEAP_INV_ULP_BF16 8.0
 void sp_half_cheap_op_avx2(int f16, int op, float beta, size_t n, const float *x, float *y);
 void sp_half_cheap_op_avx512(int f16, int op, float beta, size_t n, const float *x, float *y);
 void sp_half_cheap_op_neon(int f16, int op, float beta, size_t n, const float *x, float *y);

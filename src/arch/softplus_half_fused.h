@@ -390,13 +390,18 @@ SP_INLINE vf sp_half_bbeta_finish(const sp_f32_k *k, int f16, int unit, vf dy, v
  * Stage 1 computes the exponential and the expm1 polynomial, stage 2 the log1p. x = v (ib + ibe) sign(beta)
  * (beta != 1). Zeros (y = +-0) give the limit -inf/beta in the vector; lanes redone: z < 2^-100 otherwise
  * (y < 0 for beta > 0: NaN; tiny z, and a z that underflowed to +-0 from a non-zero y, whose exact sign
- * decides between NaN and a finite x: a fuzzer finding, December 2026), z not finite. The threshold rule comes last: fl(beta*y) >
- * threshold returns y. Bound SP_HALF_CHEAP_INV_ULP (src/kernels.h, ULP of the float x), the window E = 2B +
- * 2 = 10, proven by tests/accuracy/test_half_cheap.c against v/beta in double (the middle range as
- * log1p(2 expm1(d)), d with ln 2 in two doubles): worst 2.777 ULP at beta = 1 over every finite float (y =
- * 0x1.83d694p-1), 3.084 at beta = 7.3 over every 16th (y = 0x1.059acp-3). A correction of s for the
- * rounding of 2 + f (5 operations) took the worst from 3.4 to 2.8 before the middle range began at 0.45,
- * and was not kept after (2.6 against 2.4 sampled, the same window).
+ * decides between NaN and a finite x: a fuzzer finding, December 2026), z not finite. The threshold rule
+ * comes last: fl(beta*y) > threshold returns y. Bound SP_HALF_CHEAP_INV_ULP_F16 (src/kernels.h, ULP of the
+ * float x), the window E = 2B + 2 = 10, proven by tests/accuracy/test_half_cheap.c against v/beta in double
+ * (the middle range as log1p(2 expm1(d)), d with ln 2 in two doubles): worst 2.777 ULP at beta = 1 over
+ * every finite float (y = 0x1.83d694p-1), 3.084 at beta = 7.3 over every 16th (y = 0x1.059acp-3). A
+ * correction of s for the rounding of 2 + f (5 operations) took the worst from 3.4 to 2.8 before the middle
+ * range began at 0.45, and was not kept after (2.6 against 2.4 sampled, the same window).
+ * bf16, whose window is 64 steps for any E up to 31, takes Q of degree 4 (2^-24.9), R of degree 2 (2^-20.5)
+ * and the exponential of degree 5, four fmas fewer, under SP_HALF_CHEAP_INV_ULP_BF16 (8 ULP, E = 18):
+ * worst 5.306 ULP at beta = 1 over every finite float (y = 0x1.cd1748p-2), 6.112 at beta = 7.3 over every
+ * 16th (y = 0x1.f974cp-5); 0.91x the time of the f16 evaluation's at 4K elements, AVX2 and AVX-512 (Q of
+ * degree 3, 2^-19.6, and R of degree 2: over 500 ULP near v = 0, where log1p's error is the result's).
  * Polynomials: tests/tools/softplus_half_inverse_coeffs.sollya. */
 #define SP_HALF_LN2_LO -0x1.05c61p-29f    /* ln 2 - SP_HALF_LN2 ~ -1.9046542e-09 */
 #define SP_HALF_LN2_LO2 -0x1.950d88p-54f  /* ln 2 - SP_HALF_LN2 - SP_HALF_LN2_LO ~ -8.7831837e-17 */
@@ -410,16 +415,33 @@ SP_INLINE vf sp_half_bbeta_finish(const sp_f32_k *k, int f16, int unit, vf dy, v
 #define SP_HALF_INV_R2 0x1.24d804p-2f     /* 0.285980284 */
 #define SP_HALF_INV_R3 0x1.bb1a2p-3f      /* 0.216358423 */
 #define SP_HALF_INV_R4 0x1.e1a36ep-3f     /* 0.235174999 */
+/* bf16's, shorter (its window holds a bound up to 14 ULP): Q degree 4 (2^-24.9), R degree 2 (2^-20.5) */
+#define SP_HALF_INV_BQ0 0x1.000002p-1f    /* 0.500000060 */
+#define SP_HALF_INV_BQ1 0x1.555542p-3f    /* 0.166666523 */
+#define SP_HALF_INV_BQ2 0x1.554566p-5f    /* 0.0416590683 */
+#define SP_HALF_INV_BQ3 0x1.116826p-7f    /* 0.00834371429 */
+#define SP_HALF_INV_BQ4 0x1.8879fp-10f    /* 0.00149717834 */
+#define SP_HALF_INV_BR0 0x1.5556d4p-1f    /* 0.666678071 */
+#define SP_HALF_INV_BR1 0x1.97beeep-2f    /* 0.398189276 */
+#define SP_HALF_INV_BR2 0x1.4f4362p-2f    /* 0.327405483 */
+/* [f16]: constant term first */
+static const float sp_half_inv_q[2][6] = {
+    {SP_HALF_INV_BQ0, SP_HALF_INV_BQ1, SP_HALF_INV_BQ2, SP_HALF_INV_BQ3, SP_HALF_INV_BQ4},
+    {0.5f, SP_HALF_INV_Q1, SP_HALF_INV_Q2, SP_HALF_INV_Q3, SP_HALF_INV_Q4, SP_HALF_INV_Q5}};
+/* [f16]: constant term first */
+static const float sp_half_inv_r[2][5] = {
+    {SP_HALF_INV_BR0, SP_HALF_INV_BR1, SP_HALF_INV_BR2},
+    {SP_HALF_INV_R0, SP_HALF_INV_R1, SP_HALF_INV_R2, SP_HALF_INV_R3, SP_HALF_INV_R4}};
 #define SP_HALF_INV_HI 0x1.d374bcp-1f     /* 0.912999988: the high range above */
 
 /* Stage 1: g = expm1(z) (z < 0.45), expm1(d) = (u - 1)/2 (the middle range) or 1 - 2t (z > 0.913), t =
  * exp(-(min(max(z, 0), 86) + zl)) normal (a NaN z gives 0: MAX's unordered rule). The split keeps the two
  * stages' dependency chains of similar length. */
-SP_INLINE vf sp_half_inv_front(const sp_f32_k *k, int unit, vf y)
+SP_INLINE vf sp_half_inv_front(const sp_f32_k *k, int f16, int unit, vf y)
 {
     const vf z = sp_fast_z(k, unit, y);
     const vf zl = unit ? ZERO() : sp_fast_zl(k, y, z);
-    const vf t = sp_fast_exp(MIN(MAX(z, ZERO()), F(86.0f)), zl, unit, 1.0f, 1);
+    const vf t = sp_fast_exp(MIN(MAX(z, ZERO()), F(86.0f)), zl, unit, 1.0f, f16);
     const vm lo = LT(z, F(0.45f)), hi = GT(z, F(SP_HALF_INV_HI));
     /* dh + dl = z + zl - ln2: z - ln2_hi is exact for z in [0.45, 0.913] (Sterbenz), and a multiple of
      * 2^-25 larger than |zl| unless zero (Fast2Sum); then a 2Sum with -ln2_lo */
@@ -437,18 +459,14 @@ SP_INLINE vf sp_half_inv_front(const sp_f32_k *k, int unit, vf y)
     }
     /* expm1(p), p = z or dh: p + (p^2 Q(p) + dl), one rounding of the sum (dl only in the middle range) */
     const vf p = SELECT(lo, z, dh);
-    vf q = FMA(F(SP_HALF_INV_Q5), p, F(SP_HALF_INV_Q4));
-    q = FMA(q, p, F(SP_HALF_INV_Q3));
-    q = FMA(q, p, F(SP_HALF_INV_Q2));
-    q = FMA(q, p, F(SP_HALF_INV_Q1));
-    q = FMA(q, p, F(0.5f));
+    const vf q = sp_fast_horner(p, sp_half_inv_q[f16], f16 ? 5 : 4, 1.0f);
     const vf em = ADD(p, FMA(MUL(p, p), q, SELECT(lo, ZERO(), dl)));
     return SELECT(hi, FNMA(F(2.0f), t, F(1.0f)), em);
 }
 
 /* Stage 2: f, k and Z per range, log1p(f), v = k ln2 + Z + log1p(f) (Z = z - ln2 above 0.913, k = -1 there),
  * x = v/beta; zeros, special lanes and the threshold */
-SP_INLINE vf sp_half_inv_finish(const sp_f32_k *k, int unit, vf y, vf g, vm *special)
+SP_INLINE vf sp_half_inv_finish(const sp_f32_k *k, int f16, int unit, vf y, vf g, vm *special)
 {
     const vf one = F(1.0f);
     const vf z = sp_fast_z(k, unit, y);
@@ -466,10 +484,7 @@ SP_INLINE vf sp_half_inv_finish(const sp_f32_k *k, int unit, vf y, vf g, vm *spe
     const vf f = SELECT(lo, SUB(m, one), SELECT(hi, g, ADD(g, g)));
     const vf sq = DIV(f, ADD(f, F(2.0f)));
     const vf s2 = MUL(sq, sq);
-    vf r = FMA(F(SP_HALF_INV_R4), s2, F(SP_HALF_INV_R3));
-    r = FMA(r, s2, F(SP_HALF_INV_R2));
-    r = FMA(r, s2, F(SP_HALF_INV_R1));
-    r = FMA(r, s2, F(SP_HALF_INV_R0));
+    const vf r = sp_fast_horner(s2, sp_half_inv_r[f16], f16 ? 4 : 2, 1.0f);
     vf l = FMA(MUL(sq, s2), r, ADD(sq, sq)); /* log1p(f) */
     if (!unit)
         l = ADD(l, SELECT(hi, FMS(F(k->beta), y, z), ZERO()));
@@ -495,7 +510,7 @@ _Static_assert(SP_HALF_FUSED_FWD == (int)SP_OP_FWD && SP_HALF_FUSED_BWD == (int)
 SP_INLINE vf sp_half_cheap_one(const sp_f32_k *k, int f16, int op, int unit, vf v, vm *sm)
 {
     if (op == SP_HALF_FUSED_INV)
-        return sp_half_inv_finish(k, unit, v, sp_half_inv_front(k, unit, v), sm);
+        return sp_half_inv_finish(k, f16, unit, v, sp_half_inv_front(k, f16, unit, v), sm);
     if (op == SP_HALF_FUSED_DBWD)
         return sp_half_dbwd_finish(k, unit, F(1.0f), v, sp_half_tail_front(k, f16, unit, v), sm);
     return sp_half_bbeta_finish(k, f16, unit, F(1.0f), v, sp_half_tail_front(k, f16, unit, v), sm);
@@ -555,7 +570,7 @@ SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int op, int mode, v
     if (op == SP_HALF_FUSED_DBWD || op == SP_HALF_FUSED_BBETA)
         ts = sp_half_tail_front(k, f16, mode != 0, *x);
     else if (op == SP_HALF_FUSED_INV)
-        ts = sp_half_inv_front(k, mode != 0, *x);
+        ts = sp_half_inv_front(k, f16, mode != 0, *x);
     else if (bwd && mode != 0)
         ts = sp_half_cheap_bwd_front(f16, *x);
     else if (bwd)
@@ -582,7 +597,7 @@ SP_INLINE vf sp_half_fused_value(const sp_f32_k *k, int f16, int op, int mode, u
     vf y;
     vm sm;
     if (op == SP_HALF_FUSED_INV)
-        y = sp_half_inv_finish(k, mode != 0, x, ts, &sm);
+        y = sp_half_inv_finish(k, f16, mode != 0, x, ts, &sm);
     else if (op == SP_HALF_FUSED_BBETA)
         y = sp_half_bbeta_finish(k, f16, mode != 0, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
     else if (op == SP_HALF_FUSED_DBWD)
@@ -813,11 +828,11 @@ static const sp_half_fused_fn sp_half_fused_loops[2][SP_OP_COUNT][3] = {SP_HALF_
 static const uint32_t sp_half_cheap_steps[2][SP_OP_COUNT] = {
     {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_BF16, 2),
      [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP_BF16, 2),
-     [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
+     [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP_BF16, 1),
      [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP_BF16, 2)},
     {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_F16, 2),
      [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP_F16, 2),
-     [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP, 1),
+     [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP_F16, 1),
      [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP_F16, 2)}};
 
 /* Every op of a half format: the fused loop of its constant combination. Before the loop only the

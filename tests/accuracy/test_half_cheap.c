@@ -57,7 +57,7 @@ static uint64_t beta_step = 16;
  * of it (the second derivative and the beta gradient have one per format, the inverse one for both) */
 enum { KIND_DBWD, KIND_BBETA, KIND_INV, NKINDS };
 static const int kind_ops[NKINDS] = {SP_OP_DBWD, SP_OP_BBETA, SP_OP_INV};
-#define NTAIL 5
+#define NTAIL 6
 static const struct {
     int kind, f16;
     const char *name;
@@ -66,7 +66,8 @@ static const struct {
                   {KIND_DBWD, 0, "bf16 second derivative", SP_HALF_CHEAP_DBWD_ULP_BF16},
                   {KIND_BBETA, 1, "f16 beta gradient     ", SP_HALF_CHEAP_BBETA_ULP_F16},
                   {KIND_BBETA, 0, "bf16 beta gradient    ", SP_HALF_CHEAP_BBETA_ULP_BF16},
-                  {KIND_INV, 0, "bf16/f16 inverse      ", SP_HALF_CHEAP_INV_ULP}};
+                  {KIND_INV, 1, "f16 inverse           ", SP_HALF_CHEAP_INV_ULP_F16},
+                  {KIND_INV, 0, "bf16 inverse          ", SP_HALF_CHEAP_INV_ULP_BF16}};
 
 /* the evaluations swept at every pattern: the forward (both formats), the backward of each format */
 enum { EV_FWD, EV_BWD_BF16, EV_BWD_F16, NEVALS };
