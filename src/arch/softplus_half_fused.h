@@ -705,35 +705,31 @@ SP_INLINE vh2 sp_half_fused_round2(int f16, uint32_t e, vf y0, vf y1, uint64_t *
  * out, two vectors at a time with one test for both. A pair's lanes to redo go into the batch in one call
  * before its stores: the batch may be redone within the call (when full), and its outputs must not be
  * stored over afterwards. */
+/* r's patterns at p, STORE's way, or STREAM's (around the caches) where the call streams and the ISA can */
+#ifdef HALF_STREAM
+#define SP_HALF_PUT(stream, STORE, STREAM, p, r) (SP_UNLIKELY(stream) ? STREAM(p, r) : STORE(p, r))
+#else
+#define SP_HALF_PUT(stream, STORE, STREAM, p, r) ((void)(stream), STORE(p, r))
+#endif
+
 SP_INLINE void sp_half_fused_store(const sp_half_call *c, sp_half_pending *q, int f16, uint32_t e, int stream,
                                    const uint16_t *in1, const uint16_t *inx, uint16_t *out, size_t i, size_t m,
                                    const float *y)
 {
-    (void)stream;
     size_t j = 0;
     for (; j + 2 * SP_LOOP_W <= m; j += 2 * SP_LOOP_W) {
         uint64_t near;
         const vh2 r = sp_half_fused_round2(f16, e, SP_LOOP_LOADA(y + j), SP_LOOP_LOADA(y + j + SP_LOOP_W), &near);
         if (SP_UNLIKELY(near != 0))
             sp_half_note(c, q, i + j, in1 + i + j, inx + i + j, near);
-#ifdef HALF_STREAM
-        if (SP_UNLIKELY(stream))
-            HALF_STREAM2(out + i + j, r);
-        else
-#endif
-            HALF_STORE2(out + i + j, r);
+        SP_HALF_PUT(stream, HALF_STORE2, HALF_STREAM2, out + i + j, r);
     }
-    if (j < m) { /* an odd vector: the last of the call */
+    if (j < m) { /* an odd vector: the last of the call (in the block, its stages overlap the others') */
         uint64_t near;
         const vh r = sp_half_fused_round(f16, e, SP_LOOP_LOADA(y + j), &near);
         if (near)
             sp_half_note(c, q, i + j, in1 + i + j, inx + i + j, near);
-#ifdef HALF_STREAM
-        if (SP_UNLIKELY(stream))
-            HALF_STREAM(out + i + j, r);
-        else
-#endif
-            HALF_STORE(out + i + j, r);
+        SP_HALF_PUT(stream, HALF_STORE, HALF_STREAM, out + i + j, r);
     }
 }
 
