@@ -159,16 +159,15 @@ SP_INLINE float sp_half_widen_one(const sp_half_format *fmt, uint16_t h)
 static SP_NOINLINE void sp_half_flush(const sp_half_call *c, sp_half_pending *q)
 {
     float x[SP_HALF_PENDING], dy[SP_HALF_PENDING];
-    size_t at[SP_HALF_PENDING], other_at[SP_HALF_PENDING], m = 0, other = 0;
-    uint16_t other1[SP_HALF_PENDING], other2[SP_HALF_PENDING];
+    size_t at[SP_HALF_PENDING], m = 0, other = 0;
     for (size_t k = 0; k < q->count; k++) {
-        const float a = sp_half_widen_one(c->fmt, q->in1[k]);
-        const float b = c->inputs == 2 ? sp_half_widen_one(c->fmt, q->in2[k]) : a;
-        const float xk = c->inputs == 2 ? b : a;
-        if (!isfinite(a) || !isfinite(b) || c->p->beta * xk > c->p->threshold) {
-            other1[other] = q->in1[k];
-            other2[other] = q->in2[k];
-            other_at[other++] = q->at[k];
+        const float a = sp_half_widen_one(c->fmt, q->in1[k]); /* the multiplier, or x of the one-input ops */
+        const float xk = c->inputs == 2 ? sp_half_widen_one(c->fmt, q->in2[k]) : a;
+        if (!isfinite(a) || !isfinite(xk) || c->p->beta * xk > c->p->threshold) {
+            /* kept in the batch's own arrays, moved down (other <= k) */
+            q->in1[other] = q->in1[k];
+            q->in2[other] = q->in2[k];
+            q->at[other++] = q->at[k];
             continue;
         }
         dy[m] = a;
@@ -181,9 +180,9 @@ static SP_NOINLINE void sp_half_flush(const sp_half_call *c, sp_half_pending *q)
     }
     if (other) {
         uint16_t r[SP_HALF_PENDING];
-        sp_half_run(c->fmt, c->isa, c->op, other, other1, c->inputs == 2 ? other2 : NULL, r, c->p);
+        sp_half_run(c->fmt, c->isa, c->op, other, q->in1, c->inputs == 2 ? q->in2 : NULL, r, c->p);
         for (size_t k = 0; k < other; k++)
-            c->out[other_at[k]] = r[k];
+            c->out[q->at[k]] = r[k];
     }
     q->count = 0;
 }

@@ -14,15 +14,17 @@
  * double, e = exp(-|x|) shared with the forward's reference, under SP_HALF_CHEAP_BWD_ULP_BF16 / _F16:
  * the fused loop's window for the product dy*s, E = 4B + 3, rests on that bound.
  * The second derivative (sp_half_tail_front, sp_half_dbwd_finish: any beta of the fast tier's vector
- * range, both formats) is checked at g = 1 against beta e / (1 + e)^2 in double (e = exp(-|beta x|), beta x
- * exact in double) under SP_HALF_CHEAP_DBWD_ULP, and the beta gradient (sp_half_bbeta_finish) at dy = 1
- * against -(a e/(1 + e) + log1p(e))/beta^2 (a = |beta x|) under SP_HALF_CHEAP_BBETA_ULP: at beta = 1 at the
+ * range; each format's evaluation, bf16's a degree cheaper) is checked at g = 1 against beta e / (1 + e)^2
+ * in double (e = exp(-|beta x|), beta x exact in double) under SP_HALF_CHEAP_DBWD_ULP_F16 / _BF16, and the
+ * beta gradient (sp_half_bbeta_finish) at dy = 1 against -(a e/(1 + e) + log1p(e))/beta^2 (a = |beta x|)
+ * under SP_HALF_CHEAP_BBETA_ULP_F16 / _BF16: at beta = 1 at the
  * same patterns, at the other betas of tail_betas at every K-th of them (--beta-step K, 16 by default; the
  * suite's exhaustive entry takes 64 to keep CI's time) (the lanes the fused loop flags
  * special are skipped: fl(beta*x) not finite, and for the beta gradient |fl(beta*x)| > 128); and the
  * inverse (sp_half_inv_front/finish) against v/beta, v = log(expm1(beta y)) in double (the middle range as
  * log1p(2 expm1(d)), d = beta y - ln 2 with ln 2 in two doubles: relatively exact where v crosses 0) under
- * SP_HALF_CHEAP_INV_ULP, at the y with fl(beta*y) in [2^-100, inf) (the others are special or zeros).
+ * SP_HALF_CHEAP_INV_ULP_F16 / _BF16, at the y with fl(beta*y) in [2^-100, inf) (the others are special or
+ * zeros). Each kind's reference is computed once per input and serves both formats' evaluations.
  * The half kernels widen exactly, so every x a bf16 or f16 input gives (any beta: this path runs only
  * where beta = 1) is among these; NaN and infinite x are the fused loop's special lanes.
  * Options: --step K, --threads N, --beta-step K. The CMake entries: every float under the label exhaustive, a sample
