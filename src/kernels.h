@@ -268,9 +268,10 @@ void sp_half_cheap_bwd_avx2(int f16, size_t n, const float *x, float *y);
 void sp_half_cheap_bwd_avx512(int f16, size_t n, const float *x, float *y);
 void sp_half_cheap_bwd_neon(int f16, size_t n, const float *x, float *y);
 /* The fused loop's own evaluations of the second derivative, the beta gradient and the inverse (any beta
- * of the fast tier's vector range; each with a cheaper one for bf16, whose window of 64 steps holds any
- * bound up to 7 ULP for the products and 14 for the inverse): their bounds in ULP of the float result at a unit
- * multiplier, which set the windows (the products' as the backward's); sp_half_cheap_op_<isa>: the format's
+ * of the fast tier's vector range; each with a cheaper one for bf16, whose window is a power of two of steps,
+ * 64 for a bound up to 13 ULP for the second derivative and 14 for the beta gradient, 32 for one below 15 for
+ * the inverse): their bounds in ULP of the float result at a unit multiplier, which set the windows
+ * (arch/softplus_half_fused.h, "the near windows"); sp_half_cheap_op_<isa>: the format's
  * evaluation (f16 nonzero: f16's) of op (SP_OP_DBWD, SP_OP_BBETA or SP_OP_INV) at a unit multiplier of n
  * floats at that beta, threshold inf, for the same test. */
 #define SP_HALF_CHEAP_DBWD_ULP_F16 3.5

@@ -36,14 +36,14 @@
  * them, by their mark).
  * With beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
  * (sp_half_cheap_front below, then the fast tier's sp_fwd_finish_of with H of degree 7: 6.5 ULP for both
- * formats, so E = 16), and backward the fast tier's with a cheaper exponential (sp_half_cheap_bwd_front:
- * bf16 6.5 ULP, f16 4, so E = 31 and 19).
+ * formats, so E = 7), and backward the fast tier's with a cheaper exponential (sp_half_cheap_bwd_front:
+ * bf16 6.5 ULP, f16 4, so E = 15 and 10; the windows: "the near windows" below).
  * The second derivative, the beta gradient and the inverse have no fast f32 kernel: they run evaluations
  * of their own at every beta (sp_half_tail_front, sp_half_dbwd_finish and sp_half_bbeta_finish: forward's
  * exponential, then g t / (1 + t)^2 with one division, resp. t (a (1 - s(-a)) + H(t)) with one, bounds 3.5
- * and 4 ULP for f16, E = 19 for both; bf16, whose window is 64 steps for any E up to 31, a degree less in
- * the exponential and in H, 7 ULP, E = 31; sp_half_inv_front/finish: a log1p by atanh with one division,
- * 3.5 ULP, E = 10).
+ * and 4 ULP for f16, E = 12 and 11; bf16, whose window is 64 steps for any E up to 31, a degree less in
+ * the exponential and in H, 7 ULP, E = 19 and 17; sp_half_inv_front/finish: a log1p by atanh with one
+ * division, 3.5 ULP, E = 4, bf16 8 ULP, E = 9).
  * The loops run the fast f32 kernels' modes (arch/softplus_f32_kernels.h): 0 any beta, 1 beta = 1, 2
  * beta = 1 with a threshold >= SP_FWD_THRESHOLD_FREE (backward SP_BWD_THRESHOLD_FREE), the defaults
  * among them, where the threshold's compare and select are left out (the arithmetic returns x resp. dy
@@ -61,10 +61,10 @@
  *   - its result y is near a rounding boundary: the format's patterns, bf16 dropping 16 bits and f16 13
  *     (in its normal range, overflow threshold 65520 included), put every boundary of a binade at
  *     dropped bits = 1/2 of the dropped part (0x8000, 0x1000), so with v = bits(y) + half + E, y is
- *     near when v's dropped bits are at most 2E (E as the block driver's: 2B + 2 for forward, 4B + 3 for
- *     backward). bf16 tests instead whether they are below P, the least power of two above 2E (a wider
- *     window, so a sound one: one test of bits, no compare; P = 64 for every E of these kernels, at most 31,
- *     against 0x8000). bf16 rounds by v's top half: that is y rounded half up in magnitude, which differs
+ *     near when v's dropped bits are at most 2E (E from the bound B: "the near windows" below, about half
+ *     the block driver's 2B + 2 and 4B + 3). bf16 tests instead whether they are below P, the least power
+ *     of two above 2E (a wider window, so a sound one: one test of bits, no compare; P = 16, 32 or 64 for
+ *     the E of these kernels, at most 31, against 0x8000). bf16 rounds by v's top half: that is y rounded half up in magnitude, which differs
  *     from round-to-nearest-even only where a boundary is within E steps, i.e. on near lanes. Below
  *     f16's smallest normal 2^-14, |y| is first moved up by 2^-14 (one float rounding of at most
  *     2^-38): f16's step is 2^-24 on both sides, so its boundaries are again dropped bits = 0x1000, and a
@@ -212,8 +212,8 @@ SP_INLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, size_t po
  * A bf16 or f16 result needs 8 or 11 good bits, and the near check redoes whatever a looser bound leaves
  * undecided: the fast tier's shapes (arch/softplus_f32_fast_algorithm.h) with a one-step reduction and
  * a shorter log1p, under a bound of its own, SP_HALF_CHEAP_ULP (src/kernels.h, ULP of the float result;
- * the same evaluation for both formats), from which the near window E = 2B + 2 follows as for the fast
- * tier's B.
+ * the same evaluation for both formats), from which the near window follows (E = 7: the least integer
+ * above B, "the near windows" below).
  *   ts = exp(-a) 2^64, a = min(|x|, 128): n = round(-a/ln2) by the 0x1.8p23 shift, r = a + n ln2f in
  *   ONE fma with ln2 rounded to float (|ln2f - ln2| = 1.9e-9 and |n| <= 185 move r by at most 2^-21.4
  *   absolute: ~2^-21.4 relative in exp; the fast tier's two-step r costs one more fma), E(r) ~ exp(-r)
@@ -236,7 +236,8 @@ SP_INLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, size_t po
  *   Near lanes at beta = 1, threshold 20 (E = 16): all finite patterns up to 20 / bench_softplus's
  *   inputs, bf16 0.010% / 0.035% (0.030% / 0.32% at degree 6, E = 58), f16 0.39% / 0.31%; with bf16's
  *   64-step window (December 2026) all finite patterns / bench_softplus's inputs: bf16 0.012% / 0.030%,
- *   f16 0.33% / 0.31%.
+ *   f16 0.33% / 0.31%; with the windows of "the near windows" below (E = 7, bf16's P = 16): bf16 0.006% /
+ *   0.026%, f16 0.16% / 0.14%.
  * Per 16 lanes (AVX-512, mode 2): 20 + 29 instructions in the two stages (f16; bf16 one fewer: its
  *   widening is a shift), the fast tier's 22 + 27 (21 + 30); 15 FMA-pipe operations instead of 17.
  *   Stage 1 has one instruction fewer since sp_fast_ldexp scales by vscalefps (December 2026).
@@ -261,8 +262,8 @@ SP_INLINE vf sp_half_cheap_front(vf x)
 /* ---- the cheap backward: beta = 1 (the loop's modes 1 and 2) -----------------------------------------
  * The fast tier's backward (sp_bwd_exp/value: es = exp(-v) 2^-64, v = x clamped to [-128, 20],
  * d = es + 2^-64, dx = (dy / d) 2^-64), under a bound of its own, SP_HALF_CHEAP_BWD_ULP_BF16 / _F16
- * (src/kernels.h, ULP of the float dx at dy = 1), from which the window E = 4B + 3 follows as for the fast
- * tier's B: f16 takes the fast tier's own exponential at beta = 1 (degree 5, 2^-23.2), bf16 a cheaper one,
+ * (src/kernels.h, ULP of the float dx at dy = 1), from which the window follows (the least integer above
+ * 2B + 1.5, "the near windows" below): f16 takes the fast tier's own exponential at beta = 1 (degree 5, 2^-23.2), bf16 a cheaper one,
  * the one-step reduction of the cheap forward (sp_half_cheap_exp; |n| <= 185: 2^-21.4).
  * The division stays: a division-free sigmoid (degree-4 1/(1 + t) and one Newton step, 6.39 ULP over
  * every float) took 64 instructions per 16 lanes against the division's 52 and ran at 0.75-0.80x (the
@@ -274,9 +275,9 @@ SP_INLINE vf sp_half_cheap_front(vf x)
  *     bf16 (one-step r)  6.357 ULP at x = -0x1.5b1346p+6: 0x1.c3a5a2p-126, want 0x1.c3a595490542ep-126
  *                        (B 6.5)
  *     f16  (two-step r)  3.612 ULP at x = -0x1.0c5c26p+4: 0x1.be76ecp-25, want 0x1.be76e4c6a20dap-25 (B 4)
- *   so E = 31 (bf16) and 19 (f16, the fast tier's window). Near lanes at beta = 1, threshold 20, all
- *   finite patterns with dy = 1 / bench_softplus's inputs: bf16 0.014% / 0.062% (was 0.011% / 0.038%),
- *   f16 0.28% / 0.31% (unchanged); with bf16's 64-step window bf16 0.015% / 0.058%.
+ *   so E = 15 (bf16, P = 32) and 10 (f16). Near lanes at beta = 1, threshold 20, all finite patterns with
+ *   dy = 1 / bench_softplus's inputs: bf16 0.011% / 0.032%, f16 0.16% / 0.17% (with E = 4B + 3, the
+ *   block driver's, and bf16's P = 64: bf16 0.015% / 0.058%, f16 0.28% / 0.31%).
  * Per 16 lanes (AVX-512, mode 2): bf16 21 + 29 instructions in the two stages, 8 FMA-pipe operations and
  *   the division (the fast tier's text 23 + 29, 10); f16 21 + 30, 9 (22 + 30, 10); one fewer in stage 1
  *   since the vscalefps of sp_fast_ldexp.
@@ -300,9 +301,10 @@ SP_INLINE vf sp_half_cheap_bwd_front(int f16, vf x)
  * ULP), the quotient (g ts) / (1 + t)^2 (one IEEE division: the same bits on every ISA) and scales it by
  * beta 2^-64 (exact for beta = 1 unless the result is subnormal, one rounding else), under a bound of its
  * own, SP_HALF_CHEAP_DBWD_ULP_F16 / _BF16 (src/kernels.h, ULP of the float d at g = 1; the roundings of
- * t, (1 + t)^2, the quotient and the scaling), from which the window E = 4B + 3 follows as for the
- * backward's product. bf16's window is a power of two, 64 steps for any E up to 31 (sp_half_bf16_window):
- * its cheaper exponential (2^-23.2 instead of 2^-27) costs it no redone lane. Special lanes (the block
+ * t, (1 + t)^2, the quotient and the scaling), from which the window follows (the least integer above
+ * 2B + 4.5, "the near windows" below: f16 12, bf16 19). bf16's window is a power of two, 64 steps for any
+ * E up to 31 (sp_half_bf16_window): its cheaper exponential (2^-23.2 instead of 2^-27) costs it no redone
+ * lane. Special lanes (the block
  * driver): z not finite, g NaN, infinite or above 2^33 (g ts stays below 2^97). Where g ts underflows,
  * |d| < 2^-126 2^16 2^-64 rounds to a zero of the right sign in every format, and |z| > 128 has |d| <
  * 2^49 2^-184.7: zero too. The threshold
@@ -342,7 +344,8 @@ SP_INLINE vf sp_half_dbwd_finish(const sp_f32_k *k, int unit, vf g, vf x, vf ts,
  * for |beta| in [2^-20, 2^16], outside which the block driver runs the call), in one fma: hs dy <= ln 2
  * 2^97, and the result rounds once, subnormal or not; where hs dy underflows the result is below 2^-150, a
  * zero of the exact result's sign. Its bound SP_HALF_CHEAP_BBETA_ULP_F16 / _BF16 (src/kernels.h, ULP of
- * the float dbeta at dy = 1; the windows E = 19 and 31, bf16's 64 steps either way), is proven as the
+ * the float dbeta at dy = 1; the windows E = 11 and 17, the least integer above 2B + 2.5, bf16's 64
+ * steps either way), is proven as the
  * second derivative's, against -(a e/(1 + e) + log1p(e))/beta^2 in double (the worst errors: there).
  * Special lanes: the second derivative's (z not finite, dy NaN, infinite or above 2^33) and |z| > 128,
  * where the clamped t is too large and the true result (up to 2^73 e^-128 129) can still be normal: one
@@ -396,13 +399,14 @@ SP_INLINE vf sp_half_bbeta_finish(const sp_f32_k *k, int f16, int unit, vf dy, v
  * (y < 0 for beta > 0: NaN; tiny z, and a z that underflowed to +-0 from a non-zero y, whose exact sign
  * decides between NaN and a finite x: a fuzzer finding, December 2026), z not finite. The threshold rule
  * comes last: fl(beta*y) > threshold returns y. Bound SP_HALF_CHEAP_INV_ULP_F16 (src/kernels.h, ULP of the
- * float x), the window E = 2B + 2 = 10, proven by tests/accuracy/test_half_cheap.c against v/beta in double
+ * float x), the window E = 4 (the least integer above B), proven by tests/accuracy/test_half_cheap.c
+ * against v/beta in double
  * (the middle range as log1p(2 expm1(d)), d with ln 2 in two doubles): worst 2.777 ULP at beta = 1 over
  * every finite float (y = 0x1.83d694p-1), 3.084 at beta = 7.3 over every 16th (y = 0x1.059acp-3). A
  * correction of s for the rounding of 2 + f (5 operations) took the worst from 3.4 to 2.8 before the middle
  * range began at 0.45, and was not kept after (2.6 against 2.4 sampled, the same window).
- * bf16, whose window is 64 steps for any E up to 31, takes Q of degree 4 (2^-24.9), R of degree 2 (2^-20.5)
- * and the exponential of degree 5, four fmas fewer, under SP_HALF_CHEAP_INV_ULP_BF16 (8 ULP, E = 18):
+ * bf16, whose window is 32 steps for any E up to 15, takes Q of degree 4 (2^-24.9), R of degree 2 (2^-20.5)
+ * and the exponential of degree 5, four fmas fewer, under SP_HALF_CHEAP_INV_ULP_BF16 (8 ULP, E = 9):
  * worst 5.306 ULP at beta = 1 over every finite float (y = 0x1.cd1748p-2), 6.112 at beta = 7.3 over every
  * 16th (y = 0x1.f974cp-5); 0.91x the time of the f16 evaluation's at 4K elements, AVX2 and AVX-512 (Q of
  * degree 3, 2^-19.6, and R of degree 2: over 500 ULP near v = 0, where log1p's error is the result's).
@@ -419,7 +423,8 @@ SP_INLINE vf sp_half_bbeta_finish(const sp_f32_k *k, int f16, int unit, vf dy, v
 #define SP_HALF_INV_R2 0x1.24d804p-2f     /* 0.285980284 */
 #define SP_HALF_INV_R3 0x1.bb1a2p-3f      /* 0.216358423 */
 #define SP_HALF_INV_R4 0x1.e1a36ep-3f     /* 0.235174999 */
-/* bf16's, shorter (its window holds a bound up to 14 ULP): Q degree 4 (2^-24.9), R degree 2 (2^-20.5) */
+/* bf16's, shorter (its window of 32 steps holds a bound below 15 ULP): Q degree 4 (2^-24.9), R degree 2
+ * (2^-20.5) */
 #define SP_HALF_INV_BQ0 0x1.000002p-1f    /* 0.500000060 */
 #define SP_HALF_INV_BQ1 0x1.555542p-3f    /* 0.166666523 */
 #define SP_HALF_INV_BQ2 0x1.554566p-5f    /* 0.0416590683 */
@@ -823,17 +828,56 @@ static const sp_half_fused_fn sp_half_fused_loops[2][SP_OP_COUNT][3] = {SP_HALF_
 #undef SP_HALF_FUSED_ENTRY_
 #undef SP_HALF_FUSED_MODES_
 
+/* ---- the near windows -----------------------------------------------------------------------------
+ * E, in float steps: a lane is near when a rounding boundary of the format lies within E steps of its
+ * float result y (stage 3). Sound when |y - T| <= E ulp(T) for the exact value T wherever a boundary M lies
+ * between y and T: then M is within E steps of y. Here y, T and M share a binade (steps = ulp(T)): every
+ * boundary is 2^12 steps or more from a power of two (f16's normal ones at dropped bits 0x1000, bf16's at
+ * 0x8000; float subnormals have one step, 2^-149; below 2^-14 f16 checks |y| + 2^-14, whose steps, 2^-37,
+ * are at least twice y's, with E + 1 for the sum's rounding), and y is a few steps from T. (The block
+ * driver's check works on y itself, where f16's boundary 2^-25 is a power of two: it keeps 2B + 2 and
+ * 4B + 3, sp_half_steps.) From the bound B (ULP of the float result at a unit multiplier; 2^-24 |a| <
+ * ulp(a) <= 2^-23 |a|, and a rounding moves a by at most 2^-24 |a|), E is the least integer above:
+ *   forward, inverse      B: the result itself;
+ *   backward              2B + 1.5: dx = (dy / d) 2^-64 (sp_bwd_value). At dy = 1 the quotient 1/d before its
+ *                         rounding is within (B + 1/2) 2^-23 = (2B + 1) 2^-24 of s, relative; dy/d carries
+ *                         that and rounds once (1/2 step; the scaling is exact, or in the subnormal range
+ *                         another 1/2 step where the relative part is at most half);
+ *   second derivative     2B + 4.5: d = ((g ts) / uu) c, c = beta 2^-64. At g = 1, (ts / uu) c before the
+ *                         quotient's and the scaling's roundings is within (2B + 2) 2^-24 of d; a g != 1
+ *                         adds g ts's rounding, then the two again (2 + 1/2 steps);
+ *   beta gradient         2B + 2.5: dbeta = (hs dy) C (sp_half_bbeta_finish), C the float pair: at dy = 1,
+ *                         hs C before the last rounding is within (2B + 1) 2^-24; dy adds hs dy's rounding and
+ *                         the last again (1 + 1/2 steps; the pair's second product, 2^-48 relative, is what
+ *                         "least integer above" absorbs).
+ * Against the block driver's 2B + 2 and 4B + 3 the windows are about half as wide: f16 redoes about half
+ * as many lanes, and bf16's P falls from 64 to 16 (forward) and 32 (backward, inverse). */
+#define SP_HALF_WINDOW_(err) ((uint32_t)(err) + 1u) /* the least integer above err >= 0 */
+#define SP_HALF_WINDOW_FWD(b) SP_HALF_WINDOW_(b)
+#define SP_HALF_WINDOW_INV(b) SP_HALF_WINDOW_(b)
+#define SP_HALF_WINDOW_BWD(b) SP_HALF_WINDOW_(2.0 * (b) + 1.5)
+#define SP_HALF_WINDOW_DBWD(b) SP_HALF_WINDOW_(2.0 * (b) + 4.5)
+#define SP_HALF_WINDOW_BBETA(b) SP_HALF_WINDOW_(2.0 * (b) + 2.5)
+
 /* The near window of the cheap evaluations, [f16][op]: forward and backward in modes 1 and 2, the other
  * ops in every mode (their bounds: src/kernels.h) */
 static const uint32_t sp_half_cheap_steps[2][SP_OP_COUNT] = {
-    {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_BF16, 2),
-     [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP_BF16, 2),
-     [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP_BF16, 1),
-     [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP_BF16, 2)},
-    {[SP_OP_FWD] = SP_HALF_STEPS(SP_HALF_CHEAP_ULP, 1), [SP_OP_BWD] = SP_HALF_STEPS(SP_HALF_CHEAP_BWD_ULP_F16, 2),
-     [SP_OP_DBWD] = SP_HALF_STEPS(SP_HALF_CHEAP_DBWD_ULP_F16, 2),
-     [SP_OP_INV] = SP_HALF_STEPS(SP_HALF_CHEAP_INV_ULP_F16, 1),
-     [SP_OP_BBETA] = SP_HALF_STEPS(SP_HALF_CHEAP_BBETA_ULP_F16, 2)}};
+    {[SP_OP_FWD] = SP_HALF_WINDOW_FWD(SP_HALF_CHEAP_ULP), [SP_OP_BWD] = SP_HALF_WINDOW_BWD(SP_HALF_CHEAP_BWD_ULP_BF16),
+     [SP_OP_DBWD] = SP_HALF_WINDOW_DBWD(SP_HALF_CHEAP_DBWD_ULP_BF16),
+     [SP_OP_INV] = SP_HALF_WINDOW_INV(SP_HALF_CHEAP_INV_ULP_BF16),
+     [SP_OP_BBETA] = SP_HALF_WINDOW_BBETA(SP_HALF_CHEAP_BBETA_ULP_BF16)},
+    {[SP_OP_FWD] = SP_HALF_WINDOW_FWD(SP_HALF_CHEAP_ULP), [SP_OP_BWD] = SP_HALF_WINDOW_BWD(SP_HALF_CHEAP_BWD_ULP_F16),
+     [SP_OP_DBWD] = SP_HALF_WINDOW_DBWD(SP_HALF_CHEAP_DBWD_ULP_F16),
+     [SP_OP_INV] = SP_HALF_WINDOW_INV(SP_HALF_CHEAP_INV_ULP_F16),
+     [SP_OP_BBETA] = SP_HALF_WINDOW_BBETA(SP_HALF_CHEAP_BBETA_ULP_F16)}};
+
+/* The window of the fast tier's forward and backward (mode 0) from the set's registry entry */
+static uint32_t sp_half_fast_steps(softplus_isa isa, sp_op op)
+{
+    const sp_kernel *k32 = sp_kernel_of(sp_registry_set(isa), SOFTPLUS_ACCURACY_FAST, op, SP_DTYPE_F32);
+    const double b = k32->max_ulp > k32->max_ulp_beta ? k32->max_ulp : k32->max_ulp_beta;
+    return op == SP_OP_FWD ? SP_HALF_WINDOW_FWD(b) : SP_HALF_WINDOW_BWD(b);
+}
 
 /* Every op of a half format: the fused loop of its constant combination. Before the loop only the
  * per-call scalars (one division) and two table reads: one element costs about as much as in f32. */
@@ -858,10 +902,7 @@ static void sp_half_fused(const sp_half_format *fmt, softplus_isa isa, sp_op op,
     const int mode = p->beta != 1.0f ? 0 : p->threshold >= free && !tail ? 2 : 1;
     /* the near window: the cheap evaluations' own, or in mode 0 of forward and backward (the fast tier's
      * kernels) from the set's registry entry */
-    const uint32_t e = mode != 0 || tail ? sp_half_cheap_steps[fmt->f16][op]
-                                         : sp_half_steps(sp_kernel_of(sp_registry_set(isa), SOFTPLUS_ACCURACY_FAST,
-                                                                      op, SP_DTYPE_F32),
-                                                         inputs);
+    const uint32_t e = mode != 0 || tail ? sp_half_cheap_steps[fmt->f16][op] : sp_half_fast_steps(isa, op);
     sp_half_fused_loops[fmt->f16][op][mode](&c, &k, e, n, in1, in2);
 }
 

@@ -16,7 +16,8 @@
  *      i.e. a rounding boundary (a midpoint, or the overflow threshold) lies within E float steps of y.
  *      E = 2B + 2 for the one-input ops and 4B + 3 for the two-input ones: the exact value t is within
  *      B ULP of t (2B float steps of y when they straddle a binade, which happens at the f16 midpoint
- *      2^-25), and a product dy*s carries |dy| B ulp(s) <= 2B ulp(dx), plus the final rounding;
+ *      2^-25), and a product dy*s carries |dy| B ulp(s) <= 2B ulp(dx), plus the final rounding (the fused
+ *      loop, arch/softplus_half_fused.h, checks |y| + 2^-14 below 2^-14 and takes about half these);
  *   5. redo the near elements (about 2E/2^13 of them for f16, 2E/2^16 for bf16) with the set's strict
  *      f64 kernel at threshold +inf (their branch, decided in float, is the function's: a branch result is
  *      a half value itself, never near), and round its double once to the storage type

@@ -3,8 +3,9 @@
  *
  * The bf16 and f16 forward with beta = 1 (arch/softplus_half_fused.h: sp_half_cheap_front, then
  * sp_fwd_finish_of at degree 7) is a cheaper evaluation than the fast f32 tier's; its results are correct only because the fused loop's
- * near-boundary check redoes every lane within E = 2B + 2 float steps of a rounding boundary, with B
- * = SP_HALF_CHEAP_ULP (src/kernels.h; one evaluation for both formats). This test is that bound's proof: it runs the
+ * near-boundary check redoes every lane within E float steps of a rounding boundary, E the least integer above B
+ * = SP_HALF_CHEAP_ULP (src/kernels.h; one evaluation for both formats; the windows' derivation:
+ * arch/softplus_half_fused.h, "the near windows"). This test is that bound's proof: it runs the
  * evaluation (sp_half_cheap_fwd_<isa>, mode 2, no threshold) of every vector set this CPU runs at every
  * finite float x (--step K: every K-th bit pattern), compares with max(x, 0) + log1p(exp(-|x|)) in
  * double (error below 2^-50 relative: far below the bounds) and fails if any error exceeds B ULP of the
@@ -12,7 +13,7 @@
  * The backward with beta = 1 (sp_half_cheap_bwd_front with the fast tier's sp_bwd_finish) is checked
  * the same way at dy = 1 (sp_half_cheap_bwd_<isa>) against sigmoid(x) = (x < 0 ? e : 1) / (1 + e) in
  * double, e = exp(-|x|) shared with the forward's reference, under SP_HALF_CHEAP_BWD_ULP_BF16 / _F16:
- * the fused loop's window for the product dy*s, E = 4B + 3, rests on that bound.
+ * the fused loop's window for the product dy*s, the least integer above 2B + 1.5, rests on that bound.
  * The second derivative (sp_half_tail_front, sp_half_dbwd_finish: any beta of the fast tier's vector
  * range; each format's evaluation, bf16's a degree cheaper) is checked at g = 1 against beta e / (1 + e)^2
  * in double (e = exp(-|beta x|), beta x exact in double) under SP_HALF_CHEAP_DBWD_ULP_F16 / _BF16, and the
