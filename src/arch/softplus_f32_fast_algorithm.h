@@ -131,6 +131,13 @@
 #define SP_HALF_H7_3 -0x1.f65e42p-3f     /* -0.245296970 */
 #define SP_HALF_H7_2 0x1.54d0eep-2f      /* 0.332828254 */
 #define SP_HALF_H7_1 -0x1.fffb08p-2f     /* -0.499981046 */
+/* H of degree 6, bf16's cheap forward's (the same file and script: its window holds the wider bound) */
+#define SP_HALF_H6_6 0x1.daccbap-7f      /* 0.0144897373 */
+#define SP_HALF_H6_5 -0x1.14ad9cp-4f     /* -0.0675483793 */
+#define SP_HALF_H6_4 0x1.349664p-3f      /* 0.150677472 */
+#define SP_HALF_H6_3 -0x1.e32d42p-3f     /* -0.235926166 */
+#define SP_HALF_H6_2 0x1.534fd4p-2f      /* 0.331359208 */
+#define SP_HALF_H6_1 -0x1.ffe6c4p-2f     /* -0.499903738 */
 /* Integer constants for IADD, written as the floats with their bit patterns */
 #define SP_FAST_EXP_MINUS_64 -0x1p65f     /* 0xe0000000 = -64 << 23: a normal a >= 2^-62 times 2^-64 */
 #define SP_FAST_DY_LIMIT 0x1.fffffep-32f  /* 0x2fffffff: sign set from patterns above 2^33 (0x50000000) */
@@ -238,6 +245,8 @@ static const float sp_fast_e6[] = {1.0f,         SP_FAST_E6_1, SP_FAST_E6_2, SP_
                                    SP_FAST_E6_4, SP_FAST_E6_5, SP_FAST_E6_6};
 static const float sp_fast_h8[] = {1.0f,       SP_FAST_H1, SP_FAST_H2, SP_FAST_H3, SP_FAST_H4,
                                    SP_FAST_H5, SP_FAST_H6, SP_FAST_H7, SP_FAST_H8};
+static const float sp_half_h6[] = {1.0f,         SP_HALF_H6_1, SP_HALF_H6_2, SP_HALF_H6_3,
+                                   SP_HALF_H6_4, SP_HALF_H6_5, SP_HALF_H6_6};
 static const float sp_half_h7[] = {1.0f,         SP_HALF_H7_1, SP_HALF_H7_2, SP_HALF_H7_3,
                                    SP_HALF_H7_4, SP_HALF_H7_5, SP_HALF_H7_6, SP_HALF_H7_7};
 
@@ -307,11 +316,13 @@ SP_INLINE void sp_fwd_front(const sp_f32_k *k, int mode, vf x, vf *ts)
 }
 
 /* H(t) ~ log1p(t)/t from ts = t 2^64, at t' = max(t, 2^-30) (H(t) rounds to 1 below; the scaling by
- * 2^-64 is an integer add): degree 8 (the fast tier) or 7 (the half formats' cheap forward) */
+ * 2^-64 is an integer add): degree 8 (the fast tier), 7 (f16's cheap forward) or 6 (bf16's) */
 SP_INLINE vf sp_fast_log1p_over_t(vf ts, int degree)
 {
     const vf t = IADD(MAX(ts, F(0x1p34f)), F(SP_FAST_EXP_MINUS_64));
-    return degree == 8 ? sp_fast_horner(t, sp_fast_h8, 8, 1.0f) : sp_fast_horner(t, sp_half_h7, 7, 1.0f);
+    return degree == 8   ? sp_fast_horner(t, sp_fast_h8, 8, 1.0f)
+           : degree == 7 ? sp_fast_horner(t, sp_half_h7, 7, 1.0f)
+                         : sp_fast_horner(t, sp_half_h6, 6, 1.0f);
 }
 
 /* y = softplus(x) from ts; *special flags the lanes (NaN, +-inf, beta*x overflowing) that the scalar

@@ -35,9 +35,9 @@
  * one operation (TOP_HALVES2), one branch tests both for lanes to redo (the special ones among
  * them, by their mark).
  * With beta = 1 (modes 1 and 2) forward runs a cheaper evaluation instead, with its own proven bound
- * (sp_half_cheap_front below, then the fast tier's sp_fwd_finish_of with H of degree 7: 6.5 ULP for both
- * formats, so E = 7), and backward the fast tier's with a cheaper exponential (sp_half_cheap_bwd_front:
- * bf16 6.5 ULP, f16 4, so E = 15 and 10; the windows: "the near windows" below).
+ * (sp_half_cheap_front below, then the fast tier's sp_fwd_finish_of with H of degree 7 for f16, 6.5 ULP,
+ * E = 7, and 6 for bf16, 28 ULP, E = 29), and backward the fast tier's with a cheaper exponential
+ * (sp_half_cheap_bwd_front: bf16 6.5 ULP, f16 4, so E = 15 and 10; the windows: "the near windows" below).
  * The second derivative, the beta gradient and the inverse have no fast f32 kernel: they run evaluations
  * of their own at every beta (sp_half_tail_front, sp_half_dbwd_finish and sp_half_bbeta_finish: forward's
  * exponential, then g t / (1 + t)^2 with one division, resp. t (a (1 - s(-a)) + H(t)) with one, bounds 3.5
@@ -63,9 +63,10 @@
  *     dropped bits = 1/2 of the dropped part (0x8000, 0x1000), so with v = bits(y) + half + E, y is
  *     near when v's dropped bits are at most 2E (E from the bound B: "the near windows" below, about half
  *     the block driver's 2B + 2 and 4B + 3). bf16 tests instead whether they are below P, the least power
- *     of two above 2E (a wider window, so a sound one: one test of bits, no compare; P = 16, 32 or 64 for
- *     the E of these kernels, at most 31, against 0x8000). bf16 rounds by v's top half: that is y rounded half up in magnitude, which differs
- *     from round-to-nearest-even only where a boundary is within E steps, i.e. on near lanes. Below
+ *     of two above 2E (a wider window, so a sound one: one test of bits, no compare; P = 32 or 64 for
+ *     the E of these kernels, at most 31, against 0x8000). bf16 rounds by v's top half: that is y rounded
+ *     half up in magnitude, which differs from round-to-nearest-even only where a boundary is within E
+ *     steps, i.e. on near lanes. Below
  *     f16's smallest normal 2^-14, |y| is first moved up by 2^-14 (one float rounding of at most
  *     2^-38): f16's step is 2^-24 on both sides, so its boundaries are again dropped bits = 0x1000, and a
  *     boundary within E steps of y (each at most 2^-37) is within E + 1 steps of the sum: f16 checks
@@ -211,38 +212,45 @@ SP_INLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, size_t po
 /* ---- the cheap forward: beta = 1 (the loop's modes 1 and 2) ------------------------------------------
  * A bf16 or f16 result needs 8 or 11 good bits, and the near check redoes whatever a looser bound leaves
  * undecided: the fast tier's shapes (arch/softplus_f32_fast_algorithm.h) with a one-step reduction and
- * a shorter log1p, under a bound of its own, SP_HALF_CHEAP_ULP (src/kernels.h, ULP of the float result;
- * the same evaluation for both formats), from which the near window follows (E = 7: the least integer
- * above B, "the near windows" below).
+ * a shorter log1p, under a bound of its own, SP_HALF_CHEAP_ULP_F16 / _BF16 (src/kernels.h, ULP of the
+ * float result; bf16's H a degree lower), from which the near window follows (the least integer above B,
+ * "the near windows" below: f16 E = 7; bf16 E = 29, within its power-of-two window of 64 steps).
  *   ts = exp(-a) 2^64, a = min(|x|, 128): n = round(-a/ln2) by the 0x1.8p23 shift, r = a + n ln2f in
  *   ONE fma with ln2 rounded to float (|ln2f - ln2| = 1.9e-9 and |n| <= 185 move r by at most 2^-21.4
  *   absolute: ~2^-21.4 relative in exp; the fast tier's two-step r costs one more fma), E(r) ~ exp(-r)
  *   the fast tier's degree 5 (2^-23.2); y = max(x, 0) + ts (H(t) 2^-64) in one fma, H ~ log1p(t)/t on
- *   [0, 1] at t' = max(t, 2^-30), degree 7 (2^-22.0), the fast tier's 8 (2^-24.7). NaN, +-inf and the
- *   threshold exactly as the fast tier's (stage 2 is its sp_fwd_finish_of at degree 7; mode 2 flags no lane).
- *   (Tried for bf16 and left: E degree 4, 2^-18.25, 68.2 ULP, E = 140, 0.56% of the benchmark's lanes
- *   near, slower than degree 5; H degree 6, 2^-19.4, 26.9 ULP, E = 58, 0.32%: one fma less per vector,
- *   but a call of up to a few thousand elements mostly had a near lane, and its batch through the f64
- *   kernel costs ~50 ns: degree 7 ran 0.74x / 0.85x / 0.93x the time at 256 / 1024 / 4096 elements on
- *   AVX-512, 0.82x / 0.90x / 0.96x on AVX2, 1.00x / 0.96x at 32K, alternated in one process.)
+ *   [0, 1] at t' = max(t, 2^-30), degree 7 for f16 (2^-22.0) and 6 for bf16 (2^-19.4), the fast tier's 8
+ *   (2^-24.7). NaN, +-inf and the threshold exactly as the fast tier's (stage 2 is its sp_fwd_finish_of
+ *   at SP_HALF_CHEAP_H_DEGREE; mode 2 flags no lane).
+ *   bf16's degree 6: when its window was 2B + 2 (E = 58, 128 steps) it sent 0.32% of the benchmark's
+ *   lanes to the f64 path, and degree 7 ran 0.74x / 0.85x / 0.93x the time at 256 / 1024 / 4096 elements
+ *   (AVX-512); with E = 29, inside the 64 steps degree 7 had under 2B + 2, it redoes 0.034% of them and
+ *   saves one fma per vector: 0.94x / 0.94x / 0.95x the time of degree 7 at 256 / 1024 / 4096 (AVX-512;
+ *   AVX2 0.96x / 0.95x / 0.96x), alternated in one process, December 2026.
+ *   (Tried for bf16 and left: E degree 4, 2^-18.25, 68.2 ULP; with H degree 6 and its window of 256
+ *   steps 0.99x the time at 4K but 1.35x at 1K: most calls then redo a lane.)
  * Polynomials: tests/tools/softplus_half_cheap_coeffs.sollya (fpminimax, float coefficients, relative).
  * Bound: tests/accuracy/test_half_cheap.c runs this text's AVX2 and AVX-512 instantiations (NEON under
  *   qemu, sampled; the three give the same bits) at every finite float x against max(x, 0) +
- *   log1p(exp(-|x|)) in double and asserts SP_HALF_CHEAP_ULP. Worst over all 2^32 - 2^24 finite floats:
- *     6.220 ULP at x = -0x1.02478ep+1: 0x1.ff4508p-4, want 0x1.ff451470a4ce7p-4 (B 6.5)
+ *   log1p(exp(-|x|)) in double and asserts SP_HALF_CHEAP_ULP_F16 / _BF16. Worst over all 2^32 - 2^24
+ *   finite floats:
+ *     f16 (H degree 7)   6.220 ULP at x = -0x1.02478ep+1: 0x1.ff4508p-4, want 0x1.ff451470a4ce7p-4 (B 6.5)
+ *     bf16 (H degree 6) 26.945 ULP at x = -0x1.b9b98p+1: 0x1.ff8bb2p-6, want 0x1.ff8b7c1c5a1fbp-6 (B 28)
  *   (57 s CPU, 60 s with the backward's sweep; a coefficient of H changed in its 5th hex digit: 529
  *   ULP, caught.) The exhaustive tests/accuracy/test_half.c alone does not pin E: its beta = 1 inputs
  *   first misround at E = 2 (bf16 forward, x = 0x39de), so the window's soundness rests on this sweep.
  *   Near lanes at beta = 1, threshold 20 (E = 16): all finite patterns up to 20 / bench_softplus's
  *   inputs, bf16 0.010% / 0.035% (0.030% / 0.32% at degree 6, E = 58), f16 0.39% / 0.31%; with bf16's
  *   64-step window (December 2026) all finite patterns / bench_softplus's inputs: bf16 0.012% / 0.030%,
- *   f16 0.33% / 0.31%; with the windows of "the near windows" below (E = 7, bf16's P = 16): bf16 0.006% /
- *   0.026%, f16 0.16% / 0.14%.
- * Per 16 lanes (AVX-512, mode 2): 20 + 29 instructions in the two stages (f16; bf16 one fewer: its
- *   widening is a shift), the fast tier's 22 + 27 (21 + 30); 15 FMA-pipe operations instead of 17.
+ *   f16 0.33% / 0.31%; with the windows of "the near windows" below (f16 E = 7, bf16 P = 16): bf16
+ *   0.006% / 0.026%, f16 0.16% / 0.14%; bf16 with H of degree 6 (E = 29, P = 64): 0.014% / 0.034%.
+ * Per 16 lanes (AVX-512, mode 2): 20 + 29 instructions in the two stages (f16; bf16 two fewer: its
+ *   widening is a shift, its H a degree lower), the fast tier's 22 + 27 (21 + 30); 15 FMA-pipe operations
+ *   instead of 17 (bf16 14).
  *   Stage 1 has one instruction fewer since sp_fast_ldexp scales by vscalefps (December 2026).
  */
 #define SP_HALF_LN2 0x1.62e43p-1f        /* ln2 rounded to float = 0.693147182 */
+#define SP_HALF_CHEAP_H_DEGREE(f16) ((f16) ? 7 : 6) /* H's degree in stage 2 */
 
 /* exp(-v) 2^s, v in [-128, 128], scale = 2^s: sp_fast_exp with the one-step r (ln2 rounded to float) and
  * degree 5; the caller keeps the result normal */
@@ -544,12 +552,13 @@ SP_INLINE void sp_half_cheap_run(int f16, int op, float beta, size_t n, const fl
  * derivative, the beta gradient and the inverse, multiplier 1, any beta, threshold inf; declared in
  * kernels.h). */
 #define SP_HALF_CHEAP_EVAL(isa)                                                                      \
-    void sp_half_cheap_fwd_##isa(size_t n, const float *x, float *y)                                 \
+    void sp_half_cheap_fwd_##isa(int f16, size_t n, const float *x, float *y)                       \
     {                                                                                                \
         for (size_t i = 0; i < n; i += SP_LOOP_W) {                                                  \
             vm sm;                                                                                   \
             const vf v = SP_LOOP_LOADU(x + i);                                                       \
-            SP_LOOP_STOREU(y + i, sp_fwd_finish_of(NULL, 2, 7, v, sp_half_cheap_front(v), &sm));     \
+            SP_LOOP_STOREU(y + i, sp_fwd_finish_of(NULL, 2, SP_HALF_CHEAP_H_DEGREE(f16), v,          \
+                                                   sp_half_cheap_front(v), &sm));                    \
         }                                                                                            \
     }                                                                                                \
     void sp_half_cheap_bwd_##isa(int f16, size_t n, const float *x, float *y)                       \
@@ -614,7 +623,7 @@ SP_INLINE vf sp_half_fused_value(const sp_f32_k *k, int f16, int op, int mode, u
     else if (op == SP_HALF_FUSED_BWD)
         y = sp_bwd_value(k, mode, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
     else if (mode != 0)
-        y = sp_fwd_finish_of(k, mode, 7, x, ts, &sm);
+        y = sp_fwd_finish_of(k, mode, SP_HALF_CHEAP_H_DEGREE(f16), x, ts, &sm);
     else
         y = sp_fwd_finish(k, mode, x, ts, &sm);
     return SELECT(sm, F(sp_half_special_mark(f16, e)), y);
@@ -851,7 +860,8 @@ static const sp_half_fused_fn sp_half_fused_loops[2][SP_OP_COUNT][3] = {SP_HALF_
  *                         the last again (1 + 1/2 steps; the pair's second product, 2^-48 relative, is what
  *                         "least integer above" absorbs).
  * Against the block driver's 2B + 2 and 4B + 3 the windows are about half as wide: f16 redoes about half
- * as many lanes, and bf16's P falls from 64 to 16 (forward) and 32 (backward, inverse). */
+ * as many lanes, and bf16's P falls from 64 to 32 (backward, inverse), or holds a wider bound (forward:
+ * H a degree lower, 28 ULP, still 64 steps). */
 #define SP_HALF_WINDOW_(err) ((uint32_t)(err) + 1u) /* the least integer above err >= 0 */
 #define SP_HALF_WINDOW_FWD(b) SP_HALF_WINDOW_(b)
 #define SP_HALF_WINDOW_INV(b) SP_HALF_WINDOW_(b)
@@ -862,11 +872,13 @@ static const sp_half_fused_fn sp_half_fused_loops[2][SP_OP_COUNT][3] = {SP_HALF_
 /* The near window of the cheap evaluations, [f16][op]: forward and backward in modes 1 and 2, the other
  * ops in every mode (their bounds: src/kernels.h) */
 static const uint32_t sp_half_cheap_steps[2][SP_OP_COUNT] = {
-    {[SP_OP_FWD] = SP_HALF_WINDOW_FWD(SP_HALF_CHEAP_ULP), [SP_OP_BWD] = SP_HALF_WINDOW_BWD(SP_HALF_CHEAP_BWD_ULP_BF16),
+    {[SP_OP_FWD] = SP_HALF_WINDOW_FWD(SP_HALF_CHEAP_ULP_BF16),
+     [SP_OP_BWD] = SP_HALF_WINDOW_BWD(SP_HALF_CHEAP_BWD_ULP_BF16),
      [SP_OP_DBWD] = SP_HALF_WINDOW_DBWD(SP_HALF_CHEAP_DBWD_ULP_BF16),
      [SP_OP_INV] = SP_HALF_WINDOW_INV(SP_HALF_CHEAP_INV_ULP_BF16),
      [SP_OP_BBETA] = SP_HALF_WINDOW_BBETA(SP_HALF_CHEAP_BBETA_ULP_BF16)},
-    {[SP_OP_FWD] = SP_HALF_WINDOW_FWD(SP_HALF_CHEAP_ULP), [SP_OP_BWD] = SP_HALF_WINDOW_BWD(SP_HALF_CHEAP_BWD_ULP_F16),
+    {[SP_OP_FWD] = SP_HALF_WINDOW_FWD(SP_HALF_CHEAP_ULP_F16),
+     [SP_OP_BWD] = SP_HALF_WINDOW_BWD(SP_HALF_CHEAP_BWD_ULP_F16),
      [SP_OP_DBWD] = SP_HALF_WINDOW_DBWD(SP_HALF_CHEAP_DBWD_ULP_F16),
      [SP_OP_INV] = SP_HALF_WINDOW_INV(SP_HALF_CHEAP_INV_ULP_F16),
      [SP_OP_BBETA] = SP_HALF_WINDOW_BBETA(SP_HALF_CHEAP_BBETA_ULP_F16)}};

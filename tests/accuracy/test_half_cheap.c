@@ -2,11 +2,12 @@
  * SPDX-License-Identifier: MIT
  *
  * The bf16 and f16 forward with beta = 1 (arch/softplus_half_fused.h: sp_half_cheap_front, then
- * sp_fwd_finish_of at degree 7) is a cheaper evaluation than the fast f32 tier's; its results are correct only because the fused loop's
- * near-boundary check redoes every lane within E float steps of a rounding boundary, E the least integer above B
- * = SP_HALF_CHEAP_ULP (src/kernels.h; one evaluation for both formats; the windows' derivation:
- * arch/softplus_half_fused.h, "the near windows"). This test is that bound's proof: it runs the
- * evaluation (sp_half_cheap_fwd_<isa>, mode 2, no threshold) of every vector set this CPU runs at every
+ * sp_fwd_finish_of with H of degree 7 for f16, 6 for bf16) is a cheaper evaluation than the fast f32 tier's;
+ * its results are correct only because the fused loop's near-boundary check redoes every lane within E
+ * float steps of a rounding boundary, E the least integer above B = SP_HALF_CHEAP_ULP_F16 / _BF16
+ * (src/kernels.h; the windows' derivation: arch/softplus_half_fused.h, "the near windows"). This test is
+ * that bound's proof: it runs each format's evaluation (sp_half_cheap_fwd_<isa>, mode 2, no threshold)
+ * of every vector set this CPU runs at every
  * finite float x (--step K: every K-th bit pattern), compares with max(x, 0) + log1p(exp(-|x|)) in
  * double (error below 2^-50 relative: far below the bounds) and fails if any error exceeds B ULP of the
  * float result (ulp of the reference, 2^-149 in the subnormal range), or if two sets differ in a bit.
@@ -41,13 +42,13 @@
 #include "softplus.h"
 #include "kernels.h"
 
-typedef void (*fwd_fn)(size_t n, const float *x, float *y);
+typedef void (*fwd_fn)(int f16, size_t n, const float *x, float *y);
 typedef void (*bwd_fn)(int f16, size_t n, const float *x, float *y);
 typedef void (*eval_op_fn)(int f16, int op, float beta, size_t n, const float *x, float *y);
 
 typedef struct set {
     const char *name;
-    fwd_fn fwd;         /* forward, both formats */
+    fwd_fn fwd;         /* forward, each format's */
     bwd_fn bwd;         /* backward at dy = 1, per format */
     eval_op_fn tail;    /* the second derivative, the beta gradient (at a unit multiplier), the inverse */
 } set;
@@ -73,9 +74,11 @@ static const struct {
                   {KIND_INV, 0, "bf16 inverse          ", SP_HALF_CHEAP_INV_ULP_BF16}};
 
 /* the evaluations swept at every pattern: the forward (both formats), the backward of each format */
-enum { EV_FWD, EV_BWD_BF16, EV_BWD_F16, NEVALS };
-static const char *const eval_names[NEVALS] = {"bf16/f16 forward ", "bf16 backward    ", "f16 backward     "};
-static const double eval_bounds[NEVALS] = {SP_HALF_CHEAP_ULP, SP_HALF_CHEAP_BWD_ULP_BF16, SP_HALF_CHEAP_BWD_ULP_F16};
+enum { EV_FWD_BF16, EV_FWD_F16, EV_BWD_BF16, EV_BWD_F16, NEVALS };
+static const char *const eval_names[NEVALS] = {"bf16 forward     ", "f16 forward      ", "bf16 backward    ",
+                                               "f16 backward     "};
+static const double eval_bounds[NEVALS] = {SP_HALF_CHEAP_ULP_BF16, SP_HALF_CHEAP_ULP_F16, SP_HALF_CHEAP_BWD_ULP_BF16,
+                                           SP_HALF_CHEAP_BWD_ULP_F16};
 
 static set sets[3];
 static int nsets;
@@ -192,12 +195,12 @@ static void *sweep(void *arg)
             x[i] = 0.0f;
         j->checked += m;
         for (int ev = 0; ev < NEVALS; ev++) {
-            const int bwd = ev != EV_FWD;
+            const int bwd = ev == EV_BWD_BF16 || ev == EV_BWD_F16, f16 = ev == EV_FWD_F16 || ev == EV_BWD_F16;
             for (int s = 0; s < nsets; s++) {
                 if (bwd)
-                    sets[s].bwd(ev == EV_BWD_F16, CHUNK, x, y);
+                    sets[s].bwd(f16, CHUNK, x, y);
                 else
-                    sets[s].fwd(CHUNK, x, y);
+                    sets[s].fwd(f16, CHUNK, x, y);
                 tally(j, &j->w[ev], s == 0, m, x, y, ref[bwd], iulp[bwd], first_bits);
             }
         }
