@@ -196,7 +196,7 @@ static SP_NOINLINE void sp_half_flush(const sp_half_call *c, sp_half_pending *q)
  * 0.94x, inverse 1.00x; bf16 0.97-1.01x; AVX2 0.98-1.04x. (Noting a block's lanes after its stage 3,
  * from near masks stored per pair, one branch per block: f16 forward 1.11x, the rest 0.98-1.03x.) */
 SP_INLINE void sp_half_note(const sp_half_call *c, sp_half_pending *q, size_t pos, const uint16_t *a,
-                                     const uint16_t *b, uint64_t bits)
+                            const uint16_t *b, uint64_t bits)
 {
     if (q->count > SP_HALF_PENDING - 2 * SP_LOOP_W)
         sp_half_flush(c, q);
@@ -271,8 +271,9 @@ SP_INLINE vf sp_half_cheap_front(vf x)
  * The fast tier's backward (sp_bwd_exp/value: es = exp(-v) 2^-64, v = x clamped to [-128, 20],
  * d = es + 2^-64, dx = (dy / d) 2^-64), under a bound of its own, SP_HALF_CHEAP_BWD_ULP_BF16 / _F16
  * (src/kernels.h, ULP of the float dx at dy = 1), from which the window follows (the least integer above
- * 2B + 1.5, "the near windows" below): f16 takes the fast tier's own exponential at beta = 1 (degree 5, 2^-23.2), bf16 a cheaper one,
- * the one-step reduction of the cheap forward (sp_half_cheap_exp; |n| <= 185: 2^-21.4).
+ * 2B + 1.5, "the near windows" below): f16 takes the fast tier's own exponential at beta = 1 (degree 5,
+ * 2^-23.2), bf16 a cheaper one, the one-step reduction of the cheap forward (sp_half_cheap_exp; |n| <= 185:
+ * 2^-21.4).
  * The division stays: a division-free sigmoid (degree-4 1/(1 + t) and one Newton step, 6.39 ULP over
  * every float) took 64 instructions per 16 lanes against the division's 52 and ran at 0.75-0.80x (the
  * loop is bound by its vector operations, not by the divider). Special lanes, the threshold and mode 2
@@ -408,9 +409,9 @@ SP_INLINE vf sp_half_bbeta_finish(const sp_f32_k *k, int f16, int unit, vf dy, v
  * decides between NaN and a finite x: a fuzzer finding, December 2026), z not finite. The threshold rule
  * comes last: fl(beta*y) > threshold returns y. Bound SP_HALF_CHEAP_INV_ULP_F16 (src/kernels.h, ULP of the
  * float x), the window E = 4 (the least integer above B), proven by tests/accuracy/test_half_cheap.c
- * against v/beta in double
- * (the middle range as log1p(2 expm1(d)), d with ln 2 in two doubles): worst 2.777 ULP at beta = 1 over
- * every finite float (y = 0x1.83d694p-1), 3.084 at beta = 7.3 over every 16th (y = 0x1.059acp-3). A
+ * against v/beta in double (the middle range as log1p(2 expm1(d)), d with ln 2 in two doubles): worst
+ * 2.777 ULP at beta = 1 over every finite float (y = 0x1.83d694p-1), 3.084 at beta = 7.3 over every 16th
+ * (y = 0x1.059acp-3). A
  * correction of s for the rounding of 2 + f (5 operations) took the worst from 3.4 to 2.8 before the middle
  * range began at 0.45, and was not kept after (2.6 against 2.4 sampled, the same window).
  * bf16, whose window is 32 steps for any E up to 15, takes Q of degree 4 (2^-24.9), R of degree 2 (2^-20.5)
