@@ -578,6 +578,12 @@ SP_INLINE void sp_half_cheap_run(int f16, int op, float beta, size_t n, const fl
             sp_half_cheap_run(0, op, beta, n, x, y);                                                 \
     }
 
+/* the format's patterns as floats, exact */
+SP_INLINE vf sp_half_widen(int f16, vh h)
+{
+    return f16 ? WIDEN_F16(h) : WIDEN_BF16(h);
+}
+
 /* Stage 1 of one vector (the loop driver's split, arch/softplus_loop.h: two short dependency chains
  * per vector instead of one long one): x widened, and forward's and the second derivative's ts =
  * exp(-|beta x|) 2^64 or backward's es = exp(-beta x) 2^-64 (beta x clamped to [-128, 20]). */
@@ -585,7 +591,7 @@ SP_INLINE vf sp_half_fused_front(const sp_f32_k *k, int f16, int op, int mode, v
 {
     vf ts;
     const int bwd = op == SP_HALF_FUSED_BWD;
-    *x = f16 ? WIDEN_F16(hx) : WIDEN_BF16(hx);
+    *x = sp_half_widen(f16, hx);
     if (op == SP_HALF_FUSED_DBWD || op == SP_HALF_FUSED_BBETA)
         ts = sp_half_tail_front(k, f16, mode != 0, *x);
     else if (op == SP_HALF_FUSED_INV)
@@ -618,11 +624,11 @@ SP_INLINE vf sp_half_fused_value(const sp_f32_k *k, int f16, int op, int mode, u
     if (op == SP_HALF_FUSED_INV)
         y = sp_half_inv_finish(k, f16, mode != 0, x, ts, &sm);
     else if (op == SP_HALF_FUSED_BBETA)
-        y = sp_half_bbeta_finish(k, f16, mode != 0, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
+        y = sp_half_bbeta_finish(k, f16, mode != 0, sp_half_widen(f16, hdy), x, ts, &sm);
     else if (op == SP_HALF_FUSED_DBWD)
-        y = sp_half_dbwd_finish(k, mode != 0, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
+        y = sp_half_dbwd_finish(k, mode != 0, sp_half_widen(f16, hdy), x, ts, &sm);
     else if (op == SP_HALF_FUSED_BWD)
-        y = sp_bwd_value(k, mode, f16 ? WIDEN_F16(hdy) : WIDEN_BF16(hdy), x, ts, &sm);
+        y = sp_bwd_value(k, mode, sp_half_widen(f16, hdy), x, ts, &sm);
     else if (mode != 0)
         y = sp_fwd_finish_of(k, mode, SP_HALF_CHEAP_H_DEGREE(f16), x, ts, &sm);
     else
@@ -746,7 +752,7 @@ SP_INLINE void sp_half_fused_store(const sp_half_call *c, sp_half_pending *q, in
     if (j < m) { /* an odd vector: the last of the call (in the block, its stages overlap the others') */
         uint64_t near;
         const vh r = sp_half_fused_round(f16, e, SP_LOOP_LOADA(y + j), &near);
-        if (near)
+        if (SP_UNLIKELY(near != 0))
             sp_half_note(c, q, i + j, in1 + i + j, inx + i + j, near);
         SP_HALF_PUT(stream, HALF_STORE, HALF_STREAM, out + i + j, r);
     }
@@ -887,8 +893,7 @@ static const uint32_t sp_half_cheap_steps[2][SP_OP_COUNT] = {
 /* The window of the fast tier's forward and backward (mode 0) from the set's registry entry */
 static uint32_t sp_half_fast_steps(softplus_isa isa, sp_op op)
 {
-    const sp_kernel *k32 = sp_kernel_of(sp_registry_set(isa), SOFTPLUS_ACCURACY_FAST, op, SP_DTYPE_F32);
-    const double b = k32->max_ulp > k32->max_ulp_beta ? k32->max_ulp : k32->max_ulp_beta;
+    const double b = sp_half_kernel_bound(sp_kernel_of(sp_registry_set(isa), SOFTPLUS_ACCURACY_FAST, op, SP_DTYPE_F32));
     return op == SP_OP_FWD ? SP_HALF_WINDOW_FWD(b) : SP_HALF_WINDOW_BWD(b);
 }
 

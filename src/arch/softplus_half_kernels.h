@@ -297,10 +297,15 @@ static void sp_half_redo(const sp_half_format *fmt, sp_op op, const sp_kernel *k
 #define SP_HALF_CEIL_U32(b) ((uint32_t)(b) + ((double)(uint32_t)(b) < (b)))
 #define SP_HALF_STEPS(b, inputs) ((inputs) == 1 ? 2u * SP_HALF_CEIL_U32(b) + 2u : 4u * SP_HALF_CEIL_U32(b) + 3u)
 
+/* a float kernel's bound at any beta, ULP */
+SP_INLINE double sp_half_kernel_bound(const sp_kernel *k32)
+{
+    return k32->max_ulp > k32->max_ulp_beta ? k32->max_ulp : k32->max_ulp_beta;
+}
+
 static uint32_t sp_half_steps(const sp_kernel *k32, int inputs)
 {
-    const double b = k32->max_ulp > k32->max_ulp_beta ? k32->max_ulp : k32->max_ulp_beta;
-    return SP_HALF_STEPS(b, inputs);
+    return SP_HALF_STEPS(sp_half_kernel_bound(k32), inputs);
 }
 
 /* n elements of op over half arrays: in2 NULL for the one-input ops (in1 = x or y), else in1 = dy,

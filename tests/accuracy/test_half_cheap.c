@@ -73,12 +73,16 @@ static const struct {
                   {KIND_INV, 1, "f16 inverse           ", SP_HALF_CHEAP_INV_ULP_F16},
                   {KIND_INV, 0, "bf16 inverse          ", SP_HALF_CHEAP_INV_ULP_BF16}};
 
-/* the evaluations swept at every pattern: the forward (both formats), the backward of each format */
-enum { EV_FWD_BF16, EV_FWD_F16, EV_BWD_BF16, EV_BWD_F16, NEVALS };
-static const char *const eval_names[NEVALS] = {"bf16 forward     ", "f16 forward      ", "bf16 backward    ",
-                                               "f16 backward     "};
-static const double eval_bounds[NEVALS] = {SP_HALF_CHEAP_ULP_BF16, SP_HALF_CHEAP_ULP_F16, SP_HALF_CHEAP_BWD_ULP_BF16,
-                                           SP_HALF_CHEAP_BWD_ULP_F16};
+/* the evaluations swept at every pattern: each format's forward and backward */
+#define NEVALS 4
+static const struct {
+    int bwd, f16;
+    const char *name;
+    double bound;
+} evals[NEVALS] = {{0, 0, "bf16 forward     ", SP_HALF_CHEAP_ULP_BF16},
+                   {0, 1, "f16 forward      ", SP_HALF_CHEAP_ULP_F16},
+                   {1, 0, "bf16 backward    ", SP_HALF_CHEAP_BWD_ULP_BF16},
+                   {1, 1, "f16 backward     ", SP_HALF_CHEAP_BWD_ULP_F16}};
 
 static set sets[3];
 static int nsets;
@@ -195,7 +199,7 @@ static void *sweep(void *arg)
             x[i] = 0.0f;
         j->checked += m;
         for (int ev = 0; ev < NEVALS; ev++) {
-            const int bwd = ev == EV_BWD_BF16 || ev == EV_BWD_F16, f16 = ev == EV_FWD_F16 || ev == EV_BWD_F16;
+            const int bwd = evals[ev].bwd, f16 = evals[ev].f16;
             for (int s = 0; s < nsets; s++) {
                 if (bwd)
                     sets[s].bwd(f16, CHUNK, x, y);
@@ -251,11 +255,14 @@ static void *sweep_tail(void *arg)
             for (size_t i = m; i < CHUNK; i++)
                 x[i] = 0.0f;
             j->checked += m;
-            for (int t = 0; t < NTAIL; t++)
-                for (int s = 0; tails[t].kind == op && s < nsets; s++) {
+            for (int t = 0; t < NTAIL; t++) {
+                if (tails[t].kind != op)
+                    continue;
+                for (int s = 0; s < nsets; s++) {
                     sets[s].tail(tails[t].f16, kind_ops[op], beta, CHUNK, x, y);
                     tally(j, &j->wt[t][b % NBETAS], s == 0, m, x, y, ref, iulp, first_bits);
                 }
+            }
         }
     }
     return NULL;
@@ -336,10 +343,10 @@ int main(int argc, char **argv)
         for (int t = 0; t < threads; t++)
             if (jobs[t].w[ev].ulp > w.ulp)
                 w = jobs[t].w[ev];
-        const int bad = !(w.ulp <= eval_bounds[ev]);
+        const int bad = !(w.ulp <= evals[ev].bound);
         fail |= bad;
         printf("%s %-6s %s worst %.3f ULP (bound %.1f) at x = %a: got %a want %a\n", bad ? "FAIL" : "ok  ",
-               sets[0].name, eval_names[ev], w.ulp, eval_bounds[ev], (double)w.x, (double)w.got, w.want);
+               sets[0].name, evals[ev].name, w.ulp, evals[ev].bound, (double)w.x, (double)w.got, w.want);
     }
     for (size_t b = 0; b < NTAIL * NBETAS; b++) {
         const size_t op = b / NBETAS; /* the entry of tails[] */
