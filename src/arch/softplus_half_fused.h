@@ -652,14 +652,19 @@ SP_INLINE vf sp_half_bf16_v(uint32_t e, vf y, uint64_t *near_bits)
     return v;
 }
 
+/* whether every result y of the loop is +0 or more, or a NaN: forward in mode 2 (beta = 1, the threshold's
+ * result x only above SP_FWD_THRESHOLD_FREE; elsewhere beta x > threshold can hold for an x < 0), where
+ * f16's check needs no |y| (a NaN's sign leaves the dropped bits as they are, and compares false) */
+#define SP_HALF_NONNEG(op, mode) ((op) == SP_HALF_FUSED_FWD && (mode) == 2)
+
 /* Stage 3: y's patterns in the format, and in *near_bits the lanes near a rounding boundary (window e) */
-SP_INLINE vh sp_half_fused_round(int f16, uint32_t e, vf y, uint64_t *near_bits)
+SP_INLINE vh sp_half_fused_round(int f16, int nonneg, uint32_t e, vf y, uint64_t *near_bits)
 {
     if (!f16)
         return TOP_HALVES(sp_half_bf16_v(e, y, near_bits));
     /* f16: v = |y| (moved up by 2^-14 below 2^-14) plus mid + e + 1 on the bits, near where its dropped
      * bits are at most 2 (e + 1); the result is vcvtps2ph's / fcvtn's */
-    const vf ay = ABS(y);
+    const vf ay = nonneg ? y : ABS(y);
     const vf v = IADD(SELECT(LT(ay, F(0x1p-14f)), ADD(ay, F(0x1p-14f)), ay), F(sp_half_f32_bits(0x1000u + e + 1u)));
     *near_bits = SP_LOOP_BITS(LOW_BITS_LE(v, 0x1fffu, 2u * (e + 1u)));
     return NARROW_F16(y);
@@ -669,7 +674,8 @@ SP_INLINE vh sp_half_fused_round(int f16, uint32_t e, vf y, uint64_t *near_bits)
 SP_INLINE vh sp_half_fused_finish(const sp_f32_k *k, int f16, int op, int mode, uint32_t e, vh hdy, vf x, vf ts,
                                   uint64_t *bits)
 {
-    return sp_half_fused_round(f16, e, sp_half_fused_value(k, f16, op, mode, e, hdy, x, ts), bits);
+    return sp_half_fused_round(f16, SP_HALF_NONNEG(op, mode), e, sp_half_fused_value(k, f16, op, mode, e, hdy, x, ts),
+                               bits);
 }
 
 /* elements per block of the three stages (x and ts of a block on the stack: 2 KiB) */
@@ -711,12 +717,12 @@ SP_INLINE void sp_half_fused_partial(const sp_half_call *c, sp_half_pending *q, 
 
 /* Stage 3 of two vectors: their patterns in the format, and in *near_bits the lanes (2W bits, the first
  * vector's low) near a rounding boundary (window e). bf16 narrows both vectors in one operation. */
-SP_INLINE vh2 sp_half_fused_round2(int f16, uint32_t e, vf y0, vf y1, uint64_t *near_bits)
+SP_INLINE vh2 sp_half_fused_round2(int f16, int nonneg, uint32_t e, vf y0, vf y1, uint64_t *near_bits)
 {
     uint64_t near0, near1;
     vh2 r;
     if (f16) {
-        const vh r0 = sp_half_fused_round(1, e, y0, &near0), r1 = sp_half_fused_round(1, e, y1, &near1);
+        const vh r0 = sp_half_fused_round(1, nonneg, e, y0, &near0), r1 = sp_half_fused_round(1, nonneg, e, y1, &near1);
         r = HALF_JOIN(r0, r1);
     } else {
         const vf v0 = sp_half_bf16_v(e, y0, &near0);
@@ -737,21 +743,22 @@ SP_INLINE vh2 sp_half_fused_round2(int f16, uint32_t e, vf y0, vf y1, uint64_t *
 #define SP_HALF_PUT(stream, STORE, STREAM, p, r) ((void)(stream), STORE(p, r))
 #endif
 
-SP_INLINE void sp_half_fused_store(const sp_half_call *c, sp_half_pending *q, int f16, uint32_t e, int stream,
-                                   const uint16_t *in1, const uint16_t *inx, uint16_t *out, size_t i, size_t m,
-                                   const float *y)
+SP_INLINE void sp_half_fused_store(const sp_half_call *c, sp_half_pending *q, int f16, int nonneg, uint32_t e,
+                                   int stream, const uint16_t *in1, const uint16_t *inx, uint16_t *out, size_t i,
+                                   size_t m, const float *y)
 {
     size_t j = 0;
     for (; j + 2 * SP_LOOP_W <= m; j += 2 * SP_LOOP_W) {
         uint64_t near;
-        const vh2 r = sp_half_fused_round2(f16, e, SP_LOOP_LOADA(y + j), SP_LOOP_LOADA(y + j + SP_LOOP_W), &near);
+        const vh2 r =
+            sp_half_fused_round2(f16, nonneg, e, SP_LOOP_LOADA(y + j), SP_LOOP_LOADA(y + j + SP_LOOP_W), &near);
         if (SP_UNLIKELY(near != 0))
             sp_half_note(c, q, i + j, in1 + i + j, inx + i + j, near);
         SP_HALF_PUT(stream, HALF_STORE2, HALF_STREAM2, out + i + j, r);
     }
     if (j < m) { /* an odd vector: the last of the call (in the block, its stages overlap the others') */
         uint64_t near;
-        const vh r = sp_half_fused_round(f16, e, SP_LOOP_LOADA(y + j), &near);
+        const vh r = sp_half_fused_round(f16, nonneg, e, SP_LOOP_LOADA(y + j), &near);
         if (SP_UNLIKELY(near != 0))
             sp_half_note(c, q, i + j, in1 + i + j, inx + i + j, near);
         SP_HALF_PUT(stream, HALF_STORE, HALF_STREAM, out + i + j, r);
@@ -805,7 +812,7 @@ SP_INLINE void sp_half_fused_loop(const sp_half_call *c, const sp_f32_k *k, int 
             SP_LOOP_STOREA(tsb + j, sp_half_fused_value(k, f16, op, mode, e, h1, SP_LOOP_LOADA(xb + j),
                                                         SP_LOOP_LOADA(tsb + j)));
         }
-        sp_half_fused_store(c, &q, f16, e, stream, in1, inx, out, i, m, tsb);
+        sp_half_fused_store(c, &q, f16, SP_HALF_NONNEG(op, mode), e, stream, in1, inx, out, i, m, tsb);
         i += m;
     }
     if (i < n) /* the last n mod W */

@@ -66,11 +66,11 @@ SP_INLINE vh2 sp_top_halves2_avx2(vf a, vf b)
     return _mm256_permute4x64_epi64(p, 0xd8);
 }
 
-/* unsigned d <= bound: min(d, bound) == d */
+/* d <= bound as bound + 1 > d, a signed compare: both are below 2^31 (low and bound + 1 are) */
 SP_INLINE vm sp_low_bits_le_avx2(vf a, uint32_t low, uint32_t bound)
 {
     const __m256i d = _mm256_and_si256(_mm256_castps_si256(a), _mm256_set1_epi32((int)low));
-    return _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_min_epu32(d, _mm256_set1_epi32((int)bound)), d));
+    return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32((int)(bound + 1u)), d));
 }
 
 #define SP_HALF_F16C 1  /* dispatch.c requires F16C for this set: the block driver's conversions */
