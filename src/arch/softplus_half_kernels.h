@@ -30,7 +30,8 @@
  *
  * An including ISA file instantiates the kernels with SP_HALF_KERNELS(tag, TAG); defining SP_HALF_F16C
  * first swaps in F16C's f16 conversions (arch/x86/softplus_half_f16c.h: SP_HALF_WIDEN_F16 and
- * SP_HALF_NARROW_F16), which must give the bits of the portable functions below:
+ * SP_HALF_NARROW_F16), SP_HALF_SSE41_CONV the same in SSE4.1 operations (arch/x86/softplus_half_sse41_conv.h),
+ * which must give the bits of the portable functions below:
  * tests/accuracy/test_half.c runs every set against one reference. Defining SP_HALF_FUSED (after the
  * set's f32 vector ops, the fast tier's algorithm text and the half-vector operations) runs forward and
  * backward in one vector loop instead of this block driver (arch/softplus_half_fused.h: the same method,
@@ -178,9 +179,24 @@ SP_INLINE uint32_t sp_half_round_pair_to_f32(double hi, double lo, int p, int em
     return sp_half_round_f64_to_f32(sum, p, emin);
 }
 
-/* the ISA's hardware conversions, where its file asks for them */
+/* the ISA's vector conversions, where its file asks for them: F16C's, or SSE4.1's integer code */
 #ifdef SP_HALF_F16C
 #include "arch/x86/softplus_half_f16c.h"
+#elif defined(SP_HALF_SSE41_CONV)
+#include "arch/x86/softplus_half_sse41_conv.h"
+#endif
+
+/* the set's vector f16 conversions as functions, for tests/accuracy/test_half_conv.c (declared in kernels.h) */
+#ifdef SP_HALF_NARROW_F16
+#define SP_HALF_CONVERSIONS(isa)                                                                     \
+    void sp_half_conv_widen_f16_##isa(float *dst, const uint16_t *src, size_t n)                    \
+    {                                                                                                \
+        SP_HALF_WIDEN_F16(dst, src, n);                                                              \
+    }                                                                                                \
+    uint32_t sp_half_conv_narrow_f16_##isa(uint16_t *out, uint8_t *flag, const float *y, size_t m, uint32_t e) \
+    {                                                                                                \
+        return SP_HALF_NARROW_F16(out, flag, y, m, e);                                               \
+    }
 #endif
 
 /* ---- the driver ------------------------------------------------------------------------------- */

@@ -78,4 +78,5 @@ SP_INLINE vm sp_low_bits_le_avx2(vf a, uint32_t low, uint32_t bound)
 #include "arch/softplus_half_kernels.h"
 
 SP_HALF_KERNELS(avx2, AVX2)
+SP_HALF_CONVERSIONS(avx2)
 SP_HALF_CHEAP_EVAL(avx2)

@@ -59,4 +59,5 @@ typedef __m512i vh2;
 #include "arch/softplus_half_kernels.h"
 
 SP_HALF_KERNELS(avx512, AVX512)
+SP_HALF_CONVERSIONS(avx512)
 SP_HALF_CHEAP_EVAL(avx512)

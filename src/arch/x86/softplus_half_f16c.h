@@ -3,7 +3,9 @@
  * SPDX-License-Identifier: MIT
  *
  * Bit-identical to the portable functions (tests/accuracy/test_half.c runs every set against one
- * reference): vcvtph2ps is exact; vcvtps2ph with imm8 round-to-nearest-even (not MXCSR's mode) rounds
+ * reference, tests/accuracy/test_half_conv.c these conversions against their own): vcvtph2ps is exact
+ * (a signalling NaN comes out quiet, where the portable widening keeps its bit: the float kernels quiet
+ * it either way); vcvtps2ph with imm8 round-to-nearest-even (not MXCSR's mode) rounds
  * once, subnormals and overflow to inf included, and quiets a NaN keeping its sign and top 10 payload
  * bits, as sp_f16_of_f32 does. The check rounds the patterns |y| -+ e (clamped to [0, inf]) the same way.
  * Tails (m mod 8) go to the portable functions.
