@@ -276,7 +276,9 @@ SP_INLINE vf sp_half_cheap_front(vf x)
  * 2^-21.4).
  * The division stays: a division-free sigmoid (degree-4 1/(1 + t) and one Newton step, 6.39 ULP over
  * every float) took 64 instructions per 16 lanes against the division's 52 and ran at 0.75-0.80x (the
- * loop is bound by its vector operations, not by the divider). Special lanes, the threshold and mode 2
+ * loop is bound by its vector operations, not by the divider); vrcp14ps and one Newton step for every
+ * quotient of the fused loop (AVX-512, timed without new bounds) took 1.03-1.06x the time (Zen 5,
+ * December 2026). Special lanes, the threshold and mode 2
  * exactly as sp_bwd_value (x >= 18 has es < 2^-89.9: d rounds to 2^-64, dx is dy).
  * Polynomial: the fast tier's degree 5, SP_FAST_E5_* (tests/tools/softplus_f32_fast_coeffs.sollya).
  * Bound: tests/accuracy/test_half_cheap.c, dy = 1, against sigmoid(x) in double, every finite float x
