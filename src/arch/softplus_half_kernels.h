@@ -136,6 +136,21 @@ SP_INLINE uint32_t sp_f16_near(uint32_t a, uint32_t e)
     return (uint32_t)(a < 0x7f800000u) & (uint32_t)(sp_f16_of_f32_abs(lo) != sp_f16_of_f32_abs(hi));
 }
 
+/* y[j..m) rounded to f16 into out and their near flags (window e) into flag, by the functions above;
+ * returns whether any is near (the portable narrowing, and the vector ones' tails) */
+SP_INLINE uint32_t sp_half_narrow_f16_from(uint16_t *out, uint8_t *flag, const float *y, size_t j, size_t m,
+                                           uint32_t e)
+{
+    uint32_t any = 0;
+    for (; j < m; j++) {
+        const uint32_t u = sp_half_bits_f32(y[j]), f = sp_f16_near(u & 0x7fffffffu, e);
+        out[j] = sp_f16_of_f32(u);
+        flag[j] = (uint8_t)f;
+        any |= f;
+    }
+    return any;
+}
+
 /* The format's step at d (precision p bits, smallest normal 2^emin): 2^(max(e, emin) - p + 1), e the
  * binade of the finite double d. */
 SP_INLINE double sp_half_quantum(double d, int p, int emin)
@@ -231,12 +246,7 @@ static size_t sp_half_narrow(const sp_half_format *fmt, const float *y, uint16_t
 #ifdef SP_HALF_NARROW_F16
         any = SP_HALF_NARROW_F16(out, flag, y, m, e);
 #else
-        for (size_t j = 0; j < m; j++) {
-            const uint32_t u = sp_half_bits_f32(y[j]), f = sp_f16_near(u & 0x7fffffffu, e);
-            out[j] = sp_f16_of_f32(u);
-            flag[j] = (uint8_t)f;
-            any |= f;
-        }
+        any = sp_half_narrow_f16_from(out, flag, y, 0, m, e);
 #endif
     } else {
         for (size_t j = 0; j < m; j++) {

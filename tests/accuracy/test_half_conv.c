@@ -24,6 +24,7 @@
 
 #include "softplus.h"
 #include "kernels.h"
+#include "ulp.h"
 
 typedef void (*widen_fn)(float *dst, const uint16_t *src, size_t n);
 typedef uint32_t (*narrow_fn)(uint16_t *out, uint8_t *flag, const float *y, size_t m, uint32_t e);
@@ -34,24 +35,10 @@ typedef struct set {
     narrow_fn narrow;
 } set;
 
-static float f32_of(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
-static uint32_t bits_of(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
 static float ref_f32_of_f16(uint16_t h)
 {
     if ((h & 0x7fffu) > 0x7c00u) /* NaN: exponent to 255, payload up 13 bits */
-        return f32_of(((uint32_t)(h & 0x8000u) << 16) | 0x7f800000u | ((uint32_t)(h & 0x3ffu) << 13));
+        return f32_from_bits(((uint32_t)(h & 0x8000u) << 16) | 0x7f800000u | ((uint32_t)(h & 0x3ffu) << 13));
     _Float16 x;
     memcpy(&x, &h, sizeof x);
     return (float)x;
@@ -62,7 +49,7 @@ static float ref_f32_of_f16(uint16_t h)
  * (libgcc's _Float16 rounding raises its exceptions by executing float operations: 50 ns a conversion) */
 static double ref_round(uint32_t u)
 {
-    const double a = fabs((double)f32_of(u));
+    const double a = fabs((double)f32_from_bits(u));
     double r = 0.0;
     if (a >= 65520.0)
         r = INFINITY;
@@ -143,9 +130,9 @@ int main(int argc, char **argv)
                 /* a signalling NaN: F16C quiets it, the portable widening keeps its bit (the float kernels
                  * quiet it either way) */
                 const uint32_t quiet = (h[j] & 0x7fffu) > 0x7c00u ? 0x400000u : 0u;
-                if ((bits_of(w[j]) | quiet) != (bits_of(want) | quiet) && bad++ < 10)
-                    printf("%s widen 0x%04x: got 0x%08x want 0x%08x\n", sets[s].name, h[j], bits_of(w[j]),
-                           bits_of(want));
+                if ((bits_f32(w[j]) | quiet) != (bits_f32(want) | quiet) && bad++ < 10)
+                    printf("%s widen 0x%04x: got 0x%08x want 0x%08x\n", sets[s].name, h[j], bits_f32(w[j]),
+                           bits_f32(want));
             }
             checked += n;
         }
@@ -157,10 +144,10 @@ int main(int argc, char **argv)
     for (uint64_t base = 0; base < (UINT64_C(1) << 32); base += (uint64_t)CHUNK * step) {
         size_t m = 0;
         for (; m < CHUNK && base + m * step < (UINT64_C(1) << 32); m++)
-            y[m] = f32_of((uint32_t)(base + m * step));
+            y[m] = f32_from_bits((uint32_t)(base + m * step));
         uint32_t want_any[NSTEPS] = {0};
         for (size_t j = 0; j < m; j++) {
-            const uint32_t u = bits_of(y[j]);
+            const uint32_t u = bits_f32(y[j]);
             for (int k = 0; k < NSTEPS; k++) {
                 want_flag[k][j] = (uint8_t)ref_near(u, steps[k]);
                 want_any[k] |= want_flag[k][j];
@@ -171,11 +158,11 @@ int main(int argc, char **argv)
             for (int k = 0; k < NSTEPS; k++) {
                 const uint32_t any = sets[s].narrow(out, flag, y, m, steps[k]);
                 for (size_t j = 0; j < m; j++) {
-                    if (k == 0 && !rounds_to(bits_of(y[j]), out[j]) && bad++ < 10)
-                        printf("%s round 0x%08x: got 0x%04x want %a\n", sets[s].name, bits_of(y[j]), out[j],
-                               ref_round(bits_of(y[j])));
+                    if (k == 0 && !rounds_to(bits_f32(y[j]), out[j]) && bad++ < 10)
+                        printf("%s round 0x%08x: got 0x%04x want %a\n", sets[s].name, bits_f32(y[j]), out[j],
+                               ref_round(bits_f32(y[j])));
                     if (flag[j] != want_flag[k][j] && bad++ < 10)
-                        printf("%s near 0x%08x e %u: got %u want %u\n", sets[s].name, bits_of(y[j]), steps[k],
+                        printf("%s near 0x%08x e %u: got %u want %u\n", sets[s].name, bits_f32(y[j]), steps[k],
                                flag[j], want_flag[k][j]);
                 }
                 if ((any != 0) != (want_any[k] != 0) && bad++ < 10)

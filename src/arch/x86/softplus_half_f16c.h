@@ -49,14 +49,8 @@ static uint32_t sp_half_narrow_f16_f16c(uint16_t *out, uint8_t *flag, const floa
         _mm_storel_epi64((__m128i *)(void *)(flag + j), near8);
         any = _mm_or_si128(any, near8);
     }
-    uint32_t tail = 0;
-    for (; j < m; j++) {
-        const uint32_t u = sp_half_bits_f32(y[j]), f = sp_f16_near(u & 0x7fffffffu, e);
-        out[j] = sp_f16_of_f32(u);
-        flag[j] = (uint8_t)f;
-        tail |= f;
-    }
-    return tail | (uint32_t)(_mm_movemask_epi8(_mm_cmpeq_epi8(any, _mm_setzero_si128())) != 0xffff);
+    return sp_half_narrow_f16_from(out, flag, y, j, m, e) |
+           (uint32_t)(_mm_movemask_epi8(_mm_cmpeq_epi8(any, _mm_setzero_si128())) != 0xffff);
 }
 
 #define SP_HALF_WIDEN_F16(dst, src, n) sp_half_widen_f16_f16c(dst, src, n)

@@ -86,14 +86,7 @@ static uint32_t sp_half_narrow_f16_sse41(uint16_t *out, uint8_t *flag, const flo
         memcpy(flag + j, &w, sizeof w);
         any = _mm_or_si128(any, near);
     }
-    uint32_t tail = 0;
-    for (; j < m; j++) {
-        const uint32_t u = sp_half_bits_f32(y[j]), f = sp_f16_near(u & 0x7fffffffu, e);
-        out[j] = sp_f16_of_f32(u);
-        flag[j] = (uint8_t)f;
-        tail |= f;
-    }
-    return tail | (uint32_t)!_mm_testz_si128(any, any);
+    return sp_half_narrow_f16_from(out, flag, y, j, m, e) | (uint32_t)!_mm_testz_si128(any, any);
 }
 
 #define SP_HALF_WIDEN_F16(dst, src, n) sp_half_widen_f16_sse41(dst, src, n)
