@@ -289,7 +289,8 @@ void sp_half_cheap_op_neon(int f16, int op, float beta, size_t n, const float *x
  * arch/x86/softplus_half_f16c.h, in the avx2 and avx512 sets), for tests/accuracy/test_half_conv.c:
  * sp_half_conv_widen_f16_<isa> widens n patterns, sp_half_conv_narrow_f16_<isa> rounds m floats to f16 into
  * out and sets flag[j] to 1 where y[j] is within e float steps of a rounding boundary, else 0 (returns
- * whether any is); the bits of the portable functions (sp_f32_of_f16, sp_f16_of_f32, sp_f16_near). */
+ * whether any is); the bits of the portable functions (sp_f32_of_f16, sp_f16_of_f32, sp_f16_near), but
+ * for F16C's widening of a signalling NaN, which comes out quiet. */
 void sp_half_conv_widen_f16_sse41(float *dst, const uint16_t *src, size_t n);
 void sp_half_conv_widen_f16_avx2(float *dst, const uint16_t *src, size_t n);
 void sp_half_conv_widen_f16_avx512(float *dst, const uint16_t *src, size_t n);

@@ -320,9 +320,7 @@ SP_INLINE void sp_fwd_front(const sp_f32_k *k, int mode, vf x, vf *ts)
 SP_INLINE vf sp_fast_log1p_over_t(vf ts, int degree)
 {
     const vf t = IADD(MAX(ts, F(0x1p34f)), F(SP_FAST_EXP_MINUS_64));
-    return degree == 8   ? sp_fast_horner(t, sp_fast_h8, 8, 1.0f)
-           : degree == 7 ? sp_fast_horner(t, sp_half_h7, 7, 1.0f)
-                         : sp_fast_horner(t, sp_half_h6, 6, 1.0f);
+    return sp_fast_horner(t, degree == 8 ? sp_fast_h8 : degree == 7 ? sp_half_h7 : sp_half_h6, degree, 1.0f);
 }
 
 /* y = softplus(x) from ts; *special flags the lanes (NaN, +-inf, beta*x overflowing) that the scalar

@@ -136,6 +136,13 @@ SP_INLINE uint32_t sp_f16_near(uint32_t a, uint32_t e)
     return (uint32_t)(a < 0x7f800000u) & (uint32_t)(sp_f16_of_f32_abs(lo) != sp_f16_of_f32_abs(hi));
 }
 
+/* src[j..n) widened to dst by sp_f32_of_f16 (the portable widening, and the vector ones' tails) */
+SP_INLINE void sp_half_widen_f16_from(float *dst, const uint16_t *src, size_t j, size_t n)
+{
+    for (; j < n; j++)
+        dst[j] = sp_f32_of_f16(src[j]);
+}
+
 /* y[j..m) rounded to f16 into out and their near flags (window e) into flag, by the functions above;
  * returns whether any is near (the portable narrowing, and the vector ones' tails) */
 SP_INLINE uint32_t sp_half_narrow_f16_from(uint16_t *out, uint8_t *flag, const float *y, size_t j, size_t m,
@@ -217,9 +224,7 @@ SP_INLINE uint32_t sp_half_round_pair_to_f32(double hi, double lo, int p, int em
 /* ---- the driver ------------------------------------------------------------------------------- */
 
 #ifndef SP_HALF_WIDEN_F16
-#define SP_HALF_WIDEN_F16(dst, src, n)                                                               \
-    for (size_t sp_i_ = 0; sp_i_ < (n); sp_i_++)                                                     \
-        (dst)[sp_i_] = sp_f32_of_f16((src)[sp_i_])
+#define SP_HALF_WIDEN_F16(dst, src, n) sp_half_widen_f16_from(dst, src, 0, n)
 #endif
 #define SP_HALF_WIDEN_BF16(dst, src, n)                                                              \
     for (size_t sp_i_ = 0; sp_i_ < (n); sp_i_++)                                                     \

@@ -22,8 +22,7 @@ static void sp_half_widen_f16_f16c(float *dst, const uint16_t *src, size_t n)
     size_t j = 0;
     for (; j + 8 <= n; j += 8)
         _mm256_storeu_ps(dst + j, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(src + j))));
-    for (; j < n; j++)
-        dst[j] = sp_f32_of_f16(src[j]);
+    sp_half_widen_f16_from(dst, src, j, n);
 }
 
 /* out[j] = y[j] rounded to f16, flag[j] = 1 where it is near a rounding boundary (sp_f16_near); returns

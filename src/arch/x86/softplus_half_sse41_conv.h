@@ -55,8 +55,7 @@ static void sp_half_widen_f16_sse41(float *dst, const uint16_t *src, size_t n)
     for (; j + 4 <= n; j += 4)
         _mm_storeu_ps(dst + j, sp_half_f32_of_f16_sse41(
                                    _mm_cvtepu16_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(src + j)))));
-    for (; j < n; j++)
-        dst[j] = sp_f32_of_f16(src[j]);
+    sp_half_widen_f16_from(dst, src, j, n);
 }
 
 /* out[j] = y[j] rounded to f16, flag[j] = 1 where it is near a rounding boundary (sp_f16_near); returns
